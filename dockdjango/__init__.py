@@ -1,0 +1,33 @@
+"""dockdjango: a reproducible Docker dev environment for Django projects.
+
+Names are imported lazily so ``import dockdjango`` (and the CLI's ``--help``) stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "DockdjangoError": "dockdjango.errors",
+    "SpecError": "dockdjango.errors",
+    "EngineError": "dockdjango.errors",
+    "EngineUnavailable": "dockdjango.errors",
+    "BuildError": "dockdjango.errors",
+    "ServiceError": "dockdjango.errors",
+    "ensure_base_image": "dockdjango.api.base",
+    "BaseImage": "dockdjango.api.base",
+    "connect": "dockdjango.engine.client",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dockdjango' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,70 @@
+"""`dockdjango` / `python -m dockdjango`: parse arguments, call the API, print.
+
+Each command group lives in its own module under ``dockdjango.cli`` and exposes
+``register(subparsers)``, which adds its sub-commands with ``set_defaults(func=run_fn)``.
+Command modules import only ``argparse`` at top level; the API, ``docker`` and ``rich`` are
+imported inside the run functions so ``dockdjango --help`` stays fast.
+
+Exit codes: 0 success; 1 an error dockdjango explains (bad input, engine unreachable, a
+failed build or service); 2 bad command-line usage; 130 interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Command modules, in the order their commands appear in --help.
+COMMAND_MODULES = (
+    "dockdjango.cli.base",
+)
+
+EPILOG = """examples:
+  dockdjango base                 build the registry-free Debian base image if missing
+  dockdjango version              versions of dockdjango, the SDK and the engine
+
+exit codes: 0 ok, 1 error (explained on one line), 2 usage error, 130 interrupted"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, with every command module registered."""
+    parser = argparse.ArgumentParser(
+        prog="dockdjango",
+        description="A reproducible Docker dev environment for Django projects.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code. Errors are printed on one line, never raised."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    from dockdjango.errors import DockdjangoError
+
+    try:
+        return int(args.func(args) or 0)
+    except DockdjangoError as exc:
+        print_error(exc)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def print_error(exc: Exception) -> None:
+    """`error: <what and where>` then, if known, `hint: <what to do>`, on stderr."""
+    message = " ".join(str(exc).split("\n")[:1])
+    print(f"error: {message}", file=sys.stderr)
+    hint = getattr(exc, "hint", None)
+    if hint:
+        print(f"hint: {hint}", file=sys.stderr)

@@ -1,0 +1,1 @@
+"""The only package that imports ``docker``: client, images, builds, stacks."""

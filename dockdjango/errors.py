@@ -1,0 +1,89 @@
+"""The exceptions dockdjango raises: one small hierarchy callers can catch.
+
+Every error carries a one-line message saying what went wrong and where, and a ``hint``
+saying what to do about it. The CLI prints ``error: <message>`` and the hint, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+
+class DockdjangoError(Exception):
+    """Base of every error dockdjango raises on purpose."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class SpecError(DockdjangoError):
+    """A compose file or model is invalid; the message names file, line and dotted path."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        path: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.path = path
+        self.detail = message
+        where = ""
+        if file:
+            where = f"{file}:{line}: " if line else f"{file}: "
+        if path:
+            where += f"{path}: "
+        super().__init__(f"{where}{message}", hint=hint)
+
+
+class EngineError(DockdjangoError):
+    """The Docker engine refused or failed an operation."""
+
+
+class EngineUnavailable(EngineError):
+    """No Docker engine answers at the address we tried."""
+
+    def __init__(self, address: str, reason: str | None = None) -> None:
+        self.address = address
+        self.reason = reason
+        super().__init__(
+            f"cannot reach the Docker engine at {address}"
+            + (f" ({reason})" if reason else ""),
+            hint="start Docker (on Debian as root: scripts/ensure-docker.sh; elsewhere: "
+            "start Docker Desktop or `sudo systemctl start docker`), or set DOCKER_HOST",
+        )
+
+
+class BuildError(DockdjangoError):
+    """An image build failed; the message names the failing step and its last output."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        step: str | None = None,
+        output: list[str] | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.step = step
+        self.output = output or []
+        super().__init__(message, hint=hint)
+
+
+class ServiceError(EngineError):
+    """A service of a stack failed to start, become healthy, or stop."""
+
+    def __init__(
+        self, service: str, message: str, *, logs: list[str] | None = None, hint: str | None = None
+    ) -> None:
+        self.service = service
+        self.logs = logs or []
+        super().__init__(message, hint=hint)
