@@ -55,8 +55,7 @@ class EngineUnavailable(EngineError):
         self.address = address
         self.reason = reason
         super().__init__(
-            f"cannot reach the Docker engine at {address}"
-            + (f" ({reason})" if reason else ""),
+            f"cannot reach the Docker engine at {address}" + (f" ({reason})" if reason else ""),
             hint="start Docker (on Debian as root: scripts/ensure-docker.sh; elsewhere: "
             "start Docker Desktop or `sudo systemctl start docker`), or set DOCKER_HOST",
         )

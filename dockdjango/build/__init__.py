@@ -1,0 +1,1 @@
+"""Planning images: base images, Dockerfiles, build contexts, cache plans (pure, no ``docker``)."""

@@ -1,0 +1,172 @@
+"""Registry-free base images: a Debian root file system made by ``debootstrap``.
+
+This module is host-side and never talks to Docker: it produces a tarball of a minimal
+Debian tree (``debootstrap --variant=minbase``) with Python 3, ``python3-venv`` and
+``ca-certificates``, cached under ``~/.cache/dockdjango/base/`` so that re-importing it
+takes seconds. ``dockdjango.api.base`` imports the tarball into the engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dockdjango.errors import DockdjangoError
+
+DEFAULT_MIRROR = "http://deb.debian.org/debian"
+LABEL_PREFIX = "org.dockdjango.base"
+
+
+@dataclass(frozen=True)
+class BaseImageSpec:
+    """What goes into a registry-free base image, and the tag it gets."""
+
+    suite: str = "bookworm"
+    python: str = "3.11"
+    packages: tuple[str, ...] = ("python3", "python3-venv", "ca-certificates")
+    mirror: str = DEFAULT_MIRROR
+    repository: str = "dockdjango/python"
+    extra_env: tuple[tuple[str, str], ...] = field(default=(("LANG", "C.UTF-8"),))
+
+    @property
+    def tag(self) -> str:
+        """The image tag, e.g. ``3.11-bookworm``."""
+        return f"{self.python}-{self.suite}"
+
+    @property
+    def ref(self) -> str:
+        """The full reference, e.g. ``dockdjango/python:3.11-bookworm``."""
+        return f"{self.repository}:{self.tag}"
+
+    @property
+    def cache_key(self) -> str:
+        """Changes whenever the tree would differ (suite, packages, mirror, architecture)."""
+        raw = "|".join(
+            [self.suite, ",".join(sorted(self.packages)), self.mirror, os.uname().machine]
+        )
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    """Where base tarballs are kept (``$DOCKDJANGO_CACHE`` or ``~/.cache/dockdjango``)."""
+    root = os.environ.get("DOCKDJANGO_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dockdjango"
+    )
+    return Path(root) / "base"
+
+
+def tarball_path(spec: BaseImageSpec) -> Path:
+    """The cached root-file-system tarball for ``spec``."""
+    return cache_dir() / f"{spec.suite}-{spec.cache_key}.tar"
+
+
+def check_can_bootstrap() -> None:
+    """Raise a clear error when this host cannot run debootstrap (not root, not installed)."""
+    if os.geteuid() != 0:
+        raise DockdjangoError(
+            "building a registry-free base image needs root (debootstrap creates device files)",
+            hint="run `sudo python -m dockdjango base`, or use an official image "
+            "(python:3.11-slim) where a registry is reachable",
+        )
+    if shutil.which("debootstrap") is None:
+        raise DockdjangoError(
+            "debootstrap is not installed",
+            hint="on Debian/Ubuntu: apt-get install debootstrap (scripts/ensure-docker.sh does it)",
+        )
+
+
+def bootstrap_tarball(
+    spec: BaseImageSpec, *, log: Callable[[str], None] | None = None, force: bool = False
+) -> Path:
+    """Return the cached tarball for ``spec``, running debootstrap first when it is missing."""
+    target = tarball_path(spec)
+    if target.exists() and not force:
+        return target
+    check_can_bootstrap()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="dockdjango-rootfs-", dir=target.parent) as tmp:
+        root = Path(tmp) / "rootfs"
+        cmd = [
+            "debootstrap",
+            "--variant=minbase",
+            f"--include={','.join(spec.packages)}",
+            spec.suite,
+            str(root),
+            spec.mirror,
+        ]
+        if log:
+            log(f"running {' '.join(cmd)}")
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
+            raise DockdjangoError(
+                f"debootstrap of {spec.suite} failed (exit {proc.returncode}): {' | '.join(tail)}",
+                hint=f"check that {spec.mirror} is reachable from this host",
+            )
+        _slim(root)
+        partial = target.with_suffix(".tar.partial")
+        with tarfile.open(partial, "w", format=tarfile.GNU_FORMAT) as tar:
+            tar.add(root, arcname=".")
+        os.replace(partial, target)  # atomic: a killed run never leaves a half tarball behind
+    return target
+
+
+def _slim(root: Path) -> None:
+    """Drop what an image does not need: downloaded .debs, apt lists, docs, logs."""
+    for sub in ("var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man"):
+        d = root / sub
+        if d.is_dir():
+            for child in d.iterdir():
+                if child.is_file() or child.is_symlink():
+                    child.unlink()
+                elif child.is_dir() and child.name != "partial":
+                    shutil.rmtree(child, ignore_errors=True)
+    for log in (root / "var/log").glob("**/*.log"):
+        log.unlink(missing_ok=True)
+
+
+def package_versions(tar_path: Path, names: tuple[str, ...]) -> dict[str, str]:
+    """Versions of Debian packages inside a rootfs tarball, read from its dpkg status file."""
+    with tarfile.open(tar_path) as tar:
+        member = tar.extractfile("./var/lib/dpkg/status")
+        text = member.read().decode("utf-8", "replace") if member else ""
+    found: dict[str, str] = {}
+    for block in text.split("\n\n"):
+        pkg = re.search(r"^Package: (\S+)$", block, re.M)
+        ver = re.search(r"^Version: (\S+)$", block, re.M)
+        if pkg and ver and pkg.group(1) in names:
+            found[pkg.group(1)] = ver.group(1)
+    return found
+
+
+def image_changes(spec: BaseImageSpec, tar_path: Path) -> list[str]:
+    """Dockerfile-style changes applied at import: env, command and descriptive labels."""
+    py_pkg = f"python{spec.python}"
+    versions = package_versions(tar_path, (py_pkg, "ca-certificates", "python3-venv"))
+    py_version = versions.get(py_pkg, "").split("-")[0]
+    labels = {
+        f"{LABEL_PREFIX}.suite": spec.suite,
+        f"{LABEL_PREFIX}.packages": ",".join(spec.packages),
+        f"{LABEL_PREFIX}.python": py_version or spec.python,
+        f"{LABEL_PREFIX}.mirror": spec.mirror,
+        f"{LABEL_PREFIX}.created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        f"{LABEL_PREFIX}.cache-key": spec.cache_key,
+        "org.opencontainers.image.description": (
+            f"Debian {spec.suite} minbase with {', '.join(spec.packages)} (made by dockdjango, "
+            "no registry)"
+        ),
+    }
+    changes = ["ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+    changes += [f"ENV {k}={v}" for k, v in spec.extra_env]
+    changes += [f'LABEL "{k}"="{v}"' for k, v in labels.items()]
+    changes.append('CMD ["python3"]')
+    return changes

@@ -1,0 +1,72 @@
+"""`dockdjango base` and `dockdjango version`."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the `base` and `version` commands."""
+    p = sub.add_parser(
+        "base",
+        help="build the registry-free Debian base image if it is missing",
+        description="Build dockdjango/python:3.11-bookworm from Debian's package mirror "
+        "(debootstrap minbase -> docker import) when the engine does not have it. For "
+        "air-gapped machines and hosts with no container registry.",
+        epilog="examples:\n  dockdjango base\n  dockdjango base --force   # rebuild from scratch",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--force", action="store_true", help="re-bootstrap even if present")
+    p.add_argument("--python", default="3.11", help="Python version label (default 3.11)")
+    p.set_defaults(func=run_base)
+
+    v = sub.add_parser("version", help="versions of dockdjango, the Docker SDK and the engine")
+    v.set_defaults(func=run_version)
+
+
+def run_base(args: argparse.Namespace) -> int:
+    """Ensure the base image; print one line saying what happened."""
+    import sys
+
+    from dockdjango.api.base import ensure_base_image
+    from dockdjango.build.base import BaseImageSpec
+    from dockdjango.engine.client import connect, engine_address, engine_version
+
+    client = connect()
+    version, api = engine_version(client)
+    print(f"✓ Docker engine {version} (API {api}, {engine_address()})")
+
+    def log(msg: str) -> None:
+        print(f"  {msg}", file=sys.stderr)
+
+    base = ensure_base_image(
+        client, spec=BaseImageSpec(python=args.python), force=args.force, log=log
+    )
+    how = {
+        "existing": "cached",
+        "tarball": "imported from cached root file system",
+        "bootstrap": "bootstrapped from Debian",
+    }[base.source]
+    print(
+        f"✓ base image {base.ref} ({how}, Python {base.python}, {base.id[7:19]}, {base.seconds:.1f} s)"
+    )
+    return 0
+
+
+def run_version(args: argparse.Namespace) -> int:
+    """Print versions; the engine line says so when no engine answers."""
+    import docker
+
+    import dockdjango
+    from dockdjango.engine.client import connect, engine_version
+    from dockdjango.errors import EngineUnavailable
+
+    print(f"dockdjango {dockdjango.__version__}")
+    print(f"docker SDK {docker.__version__}")
+    try:
+        version, api = engine_version(connect())
+        print(f"engine {version} (API {api})")
+    except EngineUnavailable as exc:
+        print(f"engine: {exc}")
+        return 1
+    return 0

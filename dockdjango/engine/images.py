@@ -1,0 +1,53 @@
+"""Image look-ups, pulls and imports through the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import docker
+from docker.errors import APIError, ImageNotFound, NotFound
+
+from dockdjango.errors import EngineError
+
+
+def inspect_image(client: docker.DockerClient, ref: str) -> dict[str, Any] | None:
+    """The engine's inspect data for ``ref``, or None when it is not present locally."""
+    try:
+        return dict(client.api.inspect_image(ref))
+    except (ImageNotFound, NotFound):
+        return None
+
+
+def try_pull(client: docker.DockerClient, ref: str) -> tuple[bool, str]:
+    """Pull ``ref``; (True, "") on success, (False, reason) when no registry serves it."""
+    repo, _, tag = ref.rpartition(":") if ":" in ref.split("/")[-1] else (ref, "", "latest")
+    try:
+        client.api.pull(repo, tag=tag or "latest")
+    except APIError as exc:
+        return False, _first_line(exc.explanation or str(exc))
+    except Exception as exc:  # connection-level failures come as requests errors
+        return False, _first_line(str(exc))
+    return True, ""
+
+
+def import_rootfs(client: docker.DockerClient, tar_path: Path, ref: str, changes: list[str]) -> str:
+    """``docker import`` a root file system tarball as ``ref``; return the image id."""
+    repository, _, tag = ref.rpartition(":")
+    try:
+        client.api.import_image_from_file(
+            str(tar_path), repository=repository, tag=tag, changes=changes
+        )
+    except APIError as exc:
+        raise EngineError(
+            f"importing {tar_path} as {ref} failed: {_first_line(exc.explanation or str(exc))}",
+            hint="delete the cached tarball and run `dockdjango base --force`",
+        ) from None
+    data = inspect_image(client, ref)
+    if data is None:
+        raise EngineError(f"the engine accepted {tar_path} but no image {ref} appeared")
+    return str(data["Id"])
+
+
+def _first_line(text: str) -> str:
+    return (text or "").strip().splitlines()[0] if text and text.strip() else "unknown error"
