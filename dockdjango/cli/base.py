@@ -47,9 +47,9 @@ def run_base(args: argparse.Namespace) -> int:
         "tarball": "imported from cached root file system",
         "bootstrap": "bootstrapped from Debian",
     }[base.source]
-    print(
-        f"✓ base image {base.ref} ({how}, Python {base.python}, {base.id[7:19]}, {base.seconds:.1f} s)"
-    )
+    short_id = base.id.removeprefix("sha256:")[:12]
+    took = f"{base.seconds:.1f} s"
+    print(f"✓ base image {base.ref} ({how}, Python {base.python}, {short_id}, {took})")
     return 0
 
 
