@@ -35,9 +35,9 @@ def pip_config_files(environ: Mapping[str, str]) -> list[Path]:
     return files
 
 
-def _pip_config_cert(environ: Mapping[str, str]) -> str | None:
+def _pip_config_cert(files: list[Path]) -> str | None:
     cert = None
-    for path in pip_config_files(environ):
+    for path in files:
         if not path.is_file():
             continue
         parser = configparser.ConfigParser()
@@ -52,12 +52,15 @@ def _pip_config_cert(environ: Mapping[str, str]) -> str | None:
 
 
 def find_ca_bundle(
-    explicit: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+    explicit: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    pip_configs: list[Path] | None = None,
 ) -> Path | None:
     """The CA bundle builds should trust, or None when the host configures none.
 
     Order: ``explicit``; ``$DOCKDJANGO_CA_BUNDLE`` (empty string = none); ``$PIP_CERT``;
-    ``cert`` in pip's config files; ``$REQUESTS_CA_BUNDLE``; ``$SSL_CERT_FILE``.
+    ``cert`` in pip's config files (``pip_configs``, default: the ones pip reads); ``$REQUESTS_CA_BUNDLE``; ``$SSL_CERT_FILE``.
     """
     env = os.environ if environ is None else environ
     if explicit is not None:
@@ -66,7 +69,10 @@ def find_ca_bundle(
         return _existing(Path(env[ENV_VAR]), ENV_VAR) if env[ENV_VAR] else None
     candidates = [
         ("PIP_CERT", env.get("PIP_CERT")),
-        ("pip's config (cert =)", _pip_config_cert(env)),
+        (
+            "pip's config (cert =)",
+            _pip_config_cert(pip_config_files(env) if pip_configs is None else pip_configs),
+        ),
         ("REQUESTS_CA_BUNDLE", env.get("REQUESTS_CA_BUNDLE")),
         ("SSL_CERT_FILE", env.get("SSL_CERT_FILE")),
     ]
@@ -83,3 +89,22 @@ def _existing(path: Path, source: str) -> Path:
             hint=f"point {ENV_VAR} at a PEM file of the CAs your proxy uses, or set it empty",
         )
     return path
+
+
+def context_files(bundle: Path | None) -> dict[str, bytes]:
+    """The files to inject into a build context so the builder stage can trust ``bundle``."""
+    return {CONTEXT_PATH: bundle.read_bytes()} if bundle is not None else {}
+
+
+def builder_stage_lines(bundle: Path | None) -> list[str]:
+    """Dockerfile lines for a *builder* stage that make pip (and requests/ssl) trust ``bundle``.
+
+    They belong only in stages whose output is copied selectively (a virtualenv, wheels):
+    the final stage never copies the bundle, so it never ships in the image.
+    """
+    if bundle is None:
+        return []
+    return [
+        f"COPY {CONTEXT_PATH} {BUILD_PATH}",
+        f"ENV PIP_CERT={BUILD_PATH} SSL_CERT_FILE={BUILD_PATH} REQUESTS_CA_BUNDLE={BUILD_PATH}",
+    ]
