@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "ensure-docker.sh"
 
 pytestmark = pytest.mark.engine
+PROBE = "import sys, ssl, venv; print(sys.version_info[:2], ssl.OPENSSL_VERSION)"
 
 
 def test_ensure_docker_is_idempotent_and_leaves_one_daemon(engine):
