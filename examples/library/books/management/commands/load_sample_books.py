@@ -1,0 +1,28 @@
+"""``manage.py load_sample_books``: a few books for a fresh stack, only when there are none.
+
+A command rather than a data migration so that test databases start empty.
+"""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from books.models import Book
+
+
+class Command(BaseCommand):
+    help = "Load the sample books (books/fixtures/sample_books.json) when the library is empty."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--database", default="default", help="Database alias to load into (default: default)."
+        )
+
+    def handle(self, *args, **options):
+        database = options["database"]
+        existing = Book.objects.using(database).count()
+        if existing:
+            self.stdout.write(f"Library has {existing} book(s); sample books not loaded.")
+            return
+        call_command("loaddata", "sample_books", database=database, verbosity=0)
+        loaded = Book.objects.using(database).count()
+        self.stdout.write(self.style.SUCCESS(f"Loaded {loaded} sample books."))
