@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help venv engine base up down test test-fast lint bench clean-venv
+.PHONY: help venv engine base browser up down test test-fast lint bench screenshots clean-venv
 
 help:
 	@echo "make up        bring the Library example up (PostgreSQL + Django) and print its URLs"
@@ -25,6 +25,9 @@ $(VENV)/.installed: pyproject.toml
 engine:
 	bash scripts/ensure-docker.sh
 
+browser:
+	bash scripts/ensure-chromium.sh
+
 base: venv engine
 	$(PY) -m dockdjango base
 
@@ -34,7 +37,7 @@ up: base
 down: venv
 	$(PY) scripts/make_up.py --down
 
-test: base
+test: base browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: venv
@@ -46,6 +49,9 @@ lint: venv
 
 bench: base
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+screenshots: venv browser
+	$(PY) scripts/screenshots.py
 
 clean-venv:
 	rm -rf $(VENV)
