@@ -21,6 +21,9 @@ _EXPORTS: dict[str, str] = {
     "ensure_base_image": "dockdjango.api.base",
     "BaseImage": "dockdjango.api.base",
     "connect": "dockdjango.engine.client",
+    "ensure_postgres_image": "dockdjango.api.postgres",
+    "resolve_postgres_image": "dockdjango.api.postgres",
+    "PostgresImage": "dockdjango.api.postgres",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Entry point of dockdjango's Debian-built PostgreSQL image.
+#
+# Honours the official postgres image's contract so compose files work unchanged:
+#   POSTGRES_PASSWORD (required unless POSTGRES_HOST_AUTH_METHOD=trust), POSTGRES_USER
+#   (default postgres), POSTGRES_DB (default: the user's name), POSTGRES_INITDB_ARGS,
+#   POSTGRES_INITDB_WALDIR, POSTGRES_HOST_AUTH_METHOD, each *_FILE variant of these,
+#   PGDATA, and /docker-entrypoint-initdb.d/*.sh|*.sql|*.sql.gz run once, on first start.
+# Started as root, it prepares PGDATA and re-executes itself as `postgres`; the server then
+# replaces this script as PID 1, so the stop signal reaches it directly.
+set -Eeo pipefail
+
+log() { printf '%s [entrypoint] %s\n' "$(date -u '+%Y-%m-%d %H:%M:%S UTC')" "$*"; }
+die() { log "error: $*" >&2; exit 1; }
+
+# VAR from $VAR, or from the file named by $VAR_FILE (Docker secrets); never both.
+file_env() {
+	local var="$1" default="${2:-}"
+	local file_var="${var}_FILE"
+	if [ -n "${!var:-}" ] && [ -n "${!file_var:-}" ]; then
+		die "both $var and $file_var are set; set only one"
+	fi
+	local value="$default"
+	if [ -n "${!var:-}" ]; then
+		value="${!var}"
+	elif [ -n "${!file_var:-}" ]; then
+		[ -r "${!file_var}" ] || die "$file_var=${!file_var}: file not readable"
+		value="$(< "${!file_var}")"
+	fi
+	export "$var"="$value"
+	unset "$file_var"
+}
+
+setup_env() {
+	file_env POSTGRES_PASSWORD
+	file_env POSTGRES_USER postgres
+	file_env POSTGRES_DB "$POSTGRES_USER"
+	file_env POSTGRES_INITDB_ARGS
+	: "${POSTGRES_HOST_AUTH_METHOD:=scram-sha-256}"
+	export POSTGRES_HOST_AUTH_METHOD
+	DATABASE_ALREADY_EXISTS=
+	if [ -s "$PGDATA/PG_VERSION" ]; then
+		DATABASE_ALREADY_EXISTS=true
+	fi
+}
+
+# As root: make the directories the server needs and hand them to postgres.
+prepare_dirs() {
+	mkdir -p "$PGDATA"
+	chmod 00700 "$PGDATA" || :
+	mkdir -p /var/run/postgresql
+	chmod 03775 /var/run/postgresql || :
+	if [ -n "${POSTGRES_INITDB_WALDIR:-}" ]; then
+		mkdir -p "$POSTGRES_INITDB_WALDIR"
+		chmod 00700 "$POSTGRES_INITDB_WALDIR" || :
+	fi
+	if [ "$(id -u)" = 0 ]; then
+		# Only what is not postgres's already: a large existing PGDATA is left alone.
+		find "$PGDATA" \! -user postgres -exec chown postgres:postgres '{}' +
+		find /var/run/postgresql \! -user postgres -exec chown postgres:postgres '{}' +
+		if [ -n "${POSTGRES_INITDB_WALDIR:-}" ]; then
+			find "$POSTGRES_INITDB_WALDIR" \! -user postgres -exec chown postgres:postgres '{}' +
+		fi
+	fi
+}
+
+check_password() {
+	if [ -n "$DATABASE_ALREADY_EXISTS" ]; then
+		return
+	fi
+	if [ -z "$POSTGRES_PASSWORD" ] && [ "$POSTGRES_HOST_AUTH_METHOD" != trust ]; then
+		die "the database is not initialised and POSTGRES_PASSWORD is not set: set" \
+			"POSTGRES_PASSWORD (or POSTGRES_HOST_AUTH_METHOD=trust to allow all connections" \
+			"without a password, never in production)"
+	fi
+	if [ "${#POSTGRES_PASSWORD}" -ge 100 ]; then
+		log "warning: POSTGRES_PASSWORD is 100 characters or longer; some clients truncate it"
+	fi
+}
+
+init_cluster() {
+	local args=(--username="$POSTGRES_USER")
+	if [ -n "${POSTGRES_INITDB_WALDIR:-}" ]; then
+		args+=(--waldir="$POSTGRES_INITDB_WALDIR")
+	fi
+	# The password through a pipe, so it never shows in `ps` or the logs.
+	# shellcheck disable=SC2086  # POSTGRES_INITDB_ARGS is a list of words on purpose
+	initdb "${args[@]}" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") $POSTGRES_INITDB_ARGS
+
+	# Inside the container, local (socket) connections are trusted, as in the official
+	# image; from the network every connection needs the password method chosen.
+	printf '\nhost all all all %s\n' "$POSTGRES_HOST_AUTH_METHOD" >> "$PGDATA/pg_hba.conf"
+}
+
+# A server on the Unix socket only, so nothing outside sees a half-initialised database.
+start_temp_server() {
+	PGUSER="$POSTGRES_USER" pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -p 5432" -w start
+}
+
+stop_temp_server() {
+	PGUSER="$POSTGRES_USER" pg_ctl -D "$PGDATA" -m fast -w stop
+}
+
+psql_init() {
+	PGHOST=/var/run/postgresql PGPORT=5432 psql -v ON_ERROR_STOP=1 --no-psqlrc --no-password \
+		--username "$POSTGRES_USER" "$@"
+}
+
+create_database() {
+	if [ "$POSTGRES_DB" = postgres ]; then
+		return
+	fi
+	# psql interpolates :'var' and :"var" only in its input, not in -c: hence the pipes.
+	local exists
+	exists="$(echo "SELECT 1 FROM pg_database WHERE datname = :'db';" \
+		| psql_init --dbname postgres -tA -v db="$POSTGRES_DB")"
+	if [ -z "$exists" ]; then
+		echo 'CREATE DATABASE :"db";' | psql_init --dbname postgres -q -v db="$POSTGRES_DB"
+		log "created database $POSTGRES_DB"
+	fi
+}
+
+run_init_scripts() {
+	local f
+	for f in /docker-entrypoint-initdb.d/*; do
+		[ -e "$f" ] || continue
+		case "$f" in
+			*.sh)
+				if [ -x "$f" ]; then
+					log "running $f"
+					"$f"
+				else
+					log "sourcing $f"
+					# shellcheck disable=SC1090
+					. "$f"
+				fi
+				;;
+			*.sql)
+				log "running $f"
+				psql_init --dbname "$POSTGRES_DB" -f "$f"
+				;;
+			*.sql.gz)
+				log "running $f"
+				gunzip -c "$f" | psql_init --dbname "$POSTGRES_DB"
+				;;
+			*)
+				log "ignoring $f (not .sh, .sql or .sql.gz)"
+				;;
+		esac
+	done
+}
+
+main() {
+	# `docker run image -c shared_buffers=256MB` means flags for postgres.
+	if [ "${1:0:1}" = '-' ]; then
+		set -- postgres "$@"
+	fi
+	if [ "$1" != postgres ]; then
+		exec "$@"
+	fi
+
+	setup_env
+	prepare_dirs
+	if [ "$(id -u)" = 0 ]; then
+		exec setpriv --reuid=postgres --regid=postgres --init-groups "$BASH_SOURCE" "$@"
+	fi
+
+	if [ -z "$DATABASE_ALREADY_EXISTS" ]; then
+		check_password
+		log "initialising a new database cluster in $PGDATA"
+		init_cluster
+		# Init scripts see these, as with the official image.
+		export PGPASSWORD="${PGPASSWORD:-$POSTGRES_PASSWORD}" PGUSER="$POSTGRES_USER"
+		export PGDATABASE="$POSTGRES_DB" PGHOST=/var/run/postgresql
+		start_temp_server
+		create_database
+		run_init_scripts
+		stop_temp_server
+		unset PGPASSWORD PGUSER PGDATABASE PGHOST
+		log "PostgreSQL init process complete; ready for start up."
+	else
+		log "PostgreSQL database directory appears to contain a database; skipping initialisation"
+	fi
+	exec "$@"
+}
+
+main "$@"
