@@ -1,0 +1,65 @@
+"""`dockdjango config`: print the resolved project, like `docker compose config`."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the `config` command."""
+    p = sub.add_parser(
+        "config",
+        help="print the resolved compose project (like `docker compose config`)",
+        description="Load the compose file(s) through dockdjango's loader (merge, extends, "
+        "interpolation, profiles, defaults) and print the result in Compose's canonical "
+        "form. Errors name the file, line and field.",
+        epilog="examples:\n  dockdjango config\n"
+        "  dockdjango config -f compose.yaml -f compose.dev.yaml --format json\n"
+        "  dockdjango config --profile debug --services",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "-f",
+        "--file",
+        dest="files",
+        action="append",
+        metavar="FILE",
+        help="compose file (repeatable; later files override earlier ones)",
+    )
+    p.add_argument("-p", "--project-name", dest="project_name", help="project name")
+    p.add_argument(
+        "--project-directory", dest="workdir", help="project directory (default: first file's)"
+    )
+    p.add_argument(
+        "--profile", dest="profiles", action="append", default=[], help="enable a profile"
+    )
+    p.add_argument("--format", choices=("yaml", "json"), default="yaml", help="output format")
+    p.add_argument("--services", action="store_true", help="print only the service names")
+    p.add_argument("-q", "--quiet", action="store_true", help="only validate; print nothing")
+    p.set_defaults(func=run_config)
+
+
+def run_config(args: argparse.Namespace) -> int:
+    """Load the project and print it; a `SpecError` propagates to the one-line printer."""
+    import json
+
+    from dockdjango.spec import load_project
+    from dockdjango.spec.output import escape_dollars
+
+    project = load_project(
+        args.files or None,
+        project_name=args.project_name,
+        profiles=args.profiles,
+        workdir=args.workdir,
+    )
+    if args.quiet:
+        return 0
+    if args.services:
+        for name in project.services:
+            print(name)
+        return 0
+    if args.format == "json":
+        print(json.dumps(escape_dollars(project.to_compose_dict()), indent=2))
+    else:
+        print(project.to_yaml(), end="")
+    return 0

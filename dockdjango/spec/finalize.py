@@ -1,0 +1,199 @@
+"""The stages after merging: env files, profiles, defaults, cross-references, names.
+
+Each function takes the merged canonical tree and returns it (or a new one), so the
+loader reads as the list of stages Compose runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dockdjango.spec.dotenv import parse_dotenv
+from dockdjango.spec.shapes import Loc, show
+from dockdjango.spec.tree import Tree, display_path
+
+
+def _services(tree: Tree) -> Tree:
+    services = tree.get("services")
+    if services is None:
+        services = Tree(origin=tree.origin)
+        tree["services"] = services
+    return services  # type: ignore[no-any-return]
+
+
+def _loc(tree: Tree, name: str) -> Loc:
+    return Loc(f"services.{name}", _services(tree).where(name))
+
+
+def check_images(tree: Tree) -> Tree:
+    """Every service needs an ``image`` or a ``build`` (or a ``provider``)."""
+    for name, svc in _services(tree).items():
+        if not (svc.get("image") or svc.get("build") or svc.get("provider")):
+            raise _loc(tree, name).error(
+                "has neither an image nor a build context",
+                hint="add `image: <name>` or `build: <directory>`",
+            )
+    return tree
+
+
+def apply_env_files(tree: Tree, environ: Mapping[str, str]) -> Tree:
+    """``env_file`` values merged under ``environment`` (explicit entries win), as Compose does."""
+    for name, svc in _services(tree).items():
+        entries = svc.get("env_file") or []
+        if not entries:
+            continue
+        merged: dict[str, str | None] = {}
+        for entry in entries:
+            path = entry["path"]
+            if not os.path.exists(path):
+                if entry.get("required", True):
+                    raise (
+                        _loc(tree, name)
+                        .child(svc, "env_file")
+                        .error(
+                            f"env file {display_path(path)} not found",
+                            hint="create it, fix the path, or mark it `required: false`",
+                        )
+                    )
+                continue
+            merged.update(parse_dotenv(path, environ))
+        merged.update(svc.get("environment") or {})
+        svc["environment"] = merged
+    return tree
+
+
+def apply_profiles(tree: Tree, profiles: Sequence[str]) -> Tree:
+    """Services whose profiles are all inactive are left out (``*`` enables every profile)."""
+    active = set(profiles)
+    services = _services(tree)
+    disabled = {
+        name: svc["profiles"]
+        for name, svc in services.items()
+        if svc.get("profiles") and "*" not in active and not active & set(svc["profiles"])
+    }
+    for name in disabled:
+        del services[name]
+    for name, svc in services.items():
+        for dep in list(svc.get("depends_on") or {}):
+            if dep in disabled:
+                if svc["depends_on"][dep].get("required", True):
+                    raise (
+                        _loc(tree, name)
+                        .child(svc, "depends_on")
+                        .error(
+                            f"depends on {show(dep)}, which is only in inactive profiles",
+                            hint=f"enable it with --profile {disabled[dep][0]} "
+                            "or remove the dependency",
+                        )
+                    )
+                svc["depends_on"] = {k: v for k, v in svc["depends_on"].items() if k != dep}
+    return tree
+
+
+def default_networks(tree: Tree) -> Tree:
+    """Services with neither ``networks`` nor ``network_mode`` join ``default``."""
+    for name, svc in _services(tree).items():
+        if svc.get("network_mode") and svc.get("networks"):
+            raise (
+                _loc(tree, name)
+                .child(svc, "network_mode")
+                .error(
+                    "`network_mode` and `networks` cannot both be set",
+                    hint="keep one of them",
+                )
+            )
+        if not svc.get("networks") and not svc.get("network_mode"):
+            svc["networks"] = {"default": None}
+    return tree
+
+
+def check_references(tree: Tree) -> Tree:
+    """depends_on targets exist and form no cycle; named volumes and networks are declared."""
+    services = _services(tree)
+    networks = tree.get("networks") or {}
+    volumes = tree.get("volumes") or {}
+    for name, svc in services.items():
+        loc = _loc(tree, name)
+        deps = svc.get("depends_on") or {}
+        for dep, spec in list(deps.items()):
+            if dep not in services:
+                if not spec.get("required", True):
+                    svc["depends_on"] = {k: v for k, v in deps.items() if k != dep}
+                    continue
+                raise loc.child(deps, dep).error(
+                    f"depends on undefined service {show(dep)}",
+                    hint=f"services: {', '.join(sorted(services))}",
+                )
+        for net in svc.get("networks") or {}:
+            if net != "default" and net not in networks:
+                raise loc.child(svc["networks"], net).error(
+                    f"uses undefined network {show(net)}",
+                    hint="declare it under the top-level `networks:` key",
+                )
+        for i, mount in enumerate(svc.get("volumes") or []):
+            source = mount.get("source")
+            if mount.get("type") == "volume" and source and source not in volumes:
+                raise loc.child(svc["volumes"], i).error(
+                    f"uses undefined volume {show(source)}",
+                    hint="declare it under the top-level `volumes:` key, or use ./path for a bind",
+                )
+    _check_cycles(tree)
+    return tree
+
+
+def _check_cycles(tree: Tree) -> None:
+    services = _services(tree)
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(name: str, chain: list[str]) -> None:
+        state[name] = 1
+        for dep in services[name].get("depends_on") or {}:
+            if state.get(dep) == 1:
+                cycle = " -> ".join([*chain[chain.index(dep) :], dep])
+                raise (
+                    _loc(tree, name)
+                    .child(services[name], "depends_on")
+                    .error(
+                        f"dependency cycle: {cycle}", hint="remove one of these depends_on entries"
+                    )
+                )
+            if state.get(dep) is None and dep in services:
+                visit(dep, [*chain, dep])
+        state[name] = 2
+
+    for name in sorted(services):
+        if name not in state:
+            visit(name, [name])
+
+
+def drop_unused(tree: Tree) -> Tree:
+    """Networks and volumes no service uses are dropped, as ``docker compose config`` does."""
+    services = _services(tree).values()
+    used_nets = {n for svc in services for n in (svc.get("networks") or {})}
+    used_vols = {
+        m.get("source")
+        for svc in services
+        for m in (svc.get("volumes") or [])
+        if m.get("type") == "volume"
+    }
+    networks = {k: v for k, v in (tree.get("networks") or {}).items() if k in used_nets}
+    if "default" in used_nets and "default" not in networks:
+        networks["default"] = {}
+    tree["networks"] = networks
+    tree["volumes"] = {k: v for k, v in (tree.get("volumes") or {}).items() if k in used_vols}
+    return tree
+
+
+def resource_names(tree: Tree, project: str) -> Tree:
+    """Every network and volume gets its engine name: ``name`` or ``<project>_<key>``."""
+    for kind in ("networks", "volumes"):
+        resources: dict[str, Any] = {}
+        for key, spec in (tree.get(kind) or {}).items():
+            spec = dict(spec or {})
+            if not spec.get("name"):
+                spec["name"] = key if spec.get("external") else f"{project}_{key}"
+            resources[key] = spec
+        tree[kind] = resources
+    return tree

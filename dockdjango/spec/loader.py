@@ -1,0 +1,234 @@
+"""The loader: compose files in, a `Project` out, through small named stages.
+
+Per file (``-f`` files, ``include`` and ``extends.file`` targets alike)::
+
+    parse -> interpolate -> include -> validate+canonicalise -> resolve paths -> extends
+
+then, across the ``-f`` files in order::
+
+    merge -> project name -> env files -> profiles -> image/build check -> default networks
+    -> cross-references -> drop unused resources -> resource names -> models
+
+Interpolation runs per file before merging, as in Compose, so an ``extends.file`` or
+``include`` path may use variables and each file's errors point into that file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockdjango.errors import SpecError
+from dockdjango.spec.dotenv import parse_dotenv
+from dockdjango.spec.extends import apply_extends
+from dockdjango.spec.finalize import (
+    apply_env_files,
+    apply_profiles,
+    check_images,
+    check_references,
+    default_networks,
+    drop_unused,
+    resource_names,
+)
+from dockdjango.spec.include import apply_include
+from dockdjango.spec.interpolation import interpolate
+from dockdjango.spec.merge import merge_files
+from dockdjango.spec.naming import is_valid_project_name, normalize_project_name
+from dockdjango.spec.paths import resolve_paths
+from dockdjango.spec.project import Project
+from dockdjango.spec.projection import to_project
+from dockdjango.spec.toplevel import canonical_file
+from dockdjango.spec.tree import Origin, Tree, parse_file
+
+COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+
+
+@dataclass
+class LoadContext:
+    """What every per-file stage needs: the interpolation environment and a file cache."""
+
+    env: dict[str, str]
+    project_dir: str
+    cache: dict[tuple[str, str], Tree] = field(default_factory=dict)
+    loading: list[str] = field(default_factory=list)
+
+    def load_tree(
+        self, path: str, base_dir: str | None = None, env: Mapping[str, str] | None = None
+    ) -> Tree:
+        """One file through parse..extends; ``base_dir`` anchors its relative paths."""
+        base_dir = base_dir or os.path.dirname(path)
+        key = (path, base_dir)
+        if key in self.cache:
+            return self.cache[key]
+        if path in self.loading:
+            chain = " -> ".join([*self.loading[self.loading.index(path) :], path])
+            raise SpecError(f"files include or extend each other in a cycle: {chain}")
+        self.loading.append(path)
+        try:
+            env = self.env if env is None else env
+            tree = parse_file(path)
+            tree = interpolate(tree, env)
+            tree = apply_include(tree, base_dir, self)
+            tree = canonical_file(tree)
+            tree = resolve_paths(tree, base_dir, env)
+            tree = apply_extends(tree, lambda other: self.load_tree(other))
+        finally:
+            self.loading.pop()
+        self.cache[key] = tree
+        return tree
+
+
+def find_compose_files(workdir: str | os.PathLike[str] | None = None) -> list[str]:
+    """The files Compose would use with no ``-f``: the first compose file found in
+    ``workdir`` or a parent directory, plus its ``.override`` file if present."""
+    directory = os.path.abspath(workdir or os.getcwd())
+    while True:
+        for name in COMPOSE_FILE_NAMES:
+            path = os.path.join(directory, name)
+            if os.path.isfile(path):
+                stem, ext = os.path.splitext(name)
+                override = os.path.join(directory, f"{stem}.override{ext}")
+                return [path, override] if os.path.isfile(override) else [path]
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    raise SpecError(
+        f"no compose file found in {os.path.abspath(workdir or os.getcwd())} or its parents",
+        hint="create compose.yaml, or pass one with -f",
+    )
+
+
+def _environment(project_dir: str, environ: Mapping[str, str] | None) -> dict[str, str]:
+    """Interpolation variables: the project's ``.env`` under the process environment."""
+    process = dict(os.environ if environ is None else environ)
+    dotenv_path = os.path.join(project_dir, ".env")
+    env: dict[str, str] = {}
+    if os.path.isfile(dotenv_path):
+        values = parse_dotenv(dotenv_path, process)
+        env.update({k: v for k, v in values.items() if v is not None})
+    env.update(process)
+    return env
+
+
+def load_project(
+    files: Sequence[str | os.PathLike[str]] | None = None,
+    *,
+    project_name: str | None = None,
+    profiles: Sequence[str] = (),
+    environ: Mapping[str, str] | None = None,
+    workdir: str | os.PathLike[str] | None = None,
+) -> Project:
+    """Load compose files into a resolved `Project`, as ``docker compose config`` would.
+
+    ``files`` are merged in order (relative ones are taken from ``workdir``, else the
+    current directory); with none, the usual compose file and its override are found.
+    ``workdir``, if given, is the project directory (``--project-directory``); otherwise
+    it is the first file's directory. Raises `SpecError` for anything invalid.
+    """
+    process = dict(os.environ if environ is None else environ)
+    base = os.path.abspath(workdir) if workdir is not None else os.getcwd()
+    if not files and process.get("COMPOSE_FILE"):
+        files = process["COMPOSE_FILE"].split(os.pathsep)
+    paths = (
+        [os.path.abspath(os.path.join(base, os.fspath(f))) for f in files]
+        if files
+        else find_compose_files(base)
+    )
+    project_dir = os.path.abspath(workdir) if workdir is not None else os.path.dirname(paths[0])
+    env = _environment(project_dir, process)
+    ctx = LoadContext(env=env, project_dir=project_dir)
+    merged: Tree | None = None
+    for path in paths:
+        tree = ctx.load_tree(path, project_dir)
+        merged = tree if merged is None else merge_files(merged, tree)
+    assert merged is not None
+    return _finish(merged, ctx, project_name, profiles, paths)
+
+
+def load_dict(
+    data: Mapping[str, Any],
+    *,
+    project_name: str | None = None,
+    profiles: Sequence[str] = (),
+    environ: Mapping[str, str] | None = None,
+    workdir: str | os.PathLike[str] | None = None,
+) -> Project:
+    """A compose document given as a dict, loaded as if it were a file in ``workdir``."""
+    import copy
+
+    project_dir = os.path.abspath(workdir or os.getcwd())
+    env = _environment(project_dir, environ)
+    ctx = LoadContext(env=env, project_dir=project_dir)
+    tree = _as_tree(copy.deepcopy(dict(data)), Origin("<dict>", 0))
+    if not isinstance(tree, Tree):
+        raise SpecError("a compose document must be a mapping")
+    tree = interpolate(tree, env)
+    tree = apply_include(tree, project_dir, ctx)
+    tree = canonical_file(tree)
+    tree = resolve_paths(tree, project_dir, env)
+    tree = apply_extends(tree, lambda other: ctx.load_tree(other))
+    return _finish(tree, ctx, project_name, profiles, [])
+
+
+def _as_tree(value: Any, origin: Origin) -> Any:
+    if isinstance(value, Mapping):
+        return Tree({k: _as_tree(v, origin) for k, v in value.items()}, origin=origin)
+    if isinstance(value, list | tuple):
+        from dockdjango.spec.tree import Seq
+
+        return Seq([_as_tree(v, origin) for v in value], origin=origin)
+    return value
+
+
+def project_name_for(
+    tree: Tree, explicit: str | None, env: Mapping[str, str], project_dir: str
+) -> str:
+    """Compose's precedence: ``-p``, ``COMPOSE_PROJECT_NAME``, ``name:``, the directory."""
+    for source, name in (
+        ("-p", explicit),
+        ("COMPOSE_PROJECT_NAME", env.get("COMPOSE_PROJECT_NAME")),
+        ("name", tree.get("name")),
+    ):
+        if name:
+            if not is_valid_project_name(name):
+                raise SpecError(
+                    f"invalid project name {name!r} (from {source})",
+                    file=tree.origin.file if source == "name" and tree.origin else None,
+                    line=tree.where("name").line
+                    if source == "name" and tree.where("name")
+                    else None,  # type: ignore[union-attr]
+                    hint="use only lowercase letters, digits, '-' and '_', starting with a "
+                    "letter or digit",
+                )
+            return name
+    name = normalize_project_name(os.path.basename(project_dir))
+    if not name:
+        raise SpecError(
+            f"cannot make a project name from the directory {project_dir!r}",
+            hint="pass -p NAME or set `name:` in the compose file",
+        )
+    return name
+
+
+def _finish(
+    tree: Tree,
+    ctx: LoadContext,
+    project_name: str | None,
+    profiles: Sequence[str],
+    paths: list[str],
+) -> Project:
+    name = project_name_for(tree, project_name, ctx.env, ctx.project_dir)
+    active = list(profiles)
+    if not active and ctx.env.get("COMPOSE_PROFILES"):
+        active = [p for p in ctx.env["COMPOSE_PROFILES"].split(",") if p]
+    tree = apply_env_files(tree, ctx.env)
+    tree = apply_profiles(tree, active)
+    tree = check_images(tree)
+    tree = default_networks(tree)
+    tree = check_references(tree)
+    tree = drop_unused(tree)
+    tree = resource_names(tree, name)
+    return to_project(tree, name=name, working_dir=ctx.project_dir, config_files=paths)

@@ -1,0 +1,64 @@
+"""The resolve-paths stage: relative paths in one file made absolute against its directory.
+
+Compose resolves a file's relative paths against the project directory (for ``-f``
+files) or the file's own directory (for ``include`` and ``extends.file`` targets).
+Resolved here: ``build.context`` (unless it is a URL), ``build.additional_contexts`` that
+are paths, ``env_file`` entries, bind-mount sources (``~`` is the user's home), and
+``extends.file``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from dockdjango.spec.tree import Tree
+
+_REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)", re.I)
+
+
+def is_remote(context: str) -> bool:
+    """True for a build context Compose passes through untouched (a URL or git remote)."""
+    return bool(_REMOTE.match(context))
+
+
+def absolute(path: str, base_dir: str, environ: Mapping[str, str]) -> str:
+    """``path`` made absolute against ``base_dir`` (``~`` expands to the home directory)."""
+    if path == "~" or path.startswith("~/"):
+        home = environ.get("HOME") or os.path.expanduser("~")
+        path = home + path[1:]
+    return os.path.normpath(os.path.join(base_dir, path))
+
+
+def resolve_paths(tree: Tree, base_dir: str, environ: Mapping[str, str]) -> Tree:
+    """The stage: every path-valued field of every service in ``tree`` made absolute."""
+    for svc in (tree.get("services") or {}).values():
+        if isinstance(svc, dict):
+            _service(svc, base_dir, environ)
+    return tree
+
+
+def _service(svc: dict[str, Any], base_dir: str, environ: Mapping[str, str]) -> None:
+    build = svc.get("build")
+    if isinstance(build, dict):
+        context = build.get("context")
+        if isinstance(context, str) and not is_remote(context):
+            build["context"] = absolute(context, base_dir, environ)
+        extra = build.get("additional_contexts")
+        if isinstance(extra, dict):
+            for name, value in extra.items():
+                if isinstance(value, str) and not is_remote(value) and ":" not in value:
+                    extra[name] = absolute(value, base_dir, environ)
+    for entry in svc.get("env_file") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+            entry["path"] = absolute(entry["path"], base_dir, environ)
+    for mount in svc.get("volumes") or []:
+        if isinstance(mount, dict) and mount.get("type") == "bind":
+            source = mount.get("source")
+            if isinstance(source, str) and source:
+                mount["source"] = absolute(source, base_dir, environ)
+    extends = svc.get("extends")
+    if isinstance(extends, dict) and isinstance(extends.get("file"), str):
+        extends["file"] = absolute(extends["file"], base_dir, environ)

@@ -1,0 +1,83 @@
+"""The `Project` model: a named set of services, volumes and networks, fully resolved."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+from pydantic import Field
+
+from dockdjango.spec.models import Network, Service, SpecModel, Volume
+
+
+class Project(SpecModel):
+    """A resolved compose project: what ``docker compose config`` prints, as typed objects.
+
+    ``working_dir`` is the absolute project directory (relative paths were resolved against
+    it); ``config_files`` are the absolute paths of the files it was loaded from (empty for a
+    project built in Python).
+    """
+
+    name: str
+    services: dict[str, Service] = Field(default_factory=dict)
+    volumes: dict[str, Volume] = Field(default_factory=dict)
+    networks: dict[str, Network] = Field(default_factory=dict)
+    working_dir: str = Field(default_factory=os.getcwd)
+    config_files: list[str] = Field(default_factory=list)
+    extensions: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def from_dict(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        name: str | None = None,
+        working_dir: str | os.PathLike[str] | None = None,
+        environ: Mapping[str, str] | None = None,
+        profiles: tuple[str, ...] | list[str] = (),
+    ) -> Project:
+        """Load a compose document given as a dict, through the same pipeline as a file.
+
+        Short forms are accepted and canonicalised; errors are `SpecError` with dotted paths.
+        """
+        from dockdjango.spec.loader import load_dict
+
+        return load_dict(
+            data, project_name=name, workdir=working_dir, environ=environ, profiles=profiles
+        )
+
+    def service(self, name: str) -> Service:
+        """The service called ``name``; `SpecError` naming the known ones if there is none."""
+        try:
+            return self.services[name]
+        except KeyError:
+            from dockdjango.errors import SpecError
+
+            known = ", ".join(sorted(self.services)) or "none"
+            raise SpecError(
+                f"no service named {name!r}", hint=f"services in {self.name}: {known}"
+            ) from None
+
+    def to_compose_dict(self) -> dict[str, Any]:
+        """The project as ``docker compose config --format json`` prints it (plain data)."""
+        out: dict[str, Any] = {"name": self.name}
+        out["services"] = {k: s.to_compose_dict() for k, s in sorted(self.services.items())}
+        if self.networks:
+            out["networks"] = {k: n.to_compose_dict() for k, n in sorted(self.networks.items())}
+        if self.volumes:
+            out["volumes"] = {k: v.to_compose_dict() for k, v in sorted(self.volumes.items())}
+        out.update(self.extensions)
+        return out
+
+    def to_yaml(self) -> str:
+        """The project as a compose YAML document that Docker Compose accepts (``$`` as ``$$``)."""
+        from dockdjango.spec.output import escape_dollars
+
+        return yaml.safe_dump(
+            escape_dollars(self.to_compose_dict()),
+            sort_keys=False,
+            default_flow_style=False,
+            allow_unicode=True,
+        )
