@@ -1,0 +1,292 @@
+"""``Stack``: a compose-style project you can bring up, inspect and tear down from Python.
+
+```python
+from dockdjango import Stack
+
+with Stack.load("compose.yaml") as stack:        # up, every service running and healthy
+    host, port = stack.port("web", 8000)
+# down on exit; named volumes kept
+```
+
+Stacks are Compose stacks: same container/network/volume names, same labels, same
+config hash, so ``docker compose ps/down/up`` and dockdjango manage the same objects.
+"""
+
+from __future__ import annotations
+
+import shlex
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dockdjango.engine.stackconfig import StackConfig
+
+if TYPE_CHECKING:
+    import docker
+
+    from dockdjango.engine.converge import UpResult
+    from dockdjango.engine.lifecycle import ContainerStatus, DownResult
+    from dockdjango.engine.logs import LogLine
+    from dockdjango.engine.progress import OnProgress
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """What a command run with :meth:`Stack.exec` did."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        """stdout then stderr."""
+        return self.stdout + self.stderr
+
+
+class Stack:
+    """A project (services, networks, volumes) and the engine it runs on."""
+
+    def __init__(
+        self,
+        project: Any,
+        *,
+        client: docker.DockerClient | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> None:
+        """Wrap a loaded ``dockdjango.spec.Project``, a :class:`StackConfig`, or a mapping
+        in the shape of ``docker compose config --format json`` (with a ``name``)."""
+        if isinstance(project, StackConfig):
+            self.config = project
+        elif isinstance(project, Mapping):
+            self.config = StackConfig.from_compose_dict(project)
+        else:
+            self.config = StackConfig.from_project(project)
+        if not self.config.name:
+            from dockdjango.errors import SpecError
+
+            raise SpecError(
+                "the stack has no project name", hint="pass project_name=... or set `name:`"
+            )
+        self.project = project
+        self._client = client
+        self._lock = threading.Lock()
+        self.on_progress = on_progress
+
+    @classmethod
+    def load(
+        cls,
+        files: str | Path | Sequence[str | Path] | None = "compose.yaml",
+        *,
+        project_name: str | None = None,
+        profiles: Sequence[str] = (),
+        environ: Mapping[str, str] | None = None,
+        client: docker.DockerClient | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> Stack:
+        """Load compose file(s) the way Compose does and wrap the project."""
+        from dockdjango.spec import load_project
+
+        if isinstance(files, str | Path):
+            files = [files]
+        project = load_project(
+            [str(f) for f in files] if files else None,
+            project_name=project_name,
+            profiles=tuple(profiles),
+            environ=environ,
+        )
+        return cls(project, client=client, on_progress=on_progress)
+
+    # -- engine ---------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The project name (prefix of every container, network and volume)."""
+        return self.config.name
+
+    @property
+    def services(self) -> list[str]:
+        """Service names, dependencies first."""
+        from dockdjango.engine.graph import order
+
+        return order(self.config.services)
+
+    @property
+    def client(self) -> docker.DockerClient:
+        """The Docker client, connected on first use (raises EngineUnavailable)."""
+        with self._lock:
+            if self._client is None:
+                from dockdjango.engine.client import connect
+
+                self._client = connect()
+            return self._client
+
+    def _progress(self, on_progress: OnProgress | None) -> OnProgress:
+        from dockdjango.engine.progress import ignore
+
+        return on_progress or self.on_progress or ignore
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def up(
+        self,
+        *,
+        wait: bool = True,
+        build: bool = False,
+        force_recreate: bool = False,
+        no_recreate: bool = False,
+        remove_orphans: bool = False,
+        timeout: float = 120.0,
+        on_progress: OnProgress | None = None,
+    ) -> UpResult:
+        """Create/start what is missing or changed; with ``wait``, return once all are healthy."""
+        from dockdjango.engine.converge import up
+
+        if force_recreate and no_recreate:
+            from dockdjango.errors import DockdjangoError
+
+            raise DockdjangoError("force_recreate and no_recreate cannot be used together")
+        return up(
+            self.client,
+            self.config,
+            wait=wait,
+            build=build,
+            force_recreate=force_recreate,
+            no_recreate=no_recreate,
+            remove_orphans=remove_orphans,
+            timeout=timeout,
+            on_progress=self._progress(on_progress),
+        )
+
+    def down(
+        self,
+        *,
+        volumes: bool = False,
+        remove_orphans: bool = False,
+        on_progress: OnProgress | None = None,
+    ) -> DownResult:
+        """Stop and remove containers and networks; named volumes stay unless ``volumes``."""
+        from dockdjango.engine.lifecycle import down
+
+        return down(
+            self.client,
+            self.name,
+            services=list(self.config.services),
+            volumes=volumes,
+            remove_orphans=remove_orphans,
+            on_progress=self._progress(on_progress),
+        )
+
+    def stop(
+        self, *services: str, timeout: int | None = None, on_progress: OnProgress | None = None
+    ) -> None:
+        """Stop containers (all, or those of ``services``), dependents first."""
+        from dockdjango.engine.lifecycle import stop
+
+        stop(
+            self.client,
+            self.name,
+            services or None,
+            timeout=timeout,
+            on_progress=self._progress(on_progress),
+        )
+
+    def start(self, *services: str, on_progress: OnProgress | None = None) -> None:
+        """Start existing, stopped containers."""
+        from dockdjango.engine.lifecycle import start
+
+        start(self.client, self.name, services or None, on_progress=self._progress(on_progress))
+
+    def restart(
+        self, *services: str, timeout: int | None = None, on_progress: OnProgress | None = None
+    ) -> None:
+        """Stop, then start."""
+        from dockdjango.engine.lifecycle import restart
+
+        restart(
+            self.client,
+            self.name,
+            services or None,
+            timeout=timeout,
+            on_progress=self._progress(on_progress),
+        )
+
+    # -- inspection -----------------------------------------------------------------------
+
+    def ps(self, *services: str) -> list[ContainerStatus]:
+        """Containers with state, health and published ports."""
+        from dockdjango.engine.lifecycle import ps
+
+        return ps(self.client, self.name, services or None)
+
+    def port(
+        self, service: str, target: int, protocol: str = "tcp", index: int = 1
+    ) -> tuple[str, int]:
+        """Where ``target`` of ``service`` is published: ``("127.0.0.1", 49153)``."""
+        from dockdjango.engine.lifecycle import port
+
+        return port(self.client, self.name, service, int(target), protocol, index)
+
+    def url(self, service: str, target: int, scheme: str = "http") -> str:
+        """``http://127.0.0.1:49153`` for a published port."""
+        host, port = self.port(service, target)
+        return f"{scheme}://{host}:{port}"
+
+    def logs(
+        self, *services: str, tail: int | None = None, follow: bool = False
+    ) -> list[LogLine] | Iterator[LogLine]:
+        """Output of the containers, merged; with ``follow`` an iterator of new lines."""
+        from dockdjango.engine.logs import iter_logs
+
+        lines = iter_logs(self.client, self.name, services or None, tail=tail, follow=follow)
+        return lines if follow else list(lines)
+
+    def container_id(self, service: str, index: int = 1) -> str:
+        """The engine id of container ``index`` of ``service``."""
+        from dockdjango.engine.observe import number, observe
+        from dockdjango.errors import ServiceError
+
+        for c in observe(self.client, self.name).containers.get(service, []):
+            if number(c) == index:
+                return str(c["Id"])
+        raise ServiceError(
+            service, f"service {service} has no container {index}", hint="run: dockdjango up"
+        )
+
+    def exec(
+        self,
+        service: str,
+        cmd: str | Sequence[str],
+        *,
+        user: str | None = None,
+        workdir: str | None = None,
+        env: Mapping[str, str] | None = None,
+        index: int = 1,
+    ) -> ExecResult:
+        """Run ``cmd`` in the service's running container; capture its output."""
+        from dockdjango.engine.execs import run_captured
+
+        argv = shlex.split(cmd) if isinstance(cmd, str) else list(cmd)
+        code, out, err = run_captured(
+            self.client,
+            self.container_id(service, index),
+            argv,
+            user=user,
+            workdir=workdir,
+            env=env,
+        )
+        return ExecResult(code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+
+    # -- context manager ------------------------------------------------------------------
+
+    def __enter__(self) -> Stack:
+        self.up(wait=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.down(volumes=False)
+
+    def __repr__(self) -> str:
+        return f"Stack({self.name!r}, services={self.services!r})"

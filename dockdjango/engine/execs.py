@@ -1,0 +1,123 @@
+"""Running a command in a service's container: captured, streamed, or interactive."""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import docker
+
+
+def _create(
+    client: docker.DockerClient,
+    container: str,
+    cmd: Sequence[str],
+    *,
+    tty: bool,
+    stdin: bool,
+    user: str | None,
+    workdir: str | None,
+    env: Mapping[str, str] | None,
+) -> str:
+    made = client.api.exec_create(
+        container,
+        list(cmd),
+        stdout=True,
+        stderr=True,
+        stdin=stdin,
+        tty=tty,
+        user=user or "",
+        workdir=workdir,
+        environment=dict(env or {}) or None,
+    )
+    return str(made["Id"])
+
+
+def run_captured(
+    client: docker.DockerClient,
+    container: str,
+    cmd: Sequence[str],
+    *,
+    user: str | None = None,
+    workdir: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[int, bytes, bytes]:
+    """Run ``cmd``; return (exit code, stdout, stderr)."""
+    exec_id = _create(
+        client, container, cmd, tty=False, stdin=False, user=user, workdir=workdir, env=env
+    )
+    out, err = client.api.exec_start(exec_id, demux=True)
+    code = int(client.api.exec_inspect(exec_id).get("ExitCode") or 0)
+    return code, out or b"", err or b""
+
+
+def run_streamed(
+    client: docker.DockerClient,
+    container: str,
+    cmd: Sequence[str],
+    *,
+    write_out: Callable[[bytes], Any],
+    write_err: Callable[[bytes], Any],
+    user: str | None = None,
+    workdir: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Run ``cmd``, passing its output on as it comes; return its exit code."""
+    exec_id = _create(
+        client, container, cmd, tty=False, stdin=False, user=user, workdir=workdir, env=env
+    )
+    for out, err in client.api.exec_start(exec_id, stream=True, demux=True):
+        if out:
+            write_out(out)
+        if err:
+            write_err(err)
+    return int(client.api.exec_inspect(exec_id).get("ExitCode") or 0)
+
+
+def run_interactive(
+    client: docker.DockerClient,
+    container: str,
+    cmd: Sequence[str],
+    *,
+    user: str | None = None,
+    workdir: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Run ``cmd`` with this terminal attached (raw mode, TTY); return its exit code."""
+    import termios
+    import tty
+
+    exec_id = _create(
+        client, container, cmd, tty=True, stdin=True, user=user, workdir=workdir, env=env
+    )
+    sock: Any = client.api.exec_start(exec_id, tty=True, socket=True)
+    raw_sock: socket.socket = getattr(sock, "_sock", sock)
+    try:
+        size = os.get_terminal_size()
+        client.api.exec_resize(exec_id, height=size.lines, width=size.columns)
+    except OSError:
+        pass
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setraw(fd)
+        while True:
+            readable, _, _ = select.select([raw_sock, fd], [], [])
+            if raw_sock in readable:
+                data = raw_sock.recv(4096)
+                if not data:
+                    break
+                os.write(sys.stdout.fileno(), data)
+            if fd in readable:
+                data = os.read(fd, 1024)
+                if not data:
+                    break
+                raw_sock.sendall(data)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        raw_sock.close()
+    return int(client.api.exec_inspect(exec_id).get("ExitCode") or 0)

@@ -1,0 +1,69 @@
+"""Service dependency order: which services start first, which can start together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from dockdjango.errors import SpecError
+
+
+def dependencies(services: Mapping[str, Mapping[str, Any]], name: str) -> dict[str, dict[str, Any]]:
+    """``depends_on`` of one service, long form, restricted to services in the stack.
+
+    A dependency that is not ``required`` and not in the stack (say, disabled by a
+    profile) is skipped, as Compose does; a required one that is missing is an error.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for dep, spec in (services[name].get("depends_on") or {}).items():
+        spec = dict(spec or {})
+        if dep not in services:
+            if spec.get("required", True):
+                raise SpecError(
+                    f"depends on service {dep!r}, which is not in the stack",
+                    path=f"services.{name}.depends_on",
+                    hint="add the service, enable its profile, or set required: false",
+                )
+            continue
+        spec.setdefault("condition", "service_started")
+        out[dep] = spec
+    return out
+
+
+def levels(services: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
+    """Services grouped so each group depends only on earlier groups (sorted within)."""
+    deps = {name: set(dependencies(services, name)) for name in services}
+    done: set[str] = set()
+    out: list[list[str]] = []
+    while len(done) < len(deps):
+        ready = sorted(n for n, d in deps.items() if n not in done and d <= done)
+        if not ready:
+            cycle = sorted(n for n in deps if n not in done)
+            raise SpecError(
+                f"services {', '.join(cycle)} depend on each other in a cycle",
+                path="services.*.depends_on",
+                hint="remove one of the depends_on entries that close the cycle",
+            )
+        out.append(ready)
+        done.update(ready)
+    return out
+
+
+def order(services: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Every service, dependencies before dependents."""
+    return [name for level in levels(services) for name in level]
+
+
+def dependents(services: Mapping[str, Mapping[str, Any]], names: Iterable[str]) -> set[str]:
+    """Services that depend on any of ``names``, directly or not."""
+    found: set[str] = set()
+    frontier = set(names)
+    while frontier:
+        nxt = {
+            s
+            for s, spec in services.items()
+            if s not in found and set(spec.get("depends_on") or {}) & frontier
+        }
+        found |= nxt
+        frontier = nxt
+    return found

@@ -1,0 +1,132 @@
+"""Waiting for a service to be running, healthy or done, and explaining when it is not."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import docker
+from docker.errors import NotFound
+
+from dockdjango.errors import ServiceError
+
+POLL = 0.1  # seconds; inspect is cheap and a fast `up --wait` matters more
+
+
+class Cancelled(Exception):
+    """The operation was cancelled (Ctrl-C) while waiting."""
+
+
+def last_logs(client: docker.DockerClient, container: str, lines: int = 10) -> list[str]:
+    """The last ``lines`` lines a container wrote (stdout and stderr)."""
+    try:
+        raw = client.api.logs(container, stdout=True, stderr=True, tail=lines)
+    except NotFound:
+        return []
+    return raw.decode("utf-8", "replace").splitlines()[-lines:]
+
+
+def health_output(state: dict[str, Any]) -> str:
+    """The output of the last health probe, one line."""
+    log = ((state.get("Health") or {}).get("Log")) or []
+    if not log:
+        return ""
+    last = log[-1]
+    text = " ".join(str(last.get("Output") or "").split())
+    return f"exit {last.get('ExitCode')}: {text}"[:300] if text else f"exit {last.get('ExitCode')}"
+
+
+def status(inspect: dict[str, Any]) -> tuple[str, str]:
+    """(state, health) of an inspected container: ``("running", "healthy")``."""
+    state = inspect.get("State") or {}
+    return str(state.get("Status", "")), str((state.get("Health") or {}).get("Status", ""))
+
+
+def wait_for(
+    client: docker.DockerClient,
+    service: str,
+    container: str,
+    condition: str,
+    deadline: float,
+    cancel: threading.Event | None = None,
+) -> dict[str, Any]:
+    """Block until ``container`` meets ``condition``; return its last inspect data.
+
+    ``condition`` is ``service_started`` (running, or exited 0 for a one-shot),
+    ``service_healthy`` (health ``healthy``; running if it has no healthcheck) or
+    ``service_completed_successfully`` (exited with code 0). Raises
+    :class:`ServiceError` naming the service and the cause, with its last log lines.
+    """
+    while True:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        try:
+            data = client.api.inspect_container(container)
+        except NotFound:
+            raise ServiceError(service, f"service {service}: its container disappeared") from None
+        state = data.get("State") or {}
+        st, health = status(data)
+        code = int(state.get("ExitCode") or 0)
+        if condition == "service_completed_successfully":
+            if st in ("exited", "dead"):
+                if code == 0:
+                    return data
+                raise _failed(client, service, container, f"exited with code {code}")
+        elif st == "running" and not state.get("Restarting"):
+            if condition != "service_healthy" or not health or health == "healthy":
+                return data
+            if health == "unhealthy":
+                raise _failed(
+                    client,
+                    service,
+                    container,
+                    "is unhealthy",
+                    probe=health_output(state),
+                )
+        elif st in ("exited", "dead") or state.get("Restarting"):
+            if condition == "service_started" and st == "exited" and code == 0:
+                return data
+            if state.get("Restarting"):
+                raise _failed(
+                    client, service, container, f"keeps restarting (last exit code {code})"
+                )
+            raise _failed(client, service, container, f"exited with code {code}")
+        if time.monotonic() >= deadline:
+            want = {
+                "service_healthy": "healthy",
+                "service_completed_successfully": "completed",
+            }.get(condition, "running")
+            now = f"{st}" + (f", {health}" if health else "")
+            raise _failed(
+                client,
+                service,
+                container,
+                f"did not become {want} in time (it is {now})",
+                probe=health_output(state),
+                hint="raise the timeout, or check the healthcheck and the logs below",
+            )
+        time.sleep(POLL)
+
+
+def _failed(
+    client: docker.DockerClient,
+    service: str,
+    container: str,
+    what: str,
+    *,
+    probe: str = "",
+    hint: str | None = None,
+) -> ServiceError:
+    logs = last_logs(client, container)
+    message = f"service {service} {what}"
+    if probe:
+        message += f"; last health check: {probe}"
+    if logs:
+        message += f"; last log line: {logs[-1].strip()[:200]}"
+    return ServiceError(
+        service,
+        message,
+        logs=logs,
+        hint=hint or f"see its output with: dockdjango logs {service}",
+    )

@@ -1,0 +1,258 @@
+"""``down``, ``stop``, ``start``, ``restart``, ``ps`` and ``port`` for a project, by its labels.
+
+These work from what the engine has (Compose's labels), not from the file, so they also
+handle a stack brought up by ``docker compose`` or by an older version of the file.
+Dependents stop before what they depend on, read from the ``depends_on`` label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker
+from docker.errors import APIError, NotFound
+
+from dockdjango.engine import labels as L
+from dockdjango.engine.failures import explain_start_error
+from dockdjango.engine.observe import (
+    Observed,
+    depends_on,
+    number,
+    observe,
+    project_containers,
+    short_name,
+)
+from dockdjango.engine.progress import Event, OnProgress, ignore
+from dockdjango.engine.stop import remove_containers, stop_containers
+from dockdjango.errors import EngineError, ServiceError
+
+
+@dataclass
+class ContainerStatus:
+    """One row of ``ps``."""
+
+    name: str
+    service: str
+    number: int
+    state: str  # created | running | exited | ...
+    health: str  # healthy | unhealthy | starting | "" (no healthcheck)
+    exit_code: int
+    status: str  # the engine's words: "Up 3 seconds (healthy)"
+    image: str
+    ports: list[tuple[str, int, int, str]] = field(
+        default_factory=list
+    )  # host ip, host port, target, proto
+
+    def ports_text(self) -> str:
+        """``127.0.0.1:8000->8000/tcp, 9000/tcp``."""
+        parts = []
+        for ip, host, target, proto in self.ports:
+            parts.append(f"{ip}:{host}->{target}/{proto}" if host else f"{target}/{proto}")
+        return ", ".join(parts)
+
+
+@dataclass
+class DownResult:
+    """What ``down`` removed."""
+
+    containers: list[str] = field(default_factory=list)
+    networks: list[str] = field(default_factory=list)
+    volumes: list[str] = field(default_factory=list)
+    orphans_kept: list[str] = field(default_factory=list)
+
+
+def stop_order(
+    state: Observed, services: Iterable[str] | None = None
+) -> list[list[dict[str, Any]]]:
+    """Containers grouped for stopping: dependents first, each group stopped at once."""
+    chosen = set(state.containers) if services is None else set(services) & set(state.containers)
+    deps = {s: set().union(*(depends_on(c) for c in state.containers[s])) & chosen for s in chosen}
+    groups: list[list[dict[str, Any]]] = []
+    left = set(chosen)
+    while left:
+        # a service can stop once nothing left depends on it
+        ready = {s for s in left if not any(s in deps[o] for o in left if o != s)} or set(left)
+        groups.append([c for s in sorted(ready) for c in state.containers[s]])
+        left -= ready
+    return groups
+
+
+def down(
+    client: docker.DockerClient,
+    project: str,
+    *,
+    services: Iterable[str] | None = None,
+    volumes: bool = False,
+    remove_orphans: bool = False,
+    on_progress: OnProgress = ignore,
+) -> DownResult:
+    """Stop and remove the project's containers and networks (and volumes if asked).
+
+    ``services`` are the services of the current file; containers of other services
+    (orphans) are kept unless ``remove_orphans``. None means every container of the project.
+    """
+    state = observe(client, project)
+    result = DownResult()
+    if services is not None and not remove_orphans:
+        known = set(services)
+        result.orphans_kept = sorted(s for s in state.containers if s not in known)
+        for s in result.orphans_kept:
+            on_progress(Event("service", s, "orphan", "kept; remove with --remove-orphans"))
+            del state.containers[s]
+    for group in stop_order(state):
+        stop_containers(client, group, on_progress)
+    every = state.all_containers()
+    remove_containers(client, every, on_progress, volumes=volumes)
+    result.containers = sorted(short_name(c) for c in every)
+    for net in client.api.networks(filters=L.project_filter(project)):
+        try:
+            client.api.remove_network(net["Id"])
+        except NotFound:
+            continue
+        except APIError as exc:
+            on_progress(Event("network", net["Name"], "kept", str(exc.explanation or exc)))
+            continue
+        result.networks.append(net["Name"])
+        on_progress(Event("network", net["Name"], "removed"))
+    if volumes:
+        for vol in client.api.volumes(filters=L.project_filter(project)).get("Volumes") or []:
+            try:
+                client.api.remove_volume(vol["Name"])
+            except NotFound:
+                continue
+            except APIError as exc:
+                raise EngineError(
+                    f"could not remove volume {vol['Name']}: {exc.explanation or exc}"
+                ) from None
+            result.volumes.append(vol["Name"])
+            on_progress(Event("volume", vol["Name"], "removed"))
+    return result
+
+
+def stop(
+    client: docker.DockerClient,
+    project: str,
+    services: Iterable[str] | None = None,
+    *,
+    timeout: int | None = None,
+    on_progress: OnProgress = ignore,
+) -> None:
+    """Stop containers (all, or those of ``services``), dependents first."""
+    for group in stop_order(observe(client, project), services):
+        stop_containers(client, group, on_progress, timeout=timeout)
+
+
+def start(
+    client: docker.DockerClient,
+    project: str,
+    services: Iterable[str] | None = None,
+    *,
+    on_progress: OnProgress = ignore,
+) -> None:
+    """Start existing containers, what others depend on first."""
+    state = observe(client, project)
+    if not state.containers:
+        raise EngineError(
+            f"project {project} has no containers", hint="create them with: dockdjango up"
+        )
+    for group in reversed(stop_order(state, services)):
+        for c in group:
+            if c.get("State") == "running":
+                continue
+            service = (c.get("Labels") or {}).get(L.SERVICE, "")
+            try:
+                client.api.start(c["Id"])
+            except APIError as exc:
+                raise explain_start_error(service, exc) from None
+            on_progress(Event("container", short_name(c), "started"))
+
+
+def restart(
+    client: docker.DockerClient,
+    project: str,
+    services: Iterable[str] | None = None,
+    *,
+    timeout: int | None = None,
+    on_progress: OnProgress = ignore,
+) -> None:
+    """Stop then start (all, or ``services``)."""
+    chosen = list(services) if services is not None else None
+    stop(client, project, chosen, timeout=timeout, on_progress=on_progress)
+    start(client, project, chosen, on_progress=on_progress)
+
+
+def ps(
+    client: docker.DockerClient, project: str, services: Iterable[str] | None = None
+) -> list[ContainerStatus]:
+    """The project's containers with state, health and published ports, by service."""
+    chosen = None if services is None else set(services)
+    rows = []
+    for c in project_containers(client, project):
+        labels = c.get("Labels") or {}
+        service = labels.get(L.SERVICE, "")
+        if chosen is not None and service not in chosen:
+            continue
+        status_text = str(c.get("Status") or "")
+        health = ""
+        for word in ("healthy", "unhealthy", "starting"):
+            if f"({word})" in status_text or f"(health: {word})" in status_text:
+                health = word
+        exit_code = 0
+        if c.get("State") == "exited" and "Exited (" in status_text:
+            try:
+                exit_code = int(status_text.split("Exited (", 1)[1].split(")", 1)[0])
+            except ValueError:
+                exit_code = 0
+        ports = sorted(
+            {
+                (
+                    str(p.get("IP", "")),
+                    int(p.get("PublicPort") or 0),
+                    int(p["PrivatePort"]),
+                    str(p.get("Type", "tcp")),
+                )
+                for p in c.get("Ports") or []
+            },
+            key=lambda p: (p[2], p[3], p[0]),
+        )
+        rows.append(
+            ContainerStatus(
+                name=short_name(c),
+                service=service,
+                number=number(c),
+                state=str(c.get("State", "")),
+                health=health,
+                exit_code=exit_code,
+                status=status_text,
+                image=str(c.get("Image", "")),
+                ports=ports,
+            )
+        )
+    return sorted(rows, key=lambda r: (r.service, r.number))
+
+
+def port(
+    client: docker.DockerClient,
+    project: str,
+    service: str,
+    target: int,
+    protocol: str = "tcp",
+    index: int = 1,
+) -> tuple[str, int]:
+    """The (host ip, host port) where container ``index`` of ``service`` publishes ``target``."""
+    for row in ps(client, project, [service]):
+        if row.number != index:
+            continue
+        for ip, host, tgt, proto in row.ports:
+            if tgt == target and proto == protocol and host:
+                return ("127.0.0.1" if ip in ("", "0.0.0.0", "::") else ip), host
+        raise ServiceError(
+            service,
+            f"service {service} does not publish port {target}/{protocol}",
+            hint=f"add it to services.{service}.ports",
+        )
+    raise ServiceError(
+        service, f"service {service} has no running container {index}", hint="run: dockdjango up"
+    )

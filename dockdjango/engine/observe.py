@@ -1,0 +1,68 @@
+"""Reading a project's current state from the engine, by Compose's labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker
+
+from dockdjango.engine import labels as L
+
+
+@dataclass
+class Observed:
+    """What exists for one project: containers by service, networks and volumes by key."""
+
+    containers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    networks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def all_containers(self) -> list[dict[str, Any]]:
+        """Every service container, in no particular order."""
+        return [c for group in self.containers.values() for c in group]
+
+
+def project_containers(client: docker.DockerClient, project: str) -> list[dict[str, Any]]:
+    """The project's service containers (one-off ``run`` containers excluded), summaries."""
+    found = client.api.containers(all=True, filters=L.project_filter(project))
+    return [c for c in found if (c.get("Labels") or {}).get(L.ONEOFF, "False") != "True"]
+
+
+def observe(client: docker.DockerClient, project: str) -> Observed:
+    """The project's containers, networks and volumes as the engine has them now."""
+    state = Observed()
+    for c in project_containers(client, project):
+        service = (c.get("Labels") or {}).get(L.SERVICE, "")
+        state.containers.setdefault(service, []).append(c)
+    for group in state.containers.values():
+        group.sort(key=number)
+    for net in client.api.networks(filters=L.project_filter(project)):
+        key = (net.get("Labels") or {}).get(L.NETWORK)
+        if key:
+            state.networks[key] = net
+    for vol in client.api.volumes(filters=L.project_filter(project)).get("Volumes") or []:
+        key = (vol.get("Labels") or {}).get(L.VOLUME)
+        if key:
+            state.volumes[key] = vol
+    return state
+
+
+def number(container: dict[str, Any]) -> int:
+    """A container's ``container-number`` label (0 when missing)."""
+    try:
+        return int((container.get("Labels") or {}).get(L.CONTAINER_NUMBER, "0"))
+    except ValueError:
+        return 0
+
+
+def short_name(container: dict[str, Any]) -> str:
+    """``/proj-web-1`` -> ``proj-web-1``."""
+    names = container.get("Names") or [""]
+    return str(names[0]).lstrip("/")
+
+
+def depends_on(container: dict[str, Any]) -> set[str]:
+    """The services a container was created to depend on (from Compose's label)."""
+    raw = (container.get("Labels") or {}).get(L.DEPENDS_ON, "")
+    return {part.split(":", 1)[0] for part in raw.split(",") if part}

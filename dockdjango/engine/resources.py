@@ -1,0 +1,170 @@
+"""Networks, volumes and images a stack needs, created or found before its containers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import docker
+from docker.errors import APIError, NotFound
+
+from dockdjango.engine import labels as L
+from dockdjango.engine.confighash import network_hash, volume_hash
+from dockdjango.engine.progress import Event, OnProgress
+from dockdjango.engine.stackconfig import StackConfig
+from dockdjango.errors import EngineError, ServiceError
+
+
+def used_networks(cfg: StackConfig) -> list[str]:
+    """Keys of the networks some service joins, sorted."""
+    keys = {k for s in cfg.services.values() for k in (s.get("networks") or {})}
+    return sorted(k for k in keys if k in cfg.networks)
+
+
+def used_volumes(cfg: StackConfig) -> list[str]:
+    """Keys of the named volumes some service mounts, sorted."""
+    keys = {
+        v.get("source")
+        for s in cfg.services.values()
+        for v in s.get("volumes") or []
+        if (v.get("type") or "volume") == "volume" and v.get("source")
+    }
+    return sorted(k for k in keys if k in cfg.volumes)
+
+
+def ensure_networks(
+    client: docker.DockerClient, cfg: StackConfig, on_progress: OnProgress
+) -> dict[str, str]:
+    """Create missing networks; return file key -> engine network id."""
+    ids: dict[str, str] = {}
+    for key in used_networks(cfg):
+        net = cfg.networks[key]
+        name = str(net["name"])
+        found = client.api.networks(names=[name])
+        found = [n for n in found if n.get("Name") == name]
+        if found:
+            ids[key] = str(found[0]["Id"])
+            continue
+        if net.get("external"):
+            raise EngineError(
+                f"network {name} is declared external but does not exist",
+                hint=f"create it (docker network create {name}) or drop `external: true`",
+            )
+        ipam = net.get("ipam") or {}
+        pools = [
+            {
+                k2: v
+                for k2, v in {
+                    "Subnet": p.get("subnet"),
+                    "Gateway": p.get("gateway"),
+                    "IPRange": p.get("ip_range"),
+                    "AuxiliaryAddresses": p.get("aux_addresses"),
+                }.items()
+                if v
+            }
+            for p in ipam.get("config") or []
+        ]
+        try:
+            made = client.api.create_network(
+                name,
+                driver=net.get("driver") or None,
+                options=net.get("driver_opts") or None,
+                ipam={"Driver": ipam.get("driver") or "default", "Config": pools} if ipam else None,
+                internal=bool(net.get("internal")),
+                attachable=bool(net.get("attachable")),
+                enable_ipv6=bool(net.get("enable_ipv6")),
+                labels=L.network_labels(cfg.name, key, network_hash(net), net.get("labels") or {}),
+                check_duplicate=True,
+            )
+        except APIError as exc:
+            raise EngineError(
+                f"could not create network {name}: {exc.explanation or exc}"
+            ) from None
+        ids[key] = str(made["Id"])
+        on_progress(Event("network", name, "created"))
+    return ids
+
+
+def ensure_volumes(
+    client: docker.DockerClient, cfg: StackConfig, on_progress: OnProgress
+) -> dict[str, str]:
+    """Create missing named volumes; return file key -> engine volume name."""
+    names: dict[str, str] = {}
+    for key in used_volumes(cfg):
+        vol = cfg.volumes[key]
+        name = str(vol["name"])
+        names[key] = name
+        try:
+            client.api.inspect_volume(name)
+            continue
+        except NotFound:
+            pass
+        if vol.get("external"):
+            raise EngineError(
+                f"volume {name} is declared external but does not exist",
+                hint=f"create it (docker volume create {name}) or drop `external: true`",
+            )
+        try:
+            client.api.create_volume(
+                name,
+                driver=vol.get("driver") or "local",
+                driver_opts=vol.get("driver_opts") or None,
+                labels=L.volume_labels(cfg.name, key, volume_hash(vol), vol.get("labels") or {}),
+            )
+        except APIError as exc:
+            raise EngineError(f"could not create volume {name}: {exc.explanation or exc}") from None
+        on_progress(Event("volume", name, "created"))
+    return names
+
+
+def resolve_image(
+    client: docker.DockerClient,
+    cfg: StackConfig,
+    service: str,
+    *,
+    build: bool,
+    on_progress: OnProgress,
+) -> str:
+    """The id of the image ``service`` runs: found locally, built, or pulled.
+
+    Builds when asked to (``build``) or when the image is missing and the service has
+    ``build:``; otherwise pulls. Raises :class:`ServiceError` naming the service and image.
+    """
+    from dockdjango.engine.images import inspect_image, try_pull
+
+    svc = cfg.services[service]
+    ref = cfg.image_ref(service)
+    found = None if (build and svc.get("build")) else inspect_image(client, ref)
+    if found is None and svc.get("build"):
+        return _build(client, cfg, service, ref, on_progress)
+    if found is None:
+        pulled, reason = try_pull(client, ref)
+        found = inspect_image(client, ref) if pulled else None
+        if found is None:
+            raise ServiceError(
+                service,
+                f"service {service}: image {ref} is not available locally and could not be "
+                f"pulled ({reason or 'not found'})",
+                hint=f"build or load the image, or fix services.{service}.image",
+            )
+        on_progress(Event("image", ref, "pulled"))
+    return str(found["Id"])
+
+
+def _build(
+    client: docker.DockerClient, cfg: StackConfig, service: str, ref: str, on_progress: OnProgress
+) -> str:
+    from dockdjango.engine import build as engine_build
+
+    builder: Any = getattr(engine_build, "build_service_image", None)
+    if builder is None:
+        raise ServiceError(
+            service,
+            f"service {service}: image {ref} does not exist and building services is not "
+            "available in this version of dockdjango",
+            hint=f"build it first (docker build -t {ref} ...) or set services.{service}.image",
+        )
+    on_progress(Event("image", ref, "building"))
+    result = builder(client, cfg, service, tag=ref)
+    image_id = str(getattr(result, "image_id", result))
+    on_progress(Event("image", ref, "built"))
+    return image_id
