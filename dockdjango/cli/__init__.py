@@ -17,7 +17,12 @@ import sys
 from collections.abc import Sequence
 
 # Command modules, in the order their commands appear in --help.
-COMMAND_MODULES = ("dockdjango.cli.base", "dockdjango.cli.config", "dockdjango.cli.stack")
+COMMAND_MODULES = (
+    "dockdjango.cli.base",
+    "dockdjango.cli.compare",
+    "dockdjango.cli.config",
+    "dockdjango.cli.stack",
+)
 
 EPILOG = """examples:
   dockdjango base                 build the registry-free Debian base image if missing

@@ -1,0 +1,352 @@
+"""Set a project up two ways — a virtualenv on the host, an image on the engine — and measure.
+
+Every figure in a :class:`~dockdjango.build.comparison.Comparison` is measured on this
+machine when :func:`compare_project` runs: wall-clock set-up times (cold: empty pip cache /
+no layer cache; warm: the same again with the caches filled), the venv's size on disk and
+the image's size, what the environment's own interpreter reports about itself, and the
+project's test suite run in each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dockdjango.build import comparison as plan
+from dockdjango.build.comparison import Comparison, Side
+from dockdjango.errors import DockdjangoError
+
+if TYPE_CHECKING:
+    import docker
+
+Log = Callable[[str], None]
+
+#: Label on the images ``compare`` builds, so they can be found (and removed) later.
+LABEL = "dev.dockdjango.compare"
+#: Variables a developer's shell may carry that would change what the project does.
+_SCRUB = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def default_project() -> Path:
+    """``examples/library`` of this checkout (or of the working directory)."""
+    here = Path(__file__).resolve().parents[2] / "examples" / "library"
+    return here if here.is_dir() else Path("examples/library")
+
+
+def compare_project(
+    project_dir: str | os.PathLike[str] | None = None,
+    *,
+    client: docker.DockerClient | None = None,
+    python: str | None = None,
+    tag: str | None = None,
+    base: str | None = None,
+    run_tests: bool = True,
+    log: Log = _quiet,
+) -> Comparison:
+    """Measure ``project_dir`` (default: the Library example) as a venv and as an image.
+
+    The image is left in the engine under ``tag`` (default ``dockdjango-compare/<dir>``) so
+    a second run's warm build can reuse it; the virtualenvs live in a temporary directory
+    that is removed before this returns.
+    """
+    project = Path(project_dir) if project_dir is not None else default_project()
+    project = project.resolve()
+    requirements = project / "requirements.txt"
+    if not requirements.is_file():
+        raise DockdjangoError(
+            f"{project}: no requirements.txt",
+            hint="compare sets the project up from requirements.txt; add one (pip freeze > ...)",
+        )
+    from dockdjango.api.base import ensure_base_image
+    from dockdjango.engine.client import connect
+
+    client = client or connect()
+    base_ref = base or ensure_base_image(client).ref
+    tag = tag or f"dockdjango-compare/{_slug(project.name)}:latest"
+    venv = measure_venv(project, python=python or sys.executable, run_tests=run_tests, log=log)
+    docker_side, image_id, base_bytes = measure_image(
+        client, project, base=base_ref, tag=tag, run_tests=run_tests, log=log
+    )
+    return Comparison(
+        project=str(project),
+        requirements=requirements.read_text(),
+        venv=venv,
+        docker=docker_side,
+        image=tag,
+        image_id=image_id,
+        base_image=base_ref,
+        base_bytes=base_bytes,
+    )
+
+
+def measure_venv(project: Path, *, python: str, run_tests: bool = True, log: Log = _quiet) -> Side:
+    """Create a virtualenv and ``pip install -r requirements.txt`` twice: cold, then warm."""
+    side = Side(name="virtualenv")
+    work = Path(tempfile.mkdtemp(prefix="dockdjango-compare-"))
+    env = _clean_env(PIP_CACHE_DIR=str(work / "pip-cache"), PIP_DISABLE_PIP_VERSION_CHECK="1")
+    try:
+        for label in ("cold", "warm"):
+            venv_dir = work / f"venv-{label}"
+            log(f"virtualenv ({label}): {python} -m venv + pip install -r requirements.txt")
+            started = time.monotonic()
+            _run([python, "-m", "venv", str(venv_dir)], env=env, what="creating the venv")
+            vpy = str(venv_dir / "bin" / "python")
+            _run(
+                [vpy, "-m", "pip", "install", "-r", str(project / "requirements.txt")],
+                env=env,
+                cwd=project,
+                what="pip install -r requirements.txt",
+            )
+            probe = _run([vpy, "-c", plan.PROBE], env=env, what="probing the venv").stdout
+            seconds = round(time.monotonic() - started, 3)
+            if label == "cold":
+                side.setup_cold_s = seconds
+                side.probe = _last_json(probe)
+                side.disk_bytes = dir_size(venv_dir)
+                freeze = _run([vpy, "-m", "pip", "freeze"], env=env, what="pip freeze").stdout
+                side.packages = _count_freeze(freeze)
+                if run_tests:
+                    log("virtualenv: running the test suite (SQLite)")
+                    side.tests = _venv_tests(project, vpy, env)
+            else:
+                side.setup_warm_s = seconds
+            shutil.rmtree(venv_dir, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    side.postgres = _host_postgres()
+    side.reproducible = _venv_reproducibility((project / "requirements.txt").read_text())
+    return side
+
+
+def measure_image(
+    client: docker.DockerClient,
+    project: Path,
+    *,
+    base: str,
+    tag: str,
+    run_tests: bool = True,
+    log: Log = _quiet,
+) -> tuple[Side, str, int]:
+    """Build the project's image twice (no cache, then cached) and start a container.
+
+    Returns the side, the image id and the base image's size.
+    """
+    from dockdjango.build.ca import builder_stage_lines, context_files, find_ca_bundle
+    from dockdjango.build.context import make_context
+    from dockdjango.engine.build import build_image
+    from dockdjango.engine.oneoff import image_size, remove_image_quietly, run_once
+
+    side = Side(name="docker")
+    bundle = find_ca_bundle()
+    files = {plan.DOCKERFILE: plan.dockerfile(base, builder_stage_lines(bundle)).encode()}
+    files.update(context_files(bundle))
+    context = make_context(project, exclude=plan.exclude_path, extra_files=files)
+    builder_tag = _builder_tag(tag)
+    labels = {LABEL: "1"}
+    before = {ref: _image_id(client, ref) for ref in (tag, builder_tag)}
+    image_id = ""
+    for label, nocache in (("cold", True), ("warm", False)):
+        log(f"docker ({label}): image build{' without cache' if nocache else ''} + container start")
+        started = time.monotonic()
+        # The builder stage gets its own tag so that its image can be found and removed.
+        build_image(
+            client,
+            context,
+            dockerfile=plan.DOCKERFILE,
+            tag=builder_tag,
+            target="builder",
+            labels=labels,
+            nocache=nocache,
+        )
+        result = build_image(client, context, dockerfile=plan.DOCKERFILE, tag=tag, labels=labels)
+        image_id = result.image_id
+        probe = run_once(client, tag, ["python", "-c", plan.PROBE], labels=labels)
+        if probe.exit_code != 0:
+            raise DockdjangoError(f"the probe failed in {tag}: {probe.output.strip()[-300:]}")
+        seconds = round(time.monotonic() - started, 3)
+        if label == "cold":
+            side.setup_cold_s = seconds
+            side.probe = _last_json(probe.output)
+        else:
+            side.setup_warm_s = seconds
+    # A rebuild without cache made new images; the ones it replaced were ours, unused now.
+    for ref, old in before.items():
+        if old and old != _image_id(client, ref):
+            remove_image_quietly(client, old)
+    side.disk_bytes = image_size(client, tag)
+    freeze = run_once(client, tag, ["python", "-m", "pip", "freeze"], labels=labels)
+    side.packages = _count_freeze(freeze.output)
+    if run_tests:
+        log("docker: running the test suite in a container (SQLite)")
+        command = plan.suite_command(project)
+        ran = run_once(client, tag, command, working_dir=plan.APP_DIR, labels=labels, timeout=900)
+        side.tests = plan.parse_test_output(ran.output, ran.exit_code)
+        side.tests.database = "SQLite"
+    side.postgres = _image_postgres(project)
+    short = image_id.removeprefix("sha256:")[:12]
+    side.reproducible = f"image {short} (save/push it; same bytes anywhere)"
+    return side, image_id, image_size(client, base)
+
+
+def dir_size(path: Path) -> int:
+    """Bytes on disk under ``path`` (allocated blocks, as ``du`` counts), links not followed."""
+    total = 0
+    for root, dirs, files in os.walk(path):
+        for name in dirs + files:
+            st = os.lstat(os.path.join(root, name))
+            total += st.st_blocks * 512
+    return total
+
+
+def _builder_tag(tag: str) -> str:
+    repo, sep, version = tag.rpartition(":")
+    if not sep or "/" in version:
+        repo, version = tag, "latest"
+    return f"{repo}:{version}-builder"
+
+
+def _image_id(client: docker.DockerClient, ref: str) -> str:
+    from dockdjango.engine.images import inspect_image
+
+    data = inspect_image(client, ref)
+    return str(data["Id"]) if data else ""
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name.lower()) or "project"
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUB and not k.startswith("PYTEST_")}
+    env.update(extra)
+    return env
+
+
+def _run(
+    argv: Sequence[str], *, env: dict[str, str], what: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(list(argv), env=env, cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise DockdjangoError(
+            f"{what} failed (exit {proc.returncode}): {tail[0]}",
+            hint="run the same command by hand to see its full output",
+        )
+    return proc
+
+
+def _venv_tests(project: Path, vpy: str, env: dict[str, str]) -> plan.SuiteOutcome:
+    command = [vpy, *plan.suite_command(project)[1:]]
+    proc = subprocess.run(
+        command,
+        cwd=project,
+        env={**env, "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    outcome = plan.parse_test_output(proc.stdout + proc.stderr, proc.returncode)
+    outcome.database = "SQLite"
+    return outcome
+
+
+def _last_json(output: str) -> dict[str, Any]:
+    for line in reversed(output.strip().splitlines()):
+        if line.startswith("{"):
+            return dict(json.loads(line))
+    raise DockdjangoError(f"the environment probe printed no JSON: {output.strip()[-200:]}")
+
+
+def _count_freeze(output: str) -> int:
+    return sum(1 for line in output.splitlines() if "==" in line or " @ " in line)
+
+
+def _host_postgres() -> str:
+    """Whether the host offers tests a PostgreSQL: a server on 127.0.0.1:5432 or a binary."""
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        listening = s.connect_ex(("127.0.0.1", 5432)) == 0
+    if listening:
+        return "a server answers on 127.0.0.1:5432 (yours to set up)"
+    if shutil.which("postgres") or shutil.which("pg_ctl"):
+        return "installed, not running (SQLite)"
+    return "no (SQLite)"
+
+
+def _image_postgres(project: Path) -> str:
+    """What the project's compose file gives its tests: a PostgreSQL service, or none."""
+    for name in ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"):
+        path = project / name
+        if path.is_file():
+            import yaml
+
+            data = yaml.safe_load(path.read_text()) or {}
+            for svc_name, svc in (data.get("services") or {}).items():
+                text = json.dumps(svc)
+                if "postgres" in text.lower():
+                    return f"yes: service `{svc_name}` in {name} (dockdjango up)"
+            return f"no PostgreSQL service in {name}"
+    return "no compose file (SQLite)"
+
+
+def _venv_reproducibility(requirements: str) -> str:
+    total, pinned, hashed = plan.requirement_pins(requirements)
+    if hashed:
+        return f"hash-locked requirements ({total}); host Python varies"
+    if total and pinned == total:
+        return f"pinned requirements ({total}); host Python and libraries vary"
+    return f"requirements only ({total - pinned} of {total} ranges)"
+
+
+def plot(comparison: Comparison, path: str | os.PathLike[str]) -> Path:
+    """Draw set-up times and disk use side by side as a PNG or SVG (by ``path``'s suffix)."""
+    out = Path(path)
+    if out.suffix.lower() not in {".png", ".svg"}:
+        raise DockdjangoError(
+            f"{out}: the chart must be a .png or .svg file", hint="e.g. --plot compare.svg"
+        )
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display needed; must precede pyplot's import
+    import matplotlib.pyplot as plt
+
+    v, d = comparison.venv, comparison.docker
+    names = ["virtualenv", "docker"]
+    colours = ["#4c72b0", "#dd8452"]
+    fig, (times, disk) = plt.subplots(1, 2, figsize=(9, 3.6))
+    width = 0.38
+    for i, (label, values) in enumerate(
+        (("cold", (v.setup_cold_s, d.setup_cold_s)), ("warm", (v.setup_warm_s, d.setup_warm_s)))
+    ):
+        xs = [x + (i - 0.5) * width for x in range(2)]
+        bars = times.bar(
+            xs, values, width, label=label, alpha=1.0 if i == 0 else 0.55, color=colours
+        )
+        times.bar_label(bars, fmt="%.1f s", fontsize=8)
+    times.set_xticks(range(2), names)
+    times.set_ylabel("seconds to a working environment")
+    times.set_title("set-up (left bar cold, right bar warm)", fontsize=9)
+    sizes = [v.disk_bytes / 1e6, d.disk_bytes / 1e6]
+    bars = disk.bar(names, sizes, color=colours)
+    disk.bar_label(bars, fmt="%.0f MB", fontsize=8)
+    disk.set_ylabel("MB on disk (venv dir / image)")
+    disk.set_title("disk", fontsize=9)
+    fig.suptitle(f"dockdjango compare: {Path(comparison.project).name}")
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    plt.close(fig)
+    return out

@@ -1,0 +1,79 @@
+"""`dockdjango compare`: a project as a virtualenv and as a container, measured side by side."""
+
+from __future__ import annotations
+
+import argparse
+
+from dockdjango.cli.output import add_json_flag, epilog
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the `compare` command."""
+    p = sub.add_parser(
+        "compare",
+        help="set a project up as a virtualenv and as a container; compare, measured",
+        description="Set PROJECT_DIR up both ways on this machine -- a virtualenv with "
+        "`pip install -r requirements.txt`, and an image built by dockdjango plus a "
+        "container -- and print what was measured: set-up time cold and warm, disk used, "
+        "the Python and OS each runs, the system libraries (glibc, OpenSSL, libpq) against "
+        "the image's, whether tests get a real PostgreSQL, what makes the set-up "
+        "reproducible, and the project's test suite in each. Nothing is estimated. The image "
+        "is kept (tag dockdjango-compare/<dir>:latest) so later warm builds reuse it.",
+        epilog=epilog(
+            "dockdjango compare                      # the Library example",
+            "dockdjango compare path/to/project --json > compare.json",
+            "dockdjango compare --plot compare.svg   # also draw a chart (PNG or SVG)",
+            "dockdjango compare --no-tests           # skip running the test suites",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "project_dir",
+        nargs="?",
+        metavar="PROJECT_DIR",
+        help="a directory with requirements.txt (default: examples/library)",
+    )
+    add_json_flag(p, "every measurement")
+    p.add_argument("--plot", metavar="FILE", help="also write a chart to FILE (.png or .svg)")
+    p.add_argument(
+        "--python",
+        metavar="PATH",
+        help="interpreter for the virtualenv (default: the one running dockdjango)",
+    )
+    p.add_argument("--tag", metavar="IMAGE", help="tag for the image (default derived from dir)")
+    p.add_argument("--no-tests", action="store_true", help="do not run the test suites")
+    p.set_defaults(func=run_compare)
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """Measure, then print the table (or JSON) and write the chart if asked."""
+    from pathlib import Path
+
+    from dockdjango.api.compare import compare_project, default_project, plot
+    from dockdjango.build.comparison import table_rows
+    from dockdjango.cli.output import note, print_json, print_table
+    from dockdjango.errors import DockdjangoError
+
+    project = Path(args.project_dir) if args.project_dir else default_project()
+    if not project.is_dir():
+        raise DockdjangoError(
+            f"{project}: no such directory", hint="pass the directory holding requirements.txt"
+        )
+    if args.plot and Path(args.plot).suffix.lower() not in {".png", ".svg"}:
+        raise DockdjangoError(
+            f"{args.plot}: the chart must be a .png or .svg file", hint="e.g. --plot compare.svg"
+        )
+    result = compare_project(
+        project, python=args.python, tag=args.tag, run_tests=not args.no_tests, log=note
+    )
+    if args.plot:
+        note(f"chart written to {plot(result, args.plot)}")
+    if args.json:
+        print_json(result.to_json())
+        return 0
+    print_table(
+        ["", "virtualenv", "docker (dockdjango)"],
+        table_rows(result),
+        title=f"{result.project}  (image {result.image})",
+    )
+    return 0

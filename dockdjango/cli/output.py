@@ -1,0 +1,104 @@
+"""Shared output helpers for command modules: one look for every command.
+
+Conventions every command follows (so scripts and people get the same thing everywhere):
+
+- results go to stdout; progress and notes go to stderr, so ``--json`` output and pipes
+  stay clean;
+- ``--json`` (added with :func:`add_json_flag`) prints one JSON document, indented, keys
+  sorted, and nothing else on stdout;
+- tables use ``rich`` only on a terminal; when stdout is not a TTY (a pipe, a file, CI)
+  they are plain columns separated by two or more spaces, easy to ``awk``;
+- every command's ``--help`` ends with examples and the exit codes (:func:`epilog`).
+
+Only the standard library is imported at module level: ``rich`` is imported inside the
+functions that draw on a terminal, so ``dockdjango --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import IO, Any
+
+EXIT_CODES = "exit codes: 0 ok, 1 error (explained on one line), 2 usage error, 130 interrupted"
+
+
+def epilog(*examples: str) -> str:
+    """A help epilog: ``examples:`` with one indented line each, then the exit codes.
+
+    Pass ``formatter_class=argparse.RawDescriptionHelpFormatter`` to ``add_parser`` so the
+    lines keep their layout.
+    """
+    lines = ["examples:", *(f"  {e}" for e in examples), "", EXIT_CODES]
+    return "\n".join(lines)
+
+
+def add_json_flag(parser: argparse.ArgumentParser, what: str = "the result") -> None:
+    """The one ``--json`` flag: machine-readable output on stdout instead of a table."""
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help=f"print {what} as JSON on stdout (nothing else is printed there)",
+    )
+
+
+def is_tty(stream: IO[str] | None = None) -> bool:
+    """True when ``stream`` (default stdout) is a terminal and ``NO_COLOR``/``CI`` are unset."""
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR") or os.environ.get("CI"):
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def print_json(data: Any, stream: IO[str] | None = None) -> None:
+    """One indented JSON document with sorted keys, then a newline."""
+    stream = stream or sys.stdout
+    if isinstance(data, str):
+        # Already JSON (e.g. a model's to_json()): re-dump so the format is the same.
+        data = json.loads(data)
+    stream.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Rows as columns padded to the widest cell, two spaces apart, headers first."""
+    table = [list(headers), *([str(c) for c in r] for r in rows)]
+    widths = [max(len(r[i]) for r in table) for i in range(len(headers))]
+    lines = []
+    for r in table:
+        cells = [c.ljust(w) for c, w in zip(r, widths, strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def print_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    title: str | None = None,
+    stream: IO[str] | None = None,
+) -> None:
+    """A table: ``rich`` on a terminal, :func:`plain_table` otherwise."""
+    stream = stream or sys.stdout
+    if not is_tty(stream):
+        if title:
+            stream.write(title + "\n")
+        stream.write(plain_table(headers, rows) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*headers, title=title, title_justify="left", header_style="bold")
+    for r in rows:
+        table.add_row(*(str(c) for c in r))
+    Console(file=stream).print(table)
+
+
+def note(message: str) -> None:
+    """A progress or status line on stderr (never mixed into stdout results)."""
+    print(message, file=sys.stderr, flush=True)

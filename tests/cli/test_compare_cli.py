@@ -1,0 +1,126 @@
+"""`dockdjango compare` through the real CLI, on a tiny project, against the real engine.
+
+Each number must be measured: adding a dependency makes the venv and the image bigger and
+the package count go up; a failing test shows up as a failure in both environments; the
+Python versions are the interpreters' own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.engine
+
+TEST_OK = """import unittest
+
+import six
+
+
+class SixTest(unittest.TestCase):
+    def test_six_is_installed(self):
+        self.assertTrue(six.PY3)
+"""
+
+TEST_FAILS = """import unittest
+
+
+class Broken(unittest.TestCase):
+    def test_fails_on_purpose(self):
+        self.assertEqual(1, 2)
+"""
+
+
+def _project(root: Path, requirements: list[str], *, failing: bool = False) -> Path:
+    root.mkdir()
+    (root / "requirements.txt").write_text("\n".join(requirements) + "\n")
+    (root / "test_six.py").write_text(TEST_OK)
+    if failing:
+        (root / "test_broken.py").write_text(TEST_FAILS)
+    return root
+
+
+def _compare(project: Path, tag: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dockdjango", "compare", str(project), "--tag", tag, *extra],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "CI": "1"},
+    )
+
+
+@pytest.fixture
+def tags(engine, unique_name):
+    """Image tags for the test; they and their builder-stage tags are removed afterwards."""
+    made = [f"dockdjango-test/{unique_name}:one", f"dockdjango-test/{unique_name}:two"]
+    yield made
+    for tag in made:
+        for ref in (tag, tag + "-builder"):
+            try:
+                engine.api.remove_image(ref, force=True)
+            except Exception:  # never built (the test failed early)
+                pass
+
+
+def test_each_number_is_measured(tmp_path, tags, base_image, engine) -> None:
+    small = _project(tmp_path / "small", ["six==1.16.0"])
+    bigger = _project(tmp_path / "bigger", ["six==1.16.0", "idna==3.7"], failing=True)
+
+    first = _compare(small, tags[0], "--json", "--plot", str(tmp_path / "chart.svg"))
+    assert first.returncode == 0, first.stderr
+    second = _compare(bigger, tags[1], "--json")
+    assert second.returncode == 0, second.stderr
+    a, b = json.loads(first.stdout), json.loads(second.stdout)
+
+    # Disk and package counts follow the requirements.
+    assert a["venv"]["packages"] == 1 and b["venv"]["packages"] == 2
+    assert a["docker"]["packages"] == 1 and b["docker"]["packages"] == 2
+    assert b["venv"]["disk_bytes"] > a["venv"]["disk_bytes"] > 1_000_000
+    assert b["docker"]["disk_bytes"] > a["docker"]["disk_bytes"] > a["base_bytes"]
+
+    # Times are wall clock of real work: positive, and not the same figure twice.
+    for side in ("venv", "docker"):
+        for run in (a, b):
+            assert run[side]["setup_cold_s"] > 0 and run[side]["setup_warm_s"] > 0
+        assert a[side]["setup_cold_s"] != b[side]["setup_cold_s"]
+    # A warm image build reuses every layer: it must beat the build without cache.
+    assert a["docker"]["setup_warm_s"] < a["docker"]["setup_cold_s"]
+
+    # Test suites really ran in each environment.
+    for side in ("venv", "docker"):
+        assert (a[side]["tests"]["ran"], a[side]["tests"]["failed"]) == (1, 0)
+        assert (b[side]["tests"]["ran"], b[side]["tests"]["failed"]) == (2, 1)
+
+    # Each environment reports its own interpreter.
+    host = subprocess.run(
+        [sys.executable, "-c", "import platform; print(platform.python_version())"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    assert a["venv"]["probe"]["python"] == host
+    image_python = engine.images.get(tags[0]).attrs["Config"]["Labels"]
+    assert a["docker"]["probe"]["executable"] == "/opt/venv/bin/python"
+    assert a["image_id"] == engine.images.get(tags[0]).id
+    assert image_python.get("dev.dockdjango.compare") == "1"
+    assert a["docker"]["probe"]["python"].startswith("3.")
+
+    chart = (tmp_path / "chart.svg").read_text()
+    assert chart.lstrip().startswith("<?xml") and "<svg" in chart
+
+
+def test_table_output_is_plain_when_not_a_tty(tmp_path, tags, base_image) -> None:
+    project = _project(tmp_path / "p", ["six==1.16.0"])
+    run = _compare(project, tags[0], "--no-tests")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert "virtualenv" in lines[1] and "docker (dockdjango)" in lines[1]
+    labels = [line.split("  ")[0] for line in lines[2:]]
+    assert labels[:3] == ["set-up, cold", "set-up, warm", "disk"]
+    assert "\x1b[" not in run.stdout  # no terminal escapes in a pipe
+    assert any(line.startswith("test suite") and "not run" in line for line in lines)

@@ -1,0 +1,132 @@
+"""The comparison's pure parts: parsing test output, reading requirements, the table, the image."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from dockdjango.build.comparison import (
+    DOCKERFILE,
+    Comparison,
+    Side,
+    dockerfile,
+    exclude_path,
+    libraries_match,
+    parse_test_output,
+    requirement_pins,
+    suite_command,
+    table_rows,
+)
+from dockdjango.cli.output import epilog, plain_table
+
+DJANGO_OK = """Creating test database for alias 'default'...
+System check identified no issues (0 silenced).
+..........s.
+----------------------------------------------------------------------
+Ran 12 tests in 0.412s
+
+OK (skipped=1)
+Destroying test database for alias 'default'...
+"""
+
+UNITTEST_FAILED = """test_a (t.T.test_a) ... ok
+test_b (t.T.test_b) ... FAIL
+----------------------------------------------------------------------
+Ran 3 tests in 0.001s
+
+FAILED (failures=1, errors=1)
+"""
+
+
+def test_parse_ok_with_skips() -> None:
+    outcome = parse_test_output(DJANGO_OK, 0)
+    assert (outcome.ran, outcome.passed, outcome.skipped, outcome.failed) == (12, 11, 1, 0)
+    assert outcome.describe() == "11 passed, 1 skipped"
+
+
+def test_parse_failures_and_errors() -> None:
+    outcome = parse_test_output(UNITTEST_FAILED, 1)
+    assert (outcome.ran, outcome.failed, outcome.errors, outcome.passed) == (3, 1, 1, 1)
+    assert outcome.describe() == "1 passed, 1 failed, 1 errors"
+
+
+def test_parse_without_a_summary_says_so() -> None:
+    outcome = parse_test_output("ModuleNotFoundError: No module named 'django'\n", 1)
+    assert outcome.ran is None and outcome.passed is None
+    assert outcome.describe() == "exit 1 (no summary)"
+
+
+def test_requirement_pins() -> None:
+    text = "# comment\nDjango>=5.2,<5.3\nsix==1.16.0  # pinned\n-r other.txt\n\nidna==3.*\n"
+    assert requirement_pins(text) == (3, 1, False)
+    hashed = "six==1.16.0 \\\n    --hash=sha256:abc\n"
+    assert requirement_pins(hashed) == (1, 1, True)
+
+
+def test_test_command_prefers_manage_py(tmp_path: Path) -> None:
+    assert suite_command(tmp_path)[:3] == ["python", "-m", "unittest"]
+    (tmp_path / "manage.py").write_text("")
+    assert suite_command(tmp_path) == ["python", "manage.py", "test", "--noinput"]
+
+
+def test_ca_bundle_stays_in_the_builder_stage() -> None:
+    ca = ["COPY .dockdjango/ca-bundle.crt /ca.crt", "ENV PIP_CERT=/ca.crt"]
+    text = dockerfile("base:1", ca)
+    builder, final = text.split("\nFROM base:1\n")
+    assert all(line in builder for line in ca)
+    assert "ca.crt" not in final and "COPY . " not in final
+    # The injected files are removed before the final stage copies the project.
+    assert "rm -rf /app/.dockdjango" in builder
+    assert DOCKERFILE.startswith(".dockdjango/")
+
+
+def test_exclude_path() -> None:
+    assert exclude_path(".git/config") and exclude_path("a/__pycache__/x.py")
+    assert exclude_path("db.sqlite3") and exclude_path("pkg/mod.pyc")
+    assert not exclude_path("books/views.py") and not exclude_path("requirements.txt")
+
+
+def _comparison() -> Comparison:
+    probe_host = {"python": "3.11.7", "os": "Debian 12", "glibc": "2.36", "openssl": "3.0.19"}
+    probe_image = {"python": "3.11.2", "os": "Debian 12", "glibc": "2.36", "openssl": "3.0.20"}
+    return Comparison(
+        project="/p",
+        requirements="six==1.16.0\n",
+        venv=Side("virtualenv", 2.5, 1.25, 26_500_000, probe_host, 1, "no (SQLite)", "pinned"),
+        docker=Side("docker", 6.0, 0.4, 177_000_000, probe_image, 1, "yes", "image abc"),
+        base_bytes=155_000_000,
+    )
+
+
+def test_table_rows_carry_the_measurements() -> None:
+    rows = {label: (v, d) for label, v, d in table_rows(_comparison())}
+    assert rows["set-up, cold"] == ("2.5 s", "6.0 s")
+    assert rows["set-up, warm"] == ("1.2 s", "0.4 s")
+    assert rows["disk"][0] == "26.5 MB (venv)"
+    assert "22.0 MB above base" in rows["disk"][1]
+    assert rows["Python"] == ("host 3.11.7", "3.11.2 (image)")
+    assert "differ from image" in rows["system libraries"][0]
+    assert rows["test suite"] == ("not run", "not run")
+
+
+def test_libraries_match_and_json() -> None:
+    c = _comparison()
+    assert not libraries_match(c.venv.probe, c.docker.probe)
+    assert libraries_match(c.docker.probe, c.docker.probe)
+    data = json.loads(c.to_json())
+    assert data["venv"]["system_libraries_match_image"] is False
+    assert data["docker"]["system_libraries_match_image"] is True
+    assert data["venv"]["setup_cold_s"] == 2.5
+
+
+def test_plain_table_aligns_columns() -> None:
+    text = plain_table(["", "a", "b"], [["row one", "1", "22"], ["r", "333", "4"]])
+    lines = text.splitlines()
+    assert len({line.index("a") for line in lines[:1]} | {lines[1].index("1")}) == 1
+    assert lines[2].startswith("r        333")
+
+
+def test_epilog_has_examples_and_exit_codes() -> None:
+    text = epilog("dockdjango compare", "dockdjango compare --json")
+    assert text.startswith("examples:\n  dockdjango compare\n")
+    assert "exit codes: 0 ok" in text
