@@ -1,0 +1,317 @@
+"""Stacks on the real engine: order, health gates, recreate, orphans, volumes, failures.
+
+Every test uses its own ``ddtest-<hex>`` project; the fixture takes it down (volumes too)
+and checks that no container, network or volume of that project is left.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from datetime import datetime
+
+import pytest
+import requests
+
+from dockdjango.api.stack import Stack
+from dockdjango.engine import labels as L
+from dockdjango.engine.lifecycle import down
+from dockdjango.errors import ServiceError
+
+pytestmark = pytest.mark.engine
+
+IMAGE = "dockdjango/python:3.11-bookworm"
+
+# A "database" that becomes healthy once /tmp/ready exists, `delay` seconds after start.
+DB = """
+  db:
+    image: {image}
+    init: true
+    command: ["sh", "-c", "sleep {delay}; touch /tmp/ready; exec sleep 1000000"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 250ms
+      retries: 100
+    volumes: [data:/data]
+"""
+WEB = """
+  web:
+    image: {image}
+    init: true
+    command: ["python3", "-m", "http.server", "8000"]
+    ports: ["127.0.0.1::8000"]
+    environment:
+      GREETING: "{greeting}"
+    depends_on:
+      db: {{condition: service_healthy}}
+"""
+
+
+def leftovers(client, project: str) -> list[str]:
+    """Names of anything still labelled with ``project``."""
+    f = L.project_filter(project)
+    names = [c["Names"][0] for c in client.api.containers(all=True, filters=f)]
+    names += [n["Name"] for n in client.api.networks(filters=f)]
+    names += [v["Name"] for v in client.api.volumes(filters=f).get("Volumes") or []]
+    return names
+
+
+@pytest.fixture
+def make_stack(engine, base_image, unique_name, tmp_path):
+    """``make_stack(services_yaml, volumes=True)`` -> a loaded Stack; cleaned up after."""
+
+    def make(services: str, *, volumes: bool = True, extra: str = "") -> Stack:
+        text = f"name: {unique_name}\nservices:{services}\n"
+        if volumes:
+            text += "volumes:\n  data:\n"
+        (tmp_path / "compose.yaml").write_text(text + extra)
+        return Stack.load(tmp_path / "compose.yaml", client=engine)
+
+    yield make
+    down(engine, unique_name, volumes=True)
+    assert leftovers(engine, unique_name) == []
+
+
+def _started(client, name: str) -> datetime:
+    return _time(client.api.inspect_container(name)["State"]["StartedAt"])
+
+
+def _time(text: str) -> datetime:
+    # the engine writes nanoseconds; datetime takes microseconds
+    head, _, frac = text.rstrip("Z").partition(".")
+    return datetime.fromisoformat(f"{head}.{(frac + '000000')[:6]}+00:00")
+
+
+def test_dependency_order_health_gate_and_parallel_start(make_stack, engine, unique_name):
+    worker = f"""
+  worker:
+    image: {IMAGE}
+    init: true
+    command: ["python3", "-c", "import time; time.sleep(1e6)"]
+"""
+    stack = make_stack(
+        DB.format(image=IMAGE, delay=1.5) + WEB.format(image=IMAGE, greeting="hi") + worker
+    )
+    events = []
+    result = stack.up(on_progress=events.append)
+    assert result.services == {
+        "db": ("created", "new"),
+        "web": ("created", "new"),
+        "worker": ("created", "new"),
+    }
+
+    db = engine.api.inspect_container(f"{unique_name}-db-1")
+    healthy_at = min(_time(p["End"]) for p in db["State"]["Health"]["Log"] if p["ExitCode"] == 0)
+    # web waited for db's first passing health check ...
+    assert _started(engine, f"{unique_name}-web-1") >= healthy_at
+    # ... while worker, which depends on nothing, did not wait behind that gate
+    worker_start = _started(engine, f"{unique_name}-worker-1")
+    assert worker_start < healthy_at
+    assert abs((worker_start - _started(engine, f"{unique_name}-db-1")).total_seconds()) < 1.0
+
+    # the service name is a DNS alias on the network, and the published port answers
+    code = stack.exec("web", ["python3", "-c", "import socket; print(socket.gethostbyname('db'))"])
+    assert code.exit_code == 0 and code.stdout.strip().count(".") == 3
+    host, port = stack.port("web", 8000)
+    assert host == "127.0.0.1"
+    assert requests.get(f"http://{host}:{port}/", timeout=5).status_code == 200
+    rows = {r.service: r for r in stack.ps()}
+    assert rows["db"].health == "healthy" and rows["web"].state == "running"
+    assert rows["web"].ports_text() == f"127.0.0.1:{port}->8000/tcp"
+    assert any(e.action == "healthy" and e.name.endswith("db-1") for e in events)
+
+
+def test_recreate_only_what_changed_and_say_why(make_stack, engine, unique_name):
+    stack = make_stack(DB.format(image=IMAGE, delay=0) + WEB.format(image=IMAGE, greeting="one"))
+    stack.up()
+    ids = {r.service: stack.container_id(r.service) for r in stack.ps()}
+
+    again = stack.up()
+    assert not again.changed
+    assert {s: stack.container_id(s) for s in ids} == ids
+
+    changed = make_stack(DB.format(image=IMAGE, delay=0) + WEB.format(image=IMAGE, greeting="two"))
+    result = changed.up()
+    assert result.services["web"] == ("recreated", "changed: environment.GREETING")
+    assert result.services["db"] == ("unchanged", "")
+    assert changed.container_id("db") == ids["db"]
+    assert changed.container_id("web") != ids["web"]
+    assert changed.exec("web", "printenv GREETING").stdout.strip() == "two"
+
+    before = changed.container_id("db")
+    assert changed.up(no_recreate=True).services["db"] == ("unchanged", "")
+    forced = changed.up(force_recreate=True)
+    assert forced.services["db"] == ("recreated", "--force-recreate")
+    assert changed.container_id("db") != before
+
+
+def test_orphans_reported_then_removed(make_stack, engine, unique_name):
+    two = make_stack(
+        f"""
+  a:
+    image: {IMAGE}
+    init: true
+    command: ["sleep", "1000000"]
+  b:
+    image: {IMAGE}
+    init: true
+    command: ["sleep", "1000000"]
+""",
+        volumes=False,
+    )
+    two.up()
+    one = make_stack(
+        f"""
+  a:
+    image: {IMAGE}
+    init: true
+    command: ["sleep", "1000000"]
+""",
+        volumes=False,
+    )
+    events = []
+    result = one.up(on_progress=events.append)
+    assert result.orphans == ["b"]
+    assert any(e.action == "orphan" and e.name == "b" for e in events)
+    assert [r.service for r in one.ps()] == ["a", "b"]  # kept without remove_orphans
+    one.down()  # down without remove_orphans keeps the orphan too
+    assert [r.service for r in one.ps()] == ["b"]
+    one.up(remove_orphans=True)
+    assert [r.service for r in one.ps()] == ["a"]
+
+
+def test_named_volume_survives_down_and_goes_with_down_v(make_stack, engine, unique_name):
+    stack = make_stack(DB.format(image=IMAGE, delay=0))
+    stack.up()
+    assert stack.exec("db", ["sh", "-c", "echo kept > /data/row.txt"]).exit_code == 0
+    result = stack.down()
+    assert result.volumes == [] and engine.api.inspect_volume(f"{unique_name}_data")
+    stack.up()
+    assert stack.exec("db", "cat /data/row.txt").stdout == "kept\n"
+    result = stack.down(volumes=True)
+    assert result.volumes == [f"{unique_name}_data"]
+    stack.up()
+    assert stack.exec("db", "cat /data/row.txt").exit_code != 0
+
+
+def test_port_in_use_is_one_sentence_and_down_cleans_up(make_stack, engine, unique_name):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        stack = make_stack(
+            f"""
+  web:
+    image: {IMAGE}
+    init: true
+    command: ["python3", "-m", "http.server", "8000"]
+    ports: ["127.0.0.1:{port}:8000"]
+""",
+            volumes=False,
+        )
+        with pytest.raises(ServiceError) as err:
+            stack.up()
+    assert err.value.service == "web"
+    assert str(err.value) == (
+        f"port 127.0.0.1:{port} is already in use (by another program) — "
+        "free it or change services.web.ports"
+    )
+
+
+def test_crashing_service_names_service_cause_and_output(make_stack, engine, unique_name):
+    stack = make_stack(
+        f"""
+  db:
+    image: {IMAGE}
+    command: ["python3", "-c", "print('cannot open database file'); raise SystemExit(3)"]
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 250ms
+  web:
+    image: {IMAGE}
+    command: ["sleep", "1000"]
+    depends_on:
+      db: {{condition: service_healthy}}
+""",
+        volumes=False,
+    )
+    with pytest.raises(ServiceError) as err:
+        stack.up(timeout=30)
+    assert err.value.service == "db"
+    assert "service db exited with code 3" in str(err.value)
+    assert "cannot open database file" in str(err.value)
+    # web, which waits for db to be healthy, was never created
+    assert engine.api.containers(all=True, filters={"name": f"{unique_name}-web-1"}) == []
+
+
+def test_wait_timeout_names_service_with_health_output(make_stack, engine, unique_name):
+    stack = make_stack(
+        f"""
+  slow:
+    image: {IMAGE}
+    init: true
+    command: ["sh", "-c", "echo starting up; sleep 1000000"]
+    healthcheck:
+      test: ["CMD-SHELL", "echo not ready yet; exit 1"]
+      interval: 250ms
+      retries: 1000
+""",
+        volumes=False,
+    )
+    began = time.monotonic()
+    with pytest.raises(ServiceError) as err:
+        stack.up(timeout=3)
+    assert time.monotonic() - began < 15
+    text = str(err.value)
+    assert text.startswith("service slow did not become healthy in time")
+    assert "not ready yet" in text
+    assert err.value.logs == ["starting up"]
+
+
+def test_missing_image_names_service_and_image(make_stack, unique_name):
+    stack = make_stack(
+        f"""
+  web:
+    image: {unique_name}-no-such-image:1
+""",
+        volumes=False,
+    )
+    with pytest.raises(ServiceError) as err:
+        stack.up()
+    assert err.value.service == "web"
+    assert f"service web: image {unique_name}-no-such-image:1 is not available locally" in str(
+        err.value
+    )
+
+
+def test_stop_start_restart_and_fast_stop(make_stack, engine, unique_name):
+    stack = make_stack(
+        f"""
+  web:
+    image: {IMAGE}
+    command: ["python3", "-m", "http.server", "8000"]
+    stop_signal: SIGINT
+    stop_grace_period: 20s
+  tini:
+    image: {IMAGE}
+    init: true
+    command: ["sh", "-c", "echo hello from tini; exec sleep 1000000"]
+""",
+        volumes=False,
+    )
+    stack.up()
+    began = time.monotonic()
+    stack.stop()
+    # PID 1 python exits on SIGINT, sleep under init exits on SIGTERM: no 10-20 s wait-out
+    assert time.monotonic() - began < 5
+    assert {r.state for r in stack.ps()} == {"exited"}
+    stack.start("web")
+    assert {r.service: r.state for r in stack.ps()} == {"tini": "exited", "web": "running"}
+    first = engine.api.inspect_container(f"{unique_name}-web-1")["State"]["StartedAt"]
+    stack.restart("web")
+    assert engine.api.inspect_container(f"{unique_name}-web-1")["State"]["StartedAt"] != first
+    lines = stack.logs("tini")
+    assert [(line.container, line.text) for line in lines] == [("tini-1", "hello from tini")]
+    assert lines[0].prefixed(8) == "tini-1   | hello from tini"
+    # stop_signal reached PID 1: Python shut the server down on SIGINT
+    assert any("KeyboardInterrupt" in line.text for line in stack.logs("web"))

@@ -1,0 +1,263 @@
+"""Pure parts of stacks, no daemon: container specs, dependency order, recreate decisions."""
+
+from __future__ import annotations
+
+import pytest
+from docker.errors import APIError
+
+from dockdjango.engine import labels as L
+from dockdjango.engine.confighash import hashed_service, service_hash
+from dockdjango.engine.containerspec import container_spec, parse_duration
+from dockdjango.engine.failures import explain_start_error
+from dockdjango.engine.graph import dependents, levels, order
+from dockdjango.engine.naming import container_name, normalize_project_name, resource_name
+from dockdjango.engine.plan import plan_service, propagate_restarts, why_recreate
+from dockdjango.engine.stackconfig import StackConfig
+from dockdjango.errors import SpecError
+
+
+def _spec(config, **kw):
+    return container_spec(
+        project="proj",
+        service="web",
+        number=1,
+        config=config,
+        image="img:1",
+        labels={"a": "b"},
+        network_names={"default": "proj_default", "back": "proj_back"},
+        volume_names={"data": "proj_data"},
+        **kw,
+    )
+
+
+def test_names_follow_compose():
+    assert container_name("proj", "web", 2) == "proj-web-2"
+    assert resource_name("proj", "data") == "proj_data"
+    assert resource_name("proj", "data", "shared") == "shared"
+    assert normalize_project_name("My App.v2") == "myappv2"
+    assert normalize_project_name("__x") == "x"
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("1m30s", 90.0), ("500ms", 0.5), ("1.5s", 1.5), ("2h", 7200.0), ("10", None), (3, 3.0)],
+)
+def test_parse_duration(text, seconds):
+    if seconds is None:
+        with pytest.raises(ValueError):
+            parse_duration(text)
+    else:
+        assert parse_duration(text) == seconds
+
+
+def test_container_spec_translates_the_everyday_settings():
+    spec = _spec(
+        {
+            "command": ["python3", "-m", "http.server"],
+            "environment": {"B": "2", "A": None},
+            "ports": [
+                {"target": 8000, "host_ip": "127.0.0.1", "published": "8000", "protocol": "tcp"}
+            ],
+            "volumes": [
+                {"type": "volume", "source": "data", "target": "/data"},
+                {"type": "bind", "source": "/src", "target": "/app", "read_only": True},
+                {"type": "volume", "target": "/anon"},
+                {"type": "tmpfs", "target": "/tmp", "tmpfs": {"size": 1000}},
+            ],
+            "networks": {"back": {"aliases": ["api"]}, "default": None},
+            "healthcheck": {"test": ["CMD", "true"], "interval": "500ms", "retries": 3},
+            "init": True,
+            "stop_signal": "SIGINT",
+            "stop_grace_period": "3s",
+            "restart": "on-failure:2",
+            "extra_hosts": ["host.docker.internal=host-gateway"],
+            "x-ours": 1,
+            "blkio_config": {"weight": 300},
+        }
+    )
+    assert spec.name == "proj-web-1"
+    create, host = spec.create, spec.host_config
+    assert create["environment"] == ["A", "B=2"]
+    assert create["ports"] == [(8000, "tcp")]
+    assert create["volumes"] == ["/anon"]
+    assert create["stop_signal"] == "SIGINT" and create["stop_timeout"] == 3
+    assert create["healthcheck"] == {"test": ["CMD", "true"], "interval": 500_000_000, "retries": 3}
+    assert host["port_bindings"] == {"8000/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8000"}]}
+    assert host["binds"] == ["proj_data:/data:rw", "/src:/app:ro"]
+    assert host["tmpfs"] == {"/tmp": "size=1000"}
+    assert host["init"] is True
+    assert host["restart_policy"] == {"Name": "on-failure", "MaximumRetryCount": 2}
+    assert host["extra_hosts"] == ["host.docker.internal:host-gateway"]
+    # networks sorted by name when priorities tie; service name and container name are aliases
+    assert list(spec.networks) == ["proj_back", "proj_default"]
+    assert spec.networks["proj_back"]["aliases"] == ["proj-web-1", "web", "api"]
+    assert host["network_mode"] == "proj_back"
+    assert spec.warnings == [
+        "services.web.blkio_config is not supported by dockdjango yet and was ignored"
+    ]
+
+
+def test_disabled_healthcheck_and_default_network():
+    spec = _spec({"healthcheck": {"disable": True}})
+    assert spec.create["healthcheck"] == {"test": ["NONE"]}
+    assert spec.host_config["network_mode"] == "proj_default"
+
+
+SERVICES = {
+    "db": {"image": "x"},
+    "cache": {"image": "x"},
+    "web": {"image": "x", "depends_on": {"db": {"condition": "service_healthy"}, "cache": {}}},
+    "worker": {"image": "x", "depends_on": {"web": {"restart": True}}},
+}
+
+
+def test_levels_put_dependencies_first_and_group_independent_services():
+    assert levels(SERVICES) == [["cache", "db"], ["web"], ["worker"]]
+    assert order(SERVICES)[-1] == "worker"
+    assert dependents(SERVICES, ["db"]) == {"web", "worker"}
+
+
+def test_cycles_and_missing_dependencies_are_spec_errors():
+    with pytest.raises(SpecError, match="cycle"):
+        levels({"a": {"depends_on": {"b": {}}}, "b": {"depends_on": {"a": {}}}})
+    with pytest.raises(SpecError, match="'nope'"):
+        levels({"a": {"depends_on": {"nope": {}}}})
+    # an optional dependency that is not in the stack is skipped, as Compose does
+    assert levels({"a": {"depends_on": {"nope": {"required": False}}}}) == [["a"]]
+
+
+def _container(
+    svc, *, state="running", image="sha256:1", record=True, nets=("n1",), vols=("proj_data",)
+):
+    labels = {
+        L.CONFIG_HASH: service_hash(svc),
+        L.IMAGE: image,
+        L.CONTAINER_NUMBER: "1",
+    }
+    if record:
+        labels[L.CONFIG] = L.container_labels(
+            project="p",
+            service="s",
+            number=1,
+            config_hash="",
+            image_id="",
+            depends_on={},
+            working_dir="",
+            config_files=[],
+            user_labels={},
+            hashed_config=hashed_service(svc),
+        )[L.CONFIG]
+    return {
+        "Id": "c1",
+        "Names": ["/p-s-1"],
+        "State": state,
+        "Labels": labels,
+        "NetworkSettings": {"Networks": {k: {"NetworkID": k} for k in nets}},
+        "Mounts": [{"Type": "volume", "Name": v} for v in vols],
+    }
+
+
+def test_why_recreate_names_the_setting_that_changed():
+    old = {"image": "x", "environment": {"A": "1"}}
+    new = {"image": "x", "environment": {"A": "2"}}
+    args = dict(network_ids={"default": "n1"}, volume_names={"data": "proj_data"})
+    c = _container(old)
+    assert why_recreate(c, service_hash(old), hashed_service(old), "sha256:1", **args) == ""
+    assert (
+        why_recreate(c, service_hash(new), hashed_service(new), "sha256:1", **args)
+        == "changed: environment.A"
+    )
+    unrecorded = _container(old, record=False)
+    assert why_recreate(unrecorded, service_hash(new), hashed_service(new), "sha256:1", **args) == (
+        "configuration changed"
+    )
+    assert (
+        why_recreate(c, service_hash(old), hashed_service(old), "sha256:2", **args)
+        == "image changed"
+    )
+    assert (
+        why_recreate(c, service_hash(new), hashed_service(new), "sha256:2", policy="never", **args)
+        == ""
+    )
+    assert why_recreate(
+        c, service_hash(old), hashed_service(old), "sha256:1", policy="force", **args
+    )
+    detached = _container(old, nets=())
+    assert why_recreate(detached, service_hash(old), hashed_service(old), "sha256:1", **args) == (
+        "not connected to network default"
+    )
+
+
+def test_plan_creates_starts_keeps_and_scales_down():
+    svc = {"image": "x"}
+    stopped = _container(svc, state="exited", vols=())
+    extra = dict(
+        _container(svc, vols=()), Id="c2", Labels={**stopped["Labels"], L.CONTAINER_NUMBER: "2"}
+    )
+    acts = plan_service(
+        "s",
+        scale=1,
+        config_hash=service_hash(svc),
+        hashed=hashed_service(svc),
+        image_id="sha256:1",
+        existing=[stopped, extra],
+        network_ids={},
+        volume_names={},
+    )
+    assert [(a.number, a.op) for a in acts] == [(1, "start"), (2, "remove")]
+    acts = plan_service(
+        "s",
+        scale=2,
+        config_hash="h",
+        hashed={},
+        image_id="i",
+        existing=[],
+        network_ids={},
+        volume_names={},
+    )
+    assert [a.op for a in acts] == ["create", "create"]
+
+
+def test_dependents_with_restart_true_restart_when_their_dependency_is_recreated():
+    from dockdjango.engine.plan import Action
+
+    actions = {"db": [Action("db", 1, "recreate")], "web": [Action("web", 1, "keep")]}
+    propagate_restarts(actions, {"web": {"db": {"restart": True}}, "db": {}})
+    assert actions["web"][0].op == "restart" and "db" in actions["web"][0].reason
+    actions = {"db": [Action("db", 1, "recreate")], "web": [Action("web", 1, "keep")]}
+    propagate_restarts(actions, {"web": {"db": {"restart": False}}, "db": {}})
+    assert actions["web"][0].op == "keep"
+
+
+def test_port_errors_become_one_sentence_naming_service_and_fix():
+    class _Resp:
+        status_code = 500
+        reason = "error"
+
+    in_use = APIError(
+        "x",
+        response=_Resp(),
+        explanation="driver failed programming external connectivity on endpoint p-web-1 (abc): "
+        "Error starting userland proxy: listen tcp4 127.0.0.1:8000: bind: address already in use",
+    )
+    err = explain_start_error("web", in_use)
+    assert str(err) == (
+        "port 127.0.0.1:8000 is already in use (by another program) — "
+        "free it or change services.web.ports"
+    )
+    taken = APIError(
+        "x",
+        response=_Resp(),
+        explanation="Bind for 127.0.0.1:8001 failed: port is already allocated",
+    )
+    assert "(by another container)" in str(explain_start_error("web", taken))
+
+
+def test_stack_config_adds_the_default_network_like_compose():
+    cfg = StackConfig.from_compose_dict(
+        {"name": "p", "services": {"a": {"image": "x"}}, "volumes": {"v": {}}}
+    )
+    assert cfg.services["a"]["networks"] == {"default": None}
+    assert cfg.networks["default"]["name"] == "p_default"
+    assert cfg.volumes["v"]["name"] == "p_v"
+    assert cfg.image_ref("a") == "x"
