@@ -82,10 +82,26 @@ def canonical_service(raw: Any, loc: Loc) -> Tree:
         if key in svc.resets:
             out[key] = None
         elif key in PASSTHROUGH_SERVICE_KEYS or key.startswith("x-") or key == "extends":
-            out[key] = value
+            out[key] = _passthrough(key, value, at)
         else:
             out[key] = _SERVICE_HANDLERS[key](value, at)
     return out
+
+
+def _passthrough(key: str, value: Any, loc: Loc) -> Any:
+    """Keys kept as written still get the checks a person most often trips over."""
+    if key == "provider":
+        spec = want_map(value, loc)
+        if "type" not in spec:
+            raise loc.error("is missing `type`", hint="write `provider: {type: <name>}`")
+    elif key == "develop" and value is not None:
+        watch = want_map(value, loc).get("watch") or []
+        for i, rule in enumerate(want_list(watch, loc.child(value, "watch"))):
+            at = loc.child(value, "watch").child(watch, i)
+            for required in ("action", "path"):
+                if required not in want_map(rule, at):
+                    raise at.error(f"is missing `{required}`")
+    return value
 
 
 def _string(value: Any, loc: Loc) -> str | None:
@@ -135,6 +151,8 @@ def _build(value: Any, loc: Loc) -> Tree | None:
             out[key] = key_values(item, at, empty="")
         elif key in BUILD_LISTS:
             out[key] = str_list(item, at, allow_str=False)
+        elif key == "ssh" and item is None:
+            raise at.error("must list SSH agent sockets or keys", hint="write `ssh: [default]`")
         elif key in ("no_cache", "pull"):
             out[key] = want_bool(item, at)
         elif key == "additional_contexts":
@@ -144,7 +162,9 @@ def _build(value: Any, loc: Loc) -> Tree | None:
         else:
             out[key] = item
     out.setdefault("context", ".")
-    if "dockerfile_inline" not in out:
+    if out.get("dockerfile") == "":
+        out["dockerfile"] = None  # Compose prints no dockerfile when it interpolates to ""
+    elif "dockerfile_inline" not in out:
         out.setdefault("dockerfile", "Dockerfile")
     return out
 
@@ -172,7 +192,10 @@ def _env_file(value: Any, loc: Loc) -> list[dict[str, Any]]:
         if "path" not in entry:
             raise at.error("is missing `path`", hint="write `- path: ./app.env`")
         required = want_bool(entry.get("required", True), at.child(entry, "required"))
-        out.append({"path": want_str(entry["path"], at.child(entry, "path")), "required": required})
+        item = {"path": want_str(entry["path"], at.child(entry, "path")), "required": required}
+        if entry.get("format") is not None:
+            item["format"] = want_str(entry["format"], at.child(entry, "format"))
+        out.append(item)
     return out
 
 
@@ -263,7 +286,9 @@ def _mount_options(kind: str, value: Any, loc: Loc) -> dict[str, Any]:
         options["create_host_path"] = want_bool(options["create_host_path"], loc)
     if kind == "tmpfs" and "size" in options:
         size = options["size"]
-        if isinstance(size, int) and not isinstance(size, bool) and size < 0:
+        if isinstance(size, bool) or isinstance(size, float) or not isinstance(size, int | str):
+            raise loc.error(f"size {show(size)} must be a whole number of bytes or e.g. 64m")
+        if isinstance(size, int) and size < 0:
             raise loc.error("tmpfs size must be at least 0")
         options["size"] = str(size)
     return options

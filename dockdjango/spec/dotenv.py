@@ -19,9 +19,11 @@ _KEY = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*(=|:)?\s*(.*)
 
 
 def parse_dotenv(
-    path: str, lookup: Mapping[str, str] | None = None, *, expand: bool = True
+    path: str, lookup: Mapping[str, str] | None = None, *, expand: bool = True, raw: bool = False
 ) -> dict[str, str | None]:
-    """Variables of the env file at ``path``; `SpecError` (file and line) when malformed."""
+    """Variables of the env file at ``path``; `SpecError` (file and line) when malformed.
+
+    ``raw`` (Compose's ``format: raw``) takes everything after ``=`` literally."""
     shown = display_path(path)
     try:
         with open(path, encoding="utf-8-sig") as fh:
@@ -37,12 +39,12 @@ def parse_dotenv(
     lines = text.splitlines()
     i = 0
     while i < len(lines):
-        lineno, raw = i + 1, lines[i]
+        lineno, text_line = i + 1, lines[i]
         i += 1
-        stripped = raw.strip()
+        stripped = text_line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        m = _KEY.match(raw)
+        m = _KEY.match(text_line)
         if not m:
             raise SpecError(
                 f"unexpected line {stripped[:40]!r}",
@@ -57,6 +59,9 @@ def parse_dotenv(
             values[key] = lookup.get(key)
             continue
         quote = rest[:1]
+        if raw:
+            values[key] = rest
+            continue
         if quote in ("'", '"'):
             body = rest[1:]
             # a quoted value may span lines until its closing quote
@@ -93,7 +98,7 @@ def _expand(
     shown: str,
     lineno: int,
 ) -> str:
-    env = {**{k: v for k, v in own.items() if v is not None}, **lookup}
+    env = {**lookup, **{k: v for k, v in own.items() if v is not None}}
     try:
         return substitute(value, env)
     except TemplateError as exc:

@@ -30,6 +30,17 @@ def _loc(tree: Tree, name: str) -> Loc:
 def check_images(tree: Tree) -> Tree:
     """Every service needs an ``image`` or a ``build`` (or a ``provider``)."""
     for name, svc in _services(tree).items():
+        build = svc.get("build") or {}
+        platform = svc.get("platform")
+        if platform and build.get("platforms") and platform not in build["platforms"]:
+            raise (
+                _loc(tree, name)
+                .child(svc, "platform")
+                .error(
+                    f"{show(platform)} is not among build.platforms",
+                    hint="add it to build.platforms or change platform",
+                )
+            )
         if not (svc.get("image") or svc.get("build") or svc.get("provider")):
             raise _loc(tree, name).error(
                 "has neither an image nor a build context",
@@ -39,10 +50,13 @@ def check_images(tree: Tree) -> Tree:
 
 
 def apply_env_files(tree: Tree, environ: Mapping[str, str]) -> Tree:
-    """``env_file`` values merged under ``environment`` (explicit entries win), as Compose does."""
+    """``env_file`` values merged under ``environment`` (explicit entries win), as Compose does;
+    a bare ``KEY`` takes its value from the interpolation environment when it is set there."""
     for name, svc in _services(tree).items():
         entries = svc.get("env_file") or []
         if not entries:
+            if svc.get("environment"):
+                svc["environment"] = _resolve_bare(svc["environment"], environ)
             continue
         merged: dict[str, str | None] = {}
         for entry in entries:
@@ -58,9 +72,40 @@ def apply_env_files(tree: Tree, environ: Mapping[str, str]) -> Tree:
                         )
                     )
                 continue
-            merged.update(parse_dotenv(path, environ))
+            raw = entry.get("format") == "raw"
+            merged.update(parse_dotenv(path, environ, expand=not raw, raw=raw))
         merged.update(svc.get("environment") or {})
-        svc["environment"] = merged
+        svc["environment"] = _resolve_bare(merged, environ)
+    return tree
+
+
+def _resolve_bare(
+    environment: Mapping[str, str | None], environ: Mapping[str, str]
+) -> dict[str, str | None]:
+    return {k: environ.get(k) if v is None else v for k, v in environment.items()}
+
+
+def implicit_dependencies(tree: Tree) -> Tree:
+    """``links``, ``network_mode``/``ipc: service:x`` and ``volumes_from`` imply depends_on."""
+    for svc in _services(tree).values():
+        implied: dict[str, dict[str, Any]] = {}
+        for link in svc.get("links") or []:
+            if isinstance(link, str):
+                implied[link.split(":")[0]] = {"restart": True}
+        for key in ("network_mode", "ipc", "pid"):
+            value = svc.get(key)
+            if isinstance(value, str) and value.startswith("service:"):
+                implied[value.split(":", 1)[1]] = {"restart": True}
+        for source in svc.get("volumes_from") or []:
+            if isinstance(source, str) and not source.startswith("container:"):
+                implied[source.split(":")[0]] = {}
+        if not implied:
+            continue
+        deps = dict(svc.get("depends_on") or {})
+        for dep, extra in implied.items():
+            if dep not in deps:
+                deps[dep] = {"condition": "service_started", **extra, "required": True}
+        svc["depends_on"] = deps
     return tree
 
 
@@ -76,19 +121,18 @@ def apply_profiles(tree: Tree, profiles: Sequence[str]) -> Tree:
     for name in disabled:
         del services[name]
     for name, svc in services.items():
-        for dep in list(svc.get("depends_on") or {}):
-            if dep in disabled:
-                if svc["depends_on"][dep].get("required", True):
-                    raise (
-                        _loc(tree, name)
-                        .child(svc, "depends_on")
-                        .error(
-                            f"depends on {show(dep)}, which is only in inactive profiles",
-                            hint=f"enable it with --profile {disabled[dep][0]} "
-                            "or remove the dependency",
-                        )
+        for dep, spec in (svc.get("depends_on") or {}).items():
+            # an optional dependency on a disabled service is kept, as Compose does
+            if dep in disabled and spec.get("required", True):
+                raise (
+                    _loc(tree, name)
+                    .child(svc, "depends_on")
+                    .error(
+                        f"depends on {show(dep)}, which is only in inactive profiles",
+                        hint=f"enable it with --profile {disabled[dep][0]} "
+                        "or remove the dependency",
                     )
-                svc["depends_on"] = {k: v for k, v in svc["depends_on"].items() if k != dep}
+                )
     return tree
 
 
@@ -104,7 +148,7 @@ def default_networks(tree: Tree) -> Tree:
                     hint="keep one of them",
                 )
             )
-        if not svc.get("networks") and not svc.get("network_mode"):
+        if not svc.get("networks") and not svc.get("network_mode") and not svc.get("provider"):
             svc["networks"] = {"default": None}
     return tree
 
@@ -120,8 +164,7 @@ def check_references(tree: Tree) -> Tree:
         for dep, spec in list(deps.items()):
             if dep not in services:
                 if not spec.get("required", True):
-                    svc["depends_on"] = {k: v for k, v in deps.items() if k != dep}
-                    continue
+                    continue  # Compose keeps an optional dependency on a missing service
                 raise loc.child(deps, dep).error(
                     f"depends on undefined service {show(dep)}",
                     hint=f"services: {', '.join(sorted(services))}",
@@ -140,7 +183,28 @@ def check_references(tree: Tree) -> Tree:
                     hint="declare it under the top-level `volumes:` key, or use ./path for a bind",
                 )
     _check_cycles(tree)
+    _check_unique_container_names(tree)
     return tree
+
+
+def _check_unique_container_names(tree: Tree) -> None:
+    owner: dict[str, str] = {}
+    for name, svc in _services(tree).items():
+        container = svc.get("container_name")
+        if not container:
+            continue
+        if container in owner:
+            raise (
+                _loc(tree, name)
+                .child(svc, "container_name")
+                .error(
+                    f"container name {show(container)} is already used by service "
+                    f"{show(owner[container])}",
+                    hint="container names must be unique; drop container_name to let Compose "
+                    "name them",
+                )
+            )
+        owner[container] = name
 
 
 def _check_cycles(tree: Tree) -> None:
@@ -159,7 +223,7 @@ def _check_cycles(tree: Tree) -> None:
                         f"dependency cycle: {cycle}", hint="remove one of these depends_on entries"
                     )
                 )
-            if state.get(dep) is None and dep in services:
+            if dep in services and state.get(dep) is None:
                 visit(dep, [*chain, dep])
         state[name] = 2
 

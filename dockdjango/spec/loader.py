@@ -30,6 +30,7 @@ from dockdjango.spec.finalize import (
     check_references,
     default_networks,
     drop_unused,
+    implicit_dependencies,
     resource_names,
 )
 from dockdjango.spec.include import apply_include
@@ -52,7 +53,14 @@ class LoadContext:
     env: dict[str, str]
     project_dir: str
     cache: dict[tuple[str, str], Tree] = field(default_factory=dict)
+    parsed: dict[str, Tree] = field(default_factory=dict)
     loading: list[str] = field(default_factory=list)
+
+    def parse(self, path: str) -> Tree:
+        """The parse stage for ``path``, kept until `load_tree` consumes it."""
+        if path not in self.parsed:
+            self.parsed[path] = parse_file(path)
+        return self.parsed[path]
 
     def load_tree(
         self, path: str, base_dir: str | None = None, env: Mapping[str, str] | None = None
@@ -68,7 +76,8 @@ class LoadContext:
         self.loading.append(path)
         try:
             env = self.env if env is None else env
-            tree = parse_file(path)
+            # interpolation works in place, so a parsed tree is used once
+            tree = self.parsed.pop(path, None) or parse_file(path)
             tree = interpolate(tree, env)
             tree = apply_include(tree, base_dir, self)
             tree = canonical_file(tree)
@@ -140,12 +149,36 @@ def load_project(
     project_dir = os.path.abspath(workdir) if workdir is not None else os.path.dirname(paths[0])
     env = _environment(project_dir, process)
     ctx = LoadContext(env=env, project_dir=project_dir)
+    name = _early_name(ctx, paths, project_name)
     merged: Tree | None = None
     for path in paths:
         tree = ctx.load_tree(path, project_dir)
         merged = tree if merged is None else merge_files(merged, tree)
     assert merged is not None
-    return _finish(merged, ctx, project_name, profiles, paths)
+    return _finish(merged, ctx, name, profiles, paths)
+
+
+def _early_name(ctx: LoadContext, paths: list[str], explicit: str | None) -> str:
+    """The project name, before interpolation: Compose offers it as ${COMPOSE_PROJECT_NAME}."""
+    name_tree = Tree()
+    for path in paths:
+        tree = ctx.parse(path)
+        if "name" in tree:
+            value = tree["name"]
+            if isinstance(value, str):
+                value = interpolate(Tree({"name": value}, origin=tree.origin), ctx.env)["name"]
+            name_tree = Tree({"name": value}, origin=tree.origin)
+            name_tree.origins["name"] = tree.where("name")  # type: ignore[assignment]
+    if "name" in name_tree and not isinstance(name_tree["name"], str | None):
+        origin = name_tree.where("name")
+        raise SpecError(
+            "name: must be a string",
+            file=origin.file if origin else None,
+            line=origin.line if origin else None,
+        )
+    name = project_name_for(name_tree, explicit, ctx.env, ctx.project_dir)
+    ctx.env["COMPOSE_PROJECT_NAME"] = name
+    return name
 
 
 def load_dict(
@@ -170,7 +203,8 @@ def load_dict(
     tree = canonical_file(tree)
     tree = resolve_paths(tree, project_dir, env)
     tree = apply_extends(tree, lambda other: ctx.load_tree(other))
-    return _finish(tree, ctx, project_name, profiles, [])
+    name = project_name_for(tree, project_name, ctx.env, ctx.project_dir)
+    return _finish(tree, ctx, name, profiles, [])
 
 
 def _as_tree(value: Any, origin: Origin) -> Any:
@@ -216,15 +250,15 @@ def project_name_for(
 def _finish(
     tree: Tree,
     ctx: LoadContext,
-    project_name: str | None,
+    name: str,
     profiles: Sequence[str],
     paths: list[str],
 ) -> Project:
-    name = project_name_for(tree, project_name, ctx.env, ctx.project_dir)
     active = list(profiles)
     if not active and ctx.env.get("COMPOSE_PROFILES"):
         active = [p for p in ctx.env["COMPOSE_PROFILES"].split(",") if p]
     tree = apply_env_files(tree, ctx.env)
+    tree = implicit_dependencies(tree)
     tree = apply_profiles(tree, active)
     tree = check_images(tree)
     tree = default_networks(tree)

@@ -24,8 +24,14 @@ def is_remote(context: str) -> bool:
     return bool(_REMOTE.match(context))
 
 
+_WINDOWS = re.compile(r"^([A-Za-z]:[\\/]|\\\\)")
+
+
 def absolute(path: str, base_dir: str, environ: Mapping[str, str]) -> str:
-    """``path`` made absolute against ``base_dir`` (``~`` expands to the home directory)."""
+    """``path`` made absolute against ``base_dir`` (``~`` expands to the home directory);
+    Windows paths (``C:\\...``) are kept as written, as Compose does on Linux."""
+    if _WINDOWS.match(path):
+        return path
     if path == "~" or path.startswith("~/"):
         home = environ.get("HOME") or os.path.expanduser("~")
         path = home + path[1:]
@@ -37,6 +43,12 @@ def resolve_paths(tree: Tree, base_dir: str, environ: Mapping[str, str]) -> Tree
     for svc in (tree.get("services") or {}).values():
         if isinstance(svc, dict):
             _service(svc, base_dir, environ)
+    for volume in (tree.get("volumes") or {}).values():
+        # a local volume bound to a host directory: Compose resolves `device` like a path
+        opts = volume.get("driver_opts") if isinstance(volume, dict) else None
+        if isinstance(opts, dict) and "bind" in str(opts.get("o", "")).split(","):
+            if isinstance(opts.get("device"), str) and volume.get("driver") in (None, "local"):
+                opts["device"] = absolute(opts["device"], base_dir, environ)
     return tree
 
 

@@ -220,6 +220,8 @@ _PROPAGATION = {"shared", "rshared", "slave", "rslave", "private", "rprivate"}
 def parse_volume(value: str, loc: Loc) -> dict[str, Any]:
     """A short-syntax mount (``SRC:DST[:OPTS]`` or ``DST``) as a long form."""
     parts = value.split(":")
+    if re.match(r"^[A-Za-z]:[\\/]", value):  # a Windows source path: C:\data:/data
+        parts = [value[:2] + parts[1], *parts[2:]]
     if len(parts) == 1:
         if not value:
             raise loc.error("an empty volume", hint="write e.g. ./src:/app or data:/var/lib/data")
@@ -228,7 +230,7 @@ def parse_volume(value: str, loc: Loc) -> dict[str, Any]:
         raise loc.error(f"{show(value)} — expected SOURCE:TARGET[:MODE]")
     source, target = parts[0], parts[1]
     options = parts[2].split(",") if len(parts) == 3 else []
-    is_path = source.startswith((".", "/", "~")) or source.startswith("\\")
+    is_path = source.startswith((".", "/", "~", "\\")) or bool(re.match(r"^[A-Za-z]:", source))
     out: dict[str, Any] = {"type": "bind" if is_path else "volume", "source": source}
     out["target"] = target
     bind: dict[str, Any] = {}

@@ -36,7 +36,9 @@ def canonical_file(tree: Tree) -> Tree:
             out[key] = _each(value, at, _network)
         elif key == "volumes":
             out[key] = _each(value, at, _volume)
-        elif key in ("secrets", "configs", "models"):
+        elif key in ("secrets", "configs"):
+            out[key] = _each(value, at, _file_object)
+        elif key == "models":
             out[key] = _each(value, at, lambda v, _loc: v)
         else:
             out[key] = value
@@ -102,3 +104,15 @@ def _network(value: Any, loc: Loc) -> Tree:
 
 def _volume(value: Any, loc: Loc) -> Tree:
     return _resource(value, loc, VOLUME_KEYS, "volume")
+
+
+def _file_object(value: Any, loc: Loc) -> Any:
+    """Secrets and configs are kept as written; only the ``external.name`` clash is checked."""
+    spec = want_map(value, loc)
+    external = spec.get("external")
+    if isinstance(external, dict) and "name" in external and "name" in spec:
+        if external["name"] != spec["name"]:
+            raise loc.child(spec, "external").error(
+                "conflicts with `name`", hint="set only `name` and `external: true`"
+            )
+    return spec

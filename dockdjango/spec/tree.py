@@ -10,6 +10,7 @@ the YAML loader; Compose's ``!reset`` and ``!override`` tags are recorded on the
 from __future__ import annotations
 
 import os
+import re
 from typing import Any, NamedTuple
 
 import yaml
@@ -102,17 +103,19 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
 
     def construct_tree(self, node: yaml.MappingNode) -> Tree:
         tree = Tree(origin=self._origin(node))
-        self.flatten_mapping(node)  # resolves `<<: *anchor` merge keys, as Compose does
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool) and key is not None:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a mapping key must be a scalar", key_node.start_mark
-                )
-            if key in tree:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self._key(key_node)
+            if key in seen:  # keys merged in with `<<` may be overridden; written ones not
                 raise yaml.constructor.ConstructorError(
                     None, None, f"mapping key {key!r} already defined", key_node.start_mark
                 )
+            seen.add(key)
+        self.flatten_mapping(node)  # resolves `<<: *anchor` merge keys, as Compose does
+        for key_node, value_node in node.value:
+            key = self._key(key_node)
             tree[key] = self.construct_object(value_node, deep=True)
             tree.origins[key] = self._origin(key_node)
             if value_node.tag == "!reset":
@@ -120,6 +123,17 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
             elif value_node.tag == "!override":
                 tree.overrides.add(key)
         return tree
+
+    def _key(self, node: yaml.Node) -> str:
+        """Compose allows only string keys: ``123:`` or ``true:`` is an error, as there."""
+        if not isinstance(node, yaml.ScalarNode) or node.tag in _NON_STRING_TAGS:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"non-string key {getattr(node, 'value', '?')!r} (quote it to make it a string)",
+                node.start_mark,
+            )
+        return str(node.value)
 
     def construct_seq(self, node: yaml.SequenceNode) -> Seq:
         seq = Seq(origin=self._origin(node))
@@ -139,6 +153,22 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         return self.construct_scalar(node)  # type: ignore[arg-type]
 
 
+_NON_STRING_TAGS = {
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+# YAML 1.2, as Compose reads it: only true/false are booleans (`yes`, `on` stay strings).
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_tree)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_seq)
 _Loader.add_constructor("!reset", _Loader.construct_tagged)
@@ -168,7 +198,11 @@ def parse_text(text: str, display_name: str) -> Tree:
     finally:
         loader.dispose()
     if data is None:
-        return Tree(origin=Origin(display_name, 1))
+        raise SpecError(
+            "the file is empty",
+            file=display_name,
+            hint="a compose file needs at least `services:`",
+        )
     if not isinstance(data, Tree):
         raise SpecError(
             f"the top level must be a mapping, not {type_name(data)}",

@@ -1,0 +1,195 @@
+"""Helpers for the Compose conformance test: the corpus, the oracle, and what we compare.
+
+Compared, on every service: the keys in ``SERVICE_FIELDS`` (``build`` only on
+``BUILD_FIELDS``); on every top-level network ``NETWORK_FIELDS`` and volume
+``VOLUME_FIELDS``; plus the project ``name`` and the set of services, networks, volumes.
+
+Not compared yet (dockdjango keeps them as written in ``Service.other`` or not at all):
+``deploy``, ``develop``, ``secrets``, ``configs``, ``models``, ``logging``, ``ulimits``,
+``devices``, ``dns*``, ``cap_add``/``cap_drop``, ``volumes_from``, ``links``, ``ipc``,
+``pid``, ``tmpfs`` (service key), ``sysctls``, ``post_start``/``pre_stop``, ``provider``,
+``scale``, the other resource limits, build keys beyond ``BUILD_FIELDS``,
+``networks.*.ipam``, top-level ``secrets``/``configs``/``models``, and ``x-`` extensions.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO.parent / "shared" / "compose-corpus"
+
+SERVICE_FIELDS = frozenset(
+    "image build command entrypoint environment ports expose volumes depends_on healthcheck "
+    "restart networks network_mode labels working_dir user init stop_signal stop_grace_period "
+    "profiles extra_hosts tty stdin_open container_name hostname platform pull_policy "
+    "privileged read_only".split()
+)
+BUILD_FIELDS = frozenset("context dockerfile args target labels cache_from".split())
+NETWORK_FIELDS = frozenset(
+    "name driver driver_opts external internal attachable enable_ipv6 labels".split()
+)
+VOLUME_FIELDS = frozenset("name driver driver_opts external labels".split())
+
+# Files Compose rejects for reasons in keys dockdjango keeps as written (not validated yet).
+KNOWN_GAPS = {
+    "compose-go/loader/inline__TestInvalidResource__1.yaml": "deploy.resources not validated",
+    "compose-go/loader/inline__TestServiceDeviceRequestCountInvalidStringType__1.yaml": (
+        "deploy device requests not validated"
+    ),
+    "compose-go/loader/inline__TestServiceDeviceRequestCountAndDeviceIdsExclusive__1.yaml": (
+        "deploy device requests not validated"
+    ),
+    "compose-go/loader/inline__TestServiceDeviceRequestCapabilitiesMandatory__1.yaml": (
+        "deploy device requests not validated"
+    ),
+    "compose-spec/spec-examples/05-services__block065.yaml": "service models not checked",
+    "docker-compose/pkg/e2e/fixtures/build-test/ssh/compose.yaml": (
+        "Compose fails to print build.ssh (its own JSON marshalling bug); the file is valid"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One corpus entry: its id (``source/path``) and the compose files it names, in order."""
+
+    id: str
+    files: tuple[str, ...]
+    expect: str
+
+    @property
+    def workdir(self) -> str:
+        """The directory Compose runs in: the first file's."""
+        return os.path.dirname(self.files[0])
+
+
+@dataclass(frozen=True)
+class OracleResult:
+    """What ``docker-compose config --format json`` did with a case."""
+
+    accepted: bool
+    output: dict[str, Any] | None
+    error: str
+
+
+def corpus_cases() -> list[Case]:
+    """Cases from MANIFEST.json that are meant to load on their own (not harness/env/fragments)."""
+    rows = json.loads((CORPUS / "MANIFEST.json").read_text())
+    cases = []
+    for row in rows:
+        if row["expect"] not in ("valid", "invalid", "example"):
+            continue
+        files = tuple(str(CORPUS / row["source"] / p) for p in row["path"].split(" + "))
+        cases.append(Case(f"{row['source']}/{row['path']}", files, row["expect"]))
+    return cases
+
+
+def compose_binary() -> str | None:
+    """The ``docker-compose`` v2 binary from the venv beside this Python, or on PATH."""
+    beside = Path(sys.executable).parent / "docker-compose"
+    return str(beside) if beside.exists() else shutil.which("docker-compose")
+
+
+def clean_environ() -> dict[str, str]:
+    """The process environment without COMPOSE_* / DOCKER_* variables that would skew both."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COMPOSE_", "DOCKER_"))}
+    env.setdefault("HOME", str(Path.home()))
+    return env
+
+
+def run_oracle(binary: str, case: Case, env: dict[str, str]) -> OracleResult:
+    """Run Compose on one case. Compose v2.40 may exit 0 with an error and no output."""
+    args = [binary]
+    for path in case.files:
+        args += ["-f", path]
+    proc = subprocess.run(
+        [*args, "config", "--format", "json"],
+        cwd=case.workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return OracleResult(False, None, proc.stderr.strip()[-300:])
+    return OracleResult(True, json.loads(proc.stdout), "")
+
+
+def oracle_results(
+    binary: str, cases: list[Case], env: dict[str, str], cache: Any | None
+) -> dict[str, OracleResult]:
+    """Compose's verdict on every case, in a thread pool; cached across runs when possible."""
+    key = "dockdjango/compose-oracle/" + _fingerprint(binary)
+    if cache is not None:
+        stored = cache.get(key, None)
+        if stored and set(stored) >= {c.id for c in cases}:
+            return {k: OracleResult(**v) for k, v in stored.items()}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        results = dict(
+            zip(
+                [c.id for c in cases],
+                pool.map(lambda c: run_oracle(binary, c, env), cases),
+                strict=True,
+            )
+        )
+    if cache is not None:
+        cache.set(key, {k: v.__dict__ for k, v in results.items()})
+    return results
+
+
+def _fingerprint(binary: str) -> str:
+    """Changes when the corpus manifest or the Compose binary changes."""
+    digest = hashlib.sha256((CORPUS / "MANIFEST.json").read_bytes())
+    stat = os.stat(binary)
+    digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def compared(config: dict[str, Any]) -> dict[str, Any]:
+    """The part of a ``config --format json`` document that we compare."""
+    services = {}
+    for name, svc in (config.get("services") or {}).items():
+        picked = {k: v for k, v in svc.items() if k in SERVICE_FIELDS}
+        if isinstance(picked.get("build"), dict):
+            picked["build"] = {k: v for k, v in picked["build"].items() if k in BUILD_FIELDS}
+        services[name] = picked
+    return {
+        "name": config.get("name"),
+        "services": services,
+        "networks": {
+            n: {k: v for k, v in (spec or {}).items() if k in NETWORK_FIELDS}
+            for n, spec in (config.get("networks") or {}).items()
+        },
+        "volumes": {
+            n: {k: v for k, v in (spec or {}).items() if k in VOLUME_FIELDS}
+            for n, spec in (config.get("volumes") or {}).items()
+        },
+    }
+
+
+def differences(ours: Any, theirs: Any, path: str = "") -> list[str]:
+    """Human-readable differences between two documents, by dotted path."""
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        out = []
+        for key in sorted(set(ours) | set(theirs), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in ours:
+                out.append(f"{sub}: missing (Compose: {json.dumps(theirs[key])[:120]})")
+            elif key not in theirs:
+                out.append(f"{sub}: extra (ours: {json.dumps(ours[key])[:120]})")
+            else:
+                out += differences(ours[key], theirs[key], sub)
+        return out
+    if ours != theirs:
+        return [f"{path}: ours {json.dumps(ours)[:120]} != Compose {json.dumps(theirs)[:120]}"]
+    return []

