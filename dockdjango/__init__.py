@@ -25,6 +25,12 @@ _EXPORTS: dict[str, str] = {
     "resolve_postgres_image": "dockdjango.api.postgres",
     "PostgresImage": "dockdjango.api.postgres",
     "Stack": "dockdjango.api.stack",
+    "build_project": "dockdjango.api.images",
+    "explain_project": "dockdjango.api.images",
+    "detect_project": "dockdjango.api.images",
+    "write_project_files": "dockdjango.api.images",
+    "ImageBuild": "dockdjango.api.images",
+    "DockerfileOptions": "dockdjango.build.dockerfile",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

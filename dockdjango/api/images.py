@@ -1,0 +1,458 @@
+"""Images from a project directory: detect, write the Dockerfile, explain the cache, build.
+
+```python
+from dockdjango import build_project, explain_project
+
+for p in explain_project("examples/library"):
+    print(p.step.index, p.status, p.cause or "")
+result = build_project("examples/library", tag="library:dev", on_event=print)
+print(result.image_id, result.reused, "of", len(result.steps), "steps reused")
+```
+
+A Dockerfile in the project is always used as it is; otherwise dockdjango generates one
+(:mod:`dockdjango.build.dockerfile`) and sends it inside the context as
+``.dockdjango/Dockerfile`` — the project directory is never written to unless asked
+(:func:`write_project_files`).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dockdjango.build.ca import CONTEXT_PATH as CA_CONTEXT_PATH
+from dockdjango.build.ca import find_ca_bundle
+from dockdjango.build.detect import Project, detect
+from dockdjango.build.dockerfile import (
+    INJECT_DIR,
+    REQUIREMENTS_CONTEXT_PATH,
+    WHEELS_CONTEXT_DIR,
+    DockerfileOptions,
+    generate_dockerfile,
+    generated_requirements,
+)
+from dockdjango.build.dockerignore import DockerIgnore, generate_dockerignore
+from dockdjango.build.explain import (
+    StepPrediction,
+    load_record,
+    predict,
+    record_path,
+    save_record,
+)
+from dockdjango.build.plan import StepInputs, index_context, plan_build
+from dockdjango.build.wheels import (
+    cached_wheels,
+    load_wheel_set,
+    requirements_digest,
+    save_wheel_set,
+    store_wheel,
+    wheelhouse_files,
+)
+from dockdjango.errors import DockdjangoError
+
+if TYPE_CHECKING:
+    import docker
+
+    from dockdjango.engine.build import BuildResult, OnEvent, StepResult
+
+GENERATED_DOCKERFILE = f"{INJECT_DIR}/Dockerfile"
+Log = Callable[[str], None]
+
+
+@dataclass
+class Prepared:
+    """Everything a build of a project needs, computed before talking to the builder."""
+
+    root: Path
+    dockerfile: str
+    dockerfile_path: str
+    generated: bool
+    ignore: DockerIgnore
+    extras: dict[str, bytes]
+    project: Project | None = None
+    options: DockerfileOptions | None = None
+    #: Wheel names the wheelhouse holds (None: not fetched yet for these requirements).
+    wheels: list[str] | None = None
+    wheel_digest: str | None = None
+
+    @property
+    def context_extras(self) -> dict[str, bytes]:
+        """Injected files, with the wheelhouse when known."""
+        extra = dict(self.extras)
+        if self.wheels is not None:
+            extra.update(wheelhouse_files(self.wheels))
+        elif self.wheel_digest is not None:
+            # Unknown until fetched: a placeholder makes the plan see "the wheels changed".
+            extra[f"{WHEELS_CONTEXT_DIR}/to-be-fetched-{self.wheel_digest}"] = b""
+        return extra
+
+
+@dataclass
+class ImageBuild:
+    """A finished build: the engine's report next to dockdjango's prediction."""
+
+    result: BuildResult
+    predicted: list[StepPrediction]
+    wheels_fetched: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def image_id(self) -> str:
+        """The final image's id."""
+        return self.result.image_id
+
+    @property
+    def steps(self) -> list[StepResult]:
+        """The engine's per-step report."""
+        return self.result.steps
+
+    @property
+    def reused(self) -> int:
+        """Steps with a layer that the engine took from its cache."""
+        layered = {p.step.index for p in self.predicted if p.step.has_layer}
+        return sum(1 for s in self.result.steps if s.cached and s.index in layered)
+
+    def mismatches(self) -> list[str]:
+        """Steps where the prediction differed from what the engine did (ideally none)."""
+        return compare(self.predicted, self.result.steps)
+
+
+def compare(predicted: list[StepPrediction], actual: list[StepResult]) -> list[str]:
+    """Differences between a prediction and an engine report, one line per step."""
+    out = []
+    by_index = {s.index: s for s in actual}
+    if len(actual) != len(predicted):
+        out.append(f"the engine ran {len(actual)} steps, the plan has {len(predicted)}")
+    for p in predicted:
+        s = by_index.get(p.step.index)
+        if s is None:
+            continue
+        if _norm(s.instruction) != _norm(p.step.text):
+            out.append(f"step {p.step.index}: engine ran `{s.instruction}`, plan `{p.step.text}`")
+        elif p.step.has_layer and s.cached != p.reused:
+            engine = "reused" if s.cached else "rebuilt"
+            out.append(
+                f"step {p.step.index} `{s.instruction}`: predicted {p.status}, engine {engine}"
+            )
+    return out
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def detect_project(path: str | Path = ".", *, requirements: str | None = None) -> Project:
+    """What dockdjango finds in a project: dependency files, Python, Django entry points."""
+    return detect(path, requirements=requirements)
+
+
+def resolve_base_image(
+    project: Project, client: docker.DockerClient | None = None, *, offline: bool | None = None
+) -> str:
+    """The base image a generated Dockerfile starts from (``python:X-slim`` or the local base)."""
+    from dockdjango.api.base import resolve_python_image
+
+    return resolve_python_image(client, python=project.python or "3.11", offline=offline).ref
+
+
+def prepare(
+    path: str | Path = ".",
+    *,
+    dockerfile: str | None = None,
+    options: DockerfileOptions | None = None,
+    client: docker.DockerClient | None = None,
+    offline: bool | None = None,
+    ca_bundle: str | Path | None = None,
+) -> Prepared:
+    """Decide the Dockerfile, ignore rules and injected files for a project."""
+    root = Path(path)
+    if not root.is_dir():
+        raise DockdjangoError(f"{root}: not a directory", hint="pass the project's directory")
+    ignore_file = root / ".dockerignore"
+    ignore = DockerIgnore(
+        ignore_file.read_text(encoding="utf-8")
+        if ignore_file.is_file()
+        else generate_dockerignore()
+    )
+    name = dockerfile or "Dockerfile"
+    project: Project | None = None
+    opts = options or DockerfileOptions()
+    ca = find_ca_bundle(ca_bundle)
+    extras: dict[str, bytes] = {}
+    if (root / name).is_file():
+        text = (root / name).read_text(encoding="utf-8")
+        generated = False
+        if ignore.ignored(name):
+            extras[name] = text.encode()  # docker always sends the Dockerfile; so do we
+        if f"{INJECT_DIR}/" not in text:
+            return Prepared(root, text, name, False, ignore, extras)
+        # A Dockerfile dockdjango wrote earlier (`dockerfile --write`): inject what it copies.
+        project = detect(root)
+        first_from = re.search(r"^FROM\s+(\S+)", text, re.M)
+        opts = replace(
+            opts,
+            base_image=first_from.group(1) if first_from else opts.base_image,
+            ca_bundle=CA_CONTEXT_PATH in text,
+            wheelhouse=WHEELS_CONTEXT_DIR in text,
+        )
+        if opts.ca_bundle and ca is None:
+            raise DockdjangoError(
+                f"{root / name} copies {CA_CONTEXT_PATH} but this host has no CA bundle",
+                hint="set DOCKDJANGO_CA_BUNDLE to a PEM file, or regenerate the Dockerfile",
+            )
+        path_in_context = name
+    elif dockerfile is not None:
+        raise DockdjangoError(f"{root / name}: no such Dockerfile")
+    else:
+        project = detect(root)
+        if options is None or not options.base_image:
+            opts = replace(opts, base_image=resolve_base_image(project, client, offline=offline))
+        opts = replace(opts, ca_bundle=ca is not None)
+        text = generate_dockerfile(project, opts)
+        generated = True
+        path_in_context = GENERATED_DOCKERFILE
+        extras[GENERATED_DOCKERFILE] = text.encode()
+    if ca is not None and opts.ca_bundle:
+        extras[CA_CONTEXT_PATH] = ca.read_bytes()
+    generated_req = generated_requirements(project)
+    if generated_req is not None:
+        extras[REQUIREMENTS_CONTEXT_PATH] = generated_req
+    prepared = Prepared(root, text, path_in_context, generated, ignore, extras, project, opts)
+    if opts.wheelhouse and project.requirements:
+        files = _dependency_bytes(prepared)
+        prepared.wheel_digest = requirements_digest(files, opts.base_image)
+        prepared.wheels = load_wheel_set(prepared.wheel_digest)
+    return prepared
+
+
+def _dependency_bytes(prepared: Prepared) -> dict[str, bytes]:
+    project = prepared.project
+    assert project is not None
+    if project.requirements_file is not None:
+        return {f: (prepared.root / f).read_bytes() for f in project.dependency_files}
+    return {REQUIREMENTS_CONTEXT_PATH: prepared.extras[REQUIREMENTS_CONTEXT_PATH]}
+
+
+def context_index(prepared: Prepared) -> dict[str, str]:
+    """Digests of the context's files, after the engine's own Dockerfile/.dockerignore rule."""
+    index = index_context(prepared.root, prepared.ignore, prepared.context_extras)
+    if ".dockerignore" in index:
+        # The classic builder reads .dockerignore from the context and drops the Dockerfile
+        # and .dockerignore when they match it (moby remotecontext.removeDockerfile).
+        for name in (".dockerignore", prepared.dockerfile_path):
+            if prepared.ignore.ignored(name):
+                index.pop(name, None)
+    return index
+
+
+def plan_project(
+    prepared: Prepared,
+    client: docker.DockerClient,
+    *,
+    buildargs: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    target: str | None = None,
+) -> list[StepInputs]:
+    """The steps of the build with their inputs (see :mod:`dockdjango.build.plan`)."""
+    from dockdjango.engine.images import inspect_image
+
+    def resolve(ref: str) -> str | None:
+        data = inspect_image(client, ref)
+        return str(data["Id"]) if data else None
+
+    return plan_build(
+        prepared.dockerfile,
+        context_index(prepared),
+        resolve=resolve,
+        buildargs=buildargs,
+        labels=labels,
+        target=target,
+        name=str(prepared.root / prepared.dockerfile_path),
+    )
+
+
+def _image_exists(client: docker.DockerClient) -> Callable[[str], bool]:
+    from dockdjango.engine.images import inspect_image
+
+    return lambda image_id: inspect_image(client, image_id) is not None
+
+
+def explain_project(
+    path: str | Path = ".",
+    *,
+    client: docker.DockerClient | None = None,
+    buildargs: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    target: str | None = None,
+    options: DockerfileOptions | None = None,
+    dockerfile: str | None = None,
+    offline: bool | None = None,
+) -> list[StepPrediction]:
+    """Predict, per step, whether the next build reuses the engine's cache, and why not."""
+    client = _client(client)
+    prepared = prepare(path, dockerfile=dockerfile, options=options, client=client, offline=offline)
+    steps = plan_project(prepared, client, buildargs=buildargs, labels=labels, target=target)
+    record = load_record(record_path(prepared.root, prepared.dockerfile_path, target))
+    return predict(steps, record, image_exists=_image_exists(client))
+
+
+def build_project(
+    path: str | Path = ".",
+    *,
+    tag: str | None = None,
+    client: docker.DockerClient | None = None,
+    buildargs: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    target: str | None = None,
+    options: DockerfileOptions | None = None,
+    dockerfile: str | None = None,
+    offline: bool | None = None,
+    nocache: bool = False,
+    on_event: OnEvent | None = None,
+    log: Log | None = None,
+) -> ImageBuild:
+    """Build the project's image: fetch missing wheels, predict, build, record what it saw."""
+    from dockdjango.api.base import is_offline
+
+    started = time.monotonic()
+    client = _client(client)
+    prepared = prepare(path, dockerfile=dockerfile, options=options, client=client, offline=offline)
+    fetched: list[str] = []
+    if prepared.wheel_digest is not None and prepared.wheels is None:
+        fetched = _fetch_wheels(prepared, client, offline=is_offline(offline), log=log)
+    result, predicted = _build_recorded(
+        prepared,
+        client,
+        prepared.context_extras,
+        tag=tag,
+        buildargs=buildargs,
+        labels=labels,
+        target=target,
+        nocache=nocache,
+        on_event=on_event,
+    )
+    return ImageBuild(result, predicted, fetched, round(time.monotonic() - started, 3))
+
+
+def _build_recorded(
+    prepared: Prepared,
+    client: docker.DockerClient,
+    extras: Mapping[str, bytes],
+    *,
+    tag: str | None = None,
+    buildargs: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    target: str | None = None,
+    nocache: bool = False,
+    on_event: OnEvent | None = None,
+) -> tuple[BuildResult, list[StepPrediction]]:
+    """Plan, predict, build, and record what the build saw and made."""
+    from dockdjango.build.context import make_context
+    from dockdjango.engine.build import build_image
+
+    plan_on = replace(prepared, extras=dict(extras), wheels=None, wheel_digest=None)
+    steps = plan_project(plan_on, client, buildargs=buildargs, labels=labels, target=target)
+    rpath = record_path(prepared.root, prepared.dockerfile_path, target)
+    record = load_record(rpath)
+    predicted = predict(steps, None if nocache else record, image_exists=_image_exists(client))
+    context = make_context(prepared.root, exclude=prepared.ignore, extra_files=extras)
+    result = build_image(
+        client,
+        context,
+        dockerfile=prepared.dockerfile_path,
+        tag=tag,
+        buildargs=buildargs,
+        labels=labels,
+        target=target,
+        nocache=nocache,
+        on_event=on_event,
+    )
+    record = load_record(rpath)  # re-read: a parallel build may have added layers meanwhile
+    record.remember(steps, layer_ids(result), result.image_id)
+    save_record(rpath, record)
+    return result, predicted
+
+
+def layer_ids(result: BuildResult) -> dict[int, str]:
+    """Step index -> the short id of the layer image the engine made or reused for it."""
+    out = {}
+    for step in result.steps:
+        for line in reversed(step.output):
+            text = line.strip()
+            if text.startswith("---> ") and len(text.split()) == 2:
+                candidate = text.split()[1]
+                if all(c in "0123456789abcdef" for c in candidate):
+                    out[step.index] = candidate
+                    break
+    return out
+
+
+def _fetch_wheels(
+    prepared: Prepared, client: docker.DockerClient, *, offline: bool, log: Log | None
+) -> list[str]:
+    """Fill the wheel cache for the prepared requirements; return the newly fetched names."""
+    from dockdjango.engine.wheels import fetch_wheels
+
+    project = prepared.project
+    assert project is not None and prepared.wheel_digest is not None
+    if log:
+        log("fetching wheels (only those not already in the wheel cache)")
+    # No wheelhouse yet: the system stage does not use it.
+    system, _ = _build_recorded(prepared, client, dict(prepared.extras), target="system")
+    req = project.requirements_file or REQUIREMENTS_CONTEXT_PATH
+    before = {p.name for p in cached_wheels()}
+    wheels = fetch_wheels(
+        client,
+        system.image_id,
+        _dependency_bytes(prepared),
+        req,
+        cached_wheels(),
+        offline=offline,
+        on_output=log,
+    )
+    for name, data in wheels.items():
+        store_wheel(name, data)
+    save_wheel_set(prepared.wheel_digest, sorted(wheels))
+    prepared.wheels = sorted(wheels)
+    return sorted(set(wheels) - before)
+
+
+def write_project_files(
+    path: str | Path = ".",
+    *,
+    options: DockerfileOptions | None = None,
+    client: docker.DockerClient | None = None,
+    offline: bool | None = None,
+    overwrite: bool = False,
+) -> list[Path]:
+    """Write the generated Dockerfile and .dockerignore into the project; return the paths."""
+    root = Path(path)
+    prepared = prepare(root, options=options, client=client, offline=offline)
+    if not prepared.generated:
+        raise DockdjangoError(
+            f"{root / 'Dockerfile'} already exists and is used as it is",
+            hint="delete it to have dockdjango generate one",
+        )
+    written = []
+    for name, text in (
+        ("Dockerfile", prepared.dockerfile),
+        (".dockerignore", generate_dockerignore()),
+    ):
+        target = root / name
+        if target.exists() and not overwrite:
+            continue
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def _client(client: docker.DockerClient | None) -> docker.DockerClient:
+    if client is not None:
+        return client
+    from dockdjango.engine.client import connect
+
+    return connect()
