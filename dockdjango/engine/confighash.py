@@ -61,22 +61,35 @@ _ORDERS: dict[str, tuple[str, ...]] = {
     "bind": ("selinux", "propagation", "create_host_path", "recursive"),
     "volume_opts": ("labels", "nocopy", "subpath"),
     "tmpfs": ("size", "mode"),
-    "service_network": (
-        "aliases driver_opts gw_priority interface_name ipv4_address ipv6_address "
-        "link_local_ips mac_address priority"
-    ).split(),
+    "service_network": tuple(
+        (
+            "aliases driver_opts gw_priority interface_name ipv4_address ipv6_address "
+            "link_local_ips mac_address priority"
+        ).split()
+    ),
     "logging": ("driver", "options"),
-    "deploy": (
-        "mode replicas labels update_config rollback_config resources restart_policy "
-        "placement endpoint_mode"
-    ).split(),
+    "deploy": tuple(
+        (
+            "mode replicas labels update_config rollback_config resources restart_policy "
+            "placement endpoint_mode"
+        ).split()
+    ),
     "resources": ("limits", "reservations"),
     "resource": ("cpus", "memory", "pids", "devices", "generic_resources"),
     "file_ref": ("source", "target", "uid", "gid", "mode"),
     "ulimit": ("single", "soft", "hard"),
     "network": (
-        "name driver driver_opts ipam external internal attachable labels enable_ipv4 enable_ipv6"
-    ).split(),
+        "name",
+        "driver",
+        "driver_opts",
+        "ipam",
+        "external",
+        "internal",
+        "attachable",
+        "labels",
+        "enable_ipv4",
+        "enable_ipv6",
+    ),
     "ipam": ("driver", "config"),
     "volume": ("name", "driver", "driver_opts", "external", "labels"),
 }

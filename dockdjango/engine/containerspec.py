@@ -238,9 +238,9 @@ def container_spec(
     }
 
     networks: dict[str, dict[str, Any]] = {}
-    mode = config.get("network_mode")
-    if mode:
-        host["network_mode"] = mode
+    network_mode = config.get("network_mode")
+    if network_mode:
+        host["network_mode"] = network_mode
     else:
         wanted = config.get("networks") or {"default": None}
         for key in _by_priority(wanted):

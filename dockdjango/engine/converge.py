@@ -198,9 +198,9 @@ def _converge_service(
         for action in actions:
             if run.cancel.is_set():
                 raise Cancelled()
-            cid = _apply(run, action, image_id, network_ids, volume_names)
-            if cid:
-                ids.append(cid)
+            made = _apply(run, action, image_id, network_ids, volume_names)
+            if made:
+                ids.append(made)
         run.containers[service] = ids
     except BaseException as exc:  # recorded and re-raised by the main thread
         with run.lock:
