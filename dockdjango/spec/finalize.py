@@ -165,22 +165,35 @@ def check_references(tree: Tree) -> Tree:
             if dep not in services:
                 if not spec.get("required", True):
                     continue  # Compose keeps an optional dependency on a missing service
-                raise loc.child(deps, dep).error(
-                    f"depends on undefined service {show(dep)}",
-                    hint=f"services: {', '.join(sorted(services))}",
+                raise (
+                    loc.child(svc, "depends_on")
+                    .child(deps, dep)
+                    .error(
+                        f"depends on undefined service {show(dep)}",
+                        hint=f"services: {', '.join(sorted(services))}",
+                    )
                 )
         for net in svc.get("networks") or {}:
             if net != "default" and net not in networks:
-                raise loc.child(svc["networks"], net).error(
-                    f"uses undefined network {show(net)}",
-                    hint="declare it under the top-level `networks:` key",
+                raise (
+                    loc.child(svc, "networks")
+                    .child(svc["networks"], net)
+                    .error(
+                        f"uses undefined network {show(net)}",
+                        hint="declare it under the top-level `networks:` key",
+                    )
                 )
         for i, mount in enumerate(svc.get("volumes") or []):
             source = mount.get("source")
             if mount.get("type") == "volume" and source and source not in volumes:
-                raise loc.child(svc["volumes"], i).error(
-                    f"uses undefined volume {show(source)}",
-                    hint="declare it under the top-level `volumes:` key, or use ./path for a bind",
+                raise (
+                    loc.child(svc, "volumes")
+                    .child(svc["volumes"], i)
+                    .error(
+                        f"uses undefined volume {show(source)}",
+                        hint="declare it under the top-level `volumes:` key, "
+                        "or use ./path for a bind mount",
+                    )
                 )
     _check_cycles(tree)
     _check_unique_container_names(tree)
