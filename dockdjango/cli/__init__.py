@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "dockdjango.cli.compare",
     "dockdjango.cli.config",
     "dockdjango.cli.stack",
+    "dockdjango.cli.prune",
 )
 
 EPILOG = """examples:

@@ -1,0 +1,105 @@
+"""Plugin objects the pytest plugin registers only when their host plugin is present.
+
+``pytest_configure_node`` exists only with pytest-xdist, and pytest-django's fixtures only
+with pytest-django, so each lives in a small class registered conditionally.
+
+**pytest-django**: with ``dockdjango_django_db = <service>`` we override pytest-django's
+``django_db_modify_db_settings`` fixture. pytest-django's ``django_db_setup`` requests it
+before creating the test databases; our version first points ``DATABASES["default"]`` at
+the stack service's PostgreSQL (user, password and database name read from the service's
+``POSTGRES_*`` environment, host and port from where it is published), then applies
+pytest-django's own xdist/tox suffixes, so each xdist worker gets ``test_<db>_gwN`` on the
+shared server. The user's settings file is not changed; ``django_db_setup`` stays
+pytest-django's, so ``--reuse-db``/``--create-db`` keep working.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from dockdjango.api.teststack import SessionStack, SessionState
+
+
+class XdistHooks:
+    """Hands every worker the controller's session id, pid and shared directory."""
+
+    def __init__(self, state: SessionState) -> None:
+        self.state = state
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["dockdjango_session"] = self.state.session_id
+        node.workerinput["dockdjango_owner"] = str(self.state.owner_pid)
+        node.workerinput["dockdjango_dir"] = str(self.state.shared_dir)
+
+
+def database_settings(stack: SessionStack, service: str) -> dict[str, Any]:
+    """Django ``DATABASES`` entries for the PostgreSQL that ``service`` of ``stack`` runs."""
+    from dockdjango.errors import SpecError
+
+    cfg = stack.stack.config
+    if service not in cfg.services:
+        raise SpecError(
+            f"dockdjango_django_db = {service}: the stack has no service {service!r}",
+            hint=f"use one of: {', '.join(sorted(cfg.services))}",
+        )
+    env = {
+        k: ("" if v is None else str(v))
+        for k, v in (cfg.services[service].get("environment") or {}).items()
+    }
+    user = env.get("POSTGRES_USER") or "postgres"
+    host, port = stack.address(service, 5432)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": env.get("POSTGRES_DB") or user,
+        "USER": user,
+        "PASSWORD": env.get("POSTGRES_PASSWORD", ""),
+        "HOST": host,
+        "PORT": str(port),
+    }
+
+
+def point_default_database(values: dict[str, Any]) -> None:
+    """Rewrite ``settings.DATABASES["default"]`` in place and drop a cached connection.
+
+    In place because Django's connection handler holds the very same dict; the cached
+    wrapper is dropped because its backend class was chosen from the old ENGINE.
+    """
+    from django.conf import settings
+    from django.db import connections
+
+    db = settings.DATABASES["default"]
+    was_sqlite = "sqlite" in str(db.get("ENGINE", ""))
+    db.update(values)
+    if was_sqlite:
+        db["OPTIONS"] = {}
+        test = dict(db.get("TEST") or {})
+        test.pop("NAME", None)  # a SQLite file name is no PostgreSQL database name
+        db["TEST"] = test
+    try:
+        connections["default"].close()
+        del connections["default"]
+    except (AttributeError, KeyError):  # never opened: nothing cached
+        pass
+
+
+class DjangoDbPlugin:
+    """pytest-django's test database on the stack's PostgreSQL (see the module docstring)."""
+
+    @pytest.fixture(scope="session")
+    def _dockdjango_django_database(self, request: pytest.FixtureRequest) -> dict[str, Any]:
+        state: SessionState = request.getfixturevalue("dockdjango_state")
+        stack: SessionStack = request.getfixturevalue("dockdjango_stack")
+        values = database_settings(stack, state.django_db_service)
+        point_default_database(values)
+        return values
+
+    @pytest.fixture(scope="session")
+    def django_db_modify_db_settings(
+        self,
+        _dockdjango_django_database: dict[str, Any],
+        django_db_modify_db_settings_parallel_suffix: None,
+    ) -> None:
+        """Point the default database at the stack, then add pytest-django's suffixes."""

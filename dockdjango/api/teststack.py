@@ -1,0 +1,384 @@
+"""A test session's stack: one per run, shared by xdist workers, reused across runs on request.
+
+**xdist: one shared stack, guarded by a file lock.** The first worker that asks for the
+stack brings it up while holding an ``flock`` in a directory the controller handed to
+every worker; the others wait on the lock and then attach to the same project. The
+controller -- the process that lives for the whole run and is the owner named in the
+labels -- takes it down at the end. Why shared rather than one stack per worker: a
+stack's start-up (PostgreSQL's initdb, a web server) is the expensive part of a test
+session and machines running ``-n 4`` rarely have cores to spare for four of them;
+pytest-django already gives each worker its own test database (``test_<name>_gw0`` ...)
+on the one server, and every port is published on an ephemeral 127.0.0.1 port once.
+
+**Reuse.** With ``--dockdjango-reuse`` the project name is stable (derived from the
+compose file's path), the labels carry no pid (so the config hash is the same run after
+run), and the stack is left running. The next run attaches without calling ``up`` when
+every service's container is running/healthy with the config hash and image it would get
+now; otherwise it converges (recreating what changed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dockdjango.api.testing import (
+    PostgresServer,
+    TestSession,
+    file_lock,
+    postgres_image,
+    start_postgres,
+)
+from dockdjango.engine.sessions import (
+    KEEP,
+    OWNER_HOST,
+    SESSION,
+    find_leftovers,
+    new_session_id,
+    remove_leftovers,
+    session_labels,
+)
+
+if TYPE_CHECKING:
+    import docker
+    import pytest
+
+    from dockdjango.api.stack import Stack
+
+
+@dataclass
+class Settings:
+    """The plugin's options and ini keys, read once."""
+
+    compose_file: str = ""
+    profiles: tuple[str, ...] = ()
+    django_db_service: str = ""
+    postgres_image: str = ""
+    reuse: bool = False
+    prune: bool = True
+    timeout: float = 120.0
+    rootdir: str = "."
+
+
+@dataclass
+class SessionState:
+    """What one pytest process knows about the run: ids, role, options, lazily a client."""
+
+    settings: Settings
+    session_id: str
+    owner_pid: int
+    shared_dir: Path
+    worker: str = ""  # "" in the controller / a run without xdist, else "gw0", "gw1" ...
+    _client: Any = None
+    _stack: SessionStack | None = None
+    _pruned: bool = False
+    _extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def django_db_service(self) -> str:
+        """The stack service hosting pytest-django's test database, or ""."""
+        return self.settings.django_db_service
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> SessionState:
+        """Read options and ini keys; a worker takes ids from what its controller sent."""
+        opt = config.option
+        profiles = str(config.getini("dockdjango_profiles") or "").replace(",", " ").split()
+        compose = getattr(opt, "dockdjango_file", None) or str(
+            config.getini("dockdjango_compose_file") or ""
+        )
+        if compose and not os.path.isabs(compose):
+            # An ini value is relative to the ini file; an option to where pytest was run.
+            base = (
+                config.inipath.parent if config.inipath and not opt.dockdjango_file else Path.cwd()
+            )
+            compose = str((base / compose).resolve())
+        settings = Settings(
+            compose_file=compose,
+            profiles=tuple(profiles),
+            django_db_service=str(config.getini("dockdjango_django_db") or "").strip(),
+            postgres_image=str(config.getini("dockdjango_postgres_image") or "").strip(),
+            reuse=bool(getattr(opt, "dockdjango_reuse", False)),
+            prune=bool(getattr(opt, "dockdjango_prune", True)),
+            timeout=float(config.getini("dockdjango_timeout") or 120),
+            rootdir=str(config.rootpath),
+        )
+        workerinput = getattr(config, "workerinput", None)
+        if workerinput and "dockdjango_session" in workerinput:
+            return cls(
+                settings,
+                session_id=workerinput["dockdjango_session"],
+                owner_pid=int(workerinput["dockdjango_owner"]),
+                shared_dir=Path(workerinput["dockdjango_dir"]),
+                worker=str(workerinput.get("workerid", "")),
+            )
+        session_id = new_session_id()
+        shared = Path(tempfile.gettempdir()) / f"dockdjango-{session_id}"
+        return cls(settings, session_id=session_id, owner_pid=os.getpid(), shared_dir=shared)
+
+    # -- engine objects ---------------------------------------------------------------------
+
+    def client(self) -> docker.DockerClient:
+        """The Docker client, connected once per process (raises EngineUnavailable)."""
+        if self._client is None:
+            from dockdjango.engine.client import connect
+
+            self._client = connect()
+        return self._client
+
+    def test_session(self, client: docker.DockerClient) -> TestSession:
+        """This run's :class:`TestSession`; the first one per process prunes dead leftovers."""
+        session = TestSession(client, self.session_id, self.owner_pid)
+        if self.settings.prune and not self._pruned:
+            self._pruned = True
+            removed = session.prune()
+            self._extra["pruned"] = removed
+        return session
+
+    def postgres(self, session: TestSession) -> PostgresServer:
+        """The ``postgres`` fixture's server."""
+        image = postgres_image(session.client, self.settings.postgres_image or None)
+        return start_postgres(
+            session, image, reuse=self.settings.reuse, timeout=self.settings.timeout
+        )
+
+    def stack(self, session: TestSession) -> SessionStack:
+        """The session's stack, up and healthy; shared with the other xdist workers."""
+        if self._stack is None:
+            if not self.settings.compose_file:
+                from dockdjango.errors import SpecError
+
+                raise SpecError(
+                    "no compose file for dockdjango_stack",
+                    hint="set dockdjango_compose_file in pytest.ini/pyproject.toml "
+                    "or pass --dockdjango-file PATH",
+                )
+            self._stack = SessionStack.acquire(self, session)
+        return self._stack
+
+    def release_stack(self) -> None:
+        """End of the session fixture: down now, unless shared with workers or kept."""
+        if self._stack is not None and not self.worker and not self.settings.reuse:
+            self._stack.down()
+            self._stack = None
+
+    def finish(self) -> None:
+        """At unconfigure, in the controller: take down a stack that workers brought up."""
+        if self.worker:
+            return
+        record = read_record(self.shared_dir)
+        try:
+            if record.get("project") and not record.get("kept") and self._stack is None:
+                stack = SessionStack.from_record(self, record, self.client())
+                if stack is not None:
+                    stack.down()
+        finally:
+            shutil.rmtree(self.shared_dir, ignore_errors=True)
+
+
+def read_record(shared_dir: Path) -> dict[str, Any]:
+    """The stack record the worker that brought the stack up wrote; {} when none."""
+    try:
+        return dict(json.loads((shared_dir / "stack.json").read_text()))
+    except (OSError, ValueError):
+        return {}
+
+
+def project_name(compose_file: str, profiles: Sequence[str], session_id: str, reuse: bool) -> str:
+    """``<dir>-<session tail>`` for one run; ``<dir>-pytest-<path hash>`` when reused."""
+    from dockdjango.engine.naming import normalize_project_name
+
+    folder = normalize_project_name(Path(compose_file).resolve().parent.name) or "stack"
+    if reuse:
+        digest = hashlib.sha256(
+            f"{Path(compose_file).resolve()}|{' '.join(profiles)}".encode()
+        ).hexdigest()
+        return f"{folder}-pytest-{digest[:8]}"
+    return f"{folder}-{session_id.split('-')[-1]}"
+
+
+def prepare_for_tests(stack: Stack, labels: Mapping[str, str]) -> None:
+    """Make a loaded stack safe to run next to others: labels, ephemeral ports, no fixed names.
+
+    Every published port moves to an ephemeral 127.0.0.1 port (a dev stack on 8000 and two
+    test runs never clash); ``container_name`` is dropped for the same reason.
+    """
+    cfg = stack.config
+    for svc in cfg.services.values():
+        svc["labels"] = {**dict(svc.get("labels") or {}), **labels}
+        svc.pop("container_name", None)
+        ports = []
+        for port in svc.get("ports") or []:
+            port = dict(port)
+            port["host_ip"] = "127.0.0.1"
+            port.pop("published", None)
+            ports.append(port)
+        if ports:
+            svc["ports"] = ports
+    for group in (cfg.networks, cfg.volumes):
+        for res in group.values():
+            if not res.get("external"):
+                res["labels"] = {**dict(res.get("labels") or {}), **labels}
+
+
+class SessionStack:
+    """The stack of a test session and where its services' ports are published."""
+
+    def __init__(self, stack: Stack, *, reused: bool = False, kept: bool = False) -> None:
+        self.stack = stack
+        self.reused = reused
+        self.kept = kept
+        self._ports: dict[tuple[str, int], tuple[str, int]] = {}
+
+    @property
+    def name(self) -> str:
+        """The project name."""
+        return self.stack.name
+
+    def address(self, service: str, port: int) -> tuple[str, int]:
+        """``("127.0.0.1", 49153)``: where ``port`` of ``service`` is published."""
+        key = (service, int(port))
+        if key not in self._ports:
+            self._ports[key] = self.stack.port(service, int(port))
+        return self._ports[key]
+
+    def url(self, service: str, port: int, scheme: str = "http") -> str:
+        """``http://127.0.0.1:49153``."""
+        host, hport = self.address(service, port)
+        return f"{scheme}://{host}:{hport}"
+
+    def down(self) -> None:
+        """Remove the stack's containers, networks and volumes at once.
+
+        A test stack's data is thrown away, so its containers are killed rather than
+        stopped: a server that ignores SIGTERM as PID 1 (``python -m http.server``) would
+        otherwise cost the stop timeout, 10 s, on every run. Objects are found by the
+        session label ``prepare_for_tests`` put on each of them.
+        """
+        labels = self.stack.config.services[next(iter(self.stack.config.services))]["labels"]
+        leftovers = find_leftovers(self.stack.client, session=labels[SESSION])
+        remove_leftovers(self.stack.client, leftovers)
+
+    @staticmethod
+    def load(state: SessionState, client: docker.DockerClient, project: str, kept: bool) -> Stack:
+        """Load the compose file as the test stack ``project`` with this session's labels."""
+        from dockdjango.api.stack import Stack
+
+        stack = Stack.load(
+            state.settings.compose_file,
+            project_name=project,
+            profiles=state.settings.profiles,
+            client=client,
+        )
+        if kept:
+            # Constant across runs (no pid) so the config hash, and reuse, survive them.
+            labels = {SESSION: f"reuse-{project}", KEEP: "reuse", OWNER_HOST: socket.gethostname()}
+        else:
+            session = TestSession(client, state.session_id, state.owner_pid)
+            labels = session_labels(session.id, session.owner)
+        prepare_for_tests(stack, labels)
+        return stack
+
+    @classmethod
+    def from_record(
+        cls, state: SessionState, record: Mapping[str, Any], client: docker.DockerClient
+    ) -> SessionStack | None:
+        """Attach to the stack another worker of this run brought up."""
+        if record.get("error"):
+            from dockdjango.errors import ServiceError
+
+            raise ServiceError(
+                str(record.get("service") or "stack"),
+                str(record["error"]),
+                logs=list(record.get("logs") or []),
+            )
+        stack = cls.load(state, client, str(record["project"]), bool(record.get("kept")))
+        return cls(stack, reused=True, kept=bool(record.get("kept")))
+
+    @classmethod
+    def acquire(cls, state: SessionState, session: TestSession) -> SessionStack:
+        """Attach to this run's stack, or bring it up (under the lock) if nobody has."""
+        from dockdjango.errors import ServiceError
+
+        state.shared_dir.mkdir(parents=True, exist_ok=True)
+        with file_lock(state.shared_dir / "stack.lock"):
+            record = read_record(state.shared_dir)
+            if record:
+                found = cls.from_record(state, record, session.client)
+                assert found is not None
+                return found
+            kept = state.settings.reuse
+            project = project_name(
+                state.settings.compose_file, state.settings.profiles, state.session_id, kept
+            )
+            stack = cls.load(state, session.client, project, kept)
+            record = {"project": project, "kept": kept}
+            try:
+                reused = kept and matches_running(stack)
+                if not reused:
+                    stack.up(wait=True, timeout=state.settings.timeout, remove_orphans=True)
+            except ServiceError as exc:
+                record = {
+                    "error": str(exc),
+                    "service": exc.service,
+                    "logs": failing_logs(stack, exc),
+                }
+                write_record(state.shared_dir, record)
+                if not kept:
+                    SessionStack(stack).down()
+                exc.logs = record["logs"]
+                raise
+            write_record(state.shared_dir, record)
+            return cls(stack, reused=reused, kept=kept)
+
+
+def write_record(shared_dir: Path, record: Mapping[str, Any]) -> None:
+    """Write the stack record atomically (a reader never sees half a file)."""
+    tmp = shared_dir / f"stack.json.{os.getpid()}"
+    tmp.write_text(json.dumps(record))
+    os.replace(tmp, shared_dir / "stack.json")
+
+
+def failing_logs(stack: Stack, exc: Any, tail: int = 25) -> list[str]:
+    """The failing service's last log lines (more than the error itself carries)."""
+    try:
+        lines = stack.logs(exc.service, tail=tail)
+        return [getattr(line, "text", str(line)) for line in lines]  # type: ignore[union-attr]
+    except Exception:  # the container may be gone already; fall back to what the error has
+        return list(getattr(exc, "logs", []) or [])
+
+
+def matches_running(stack: Stack) -> bool:
+    """True when every service runs (healthy, if it has a check) with today's config and image."""
+    from dockdjango.engine import labels as L
+    from dockdjango.engine.confighash import service_hash
+    from dockdjango.engine.observe import observe
+
+    cfg = stack.config
+    state = observe(stack.client, cfg.name)
+    if set(state.containers) != set(cfg.services):
+        return False
+    for name, svc in cfg.services.items():
+        running = state.containers[name]
+        if len(running) != cfg.scale(name):
+            return False
+        try:
+            image_id = str(stack.client.api.inspect_image(cfg.image_ref(name))["Id"])
+        except Exception:  # image gone: not current
+            return False
+        for c in running:
+            labels = c.get("Labels") or {}
+            status = str(c.get("Status", ""))
+            if c.get("State") != "running" or "unhealthy" in status or "health: starting" in status:
+                return False
+            if labels.get(L.CONFIG_HASH) != service_hash(svc) or labels.get(L.IMAGE) != image_id:
+                return False
+    return True

@@ -1,0 +1,55 @@
+"""`dockdjango prune`: remove what killed test sessions left behind."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the `prune` command."""
+    p = sub.add_parser(
+        "prune",
+        help="remove containers, networks and volumes of test sessions whose process is gone",
+        description="Remove the containers, networks and volumes that dockdjango's pytest "
+        "fixtures started in sessions whose process no longer runs (killed with SIGKILL, a "
+        "crashed CI job). Only objects labelled dev.dockdjango.session are considered, and only "
+        "sessions started on this host; running sessions are never touched. Each test session "
+        "does this by itself at start-up.",
+        epilog="examples:\n  dockdjango prune\n  dockdjango prune --dry-run\n"
+        "  dockdjango prune --reused   # also stacks kept by --dockdjango-reuse",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--dry-run", action="store_true", help="list what would be removed")
+    p.add_argument(
+        "--reused",
+        action="store_true",
+        help="also remove stacks and servers kept on purpose by --dockdjango-reuse",
+    )
+    p.set_defaults(func=run_prune)
+
+
+def run_prune(args: argparse.Namespace) -> int:
+    """List (and unless --dry-run remove) leftovers; one line per session."""
+    from dockdjango.api.testing import find_leftovers, remove_leftovers
+    from dockdjango.engine.client import connect
+
+    client = connect()
+    leftovers = find_leftovers(client, include_kept=args.reused)
+    if not leftovers:
+        print("nothing to prune: no leftovers of finished or killed test sessions")
+        return 0
+    verb = "would remove" if args.dry_run else "removed"
+    total = 0
+    for entry in leftovers:
+        why = "kept by --dockdjango-reuse" if entry.kept else f"owner pid {entry.owner_pid} is gone"
+        parts = [
+            f"{len(entry.containers)} container(s)",
+            f"{len(entry.networks)} network(s)",
+            f"{len(entry.volumes)} volume(s)",
+        ]
+        if not args.dry_run:
+            remove_leftovers(client, [entry])
+        total += entry.count
+        print(f"{verb} session {entry.session} ({why}): {', '.join(parts)}")
+    print(f"{verb} {total} object(s) of {len(leftovers)} session(s)")
+    return 0

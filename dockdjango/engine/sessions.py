@@ -1,0 +1,190 @@
+"""Who started a container: session and owner labels, and removing what dead sessions left.
+
+Everything the pytest plugin starts carries labels naming the test session, the process
+that owns it (pid, that process's start time, host) and whether it was kept on purpose
+(``--dockdjango-reuse``). A process killed with SIGKILL runs no finalizer, so its
+containers outlive it; the next session (or ``dockdjango prune``) finds objects whose
+owner is gone and removes them. Only objects carrying our session label are ever
+considered, and only owners on this host are judged: a pid on another machine says
+nothing about a process here.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker
+from docker.errors import APIError, NotFound
+
+SESSION = "dev.dockdjango.session"
+OWNER_PID = "dev.dockdjango.owner-pid"
+OWNER_STARTED = "dev.dockdjango.owner-started"
+OWNER_HOST = "dev.dockdjango.owner-host"
+#: Set on objects left running on purpose (reuse); a dead owner is then expected.
+KEEP = "dev.dockdjango.keep"
+
+
+def new_session_id(prefix: str = "pytest") -> str:
+    """A fresh session id, ``pytest-<12 hex>``."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def process_started(pid: int) -> str:
+    """The start time of ``pid`` in clock ticks since boot (Linux), or "" when unknown.
+
+    Recorded next to the pid so a recycled pid is not mistaken for the original owner.
+    """
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            text = stat.read()
+    except OSError:
+        return ""
+    # Field 2 (comm) may hold spaces and parentheses; everything after the last ")" is safe.
+    fields = text.rpartition(")")[2].split()
+    return fields[19] if len(fields) > 19 else ""
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The process a session belongs to."""
+
+    pid: int
+    started: str
+    host: str
+
+    @classmethod
+    def current(cls, pid: int | None = None) -> Owner:
+        """This process (or ``pid`` on this host)."""
+        pid = os.getpid() if pid is None else pid
+        return cls(pid=pid, started=process_started(pid), host=socket.gethostname())
+
+
+def session_labels(session: str, owner: Owner, *, keep: bool = False) -> dict[str, str]:
+    """The labels every object of ``session`` carries."""
+    labels = {
+        SESSION: session,
+        OWNER_PID: str(owner.pid),
+        OWNER_STARTED: owner.started,
+        OWNER_HOST: owner.host,
+    }
+    if keep:
+        labels[KEEP] = "reuse"
+    return labels
+
+
+def owner_alive(labels: Mapping[str, str], host: str | None = None) -> bool | None:
+    """True/False whether the owner named by ``labels`` still runs; None when we cannot tell.
+
+    We cannot tell for another host's process or for labels without a pid.
+    """
+    here = host or socket.gethostname()
+    if labels.get(OWNER_HOST, "") != here:
+        return None
+    try:
+        pid = int(labels.get(OWNER_PID, ""))
+    except ValueError:
+        return None
+    if pid <= 0:
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, but belongs to another user
+        pass
+    recorded = labels.get(OWNER_STARTED, "")
+    if recorded and process_started(pid) not in ("", recorded):
+        return False  # the pid was recycled by a newer process
+    return True
+
+
+@dataclass
+class Leftovers:
+    """Objects of one session whose owner is gone (or that were kept on purpose)."""
+
+    session: str
+    owner_pid: str
+    kept: bool
+    containers: list[str] = field(default_factory=list)
+    networks: list[str] = field(default_factory=list)
+    volumes: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """How many engine objects this session left."""
+        return len(self.containers) + len(self.networks) + len(self.volumes)
+
+
+def find_leftovers(
+    client: docker.DockerClient, *, include_kept: bool = False, session: str | None = None
+) -> list[Leftovers]:
+    """Sessions whose owner process is gone, with the objects they left, oldest pid first.
+
+    Kept (reused) objects are listed only with ``include_kept``; ``session`` narrows the
+    search to one session whatever its owner's state (for removing a kept stack by id).
+    """
+    selector = f"{SESSION}={session}" if session else SESSION
+    found: dict[str, Leftovers] = {}
+
+    def note(labels: Mapping[str, str]) -> Leftovers | None:
+        sid = labels.get(SESSION, "")
+        kept = bool(labels.get(KEEP))
+        if not sid:
+            return None
+        if session is None:
+            if kept and not include_kept:
+                return None
+            if not kept and owner_alive(labels) is not False:
+                return None
+        entry = found.get(sid)
+        if entry is None:
+            entry = found[sid] = Leftovers(sid, labels.get(OWNER_PID, "?"), kept)
+        return entry
+
+    api = client.api
+    for c in api.containers(all=True, filters={"label": selector}):
+        entry = note(c.get("Labels") or {})
+        if entry:
+            entry.containers.append(str(c["Id"]))
+    for n in api.networks(filters={"label": selector}):
+        entry = note(n.get("Labels") or {})
+        if entry:
+            entry.networks.append(str(n["Id"]))
+    for v in (api.volumes(filters={"label": selector}) or {}).get("Volumes") or []:
+        entry = note(v.get("Labels") or {})
+        if entry:
+            entry.volumes.append(str(v["Name"]))
+    return sorted(found.values(), key=lambda e: e.session)
+
+
+def remove_leftovers(client: docker.DockerClient, leftovers: Iterable[Leftovers]) -> int:
+    """Remove the listed objects (containers first, then networks and volumes); return count."""
+    removed = 0
+    api = client.api
+    for entry in leftovers:
+        for cid in entry.containers:
+            removed += _ignore_missing(api.remove_container, cid, force=True, v=True)
+        for nid in entry.networks:
+            removed += _ignore_missing(api.remove_network, nid)
+        for name in entry.volumes:
+            removed += _ignore_missing(api.remove_volume, name, force=True)
+    return removed
+
+
+def _ignore_missing(action: Callable[..., object], *args: Any, **kwargs: Any) -> int:
+    """Run ``action``; 1 when it removed something, 0 when it was already gone."""
+    try:
+        action(*args, **kwargs)
+    except NotFound:
+        return 0
+    except APIError as exc:
+        # Another session pruning at the same moment: "removal already in progress".
+        if "in progress" in str(exc) or exc.status_code == 409:
+            return 0
+        raise
+    return 1

@@ -1,0 +1,83 @@
+"""Shared set-up for the plugin's own tests: pytester, the PostgreSQL image, inner-run helpers.
+
+Inner pytest sessions run in subprocesses (``runpytest_subprocess``): each is a real test
+run with its own pid, as a user's would be, so owner labels, SIGKILL and xdist behave as
+they do for users.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+BASE = "dockdjango/python:3.11-bookworm"
+
+
+@pytest.fixture(scope="session")
+def pg_image(engine, base_image) -> str:
+    """The PostgreSQL image the stack and the postgres fixture use (built from Debian here)."""
+    from dockdjango.api.postgres import ensure_postgres_image
+
+    return ensure_postgres_image(engine)
+
+
+def web_service(port: int = 8000, extra: str = "") -> str:
+    """A compose service serving HTTP from the base image, with a fast healthcheck."""
+    return textwrap.dedent(
+        f"""\
+          web:
+            image: {BASE}
+            command: ["python3", "-m", "http.server", "{port}"]
+            ports: ["{port}:{port}"]
+            healthcheck:
+              test: ["CMD", "python3", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:{port}/')"]
+              interval: 1s
+              start_period: 20s
+        """
+    ) + textwrap.indent(extra, "    ")
+
+
+def inner_env(**extra: str) -> dict[str, str]:
+    """Environment for an inner run: ours minus pytest's and xdist's own variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "PYTEST_XDIST"))}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def project_cleanup(engine) -> Iterator[list[str]]:
+    """Append compose project names; anything left with that project label is removed."""
+    projects: list[str] = []
+    yield projects
+    for project in projects:
+        flt = {"label": [f"com.docker.compose.project={project}"]}
+        for c in engine.api.containers(all=True, filters=flt):
+            engine.api.remove_container(c["Id"], force=True, v=True)
+        for n in engine.api.networks(filters=flt):
+            engine.api.remove_network(n["Id"])
+        for v in engine.api.volumes(filters=flt).get("Volumes") or []:
+            engine.api.remove_volume(v["Name"], force=True)
+
+
+def session_objects(engine, session: str) -> list[str]:
+    """Names of containers carrying the session label ``session``."""
+    flt = {"label": [f"dev.dockdjango.session={session}"]}
+    return [c["Names"][0].lstrip("/") for c in engine.api.containers(all=True, filters=flt)]
+
+
+@pytest.fixture
+def write(pytester: pytest.Pytester):
+    """Write a file into the pytester directory, dedented."""
+
+    def _write(name: str, text: str) -> Path:
+        path = pytester.path / name
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    return _write

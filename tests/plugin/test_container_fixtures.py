@@ -1,0 +1,119 @@
+"""The ``container``, ``postgres`` and ``docker_client`` fixtures, in real inner test runs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.plugin.conftest import BASE, inner_env, session_objects
+
+pytestmark = pytest.mark.engine
+
+
+def test_scopes_container_per_test_postgres_per_session(
+    pytester: pytest.Pytester, engine, base_image, pg_image
+) -> None:
+    pytester.makepyfile(
+        f"""
+        import json, os, urllib.request
+        import psycopg
+        from dockdjango.api.testing import wait_for
+
+        SEEN = {{}}
+
+        def serve(container):
+            return container("{BASE}", command=["python3", "-m", "http.server", "8000"],
+                             ports=[8000], wait=wait_for.http(8000, "/"), timeout=30)
+
+        def test_one(container, postgres, docker_client, dockdjango_session):
+            open("session-id", "w").write(dockdjango_session.id)
+            web = serve(container)
+            assert urllib.request.urlopen(web.url(8000)).status == 200
+            assert web.address(8000)[0] == "127.0.0.1"
+            labels = docker_client.api.inspect_container(web.id)["Config"]["Labels"]
+            assert labels["dev.dockdjango.session"] == dockdjango_session.id
+            assert labels["dev.dockdjango.owner-pid"] == str(os.getpid())
+            SEEN["web"] = web.id
+            SEEN["pg"] = postgres
+            with psycopg.connect(postgres) as conn:
+                conn.execute("create table t (x int)")
+
+        def test_two_sees_the_first_container_gone_and_the_same_postgres(docker_client, postgres):
+            assert not docker_client.api.containers(all=True, filters={{"id": SEEN["web"]}})
+            assert postgres == SEEN["pg"]
+            with psycopg.connect(postgres) as conn:
+                conn.execute("select * from t")  # the session's server, same data
+
+        def test_three_fails_but_its_container_is_still_removed(container):
+            web = serve(container)
+            open("failed-id", "w").write(web.id)
+            assert False, "on purpose"
+        """
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-o", f"dockdjango_postgres_image={pg_image}"
+    )
+    result.assert_outcomes(passed=2, failed=1)
+    failed_id = (pytester.path / "failed-id").read_text()
+    assert not engine.api.containers(all=True, filters={"id": failed_id})
+    # Nothing of the inner session survives it, its session-scoped postgres included.
+    session = (pytester.path / "session-id").read_text()
+    assert session.startswith("pytest-")
+    assert session_objects(engine, session) == []
+
+
+def test_a_failing_container_shows_its_last_log_lines(
+    pytester: pytest.Pytester, engine, base_image
+) -> None:
+    pytester.makepyfile(
+        f"""
+        from dockdjango.api.testing import wait_for
+
+        def test_it(container):
+            script = "echo starting up; echo marker-7f3a >&2; exit 3"
+            container("{BASE}", command=["sh", "-c", script],
+                      wait=wait_for.port(8000), ports=[8000], timeout=20)
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert re.search(r"exited with code 3 before port 8000 open", out), out
+    assert "marker-7f3a" in out and "starting up" in out
+
+
+def test_a_timeout_names_the_condition_and_shows_logs(
+    pytester: pytest.Pytester, engine, base_image
+) -> None:
+    pytester.makepyfile(
+        f"""
+        def test_it(container):
+            container("{BASE}", command=["sh", "-c", "echo almost-ready-91c; sleep 60"],
+                      wait=r"^ready$", timeout=1.5)
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "not ready after 1.5 s: waiting for log line /^ready$/" in out, out
+    assert "almost-ready-91c" in out
+
+
+def test_no_engine_is_an_error_naming_the_socket(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_it(docker_client):\n    pass\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"],
+        cwd=pytester.path,
+        env=inner_env(DOCKER_HOST="unix:///nonexistent/dd.sock"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "1 error" in out, out
+    assert "cannot reach the Docker engine at unix:///nonexistent/dd.sock" in out, out
+    assert "Traceback" not in out

@@ -1,0 +1,111 @@
+"""Pure parts of the plugin: owner liveness, labels, names, stack preparation. No daemon."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from dockdjango.api.stack import Stack
+from dockdjango.api.teststack import prepare_for_tests, project_name
+from dockdjango.engine.readiness import Call, LogLine, PortOpen, as_conditions
+from dockdjango.engine.sessions import (
+    KEEP,
+    OWNER_PID,
+    OWNER_STARTED,
+    SESSION,
+    Owner,
+    new_session_id,
+    owner_alive,
+    process_started,
+    session_labels,
+)
+
+
+def test_labels_name_the_session_and_its_owner() -> None:
+    owner = Owner.current()
+    labels = session_labels("pytest-abc", owner)
+    assert labels[SESSION] == "pytest-abc"
+    assert labels[OWNER_PID] == str(os.getpid())
+    assert labels[OWNER_STARTED] == process_started(os.getpid()) != ""
+    assert KEEP not in labels
+    assert session_labels("s", owner, keep=True)[KEEP] == "reuse"
+
+
+def test_session_ids_are_unique() -> None:
+    ids = {new_session_id() for _ in range(200)}
+    assert len(ids) == 200 and all(i.startswith("pytest-") for i in ids)
+
+
+def test_a_live_owner_is_alive() -> None:
+    assert owner_alive(session_labels("s", Owner.current())) is True
+
+
+def test_a_finished_process_is_not() -> None:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    labels = session_labels("s", Owner.current(proc.pid))
+    proc.wait()
+    assert owner_alive(labels) is False
+
+
+def test_a_recycled_pid_is_not_the_owner() -> None:
+    labels = session_labels("s", Owner.current())
+    labels[OWNER_STARTED] = str(int(labels[OWNER_STARTED]) - 1)  # started before us: another
+    assert owner_alive(labels) is False
+
+
+def test_another_hosts_owner_is_not_judged() -> None:
+    labels = session_labels("s", Owner(pid=999999, started="1", host=socket.gethostname() + "x"))
+    assert owner_alive(labels) is None
+    assert owner_alive({SESSION: "s"}) is None
+
+
+def test_project_names() -> None:
+    one = project_name("/src/My App/compose.yaml", (), "pytest-0123456789ab", reuse=False)
+    assert one == "myapp-0123456789ab"
+    kept = project_name("/src/My App/compose.yaml", (), "pytest-0123456789ab", reuse=True)
+    assert kept.startswith("myapp-pytest-") and kept == project_name(
+        "/src/My App/compose.yaml", (), "pytest-ffffffffffff", reuse=True
+    )
+    other = project_name("/src/My App/compose.yaml", ("dev",), "pytest-0123456789ab", reuse=True)
+    assert other != kept  # profiles make a different stack
+
+
+def test_a_test_stack_gets_ephemeral_local_ports_labels_and_no_fixed_names() -> None:
+    stack = Stack(
+        {
+            "name": "p",
+            "services": {
+                "web": {
+                    "image": "x",
+                    "container_name": "fixed",
+                    "ports": [{"target": 8000, "published": "8000", "protocol": "tcp"}],
+                    "labels": {"mine": "1"},
+                }
+            },
+            "volumes": {"data": {}},
+        }
+    )
+    prepare_for_tests(stack, {SESSION: "s1"})
+    web = stack.config.services["web"]
+    assert web["ports"] == [{"target": 8000, "protocol": "tcp", "host_ip": "127.0.0.1"}]
+    assert "container_name" not in web
+    assert web["labels"] == {"mine": "1", SESSION: "s1"}
+    assert stack.config.volumes["data"]["labels"] == {SESSION: "s1"}
+    assert stack.config.networks["default"]["labels"] == {SESSION: "s1"}
+
+
+def test_wait_shorthands() -> None:
+    def check(c: object) -> bool:
+        return True
+
+    conds = as_conditions(["ready", PortOpen(5432), check])
+    assert conds[0] == LogLine("ready")
+    assert conds[1] == PortOpen(5432)
+    assert isinstance(conds[2], Call) and conds[2].check is check
+    assert as_conditions(None) == []
+    with pytest.raises(TypeError):
+        as_conditions(42)  # type: ignore[arg-type]
