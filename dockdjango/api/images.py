@@ -154,9 +154,19 @@ def resolve_base_image(
     project: Project, client: docker.DockerClient | None = None, *, offline: bool | None = None
 ) -> str:
     """The base image a generated Dockerfile starts from (``python:X-slim`` or the local base)."""
-    from dockdjango.api.base import resolve_python_image
+    from dockdjango.api.base import is_offline, resolve_python_image
+    from dockdjango.errors import EngineUnavailable
 
-    return resolve_python_image(client, python=project.python or "3.11", offline=offline).ref
+    python = project.python or "3.11"
+    try:
+        return resolve_python_image(client, python=python, offline=offline).ref
+    except EngineUnavailable:
+        # Only printing a Dockerfile needs no engine: name what a registry would serve.
+        return (
+            f"dockdjango/python:{python}-bookworm"
+            if is_offline(offline)
+            else f"python:{python}-slim"
+        )
 
 
 def prepare(
@@ -359,6 +369,10 @@ def _build_recorded(
     rpath = record_path(prepared.root, prepared.dockerfile_path, target)
     record = load_record(rpath)
     predicted = predict(steps, None if nocache else record, image_exists=_image_exists(client))
+    if nocache:
+        predicted = [replace(p, reused=not p.step.has_layer) for p in predicted]
+    if on_event:
+        on_event("total", len(steps))
     context = make_context(prepared.root, exclude=prepared.ignore, extra_files=extras)
     result = build_image(
         client,

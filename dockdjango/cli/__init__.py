@@ -19,6 +19,7 @@ from collections.abc import Sequence
 # Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
     "dockdjango.cli.base",
+    "dockdjango.cli.images",
     "dockdjango.cli.compare",
     "dockdjango.cli.config",
     "dockdjango.cli.stack",

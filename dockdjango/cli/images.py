@@ -1,0 +1,259 @@
+"""`dockdjango dockerfile`, `dockdjango build` and `dockdjango explain`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+EXAMPLES_DOCKERFILE = """examples:
+  dockdjango dockerfile                       print the Dockerfile for the project here
+  dockdjango dockerfile examples/library --dockerignore
+  dockdjango dockerfile --write               write Dockerfile and .dockerignore to commit"""
+
+EXAMPLES_BUILD = """examples:
+  dockdjango build -t library:dev examples/library
+  dockdjango build --target dev --build-arg GIT_SHA=abc123"""
+
+EXAMPLES_EXPLAIN = """examples:
+  dockdjango explain                 which steps the next build reuses, and why not
+  dockdjango explain examples/library --target dev"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the image commands."""
+    fmt = argparse.RawDescriptionHelpFormatter
+    d = sub.add_parser(
+        "dockerfile",
+        help="print the Dockerfile dockdjango would build (or write it to commit)",
+        description="Print the generated Dockerfile for a project. A Dockerfile already in "
+        "the project is always used as it is, and printed instead.",
+        epilog=EXAMPLES_DOCKERFILE,
+        formatter_class=fmt,
+    )
+    d.add_argument("path", nargs="?", default=".", help="project directory (default: .)")
+    d.add_argument("--dockerignore", action="store_true", help="print the .dockerignore instead")
+    d.add_argument("--write", action="store_true", help="write Dockerfile and .dockerignore")
+    d.add_argument("--force", action="store_true", help="with --write: overwrite .dockerignore")
+    _options(d)
+    d.set_defaults(func=run_dockerfile)
+
+    b = sub.add_parser(
+        "build",
+        help="build the project's image, showing which layers are reused",
+        description="Build the project's image through the engine's classic builder, with "
+        "live progress; report each step as reused or rebuilt and whether the prediction "
+        "(`dockdjango explain`) held.",
+        epilog=EXAMPLES_BUILD,
+        formatter_class=fmt,
+    )
+    b.add_argument("path", nargs="?", default=".", help="project directory (default: .)")
+    b.add_argument("-t", "--tag", help="name:tag for the image")
+    b.add_argument("--no-cache", action="store_true", help="rebuild every step")
+    _build_args(b)
+    _options(b)
+    b.set_defaults(func=run_build)
+
+    e = sub.add_parser(
+        "explain",
+        help="predict which build steps reuse the layer cache, and why not",
+        description="Before building: for each step, will the engine reuse its cached layer? "
+        "For the first step that will not, name the cause (instruction, build arg, base "
+        "image, or which copied files changed).",
+        epilog=EXAMPLES_EXPLAIN,
+        formatter_class=fmt,
+    )
+    e.add_argument("path", nargs="?", default=".", help="project directory (default: .)")
+    _build_args(e)
+    _options(e)
+    e.set_defaults(func=run_explain)
+
+
+def _build_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", help="build only up to this stage (e.g. dev, runtime)")
+    p.add_argument(
+        "--build-arg", action="append", default=[], metavar="KEY=VALUE", help="a build arg"
+    )
+    p.add_argument("-f", "--file", help="the project's own Dockerfile (default: Dockerfile)")
+
+
+def _options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--base", help="base image (default: python:X-slim, else the local base)")
+    p.add_argument(
+        "--package", action="append", default=[], help="extra Debian package for the image"
+    )
+    p.add_argument("--offline", action="store_true", default=None, help="never contact a registry")
+
+
+def _dockerfile_options(args: argparse.Namespace) -> Any:
+    from dockdjango.build.dockerfile import DockerfileOptions
+
+    return DockerfileOptions(
+        base_image=args.base or "",
+        system_packages=tuple(args.package),
+    )
+
+
+def _buildargs(args: argparse.Namespace) -> dict[str, str]:
+    from dockdjango.errors import DockdjangoError
+
+    out = {}
+    for item in args.build_arg:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise DockdjangoError(
+                f"--build-arg {item!r}: expected KEY=VALUE", hint="e.g. --build-arg DEBUG=1"
+            )
+        out[key] = value
+    return out
+
+
+def run_dockerfile(args: argparse.Namespace) -> int:
+    """Print (or write) the Dockerfile and .dockerignore."""
+    import sys
+
+    from dockdjango.api.images import prepare, write_project_files
+    from dockdjango.build.dockerignore import generate_dockerignore
+
+    if args.write:
+        paths = write_project_files(
+            args.path, options=_dockerfile_options(args), offline=args.offline, overwrite=args.force
+        )
+        for path in paths:
+            print(f"wrote {path}")
+        if not paths:
+            print("nothing written (files exist; --force overwrites .dockerignore)")
+        return 0
+    if args.dockerignore:
+        sys.stdout.write(generate_dockerignore())
+        return 0
+    prepared = prepare(args.path, options=_dockerfile_options(args), offline=args.offline)
+    if not prepared.generated:
+        print(f"# using the project's own {prepared.dockerfile_path}", file=sys.stderr)
+    sys.stdout.write(prepared.dockerfile)
+    return 0
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    """Print the cache prediction as a table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from dockdjango.api.images import explain_project
+
+    preds = explain_project(
+        args.path,
+        buildargs=_buildargs(args),
+        target=args.target,
+        options=_dockerfile_options(args),
+        dockerfile=args.file,
+        offline=args.offline,
+    )
+    table = Table(box=None, pad_edge=False)
+    table.add_column("step", justify="right")
+    table.add_column("instruction", overflow="ellipsis", max_width=44, no_wrap=True)
+    table.add_column("cache", no_wrap=True, min_width=7)
+    table.add_column("why", overflow="fold", min_width=24)
+    for p in preds:
+        status = "reused" if p.reused else ("REBUILD" if p.first else "rebuild")
+        style = "green" if p.reused else ("bold red" if p.first else "red")
+        cause = "" if p.reused or not p.cause else p.cause
+        table.add_row(str(p.step.index), p.step.text, f"[{style}]{status}[/]", cause)
+    console = Console()
+    console.print(table)
+    rebuild = sum(1 for p in preds if not p.reused and p.step.has_layer)
+    layered = sum(1 for p in preds if p.step.has_layer)
+    console.print(f"{layered - rebuild} of {layered} steps reused, {rebuild} to rebuild")
+    return 0
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """Build with a live progress line, then a per-step table."""
+    import sys
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from dockdjango.api.images import build_project
+    from dockdjango.errors import BuildError
+
+    console = Console(stderr=True)
+    counts = {"steps": 0, "reused": 0, "total": 0}
+    progress = Progress(
+        TextColumn("[bold]Building[/] {task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} steps, {task.fields[reused]} reused"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    task = progress.add_task("", total=None, reused=0)
+
+    def on_event(kind: str, payload: object) -> None:
+        if kind == "step":
+            counts["steps"] += 1
+            text = str(getattr(payload, "instruction", ""))
+            progress.update(task, completed=counts["steps"] - 1, description=text[:40])
+        elif kind == "cached":
+            counts["reused"] += 1
+            progress.update(task, reused=counts["reused"])
+        elif kind == "total":
+            progress.update(task, total=int(payload))  # type: ignore[call-overload]
+
+    def log(line: str) -> None:
+        progress.console.print(f"  [dim]{line}[/]")
+
+    try:
+        with progress:
+            build = build_project(
+                args.path,
+                tag=args.tag,
+                buildargs=_buildargs(args),
+                target=args.target,
+                options=_dockerfile_options(args),
+                dockerfile=args.file,
+                offline=args.offline,
+                nocache=args.no_cache,
+                on_event=on_event,
+                log=log,
+            )
+    except BuildError as exc:
+        for line in exc.output:
+            print(f"  | {line}", file=sys.stderr)
+        raise
+    out = Console()
+    table = Table(box=None, pad_edge=False)
+    table.add_column("step", justify="right")
+    table.add_column("instruction", overflow="ellipsis", max_width=44, no_wrap=True)
+    table.add_column("cache", no_wrap=True, min_width=7)
+    table.add_column("time", justify="right", no_wrap=True)
+    predicted = {p.step.index: p for p in build.predicted}
+    for s in build.steps:
+        p = predicted.get(s.index)
+        has_layer = p.step.has_layer if p else True
+        status = "reused" if s.cached else "rebuilt"
+        style = "green" if s.cached else "yellow"
+        table.add_row(
+            str(s.index),
+            s.instruction,
+            f"[{style}]{status}[/]" if has_layer else "",
+            f"{s.seconds:.1f} s" if has_layer and not s.cached else "",
+        )
+    out.print(table)
+    size_mb = build.result.size / 1e6
+    short = build.image_id.removeprefix("sha256:")[:12]
+    layered = sum(1 for p in build.predicted if p.step.has_layer)
+    out.print(
+        f"✓ image {build.result.tag or short} ({short}, {size_mb:.0f} MB): "
+        f"{build.reused} of {layered} steps reused, {build.seconds:.1f} s"
+    )
+    if build.wheels_fetched:
+        out.print(
+            f"  fetched {len(build.wheels_fetched)} new wheel(s): {', '.join(build.wheels_fetched)}"
+        )
+    wrong = build.mismatches()
+    if wrong:
+        out.print("[yellow]! the cache prediction differed:[/]")
+        for line in wrong:
+            out.print(f"  {line}")
+    return 0
