@@ -24,6 +24,7 @@ _EXPORTS: dict[str, str] = {
     "ensure_postgres_image": "dockdjango.api.postgres",
     "resolve_postgres_image": "dockdjango.api.postgres",
     "PostgresImage": "dockdjango.api.postgres",
+    "postgres_environ": "dockdjango.api.postgres",
     "Stack": "dockdjango.api.stack",
     "build_project": "dockdjango.api.images",
     "explain_project": "dockdjango.api.images",

@@ -18,8 +18,9 @@ and :func:`postgres_image_env` gives the variable to set before loading the file
 from __future__ import annotations
 
 import hashlib
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from importlib import resources
@@ -144,6 +145,34 @@ def ensure_postgres_image(
     if on_choice is not None:
         on_choice(choice)
     return choice.ref
+
+
+def postgres_environ(
+    files: Sequence[str | os.PathLike[str]],
+    environ: Mapping[str, str] | None = None,
+    *,
+    client: docker.DockerClient | None = None,
+    offline: bool | None = None,
+    log: Log | None = None,
+    on_choice: Callable[[PostgresImage], None] | None = None,
+) -> dict[str, str]:
+    """The environment to load ``files`` with, ``DOCKDJANGO_POSTGRES_IMAGE`` resolved.
+
+    Returns a copy of ``environ`` (default: ``os.environ``). When some file interpolates
+    the variable and it is not set already, it is set to :func:`ensure_postgres_image`'s
+    choice (``on_choice`` hears about it); otherwise nothing is resolved and no engine is
+    contacted, so a user's own pin always wins::
+
+        env = postgres_environ(["compose.yaml"])
+        stack = Stack.load("compose.yaml", environ=env)
+    """
+    env = dict(os.environ if environ is None else environ)
+    if env.get(ENV_VAR):
+        return env
+    if not any(ENV_VAR in Path(f).read_text(encoding="utf-8") for f in files if Path(f).is_file()):
+        return env
+    env[ENV_VAR] = ensure_postgres_image(client, offline=offline, log=log, on_choice=on_choice)
+    return env
 
 
 def build_postgres_image(

@@ -24,6 +24,7 @@ from dockdjango.api.postgres import (
     OFFICIAL_REF,
     PostgresImage,
     build_postgres_image,
+    postgres_environ,
     postgres_image_env,
     resolve_postgres_image,
 )
@@ -56,6 +57,32 @@ def test_env_names_the_compose_variable() -> None:
         "DOCKDJANGO_POSTGRES_IMAGE": DEBIAN_REF
     }
     assert postgres_image_env("postgres:16") == {ENV_VAR: "postgres:16"}
+
+
+def test_environ_left_alone_when_no_file_asks(tmp_path) -> None:
+    plain = tmp_path / "compose.yaml"
+    plain.write_text("services:\n  db:\n    image: postgres:16\n")
+    # No engine is contacted: the client argument would be needed to resolve anything.
+    assert postgres_environ([plain], {"A": "1"}) == {"A": "1"}
+
+
+def test_environ_keeps_a_users_pin(tmp_path) -> None:
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services:\n  db:\n    image: ${DOCKDJANGO_POSTGRES_IMAGE:-postgres:16}\n")
+    pinned = {ENV_VAR: "postgres:16.4"}
+    assert postgres_environ([compose], pinned) == pinned
+
+
+@engine_test
+def test_environ_resolves_the_variable_a_file_uses(engine, tmp_path) -> None:
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services:\n  db:\n    image: ${DOCKDJANGO_POSTGRES_IMAGE:-postgres:16}\n")
+    heard: list[PostgresImage] = []
+    env = postgres_environ(
+        [compose], {"A": "1"}, client=engine, offline=True, on_choice=heard.append
+    )
+    assert env == {"A": "1", ENV_VAR: heard[0].ref}
+    assert heard[0].ref in (DEBIAN_REF, OFFICIAL_REF)
 
 
 # --- engine: the image itself ------------------------------------------------------------
