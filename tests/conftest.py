@@ -7,6 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+# pytester (for the plugin's own tests) must be declared here, in the top-level conftest.
+pytest_plugins = ["pytester"]
+
 TEST_LABEL = "org.dockdjango.test"
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["pytester"]
 
 BASE = "dockdjango/python:3.11-bookworm"
 
@@ -27,20 +26,24 @@ def pg_image(engine, base_image) -> str:
     return ensure_postgres_image(engine)
 
 
-def web_service(port: int = 8000, extra: str = "") -> str:
-    """A compose service serving HTTP from the base image, with a fast healthcheck."""
-    return textwrap.dedent(
-        f"""\
-          web:
-            image: {BASE}
-            command: ["python3", "-m", "http.server", "{port}"]
-            ports: ["{port}:{port}"]
-            healthcheck:
-              test: ["CMD", "python3", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:{port}/')"]
-              interval: 1s
-              start_period: 20s
-        """
-    ) + textwrap.indent(extra, "    ")
+def web_compose(extra_env: str = "", command: str = "") -> str:
+    """A compose file with one HTTP service from the base image and a fast healthcheck."""
+    cmd = command or '["python3", "-m", "http.server", "8000"]'
+    return f"""\
+services:
+  web:
+    image: {BASE}
+    command: {cmd}
+    init: true
+    ports: ["8000:8000"]
+    environment:
+      MARK: "{extra_env}"
+    healthcheck:
+      test: ["CMD", "python3", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/')"]
+      interval: 1s
+      retries: 5
+      start_period: 20s
+"""
 
 
 def inner_env(**extra: str) -> dict[str, str]:
