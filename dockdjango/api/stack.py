@@ -78,7 +78,7 @@ class Stack:
     @classmethod
     def load(
         cls,
-        files: str | Path | Sequence[str | Path] | None = "compose.yaml",
+        files: str | Path | Sequence[str | Path] | None = None,
         *,
         project_name: str | None = None,
         profiles: Sequence[str] = (),
@@ -86,7 +86,11 @@ class Stack:
         client: docker.DockerClient | None = None,
         on_progress: OnProgress | None = None,
     ) -> Stack:
-        """Load compose file(s) the way Compose does and wrap the project."""
+        """Load compose file(s) the way Compose does and wrap the project.
+
+        With no ``files``, finds ``compose.yaml`` (or ``docker-compose.yml`` ...) and its
+        override file in the current directory or a parent, as Compose does.
+        """
         from dockdjango.spec import load_project
 
         if isinstance(files, str | Path):
@@ -132,7 +136,7 @@ class Stack:
 
     def up(
         self,
-        *,
+        *services: str,
         wait: bool = True,
         build: bool = False,
         force_recreate: bool = False,
@@ -141,7 +145,10 @@ class Stack:
         timeout: float = 120.0,
         on_progress: OnProgress | None = None,
     ) -> UpResult:
-        """Create/start what is missing or changed; with ``wait``, return once all are healthy."""
+        """Create/start what is missing or changed; with ``wait``, return once all are healthy.
+
+        ``services`` limits ``up`` to those services and what they depend on.
+        """
         from dockdjango.engine.converge import up
 
         if force_recreate and no_recreate:
@@ -150,7 +157,7 @@ class Stack:
             raise DockdjangoError("force_recreate and no_recreate cannot be used together")
         return up(
             self.client,
-            self.config,
+            self.config.select(services) if services else self.config,
             wait=wait,
             build=build,
             force_recreate=force_recreate,

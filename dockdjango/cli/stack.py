@@ -57,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         ],
         run_up,
     )
+    p.add_argument("services", nargs="*", help="only these services (and what they depend on)")
     p.add_argument(
         "--no-wait",
         dest="wait",
@@ -232,16 +233,27 @@ def run_up(args: argparse.Namespace) -> int:
 
     if args.force_recreate and args.no_recreate:
         raise DockdjangoError("--force-recreate and --no-recreate cannot be used together")
+    from dockdjango.errors import ServiceError
+
     stack = _stack(args)
-    result = stack.up(
-        wait=args.wait,
-        build=args.build,
-        force_recreate=args.force_recreate,
-        no_recreate=args.no_recreate,
-        remove_orphans=args.remove_orphans,
-        timeout=args.timeout,
-        on_progress=Progress(),
-    )
+    try:
+        result = stack.up(
+            *args.services,
+            wait=args.wait,
+            build=args.build,
+            force_recreate=args.force_recreate,
+            no_recreate=args.no_recreate,
+            remove_orphans=args.remove_orphans,
+            timeout=args.timeout,
+            on_progress=Progress(),
+        )
+    except ServiceError as exc:
+        # the error itself is one line; the service's last output helps explain it
+        if len(exc.logs) > 1:
+            print(f"last output of {exc.service}:", file=sys.stderr)
+            for line in exc.logs[-10:]:
+                print(f"  {line}", file=sys.stderr)
+        raise
     if not result.changed:
         print(f"{stack.name}: nothing to do, {len(result.services)} service(s) already up to date")
     else:

@@ -86,7 +86,7 @@ def up(
     state = observe(client, cfg.name)
     result = UpResult()
 
-    orphans = sorted(s for s in state.containers if s not in cfg.services)
+    orphans = sorted(s for s in state.containers if s not in cfg.known_services)
     result.orphans = orphans
     for service in orphans:
         names = ", ".join(short_name(c) for c in state.containers[service])

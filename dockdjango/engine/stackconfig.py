@@ -25,6 +25,40 @@ class StackConfig:
     volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
     working_dir: str = ""
     config_files: list[str] = field(default_factory=list)
+    #: Every service the project knows, including ones left out by :meth:`select`: their
+    #: containers are not orphans.
+    known_services: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.known_services = set(self.known_services) | set(self.services)
+
+    def select(self, names: Sequence[str]) -> StackConfig:
+        """Only ``names`` and what they depend on (``up web`` also starts ``db``)."""
+        from dockdjango.engine.graph import dependencies
+        from dockdjango.errors import SpecError
+
+        unknown = sorted(set(names) - set(self.services))
+        if unknown:
+            raise SpecError(
+                f"no such service: {', '.join(unknown)}",
+                hint=f"services are: {', '.join(sorted(self.services))}",
+            )
+        chosen: set[str] = set()
+        todo = list(names)
+        while todo:
+            name = todo.pop()
+            if name not in chosen:
+                chosen.add(name)
+                todo.extend(dependencies(self.services, name))
+        return StackConfig(
+            name=self.name,
+            services={k: v for k, v in self.services.items() if k in chosen},
+            networks=self.networks,
+            volumes=self.volumes,
+            working_dir=self.working_dir,
+            config_files=self.config_files,
+            known_services=self.known_services,
+        )
 
     @classmethod
     def from_compose_dict(

@@ -261,3 +261,12 @@ def test_stack_config_adds_the_default_network_like_compose():
     assert cfg.networks["default"]["name"] == "p_default"
     assert cfg.volumes["v"]["name"] == "p_v"
     assert cfg.image_ref("a") == "x"
+
+
+def test_select_keeps_dependencies_and_knows_the_rest():
+    cfg = StackConfig.from_compose_dict({"name": "p", "services": SERVICES})
+    web = cfg.select(["web"])
+    assert sorted(web.services) == ["cache", "db", "web"]
+    assert web.known_services == set(SERVICES)  # worker's containers are not orphans
+    with pytest.raises(SpecError, match="no such service: nope"):
+        cfg.select(["nope"])
