@@ -289,7 +289,18 @@ class Stack:
     # -- context manager ------------------------------------------------------------------
 
     def __enter__(self) -> Stack:
-        self.up(wait=True)
+        try:
+            self.up(wait=True)
+        except BaseException:
+            # `with` never reaches __exit__ when __enter__ fails: clean up here instead,
+            # without letting a second failure (say, the engine went away) hide the first
+            from dockdjango.errors import DockdjangoError
+
+            try:
+                self.down(volumes=False)
+            except DockdjangoError:
+                pass
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:

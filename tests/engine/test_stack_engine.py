@@ -182,10 +182,9 @@ def test_orphans_reported_then_removed(make_stack, engine, unique_name):
 
 def test_named_volume_survives_down_and_goes_with_down_v(make_stack, engine, unique_name):
     stack = make_stack(DB.format(image=IMAGE, delay=0))
-    stack.up()
-    assert stack.exec("db", ["sh", "-c", "echo kept > /data/row.txt"]).exit_code == 0
-    result = stack.down()
-    assert result.volumes == [] and engine.api.inspect_volume(f"{unique_name}_data")
+    with stack:
+        assert stack.exec("db", ["sh", "-c", "echo kept > /data/row.txt"]).exit_code == 0
+    assert leftovers(engine, unique_name) == [f"{unique_name}_data"]
     stack.up()
     assert stack.exec("db", "cat /data/row.txt").stdout == "kept\n"
     result = stack.down(volumes=True)
@@ -242,6 +241,10 @@ def test_crashing_service_names_service_cause_and_output(make_stack, engine, uni
     assert "cannot open database file" in str(err.value)
     # web, which waits for db to be healthy, was never created
     assert engine.api.containers(all=True, filters={"name": f"{unique_name}-web-1"}) == []
+    # `with` brings a stack down again when it cannot come up
+    with pytest.raises(ServiceError), stack:
+        pass
+    assert leftovers(engine, unique_name) == []
 
 
 def test_wait_timeout_names_service_with_health_output(make_stack, engine, unique_name):
