@@ -9,7 +9,7 @@ fixture that needs it, so suites that use none of them pay nothing. See docs/pyt
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -46,6 +46,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "dockdjango_profiles", "compose profiles to enable (space or comma separated)", default=""
     )
     parser.addini(
+        "dockdjango_services",
+        "services of the stack to start, with their dependencies (default: all)",
+        default="",
+    )
+    parser.addini(
         "dockdjango_django_db",
         "stack service whose PostgreSQL hosts pytest-django's test database (e.g. db)",
         default="",
@@ -62,16 +67,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "engine: needs a running Docker engine")
-    from dockdjango.api.testhooks import DjangoDbPlugin, XdistHooks
+    from dockdjango.api import testhooks
     from dockdjango.api.teststack import SessionState
 
     state = SessionState.from_config(config)
     config.stash[_STATE] = state
     if config.pluginmanager.hasplugin("xdist"):
-        config.pluginmanager.register(XdistHooks(state), "dockdjango-xdist")
+        config.pluginmanager.register(testhooks.XdistHooks(state), "dockdjango-xdist")
     if state.django_db_service and config.pluginmanager.hasplugin("django"):
         # Registered now, after pytest-django, so this fixture overrides pytest-django's.
-        config.pluginmanager.register(DjangoDbPlugin(), "dockdjango-django-db")
+        config.pluginmanager.register(testhooks, "dockdjango-django-db")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -81,6 +86,19 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 _STATE = pytest.StashKey["SessionState"]()
+_T = TypeVar("_T")
+
+
+def _or_fail(action: Callable[[], _T]) -> _T:
+    """``action()``; a dockdjango error becomes a one-screen pytest error: message, logs, hint."""
+    from dockdjango.api.testing import failure_report
+    from dockdjango.errors import DockdjangoError
+
+    try:
+        return action()
+    except DockdjangoError as exc:
+        report = failure_report(exc)
+    pytest.fail(report, pytrace=False)  # outside the except: no "during handling of" chain
 
 
 @pytest.fixture(scope="session")
@@ -92,12 +110,7 @@ def dockdjango_state(pytestconfig: pytest.Config) -> SessionState:
 @pytest.fixture(scope="session")
 def docker_client(dockdjango_state: SessionState) -> docker.DockerClient:
     """A client of the Docker engine; a clear error naming the socket when none answers."""
-    from dockdjango.errors import EngineUnavailable
-
-    try:
-        return dockdjango_state.client()
-    except EngineUnavailable as exc:
-        pytest.fail(f"dockdjango: {exc}\nhint: {exc.hint}", pytrace=False)
+    return _or_fail(dockdjango_state.client)
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +118,7 @@ def dockdjango_session(
     docker_client: docker.DockerClient, dockdjango_state: SessionState
 ) -> Iterator[TestSession]:
     """Labels and tracks every container of this run; prunes dead runs' leftovers first."""
-    session = dockdjango_state.test_session(docker_client)
+    session = _or_fail(lambda: dockdjango_state.test_session(docker_client))
     yield session
     session.close()
 
@@ -134,7 +147,7 @@ def postgres_server(
     dockdjango_session: TestSession, dockdjango_state: SessionState
 ) -> PostgresServer:
     """A ready PostgreSQL server for the session (kept and reused with --dockdjango-reuse)."""
-    return dockdjango_state.postgres(dockdjango_session)
+    return _or_fail(lambda: dockdjango_state.postgres(dockdjango_session))
 
 
 @pytest.fixture(scope="session")
@@ -148,7 +161,7 @@ def dockdjango_stack(
     dockdjango_session: TestSession, dockdjango_state: SessionState
 ) -> Iterator[SessionStack]:
     """The configured compose stack, up and healthy for the session, down at its end."""
-    stack = dockdjango_state.stack(dockdjango_session)
+    stack = _or_fail(lambda: dockdjango_state.stack(dockdjango_session))
     yield stack
     dockdjango_state.release_stack()
 

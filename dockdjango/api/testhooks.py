@@ -85,21 +85,23 @@ def point_default_database(values: dict[str, Any]) -> None:
         pass
 
 
-class DjangoDbPlugin:
-    """pytest-django's test database on the stack's PostgreSQL (see the module docstring)."""
+# The two fixtures below are registered (this module as a plugin) only with
+# ``dockdjango_django_db`` set and pytest-django present; see the module docstring.
 
-    @pytest.fixture(scope="session")
-    def _dockdjango_django_database(self, request: pytest.FixtureRequest) -> dict[str, Any]:
-        state: SessionState = request.getfixturevalue("dockdjango_state")
-        stack: SessionStack = request.getfixturevalue("dockdjango_stack")
-        values = database_settings(stack, state.django_db_service)
-        point_default_database(values)
-        return values
 
-    @pytest.fixture(scope="session")
-    def django_db_modify_db_settings(
-        self,
-        _dockdjango_django_database: dict[str, Any],
-        django_db_modify_db_settings_parallel_suffix: None,
-    ) -> None:
-        """Point the default database at the stack, then add pytest-django's suffixes."""
+@pytest.fixture(scope="session")
+def _dockdjango_django_database(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Point ``DATABASES["default"]`` at the stack's PostgreSQL; the values used."""
+    state: SessionState = request.getfixturevalue("dockdjango_state")
+    stack: SessionStack = request.getfixturevalue("dockdjango_stack")
+    values = database_settings(stack, state.django_db_service)
+    point_default_database(values)
+    return values
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    _dockdjango_django_database: dict[str, Any],
+    django_db_modify_db_settings_parallel_suffix: None,
+) -> None:
+    """Point the default database at the stack, then add pytest-django's suffixes."""

@@ -304,6 +304,21 @@ def postgres_image(client: docker.DockerClient, configured: str | None = None) -
     return str(getattr(ref, "ref", ref))
 
 
+def failure_report(exc: BaseException) -> str:
+    """A dockdjango error as the pytest report shows it: message, the logs, the hint."""
+    text = f"dockdjango: {exc}"
+    logs = list(getattr(exc, "logs", None) or [])
+    if logs and logs[-1].strip() and logs[-1].strip() not in str(exc).split("; last log line")[0]:
+        service = getattr(exc, "service", "") or "the service"
+        shown = "\n".join(f"    | {line}" for line in logs)
+        text += f"\n  last {len(logs)} log lines of {service}:\n{shown}"
+        return text  # the logs are the hint; "see dockdjango logs" would point at nothing
+    hint = getattr(exc, "hint", None)
+    if hint:
+        text += f"\nhint: {hint}"
+    return text
+
+
 @contextmanager
 def file_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``path`` (created if missing) for the ``with`` block.

@@ -60,6 +60,7 @@ class Settings:
 
     compose_file: str = ""
     profiles: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
     django_db_service: str = ""
     postgres_image: str = ""
     reuse: bool = False
@@ -104,6 +105,9 @@ class SessionState:
         settings = Settings(
             compose_file=compose,
             profiles=tuple(profiles),
+            services=tuple(
+                str(config.getini("dockdjango_services") or "").replace(",", " ").split()
+            ),
             django_db_service=str(config.getini("dockdjango_django_db") or "").strip(),
             postgres_image=str(config.getini("dockdjango_postgres_image") or "").strip(),
             reuse=bool(getattr(opt, "dockdjango_reuse", False)),
@@ -276,8 +280,10 @@ class SessionStack:
             state.settings.compose_file,
             project_name=project,
             profiles=state.settings.profiles,
+            environ=stack_environ(state.settings.compose_file, client),
             client=client,
         )
+        select_services(stack, state.settings.services)
         if kept:
             # Constant across runs (no pid) so the config hash, and reuse, survive them.
             labels = {SESSION: f"reuse-{project}", KEEP: "reuse", OWNER_HOST: socket.gethostname()}
@@ -338,6 +344,40 @@ class SessionStack:
                 raise
             write_record(state.shared_dir, record)
             return cls(stack, reused=reused, kept=kept)
+
+
+def stack_environ(compose_file: str, client: docker.DockerClient) -> dict[str, str]:
+    """The environment to load with: ``DOCKDJANGO_POSTGRES_IMAGE`` resolved if the file uses it."""
+    env = dict(os.environ)
+    if not env.get("DOCKDJANGO_POSTGRES_IMAGE"):
+        if "DOCKDJANGO_POSTGRES_IMAGE" in Path(compose_file).read_text(encoding="utf-8"):
+            env["DOCKDJANGO_POSTGRES_IMAGE"] = postgres_image(client)
+    return env
+
+
+def select_services(stack: Stack, wanted: Sequence[str]) -> None:
+    """Keep only ``wanted`` services and what they depend on (all when ``wanted`` is empty)."""
+    if not wanted:
+        return
+    from dockdjango.errors import SpecError
+
+    services = stack.config.services
+    missing = [name for name in wanted if name not in services]
+    if missing:
+        raise SpecError(
+            f"dockdjango_services: no service {', '.join(missing)} in the stack",
+            hint=f"use some of: {', '.join(sorted(services))} (profiles: dockdjango_profiles)",
+        )
+    keep: set[str] = set()
+    todo = list(wanted)
+    while todo:
+        name = todo.pop()
+        if name not in keep:
+            keep.add(name)
+            todo.extend(d for d in (services[name].get("depends_on") or {}) if d in services)
+    for name in list(services):
+        if name not in keep:
+            del services[name]
 
 
 def write_record(shared_dir: Path, record: Mapping[str, Any]) -> None:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-
 BASE = "dockdjango/python:3.11-bookworm"
 
 
