@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from dockdjango.cli.output import epilog
+from dockdjango.cli.stack_progress import Progress
 
 
 def _project_options(p: argparse.ArgumentParser, short_file: bool = True) -> None:
@@ -180,73 +181,26 @@ def _stack(args: argparse.Namespace) -> Any:
     return Stack.load(args.files or None, project_name=args.project_name, profiles=args.profiles)
 
 
-class Progress:
-    """Draws progress events on stderr: marks and colour on a terminal, plain lines otherwise."""
-
-    MARKS = {
-        "created": "+",
-        "started": "▶",
-        "healthy": "●",
-        "running": "●",
-        "completed": "✓",
-        "recreating": "↻",
-        "restarting": "↻",
-        "stopped": "■",
-        "removed": "-",
-        "orphan": "!",
-        "warning": "!",
-    }
-
-    def __init__(self) -> None:
-        from dockdjango.cli.output import is_tty
-
-        self.tty = is_tty(sys.stderr)
-        self.console: Any = None
-        if self.tty:
-            from rich.console import Console
-
-            self.console = Console(stderr=True, highlight=False)
-
-    def __call__(self, event: Any) -> None:
-        if not self.tty:
-            print(event.line(), file=sys.stderr, flush=True)
-            return
-        from rich.markup import escape
-
-        colour = {
-            "orphan": "yellow",
-            "warning": "yellow",
-            "interrupted": "red",
-            "removed": "dim",
-            "stopped": "dim",
-        }.get(event.action, "green")
-        mark = self.MARKS.get(event.action, "·")
-        took = f" [dim]{event.seconds:.1f} s[/]" if event.seconds is not None else ""
-        detail = f" [dim]({escape(event.detail)})[/]" if event.detail else ""
-        name = f"[bold]{escape(event.name)}[/]"
-        self.console.print(f"[{colour}]{mark}[/] {event.kind} {name} {event.action}{detail}{took}")
-
-
 def run_up(args: argparse.Namespace) -> int:
     """Bring the stack up and say what changed (or that nothing did)."""
-    from dockdjango.errors import DockdjangoError
+    from dockdjango.errors import DockdjangoError, ServiceError
 
     if args.force_recreate and args.no_recreate:
         raise DockdjangoError("--force-recreate and --no-recreate cannot be used together")
-    from dockdjango.errors import ServiceError
 
     stack = _stack(args)
     try:
-        result = stack.up(
-            *args.services,
-            wait=args.wait,
-            build=args.build,
-            force_recreate=args.force_recreate,
-            no_recreate=args.no_recreate,
-            remove_orphans=args.remove_orphans,
-            timeout=args.timeout,
-            on_progress=Progress(),
-        )
+        with Progress() as progress:
+            result = stack.up(
+                *args.services,
+                wait=args.wait,
+                build=args.build,
+                force_recreate=args.force_recreate,
+                no_recreate=args.no_recreate,
+                remove_orphans=args.remove_orphans,
+                timeout=args.timeout,
+                on_progress=progress,
+            )
     except ServiceError as exc:
         # the error itself is one line; the service's last output helps explain it
         if len(exc.logs) > 1:
@@ -268,9 +222,10 @@ def run_up(args: argparse.Namespace) -> int:
 def run_down(args: argparse.Namespace) -> int:
     """Remove the stack; say what was removed and what was kept."""
     stack = _stack(args)
-    result = stack.down(
-        volumes=args.volumes, remove_orphans=args.remove_orphans, on_progress=Progress()
-    )
+    with Progress() as progress:
+        result = stack.down(
+            volumes=args.volumes, remove_orphans=args.remove_orphans, on_progress=progress
+        )
     kept = "" if args.volumes else " (named volumes kept; `down -v` removes them)"
     counts = (
         f"{len(result.containers)} container(s), {len(result.networks)} network(s), "
@@ -351,17 +306,20 @@ def run_exec(args: argparse.Namespace) -> int:
 
 def run_stop(args: argparse.Namespace) -> int:
     """Stop containers, dependents first."""
-    _stack(args).stop(*args.services, timeout=args.timeout, on_progress=Progress())
+    with Progress() as progress:
+        _stack(args).stop(*args.services, timeout=args.timeout, on_progress=progress)
     return 0
 
 
 def run_start(args: argparse.Namespace) -> int:
     """Start stopped containers, dependencies first."""
-    _stack(args).start(*args.services, on_progress=Progress())
+    with Progress() as progress:
+        _stack(args).start(*args.services, on_progress=progress)
     return 0
 
 
 def run_restart(args: argparse.Namespace) -> int:
     """Stop then start."""
-    _stack(args).restart(*args.services, timeout=args.timeout, on_progress=Progress())
+    with Progress() as progress:
+        _stack(args).restart(*args.services, timeout=args.timeout, on_progress=progress)
     return 0
