@@ -54,8 +54,7 @@ def _each(value: Any, loc: Loc, canonical: Any) -> Tree:
         if not isinstance(name, str):
             raise loc.child(mapping, name).error(f"name {show(name)} must be a string")
         if name.startswith("x-"):
-            out[name] = item
-            continue
+            continue  # an extension among services/networks/volumes: Compose ignores it
         out[name] = canonical(item, loc.child(mapping, name))
     return out
 
