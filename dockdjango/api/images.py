@@ -17,12 +17,13 @@ A Dockerfile in the project is always used as it is; otherwise dockdjango genera
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dockdjango.build.ca import CONTEXT_PATH as CA_CONTEXT_PATH
 from dockdjango.build.ca import find_ca_bundle
@@ -285,6 +286,66 @@ def plan_project(
     )
 
 
+def _layer_details(
+    client: docker.DockerClient, short_ids: Mapping[int, str]
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Full ids and engine cache keys (``ContainerConfig.Cmd``) of a build's layers."""
+    from dockdjango.engine.images import inspect_image
+
+    full: dict[int, str] = {}
+    cmds: dict[int, str] = {}
+    for index, short in short_ids.items():
+        data = inspect_image(client, short)
+        if data is None:
+            continue
+        full[index] = str(data["Id"])
+        cmd = (data.get("ContainerConfig") or {}).get("Cmd") or []
+        cmds[index] = json.dumps(cmd)
+    return full, cmds
+
+
+def _child_finder(client: docker.DockerClient) -> Callable[[str, str], str | None]:
+    """The classic builder's cache look-up: the newest child of ``parent`` with ``cmd``."""
+    from dockdjango.engine.images import inspect_image
+
+    listing: list[dict[str, Any]] = []
+    details: dict[str, dict[str, Any] | None] = {}
+
+    def find(parent: str, cmd: str) -> str | None:
+        if not listing:
+            listing.extend(client.api.images(all=True))
+        if not parent.startswith("sha256:"):
+            data = inspect_image(client, parent)
+            if data is None:
+                return None
+            parent = str(data["Id"])
+        best: tuple[str, str] | None = None
+        for image in listing:
+            if image.get("ParentId") != parent:
+                continue
+            image_id = str(image["Id"])
+            if image_id not in details:
+                details[image_id] = inspect_image(client, image_id)
+            data = details[image_id]
+            if data is None:
+                continue
+            if json.dumps((data.get("ContainerConfig") or {}).get("Cmd") or []) != cmd:
+                continue
+            created = _created_key(str(data.get("Created", "")))
+            if best is None or created > best[0]:
+                best = (created, image_id)
+        return best[1] if best else None
+
+    return find
+
+
+def _created_key(created: str) -> str:
+    # RFC 3339 with a variable-length fraction ("…:58.1Z", "…:58.123456789Z"): pad it so
+    # that string order is time order, as the engine compares the parsed times.
+    stamp, _, frac = created.rstrip("Z").partition(".")
+    return f"{stamp}.{frac.ljust(9, '0')}"
+
+
 def _image_exists(client: docker.DockerClient) -> Callable[[str], bool]:
     from dockdjango.engine.images import inspect_image
 
@@ -307,7 +368,9 @@ def explain_project(
     prepared = prepare(path, dockerfile=dockerfile, options=options, client=client, offline=offline)
     steps = plan_project(prepared, client, buildargs=buildargs, labels=labels, target=target)
     record = load_record(record_path(prepared.root, prepared.dockerfile_path, target))
-    return predict(steps, record, image_exists=_image_exists(client))
+    return predict(
+        steps, record, image_exists=_image_exists(client), find_child=_child_finder(client)
+    )
 
 
 def build_project(
@@ -368,7 +431,12 @@ def _build_recorded(
     steps = plan_project(plan_on, client, buildargs=buildargs, labels=labels, target=target)
     rpath = record_path(prepared.root, prepared.dockerfile_path, target)
     record = load_record(rpath)
-    predicted = predict(steps, None if nocache else record, image_exists=_image_exists(client))
+    predicted = predict(
+        steps,
+        None if nocache else record,
+        image_exists=_image_exists(client),
+        find_child=_child_finder(client),
+    )
     if nocache:
         predicted = [replace(p, reused=not p.step.has_layer) for p in predicted]
     if on_event:
@@ -386,7 +454,8 @@ def _build_recorded(
         on_event=on_event,
     )
     record = load_record(rpath)  # re-read: a parallel build may have added layers meanwhile
-    record.remember(steps, layer_ids(result), result.image_id)
+    layers, cmds = _layer_details(client, layer_ids(result))
+    record.remember(steps, layers, result.image_id, cmds)
     save_record(rpath, record)
     return result, predicted
 

@@ -37,21 +37,33 @@ class BuildRecord:
     """What dockdjango saw in earlier builds of one project/Dockerfile/target."""
 
     layers: dict[str, str] = field(default_factory=dict)
+    #: chain -> the engine's own cache key for the layer (its ``ContainerConfig.Cmd``).
+    cmds: dict[str, str] = field(default_factory=dict)
     last: list[StepInputs] = field(default_factory=list)
     image_id: str | None = None
     built_at: str | None = None
 
     def remember(
-        self, steps: Sequence[StepInputs], layer_ids: Mapping[int, str], image_id: str
+        self,
+        steps: Sequence[StepInputs],
+        layer_ids: Mapping[int, str],
+        image_id: str,
+        cmds: Mapping[int, str] | None = None,
     ) -> None:
-        """Add a finished build: ``layer_ids`` maps step index -> the layer the engine gave."""
+        """Add a finished build: ``layer_ids`` maps step index -> the layer the engine gave,
+        ``cmds`` step index -> that layer's ``ContainerConfig.Cmd`` (the engine's cache key)."""
         for step in steps:
             layer = layer_ids.get(step.index)
             if step.has_layer and layer:
                 self.layers.pop(step.chain, None)
                 self.layers[step.chain] = layer  # re-insert: dict order is recency
-        while len(self.layers) > MAX_LAYERS:
-            self.layers.pop(next(iter(self.layers)))
+                cmd = (cmds or {}).get(step.index)
+                if cmd:
+                    self.cmds.pop(step.chain, None)
+                    self.cmds[step.chain] = cmd
+        for table in (self.layers, self.cmds):
+            while len(table) > MAX_LAYERS:
+                table.pop(next(iter(table)))
         self.last = list(steps)
         self.image_id = image_id
         self.built_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -63,6 +75,7 @@ class BuildRecord:
             "image_id": self.image_id,
             "built_at": self.built_at,
             "layers": self.layers,
+            "cmds": self.cmds,
             "last": [s.to_json() for s in self.last],
         }
 
@@ -72,9 +85,11 @@ class BuildRecord:
         if data.get("version") != 1:
             return cls()
         layers = data.get("layers") or {}
+        cmds = data.get("cmds") or {}
         last = data.get("last") or []
         return cls(
             layers=dict(layers) if isinstance(layers, dict) else {},
+            cmds=dict(cmds) if isinstance(cmds, dict) else {},
             last=[StepInputs.from_json(s) for s in last if isinstance(s, dict)]
             if isinstance(last, list)
             else [],
@@ -105,16 +120,24 @@ def load_record(path: Path) -> BuildRecord:
         record = BuildRecord.from_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError):
         record = BuildRecord()
-    record.layers = {**_read_layers(), **record.layers}
+    layers, cmds = _read_shared()
+    record.layers = {**layers, **record.layers}
+    record.cmds = {**cmds, **record.cmds}
     return record
 
 
-def _read_layers() -> dict[str, str]:
+def _read_shared() -> tuple[dict[str, str], dict[str, str]]:
     try:
         data = json.loads(layers_path().read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        return {}, {}
+    if not isinstance(data, dict):
+        return {}, {}
+    layers, cmds = data.get("layers"), data.get("cmds")
+    return (
+        {str(k): str(v) for k, v in layers.items()} if isinstance(layers, dict) else {},
+        {str(k): str(v) for k, v in cmds.items()} if isinstance(cmds, dict) else {},
+    )
 
 
 def save_record(path: Path, record: BuildRecord) -> None:
@@ -123,18 +146,19 @@ def save_record(path: Path, record: BuildRecord) -> None:
     Both writes are atomic (write + rename); the shared index is merged under a lock so
     parallel builds never drop each other's layers.
     """
-    _write_json(path, {**record.to_json(), "layers": {}})
+    _write_json(path, {**record.to_json(), "layers": {}, "cmds": {}})
     lock = layers_path().with_suffix(".lock")
     lock.parent.mkdir(parents=True, exist_ok=True)
     with open(lock, "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
-        merged = _read_layers()
-        for chain, layer in record.layers.items():
-            merged.pop(chain, None)
-            merged[chain] = layer
-        while len(merged) > MAX_LAYERS:
-            merged.pop(next(iter(merged)))
-        _write_json(layers_path(), merged)
+        shared = _read_shared()
+        for table, mine in zip(shared, (record.layers, record.cmds), strict=True):
+            for chain, value in mine.items():
+                table.pop(chain, None)
+                table[chain] = value
+            while len(table) > MAX_LAYERS:
+                table.pop(next(iter(table)))
+        _write_json(layers_path(), {"layers": shared[0], "cmds": shared[1]})
 
 
 def _write_json(path: Path, data: object) -> None:
@@ -161,32 +185,77 @@ class StepPrediction:
         return "reused" if self.reused else "rebuild"
 
 
+#: (parent image id, engine cache key) -> the child layer the engine would reuse, or None.
+FindChild = Callable[[str, str], "str | None"]
+
+
 def predict(
     steps: Sequence[StepInputs],
     record: BuildRecord | None,
     *,
     image_exists: Callable[[str], bool] | None = None,
+    find_child: FindChild | None = None,
 ) -> list[StepPrediction]:
-    """Per step: reused or rebuilt, with the cause for the first rebuilt step of each stage."""
+    """Per step: reused or rebuilt, with the cause for the first rebuilt step of each stage.
+
+    With ``find_child`` (an engine look-up), each step is resolved the way the classic
+    builder does it: among the children of the layer chosen for the previous step, the
+    newest whose cache key matches. That also sees layers another build made, and copies
+    of a layer made twice by parallel builds (the engine then follows the newest copy).
+    Without it, a step is reused when its chain was recorded and ``image_exists`` says the
+    layer is still there.
+    """
     rec = record or BuildRecord()
     previous = {(s.stage, s.pos): s for s in rec.last}
     out: list[StepPrediction] = []
     broken: dict[str, int] = {}
+    current: dict[str, str | None] = {}  # stage -> the layer the engine will stand on
     for step in steps:
+        if step.keyword == "FROM" and step.stage:
+            base = step.base or ""
+            if base.startswith("stage:"):
+                current[step.stage] = current.get(base.split(":")[1])
+            else:
+                current[step.stage] = base if base.startswith("sha256:") else None
+            out.append(StepPrediction(step, True))
+            continue
         if not step.has_layer:
             out.append(StepPrediction(step, True))
             continue
         if step.stage in broken:
+            current[step.stage] = None
             out.append(StepPrediction(step, False, f"follows step {broken[step.stage]}"))
             continue
         layer = rec.layers.get(step.chain)
-        if layer and (image_exists is None or image_exists(layer)):
+        cmd = rec.cmds.get(step.chain)
+        parent = current.get(step.stage)
+        if find_child is not None and cmd and parent:
+            child = find_child(parent, cmd)
+            if child:
+                current[step.stage] = child
+                out.append(StepPrediction(step, True))
+                continue
+            gone = layer is not None and image_exists is not None and not image_exists(layer)
+            cause = (
+                _cause(step, steps, previous, rec, layer if gone else None)
+                if gone or not _same_inputs(step, previous)
+                else "the engine has no cached layer for it on top of the previous step's"
+            )
+        elif layer and (image_exists is None or image_exists(layer)):
+            current[step.stage] = layer
             out.append(StepPrediction(step, True))
             continue
+        else:
+            cause = _cause(step, steps, previous, rec, layer)
         broken[step.stage] = step.index
-        cause = _cause(step, steps, previous, rec, layer)
+        current[step.stage] = None
         out.append(StepPrediction(step, False, cause, first=True))
     return out
+
+
+def _same_inputs(step: StepInputs, previous: Mapping[tuple[str, int], StepInputs]) -> bool:
+    prev = previous.get((step.stage, step.pos))
+    return prev is not None and prev.key == step.key
 
 
 def _cause(

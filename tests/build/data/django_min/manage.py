@@ -1,2 +1,3 @@
 import os
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
