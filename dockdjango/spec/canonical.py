@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from dockdjango.spec.build_config import canonical_build, extra_hosts
 from dockdjango.spec.durations import normalize_duration
+from dockdjango.spec.passthrough import check_passthrough
 from dockdjango.spec.shapes import (
     Loc,
     check_keys,
@@ -52,13 +54,6 @@ MODELLED_SERVICE_KEYS = frozenset(
     "healthcheck networks labels stop_grace_period profiles extra_hosts extends".split()
 )
 SERVICE_KEYS = MODELLED_SERVICE_KEYS | PASSTHROUGH_SERVICE_KEYS
-BUILD_KEYS = (
-    "additional_contexts args cache_from cache_to context dockerfile dockerfile_inline "
-    "entitlements extra_hosts isolation labels network no_cache platforms privileged "
-    "provenance pull sbom secrets shm_size ssh tags target ulimits".split()
-)
-BUILD_MODELLED = {"context", "dockerfile", "dockerfile_inline", "args", "target", "labels"}
-BUILD_LISTS = ("cache_from", "cache_to", "tags", "platforms")
 HEALTHCHECK_KEYS = "disable interval retries start_interval start_period test timeout".split()
 PORT_KEYS = "name mode host_ip target published protocol app_protocol".split()
 MOUNT_KEYS = "type source target read_only consistency bind volume tmpfs image".split()
@@ -82,73 +77,10 @@ def canonical_service(raw: Any, loc: Loc) -> Tree:
         if key in svc.resets:
             out[key] = None
         elif key in PASSTHROUGH_SERVICE_KEYS or key.startswith("x-") or key == "extends":
-            out[key] = _passthrough(key, value, at)
+            out[key] = check_passthrough(key, value, at)
         else:
             out[key] = _SERVICE_HANDLERS[key](value, at)
     return out
-
-
-_PASSTHROUGH_SHAPES: dict[str, tuple[type, ...]] = {
-    **dict.fromkeys(
-        "cgroup cgroup_parent cpuset domainname ipc isolation mac_address pid runtime "
-        "userns_mode uts pull_refresh_after".split(),
-        (str,),
-    ),
-    **dict.fromkeys(
-        "cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares "
-        "cpus mem_swappiness oom_score_adj pids_limit scale mem_limit mem_reservation "
-        "memswap_limit shm_size".split(),
-        (int, float, str),
-    ),
-    **dict.fromkeys("attach oom_kill_disable use_api_socket".split(), (bool, str)),
-    **dict.fromkeys(
-        "blkio_config deploy develop logging storage_opt ulimits credential_spec provider".split(),
-        (dict,),
-    ),
-    **dict.fromkeys(
-        "cap_add cap_drop device_cgroup_rules dns_opt external_links group_add links "
-        "security_opt volumes_from devices post_start pre_stop".split(),
-        (list,),
-    ),
-    **dict.fromkeys("annotations sysctls models configs secrets".split(), (list, dict)),
-    **dict.fromkeys("dns dns_search tmpfs label_file gpus".split(), (list, str)),
-}
-# Items that later stages read (implicit dependencies) must be strings.
-_STRING_ITEMS = {"links", "volumes_from", "external_links", "cap_add", "cap_drop", "dns"}
-
-
-def _passthrough(key: str, value: Any, loc: Loc) -> Any:
-    """Keys kept as written are still shape-checked, and the usual slips get a message."""
-    shapes = _PASSTHROUGH_SHAPES.get(key)
-    if value is None or shapes is None:
-        return value
-    if isinstance(value, bool) and bool not in shapes:
-        raise loc.error(f"must not be a boolean, not {show(value)}")
-    if not isinstance(value, shapes):
-        names = " or ".join(
-            {
-                str: "a string",
-                int: "a number",
-                float: "a number",
-                bool: "a boolean",
-                dict: "a mapping",
-                list: "a list",
-            }[t]
-            for t in shapes
-        )
-        raise loc.error(f"must be {names}, not {type_name(value)}")
-    if key in _STRING_ITEMS and isinstance(value, list):
-        str_list(value, loc, allow_str=False)
-    if key == "provider" and "type" not in value:
-        raise loc.error("is missing `type`", hint="write `provider: {type: <name>}`")
-    if key == "develop":
-        watch = value.get("watch") or []
-        for i, rule in enumerate(want_list(watch, loc.child(value, "watch"))):
-            at = loc.child(value, "watch").child(watch, i)
-            for required in ("action", "path"):
-                if required not in want_map(rule, at):
-                    raise at.error(f"is missing `{required}`")
-    return value
 
 
 def _string(value: Any, loc: Loc) -> str | None:
@@ -177,43 +109,6 @@ def _duration(value: Any, loc: Loc) -> str | None:
         raise loc.error(
             f"{show(value)} is not a duration", hint="write e.g. 10s, 1m30s, 500ms"
         ) from None
-
-
-def _build(value: Any, loc: Loc) -> Tree | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return Tree({"context": value, "dockerfile": "Dockerfile"}, origin=loc.origin)
-    build = want_map(value, loc)
-    check_keys(build, BUILD_KEYS, loc, what="build")
-    out = Tree(origin=build.origin)
-    out.origins = dict(build.origins)
-    for key, item in build.items():
-        at = loc.child(build, key)
-        if key in ("context", "dockerfile", "target", "network", "dockerfile_inline"):
-            out[key] = want_str(item, at)
-        elif key == "args":
-            out[key] = key_values(item, at, empty=None)
-        elif key == "labels":
-            out[key] = key_values(item, at, empty="")
-        elif key in BUILD_LISTS:
-            out[key] = str_list(item, at, allow_str=False)
-        elif key == "ssh" and item is None:
-            raise at.error("must list SSH agent sockets or keys", hint="write `ssh: [default]`")
-        elif key in ("no_cache", "pull"):
-            out[key] = want_bool(item, at)
-        elif key == "additional_contexts":
-            out[key] = key_values(item, at, empty="")
-        elif key == "extra_hosts":
-            out[key] = _extra_hosts(item, at)
-        else:
-            out[key] = item
-    out.setdefault("context", ".")
-    if out.get("dockerfile") == "":
-        out["dockerfile"] = None  # Compose prints no dockerfile when it interpolates to ""
-    elif "dockerfile_inline" not in out:
-        out.setdefault("dockerfile", "Dockerfile")
-    return out
 
 
 def _environment(value: Any, loc: Loc) -> dict[str, str | None]:
@@ -425,24 +320,6 @@ def _networks(value: Any, loc: Loc) -> Tree:
     return out
 
 
-def _extra_hosts(value: Any, loc: Loc) -> list[str]:
-    out: list[str] = []
-    if isinstance(value, dict):
-        for host, ips in value.items():
-            for ip in [ips] if not isinstance(ips, list) else ips:
-                out.append(f"{host}={want_scalar_str(ip, loc.child(value, host))}")
-        return out
-    for i, item in enumerate(want_list(value, loc)):
-        text = want_str(item, loc.child(value, i))
-        host, sep, ip = text.partition("=")
-        if not sep:
-            host, sep, ip = text.partition(":")
-        if not sep or not host:
-            raise loc.child(value, i).error(f"{show(text)} — expected HOST=IP or HOST:IP")
-        out.append(f"{host}={ip}")
-    return out
-
-
 def _expose(value: Any, loc: Loc) -> list[str]:
     return str_list(value, loc, allow_str=False)
 
@@ -455,7 +332,7 @@ _SERVICE_HANDLERS: dict[str, Any] = {
     **{key: _string for key in STRING_KEYS},
     **{key: _bool for key in BOOL_KEYS},
     "restart": _restart,
-    "build": _build,
+    "build": canonical_build,
     "command": split_command,
     "entrypoint": split_command,
     "environment": _environment,
@@ -469,5 +346,5 @@ _SERVICE_HANDLERS: dict[str, Any] = {
     "labels": _labels,
     "stop_grace_period": _duration,
     "profiles": _profiles,
-    "extra_hosts": _extra_hosts,
+    "extra_hosts": extra_hosts,
 }

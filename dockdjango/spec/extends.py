@@ -16,7 +16,7 @@ LoadTree = Callable[[str], Tree]
 def apply_extends(tree: Tree, load_tree: LoadTree) -> Tree:
     """The stage: every ``extends`` in ``tree`` replaced by the merged service."""
     services = tree.get("services")
-    if not isinstance(services, dict):
+    if not isinstance(services, Tree):
         return tree
     done: dict[str, Tree] = {}
     for name in list(services):

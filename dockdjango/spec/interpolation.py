@@ -55,11 +55,11 @@ def _expand(text: str, pos: int, env: Mapping[str, str], *, stop_at_brace: bool)
             parts.append("$")  # a lone trailing `$` is kept, as Compose does
             pos += 1
             continue
-        nxt = text[pos + 1]
-        if nxt == "$":
+        follow = text[pos + 1]
+        if follow == "$":
             parts.append("$")
             pos += 2
-        elif nxt == "{":
+        elif follow == "{":
             value, pos = _braced(text, pos + 2, env)
             parts.append(value)
         else:

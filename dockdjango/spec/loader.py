@@ -228,12 +228,11 @@ def project_name_for(
     ):
         if name:
             if not is_valid_project_name(name):
+                origin = tree.where("name") if source == "name" else None
                 raise SpecError(
                     f"invalid project name {name!r} (from {source})",
-                    file=tree.origin.file if source == "name" and tree.origin else None,
-                    line=tree.where("name").line
-                    if source == "name" and tree.where("name")
-                    else None,  # type: ignore[union-attr]
+                    file=origin.file if origin else None,
+                    line=origin.line if origin else None,
                     hint="use only lowercase letters, digits, '-' and '_', starting with a "
                     "letter or digit",
                 )

@@ -40,8 +40,8 @@ def _merge_mapping(base: dict[Any, Any], over: dict[Any, Any], path: tuple[str, 
     out = Tree(origin=getattr(base, "origin", None) or getattr(over, "origin", None))
     out.update(base)
     out.origins = dict(getattr(base, "origins", {}))
-    resets = getattr(over, "resets", set())
-    overrides = getattr(over, "overrides", set())
+    resets: set[Any] = getattr(over, "resets", set())
+    overrides: set[Any] = getattr(over, "overrides", set())
     for key, value in over.items():
         here = (*path, _pattern(path, key))
         if key in resets:

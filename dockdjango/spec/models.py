@@ -178,7 +178,7 @@ class Healthcheck(SpecModel):
     @property
     def disabled(self) -> bool:
         """True when the image's healthcheck is switched off (``disable`` or ``test: [NONE]``)."""
-        return bool(self.disable) or (self.test or [None])[0] == "NONE"
+        return bool(self.disable) or (self.test or [""])[0] == "NONE"
 
 
 class ServiceNetwork(SpecModel):

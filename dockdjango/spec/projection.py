@@ -60,7 +60,7 @@ _HEALTH_FIELDS = set(Healthcheck.model_fields)
 
 def to_project(tree: Tree, *, name: str, working_dir: str, config_files: list[str]) -> Project:
     """The stage: build the `Project`; a model error becomes a `SpecError` with its path."""
-    services = tree.get("services") or {}
+    services = tree.get("services") or Tree()
     current = Loc("", tree.origin)
     try:
         built: dict[str, Service] = {}

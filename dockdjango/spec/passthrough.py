@@ -1,0 +1,74 @@
+"""Service keys Compose knows that dockdjango keeps as written: shape checks only.
+
+They are not modelled yet (they land in ``Service.other``), but a wrong type still gets a
+located error, and the fields later stages read (``links``, ``volumes_from``) are strings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dockdjango.spec.shapes import Loc, show, str_list, want_list, want_map
+from dockdjango.spec.tree import type_name
+
+_PASSTHROUGH_SHAPES: dict[str, tuple[type, ...]] = {
+    **dict.fromkeys(
+        "cgroup cgroup_parent cpuset domainname ipc isolation mac_address pid runtime "
+        "userns_mode uts pull_refresh_after".split(),
+        (str,),
+    ),
+    **dict.fromkeys(
+        "cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares "
+        "cpus mem_swappiness oom_score_adj pids_limit scale mem_limit mem_reservation "
+        "memswap_limit shm_size".split(),
+        (int, float, str),
+    ),
+    **dict.fromkeys("attach oom_kill_disable use_api_socket".split(), (bool, str)),
+    **dict.fromkeys(
+        "blkio_config deploy develop logging storage_opt ulimits credential_spec provider".split(),
+        (dict,),
+    ),
+    **dict.fromkeys(
+        "cap_add cap_drop device_cgroup_rules dns_opt external_links group_add links "
+        "security_opt volumes_from devices post_start pre_stop".split(),
+        (list,),
+    ),
+    **dict.fromkeys("annotations sysctls models configs secrets".split(), (list, dict)),
+    **dict.fromkeys("dns dns_search tmpfs label_file gpus".split(), (list, str)),
+}
+# Items that later stages read (implicit dependencies) must be strings.
+_STRING_ITEMS = {"links", "volumes_from", "external_links", "cap_add", "cap_drop", "dns"}
+
+
+def check_passthrough(key: str, value: Any, loc: Loc) -> Any:
+    """Keys kept as written are still shape-checked, and the usual slips get a message."""
+    shapes = _PASSTHROUGH_SHAPES.get(key)
+    if value is None or shapes is None:
+        return value
+    if isinstance(value, bool) and bool not in shapes:
+        raise loc.error(f"must not be a boolean, not {show(value)}")
+    if not isinstance(value, shapes):
+        names = " or ".join(
+            {
+                str: "a string",
+                int: "a number",
+                float: "a number",
+                bool: "a boolean",
+                dict: "a mapping",
+                list: "a list",
+            }[t]
+            for t in shapes
+        )
+        raise loc.error(f"must be {names}, not {type_name(value)}")
+    if key in _STRING_ITEMS and isinstance(value, list):
+        str_list(value, loc, allow_str=False)
+    if key == "provider" and "type" not in value:
+        raise loc.error("is missing `type`", hint="write `provider: {type: <name>}`")
+    if key == "develop":
+        watch = value.get("watch") or []
+        for i, rule in enumerate(want_list(watch, loc.child(value, "watch"))):
+            at = loc.child(value, "watch").child(watch, i)
+            for required in ("action", "path"):
+                if required not in want_map(rule, at):
+                    raise at.error(f"is missing `{required}`")
+    return value
