@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import yaml
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from dockdjango.spec.models import Network, Service, SpecModel, Volume
 
@@ -27,6 +27,26 @@ class Project(SpecModel):
     working_dir: str = Field(default_factory=os.getcwd)
     config_files: list[str] = Field(default_factory=list)
     extensions: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _compose_defaults(self) -> Project:
+        """Fill what the loader's default stages fill, so a project built in Python matches:
+        services with no network join ``default``, resources get ``<project>_<key>`` names."""
+        for service in self.services.values():
+            if (
+                not service.networks
+                and not service.network_mode
+                and "provider" not in service.other
+            ):
+                service.networks["default"] = None  # in place: no re-validation loop
+        used = {n for s in self.services.values() for n in s.networks}
+        if "default" in used and "default" not in self.networks:
+            self.networks["default"] = Network()
+        for kind in (self.networks, self.volumes):
+            for key, resource in kind.items():
+                if not resource.name:
+                    resource.name = key if resource.external else f"{self.name}_{key}"
+        return self
 
     @classmethod
     def from_dict(

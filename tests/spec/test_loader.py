@@ -251,3 +251,32 @@ def test_200_services_load_fast(tmp_path: Path) -> None:
     took = time.perf_counter() - start
     assert len(project.services) == 200
     assert took < 1.0, f"loading 200 services took {took:.2f}s"
+
+
+def test_python_built_project_gets_compose_defaults_and_loads_back(tmp_path: Path) -> None:
+    from dockdjango.spec import ServiceVolume, Volume
+
+    project = Project(
+        name="py",
+        services={
+            "web": Service(
+                image="web:1",
+                volumes=[ServiceVolume(type="volume", source="data", target="/data")],
+            )
+        },
+        volumes={"data": Volume()},
+    )
+    assert project.services["web"].networks == {"default": None}
+    assert project.networks["default"].name == "py_default"
+    assert project.volumes["data"].name == "py_data"
+    path = write(tmp_path, "compose.yaml", project.to_yaml())
+    assert load_project([path], environ={}).to_compose_dict() == {
+        **project.to_compose_dict(),
+    }
+
+
+def test_service_lookup_names_the_known_services() -> None:
+    project = Project(name="py", services={"web": Service(image="x")})
+    with pytest.raises(SpecError, match="no service named 'db'") as info:
+        project.service("db")
+    assert info.value.hint == "services in py: web"
