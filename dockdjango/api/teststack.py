@@ -173,6 +173,7 @@ class SessionState:
         if self._stack is not None and not self.worker and not self.settings.reuse:
             self._stack.down()
             self._stack = None
+            (self.shared_dir / "stack.json").unlink(missing_ok=True)  # nothing left for finish()
 
     def finish(self) -> None:
         """At unconfigure, in the controller: take down a stack that workers brought up."""
