@@ -1,9 +1,8 @@
 """Fixtures for the Library example on the real engine: its web image, and a PostgreSQL.
 
-The web image is built the way dockdjango builds any project: the generated Dockerfile
-(``dockdjango.build.dockerfile``), the project's ``.dockerignore``, and the host's CA
-bundle in the builder stage only. Everything started here carries a ``ddtest-`` name and
-the test label, and is removed afterwards, even when a test fails.
+The web image is built the way dockdjango builds any project (``build_project``).
+Everything started here carries a ``ddtest-`` name and the test label, and is removed
+afterwards, even when a test fails.
 """
 
 from __future__ import annotations
@@ -23,26 +22,17 @@ DATABASE_URL = "postgres://library:library@db:5432/library"
 
 
 def build_example_image(engine, tag: str, target: str = "runtime") -> str:
-    """Build the example's web image from dockdjango's generated Dockerfile; return its id."""
-    from dockdjango.build.ca import context_files, find_ca_bundle
-    from dockdjango.build.context import make_context
-    from dockdjango.build.detect import detect
-    from dockdjango.build.dockerfile import DockerfileOptions, generate_dockerfile
-    from dockdjango.build.dockerignore import DockerIgnore
-    from dockdjango.engine.build import build_image
+    """Build the example's web image as dockdjango builds a project; return its id.
 
-    project = detect(EXAMPLE)
-    bundle = find_ca_bundle()
-    # wheelhouse=False: pip reaches the index itself (through the proxy, with the bundle).
-    options = DockerfileOptions(ca_bundle=bundle is not None, wheelhouse=False)
-    files = {"Dockerfile": generate_dockerfile(project, options).encode()}
-    files.update(context_files(bundle))
-    exclude = DockerIgnore((EXAMPLE / ".dockerignore").read_text())
-    context = make_context(EXAMPLE, exclude=exclude, extra_files=files)
-    result = build_image(
-        engine, context, tag=tag, target=target, labels={TEST_LABEL: tag.split(":")[0]}
+    ``build_project``: the generated Dockerfile, the project's ``.dockerignore``, wheels
+    from the host-side cache, the host's CA bundle in the builder stage only.
+    """
+    from dockdjango.api.images import build_project
+
+    built = build_project(
+        EXAMPLE, tag=tag, target=target, client=engine, labels={TEST_LABEL: tag.split(":")[0]}
     )
-    return result.image_id
+    return built.image_id
 
 
 @pytest.fixture(scope="session")
