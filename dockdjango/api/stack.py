@@ -14,14 +14,31 @@ config hash, so ``docker compose ps/down/up`` and dockdjango manage the same obj
 
 from __future__ import annotations
 
+import functools
 import shlex
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dockdjango.engine.stackconfig import StackConfig
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _engine_call(method: F) -> F:
+    """Report the SDK's failures as dockdjango errors (EngineUnavailable, EngineError)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from dockdjango.engine.failures import engine_errors
+
+        with engine_errors():
+            return method(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
 
 if TYPE_CHECKING:
     import docker
@@ -134,6 +151,7 @@ class Stack:
 
     # -- lifecycle ------------------------------------------------------------------------
 
+    @_engine_call
     def up(
         self,
         *services: str,
@@ -167,6 +185,7 @@ class Stack:
             on_progress=self._progress(on_progress),
         )
 
+    @_engine_call
     def down(
         self,
         *,
@@ -186,6 +205,7 @@ class Stack:
             on_progress=self._progress(on_progress),
         )
 
+    @_engine_call
     def stop(
         self, *services: str, timeout: int | None = None, on_progress: OnProgress | None = None
     ) -> None:
@@ -200,12 +220,14 @@ class Stack:
             on_progress=self._progress(on_progress),
         )
 
+    @_engine_call
     def start(self, *services: str, on_progress: OnProgress | None = None) -> None:
         """Start existing, stopped containers."""
         from dockdjango.engine.lifecycle import start
 
         start(self.client, self.name, services or None, on_progress=self._progress(on_progress))
 
+    @_engine_call
     def restart(
         self, *services: str, timeout: int | None = None, on_progress: OnProgress | None = None
     ) -> None:
@@ -222,12 +244,14 @@ class Stack:
 
     # -- inspection -----------------------------------------------------------------------
 
+    @_engine_call
     def ps(self, *services: str) -> list[ContainerStatus]:
         """Containers with state, health and published ports."""
         from dockdjango.engine.lifecycle import ps
 
         return ps(self.client, self.name, services or None)
 
+    @_engine_call
     def port(
         self, service: str, target: int, protocol: str = "tcp", index: int = 1
     ) -> tuple[str, int]:
@@ -241,6 +265,7 @@ class Stack:
         host, port = self.port(service, target)
         return f"{scheme}://{host}:{port}"
 
+    @_engine_call
     def logs(
         self, *services: str, tail: int | None = None, follow: bool = False
     ) -> list[LogLine] | Iterator[LogLine]:
@@ -250,6 +275,7 @@ class Stack:
         lines = iter_logs(self.client, self.name, services or None, tail=tail, follow=follow)
         return lines if follow else list(lines)
 
+    @_engine_call
     def container_id(self, service: str, index: int = 1) -> str:
         """The engine id of container ``index`` of ``service``."""
         from dockdjango.engine.observe import number, observe
@@ -262,6 +288,7 @@ class Stack:
             service, f"service {service} has no container {index}", hint="run: dockdjango up"
         )
 
+    @_engine_call
     def exec(
         self,
         service: str,

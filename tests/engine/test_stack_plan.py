@@ -270,3 +270,18 @@ def test_select_keeps_dependencies_and_knows_the_rest():
     assert web.known_services == set(SERVICES)  # worker's containers are not orphans
     with pytest.raises(SpecError, match="no such service: nope"):
         cfg.select(["nope"])
+
+
+def test_engine_vanishing_mid_operation_is_engine_unavailable(tmp_path):
+    import docker
+
+    from dockdjango.api.stack import Stack
+    from dockdjango.errors import EngineUnavailable
+
+    sock = tmp_path / "gone.sock"
+    client = docker.DockerClient(base_url=f"unix://{sock}", version="1.41")
+    stack = Stack({"name": "ddtest-gone", "services": {"a": {"image": "x"}}}, client=client)
+    with pytest.raises(EngineUnavailable):
+        stack.ps()
+    with pytest.raises(EngineUnavailable):
+        stack.down()
