@@ -189,13 +189,18 @@ def measure_image(
     side.disk_bytes = image_size(client, tag)
     freeze = run_once(client, tag, ["python", "-m", "pip", "freeze"], labels=labels)
     side.packages = _count_freeze(freeze.output)
-    if run_tests:
+    service = _postgres_service(project)
+    side.postgres = f"no PostgreSQL service in {service[1]}" if service[1] else "no compose file"
+    if run_tests and service[0]:
+        side.tests, side.postgres = _suite_on_postgres(client, project, tag, labels, service, log)
+    elif run_tests:
         log("docker: running the test suite in a container (SQLite)")
         command = plan.suite_command(project)
         ran = run_once(client, tag, command, working_dir=plan.APP_DIR, labels=labels, timeout=900)
         side.tests = plan.parse_test_output(ran.output, ran.exit_code)
         side.tests.database = "SQLite"
-    side.postgres = _image_postgres(project)
+    elif service[0]:
+        side.postgres = f"service `{service[0]}` in {service[1]} (not started: --no-tests)"
     short = image_id.removeprefix("sha256:")[:12]
     side.reproducible = f"image {short} (save/push it; same bytes anywhere)"
     return side, image_id, image_size(client, base)
@@ -286,8 +291,8 @@ def _host_postgres() -> str:
     return "no (SQLite)"
 
 
-def _image_postgres(project: Path) -> str:
-    """What the project's compose file gives its tests: a PostgreSQL service, or none."""
+def _postgres_service(project: Path) -> tuple[str, str]:
+    """(PostgreSQL service name or "", compose file name or "") from the project's compose file."""
     for name in ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"):
         path = project / name
         if path.is_file():
@@ -295,11 +300,45 @@ def _image_postgres(project: Path) -> str:
 
             data = yaml.safe_load(path.read_text()) or {}
             for svc_name, svc in (data.get("services") or {}).items():
-                text = json.dumps(svc)
-                if "postgres" in text.lower():
-                    return f"yes: service `{svc_name}` in {name} (dockdjango up)"
-            return f"no PostgreSQL service in {name}"
-    return "no compose file (SQLite)"
+                if "postgres" in json.dumps(svc).lower():
+                    return str(svc_name), name
+            return "", name
+    return "", ""
+
+
+def _suite_on_postgres(
+    client: docker.DockerClient,
+    project: Path,
+    tag: str,
+    labels: dict[str, str],
+    service: tuple[str, str],
+    log: Log,
+) -> tuple[plan.SuiteOutcome, str]:
+    """Run the suite in a container whose ``DATABASE_URL`` is a real, throw-away PostgreSQL."""
+    from dockdjango.api.postgres import resolve_postgres_image
+    from dockdjango.api.testing import TestSession, start_postgres
+    from dockdjango.engine.oneoff import run_once
+
+    choice = resolve_postgres_image(client, log=log)
+    log(f"docker: running the test suite in a container (PostgreSQL {choice.version})")
+    with TestSession(client) as session:
+        server = start_postgres(session, choice.ref, user="compare", password="compare")
+        # Both containers are on the engine's default bridge: reach the server by its address.
+        ip = server.container.inspect()["NetworkSettings"]["IPAddress"]
+        url = f"postgres://compare:compare@{ip}:5432/{server.dbname}"
+        ran = run_once(
+            client,
+            tag,
+            plan.suite_command(project),
+            environment={"DATABASE_URL": url},
+            working_dir=plan.APP_DIR,
+            labels=labels,
+            timeout=900,
+        )
+    outcome = plan.parse_test_output(ran.output, ran.exit_code)
+    outcome.database = f"PostgreSQL {choice.version}"
+    where = f"service `{service[0]}` in {service[1]}"
+    return outcome, f"yes: PostgreSQL {choice.version} ({where}); the suite ran on it"
 
 
 def _venv_reproducibility(requirements: str) -> str:

@@ -8,6 +8,9 @@ comment on the line just before the fence sets options for that block::
     <!-- tutorial: engine, exit=1 -->  every command in the block must exit 1
     <!-- tutorial: skip -->            shown, never run (e.g. a command that never returns)
 
+A command may carry a here-document (``$ cat > f <<'EOF'`` ... ``EOF``): its lines
+belong to the command.
+
 Page-level comments anywhere on the page::
 
     <!-- tutorial-cleanup: CMD -->     run after the page's blocks, even when one failed
@@ -94,22 +97,23 @@ def parse_page(path: Path) -> Page:
     return page
 
 
+_HEREDOC = re.compile(r"<<-?\s*'?\"?(\w+)'?\"?")
+
+
 def _commands(body: list[str]) -> list[str]:
+    """``$ `` lines, joined with their continuation lines and here-document bodies."""
     commands: list[str] = []
-    current: str | None = None
-    for raw in body:
-        if current is not None:
-            current += "\n" + raw
-            if not raw.endswith("\\"):
-                commands.append(current)
-                current = None
+    lines = iter(body)
+    for raw in lines:
+        if not raw.startswith("$ "):
             continue
-        if raw.startswith("$ "):
-            cmd = raw[2:]
-            if cmd.endswith("\\"):
-                current = cmd
-            else:
-                commands.append(cmd)
-    if current is not None:
-        commands.append(current)
+        command = raw[2:]
+        while command.endswith("\\"):
+            command += "\n" + next(lines, "")
+        if heredoc := _HEREDOC.search(command):
+            for more in lines:
+                command += "\n" + more
+                if more.strip() == heredoc.group(1):
+                    break
+        commands.append(command)
     return commands
