@@ -289,6 +289,21 @@ class Stack:
         )
 
     @_engine_call
+    def running_container_id(self, service: str, index: int = 1) -> str:
+        """Like :meth:`container_id`, but the container must be running (for exec)."""
+        from dockdjango.errors import ServiceError
+
+        cid = self.container_id(service, index)
+        state = self.client.api.inspect_container(cid).get("State") or {}
+        if not state.get("Running"):
+            raise ServiceError(
+                service,
+                f"service {service} is not running ({state.get('Status', 'unknown')})",
+                hint=f"start it with: dockdjango up {service}",
+            )
+        return cid
+
+    @_engine_call
     def exec(
         self,
         service: str,
@@ -305,7 +320,7 @@ class Stack:
         argv = shlex.split(cmd) if isinstance(cmd, str) else list(cmd)
         code, out, err = run_captured(
             self.client,
-            self.container_id(service, index),
+            self.running_container_id(service, index),
             argv,
             user=user,
             workdir=workdir,

@@ -320,6 +320,8 @@ def test_stop_start_restart_and_fast_stop(make_stack, engine, unique_name):
     assert {r.state for r in stack.ps()} == {"exited"}
     stack.start("web")
     assert {r.service: r.state for r in stack.ps()} == {"tini": "exited", "web": "running"}
+    with pytest.raises(ServiceError, match=r"^service tini is not running \(exited\)$"):
+        stack.exec("tini", "true")
     first = engine.api.inspect_container(f"{unique_name}-web-1")["State"]["StartedAt"]
     _serving(stack)
     stack.restart("web")
