@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dockdjango.spec.passthrough import file_references
 from dockdjango.spec.shapes import (
     Loc,
     check_keys,
@@ -47,6 +48,8 @@ def canonical_build(value: Any, loc: Loc) -> Tree | None:
             out[key] = key_values(item, at, empty="")
         elif key in BUILD_LISTS:
             out[key] = str_list(item, at, allow_str=False)
+        elif key == "secrets":
+            out[key] = file_references(item, at, default_target=None)
         elif key == "ssh" and item is None:
             raise at.error("must list SSH agent sockets or keys", hint="write `ssh: [default]`")
         elif key in ("no_cache", "pull"):

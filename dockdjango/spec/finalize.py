@@ -195,6 +195,18 @@ def check_references(tree: Tree) -> Tree:
                         "or use ./path for a bind mount",
                     )
                 )
+    models = tree.get("models") or {}
+    for name, svc in services.items():
+        for model in svc.get("models") or {}:
+            if model not in models:
+                raise (
+                    _loc(tree, name)
+                    .child(svc, "models")
+                    .error(
+                        f"uses undefined model {show(model)}",
+                        hint="declare it under the top-level `models:` key",
+                    )
+                )
     _check_cycles(tree)
     _check_unique_container_names(tree)
     return tree

@@ -265,7 +265,8 @@ class Service(SpecModel):
                 continue
             out[name] = _dump(value)
         out.update(self.other)
-        out.update(self.extensions)
+        # Service-level x- keys stay in the model but, as in `docker compose config`, are
+        # not printed.
         return out
 
 
@@ -296,10 +297,9 @@ class Network(SpecModel):
     extensions: dict[str, Any] = Field(default_factory=dict)
 
     def to_compose_dict(self) -> dict[str, Any]:
-        """Compose prints ``ipam: {}`` for every network it creates."""
+        """Compose prints ``ipam: {}`` for every network."""
         out = super().to_compose_dict()
-        if not self.external:
-            out["ipam"] = dict(self.ipam)
+        out["ipam"] = dict(self.ipam)
         return out
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockdjango.spec.shapes import Loc, show, str_list, want_list, want_map
+from dockdjango.spec.shapes import Loc, show, split_command, str_list, want_list, want_map
 from dockdjango.spec.tree import type_name
 
 _PASSTHROUGH_SHAPES: dict[str, tuple[type, ...]] = {
@@ -71,4 +71,55 @@ def check_passthrough(key: str, value: Any, loc: Loc) -> Any:
             for required in ("action", "path"):
                 if required not in want_map(rule, at):
                     raise at.error(f"is missing `{required}`")
+    return canonical_passthrough(key, value, loc)
+
+
+def file_references(value: Any, loc: Loc, *, default_target: str | None) -> list[dict[str, Any]]:
+    """``secrets``/``configs`` references in long form, as Compose prints them.
+
+    A bare name becomes ``{source}`` (plus ``target: <default_target>/<name>`` for service
+    secrets); ``uid``/``gid`` print as strings and an octal ``mode`` as ``"0440"``.
+    """
+    out = []
+    for i, item in enumerate(want_list(value, loc)):
+        at = loc.child(value, i)
+        if isinstance(item, str):
+            entry: dict[str, Any] = {"source": item}
+            if default_target:
+                entry["target"] = f"{default_target}/{item}"
+            out.append(entry)
+            continue
+        entry = dict(want_map(item, at))
+        if "source" not in entry:
+            raise at.error("is missing `source`")
+        for key in ("uid", "gid"):
+            if isinstance(entry.get(key), int) and not isinstance(entry[key], bool):
+                entry[key] = str(entry[key])
+        mode = entry.get("mode")
+        if isinstance(mode, int) and not isinstance(mode, bool):
+            entry["mode"] = "0" + format(mode, "o")
+        elif isinstance(mode, str) and mode.startswith("0o"):  # YAML 1.2 octal
+            entry["mode"] = "0" + mode[2:]
+        out.append(entry)
+    return out
+
+
+def canonical_passthrough(key: str, value: Any, loc: Loc) -> Any:
+    """The few pass-through keys whose long form is cheap to produce exactly as Compose does."""
+    if value is None:
+        return value
+    if key == "secrets":
+        return file_references(value, loc, default_target="/run/secrets")
+    if key == "configs":
+        return file_references(value, loc, default_target=None)
+    if key == "models" and isinstance(value, list):
+        return {str(name): None for name in str_list(value, loc, allow_str=False)}
+    if key in ("post_start", "pre_stop"):
+        hooks = []
+        for i, hook in enumerate(value):
+            entry = dict(want_map(hook, loc.child(value, i)))
+            if isinstance(entry.get("command"), str):
+                entry["command"] = split_command(entry["command"], loc.child(value, i))
+            hooks.append(entry)
+        return hooks
     return value
