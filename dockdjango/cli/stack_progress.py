@@ -21,6 +21,7 @@ MARKS = {
     "pulled": ("↓", "green"),
     "built": ("✓", "green"),
     "building": ("…", "yellow"),
+    "waiting": ("…", "cyan"),
 }
 #: Events that are notes, printed once above the live lines rather than as a row.
 NOTES = {"orphan", "warning", "interrupted", "kept"}

@@ -22,7 +22,7 @@ from dockdjango.engine import labels as L
 from dockdjango.engine.confighash import hashed_service, service_hash
 from dockdjango.engine.containerspec import container_spec
 from dockdjango.engine.failures import explain_start_error
-from dockdjango.engine.health import Cancelled, wait_for
+from dockdjango.engine.health import Cancelled, condition_met, wait_for
 from dockdjango.engine.observe import observe, short_name
 from dockdjango.engine.plan import DIVERGED, FORCE, NEVER, Action, plan_service, propagate_restarts
 from dockdjango.engine.progress import Event, OnProgress, ignore
@@ -193,6 +193,11 @@ def _converge_service(
                 raise _DependencyFailed(service, f"service {service} was not started: {dep} failed")
             condition = spec.get("condition", "service_started")
             for cid in run.containers.get(dep, []):
+                if condition != "service_started" and not condition_met(
+                    run.client.api.inspect_container(cid), condition
+                ):
+                    word = "healthy" if condition == "service_healthy" else "completed"
+                    run.on_progress(Event("service", service, "waiting", f"for {dep} to be {word}"))
                 wait_for(run.client, dep, cid, condition, run.deadline, run.cancel)
         ids = []
         for action in actions:

@@ -43,6 +43,17 @@ def status(inspect: dict[str, Any]) -> tuple[str, str]:
     return str(state.get("Status", "")), str((state.get("Health") or {}).get("Status", ""))
 
 
+def condition_met(inspect: dict[str, Any], condition: str) -> bool:
+    """Whether inspected container data already satisfies a ``depends_on`` condition."""
+    state = inspect.get("State") or {}
+    st, health = status(inspect)
+    if condition == "service_completed_successfully":
+        return st == "exited" and int(state.get("ExitCode") or 0) == 0
+    if condition == "service_healthy":
+        return st == "running" and health in ("", "healthy")
+    return st == "running"
+
+
 def wait_for(
     client: docker.DockerClient,
     service: str,
