@@ -75,6 +75,12 @@ class Case:
     id: str
     files: tuple[str, ...]
     expect: str
+    profiles: tuple[str, ...] = ()
+    extra_env: tuple[tuple[str, str], ...] = ()
+
+    def environ(self, base: dict[str, str]) -> dict[str, str]:
+        """The environment this case runs with: ``base`` plus its own variables."""
+        return {**base, **dict(self.extra_env)}
 
     @property
     def workdir(self) -> str:
@@ -91,15 +97,33 @@ class OracleResult:
     error: str
 
 
+# Files the corpus marks as needing variables, run again with them set (their e2e tests do).
+ENV_VARIANTS = {
+    "docker-compose/pkg/e2e/fixtures/simple-composefile/id.yaml": {"ID": "42"},
+    "docker-compose/pkg/e2e/fixtures/logs-test/cat.yaml": {"FILE": "./hello.txt"},
+}
+
+
 def corpus_cases() -> list[Case]:
-    """Cases from MANIFEST.json that are meant to load on their own (not harness/env/fragments)."""
+    """Cases from MANIFEST.json meant to load on their own (not harness files or fragments),
+    plus variants: files with profiles again with ``--profile '*'``, and the ``env`` files
+    again with the variables their tests set."""
     rows = json.loads((CORPUS / "MANIFEST.json").read_text())
     cases = []
     for row in rows:
-        if row["expect"] not in ("valid", "invalid", "example"):
+        if row["expect"] not in ("valid", "invalid", "example", "env"):
             continue
         files = tuple(str(CORPUS / row["source"] / p) for p in row["path"].split(" + "))
-        cases.append(Case(f"{row['source']}/{row['path']}", files, row["expect"]))
+        case_id = f"{row['source']}/{row['path']}"
+        cases.append(Case(case_id, files, row["expect"]))
+        if row["expect"] != "invalid" and any(
+            "profiles:" in Path(f).read_text(errors="replace") for f in files
+        ):
+            cases.append(Case(f"{case_id} [--profile *]", files, row["expect"], profiles=("*",)))
+        if case_id in ENV_VARIANTS:
+            env = tuple(sorted(ENV_VARIANTS[case_id].items()))
+            label = " ".join(f"{k}={v}" for k, v in env)
+            cases.append(Case(f"{case_id} [{label}]", files, row["expect"], extra_env=env))
     return cases
 
 
@@ -121,10 +145,12 @@ def run_oracle(binary: str, case: Case, env: dict[str, str]) -> OracleResult:
     args = [binary]
     for path in case.files:
         args += ["-f", path]
+    for profile in case.profiles:
+        args += ["--profile", profile]
     proc = subprocess.run(
         [*args, "config", "--format", "json"],
         cwd=case.workdir,
-        env=env,
+        env=case.environ(env),
         capture_output=True,
         text=True,
         timeout=60,

@@ -53,11 +53,17 @@ def compose_oracle(request: pytest.FixtureRequest, compose_corpus: list[Case]) -
     return {"binary": binary, "env": env, "results": results}
 
 
+def _files(ids: set[str]) -> int:
+    return len({case_id.split(" [")[0] for case_id in ids})
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """One line with the conformance count, when the conformance test ran."""
     if TALLY["compared"] or TALLY["invalid"]:
         terminalreporter.write_line(
-            f"compose conformance: {len(TALLY['equal'])}/{len(TALLY['compared'])} valid files "
-            f"equal to `docker compose config`; {len(TALLY['rejected'])}/"
-            f"{len(TALLY['invalid'])} files Compose rejects also rejected"
+            f"compose conformance: {len(TALLY['equal'])}/{len(TALLY['compared'])} accepted cases "
+            f"({_files(TALLY['equal'])}/{_files(TALLY['compared'])} files) equal to "
+            f"`docker compose config`; {len(TALLY['rejected'])}/{len(TALLY['invalid'])} "
+            f"rejected cases ({_files(TALLY['rejected'])}/{_files(TALLY['invalid'])} files) "
+            "also rejected"
         )

@@ -40,18 +40,18 @@ def test_matches_compose(case_id: str, compose_corpus: list[Case], compose_oracl
     """Same document as Compose for files it accepts; a SpecError for files it rejects."""
     case = _case(compose_corpus, case_id)
     verdict = compose_oracle["results"][case.id]
-    env = compose_oracle["env"]
+    env = case.environ(compose_oracle["env"])
     if not verdict.accepted:
         TALLY["invalid"].add(case.id)
         if case.id in KNOWN_GAPS:
             pytest.xfail(f"not validated yet: {KNOWN_GAPS[case.id]}")
         with pytest.raises(SpecError) as info:
-            load_project(list(case.files), environ=env)
+            load_project(list(case.files), environ=env, profiles=case.profiles)
         assert str(info.value), "a SpecError must say what is wrong"
         TALLY["rejected"].add(case.id)
         return
     TALLY["compared"].add(case.id)
-    project = load_project(list(case.files), environ=env)
+    project = load_project(list(case.files), environ=env, profiles=case.profiles)
     theirs = compared(unescape_dollars(verdict.output))
     ours = compared(project.to_compose_dict())
     diff = differences(ours, theirs)
