@@ -11,7 +11,6 @@ runner can use it directly::
 
 from __future__ import annotations
 
-import fcntl
 import os
 import tempfile
 import time
@@ -325,6 +324,8 @@ def file_lock(path: Path) -> Iterator[None]:
 
     The kernel drops the lock when the holder dies, so a killed worker never wedges the rest.
     """
+    import fcntl  # POSIX only; imported here so merely loading the plugin works anywhere
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)

@@ -19,13 +19,13 @@ now; otherwise it converges (recreating what changed).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import socket
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,13 @@ from dockdjango.api.testing import (
     file_lock,
     postgres_image,
     start_postgres,
+)
+from dockdjango.api.testprep import (
+    matches_running,
+    prepare_for_tests,
+    project_name,
+    select_services,
+    stack_environ,
 )
 from dockdjango.engine.sessions import (
     KEEP,
@@ -197,43 +204,6 @@ def read_record(shared_dir: Path) -> dict[str, Any]:
         return {}
 
 
-def project_name(compose_file: str, profiles: Sequence[str], session_id: str, reuse: bool) -> str:
-    """``<dir>-<session tail>`` for one run; ``<dir>-pytest-<path hash>`` when reused."""
-    from dockdjango.engine.naming import normalize_project_name
-
-    folder = normalize_project_name(Path(compose_file).resolve().parent.name) or "stack"
-    if reuse:
-        digest = hashlib.sha256(
-            f"{Path(compose_file).resolve()}|{' '.join(profiles)}".encode()
-        ).hexdigest()
-        return f"{folder}-pytest-{digest[:8]}"
-    return f"{folder}-{session_id.split('-')[-1]}"
-
-
-def prepare_for_tests(stack: Stack, labels: Mapping[str, str]) -> None:
-    """Make a loaded stack safe to run next to others: labels, ephemeral ports, no fixed names.
-
-    Every published port moves to an ephemeral 127.0.0.1 port (a dev stack on 8000 and two
-    test runs never clash); ``container_name`` is dropped for the same reason.
-    """
-    cfg = stack.config
-    for svc in cfg.services.values():
-        svc["labels"] = {**dict(svc.get("labels") or {}), **labels}
-        svc.pop("container_name", None)
-        ports = []
-        for port in svc.get("ports") or []:
-            port = dict(port)
-            port["host_ip"] = "127.0.0.1"
-            port.pop("published", None)
-            ports.append(port)
-        if ports:
-            svc["ports"] = ports
-    for group in (cfg.networks, cfg.volumes):
-        for res in group.values():
-            if not res.get("external"):
-                res["labels"] = {**dict(res.get("labels") or {}), **labels}
-
-
 class SessionStack:
     """The stack of a test session and where its services' ports are published."""
 
@@ -316,7 +286,7 @@ class SessionStack:
         from dockdjango.errors import ServiceError
 
         state.shared_dir.mkdir(parents=True, exist_ok=True)
-        with file_lock(state.shared_dir / "stack.lock"):
+        with file_lock(state.shared_dir / "stack.lock"), _project_lock(state):
             record = read_record(state.shared_dir)
             if record:
                 found = cls.from_record(state, record, session.client)
@@ -347,38 +317,15 @@ class SessionStack:
             return cls(stack, reused=reused, kept=kept)
 
 
-def stack_environ(compose_file: str, client: docker.DockerClient) -> dict[str, str]:
-    """The environment to load with: ``DOCKDJANGO_POSTGRES_IMAGE`` resolved if the file uses it."""
-    env = dict(os.environ)
-    if not env.get("DOCKDJANGO_POSTGRES_IMAGE"):
-        if "DOCKDJANGO_POSTGRES_IMAGE" in Path(compose_file).read_text(encoding="utf-8"):
-            env["DOCKDJANGO_POSTGRES_IMAGE"] = postgres_image(client)
-    return env
-
-
-def select_services(stack: Stack, wanted: Sequence[str]) -> None:
-    """Keep only ``wanted`` services and what they depend on (all when ``wanted`` is empty)."""
-    if not wanted:
+@contextmanager
+def _project_lock(state: SessionState) -> Iterator[None]:
+    """With reuse, also one lock per kept project: two runs at once converge it in turn."""
+    if not state.settings.reuse:
+        yield
         return
-    from dockdjango.errors import SpecError
-
-    services = stack.config.services
-    missing = [name for name in wanted if name not in services]
-    if missing:
-        raise SpecError(
-            f"dockdjango_services: no service {', '.join(missing)} in the stack",
-            hint=f"use some of: {', '.join(sorted(services))} (profiles: dockdjango_profiles)",
-        )
-    keep: set[str] = set()
-    todo = list(wanted)
-    while todo:
-        name = todo.pop()
-        if name not in keep:
-            keep.add(name)
-            todo.extend(d for d in (services[name].get("depends_on") or {}) if d in services)
-    for name in list(services):
-        if name not in keep:
-            del services[name]
+    name = project_name(state.settings.compose_file, state.settings.profiles, "", reuse=True)
+    with file_lock(Path(tempfile.gettempdir()) / f"dockdjango-{name}.lock"):
+        yield
 
 
 def write_record(shared_dir: Path, record: Mapping[str, Any]) -> None:
@@ -395,31 +342,3 @@ def failing_logs(stack: Stack, exc: Any, tail: int = 25) -> list[str]:
         return [getattr(line, "text", str(line)) for line in lines]  # type: ignore[union-attr]
     except Exception:  # the container may be gone already; fall back to what the error has
         return list(getattr(exc, "logs", []) or [])
-
-
-def matches_running(stack: Stack) -> bool:
-    """True when every service runs (healthy, if it has a check) with today's config and image."""
-    from dockdjango.engine import labels as L
-    from dockdjango.engine.confighash import service_hash
-    from dockdjango.engine.observe import observe
-
-    cfg = stack.config
-    state = observe(stack.client, cfg.name)
-    if set(state.containers) != set(cfg.services):
-        return False
-    for name, svc in cfg.services.items():
-        running = state.containers[name]
-        if len(running) != cfg.scale(name):
-            return False
-        try:
-            image_id = str(stack.client.api.inspect_image(cfg.image_ref(name))["Id"])
-        except Exception:  # image gone: not current
-            return False
-        for c in running:
-            labels = c.get("Labels") or {}
-            status = str(c.get("Status", ""))
-            if c.get("State") != "running" or "unhealthy" in status or "health: starting" in status:
-                return False
-            if labels.get(L.CONFIG_HASH) != service_hash(svc) or labels.get(L.IMAGE) != image_id:
-                return False
-    return True

@@ -102,6 +102,40 @@ def test_a_timeout_names_the_condition_and_shows_logs(
     assert "almost-ready-91c" in out
 
 
+def test_healthcheck_and_callable_conditions(pytester: pytest.Pytester, engine, base_image) -> None:
+    pytester.makepyfile(
+        f"""
+        from dockdjango.api.testing import wait_for
+
+        def test_healthy_then_callable(container):
+            calls = []
+
+            def file_is_there(c):
+                calls.append(1)
+                return c.exec(["test", "-f", "/tmp/made"])[0] == 0
+
+            c = container(
+                "{BASE}",
+                command=["sh", "-c", "sleep 0.5; touch /tmp/made; exec sleep 300"],
+                healthcheck={{"test": ["CMD", "test", "-f", "/tmp/made"], "interval": 200_000_000}},
+                wait=[wait_for.healthy(), file_is_there],
+                timeout=30,
+            )
+            assert c.state()["Health"]["Status"] == "healthy"
+            assert calls == [1]  # healthy implies the file: the callable passed first time
+
+        def test_no_healthcheck_is_a_clear_error(container):
+            import pytest
+            from dockdjango.errors import ServiceError
+
+            with pytest.raises(ServiceError, match="has no healthcheck to wait for"):
+                container("{BASE}", command=["sleep", "300"], wait=wait_for.healthy())
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
 def test_no_engine_is_an_error_naming_the_socket(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_it(docker_client):\n    pass\n")
     proc = subprocess.run(

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from dockdjango.api.stack import Stack
-from dockdjango.api.teststack import prepare_for_tests, project_name
+from dockdjango.api.testprep import prepare_for_tests, project_name
 from dockdjango.engine.readiness import Call, LogLine, PortOpen, as_conditions
 from dockdjango.engine.sessions import (
     KEEP,

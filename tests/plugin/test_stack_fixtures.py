@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.plugin.conftest import session_objects, web_compose
+from tests.plugin.conftest import BASE, session_objects, web_compose
 
 pytestmark = pytest.mark.engine
 
@@ -159,3 +159,42 @@ def test_xdist_workers_share_one_stack_brought_up_once(
     assert not engine.api.containers(
         all=True, filters={"label": [f"com.docker.compose.project={project}"]}
     ), "the controller takes the shared stack down"
+
+
+def test_profiles_and_services_choose_what_starts(
+    pytester: pytest.Pytester, engine, base_image
+) -> None:
+    sleeper = '["sleep", "300"]'
+    pytester.makefile(
+        ".yaml",
+        compose=web_compose()
+        + f"""\
+  side:
+    image: {BASE}
+    command: {sleeper}
+    init: true
+    profiles: [extra]
+    depends_on: [helper]
+  helper:
+    image: {BASE}
+    command: {sleeper}
+    init: true
+""",
+    )
+    pytester.makeini(
+        "[pytest]\ndockdjango_compose_file = compose.yaml\n"
+        "dockdjango_profiles = extra\ndockdjango_services = side\n"
+    )
+    pytester.makepyfile(
+        """
+        import json
+
+        def test_it(dockdjango_stack):
+            with open("services.json", "w") as f:
+                json.dump(sorted(c.service for c in dockdjango_stack.stack.ps()), f)
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    # `side` (only with the profile) and what it depends on; not `web`.
+    assert json.loads((pytester.path / "services.json").read_text()) == ["helper", "side"]
