@@ -117,12 +117,15 @@ def iter_logs(
     for t in threads:
         t.start()
     open_streams = len(threads)
-    while open_streams and not stop.is_set():
-        try:
-            item = lines.get(timeout=0.2)
-        except queue.Empty:
-            continue
-        if item is None:
-            open_streams -= 1
-        else:
-            yield item
+    try:
+        while open_streams and not stop.is_set():
+            try:
+                item = lines.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if item is None:
+                open_streams -= 1
+            else:
+                yield item
+    finally:
+        stop.set()  # the caller stopped iterating: let the reader threads go

@@ -334,3 +334,28 @@ def test_stop_start_restart_and_fast_stop(make_stack, engine, unique_name):
     assert any("Keyboard interrupt received" in line.text for line in stack.logs("web")), (
         stack.logs("web")
     )
+
+
+def test_logs_follow_merges_containers_as_lines_arrive(make_stack):
+    ticker = """
+  {name}:
+    image: {image}
+    init: true
+    command: ["sh", "-c", "i=0; while true; do i=$$((i+1)); echo {name} $$i; sleep 0.2; done"]
+"""
+    stack = make_stack(
+        ticker.format(name="left", image=IMAGE) + ticker.format(name="right", image=IMAGE),
+        volumes=False,
+    )
+    stack.up()
+    seen: dict[str, list[str]] = {"left-1": [], "right-1": []}
+    began = time.monotonic()
+    for line in stack.logs(follow=True, tail=0):
+        seen[line.container].append(line.text)
+        if all(len(v) >= 3 for v in seen.values()) or time.monotonic() - began > 15:
+            break
+    assert all(len(v) >= 3 for v in seen.values()), seen
+    # each container's lines arrive in order, with their own prefix
+    for name, texts in seen.items():
+        numbers = [int(t.split()[1]) for t in texts]
+        assert texts[0].startswith(name.split("-")[0]) and numbers == sorted(numbers)
