@@ -350,3 +350,27 @@ class Stack:
 
     def __repr__(self) -> str:
         return f"Stack({self.name!r}, services={self.services!r})"
+
+
+@_engine_call
+def down_project(
+    name: str,
+    *,
+    volumes: bool = False,
+    client: docker.DockerClient | None = None,
+    on_progress: OnProgress | None = None,
+) -> DownResult:
+    """Remove every container and network of project ``name`` (volumes too if asked),
+    found by Compose's labels — no compose file needed. For clearing what a killed run
+    left behind."""
+    from dockdjango.engine.client import connect
+    from dockdjango.engine.lifecycle import down
+    from dockdjango.engine.progress import ignore
+
+    return down(
+        client or connect(),
+        name,
+        services=None,
+        volumes=volumes,
+        on_progress=on_progress or ignore,
+    )

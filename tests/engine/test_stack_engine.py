@@ -13,7 +13,7 @@ from datetime import datetime
 import pytest
 import requests
 
-from dockdjango.api.stack import Stack
+from dockdjango.api.stack import Stack, down_project
 from dockdjango.engine import labels as L
 from dockdjango.engine.lifecycle import down
 from dockdjango.errors import ServiceError
@@ -178,6 +178,9 @@ def test_orphans_reported_then_removed(make_stack, engine, unique_name):
     assert [r.service for r in one.ps()] == ["b"]
     one.up(remove_orphans=True)
     assert [r.service for r in one.ps()] == ["a"]
+    # without a file: everything labelled with the project goes
+    removed = down_project(unique_name, client=engine)
+    assert removed.containers == [f"{unique_name}-a-1"] and one.ps() == []
 
 
 def test_named_volume_survives_down_and_goes_with_down_v(make_stack, engine, unique_name):
