@@ -52,7 +52,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini(
         "dockdjango_django_db",
-        "stack service whose PostgreSQL hosts pytest-django's test database (e.g. db)",
+        "stack service whose PostgreSQL hosts pytest-django's test database (e.g. db); "
+        "without a compose file, `postgres` uses the postgres fixture's server",
         default="",
     )
     parser.addini(
@@ -74,7 +75,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_STATE] = state
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(testhooks.XdistHooks(state), "dockdjango-xdist")
-    if state.django_db_service and config.pluginmanager.hasplugin("django"):
+    if state.django_db_service and not config.pluginmanager.hasplugin("django"):
+        raise pytest.UsageError(
+            f"dockdjango_django_db = {state.django_db_service} needs pytest-django "
+            "(pip install pytest-django)"
+        )
+    if state.django_db_service:
         # Registered now, after pytest-django, so this fixture overrides pytest-django's.
         config.pluginmanager.register(testhooks, "dockdjango-django-db")
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from dockdjango.api.testing import PostgresServer
     from dockdjango.api.teststack import SessionStack, SessionState
 
 
@@ -61,6 +62,18 @@ def database_settings(stack: SessionStack, service: str) -> dict[str, Any]:
     }
 
 
+def server_settings(server: PostgresServer) -> dict[str, Any]:
+    """Django ``DATABASES`` entries for a server the ``postgres`` fixture started."""
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": server.dbname,
+        "USER": server.user,
+        "PASSWORD": server.password,
+        "HOST": server.host,
+        "PORT": str(server.port),
+    }
+
+
 def point_default_database(values: dict[str, Any]) -> None:
     """Rewrite ``settings.DATABASES["default"]`` in place and drop a cached connection.
 
@@ -91,10 +104,18 @@ def point_default_database(values: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="session")
 def _dockdjango_django_database(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """Point ``DATABASES["default"]`` at the stack's PostgreSQL; the values used."""
+    """Point ``DATABASES["default"]`` at the stack's PostgreSQL; the values used.
+
+    Without a compose file, ``dockdjango_django_db = postgres`` uses the ``postgres``
+    fixture's server instead of a stack service.
+    """
     state: SessionState = request.getfixturevalue("dockdjango_state")
-    stack: SessionStack = request.getfixturevalue("dockdjango_stack")
-    values = database_settings(stack, state.django_db_service)
+    if not state.settings.compose_file and state.django_db_service == "postgres":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        values = server_settings(server)
+    else:
+        stack: SessionStack = request.getfixturevalue("dockdjango_stack")
+        values = database_settings(stack, state.django_db_service)
     point_default_database(values)
     return values
 
