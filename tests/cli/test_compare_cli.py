@@ -124,3 +124,42 @@ def test_table_output_is_plain_when_not_a_tty(tmp_path, tags, base_image) -> Non
     assert labels[:3] == ["set-up, cold", "set-up, warm", "disk"]
     assert "\x1b[" not in run.stdout  # no terminal escapes in a pipe
     assert any(line.startswith("test suite") and "not run" in line for line in lines)
+
+
+TEST_POSTGRES = """import os
+import unittest
+
+
+@unittest.skipUnless(os.environ.get("DATABASE_URL"), "no DATABASE_URL: no PostgreSQL here")
+class PostgresTest(unittest.TestCase):
+    def test_a_real_server_answers(self):
+        import psycopg
+
+        with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
+            version = conn.execute("SHOW server_version").fetchone()[0]
+        print("server_version", version)
+        self.assertTrue(version[:2].isdigit())
+"""
+
+COMPOSE = """services:
+  db:
+    image: ${DOCKDJANGO_POSTGRES_IMAGE:-postgres:16}
+"""
+
+
+def test_the_container_suite_runs_on_a_real_postgresql(tmp_path, tags, base_image) -> None:
+    project = tmp_path / "pg"
+    project.mkdir()
+    (project / "requirements.txt").write_text("psycopg[binary]>=3.1,<4\n")
+    (project / "test_pg.py").write_text(TEST_POSTGRES)
+    (project / "compose.yaml").write_text(COMPOSE)
+    run = _compare(project, tags[0], "--json")
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    # In the venv there is no server: the test is skipped. In the container it connects.
+    assert (data["venv"]["tests"]["ran"], data["venv"]["tests"]["skipped"]) == (1, 1)
+    docker = data["docker"]["tests"]
+    assert (docker["ran"], docker["skipped"], docker["failed"], docker["errors"]) == (1, 0, 0, 0)
+    assert docker["database"].startswith("PostgreSQL 1")
+    assert data["docker"]["postgres"].startswith("yes: PostgreSQL")
+    assert "service `db` in compose.yaml" in data["docker"]["postgres"]
