@@ -4,7 +4,7 @@ Compose resolves a file's relative paths against the project directory (for ``-f
 files) or the file's own directory (for ``include`` and ``extends.file`` targets).
 Resolved here: ``build.context`` (unless it is a URL), ``build.additional_contexts`` that
 are paths, ``env_file`` entries, bind-mount sources (``~`` is the user's home), and
-``extends.file``.
+``extends.file``, and the ``file`` of top-level secrets and configs.
 """
 
 from __future__ import annotations
@@ -43,6 +43,10 @@ def resolve_paths(tree: Tree, base_dir: str, environ: Mapping[str, str]) -> Tree
     for svc in (tree.get("services") or {}).values():
         if isinstance(svc, dict):
             _service(svc, base_dir, environ)
+    for kind in ("secrets", "configs"):
+        for spec in (tree.get(kind) or {}).values():
+            if isinstance(spec, dict) and isinstance(spec.get("file"), str):
+                spec["file"] = absolute(spec["file"], base_dir, environ)
     for volume in (tree.get("volumes") or {}).values():
         # a local volume bound to a host directory: Compose resolves `device` like a path
         opts = volume.get("driver_opts") if isinstance(volume, dict) else None

@@ -24,6 +24,9 @@ class Project(SpecModel):
     services: dict[str, Service] = Field(default_factory=dict)
     volumes: dict[str, Volume] = Field(default_factory=dict)
     networks: dict[str, Network] = Field(default_factory=dict)
+    secrets: dict[str, Any] = Field(default_factory=dict, description="kept as written")
+    configs: dict[str, Any] = Field(default_factory=dict, description="kept as written")
+    models: dict[str, Any] = Field(default_factory=dict, description="kept as written")
     working_dir: str = Field(default_factory=os.getcwd)
     config_files: list[str] = Field(default_factory=list)
     extensions: dict[str, Any] = Field(default_factory=dict)
@@ -88,6 +91,9 @@ class Project(SpecModel):
             out["networks"] = {k: n.to_compose_dict() for k, n in sorted(self.networks.items())}
         if self.volumes:
             out["volumes"] = {k: v.to_compose_dict() for k, v in sorted(self.volumes.items())}
+        for kind in ("secrets", "configs", "models"):
+            if getattr(self, kind):
+                out[kind] = dict(getattr(self, kind))
         out.update(self.extensions)
         return out
 

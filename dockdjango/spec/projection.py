@@ -79,6 +79,9 @@ def to_project(tree: Tree, *, name: str, working_dir: str, config_files: list[st
                 k: Volume.model_validate(_split(v, set(Volume.model_fields)))
                 for k, v in (tree.get("volumes") or {}).items()
             },
+            secrets=dict(tree.get("secrets") or {}),
+            configs=dict(tree.get("configs") or {}),
+            models=dict(tree.get("models") or {}),
             working_dir=working_dir,
             config_files=config_files,
             extensions={k: v for k, v in tree.items() if str(k).startswith("x-")},

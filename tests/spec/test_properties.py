@@ -185,6 +185,63 @@ def check(directory: Path, text: str) -> None:
     assert again.to_compose_dict() == data
 
 
+def _corpus_documents() -> list[object]:
+    """Parsed documents of the corpus files Compose accepts (seeds for structural mutation)."""
+    try:
+        from compose_oracle import CORPUS
+
+        rows = json.loads((CORPUS / "MANIFEST.json").read_text())
+    except OSError:
+        return []
+    docs = []
+    for row in rows:
+        if row["docker"] == "accepted" and " + " not in row["path"]:
+            try:
+                doc = yaml.safe_load((CORPUS / row["source"] / row["path"]).read_text())
+            except (OSError, yaml.YAMLError):
+                continue
+            if isinstance(doc, dict):
+                docs.append(doc)
+    return docs
+
+
+CORPUS_DOCUMENTS = _corpus_documents()
+
+
+def _paths(node: object, prefix: tuple = ()) -> list[tuple]:
+    out = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out += _paths(value, (*prefix, i))
+    return out
+
+
+@st.composite
+def mutated_corpus_document(draw: st.DrawFn) -> str:
+    """A real compose document with one to three nodes replaced by random values or removed."""
+    import copy
+
+    doc = copy.deepcopy(draw(st.sampled_from(CORPUS_DOCUMENTS)))
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        paths = [p for p in _paths(doc) if p]
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent = doc
+        for part in path[:-1]:
+            parent = parent[part]
+        if draw(st.booleans()):
+            parent[path[-1]] = draw(values)
+        elif isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent.pop(path[-1])
+    return yaml_text(doc)
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("prop")
@@ -206,8 +263,21 @@ def test_mutated_documents(workdir: Path, text: str) -> None:
     check(workdir, text)
 
 
+@pytest.mark.skipif(not CORPUS_DOCUMENTS, reason="compose corpus not found")
+@QUICK
+@given(text=mutated_corpus_document())
+def test_mutated_corpus_documents(workdir: Path, text: str) -> None:
+    check(workdir, text)
+
+
 @pytest.mark.slow
 @MANY
-@given(text=st.one_of(documents.map(yaml_text), mutated_text()))
+@given(
+    text=st.one_of(
+        documents.map(yaml_text),
+        mutated_text(),
+        *([mutated_corpus_document()] if CORPUS_DOCUMENTS else []),
+    )
+)
 def test_ten_thousand_documents(workdir: Path, text: str) -> None:
     check(workdir, text)
