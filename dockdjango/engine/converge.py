@@ -26,7 +26,7 @@ from dockdjango.engine.health import Cancelled, condition_met, wait_for
 from dockdjango.engine.observe import observe, short_name
 from dockdjango.engine.plan import DIVERGED, FORCE, NEVER, Action, plan_service, propagate_restarts
 from dockdjango.engine.progress import Event, OnProgress, ignore
-from dockdjango.engine.resources import ensure_networks, ensure_volumes, resolve_image
+from dockdjango.engine.resources import Builder, ensure_networks, ensure_volumes, resolve_image
 from dockdjango.engine.stackconfig import StackConfig
 from dockdjango.engine.stop import remove_containers, stop_containers
 from dockdjango.errors import ServiceError
@@ -76,6 +76,7 @@ def up(
     timeout: float = 120.0,
     on_progress: OnProgress = ignore,
     cancel: threading.Event | None = None,
+    builder: Builder | None = None,
 ) -> UpResult:
     """Bring ``cfg`` up; see the module docstring. Raises ServiceError naming the service."""
     started_at = time.monotonic()
@@ -101,7 +102,8 @@ def up(
     network_ids = ensure_networks(client, cfg, on_progress)
     volume_names = ensure_volumes(client, cfg, on_progress)
     images = {
-        s: resolve_image(client, cfg, s, build=build, on_progress=on_progress) for s in cfg.services
+        s: resolve_image(client, cfg, s, build=build, on_progress=on_progress, builder=builder)
+        for s in cfg.services
     }
 
     actions: dict[str, list[Action]] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import docker
@@ -116,6 +118,12 @@ def ensure_volumes(
     return names
 
 
+#: Builds one service's image: (service name, its ``build`` section, tag) -> image id. The
+#: api layer supplies it (``dockdjango.api.images.build_project``), so the engine needs no
+#: knowledge of generated Dockerfiles or wheel caches.
+Builder = Callable[[str, Mapping[str, Any], str], str]
+
+
 def resolve_image(
     client: docker.DockerClient,
     cfg: StackConfig,
@@ -123,6 +131,7 @@ def resolve_image(
     *,
     build: bool,
     on_progress: OnProgress,
+    builder: Builder | None = None,
 ) -> str:
     """The id of the image ``service`` runs: found locally, built, or pulled.
 
@@ -135,7 +144,17 @@ def resolve_image(
     ref = cfg.image_ref(service)
     found = None if (build and svc.get("build")) else inspect_image(client, ref)
     if found is None and svc.get("build"):
-        return _build(client, cfg, service, ref, on_progress)
+        if builder is None:
+            raise ServiceError(
+                service,
+                f"service {service}: image {ref} does not exist and no builder was given",
+                hint="build it first, or run through dockdjango.Stack / `dockdjango up --build`",
+            )
+        on_progress(Event("image", ref, "building"))
+        began = time.monotonic()
+        image_id = builder(service, dict(svc["build"]), ref)
+        on_progress(Event("image", ref, "built", seconds=time.monotonic() - began))
+        return image_id
     if found is None:
         pulled, reason = try_pull(client, ref)
         found = inspect_image(client, ref) if pulled else None
@@ -148,23 +167,3 @@ def resolve_image(
             )
         on_progress(Event("image", ref, "pulled"))
     return str(found["Id"])
-
-
-def _build(
-    client: docker.DockerClient, cfg: StackConfig, service: str, ref: str, on_progress: OnProgress
-) -> str:
-    from dockdjango.engine import build as engine_build
-
-    builder: Any = getattr(engine_build, "build_service_image", None)
-    if builder is None:
-        raise ServiceError(
-            service,
-            f"service {service}: image {ref} does not exist and building services is not "
-            "available in this version of dockdjango",
-            hint=f"build it first (docker build -t {ref} ...) or set services.{service}.image",
-        )
-    on_progress(Event("image", ref, "building"))
-    result = builder(client, cfg, service, tag=ref)
-    image_id = str(getattr(result, "image_id", result))
-    on_progress(Event("image", ref, "built"))
-    return image_id

@@ -362,3 +362,40 @@ def test_logs_follow_merges_containers_as_lines_arrive(make_stack):
     for name, texts in seen.items():
         numbers = [int(t.split()[1]) for t in texts]
         assert texts[0].startswith(name.split("-")[0]) and numbers == sorted(numbers)
+
+
+def test_build_then_rebuild_recreates_only_the_built_service(
+    cleanup_images, make_stack, engine, unique_name, tmp_path
+):
+    # cleanup_images first: torn down after make_stack has removed the containers
+    (tmp_path / "Dockerfile").write_text(f"FROM {IMAGE}\nRUN echo v1 > /version\n")
+    services = f"""
+  app:
+    build: .
+    init: true
+    command: ["sleep", "1000000"]
+  side:
+    image: {IMAGE}
+    init: true
+    command: ["sleep", "1000000"]
+"""
+    stack = make_stack(services, volumes=False)
+    tag = f"{unique_name}-app"  # Compose's name for a built image with no `image:`
+    cleanup_images.append(tag)
+    events = []
+    stack.up(on_progress=events.append)
+    assert [(e.name, e.action) for e in events if e.kind == "image"] == [
+        (tag, "building"),
+        (tag, "built"),
+    ]
+    first = engine.api.inspect_image(tag)["Id"]
+    cleanup_images.append(first)
+    assert stack.exec("app", "cat /version").stdout == "v1\n"
+
+    assert not stack.up().changed  # the image exists: no build without --build
+
+    (tmp_path / "Dockerfile").write_text(f"FROM {IMAGE}\nRUN echo v2 > /version\n")
+    result = stack.up(build=True)
+    assert result.services["app"] == ("recreated", "image changed")
+    assert result.services["side"] == ("unchanged", "")
+    assert stack.exec("app", "cat /version").stdout == "v2\n"
