@@ -101,9 +101,15 @@ class Project(SpecModel):
         """The project as a compose YAML document that Docker Compose accepts (``$`` as ``$$``)."""
         from dockdjango.spec.output import escape_dollars
 
+        data = self.to_compose_dict()
+        for service in data["services"].values():
+            # Compose's YAML leaves out the unset command/entrypoint its JSON shows as null
+            for key in ("command", "entrypoint"):
+                if service.get(key) is None:
+                    service.pop(key, None)
         return yaml.safe_dump(
-            escape_dollars(self.to_compose_dict()),
+            escape_dollars(data),
             sort_keys=False,
             default_flow_style=False,
-            allow_unicode=True,
+            allow_unicode=False,  # escape non-ASCII: PyYAML mis-quotes NEL and other breaks
         )
