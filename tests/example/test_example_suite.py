@@ -56,6 +56,7 @@ def test_manage_py_test_passes_on_sqlite(manage_py_test: subprocess.CompletedPro
     assert ran, out
     assert int(ran.group(1)) >= 25, out
     assert re.search(r"^OK$", out, re.MULTILINE), out
+    assert "Warning" not in out, out  # a clean run: no deprecation or configuration noise
 
 
 def test_pytest_django_runs_the_same_suite(

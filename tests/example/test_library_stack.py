@@ -89,6 +89,12 @@ def test_library_stack_up_write_restart_and_remove(engine, stack: Stack) -> None
     web = engine.containers.get(stack.container_id("web"))
     assert any(m["Destination"] == "/app" and m["Type"] == "bind" for m in web.attrs["Mounts"])
 
+    # The example's own suite, in the running web container, on the stack's PostgreSQL.
+    suite = stack.exec("web", "python manage.py test --noinput -v 2")
+    assert suite.exit_code == 0, suite.output[-4000:]
+    assert "alias 'default' ('test_library')" in suite.output  # PostgreSQL, not SQLite
+    assert "\nOK\n" in suite.output
+
     # down, then up again without -v: the database volume, and the book, survive.
     stack.down()
     assert not engine.containers.list(all=True, filters={"label": _project_label(stack)})

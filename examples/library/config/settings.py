@@ -143,7 +143,7 @@ STORAGES = {
 
 # Before collectstatic has run (a fresh checkout, the dev container) STATIC_ROOT does not
 # exist yet; WhiteNoise's warning about it is noise there, since the finders serve files.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
