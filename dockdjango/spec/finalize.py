@@ -53,6 +53,14 @@ def apply_env_files(tree: Tree, environ: Mapping[str, str]) -> Tree:
     """``env_file`` values merged under ``environment`` (explicit entries win), as Compose does;
     a bare ``KEY`` takes its value from the interpolation environment when it is set there."""
     for name, svc in _services(tree).items():
+        build = svc.get("build")
+        if isinstance(build, dict) and build.get("args"):
+            # a bare build arg takes its value from the environment, or is left out
+            build["args"] = {
+                k: environ[k] if v is None else v
+                for k, v in build["args"].items()
+                if v is not None or k in environ
+            }
         entries = svc.get("env_file") or []
         if not entries:
             if svc.get("environment"):

@@ -14,7 +14,7 @@ from typing import Any
 
 from dockdjango.spec.tree import Seq, Tree
 
-_REPLACE = {"command", "entrypoint", "profiles"}
+_REPLACE = {"command", "entrypoint"}
 
 
 def merge_files(base: Tree, over: Tree) -> Tree:
@@ -33,6 +33,8 @@ def merge_value(base: Any, over: Any, path: tuple[str, ...]) -> Any:
         return _merge_mapping(base, over, path)
     if isinstance(base, list) and isinstance(over, list):
         return _merge_list(base, over, path)
+    if isinstance(base, dict) and over is None:
+        return base  # `networks: [back]` over `back: {aliases: ...}` keeps the mapping
     return copy.deepcopy(over)
 
 
