@@ -234,7 +234,7 @@ def start_postgres(
     started = time.monotonic()
     env = {"POSTGRES_USER": user, "POSTGRES_PASSWORD": password, "POSTGRES_DB": dbname}
     image_id = _image_id(session.client, image)
-    key = reuse_key(image_id, sorted(env.items()), FAST_POSTGRES)
+    key = reuse_key(image, image_id, sorted(env.items()), FAST_POSTGRES)
     with (
         file_lock(Path(tempfile.gettempdir()) / f"dockdjango-reuse-{key}.lock")
         if reuse

@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import socket
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -183,15 +184,23 @@ class SessionState:
             (self.shared_dir / "stack.json").unlink(missing_ok=True)  # nothing left for finish()
 
     def finish(self) -> None:
-        """At unconfigure, in the controller: take down a stack that workers brought up."""
+        """At unconfigure, in the controller: remove whatever still carries this session's label.
+
+        Under xdist that is the shared stack the workers used (its owner, the controller,
+        takes it down); without xdist, anything a finalizer could not remove. Only runs that
+        used Docker pay for the look-up. Errors are reported, not raised: the next session's
+        prune removes what is left.
+        """
         if self.worker:
             return
-        record = read_record(self.shared_dir)
         try:
-            if record.get("project") and not record.get("kept") and self._stack is None:
-                stack = SessionStack.from_record(self, record, self.client())
-                if stack is not None:
-                    stack.down()
+            if self._client is not None or read_record(self.shared_dir):
+                client = self.client()
+                remove_leftovers(client, find_leftovers(client, session=self.session_id))
+        except Exception as exc:  # never turn a finished run into a crash at exit
+            print(
+                f"dockdjango: could not clean up session {self.session_id}: {exc}", file=sys.stderr
+            )
         finally:
             shutil.rmtree(self.shared_dir, ignore_errors=True)
 

@@ -126,7 +126,7 @@ def find_leftovers(
     """Sessions whose owner process is gone, with the objects they left, oldest pid first.
 
     Kept (reused) objects are listed only with ``include_kept``; ``session`` narrows the
-    search to one session whatever its owner's state (for removing a kept stack by id).
+    search to one session whatever its owner's state (a session removing its own objects).
     """
     selector = f"{SESSION}={session}" if session else SESSION
     found: dict[str, Leftovers] = {}
@@ -136,11 +136,10 @@ def find_leftovers(
         kept = bool(labels.get(KEEP))
         if not sid:
             return None
-        if session is None:
-            if kept and not include_kept:
-                return None
-            if not kept and owner_alive(labels) is not False:
-                return None
+        if kept and not include_kept:
+            return None
+        if session is None and not kept and owner_alive(labels) is not False:
+            return None
         entry = found.get(sid)
         if entry is None:
             entry = found[sid] = Leftovers(sid, labels.get(OWNER_PID, "?"), kept)

@@ -151,3 +151,48 @@ def test_no_engine_is_an_error_naming_the_socket(pytester: pytest.Pytester) -> N
     assert "1 error" in out, out
     assert "cannot reach the Docker engine at unix:///nonexistent/dd.sock" in out, out
     assert "Traceback" not in out
+
+
+def test_reuse_keeps_the_postgres_server_for_the_next_run(
+    pytester: pytest.Pytester, engine, pg_image, unique_name, cleanup_images
+) -> None:
+    # A tag of our own: the reuse key includes the image reference, so no other run's kept
+    # server (same image, same settings) is ever picked up -- or removed -- by this test.
+    repository, tag = unique_name, "pg"
+    engine.api.tag(pg_image, repository, tag)
+    cleanup_images.append(f"{repository}:{tag}")
+    pg_image = f"{repository}:{tag}"
+    pytester.makepyfile(
+        """
+        import psycopg
+
+        def test_it(postgres_server):
+            with open("server.txt", "a") as f:
+                f.write(f"{postgres_server.container.id} {postgres_server.seconds:.3f}\\n")
+            with psycopg.connect(postgres_server.url) as conn:
+                assert conn.execute("select 1").fetchone() == (1,)
+        """
+    )
+    args = ("-p", "no:cacheprovider", "-o", f"dockdjango_postgres_image={pg_image}")
+    ids: list[str] = []
+    try:
+        for _ in range(2):
+            pytester.runpytest_subprocess(*args, "--dockdjango-reuse").assert_outcomes(passed=1)
+            ids = [
+                line.split()[0] for line in (pytester.path / "server.txt").read_text().splitlines()
+            ]
+        first, second = ids
+        assert first == second  # the same server, not a new one
+        warm_seconds = float((pytester.path / "server.txt").read_text().splitlines()[1].split()[1])
+        assert warm_seconds < 1.0
+        labels = engine.api.inspect_container(first)["Config"]["Labels"]
+        assert labels["dev.dockdjango.keep"] == "reuse"
+        assert engine.api.inspect_container(first)["State"]["Running"]
+        # Without --dockdjango-reuse a run neither uses nor removes the kept server.
+        pytester.runpytest_subprocess(*args).assert_outcomes(passed=1)
+        third = (pytester.path / "server.txt").read_text().splitlines()[2].split()[0]
+        assert third != first
+        assert engine.api.inspect_container(first)["State"]["Running"]
+    finally:
+        for cid in set(ids):
+            engine.api.remove_container(cid, force=True, v=True)
