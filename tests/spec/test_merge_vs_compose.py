@@ -110,14 +110,37 @@ CASES: dict[str, tuple[str, ...]] = {
         "    labels: [l3]\n",
         "services:\n  web:\n    env_file: {path: missing.env, required: false}\n",
     ),
+    "extends-other-file": (
+        "services:\n  web:\n    extends: {file: common/base.yaml, service: app}\n"
+        "    ports: ['81:81']\n    environment: [B=2]\n  worker:\n    extends: web\n"
+        "    command: [work]\n",
+    ),
+    "include-with-env": (
+        "include:\n  - path: sub/compose.yaml\n    env_file: sub/vars.env\n"
+        "services:\n  web:\n    image: w\n    depends_on: [subsvc]\n",
+    ),
     "missing-required-variable": ("services:\n  web:\n    image: ${NOPE:?set NOPE}\n",),
     "undefined-network": ("services:\n  web:\n    image: x\n    networks: [nope]\n",),
+}
+
+
+EXTRA_FILES = {
+    "common/base.yaml": "services:\n  app:\n    build: ./ctx\n    env_file: base.env\n"
+    "    volumes: ['./data:/data', 'cache:/cache']\n    ports: ['80:80']\n"
+    "    environment: {A: '1'}\nvolumes: {cache: {}}\n",
+    "common/base.env": "FROM_BASE_FILE=1\n",
+    "sub/compose.yaml": "services:\n  subsvc:\n    image: sub:${SUB_TAG}\n"
+    "    volumes: ['./here:/here']\n",
+    "sub/vars.env": "SUB_TAG=7\n",
 }
 
 
 def _write(tmp: Path, case: str) -> list[str]:
     directory = tmp / case
     directory.mkdir()
+    for rel, text in EXTRA_FILES.items():
+        (directory / rel).parent.mkdir(parents=True, exist_ok=True)
+        (directory / rel).write_text(text)
     paths = []
     (directory / "e.env").write_text("FROM_FILE=1\nA=from-file\n")
     for i, text in enumerate(CASES[case]):
