@@ -68,13 +68,27 @@ class Stack:
 
     def __init__(
         self,
-        project: Any,
+        project: Any = None,
         *,
+        name: str | None = None,
+        services: Mapping[str, Any] | None = None,
+        volumes: Mapping[str, Any] | None = None,
+        networks: Mapping[str, Any] | None = None,
         client: docker.DockerClient | None = None,
         on_progress: OnProgress | None = None,
     ) -> None:
         """Wrap a loaded ``dockdjango.spec.Project``, a :class:`StackConfig`, or a mapping
-        in the shape of ``docker compose config --format json`` (with a ``name``)."""
+        in the shape of ``docker compose config --format json`` (with a ``name``) — or
+        build one from models: ``Stack(name="demo", services={"web": Service(...)})``."""
+        if project is None:
+            from dockdjango.spec import Project
+
+            project = Project(
+                name=name or "",
+                services=dict(services or {}),
+                volumes=dict(volumes or {}),
+                networks=dict(networks or {}),
+            )
         if isinstance(project, StackConfig):
             self.config = project
         elif isinstance(project, Mapping):
@@ -381,6 +395,21 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.down(volumes=False)
+
+    def to_yaml(self) -> str:
+        """The stack as a ``compose.yaml`` Docker Compose accepts (for a spec ``Project``)."""
+        to_yaml = getattr(self.project, "to_yaml", None)
+        if to_yaml is None:
+            import yaml
+
+            data = {
+                "name": self.name,
+                "services": self.config.services,
+                "networks": self.config.networks,
+                "volumes": self.config.volumes,
+            }
+            return str(yaml.safe_dump(data, sort_keys=False))
+        return str(to_yaml())
 
     def __repr__(self) -> str:
         return f"Stack({self.name!r}, services={self.services!r})"

