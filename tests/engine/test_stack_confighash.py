@@ -136,17 +136,6 @@ def test_service_hash_matches_compose(oracle):
         assert service_hash(service) == hashes[name], name
 
 
-def test_network_and_volume_hashes_are_what_compose_labels(oracle):
-    config, _ = oracle
-    # Values read from the labels real `docker compose create` wrote on a project
-    # `hashx` (network default, volume data with no options); here we check the shape
-    # gives stable, distinct hashes for distinct configs.
-    nets = {k: network_hash(v) for k, v in config.get("networks", {}).items()}
-    vols = {k: volume_hash(v) for k, v in config.get("volumes", {}).items()}
-    assert len(set(nets.values())) == len(nets)
-    assert len(set(vols.values())) == len(vols)
-
-
 def test_network_and_volume_hash_known_values():
     # Labels written by `docker-compose create` (v2.40.3) for project ddtest-hashx1.
     assert (
@@ -157,6 +146,26 @@ def test_network_and_volume_hash_known_values():
         volume_hash({"name": "ddtest-hashx1_data"})
         == "27d030e39ea7034dcff97678294083c2b45db83e5b58af5f773eaca382b97dbe"
     )
+    # ... and for project ddtest-nh1, with driver, labels, options and flags set
+    back = {
+        "name": "ddtest-nh1_back",
+        "driver": "bridge",
+        "ipam": {},
+        "internal": True,
+        "labels": {"a": "b"},
+    }
+    front = {
+        "name": "ddtest-nh1_front",
+        "driver_opts": {"com.docker.network.bridge.name": "ddtnh1"},
+        "ipam": {},
+        "attachable": True,
+    }
+    assert network_hash(back) == "94985dd0b7eee9c0e54514f992cc041b99f26e07a8e5dc84c5d159fa721eb8f0"
+    assert network_hash(front) == "964e6e9ad07542db2cad9d86f601d28ec3436252849981f5e429343766cfb46f"
+    data = {"name": "ddtest-nh1_data", "labels": {"keep": "yes"}}
+    other = {"name": "ddtest-nh1_other", "driver_opts": {"device": "tmpfs", "type": "tmpfs"}}
+    assert volume_hash(data) == "06a1dc0af7031b78a5d7e59258495cdd56cd5d5f656fd28f79a20ecc72e5cda5"
+    assert volume_hash(other) == "9fe9e3c0ecdca387c01263abe95c9643d40fc394855fc6665696898db73e5ac7"
 
 
 def test_settings_compose_ignores_do_not_change_the_hash():
