@@ -238,6 +238,7 @@ def container_spec(
     }
 
     networks: dict[str, dict[str, Any]] = {}
+    check_supported(service, config)
     network_mode = config.get("network_mode")
     if network_mode:
         host["network_mode"] = network_mode
@@ -259,6 +260,19 @@ def container_spec(
         networks=networks,
         warnings=warnings,
     )
+
+
+def check_supported(service: str, config: Mapping[str, Any]) -> None:
+    """Raise for settings we cannot honour at all (rather than fail halfway through ``up``)."""
+    from dockdjango.errors import ServiceError
+
+    network_mode = str(config.get("network_mode") or "")
+    if network_mode.startswith("service:"):
+        raise ServiceError(
+            service,
+            f"services.{service}.network_mode: {network_mode} is not supported by dockdjango yet",
+            hint="join a shared network instead (networks:), or use docker compose for this stack",
+        )
 
 
 def _by_priority(networks: Mapping[str, Any]) -> list[str]:

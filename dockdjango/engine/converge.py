@@ -20,7 +20,7 @@ from docker.errors import APIError, NotFound
 from dockdjango.engine import graph
 from dockdjango.engine import labels as L
 from dockdjango.engine.confighash import hashed_service, service_hash
-from dockdjango.engine.containerspec import container_spec
+from dockdjango.engine.containerspec import check_supported, container_spec
 from dockdjango.engine.failures import explain_start_error
 from dockdjango.engine.health import Cancelled, condition_met, wait_for
 from dockdjango.engine.observe import observe, short_name
@@ -83,6 +83,8 @@ def up(
     deadline = started_at + timeout
     deps = {name: graph.dependencies(cfg.services, name) for name in cfg.services}
     graph.levels(cfg.services)  # a dependency cycle is an error before anything is touched
+    for name, svc in cfg.services.items():
+        check_supported(name, svc)
     policy = FORCE if force_recreate else NEVER if no_recreate else DIVERGED
     state = observe(client, cfg.name)
     result = UpResult()

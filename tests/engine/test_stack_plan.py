@@ -285,3 +285,13 @@ def test_engine_vanishing_mid_operation_is_engine_unavailable(tmp_path):
         stack.ps()
     with pytest.raises(EngineUnavailable):
         stack.down()
+
+
+def test_unsupported_network_mode_is_a_clear_error():
+    from dockdjango.errors import ServiceError
+
+    with pytest.raises(
+        ServiceError, match=r"services.web.network_mode: service:db is not supported"
+    ):
+        _spec({"network_mode": "service:db"})
+    assert _spec({"network_mode": "host"}).host_config["network_mode"] == "host"
