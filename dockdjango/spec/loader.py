@@ -111,7 +111,7 @@ def find_compose_files(workdir: str | os.PathLike[str] | None = None) -> list[st
 
 
 def _environment(project_dir: str, environ: Mapping[str, str] | None) -> dict[str, str]:
-    """Interpolation variables: the project's ``.env`` under the process environment."""
+    """Interpolation variables: ``project_dir``'s ``.env`` under the process environment."""
     process = dict(os.environ if environ is None else environ)
     dotenv_path = os.path.join(project_dir, ".env")
     env: dict[str, str] = {}
@@ -139,8 +139,13 @@ def load_project(
     """
     process = dict(os.environ if environ is None else environ)
     base = os.path.abspath(workdir) if workdir is not None else os.getcwd()
-    if not files and process.get("COMPOSE_FILE"):
-        files = process["COMPOSE_FILE"].split(os.pathsep)
+    # As in Compose: with -f files the .env is the project directory's; without, it is the
+    # current (or --project-directory) directory's, and may itself set COMPOSE_FILE.
+    dotenv_dir = None if files else base
+    if not files:
+        compose_file = _environment(base, process).get("COMPOSE_FILE")
+        if compose_file:
+            files = compose_file.split(os.pathsep)
     paths = (
         [os.path.abspath(os.path.join(base, os.fspath(f))) for f in files]
         if files
@@ -148,6 +153,8 @@ def load_project(
     )
     project_dir = os.path.abspath(workdir) if workdir is not None else os.path.dirname(paths[0])
     env = _environment(project_dir, process)
+    if dotenv_dir and dotenv_dir != project_dir:  # both, the current directory's winning
+        env = _environment(project_dir, _environment(dotenv_dir, process))
     ctx = LoadContext(env=env, project_dir=project_dir)
     name = _early_name(ctx, paths, project_name)
     merged: Tree | None = None

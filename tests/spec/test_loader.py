@@ -280,3 +280,20 @@ def test_service_lookup_names_the_known_services() -> None:
     with pytest.raises(SpecError, match="no service named 'db'") as info:
         project.service("db")
     assert info.value.hint == "services in py: web"
+
+
+def test_compose_file_and_profiles_from_dotenv_in_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, ".env", "COMPOSE_FILE=app/compose.yaml\nCOMPOSE_PROFILES=extra\nNAME=cwd\n")
+    write(tmp_path / "app", ".env", "NAME=${NAME:-app}\nTAG=${TAG:-1}\n")
+    write(
+        tmp_path / "app",
+        "compose.yaml",
+        "services:\n  web: {image: '${NAME}:${TAG}'}\n  more: {image: m, profiles: [extra]}\n",
+    )
+    monkeypatch.chdir(tmp_path)
+    project = load_project(environ={})
+    assert project.name == "app"
+    assert project.services["web"].image == "cwd:1"
+    assert set(project.services) == {"web", "more"}
