@@ -116,10 +116,11 @@ def test_web_service(profile: str, service: str, target: str, server: str) -> No
     assert web.depends_on["db"].condition == "service_healthy"
     script = web.command[-1]
     steps = [step.strip() for step in script.split("&&")]
-    assert steps[0] == "python manage.py migrate --noinput"
-    assert "python manage.py load_sample_books" in steps
+    # Start-up: migrate, sample books, superuser (books/.../prepare_library.py); then serve.
+    prepare = "python manage.py prepare_library"
+    assert steps[0] == (prepare if server == "runserver" else f"{prepare} --collectstatic")
     assert steps[-1].startswith(
-        f"exec {'python manage.py ' if server == 'runserver' else ''}{server}"
+        "exec python manage.py runserver" if server == "runserver" else "exec gunicorn"
     )
     assert "/health/" in " ".join(web.healthcheck.test)
     assert web.environment["DATABASE_URL"] == "postgres://library:library@db:5432/library"

@@ -91,3 +91,13 @@ class EnsureSuperuserTests(TestCase):
         env = {"DJANGO_SUPERUSER_USERNAME": "librarian", "DJANGO_SUPERUSER_PASSWORD": ""}
         with mock.patch.dict(os.environ, env), self.assertRaises(CommandError):
             call_command("ensure_superuser", stdout=StringIO())
+
+
+class PrepareLibraryTests(TestCase):
+    def test_prepares_an_empty_library_once(self):
+        env = {"DJANGO_SUPERUSER_USERNAME": "admin", "DJANGO_SUPERUSER_PASSWORD": "pw-long-enough"}
+        with mock.patch.dict(os.environ, env):
+            call_command("prepare_library", stdout=StringIO())
+            call_command("prepare_library", stdout=StringIO())
+        self.assertEqual(Book.objects.count(), 4)
+        self.assertTrue(get_user_model().objects.get(username="admin").is_superuser)

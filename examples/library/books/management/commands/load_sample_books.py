@@ -4,7 +4,8 @@ A command rather than a data migration so that test databases start empty.
 """
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from books.models import Book
 
@@ -19,7 +20,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         database = options["database"]
-        existing = Book.objects.using(database).count()
+        try:
+            existing = Book.objects.using(database).count()
+        except DatabaseError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CommandError(
+                f"cannot count books ({first}): run `manage.py migrate` first"
+            ) from None
         if existing:
             self.stdout.write(f"Library has {existing} book(s); sample books not loaded.")
             return
