@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 
-from tests.plugin.conftest import BASE, inner_env, session_objects
+from tests.plugin.conftest import BASE, session_objects
 
 pytestmark = pytest.mark.engine
 
@@ -134,23 +132,6 @@ def test_healthcheck_and_callable_conditions(pytester: pytest.Pytester, engine, 
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
-
-
-def test_no_engine_is_an_error_naming_the_socket(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile("def test_it(docker_client):\n    pass\n")
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"],
-        cwd=pytester.path,
-        env=inner_env(DOCKER_HOST="unix:///nonexistent/dd.sock"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 1, out
-    assert "1 error" in out, out
-    assert "cannot reach the Docker engine at unix:///nonexistent/dd.sock" in out, out
-    assert "Traceback" not in out
 
 
 def test_reuse_keeps_the_postgres_server_for_the_next_run(

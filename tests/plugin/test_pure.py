@@ -23,6 +23,7 @@ from dockdjango.engine.sessions import (
     process_started,
     session_labels,
 )
+from tests.plugin.conftest import inner_env
 
 
 def test_labels_name_the_session_and_its_owner() -> None:
@@ -109,3 +110,36 @@ def test_wait_shorthands() -> None:
     assert as_conditions(None) == []
     with pytest.raises(TypeError):
         as_conditions(42)  # type: ignore[arg-type]
+
+
+def test_prune_without_an_engine_says_so_on_one_line() -> None:
+    env = {**os.environ, "DOCKER_HOST": "unix:///nonexistent/dd.sock"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "dockdjango", "prune"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(
+        "error: cannot reach the Docker engine at unix:///nonexistent/dd.sock"
+    ), proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_no_engine_is_an_error_naming_the_socket(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_it(docker_client):\n    pass\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"],
+        cwd=pytester.path,
+        env=inner_env(DOCKER_HOST="unix:///nonexistent/dd.sock"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "1 error" in out, out
+    assert "cannot reach the Docker engine at unix:///nonexistent/dd.sock" in out, out
+    assert "Traceback" not in out
