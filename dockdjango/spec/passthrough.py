@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dockdjango.spec.deploy import check_deploy
 from dockdjango.spec.shapes import Loc, show, split_command, str_list, want_list, want_map
 from dockdjango.spec.tree import type_name
 
@@ -62,6 +63,8 @@ def check_passthrough(key: str, value: Any, loc: Loc) -> Any:
         raise loc.error(f"must be {names}, not {type_name(value)}")
     if key in _STRING_ITEMS and isinstance(value, list):
         str_list(value, loc, allow_str=False)
+    if key == "deploy":
+        check_deploy(value, loc)
     if key == "provider" and "type" not in value:
         raise loc.error("is missing `type`", hint="write `provider: {type: <name>}`")
     if key == "develop":

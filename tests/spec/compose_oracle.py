@@ -50,18 +50,8 @@ NETWORK_FIELDS = frozenset(
 )
 VOLUME_FIELDS = frozenset("name driver driver_opts external labels".split())
 
-# Files Compose rejects for reasons in keys dockdjango keeps as written (not validated yet).
+# Files Compose rejects where dockdjango, knowingly, does not.
 KNOWN_GAPS = {
-    "compose-go/loader/inline__TestInvalidResource__1.yaml": "deploy.resources not validated",
-    "compose-go/loader/inline__TestServiceDeviceRequestCountInvalidStringType__1.yaml": (
-        "deploy device requests not validated"
-    ),
-    "compose-go/loader/inline__TestServiceDeviceRequestCountAndDeviceIdsExclusive__1.yaml": (
-        "deploy device requests not validated"
-    ),
-    "compose-go/loader/inline__TestServiceDeviceRequestCapabilitiesMandatory__1.yaml": (
-        "deploy device requests not validated"
-    ),
     "docker-compose/pkg/e2e/fixtures/build-test/ssh/compose.yaml": (
         "Compose fails to print build.ssh (its own JSON marshalling bug); the file is valid"
     ),

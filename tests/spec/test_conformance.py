@@ -44,7 +44,7 @@ def test_matches_compose(case_id: str, compose_corpus: list[Case], compose_oracl
     if not verdict.accepted:
         TALLY["invalid"].add(case.id)
         if case.id in KNOWN_GAPS:
-            pytest.xfail(f"not validated yet: {KNOWN_GAPS[case.id]}")
+            pytest.xfail(f"known difference: {KNOWN_GAPS[case.id]}")
         with pytest.raises(SpecError) as info:
             load_project(list(case.files), environ=env, profiles=case.profiles)
         assert str(info.value), "a SpecError must say what is wrong"
