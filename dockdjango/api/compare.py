@@ -9,6 +9,7 @@ project's test suite run in each.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -140,52 +141,48 @@ def measure_image(
     run_tests: bool = True,
     log: Log = _quiet,
 ) -> tuple[Side, str, int]:
-    """Build the project's image twice (no cache, then cached) and start a container.
+    """Build the project's image as ``dockdjango build`` does, twice, and start a container.
 
-    Returns the side, the image id and the base image's size.
+    Cold: no layer cache and an empty wheel cache. Warm: the same build again, with the
+    layers and wheels the cold build left. Both use a private cache directory, so the
+    user's own caches are neither used nor changed. Returns the side, the image id and the
+    size of the image the Dockerfile starts from (``base`` when it cannot be told).
     """
-    from dockdjango.build.ca import builder_stage_lines, context_files, find_ca_bundle
-    from dockdjango.build.context import make_context
-    from dockdjango.engine.build import build_image
+    from dockdjango.api.images import build_project, layer_ids
     from dockdjango.engine.oneoff import image_size, remove_image_quietly, run_once
 
     side = Side(name="docker")
-    bundle = find_ca_bundle()
-    files = {plan.DOCKERFILE: plan.dockerfile(base, builder_stage_lines(bundle)).encode()}
-    files.update(context_files(bundle))
-    context = make_context(project, exclude=plan.exclude_path, extra_files=files)
-    builder_tag = _builder_tag(tag)
     labels = {LABEL: "1"}
-    before = {ref: _image_id(client, ref) for ref in (tag, builder_tag)}
+    old_id = _image_id(client, tag)
     image_id = ""
-    for label, nocache in (("cold", True), ("warm", False)):
-        log(f"docker ({label}): image build{' without cache' if nocache else ''} + container start")
-        started = time.monotonic()
-        # The builder stage gets its own tag so that its image can be found and removed.
-        build_image(
-            client,
-            context,
-            dockerfile=plan.DOCKERFILE,
-            tag=builder_tag,
-            target="builder",
-            labels=labels,
-            nocache=nocache,
-        )
-        result = build_image(client, context, dockerfile=plan.DOCKERFILE, tag=tag, labels=labels)
-        image_id = result.image_id
-        probe = run_once(client, tag, ["python", "-c", plan.PROBE], labels=labels)
-        if probe.exit_code != 0:
-            raise DockdjangoError(f"the probe failed in {tag}: {probe.output.strip()[-300:]}")
-        seconds = round(time.monotonic() - started, 3)
-        if label == "cold":
-            side.setup_cold_s = seconds
-            side.probe = _last_json(probe.output)
-        else:
-            side.setup_warm_s = seconds
-    # A rebuild without cache made new images; the ones it replaced were ours, unused now.
-    for ref, old in before.items():
-        if old and old != _image_id(client, ref):
-            remove_image_quietly(client, old)
+    made: list[str] = []  # images the cold build made that only its cache needed
+    with tempfile.TemporaryDirectory(prefix="dockdjango-compare-cache-") as cache:
+        for label, nocache in (("cold", True), ("warm", False)):
+            how = "without layer or wheel cache" if nocache else "with the caches"
+            log(f"docker ({label}): dockdjango build {how} + container start")
+            started = time.monotonic()
+            with _private_cache(cache):
+                built = build_project(
+                    project, tag=tag, client=client, labels=labels, nocache=nocache, log=log
+                )
+            image_id = built.image_id
+            probe = run_once(client, tag, ["python", "-c", plan.PROBE], labels=labels)
+            if probe.exit_code != 0:
+                raise DockdjangoError(f"the probe failed in {tag}: {probe.output.strip()[-300:]}")
+            seconds = round(time.monotonic() - started, 3)
+            if label == "cold":
+                side.setup_cold_s = seconds
+                side.probe = _last_json(probe.output)
+                made = [*_stage_images(built.steps, layer_ids(built.result)), image_id]
+                base = _from_image(built.predicted) or base
+            else:
+                side.setup_warm_s = seconds
+    # The cold build made fresh images; the ones it replaced, and the intermediate stages
+    # (which only the build cache needed), are ours and unused. Tagged or in-use images are
+    # refused by the engine and stay.
+    for ref in [*reversed(made), old_id]:
+        if ref and ref != image_id:
+            remove_image_quietly(client, ref, force=False)
     side.disk_bytes = image_size(client, tag)
     freeze = run_once(client, tag, ["python", "-m", "pip", "freeze"], labels=labels)
     side.packages = _count_freeze(freeze.output)
@@ -196,7 +193,7 @@ def measure_image(
     elif run_tests:
         log("docker: running the test suite in a container (SQLite)")
         command = plan.suite_command(project)
-        ran = run_once(client, tag, command, working_dir=plan.APP_DIR, labels=labels, timeout=900)
+        ran = run_once(client, tag, command, labels=labels, timeout=900)
         side.tests = plan.parse_test_output(ran.output, ran.exit_code)
         side.tests.database = "SQLite"
     elif service[0]:
@@ -204,6 +201,46 @@ def measure_image(
     short = image_id.removeprefix("sha256:")[:12]
     side.reproducible = f"image {short} (save/push it; same bytes anywhere)"
     return side, image_id, image_size(client, base)
+
+
+@contextlib.contextmanager
+def _private_cache(path: str) -> Iterator[None]:
+    """Point dockdjango's caches (wheels, build records) at ``path`` for the block.
+
+    The cache location is read from ``DOCKDJANGO_CACHE`` when it is used; setting it here is
+    the only way to measure a cold build without emptying the user's real cache.
+    """
+    saved = os.environ.get("DOCKDJANGO_CACHE")
+    os.environ["DOCKDJANGO_CACHE"] = path
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("DOCKDJANGO_CACHE", None)
+        else:
+            os.environ["DOCKDJANGO_CACHE"] = saved
+
+
+def _stage_images(steps: Sequence[Any], layers: dict[int, str]) -> list[str]:
+    """The image each non-final stage ended with: the step before each later ``FROM``.
+
+    A stage with no step of its own (``FROM x AS y`` followed by ``FROM``) made no image,
+    and what comes before the first ``FROM`` (``ARG``) is not a stage.
+    """
+    kinds = {s.index: s.instruction.split()[0].upper() for s in steps if s.instruction.split()}
+    froms = [i for i, kind in kinds.items() if kind == "FROM"]
+    found = []
+    for i in froms[1:]:
+        if kinds.get(i - 1) not in (None, "FROM", "ARG") and i - 1 in layers:
+            found.append(layers[i - 1])
+    return found
+
+
+def _from_image(predicted: Sequence[Any]) -> str:
+    """The image the final stage starts from, as the build plan resolved it."""
+    bases = [p.step.base for p in predicted if p.step.keyword == "FROM" and p.step.base]
+    real = [b for b in bases if not str(b).startswith("stage:")]
+    return str(real[-1]) if real else ""
 
 
 def dir_size(path: Path) -> int:
@@ -214,13 +251,6 @@ def dir_size(path: Path) -> int:
             st = os.lstat(os.path.join(root, name))
             total += st.st_blocks * 512
     return total
-
-
-def _builder_tag(tag: str) -> str:
-    repo, sep, version = tag.rpartition(":")
-    if not sep or "/" in version:
-        repo, version = tag, "latest"
-    return f"{repo}:{version}-builder"
 
 
 def _image_id(client: docker.DockerClient, ref: str) -> str:
@@ -331,7 +361,6 @@ def _suite_on_postgres(
             tag,
             plan.suite_command(project),
             environment={"DATABASE_URL": url},
-            working_dir=plan.APP_DIR,
             labels=labels,
             timeout=900,
         )

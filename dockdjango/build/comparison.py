@@ -1,8 +1,9 @@
-"""Pure planning for ``dockdjango compare``: the probe, the image, parsing, the table model.
+"""Pure parts of ``dockdjango compare``: the probe, parsing test output, the table model.
 
 Nothing here runs anything. :mod:`dockdjango.api.compare` measures a project both ways (a
-virtualenv on the host, an image and a container on the engine) and fills the dataclasses
-below; the CLI prints :func:`table_rows` and ``--json`` prints :meth:`Comparison.to_json`.
+virtualenv on the host; the image ``dockdjango build`` makes, and a container) and fills
+the dataclasses below; the CLI prints :func:`table_rows`, and ``--json`` prints
+:meth:`Comparison.to_json`.
 """
 
 from __future__ import annotations
@@ -40,50 +41,6 @@ print(json.dumps({
     "libpq": libpq(),
 }))
 """.strip()
-
-#: Where the project lives inside the comparison image.
-APP_DIR = "/app"
-VENV_DIR = "/opt/venv"
-#: Files dockdjango injects into the build context live under this directory.
-INJECTED_DIR = ".dockdjango"
-DOCKERFILE = f"{INJECTED_DIR}/compare.Dockerfile"
-
-#: Left out of the build context and never counted as part of the project.
-NOT_PROJECT = {".git", ".venv", "venv", "__pycache__", "node_modules", ".mypy_cache", ".tox"}
-NOT_PROJECT_SUFFIXES = (".pyc", ".sqlite3")
-
-
-def exclude_path(rel: str) -> bool:
-    """True for context paths that are caches, local virtualenvs or local databases."""
-    parts = rel.split("/")
-    return any(p in NOT_PROJECT for p in parts) or rel.endswith(NOT_PROJECT_SUFFIXES)
-
-
-def dockerfile(base: str, ca_lines: list[str], requirements: str = "requirements.txt") -> str:
-    """A two-stage Dockerfile: dependencies in a builder stage, the project on top.
-
-    The CA lines (see :mod:`dockdjango.build.ca`) stay in the builder stage; the final image
-    copies only the virtualenv, so the proxy's bundle never ships.
-    """
-    lines = [
-        f"FROM {base} AS builder",
-        *ca_lines,
-        f"RUN python3 -m venv {VENV_DIR}",
-        f"COPY {requirements} /tmp/requirements.txt",
-        f"RUN {VENV_DIR}/bin/pip install --no-cache-dir --disable-pip-version-check "
-        "-r /tmp/requirements.txt",
-        # The context also holds this Dockerfile and the CA bundle under .dockdjango/; the
-        # project is copied into the builder and cleaned there, so they never reach the image.
-        f"COPY . {APP_DIR}",
-        f"RUN rm -rf {APP_DIR}/{INJECTED_DIR}",
-        f"FROM {base}",
-        f"COPY --from=builder {VENV_DIR} {VENV_DIR}",
-        f"COPY --from=builder {APP_DIR} {APP_DIR}",
-        f"ENV PATH={VENV_DIR}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "
-        "PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1",
-        f"WORKDIR {APP_DIR}",
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def suite_command(project: Path) -> list[str]:

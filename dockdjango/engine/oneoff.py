@@ -90,10 +90,14 @@ def image_size(client: docker.DockerClient, ref: str) -> int:
         raise EngineError(f"image {ref} is not in the engine") from None
 
 
-def remove_image_quietly(client: docker.DockerClient, ref: str) -> bool:
-    """Remove an image this process created; False if it was already gone or is in use."""
+def remove_image_quietly(client: docker.DockerClient, ref: str, *, force: bool = True) -> bool:
+    """Remove an image this process created; False if it was already gone or is in use.
+
+    With ``force=False`` the engine refuses images that are tagged or have children, which
+    makes removing candidates safe when some may still be needed.
+    """
     try:
-        client.api.remove_image(ref, force=True)
+        client.api.remove_image(ref, force=force)
         return True
     except APIError:
         return False

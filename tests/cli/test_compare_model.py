@@ -6,11 +6,8 @@ import json
 from pathlib import Path
 
 from dockdjango.build.comparison import (
-    DOCKERFILE,
     Comparison,
     Side,
-    dockerfile,
-    exclude_path,
     libraries_match,
     parse_test_output,
     requirement_pins,
@@ -69,23 +66,6 @@ def test_test_command_prefers_manage_py(tmp_path: Path) -> None:
     assert suite_command(tmp_path) == ["python", "manage.py", "test", "--noinput"]
 
 
-def test_ca_bundle_stays_in_the_builder_stage() -> None:
-    ca = ["COPY .dockdjango/ca-bundle.crt /ca.crt", "ENV PIP_CERT=/ca.crt"]
-    text = dockerfile("base:1", ca)
-    builder, final = text.split("\nFROM base:1\n")
-    assert all(line in builder for line in ca)
-    assert "ca.crt" not in final and "COPY . " not in final
-    # The injected files are removed before the final stage copies the project.
-    assert "rm -rf /app/.dockdjango" in builder
-    assert DOCKERFILE.startswith(".dockdjango/")
-
-
-def test_exclude_path() -> None:
-    assert exclude_path(".git/config") and exclude_path("a/__pycache__/x.py")
-    assert exclude_path("db.sqlite3") and exclude_path("pkg/mod.pyc")
-    assert not exclude_path("books/views.py") and not exclude_path("requirements.txt")
-
-
 def _comparison() -> Comparison:
     probe_host = {"python": "3.11.7", "os": "Debian 12", "glibc": "2.36", "openssl": "3.0.19"}
     probe_image = {"python": "3.11.2", "os": "Debian 12", "glibc": "2.36", "openssl": "3.0.20"}
@@ -130,3 +110,23 @@ def test_epilog_has_examples_and_exit_codes() -> None:
     text = epilog("dockdjango compare", "dockdjango compare --json")
     assert text.startswith("examples:\n  dockdjango compare\n")
     assert "exit codes: 0 ok" in text
+
+
+def test_stage_images_are_the_last_step_of_each_earlier_stage() -> None:
+    from dockdjango.api.compare import _stage_images
+    from dockdjango.engine.build import StepResult
+
+    texts = [
+        "ARG WHEELS=none",
+        "FROM base AS system",
+        "RUN python3 -m venv /opt/venv",
+        "FROM ${WHEELS} AS wheels",
+        "FROM system AS builder",
+        "RUN pip install -r requirements.txt",
+        "FROM base AS runtime",
+        "COPY --from=builder /opt/venv /opt/venv",
+    ]
+    steps = [StepResult(index=i, instruction=t) for i, t in enumerate(texts, start=1)]
+    layers = {i: f"id{i}" for i in range(2, 9)}
+    # Not the ARG, not the empty `wheels` stage (its "image" is someone else's), not the final.
+    assert _stage_images(steps, layers) == ["id3", "id6"]
