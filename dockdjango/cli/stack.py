@@ -79,6 +79,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument(
         "--timeout",
+        "--wait-timeout",
+        dest="timeout",
         type=float,
         default=120.0,
         metavar="SECONDS",

@@ -142,7 +142,24 @@ def resolve_image(
 
     svc = cfg.services[service]
     ref = cfg.image_ref(service)
+    policy = str(svc.get("pull_policy") or "missing")
+    build = build or (policy == "build" and bool(svc.get("build")))
     found = None if (build and svc.get("build")) else inspect_image(client, ref)
+    if policy == "always" and not svc.get("build"):
+        pulled, reason = try_pull(client, ref)
+        if pulled:
+            on_progress(Event("image", ref, "pulled"))
+            found = inspect_image(client, ref)
+        elif found is not None:
+            on_progress(
+                Event("image", ref, "warning", f"pull failed, using the local image: {reason}")
+            )
+    if found is None and policy == "never" and not svc.get("build"):
+        raise ServiceError(
+            service,
+            f"service {service}: image {ref} is not available locally (pull_policy: never)",
+            hint=f"load or build the image, or change services.{service}.pull_policy",
+        )
     if found is None and svc.get("build"):
         if builder is None:
             raise ServiceError(

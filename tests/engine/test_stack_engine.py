@@ -288,6 +288,16 @@ def test_missing_image_names_service_and_image(make_stack, unique_name):
     assert f"service web: image {unique_name}-no-such-image:1 is not available locally" in str(
         err.value
     )
+    never = make_stack(
+        f"""
+  web:
+    image: {unique_name}-no-such-image:1
+    pull_policy: never
+""",
+        volumes=False,
+    )
+    with pytest.raises(ServiceError, match=r"not available locally \(pull_policy: never\)$"):
+        never.up()
 
 
 def _serving(stack: Stack) -> None:
