@@ -138,8 +138,9 @@ def up(
         done={s: threading.Event() for s in cfg.services},
     )
     pool = ThreadPoolExecutor(max_workers=max(1, len(cfg.services)), thread_name_prefix="dd-up")
+    futures: list[Future[None]] = []
     try:
-        futures = [
+        futures += [
             pool.submit(
                 _converge_service, run, s, deps[s], actions[s], images[s], network_ids, volume_names
             )
