@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from dockdjango.cli.output import add_json_flag, epilog
 
@@ -63,9 +65,10 @@ def run_compare(args: argparse.Namespace) -> int:
         raise DockdjangoError(
             f"{args.plot}: the chart must be a .png or .svg file", hint="e.g. --plot compare.svg"
         )
-    result = compare_project(
-        project, python=args.python, tag=args.tag, run_tests=not args.no_tests, log=note
-    )
+    with _progress() as log:
+        result = compare_project(
+            project, python=args.python, tag=args.tag, run_tests=not args.no_tests, log=log
+        )
     if args.plot:
         note(f"chart written to {plot(result, args.plot)}")
     if args.json:
@@ -77,3 +80,30 @@ def run_compare(args: argparse.Namespace) -> int:
         title=f"{result.project}  (image {result.image})",
     )
     return 0
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str], None]]:
+    """A log callback: a live status line on a terminal, plain lines on stderr otherwise."""
+    import sys
+
+    from dockdjango.cli.output import is_tty, note
+
+    if not is_tty(sys.stderr):
+        yield note
+        return
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(stderr=True)
+    with console.status("measuring") as status:
+
+        def log(message: str) -> None:
+            # Phase lines (they name a side) stay in the scroll-back; build chatter only
+            # updates the status line.
+            if message.startswith(("virtualenv", "docker")):
+                console.print(f"[dim]•[/dim] {escape(message)}")
+            # pip prints "psycopg[binary]": escaped, or rich would take it for markup.
+            status.update(escape(message[:100]))
+
+        yield log
