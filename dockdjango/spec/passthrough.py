@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockdjango.spec.deploy import check_deploy
+from dockdjango.spec.deploy import canonical_deploy, check_deploy
 from dockdjango.spec.shapes import Loc, show, split_command, str_list, want_list, want_map
 from dockdjango.spec.tree import type_name
 
@@ -117,6 +117,19 @@ def canonical_passthrough(key: str, value: Any, loc: Loc) -> Any:
         return file_references(value, loc, default_target=None)
     if key == "models" and isinstance(value, list):
         return {str(name): None for name in str_list(value, loc, allow_str=False)}
+    if key == "deploy":
+        return canonical_deploy(value, loc)
+    if key == "provider" and "options" in value:
+        at = loc.child(value, "options")
+        options = want_map(value["options"], at)
+        listed = {k: v if isinstance(v, list) else [v] for k, v in options.items()}
+        for name, items in listed.items():
+            for item in items:
+                if isinstance(item, dict | list):
+                    raise at.child(options, name).error("option values must be scalars")
+        return {**value, "options": {k: [_option(x) for x in v] for k, v in listed.items()}}
+    if key == "develop" and "watch" in value:
+        return {**value, "watch": _watch_rules(value["watch"], loc.child(value, "watch"))}
     if key in ("post_start", "pre_stop"):
         hooks = []
         for i, hook in enumerate(value):
@@ -126,3 +139,29 @@ def canonical_passthrough(key: str, value: Any, loc: Loc) -> Any:
             hooks.append(entry)
         return hooks
     return value
+
+
+def _watch_rules(rules: list[Any], loc: Loc) -> list[dict[str, Any]]:
+    """``develop.watch`` rules as Compose prints them: ``include``/``ignore`` lists, an
+    ``exec.command`` list (or null), no ``x-`` keys."""
+    out = []
+    for i, rule in enumerate(rules):
+        at = loc.child(rules, i)
+        entry = {k: v for k, v in want_map(rule, at).items() if not str(k).startswith("x-")}
+        for listed in ("include", "ignore"):
+            if isinstance(entry.get(listed), str):
+                entry[listed] = [entry[listed]]
+        exec_spec = dict(want_map(entry.get("exec"), at.child(entry, "exec")))
+        command = exec_spec.get("command")
+        if isinstance(command, str):
+            command = split_command(command, at.child(entry, "exec"))
+        entry["exec"] = {**exec_spec, "command": command}
+        out.append(entry)
+    return out
+
+
+def _option(value: Any) -> str:
+    """A provider option value as Compose prints it: a string (booleans lowercase)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

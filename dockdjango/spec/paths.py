@@ -3,8 +3,9 @@
 Compose resolves a file's relative paths against the project directory (for ``-f``
 files) or the file's own directory (for ``include`` and ``extends.file`` targets).
 Resolved here: ``build.context`` (unless it is a URL), ``build.additional_contexts`` that
-are paths, ``env_file`` entries, bind-mount sources (``~`` is the user's home), and
-``extends.file``, and the ``file`` of top-level secrets and configs.
+are paths, ``env_file`` entries, bind-mount sources (``~`` is the user's home),
+``develop.watch`` paths, ``extends.file``, and the ``file`` of top-level secrets and
+configs.
 """
 
 from __future__ import annotations
@@ -75,6 +76,11 @@ def _service(svc: dict[str, Any], base_dir: str, environ: Mapping[str, str]) -> 
             source = mount.get("source")
             if isinstance(source, str) and source:
                 mount["source"] = absolute(source, base_dir, environ)
+    develop = svc.get("develop")
+    if isinstance(develop, dict) and isinstance(develop.get("watch"), list):
+        for rule in develop["watch"]:
+            if isinstance(rule, dict) and isinstance(rule.get("path"), str):
+                rule["path"] = absolute(rule["path"], base_dir, environ)
     extends = svc.get("extends")
     if isinstance(extends, dict) and isinstance(extends.get("file"), str):
         extends["file"] = absolute(extends["file"], base_dir, environ)

@@ -5,7 +5,7 @@ Compared, on every service: the keys in ``SERVICE_FIELDS`` (``build`` only on
 ``VOLUME_FIELDS``; plus the project ``name`` and the set of services, networks, volumes.
 
 Not compared yet (kept as written in ``Service.other``, where Compose prints its own
-canonical form): ``deploy``, ``develop``, ``provider``, ``blkio_config``, ``ulimits``,
+canonical form): ``blkio_config``, ``ulimits``,
 ``devices``, ``dns*``, ``cap_add``/``cap_drop``, ``tmpfs`` (service key), ``sysctls``,
 ``annotations``, the resource limits (``mem_limit``, ``cpus``, ...), ``gpus``,
 ``label_file``; build keys outside ``BUILD_FIELDS`` (``ssh``, ``cache_to``, ``network``,
@@ -40,7 +40,7 @@ SERVICE_FIELDS = frozenset(
     "privileged read_only "
     # kept in Service.other, in Compose's long form
     "secrets configs models post_start pre_stop links volumes_from ipc pid scale "
-    "security_opt group_add mac_address logging credential_spec".split()
+    "security_opt group_add mac_address logging credential_spec deploy develop provider".split()
 )
 BUILD_FIELDS = frozenset(
     "context dockerfile dockerfile_inline args target labels cache_from additional_contexts "
