@@ -82,6 +82,10 @@ def run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Log lines that start a phase of the measurement (the API's other lines are details).
+_PHASES = ("virtualenv", "docker")
+
+
 @contextmanager
 def _progress() -> Iterator[Callable[[str], None]]:
     """A log callback: a live status line on a terminal, plain lines on stderr otherwise."""
@@ -90,7 +94,9 @@ def _progress() -> Iterator[Callable[[str], None]]:
     from dockdjango.cli.output import is_tty, note
 
     if not is_tty(sys.stderr):
-        yield note
+        # Plain: the phases only; pip's and the builder's chatter would bury them (a failed
+        # step's own output comes with its error anyway).
+        yield lambda message: note(message) if message.startswith(_PHASES) else None
         return
     from rich.console import Console
     from rich.markup import escape
@@ -101,7 +107,7 @@ def _progress() -> Iterator[Callable[[str], None]]:
         def log(message: str) -> None:
             # Phase lines (they name a side) stay in the scroll-back; build chatter only
             # updates the status line.
-            if message.startswith(("virtualenv", "docker")):
+            if message.startswith(_PHASES):
                 console.print(f"[dim]•[/dim] {escape(message)}")
             # pip prints "psycopg[binary]": escaped, or rich would take it for markup.
             status.update(escape(message[:100]))
