@@ -11,19 +11,18 @@ print(result.image_id, result.reused, "of", len(result.steps), "steps reused")
 
 A Dockerfile in the project is always used as it is; otherwise dockdjango generates one
 (:mod:`dockdjango.build.dockerfile`) and sends it inside the context as
-``.dockdjango/Dockerfile`` — the project directory is never written to unless asked
-(:func:`write_project_files`).
+``.dockdjango.Dockerfile``, which the engine drops from the context before any ``COPY``.
+The project directory is never written to unless asked (:func:`write_project_files`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dockdjango.build.ca import CONTEXT_PATH as CA_CONTEXT_PATH
 from dockdjango.build.ca import find_ca_bundle
@@ -31,7 +30,8 @@ from dockdjango.build.detect import Project, detect
 from dockdjango.build.dockerfile import (
     INJECT_DIR,
     REQUIREMENTS_CONTEXT_PATH,
-    WHEELS_CONTEXT_DIR,
+    WHEELS_ARG,
+    WHEELS_REPOSITORY,
     DockerfileOptions,
     generate_dockerfile,
     generated_requirements,
@@ -44,23 +44,26 @@ from dockdjango.build.explain import (
     record_path,
     save_record,
 )
-from dockdjango.build.plan import StepInputs, index_context, plan_build
+from dockdjango.build.plan import StepInputs, file_digest, index_context, plan_build
 from dockdjango.build.wheels import (
     cached_wheels,
+    files_dir,
     load_wheel_set,
     requirements_digest,
     save_wheel_set,
     store_wheel,
-    wheelhouse_files,
 )
-from dockdjango.errors import DockdjangoError
+from dockdjango.engine.layers import child_finder, image_exists, layer_details, layer_ids
+from dockdjango.errors import BuildError, DockdjangoError
 
 if TYPE_CHECKING:
     import docker
 
     from dockdjango.engine.build import BuildResult, OnEvent, StepResult
 
-GENERATED_DOCKERFILE = f"{INJECT_DIR}/Dockerfile"
+GENERATED_DOCKERFILE = f"{INJECT_DIR}.Dockerfile"
+#: The label on wheels images (``dockdjango/wheels:<digest>``), so they are findable.
+WHEELS_LABEL = "dev.dockdjango.wheels"
 Log = Callable[[str], None]
 
 
@@ -79,17 +82,35 @@ class Prepared:
     #: Wheel names the wheelhouse holds (None: not fetched yet for these requirements).
     wheels: list[str] | None = None
     wheel_digest: str | None = None
+    #: The CA bundle's bytes, for the wheel-fetch container (found on the host, or None).
+    ca: bytes | None = None
 
     @property
-    def context_extras(self) -> dict[str, bytes]:
-        """Injected files, with the wheelhouse when known."""
-        extra = dict(self.extras)
-        if self.wheels is not None:
-            extra.update(wheelhouse_files(self.wheels))
-        elif self.wheel_digest is not None:
-            # Unknown until fetched: a placeholder makes the plan see "the wheels changed".
-            extra[f"{WHEELS_CONTEXT_DIR}/to-be-fetched-{self.wheel_digest}"] = b""
-        return extra
+    def wheels_ref(self) -> str | None:
+        """The wheels image these requirements install from (``dockdjango/wheels:<digest>``)."""
+        return f"{WHEELS_REPOSITORY}:{self.wheel_digest}" if self.wheel_digest else None
+
+    @property
+    def buildargs(self) -> dict[str, str]:
+        """Build args dockdjango adds: the wheels image."""
+        return {WHEELS_ARG: self.wheels_ref} if self.wheels_ref else {}
+
+    def wheel_files(self) -> dict[str, bytes]:
+        """The wheels image's content: ``/wheels/<name>`` -> bytes (plus a marker file)."""
+        files = {f"/wheels/{name}": data for name, data in _wheel_bytes(self.wheels or [])}
+        files["/wheels/.dockdjango"] = b"wheels made by dockdjango\n"
+        return files
+
+    def image_files(self) -> dict[str, dict[str, str]]:
+        """What the wheels image holds, for the plan (content, not image id, keys its COPY)."""
+        if self.wheels_ref is None or self.wheels is None:
+            return {}
+        digests = {p: file_digest(0o100644, d) for p, d in self.wheel_files().items()}
+        return {self.wheels_ref: digests}
+
+
+def _wheel_bytes(names: list[str]) -> list[tuple[str, bytes]]:
+    return [(n, (files_dir() / n).read_bytes()) for n in sorted(names)]
 
 
 @dataclass
@@ -198,8 +219,11 @@ def prepare(
         text = (root / name).read_text(encoding="utf-8")
         generated = False
         if ignore.ignored(name):
-            extras[name] = text.encode()  # docker always sends the Dockerfile; so do we
-        if f"{INJECT_DIR}/" not in text:
+            # The docker CLI always sends the Dockerfile and .dockerignore, and the engine
+            # then drops those its .dockerignore matches; so do we.
+            extras[name] = text.encode()
+            extras[".dockerignore"] = ignore.text.encode()
+        if f"{INJECT_DIR}/" not in text and WHEELS_ARG not in text:
             return Prepared(root, text, name, False, ignore, extras)
         # A Dockerfile dockdjango wrote earlier (`dockerfile --write`): inject what it copies.
         project = detect(root)
@@ -208,9 +232,9 @@ def prepare(
             opts,
             base_image=first_from.group(1) if first_from else opts.base_image,
             ca_bundle=CA_CONTEXT_PATH in text,
-            wheelhouse=WHEELS_CONTEXT_DIR in text,
+            wheelhouse=WHEELS_ARG in text,
         )
-        if opts.ca_bundle and ca is None:
+        if CA_CONTEXT_PATH in text and ca is None:
             raise DockdjangoError(
                 f"{root / name} copies {CA_CONTEXT_PATH} but this host has no CA bundle",
                 hint="set DOCKDJANGO_CA_BUNDLE to a PEM file, or regenerate the Dockerfile",
@@ -227,12 +251,16 @@ def prepare(
         generated = True
         path_in_context = GENERATED_DOCKERFILE
         extras[GENERATED_DOCKERFILE] = text.encode()
-    if ca is not None and opts.ca_bundle:
+        # Read by the engine only to drop the Dockerfile (and itself) from the context, so
+        # the source copy never contains them (moby's remotecontext.removeDockerfile).
+        extras[".dockerignore"] = f".dockerignore\n{GENERATED_DOCKERFILE}\n".encode()
+    if ca is not None and CA_CONTEXT_PATH in text:
         extras[CA_CONTEXT_PATH] = ca.read_bytes()
     generated_req = generated_requirements(project)
     if generated_req is not None:
         extras[REQUIREMENTS_CONTEXT_PATH] = generated_req
     prepared = Prepared(root, text, path_in_context, generated, ignore, extras, project, opts)
+    prepared.ca = ca.read_bytes() if ca is not None else None
     if opts.wheelhouse and project.requirements:
         files = _dependency_bytes(prepared)
         prepared.wheel_digest = requirements_digest(files, opts.base_image)
@@ -250,12 +278,15 @@ def _dependency_bytes(prepared: Prepared) -> dict[str, bytes]:
 
 def context_index(prepared: Prepared) -> dict[str, str]:
     """Digests of the context's files, after the engine's own Dockerfile/.dockerignore rule."""
-    index = index_context(prepared.root, prepared.ignore, prepared.context_extras)
+    index = index_context(prepared.root, prepared.ignore, prepared.extras)
     if ".dockerignore" in index:
         # The classic builder reads .dockerignore from the context and drops the Dockerfile
         # and .dockerignore when they match it (moby remotecontext.removeDockerfile).
+        raw = prepared.extras.get(".dockerignore")
+        text = raw.decode() if raw is not None else (prepared.root / ".dockerignore").read_text()
+        in_context = DockerIgnore(text)
         for name in (".dockerignore", prepared.dockerfile_path):
-            if prepared.ignore.ignored(name):
+            if in_context.ignored(name):
                 index.pop(name, None)
     return index
 
@@ -279,77 +310,12 @@ def plan_project(
         prepared.dockerfile,
         context_index(prepared),
         resolve=resolve,
-        buildargs=buildargs,
+        image_files=prepared.image_files(),
+        buildargs={**prepared.buildargs, **(buildargs or {})},
         labels=labels,
         target=target,
         name=str(prepared.root / prepared.dockerfile_path),
     )
-
-
-def _layer_details(
-    client: docker.DockerClient, short_ids: Mapping[int, str]
-) -> tuple[dict[int, str], dict[int, str]]:
-    """Full ids and engine cache keys (``ContainerConfig.Cmd``) of a build's layers."""
-    from dockdjango.engine.images import inspect_image
-
-    full: dict[int, str] = {}
-    cmds: dict[int, str] = {}
-    for index, short in short_ids.items():
-        data = inspect_image(client, short)
-        if data is None:
-            continue
-        full[index] = str(data["Id"])
-        cmd = (data.get("ContainerConfig") or {}).get("Cmd") or []
-        cmds[index] = json.dumps(cmd)
-    return full, cmds
-
-
-def _child_finder(client: docker.DockerClient) -> Callable[[str, str], str | None]:
-    """The classic builder's cache look-up: the newest child of ``parent`` with ``cmd``."""
-    from dockdjango.engine.images import inspect_image
-
-    listing: list[dict[str, Any]] = []
-    details: dict[str, dict[str, Any] | None] = {}
-
-    def find(parent: str, cmd: str) -> str | None:
-        if not listing:
-            listing.extend(client.api.images(all=True))
-        if not parent.startswith("sha256:"):
-            data = inspect_image(client, parent)
-            if data is None:
-                return None
-            parent = str(data["Id"])
-        best: tuple[str, str] | None = None
-        for image in listing:
-            if image.get("ParentId") != parent:
-                continue
-            image_id = str(image["Id"])
-            if image_id not in details:
-                details[image_id] = inspect_image(client, image_id)
-            data = details[image_id]
-            if data is None:
-                continue
-            if json.dumps((data.get("ContainerConfig") or {}).get("Cmd") or []) != cmd:
-                continue
-            created = _created_key(str(data.get("Created", "")))
-            if best is None or created > best[0]:
-                best = (created, image_id)
-        return best[1] if best else None
-
-    return find
-
-
-def _created_key(created: str) -> str:
-    # RFC 3339 with a variable-length fraction ("…:58.1Z", "…:58.123456789Z"): pad it so
-    # that string order is time order, as the engine compares the parsed times.
-    stamp, _, frac = created.rstrip("Z").partition(".")
-    return f"{stamp}.{frac.ljust(9, '0')}"
-
-
-def _image_exists(client: docker.DockerClient) -> Callable[[str], bool]:
-    from dockdjango.engine.images import inspect_image
-
-    return lambda image_id: inspect_image(client, image_id) is not None
 
 
 def explain_project(
@@ -369,7 +335,7 @@ def explain_project(
     steps = plan_project(prepared, client, buildargs=buildargs, labels=labels, target=target)
     record = load_record(record_path(prepared.root, prepared.dockerfile_path, target))
     return predict(
-        steps, record, image_exists=_image_exists(client), find_child=_child_finder(client)
+        steps, record, image_exists=image_exists(client), find_child=child_finder(client)
     )
 
 
@@ -390,6 +356,7 @@ def build_project(
 ) -> ImageBuild:
     """Build the project's image: fetch missing wheels, predict, build, record what it saw."""
     from dockdjango.api.base import is_offline
+    from dockdjango.engine.layers import ensure_files_image
 
     started = time.monotonic()
     client = _client(client)
@@ -397,10 +364,13 @@ def build_project(
     fetched: list[str] = []
     if prepared.wheel_digest is not None and prepared.wheels is None:
         fetched = _fetch_wheels(prepared, client, offline=is_offline(offline), log=log)
+    if prepared.wheels_ref is not None:
+        ensure_files_image(
+            client, prepared.wheels_ref, prepared.wheel_files(), labels={WHEELS_LABEL: "1"}
+        )
     result, predicted = _build_recorded(
         prepared,
         client,
-        prepared.context_extras,
         tag=tag,
         buildargs=buildargs,
         labels=labels,
@@ -414,7 +384,6 @@ def build_project(
 def _build_recorded(
     prepared: Prepared,
     client: docker.DockerClient,
-    extras: Mapping[str, bytes],
     *,
     tag: str | None = None,
     buildargs: Mapping[str, str] | None = None,
@@ -427,51 +396,44 @@ def _build_recorded(
     from dockdjango.build.context import make_context
     from dockdjango.engine.build import build_image
 
-    plan_on = replace(prepared, extras=dict(extras), wheels=None, wheel_digest=None)
-    steps = plan_project(plan_on, client, buildargs=buildargs, labels=labels, target=target)
+    steps = plan_project(prepared, client, buildargs=buildargs, labels=labels, target=target)
     rpath = record_path(prepared.root, prepared.dockerfile_path, target)
     record = load_record(rpath)
     predicted = predict(
         steps,
         None if nocache else record,
-        image_exists=_image_exists(client),
-        find_child=_child_finder(client),
+        image_exists=image_exists(client),
+        find_child=child_finder(client),
     )
     if nocache:
         predicted = [replace(p, reused=not p.step.has_layer) for p in predicted]
     if on_event:
         on_event("total", len(steps))
-    context = make_context(prepared.root, exclude=prepared.ignore, extra_files=extras)
-    result = build_image(
-        client,
-        context,
-        dockerfile=prepared.dockerfile_path,
-        tag=tag,
-        buildargs=buildargs,
-        labels=labels,
-        target=target,
-        nocache=nocache,
-        on_event=on_event,
-    )
+    context = make_context(prepared.root, exclude=prepared.ignore, extra_files=prepared.extras)
+    for attempt in (1, 2):
+        try:
+            result = build_image(
+                client,
+                context,
+                dockerfile=prepared.dockerfile_path,
+                tag=tag,
+                buildargs={**prepared.buildargs, **(buildargs or {})},
+                labels=labels,
+                target=target,
+                nocache=nocache,
+                on_event=on_event,
+            )
+            break
+        except BuildError as exc:
+            # Another client removed a cached layer this build stood on (e.g. `docker rmi`
+            # pruning untagged parents) between the cache hit and the commit: once more.
+            if attempt == 2 or "unknown parent image" not in str(exc):
+                raise
     record = load_record(rpath)  # re-read: a parallel build may have added layers meanwhile
-    layers, cmds = _layer_details(client, layer_ids(result))
+    layers, cmds = layer_details(client, layer_ids(result))
     record.remember(steps, layers, result.image_id, cmds)
     save_record(rpath, record)
     return result, predicted
-
-
-def layer_ids(result: BuildResult) -> dict[int, str]:
-    """Step index -> the short id of the layer image the engine made or reused for it."""
-    out = {}
-    for step in result.steps:
-        for line in reversed(step.output):
-            text = line.strip()
-            if text.startswith("---> ") and len(text.split()) == 2:
-                candidate = text.split()[1]
-                if all(c in "0123456789abcdef" for c in candidate):
-                    out[step.index] = candidate
-                    break
-    return out
 
 
 def _fetch_wheels(
@@ -484,8 +446,8 @@ def _fetch_wheels(
     assert project is not None and prepared.wheel_digest is not None
     if log:
         log("fetching wheels (only those not already in the wheel cache)")
-    # No wheelhouse yet: the system stage does not use it.
-    system, _ = _build_recorded(prepared, client, dict(prepared.extras), target="system")
+    # The fetch runs in the system stage: same Python, platform and build packages.
+    system, _ = _build_recorded(prepared, client, target="system")
     req = project.requirements_file or REQUIREMENTS_CONTEXT_PATH
     before = {p.name for p in cached_wheels()}
     wheels = fetch_wheels(
@@ -495,6 +457,7 @@ def _fetch_wheels(
         req,
         cached_wheels(),
         offline=offline,
+        ca_bundle=prepared.ca,
         on_output=log,
     )
     for name, data in wheels.items():

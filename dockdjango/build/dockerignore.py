@@ -50,13 +50,14 @@ DEFAULT_LINES = (
     "media",
     "# Front-end dependencies are installed, not copied",
     "node_modules",
-    "# Docker files and dockdjango's own state (their changes must not rebuild the source layer)",
+    "# Docker files (editing them must not rebuild the source layer). `.dockdjango/` stays:",
+    "# a written Dockerfile copies the CA bundle and wheels from it, and the generated",
+    "# Dockerfile's source stage removes it before the final stage.",
     "Dockerfile",
     ".dockerignore",
     "compose*.yaml",
     "compose*.yml",
     "docker-compose*.yml",
-    ".dockdjango",
 )
 
 

@@ -278,7 +278,10 @@ def _cause(
         now_from = next((s for s in steps if s.stage == step.stage and s.pos == 0), None)
         was_from = previous.get((step.stage, 0))
         if now_from and was_from and now_from.base != was_from.base:
-            return f"base image changed ({_short(was_from.base)} -> {_short(now_from.base)})"
+            now_base, was_base = now_from.base or "", was_from.base or ""
+            if now_base.startswith("stage:") and was_base.startswith("stage:"):
+                return f"stage {now_base.split(':')[1]} changed"
+            return f"base image changed ({_short(was_base)} -> {_short(now_base)})"
     if prev.expanded != step.expanded or prev.text != step.text:
         if prev.text == step.text:
             changed = _changed_args(prev.args, step.args) or "a variable in it"

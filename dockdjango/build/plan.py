@@ -132,8 +132,13 @@ def plan_build(
     labels: Mapping[str, str] | None = None,
     target: str | None = None,
     name: str = "Dockerfile",
+    image_files: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[StepInputs]:
-    """Every step of the build, numbered as the engine will number them, with its inputs."""
+    """Every step of the build, numbered as the engine will number them, with its inputs.
+
+    ``image_files`` tells what some images hold (ref -> {absolute path: digest}), so a
+    ``COPY --from`` of them is keyed by content, as the engine keys it, not by image id.
+    """
     instructions = parse_dockerfile(dockerfile, name)
     bargs = dict(buildargs or {})
     selected = _select_stages(instructions, target, name)
@@ -150,7 +155,7 @@ def plan_build(
             steps.append(StepInputs(index, ins.text, "ARG", "", 0, expanded=ins.text))
             continue
         if ins.keyword == "FROM":
-            stage, step = _from(ins, index, stage_count, stages, meta, resolve)
+            stage, step = _from(ins, index, stage_count, stages, meta, resolve, image_files or {})
             stage_count += 1
             steps.append(step)
             continue
@@ -208,6 +213,7 @@ def _from(
     stages: dict[str, _Stage],
     meta: dict[str, str],
     resolve: Resolve,
+    image_files: Mapping[str, Mapping[str, str]],
 ) -> tuple[_Stage, StepInputs]:
     words = expand(ins.args, meta).split()
     ref = words[0] if words else ""
@@ -221,7 +227,7 @@ def _from(
     else:
         image_id = "scratch" if ref == "scratch" else resolve(ref)
         base = image_id or f"missing:{ref}"
-        stage = _Stage(alias, _digest("FROM", base), {}, {}, "/", {})
+        stage = _Stage(alias, _digest("FROM", base), {}, {}, "/", dict(image_files.get(ref, {})))
     stages[alias] = stage
     stages[str(count)] = stage
     step = StepInputs(index, ins.text, "FROM", alias, 0, expanded=" ".join(words), base=base)

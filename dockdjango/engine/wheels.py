@@ -20,6 +20,8 @@ from docker.errors import APIError, NotFound
 
 from dockdjango.errors import BuildError
 
+#: Where the CA bundle goes inside the fetch container.
+CA_PATH = "/usr/local/share/dockdjango/ca-bundle.crt"
 #: The label put on the fetch container (so a leftover is findable and clearly ours).
 LABEL = "dev.dockdjango.wheel-fetch"
 
@@ -71,17 +73,26 @@ def fetch_wheels(
     cached: list[Path],
     *,
     offline: bool = False,
+    ca_bundle: bytes | None = None,
     on_output: Callable[[str], None] | None = None,
 ) -> dict[str, bytes]:
-    """Resolve the requirements into wheels; return ``{wheel name: bytes}`` for all of them."""
+    """Resolve the requirements into wheels; return ``{wheel name: bytes}`` for all of them.
+
+    ``ca_bundle`` (PEM bytes) is what pip trusts, for a TLS-intercepting proxy; it lives
+    only in this throw-away container.
+    """
     script = _SCRIPT.format(req=f"/work/{requirements_path}", offline="1" if offline else "0")
     container = None
     try:
+        env = {}
+        if ca_bundle is not None:
+            env = {"PIP_CERT": CA_PATH, "SSL_CERT_FILE": CA_PATH, "REQUESTS_CA_BUNDLE": CA_PATH}
         container = client.api.create_container(
             image,
             command=["sh", "-c", script],
             working_dir="/work",
             user="root",
+            environment=env,
             labels={LABEL: "1", "dev.dockdjango.run": uuid.uuid4().hex[:8]},
         )
         cid = container["Id"]
@@ -91,6 +102,8 @@ def fetch_wheels(
         wheels = {f"cache/{p.name}": p.read_bytes() for p in cached}
         wheels.update(_simple_index([p.name for p in cached]))
         wheels["out/.keep"] = b""
+        if ca_bundle is not None:
+            wheels[CA_PATH.lstrip("/")] = ca_bundle
         client.api.put_archive(cid, "/", _tar(wheels))
         client.api.start(cid)
         status = client.api.wait(cid)

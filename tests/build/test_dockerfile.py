@@ -37,6 +37,8 @@ def stages(text: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     current = ""
     for ins in parse_dockerfile(text):
+        if ins.keyword == "ARG" and not out:
+            continue  # the wheels image's build arg, before the first FROM
         if ins.keyword == "FROM":
             current = ins.args.split()[-1]
             out[current] = []
@@ -54,23 +56,25 @@ def test_same_inputs_same_bytes(django_project: Path) -> None:
 def test_cache_friendly_order_and_final_stage(django_project: Path) -> None:
     text = generate_dockerfile(detect(django_project), DockerfileOptions(ca_bundle=True))
     st = stages(text)
-    assert list(st) == ["system", "builder", "source", "runtime", "dev"]
+    assert list(st) == ["system", "wheels", "builder", "runtime", "dev"]
     builder = st["builder"]
     # only the dependency file before the install; the source is copied elsewhere, later
     assert builder[2] == "COPY requirements.txt ./"
+    assert builder[3] == "COPY --from=wheels /wheels/ /wheels/"
     assert builder[-1].startswith("RUN /opt/venv/bin/pip install --no-index")
     assert not any(line.startswith("COPY . ") for line in builder)
     runtime = st["runtime"]
     assert "libpq5" in " ".join(runtime)  # psycopg 3 without [binary] loads libpq at run time
     i_venv = runtime.index("COPY --from=builder /opt/venv /opt/venv")
-    i_src = runtime.index("COPY --from=source --chown=app:app /src /app")
     i_user = runtime.index("USER app")
-    assert i_venv < i_src < i_user
+    # the source is the very last step: nothing but the copy rebuilds after a source edit
+    assert runtime[-1] == "COPY --chown=app:app . /app"
+    assert i_venv < i_user < len(runtime) - 1
     env = next(line for line in runtime if line.startswith("ENV "))
     assert "PYTHONDONTWRITEBYTECODE=1" in env and "PYTHONUNBUFFERED=1" in env
     assert "DJANGO_SETTINGS_MODULE=site_cfg.settings" in env
     assert "EXPOSE 8000" in runtime
-    cmd = json.loads(runtime[-1].removeprefix("CMD "))
+    cmd = json.loads(next(x for x in runtime if x.startswith("CMD ")).removeprefix("CMD "))
     assert cmd[:2] == ["gunicorn", "site_cfg.wsgi:application"]
     assert json.loads(st["dev"][-1].removeprefix("CMD ")) == [
         "python3",
@@ -80,13 +84,20 @@ def test_cache_friendly_order_and_final_stage(django_project: Path) -> None:
     ]
 
 
-def test_ca_bundle_only_in_the_system_stage(django_project: Path) -> None:
-    st = stages(generate_dockerfile(detect(django_project), DockerfileOptions(ca_bundle=True)))
+def test_ca_bundle_only_where_pip_goes_online(django_project: Path) -> None:
+    # With the wheelhouse, pip in the build never goes online: no CA bundle in the Dockerfile
+    # at all (the wheel-fetch container gets it directly).
+    text = generate_dockerfile(detect(django_project), DockerfileOptions(ca_bundle=True))
+    assert "ca-bundle" not in text and "PIP_CERT" not in text
+    # Without it, the bundle is in the system stage only, and the source stage strips the
+    # injected files before the final stage copies the source.
+    opts = DockerfileOptions(ca_bundle=True, wheelhouse=False)
+    st = stages(generate_dockerfile(detect(django_project), opts))
     assert any("ca-bundle" in line for line in st["system"])
     for name in ("source", "runtime", "dev"):
         assert not any("ca-bundle" in line or "PIP_CERT" in line for line in st[name])
-    # the source stage strips every injected build-only file before the final stage copies it
     assert st["source"] == [st["source"][0], "COPY . /src", "RUN rm -rf /src/.dockdjango"]
+    assert st["runtime"][-1] == "COPY --from=source --chown=app:app /src /app"
 
 
 def test_without_injected_files_the_source_is_copied_directly(tmp_path: Path) -> None:
@@ -94,8 +105,8 @@ def test_without_injected_files_the_source_is_copied_directly(tmp_path: Path) ->
     text = generate_dockerfile(detect(tmp_path), DockerfileOptions(ca_bundle=False))
     st = stages(text)
     assert "source" not in st
-    assert "COPY --chown=app:app . /app" in st["runtime"]
-    assert json.loads(st["runtime"][-1].removeprefix("CMD ")) == ["python3", "app.py"]
+    assert st["runtime"][-1] == "COPY --chown=app:app . /app"
+    assert st["runtime"][-2] == 'CMD ["python3", "app.py"]'
 
 
 def test_options_base_packages_and_steps(django_project: Path) -> None:

@@ -96,7 +96,6 @@ def test_context_walk_respects_reinclusion(tmp_path: Path) -> None:
         "media/upload.png",
         "node_modules/x/index.js",
         "db.sqlite3",
-        ".dockdjango/state.json",
         "Dockerfile",
         "compose.yaml",
     ],
