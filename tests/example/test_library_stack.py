@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import uuid
 from collections.abc import Iterator
 
@@ -115,3 +116,39 @@ def test_library_stack_up_write_restart_and_remove(engine, stack: Stack) -> None
 
 def _project_label(stack: Stack) -> str:
     return f"com.docker.compose.project={stack.name}"
+
+
+def test_docker_compose_runs_the_same_stack(engine) -> None:
+    """The oracle: once the web image exists, Docker Compose brings the same file up."""
+    compose_bin = EXAMPLE.parents[1] / ".venv" / "bin" / "docker-compose"
+    if not compose_bin.exists():
+        pytest.skip("docker-compose (the oracle) is not installed")
+    project = f"ddtest-{uuid.uuid4().hex[:8]}"
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COMPOSE_", "POSTGRES_"))}
+    env = postgres_environ([COMPOSE], {**env, "WEB_PORT": str(port)}, client=engine)
+    base = [str(compose_bin), "-p", project, "-f", str(COMPOSE)]
+    build_example_image(engine, f"{project}-web", target="dev")  # Compose's name for it
+    try:
+        up = subprocess.run(
+            [*base, "up", "-d", "--wait"],
+            env=env,
+            cwd=EXAMPLE,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert up.returncode == 0, up.stderr[-3000:]
+        listing = requests.get(f"http://127.0.0.1:{port}/api/", timeout=10).json()
+        assert listing["count"] == 4
+        # dockdjango sees Compose's stack as its own: same names and labels.
+        stack = Stack.load(COMPOSE, project_name=project, environ=env, client=engine)
+        assert {s.service for s in stack.ps()} == {"db", "web"}
+    finally:
+        subprocess.run(
+            [*base, "down", "-v"], env=env, cwd=EXAMPLE, capture_output=True, timeout=300
+        )
+        try:
+            engine.api.remove_image(f"{project}-web")
+        except Exception:
+            pass
