@@ -132,14 +132,11 @@ def main() -> int:
                 )
                 print(f"round {r + 1}: {line}", flush=True)
         finally:
-            for tool, project in projects.items():
-                cmd = commands("compose" if tool == "compose" else "dockdjango", project)["down"]
-                subprocess.run(
-                    [*cmd, "-v"],
-                    cwd=workdir,
-                    capture_output=True,
-                    env={k: v for k, v in os.environ.items() if k != "DOCKER_HOST"},
-                )
+            # by label, with no compose file involved, so a failed round still cleans up
+            from dockdjango.api.stack import down_project
+
+            for project in projects.values():
+                down_project(project, volumes=True)
     print(f"\nmedians over {args.rounds} rounds (seconds, wall clock, CLI as typed)")
     print(f"{'phase':<16}{'dockdjango':>12}{'compose':>10}{'ratio':>7}{'API':>10}{'ratio':>7}")
     for phase in PHASES:
