@@ -2,7 +2,9 @@
 
 For each variant, on a fresh copy of a project (default: examples/library), times:
 
-  cold          nothing cached for this project (``--no-cache``; dockdjango: empty wheel cache)
+  cold          nothing cached: each run builds on its own copy of the base image (the shared
+                base plus a unique label), so no layer above the base exists; dockdjango
+                also starts with an empty wheel cache
   no-change     the same build again
   source edit   one line appended to a source file
   +1 package    one requirement appended to requirements.txt
@@ -77,22 +79,22 @@ def scenario_edits(root: Path, package: str) -> dict[str, Callable[[], None]]:
     }
 
 
-def run_dockdjango(client, root: Path, tag: str, package: str, made: list[str]) -> dict[str, float]:
-    from dockdjango.api.images import build_project, layer_ids
+def run_dockdjango(
+    client, root: Path, tag: str, package: str, made: list[str], base: str
+) -> dict[str, float]:
+    from dockdjango.api.images import build_project
     from dockdjango.build.dockerfile import DockerfileOptions
 
     # The base named up front: no registry look-up inside the timings.
-    options = DockerfileOptions(base_image=base_ref(client))
+    options = DockerfileOptions(base_image=base)
     times: dict[str, float] = {}
     for name, edit in scenario_edits(root, package).items():
         edit()
         started = time.monotonic()
-        result = build_project(
-            root, tag=tag, client=client, options=options, nocache=name == "cold"
-        )
+        result = build_project(root, tag=tag, client=client, options=options)
         times[name] = time.monotonic() - started
-        ids = layer_ids(result.result)
-        made += [ids[s.index] for s in result.steps if not s.cached and s.index in ids]
+        if result.wheels_image and result.wheels_image not in made:
+            made.append(result.wheels_image)
         note = f"{result.reused} reused, fetched {len(result.wheels_fetched)} wheel(s)"
         if result.mismatches():
             note += f", PREDICTION MISSED: {result.mismatches()}"
@@ -100,7 +102,9 @@ def run_dockdjango(client, root: Path, tag: str, package: str, made: list[str]) 
     return times
 
 
-def run_naive(client, root: Path, tag: str, package: str, made: list[str]) -> dict[str, float]:
+def run_naive(
+    client, root: Path, tag: str, package: str, made: list[str], base: str
+) -> dict[str, float]:
     from dockdjango.api.images import layer_ids
     from dockdjango.build.ca import find_ca_bundle
     from dockdjango.build.context import make_context
@@ -108,7 +112,7 @@ def run_naive(client, root: Path, tag: str, package: str, made: list[str]) -> di
     from dockdjango.engine.build import build_image
 
     ca = find_ca_bundle()
-    extras = {".dockdjango/Dockerfile": NAIVE.format(base=base_ref(client)).encode()}
+    extras = {".dockdjango/Dockerfile": NAIVE.format(base=base).encode()}
     if ca is not None:
         extras[".dockdjango/ca-bundle.crt"] = ca.read_bytes()
     ignore = DockerIgnore(generate_dockerignore())
@@ -117,9 +121,7 @@ def run_naive(client, root: Path, tag: str, package: str, made: list[str]) -> di
         edit()
         started = time.monotonic()
         context = make_context(root, exclude=ignore, extra_files=extras)
-        result = build_image(
-            client, context, dockerfile=".dockdjango/Dockerfile", tag=tag, nocache=name == "cold"
-        )
+        result = build_image(client, context, dockerfile=".dockdjango/Dockerfile", tag=tag)
         times[name] = time.monotonic() - started
         ids = layer_ids(result)
         made += [ids[s.index] for s in result.steps if not s.cached and s.index in ids]
@@ -130,7 +132,7 @@ def run_naive(client, root: Path, tag: str, package: str, made: list[str]) -> di
     return times
 
 
-def run_compose(client, root: Path, tag: str, package: str) -> dict[str, float]:
+def run_compose(client, root: Path, tag: str, package: str, base: str) -> dict[str, float]:
     from dockdjango.api.images import prepare
     from dockdjango.build.dockerfile import DockerfileOptions
     from dockdjango.build.dockerignore import generate_dockerignore
@@ -155,8 +157,6 @@ def run_compose(client, root: Path, tag: str, package: str) -> dict[str, float]:
     for name, edit in scenario_edits(root, package).items():
         edit()
         cmd = [str(COMPOSE), "-p", project, "-f", str(root / "compose.yaml"), "build"]
-        if name == "cold":
-            cmd.append("--no-cache")
         started = time.monotonic()
         proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
         times[name] = time.monotonic() - started
@@ -176,11 +176,37 @@ def base_ref(client) -> str:
     return ensure_base_image(client).ref
 
 
-def cleanup(client, tag: str, made: list[str]) -> None:
-    for ref in [tag, *reversed(made)]:
+def make_base(client, tag: str) -> str:
+    """The shared base plus a unique label: a base no layer has been built on yet."""
+    import io
+    import tarfile
+
+    from dockdjango.engine.build import build_image
+
+    dockerfile = f"FROM {base_ref(client)}\nLABEL dev.dockdjango.bench={tag}\n".encode()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(dockerfile)
+        tar.addfile(info, io.BytesIO(dockerfile))
+    return build_image(client, buf.getvalue(), tag=tag).image_id
+
+
+def cleanup(client, tag: str, base_tag: str, base_id: str, made: list[str]) -> None:
+    """Remove the run's image and every layer built on its base (only this run's)."""
+    children: dict[str, list[str]] = {}
+    for image in client.api.images(all=True):
+        children.setdefault(image.get("ParentId", ""), []).append(image["Id"])
+    order: list[str] = []
+    stack = [base_id]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            order.append(child)
+            stack.append(child)
+    for ref in [tag, *reversed(order), base_tag, *made]:
         try:
-            client.api.remove_image(ref, force=ref == tag, noprune=True)
-        except Exception:  # shared with a later layer of ours, or gone already
+            client.api.remove_image(ref, force=True, noprune=True)
+        except Exception:  # gone already
             pass
 
 
@@ -228,23 +254,26 @@ def main() -> int:
             with tempfile.TemporaryDirectory(prefix="ddbench-") as tmp:
                 root = Path(tmp) / Path(args.project).name
                 copy_project(Path(args.project), root)
-                tag = f"ddbench-{uuid.uuid4().hex[:8]}:{variant}"
+                run_id = uuid.uuid4().hex[:8]
+                tag = f"ddbench-{run_id}:{variant}"
+                base_tag = f"ddbench-base-{run_id}:latest"
+                base_id = make_base(client, base_tag)
                 made: list[str] = []
                 try:
                     if variant == "dockdjango":
                         # an empty wheel cache and build record: the cold build is truly cold
                         os.environ["DOCKDJANGO_CACHE"] = str(Path(tmp) / "cache")
-                        times = run_dockdjango(client, root, tag, args.package, made)
+                        times = run_dockdjango(client, root, tag, args.package, made, base_tag)
                     elif variant == "naive":
-                        times = run_naive(client, root, tag, args.package, made)
+                        times = run_naive(client, root, tag, args.package, made, base_tag)
                     else:
-                        times = run_compose(client, root, tag, args.package)
+                        times = run_compose(client, root, tag, args.package, base_tag)
                 finally:
                     if saved_cache is None:
                         os.environ.pop("DOCKDJANGO_CACHE", None)
                     else:
                         os.environ["DOCKDJANGO_CACHE"] = saved_cache
-                    cleanup(client, tag, made)
+                    cleanup(client, tag, base_tag, base_id, made)
                 for s, t in times.items():
                     results[variant][s].append(t)
     report(results)

@@ -121,6 +121,8 @@ class ImageBuild:
     predicted: list[StepPrediction]
     wheels_fetched: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: The wheels image the builder stage installed from (``dockdjango/wheels:<digest>``).
+    wheels_image: str | None = None
 
     @property
     def image_id(self) -> str:
@@ -378,7 +380,8 @@ def build_project(
         nocache=nocache,
         on_event=on_event,
     )
-    return ImageBuild(result, predicted, fetched, round(time.monotonic() - started, 3))
+    seconds = round(time.monotonic() - started, 3)
+    return ImageBuild(result, predicted, fetched, seconds, prepared.wheels_ref)
 
 
 def _build_recorded(

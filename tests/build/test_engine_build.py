@@ -43,10 +43,13 @@ class Builds:
         self.base = base
         self.options = DockerfileOptions(base_image=base)
         self.layers: list[str] = []
+        self.wheels_images: set[str] = set()
 
     def build(self, **kw):
         kw.setdefault("options", self.options)
         result = build_project(self.root, tag=self.tag, client=self.engine, **kw)
+        if result.wheels_image:
+            self.wheels_images.add(result.wheels_image)
         ids = layer_ids(result.result)
         stages_hit: set[str] = set()
         for p in result.predicted:
@@ -63,10 +66,11 @@ class Builds:
         return explain_project(self.root, client=self.engine, **kw)
 
     def cleanup(self) -> None:
-        try:
-            self.engine.api.remove_image(self.tag, force=True, noprune=True)
-        except Exception:
-            pass
+        for ref in [self.tag, *sorted(self.wheels_images)]:
+            try:
+                self.engine.api.remove_image(ref, force=True, noprune=True)
+            except Exception:
+                pass
         for layer in reversed(dict.fromkeys(self.layers)):
             try:
                 self.engine.api.remove_image(layer, noprune=True)

@@ -85,7 +85,8 @@ def test_library_example_source_edit_is_predicted(tmp_path: Path, engine, build_
     tag = f"ddtest-{token[:8]}:library"
     made: list[str] = []
     try:
-        build_project(root, tag=tag, client=engine, options=opts)
+        first = build_project(root, tag=tag, client=engine, options=opts)
+        made.append(first.wheels_image or "")
         explained = explain_project(root, client=engine, options=opts)
         assert all(p.reused for p in explained)
         again = build_project(root, tag=tag, client=engine, options=opts)
