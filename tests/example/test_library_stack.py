@@ -45,12 +45,7 @@ def stack(engine) -> Iterator[Stack]:
     environ = postgres_environ([COMPOSE], environ, client=engine)
     stack = Stack.load(COMPOSE, project_name=project, environ=environ, client=engine)
     web_image = stack.config.image_ref("web")
-    from dockdjango.engine import build as engine_build
-
-    if not hasattr(engine_build, "build_service_image"):
-        # This dockdjango cannot build a service's image during `up` yet: build it the
-        # way it will (generated Dockerfile, `dev` target) so `up` finds it.
-        build_example_image(engine, web_image, target="dev")
+    assert not engine.api.images(name=web_image)  # from nothing: `up` builds it
     try:
         yield stack
     finally:
