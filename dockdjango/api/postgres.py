@@ -148,7 +148,7 @@ def ensure_postgres_image(
 
 
 def postgres_environ(
-    files: Sequence[str | os.PathLike[str]],
+    files: Sequence[str | os.PathLike[str]] | None = None,
     environ: Mapping[str, str] | None = None,
     *,
     client: docker.DockerClient | None = None,
@@ -159,17 +159,27 @@ def postgres_environ(
     """The environment to load ``files`` with, ``DOCKDJANGO_POSTGRES_IMAGE`` resolved.
 
     Returns a copy of ``environ`` (default: ``os.environ``). When some file interpolates
-    the variable and it is not set already, it is set to :func:`ensure_postgres_image`'s
-    choice (``on_choice`` hears about it); otherwise nothing is resolved and no engine is
-    contacted, so a user's own pin always wins::
+    the variable and neither ``environ`` nor the project's ``.env`` sets it, it is set to
+    :func:`ensure_postgres_image`'s choice (``on_choice`` hears about it); otherwise no
+    engine is contacted, so a user's own pin always wins. ``files`` None means the files
+    Compose would use (``COMPOSE_FILE``, else ``compose.yaml`` here or above)::
 
         env = postgres_environ(["compose.yaml"])
         stack = Stack.load("compose.yaml", environ=env)
     """
+    from dockdjango.spec import find_compose_files
+    from dockdjango.spec.dotenv import parse_dotenv
+
     env = dict(os.environ if environ is None else environ)
     if env.get(ENV_VAR):
         return env
-    if not any(ENV_VAR in Path(f).read_text(encoding="utf-8") for f in files if Path(f).is_file()):
+    if not files:
+        files = env["COMPOSE_FILE"].split(os.pathsep) if env.get("COMPOSE_FILE") else None
+    paths = [Path(f) for f in files] if files else [Path(f) for f in find_compose_files()]
+    dotenv = paths[0].resolve().parent / ".env"
+    if dotenv.is_file() and parse_dotenv(str(dotenv), env).get(ENV_VAR):
+        return env  # pinned in the project's .env, which the loader reads
+    if not any(ENV_VAR in p.read_text(encoding="utf-8") for p in paths if p.is_file()):
         return env
     env[ENV_VAR] = ensure_postgres_image(client, offline=offline, log=log, on_choice=on_choice)
     return env

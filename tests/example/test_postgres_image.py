@@ -73,6 +73,15 @@ def test_environ_keeps_a_users_pin(tmp_path) -> None:
     assert postgres_environ([compose], pinned) == pinned
 
 
+def test_environ_keeps_a_pin_in_the_projects_dotenv(tmp_path, monkeypatch) -> None:
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services:\n  db:\n    image: ${DOCKDJANGO_POSTGRES_IMAGE:-postgres:16}\n")
+    (tmp_path / ".env").write_text("DOCKDJANGO_POSTGRES_IMAGE=postgres:16.4\n")
+    monkeypatch.chdir(tmp_path)
+    # No files given: the ones Compose would use; the .env pin means nothing to resolve.
+    assert postgres_environ(None, {"A": "1"}) == {"A": "1"}
+
+
 @engine_test
 def test_environ_resolves_the_variable_a_file_uses(engine, tmp_path) -> None:
     compose = tmp_path / "compose.yaml"
