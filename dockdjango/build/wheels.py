@@ -21,11 +21,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from dockdjango.build.base import cache_dir
+from dockdjango.build.detect import requirement_name
 from dockdjango.build.dockerfile import WHEELS_CONTEXT_DIR
 
 
@@ -95,3 +97,14 @@ def cached_wheels() -> list[Path]:
     """Every wheel file in the cache."""
     d = files_dir()
     return sorted(p for p in d.glob("*.whl") if p.is_file()) if d.is_dir() else []
+
+
+def wheel_project(filename: str) -> str:
+    """The normalised project name of a wheel file (``Django-5.2-py3-none-any.whl`` -> django)."""
+    return re.sub(r"[-_.]+", "-", filename.split("-", 1)[0]).lower()
+
+
+def uncached_requirements(requirements: Sequence[str], cached: Iterable[str]) -> list[str]:
+    """The requirement lines naming a project the cache has no wheel of, in any version."""
+    have = {wheel_project(name) for name in cached}
+    return [r for r in requirements if (n := requirement_name(r)) is not None and n not in have]

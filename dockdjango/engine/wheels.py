@@ -29,13 +29,23 @@ _SCRIPT = """set -e
 pip=/opt/venv/bin/pip
 if $pip wheel --no-index --find-links /cache -w /out -r {req} >/tmp/offline.log 2>&1; then
   echo "dockdjango: every wheel came from the cache"
-elif [ "{offline}" = "1" ]; then
-  cat /tmp/offline.log; echo "dockdjango: offline and some wheels are not cached" >&2; exit 3
-else
-  # The cache is served as the *last* index: on a tie (same file on PyPI) pip's resolver
-  # takes the candidate of the later source, so cached wheels are not downloaded again.
-  $pip wheel --extra-index-url file:///cache-index -w /out -r {req}
+  exit 0
 fi
+if [ "{offline}" = "1" ]; then
+  cat /tmp/offline.log; echo "dockdjango: offline and some wheels are not cached" >&2; exit 3
+fi
+# The cache is served as the *last* index: on a tie (same file on PyPI) pip's resolver takes
+# the candidate of the later source, so cached wheels are not downloaded again.
+if [ -s /work/.dockdjango-new.txt ]; then
+  # Only the requirements the cache has nothing for go online; then the whole set is
+  # resolved offline from the cache plus what was just fetched.
+  if $pip wheel --extra-index-url file:///cache-index -w /new -r /work/.dockdjango-new.txt \\
+     && $pip wheel --no-index --find-links /cache --find-links /new -w /out -r {req}; then
+    exit 0
+  fi
+  echo "dockdjango: resolving the whole requirements set online"
+fi
+$pip wheel --extra-index-url file:///cache-index -w /out -r {req}
 """
 
 
@@ -73,11 +83,15 @@ def fetch_wheels(
     cached: list[Path],
     *,
     offline: bool = False,
+    new_requirements: list[str] | None = None,
     ca_bundle: bytes | None = None,
     on_output: Callable[[str], None] | None = None,
 ) -> dict[str, bytes]:
     """Resolve the requirements into wheels; return ``{wheel name: bytes}`` for all of them.
 
+    ``new_requirements`` are the requirement lines the cache has no wheel for at all: only
+    they are resolved against the index (their dependencies still come from the cache), so
+    adding one package costs one package's look-ups, not the whole set's.
     ``ca_bundle`` (PEM bytes) is what pip trusts, for a TLS-intercepting proxy; it lives
     only in this throw-away container.
     """
@@ -96,9 +110,11 @@ def fetch_wheels(
             labels={LABEL: "1", "dev.dockdjango.run": uuid.uuid4().hex[:8]},
         )
         cid = container["Id"]
-        client.api.put_archive(
-            cid, "/", _tar({f"work/{k}": v for k, v in dependency_files.items()})
-        )
+        work = {f"work/{k}": v for k, v in dependency_files.items()}
+        work["work/.dockdjango-new.txt"] = "".join(
+            f"{r}\n" for r in new_requirements or []
+        ).encode()
+        client.api.put_archive(cid, "/", _tar(work))
         wheels = {f"cache/{p.name}": p.read_bytes() for p in cached}
         wheels.update(_simple_index([p.name for p in cached]))
         wheels["out/.keep"] = b""
