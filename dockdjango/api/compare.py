@@ -128,7 +128,9 @@ def measure_venv(project: Path, *, python: str, run_tests: bool = True, log: Log
     finally:
         shutil.rmtree(work, ignore_errors=True)
     side.postgres = _host_postgres()
-    side.reproducible = _venv_reproducibility((project / "requirements.txt").read_text())
+    side.reproducible = _venv_reproducibility(
+        (project / "requirements.txt").read_text(), plan.lock_files(project)
+    )
     return side
 
 
@@ -370,8 +372,10 @@ def _suite_on_postgres(
     return outcome, f"yes: PostgreSQL {choice.version} ({where}); the suite ran on it"
 
 
-def _venv_reproducibility(requirements: str) -> str:
+def _venv_reproducibility(requirements: str, locks: list[str]) -> str:
     total, pinned, hashed = plan.requirement_pins(requirements)
+    if locks:
+        return f"lock file ({', '.join(locks)}); host Python and libraries vary"
     if hashed:
         return f"hash-locked requirements ({total}); host Python varies"
     if total and pinned == total:

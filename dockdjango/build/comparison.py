@@ -126,6 +126,23 @@ def requirement_pins(text: str) -> tuple[int, int, bool]:
     return total, pinned, total > 0 and hashed == total
 
 
+#: Lock files of the common Python tools; any of them pins the whole dependency tree.
+LOCK_FILES = (
+    "requirements.lock",
+    "requirements-lock.txt",
+    "poetry.lock",
+    "uv.lock",
+    "Pipfile.lock",
+    "pdm.lock",
+    "pylock.toml",
+)
+
+
+def lock_files(project: Path) -> list[str]:
+    """The lock files present in ``project``, by name."""
+    return [name for name in LOCK_FILES if (project / name).is_file()]
+
+
 @dataclass
 class Side:
     """One way of setting the project up, measured."""

@@ -130,3 +130,12 @@ def test_stage_images_are_the_last_step_of_each_earlier_stage() -> None:
     layers = {i: f"id{i}" for i in range(2, 9)}
     # Not the ARG, not the empty `wheels` stage (its "image" is someone else's), not the final.
     assert _stage_images(steps, layers) == ["id3", "id6"]
+
+
+def test_lock_files_are_found(tmp_path: Path) -> None:
+    from dockdjango.build.comparison import lock_files
+
+    assert lock_files(tmp_path) == []
+    (tmp_path / "uv.lock").write_text("")
+    (tmp_path / "requirements.txt").write_text("")
+    assert lock_files(tmp_path) == ["uv.lock"]
