@@ -14,7 +14,8 @@ Variants:
                    host-side wheel cache)
   (b) naive        ``COPY . .`` then ``pip install -r requirements.txt`` (classic builder)
   (c) compose      ``.venv/bin/docker-compose build`` (BuildKit) of the generated Dockerfile,
-                   installing from the index (no wheelhouse: Compose cannot run our fetch)
+                   installing from the index (no wheelhouse: Compose cannot run our fetch);
+                   its cold build uses ``--no-cache``
 
 Prints every run, then medians and ratios. Run:
 
@@ -51,8 +52,12 @@ CMD ["/opt/venv/bin/python", "manage.py", "runserver", "0.0.0.0:8000"]
 
 def copy_project(src: Path, dest: Path) -> None:
     shutil.copytree(src, dest, ignore=shutil.ignore_patterns("*.sqlite3", "__pycache__"))
-    # A token in the source makes every layer after the source copy this run's own.
-    (dest / "bench_token.py").write_text(f"TOKEN = {uuid.uuid4().hex!r}\n")
+    # A token in the source and in the requirements makes every layer from the dependency
+    # files on this run's own — also for BuildKit, whose cache outlives the per-run base.
+    token = uuid.uuid4().hex
+    (dest / "bench_token.py").write_text(f"TOKEN = {token!r}\n")
+    with open(dest / "requirements.txt", "a") as fh:
+        fh.write(f"# benchmark run {token}\n")
 
 
 def source_file(root: Path) -> Path:
@@ -157,6 +162,8 @@ def run_compose(client, root: Path, tag: str, package: str, base: str) -> dict[s
     for name, edit in scenario_edits(root, package).items():
         edit()
         cmd = [str(COMPOSE), "-p", project, "-f", str(root / "compose.yaml"), "build"]
+        if name == "cold":
+            cmd.append("--no-cache")  # BuildKit's cache is keyed by content, not our base's id
         started = time.monotonic()
         proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
         times[name] = time.monotonic() - started
