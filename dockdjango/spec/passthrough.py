@@ -128,7 +128,7 @@ def canonical_passthrough(key: str, value: Any, loc: Loc) -> Any:
                 if isinstance(item, dict | list):
                     raise at.child(options, name).error("option values must be scalars")
         return {**value, "options": {k: [_option(x) for x in v] for k, v in listed.items()}}
-    if key == "develop" and "watch" in value:
+    if key == "develop" and value.get("watch") is not None:
         return {**value, "watch": _watch_rules(value["watch"], loc.child(value, "watch"))}
     if key in ("post_start", "pre_stop"):
         hooks = []
@@ -145,7 +145,7 @@ def _watch_rules(rules: list[Any], loc: Loc) -> list[dict[str, Any]]:
     """``develop.watch`` rules as Compose prints them: ``include``/``ignore`` lists, an
     ``exec.command`` list (or null), no ``x-`` keys."""
     out = []
-    for i, rule in enumerate(rules):
+    for i, rule in enumerate(want_list(rules, loc)):
         at = loc.child(rules, i)
         entry = {k: v for k, v in want_map(rule, at).items() if not str(k).startswith("x-")}
         for listed in ("include", "ignore"):
