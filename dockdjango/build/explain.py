@@ -214,7 +214,11 @@ def predict(
         if step.keyword == "FROM" and step.stage:
             base = step.base or ""
             if base.startswith("stage:"):
-                current[step.stage] = current.get(base.split(":")[1])
+                parent_stage = base.split(":")[1]
+                current[step.stage] = current.get(parent_stage)
+                if parent_stage in broken:
+                    # a rebuilt stage is a new image: nothing was ever built on top of it
+                    broken[step.stage] = broken[parent_stage]
             else:
                 current[step.stage] = base if base.startswith("sha256:") else None
             out.append(StepPrediction(step, True))

@@ -124,7 +124,12 @@ def fetch_wheels(
         client.api.start(cid)
         status = client.api.wait(cid)
         logs = client.api.logs(cid, stdout=True, stderr=True).decode("utf-8", "replace")
-        lines = [line for line in logs.splitlines() if line.strip()]
+        # pip warns for every project the local index has no page for: noise, not news.
+        lines = [
+            line
+            for line in logs.splitlines()
+            if line.strip() and not ("file:///cache-index/" in line and "is ignored" in line)
+        ]
         if on_output:
             for line in lines:
                 on_output(line)

@@ -195,3 +195,14 @@ def test_files_changed_summary() -> None:
     assert files_changed(before, after) == "a modified, d added, b removed"
     many = {str(i): "x" for i in range(7)}
     assert files_changed({}, many).endswith("+3 more")
+
+
+def test_a_stage_built_on_a_rebuilt_stage_is_rebuilt(project: Path) -> None:
+    text = "FROM base:1 AS a\nCOPY req.txt /r\nFROM a AS b\nRUN make\n"
+    steps = plan_build(text, index_context(project), resolve=resolve)
+    record = built(steps)
+    gone = steps[1]  # the layer of `COPY req.txt` was pruned: stage a rebuilds, same inputs
+    again = plan_build(text, index_context(project), resolve=resolve)
+    preds = predict(again, record, image_exists=lambda i: i != f"{gone.index:012x}")
+    assert [p.status for p in preds if p.step.has_layer] == ["rebuild", "rebuild"]
+    assert preds[-1].cause == "follows step 2"
