@@ -15,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "form. Errors name the file, line and field.",
         epilog="examples:\n  dockdjango config\n"
         "  dockdjango config -f compose.yaml -f compose.dev.yaml --format json\n"
-        "  dockdjango config --profile debug --services",
+        "  dockdjango config --profile debug --services\n"
+        "  dockdjango config --hash '*'",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
@@ -35,6 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--format", choices=("yaml", "json"), default="yaml", help="output format")
     p.add_argument("--services", action="store_true", help="print only the service names")
+    p.add_argument(
+        "--hash",
+        metavar="SERVICES",
+        help="print '<service> <config hash>' for these services ('*' or a comma list), the "
+        "hash Compose labels containers with",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="only validate; print nothing")
     p.set_defaults(func=run_config)
 
@@ -53,6 +60,19 @@ def run_config(args: argparse.Namespace) -> int:
         workdir=args.workdir,
     )
     if args.quiet:
+        return 0
+    if args.hash:
+        from dockdjango.engine.confighash import service_hash
+        from dockdjango.errors import SpecError
+
+        data = project.to_compose_dict()["services"]
+        wanted = sorted(data) if args.hash == "*" else args.hash.split(",")
+        for name in wanted:
+            if name not in data:
+                raise SpecError(
+                    f"no service named {name!r}", hint=f"services: {', '.join(sorted(data))}"
+                )
+            print(f"{name} {service_hash(data[name])}")
         return 0
     if args.services:
         for name in project.services:

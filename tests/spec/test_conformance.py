@@ -109,3 +109,39 @@ def test_cli_rejects_like_compose(compose_corpus: list[Case], compose_oracle: di
     lines = proc.stderr.strip().splitlines()
     assert lines[0].startswith("error: ") and "services.foo.image" in lines[0], lines
     assert "Traceback" not in proc.stderr
+
+
+HASH_CASES = [
+    "docker-compose/pkg/e2e/fixtures/network-test/compose.yaml",
+    "docker-compose/pkg/e2e/fixtures/environment/env-interpolation/compose.yaml",
+    "compose-go/cli/testdata/simple/compose.yaml + cli/testdata/simple/compose-with-overrides.yaml",
+]
+
+
+@pytest.mark.parametrize("case_id", HASH_CASES)
+def test_config_hash_matches_compose(
+    case_id: str, compose_corpus: list[Case], compose_oracle: dict
+) -> None:
+    """`dockdjango config --hash '*'` prints the hashes `docker compose config --hash '*'` does."""
+    case = _case(compose_corpus, case_id)
+    files: list[str] = []
+    for path in case.files:
+        files += ["-f", path]
+    env = compose_oracle["env"]
+    theirs = subprocess.run(
+        [compose_oracle["binary"], *files, "config", "--hash", "*"],
+        cwd=case.workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    ours = subprocess.run(
+        [sys.executable, "-m", "dockdjango", "config", *files, "--hash", "*"],
+        cwd=case.workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert len(theirs) >= 2 and ours == theirs
