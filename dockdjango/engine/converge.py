@@ -373,6 +373,9 @@ def _summary(actions: list[Action]) -> tuple[str, str]:
         hit = [a for a in ops if a.op == op]
         if hit:
             return word, hit[0].reason
+    removed = len(actions) - len(ops)
+    if removed:
+        return "scaled down", f"{removed} container(s) removed"
     return "unchanged", ""
 
 
