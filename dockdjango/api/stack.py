@@ -201,37 +201,10 @@ class Stack:
         )
 
     def _build_service(self, service: str, build: Mapping[str, Any], tag: str) -> str:
-        """Build a service's image from its ``build:`` section; return the image id.
+        """Build a service's image from its ``build:`` section; return the image id."""
+        from dockdjango.api.stack_build import build_service
 
-        Uses dockdjango's project build (``dockdjango.api.images.build_project``): the
-        context's own Dockerfile when there is one, else a generated one for the Django
-        project found there.
-        """
-        from dockdjango.api.images import build_project
-        from dockdjango.errors import BuildError
-
-        context = Path(str(build.get("context") or self.config.working_dir or "."))
-        dockerfile = build.get("dockerfile")
-        # Compose fills in `dockerfile: Dockerfile`; a missing default means "generate one"
-        if dockerfile == "Dockerfile" and not (context / dockerfile).is_file():
-            dockerfile = None
-        args = {k: str(v) for k, v in (build.get("args") or {}).items() if v is not None}
-        try:
-            made = build_project(
-                context,
-                tag=tag,
-                client=self.client,
-                buildargs=args or None,
-                labels=build.get("labels") or None,
-                target=build.get("target") or None,
-                dockerfile=dockerfile,
-                nocache=bool(build.get("no_cache")),
-            )
-        except BuildError as exc:
-            raise BuildError(
-                f"service {service}: {exc.message}", step=exc.step, output=exc.output, hint=exc.hint
-            ) from None
-        return made.image_id
+        return build_service(self.client, self.config.working_dir, service, build, tag)
 
     @_engine_call
     def down(

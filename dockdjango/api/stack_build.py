@@ -1,0 +1,50 @@
+"""Building a stack service's image from its ``build:`` section, with dockdjango's builder.
+
+The engine asks for an image id through a callback (``engine.resources.Builder``); this
+module answers it with ``dockdjango.api.images.build_project``: the context's own
+Dockerfile when there is one, else a generated one for the Django project found there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import docker
+
+
+def build_service(
+    client: docker.DockerClient,
+    working_dir: str,
+    service: str,
+    build: Mapping[str, Any],
+    tag: str,
+) -> str:
+    """Build ``tag`` for ``service``; return the image id. Errors name the service."""
+    from dockdjango.api.images import build_project
+    from dockdjango.errors import BuildError
+
+    context = Path(str(build.get("context") or working_dir or "."))
+    dockerfile = build.get("dockerfile")
+    # Compose fills in `dockerfile: Dockerfile`; when that default is missing, generate one
+    if dockerfile == "Dockerfile" and not (context / dockerfile).is_file():
+        dockerfile = None
+    args = {k: str(v) for k, v in (build.get("args") or {}).items() if v is not None}
+    try:
+        made = build_project(
+            context,
+            tag=tag,
+            client=client,
+            buildargs=args or None,
+            labels=build.get("labels") or None,
+            target=build.get("target") or None,
+            dockerfile=dockerfile,
+            nocache=bool(build.get("no_cache")),
+        )
+    except BuildError as exc:
+        raise BuildError(
+            f"service {service}: {exc.message}", step=exc.step, output=exc.output, hint=exc.hint
+        ) from None
+    return made.image_id
