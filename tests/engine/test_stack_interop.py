@@ -183,7 +183,10 @@ def test_ctrl_c_during_up_stops_what_it_started_and_exits_130(
             proc.kill()
             proc.wait()
         down(engine, unique_name, volumes=True)
-    assert engine.api.containers(all=True, filters=L.project_filter(unique_name)) == []
+    f = L.project_filter(unique_name)
+    assert engine.api.containers(all=True, filters=f) == []
+    assert engine.api.networks(filters=f) == []
+    assert engine.api.volumes(filters=f).get("Volumes") in (None, [])
 
 
 def test_cli_errors_exec_and_logs(project, engine, unique_name):
