@@ -18,10 +18,13 @@ class Cancelled(Exception):
     """The operation was cancelled (Ctrl-C) while waiting."""
 
 
-def last_logs(client: docker.DockerClient, container: str, lines: int = 10) -> list[str]:
-    """The last ``lines`` lines a container wrote (stdout and stderr)."""
+def last_logs(
+    client: docker.DockerClient, container: str, lines: int = 10, *, stdout: bool = True
+) -> list[str]:
+    """The last ``lines`` lines a container wrote (stdout and stderr; stderr only if not
+    ``stdout``)."""
     try:
-        raw = client.api.logs(container, stdout=True, stderr=True, tail=lines)
+        raw = client.api.logs(container, stdout=stdout, stderr=True, tail=lines)
     except NotFound:
         return []
     return raw.decode("utf-8", "replace").splitlines()[-lines:]
@@ -133,8 +136,11 @@ def _failed(
     message = f"service {service} {what}"
     if probe:
         message += f"; last health check: {probe}"
-    if logs:
-        message += f"; last log line: {logs[-1].strip()[:200]}"
+    # errors go to stderr, and a crashing program's stdout is often flushed after them
+    errors = [line for line in last_logs(client, container, stdout=False) if line.strip()]
+    last = errors[-1] if errors else next((ln for ln in reversed(logs) if ln.strip()), "")
+    if last:
+        message += f"; last {'error' if errors else 'log'} line: {last.strip()[:200]}"
     return ServiceError(
         service,
         message,
