@@ -138,3 +138,39 @@ def test_extends_cycle(tmp_path: Path) -> None:
         "services:\n  a:\n    image: x\n    extends: b\n  b:\n    image: x\n    extends: a\n",
     )
     assert "extends cycle" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("deploy", "words"),
+    [
+        ("{resources: {impossible: {x: 1}}}", 'unknown key "impossible"'),
+        ("{resources: {reservations: {devices: [{count: 1}]}}}", "missing `capabilities`"),
+        (
+            "{resources: {reservations: {devices: [{capabilities: [gpu], count: lots}]}}}",
+            "count must be a number or `all`",
+        ),
+        (
+            "{resources: {reservations: {devices: [{capabilities: [gpu], count: 1, "
+            "device_ids: [a]}]}}}",
+            "cannot both be set",
+        ),
+        ("{resources: {limits: {memory: 12zb}}}", "is not a size"),
+        ("{replicaz: 2}", "did you mean"),
+    ],
+)
+def test_deploy_mistakes(tmp_path: Path, deploy: str, words: str) -> None:
+    err = load_error(tmp_path, f"services:\n  web:\n    image: x\n    deploy: {deploy}\n")
+    assert err.line == 4 and err.path is not None and err.path.startswith("services.web.deploy")
+    assert words in str(err) + (err.hint or ""), str(err)
+
+
+def test_sizes_and_cpus_print_like_compose(tmp_path: Path) -> None:
+    path = tmp_path / "compose.yaml"
+    path.write_text(
+        "services:\n  web:\n    image: x\n    deploy:\n      resources:\n"
+        "        limits: {cpus: '0.50', memory: 50M}\n        reservations: {memory: 1gb}\n"
+    )
+    deploy = load_project([path], environ={}).services["web"].other["deploy"]
+    assert deploy["resources"]["limits"] == {"cpus": 0.5, "memory": "52428800"}
+    assert deploy["resources"]["reservations"] == {"memory": str(1024**3)}
+    assert deploy["placement"] == {}
