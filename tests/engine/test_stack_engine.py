@@ -220,12 +220,21 @@ def test_port_in_use_is_one_sentence_and_down_cleans_up(make_stack, engine, uniq
     )
 
 
+CRASH = (
+    "import sys; print('connecting'); "
+    "print('FATAL: cannot open database file', file=sys.stderr); raise SystemExit(3)"
+)
+
+
 def test_crashing_service_names_service_cause_and_output(make_stack, engine, unique_name):
     stack = make_stack(
         f"""
   db:
     image: {IMAGE}
-    command: ["python3", "-c", "print('cannot open database file'); raise SystemExit(3)"]
+    command:
+      - python3
+      - -c
+      - "{CRASH}"
     healthcheck:
       test: ["CMD", "true"]
       interval: 250ms
@@ -241,7 +250,9 @@ def test_crashing_service_names_service_cause_and_output(make_stack, engine, uni
         stack.up(timeout=30)
     assert err.value.service == "db"
     assert "service db exited with code 3" in str(err.value)
-    assert "cannot open database file" in str(err.value)
+    # the stderr line is quoted, though stdout ("connecting") was flushed after it
+    assert str(err.value).endswith("; last error line: FATAL: cannot open database file")
+    assert "connecting" in err.value.logs
     # web, which waits for db to be healthy, was never created
     assert engine.api.containers(all=True, filters={"name": f"{unique_name}-web-1"}) == []
     # `with` brings a stack down again when it cannot come up
