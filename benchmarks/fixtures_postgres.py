@@ -105,7 +105,7 @@ def run_session(root: Path, *args: str, **env: str) -> tuple[float, float]:
 
 
 def kept_containers(client: object) -> set[str]:
-    from dockdjango.api.testing import REUSE_KEY
+    from dockdjango.api.testpostgres import REUSE_KEY
 
     rows = client.api.containers(all=True, filters={"label": REUSE_KEY})  # type: ignore[attr-defined]
     return {str(r["Id"]) for r in rows}

@@ -16,7 +16,8 @@ import pytest
 if TYPE_CHECKING:
     import docker
 
-    from dockdjango.api.testing import PostgresServer, RunningContainer, TestSession
+    from dockdjango.api.testing import RunningContainer, TestSession
+    from dockdjango.api.testpostgres import PostgresServer
     from dockdjango.api.teststack import SessionStack, SessionState
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from dockdjango.api.testing import PostgresServer
+    from dockdjango.api.testpostgres import PostgresServer
     from dockdjango.api.teststack import SessionStack, SessionState
 
 

@@ -11,12 +11,8 @@ runner can use it directly::
 
 from __future__ import annotations
 
-import os
-import tempfile
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -37,6 +33,8 @@ from dockdjango.engine.sessions import (
     Owner,
     find_leftovers,
     new_session_id,
+    prepared_images,
+    remove_images,
     remove_leftovers,
     session_labels,
 )
@@ -47,13 +45,27 @@ if TYPE_CHECKING:
 __all__ = [
     "TestSession",
     "RunningContainer",
-    "PostgresServer",
     "wait_for",
     "prune",
     "Leftovers",
     "find_leftovers",
     "remove_leftovers",
+    "prepared_images",
+    "remove_images",
 ]
+
+# The PostgreSQL helpers live in api.testpostgres (which imports this module); they are
+# importable from here too, resolved on first use.
+_POSTGRES_NAMES = {"PostgresServer", "start_postgres", "postgres_image", "REUSE_KEY", "find_kept"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _POSTGRES_NAMES:
+        from dockdjango.api import testpostgres
+
+        return getattr(testpostgres, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: ``wait_for.log(r"ready")``, ``wait_for.port(5432)``, ``wait_for.http(8000, "/health")``,
 #: ``wait_for.healthy()``, ``wait_for.call(fn)``: the readiness conditions by short names.
@@ -163,144 +175,6 @@ class TestSession:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-@dataclass(frozen=True)
-class PostgresServer:
-    """A ready PostgreSQL server: its container and a URL for its database."""
-
-    container: RunningContainer
-    user: str
-    password: str
-    dbname: str
-    seconds: float = 0.0
-
-    @property
-    def host(self) -> str:
-        """The host its port is published on (127.0.0.1)."""
-        return self.container.address(5432)[0]
-
-    @property
-    def port(self) -> int:
-        """The ephemeral host port."""
-        return self.container.address(5432)[1]
-
-    @property
-    def url(self) -> str:
-        """``postgres://user:password@127.0.0.1:<port>/dbname``."""
-        return f"postgres://{self.user}:{self.password}@{self.host}:{self.port}/{self.dbname}"
-
-
-def pg_ready(user: str, dbname: str) -> Callable[[RunningContainer], bool]:
-    """A readiness check: the server answers over TCP inside the container, then from the host.
-
-    ``pg_isready -h 127.0.0.1`` fails while an image's init scripts run the server on its
-    Unix socket only, so it passes only for the server that stays up.
-    """
-
-    def postgres_ready(container: RunningContainer) -> bool:
-        code, _ = container.exec(["pg_isready", "-q", "-h", "127.0.0.1", "-U", user, "-d", dbname])
-        return code == 0 and PortOpen(5432).ready(container)
-
-    return postgres_ready
-
-
-#: Settings that trade durability for speed: a test database is thrown away anyway.
-FAST_POSTGRES = ("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
-
-
-def reuse_key(*parts: object) -> str:
-    """A short stable hash of what defines a reusable container."""
-    import hashlib
-
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
-
-
-def start_postgres(
-    session: TestSession,
-    image: str,
-    *,
-    user: str = "test",
-    password: str = "test",
-    dbname: str = "test",
-    timeout: float = 90.0,
-    reuse: bool = False,
-) -> PostgresServer:
-    """A PostgreSQL server from ``image`` (official-image conventions: ``POSTGRES_*`` env).
-
-    With ``reuse`` a running server started by an earlier session with the same image and
-    settings is used as is, and a new one is left running when the session ends.
-    """
-    started = time.monotonic()
-    env = {"POSTGRES_USER": user, "POSTGRES_PASSWORD": password, "POSTGRES_DB": dbname}
-    image_id = _image_id(session.client, image)
-    key = reuse_key(image, image_id, sorted(env.items()), FAST_POSTGRES)
-    with (
-        file_lock(Path(tempfile.gettempdir()) / f"dockdjango-reuse-{key}.lock")
-        if reuse
-        else nullcontext()
-    ):
-        # Under the lock, two xdist workers (or two runs) wanting the same kept server start one.
-        found = find_kept(session.client, key) if reuse else None
-        if found is not None:
-            return PostgresServer(found, user, password, dbname, time.monotonic() - started)
-        container = _start_postgres(session, image, env, key, timeout, reuse)
-    return PostgresServer(container, user, password, dbname, time.monotonic() - started)
-
-
-def _start_postgres(
-    session: TestSession, image: str, env: dict[str, str], key: str, timeout: float, reuse: bool
-) -> RunningContainer:
-    return session.start(
-        image,
-        env=env,
-        ports=[5432],
-        command=["postgres", *FAST_POSTGRES],
-        # The data directory in memory: initdb and every test write skip the disk.
-        tmpfs={"/var/lib/postgresql/data": "rw,size=512m"},
-        wait=pg_ready(env["POSTGRES_USER"], env["POSTGRES_DB"]),
-        timeout=timeout,
-        labels={REUSE_KEY: key},
-        keep=reuse,
-        shm_size="128m",  # Docker's 64 MB default is tight for parallel queries
-    )
-
-
-#: Label on a reusable container: the hash of what it was started with.
-REUSE_KEY = "dev.dockdjango.reuse-key"
-
-
-def find_kept(client: docker.DockerClient, key: str) -> RunningContainer | None:
-    """A running kept container whose reuse key is ``key``, or None."""
-    rows = client.api.containers(filters={"label": f"{REUSE_KEY}={key}", "status": "running"})
-    if not rows:
-        return None
-    spec = ContainerSpec(image=str(rows[0].get("Image", "")))
-    return RunningContainer(client, str(rows[0]["Id"]), spec)
-
-
-def _image_id(client: docker.DockerClient, image: str) -> str:
-    from dockdjango.engine.containers import ensure_image
-
-    ensure_image(client, image)
-    return str(client.api.inspect_image(image)["Id"])
-
-
-def postgres_image(client: docker.DockerClient, configured: str | None = None) -> str:
-    """The PostgreSQL image the ``postgres`` fixture runs: ``configured``, else the project's.
-
-    ``DOCKDJANGO_POSTGRES_IMAGE`` overrides both (e.g. to compare with another tool on the
-    same image).
-    """
-    chosen = os.environ.get("DOCKDJANGO_POSTGRES_IMAGE") or configured
-    if chosen:
-        return chosen
-    try:
-        from dockdjango.api.postgres import ensure_postgres_image
-    except ImportError:  # the PostgreSQL image module is not part of this install
-        return "postgres:16"
-    ref = ensure_postgres_image(client)
-    return str(getattr(ref, "ref", ref))
 
 
 def failure_report(exc: BaseException) -> str:

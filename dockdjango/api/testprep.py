@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockdjango.api.testing import postgres_image
+from dockdjango.api.testpostgres import postgres_image
 
 if TYPE_CHECKING:
     import docker

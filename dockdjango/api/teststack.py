@@ -31,13 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockdjango.api.testing import (
-    PostgresServer,
-    TestSession,
-    file_lock,
-    postgres_image,
-    start_postgres,
-)
+from dockdjango.api.testing import TestSession, file_lock
+from dockdjango.api.testpostgres import PostgresServer, postgres_image, start_postgres
 from dockdjango.api.testprep import (
     matches_running,
     prepare_for_tests,

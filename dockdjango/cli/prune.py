@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import docker
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -16,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "sessions started on this host; running sessions are never touched. Each test session "
         "does this by itself at start-up.",
         epilog="examples:\n  dockdjango prune\n  dockdjango prune --dry-run\n"
-        "  dockdjango prune --reused   # also stacks kept by --dockdjango-reuse",
+        "  dockdjango prune --reused   # also stacks kept by --dockdjango-reuse\n"
+        "  dockdjango prune --images   # also prepared PostgreSQL images",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--dry-run", action="store_true", help="list what would be removed")
@@ -24,6 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--reused",
         action="store_true",
         help="also remove stacks and servers kept on purpose by --dockdjango-reuse",
+    )
+    p.add_argument(
+        "--images",
+        action="store_true",
+        help="also remove the PostgreSQL images the postgres fixture prepared (a cache: "
+        "made again on next use)",
     )
     p.set_defaults(func=run_prune)
 
@@ -35,6 +46,8 @@ def run_prune(args: argparse.Namespace) -> int:
 
     client = connect()
     leftovers = find_leftovers(client, include_kept=args.reused)
+    if args.images:
+        prune_images(client, args.dry_run)
     if not leftovers:
         print("nothing to prune: no leftovers of finished or killed test sessions")
         return 0
@@ -53,3 +66,14 @@ def run_prune(args: argparse.Namespace) -> int:
         print(f"{verb} session {entry.session} ({why}): {', '.join(parts)}")
     print(f"{verb} {total} object(s) of {len(leftovers)} session(s)")
     return 0
+
+
+def prune_images(client: docker.DockerClient, dry_run: bool) -> None:
+    """Remove (or list) the prepared PostgreSQL images."""
+    from dockdjango.api.testing import prepared_images, remove_images
+
+    tags = prepared_images(client)
+    for tag in tags:
+        print(f"{'would remove' if dry_run else 'removed'} prepared image {tag}")
+    if not dry_run:
+        remove_images(client, tags)

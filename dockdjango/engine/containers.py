@@ -107,6 +107,23 @@ class RunningContainer:
         text = output.decode("utf-8", "replace") if isinstance(output, bytes) else str(output)
         return (int(code) if code is not None else -1), text
 
+    def stop(self, timeout: int = 10) -> None:
+        """Stop with the image's stop signal (a clean shutdown), SIGKILL after ``timeout``."""
+        self.client.api.stop(self.id, timeout=timeout)
+
+    def commit(self, repository: str, tag: str, labels: Mapping[str, str]) -> str:
+        """Save the container's file system as image ``repository:tag``; its id."""
+        try:
+            result = self.client.api.commit(
+                self.id, repository=repository, tag=tag, conf={"Labels": dict(labels)}
+            )
+        except APIError as exc:
+            reason = _first_line(exc.explanation or str(exc))
+            raise EngineError(
+                f"saving {self.id[:12]} as {repository}:{tag} failed: {reason}"
+            ) from None
+        return str(result["Id"])
+
     def remove(self) -> None:
         """Stop and remove the container and its anonymous volumes; quiet if already gone."""
         try:
@@ -140,6 +157,14 @@ def run_container(client: docker.DockerClient, spec: ContainerSpec) -> RunningCo
         reason = _first_line(exc.explanation or str(exc))
         raise EngineError(f"starting a container from {spec.image} failed: {reason}") from None
     return RunningContainer(client, str(container.id), spec)
+
+
+def image_id(client: docker.DockerClient, ref: str) -> str | None:
+    """The id of image ``ref``, or None when the engine does not have it."""
+    try:
+        return str(client.api.inspect_image(ref)["Id"])
+    except (ImageNotFound, NotFound):
+        return None
 
 
 def ensure_image(client: docker.DockerClient, ref: str) -> None:

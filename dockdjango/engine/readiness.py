@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from dockdjango.engine.containers import RunningContainer
-from dockdjango.errors import ServiceError
+from dockdjango.errors import EngineError, ServiceError
 
 #: How many log lines a failure shows.
 LOG_TAIL = 25
@@ -162,7 +162,7 @@ def wait_ready(container: RunningContainer, conditions: Sequence[WaitFor], timeo
         if state.get("Status") in ("exited", "dead"):
             what = pending[0].describe() if pending else "ready"
             raise _failure(container, f"exited with code {state.get('ExitCode')} before {what}")
-        while pending and pending[0].ready(container):
+        while pending and _check(container, pending[0]):
             pending.pop(0)
         if not pending:
             return time.monotonic() - started
@@ -172,6 +172,18 @@ def wait_ready(container: RunningContainer, conditions: Sequence[WaitFor], timeo
             )
         time.sleep(delay)
         delay = min(delay * 1.5, 0.25)
+
+
+def _check(container: RunningContainer, condition: WaitFor) -> bool:
+    """``condition.ready``; when it fails because the container just exited, say that."""
+    try:
+        return condition.ready(container)
+    except EngineError:
+        state = container.state()
+        if state.get("Status") in ("exited", "dead"):
+            what = f"exited with code {state.get('ExitCode')} before {condition.describe()}"
+            raise _failure(container, what) from None
+        raise
 
 
 def _failure(container: RunningContainer, what: str) -> ServiceError:

@@ -27,6 +27,8 @@ OWNER_STARTED = "dev.dockdjango.owner-started"
 OWNER_HOST = "dev.dockdjango.owner-host"
 #: Set on objects left running on purpose (reuse); a dead owner is then expected.
 KEEP = "dev.dockdjango.keep"
+#: On images the ``postgres`` fixture prepared (initialised data): the image made from.
+PREPARED_FROM = "dev.dockdjango.prepared-from"
 
 
 def new_session_id(prefix: str = "pytest") -> str:
@@ -187,3 +189,16 @@ def _ignore_missing(action: Callable[..., object], *args: Any, **kwargs: Any) ->
             return 0
         raise
     return 1
+
+
+def prepared_images(client: docker.DockerClient) -> list[str]:
+    """Tags of the PostgreSQL images the ``postgres`` fixture prepared (a cache)."""
+    tags: list[str] = []
+    for image in client.api.images(filters={"label": PREPARED_FROM}):
+        tags.extend(t for t in image.get("RepoTags") or [] if t != "<none>:<none>")
+    return sorted(tags)
+
+
+def remove_images(client: docker.DockerClient, tags: Iterable[str]) -> int:
+    """Remove image tags (and the images, when no other tag or container uses them)."""
+    return sum(_ignore_missing(client.api.remove_image, tag) for tag in tags)

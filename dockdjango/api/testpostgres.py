@@ -1,0 +1,213 @@
+"""The ``postgres`` fixture's server: a throw-away PostgreSQL that is ready fast.
+
+Three things make it fast, in the order they matter:
+
+1. **A prepared image.** The first time a given image is asked for with given
+   credentials, a server is initialised (``initdb``, ``CREATE DATABASE``) in a data
+   directory outside the image's ``VOLUME``, shut down cleanly and saved with
+   ``docker commit`` as ``dockdjango-test/postgres:<key>``. Every later start skips
+   initialisation: the server only has to start. The key is a hash of the base image's
+   id and the credentials, so a rebuilt base image gets a new prepared image.
+2. **Durability off**: ``fsync``, ``synchronous_commit`` and ``full_page_writes`` off --
+   a test database is thrown away anyway.
+3. **Readiness by a real client**: a connection from the host through the published port
+   (psycopg, when installed), polled every 50 ms; else ``pg_isready`` inside plus a port
+   probe.
+
+With ``reuse`` a running server kept by an earlier run (same image and settings) is used
+as is, and a new one is kept when the session ends.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dockdjango.api.testing import TestSession, file_lock
+from dockdjango.engine.containers import ContainerSpec, RunningContainer, ensure_image, image_id
+from dockdjango.engine.readiness import PortOpen
+from dockdjango.engine.sessions import PREPARED_FROM
+
+if TYPE_CHECKING:
+    import docker
+
+#: Settings that trade durability for speed: a test database is thrown away anyway.
+FAST_POSTGRES = ("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+#: Label on a reusable container: the hash of what it was started with.
+REUSE_KEY = "dev.dockdjango.reuse-key"
+#: Where prepared images are saved, and the label naming the image they were made from.
+PREPARED_REPOSITORY = "dockdjango-test/postgres"
+#: The prepared data directory: outside the official image's VOLUME, which a commit skips.
+PREPARED_PGDATA = "/var/lib/dockdjango-pgdata"
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    """A ready PostgreSQL server: its container and a URL for its database."""
+
+    container: RunningContainer
+    user: str
+    password: str
+    dbname: str
+    seconds: float = 0.0
+
+    @property
+    def host(self) -> str:
+        """The host its port is published on (127.0.0.1)."""
+        return self.container.address(5432)[0]
+
+    @property
+    def port(self) -> int:
+        """The ephemeral host port."""
+        return self.container.address(5432)[1]
+
+    @property
+    def url(self) -> str:
+        """``postgres://user:password@127.0.0.1:<port>/dbname``."""
+        return f"postgres://{self.user}:{self.password}@{self.host}:{self.port}/{self.dbname}"
+
+
+def pg_ready(user: str, password: str, dbname: str) -> Callable[[RunningContainer], bool]:
+    """A readiness check: a client can log in over TCP.
+
+    During first-start initialisation an image's server listens on its Unix socket only,
+    so a TCP check passes only for the server that stays up.
+    """
+    try:
+        import psycopg
+    except ImportError:
+        psycopg = None  # type: ignore[assignment]
+
+    def postgres_ready(container: RunningContainer) -> bool:
+        if psycopg is not None:
+            host, port = container.address(5432)
+            try:
+                with psycopg.connect(
+                    host=host, port=port, user=user, password=password, dbname=dbname,
+                    connect_timeout=2,
+                ) as conn:  # fmt: skip
+                    conn.execute("select 1")
+                return True
+            except psycopg.Error:
+                return False
+        code, _ = container.exec(["pg_isready", "-q", "-h", "127.0.0.1", "-U", user, "-d", dbname])
+        return code == 0 and PortOpen(5432).ready(container)
+
+    return postgres_ready
+
+
+def reuse_key(*parts: object) -> str:
+    """A short stable hash of what defines a reusable container or a prepared image."""
+    import hashlib
+
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def start_postgres(
+    session: TestSession,
+    image: str,
+    *,
+    user: str = "test",
+    password: str = "test",
+    dbname: str = "test",
+    timeout: float = 90.0,
+    reuse: bool = False,
+    prepared: bool = True,
+) -> PostgresServer:
+    """A ready PostgreSQL server from ``image`` (official-image contract: ``POSTGRES_*``).
+
+    ``prepared=False`` initialises from scratch (on tmpfs) instead of from a prepared image.
+    """
+    started = time.monotonic()
+    env = {"POSTGRES_USER": user, "POSTGRES_PASSWORD": password, "POSTGRES_DB": dbname}
+    ensure_image(session.client, image)
+    key = reuse_key(image, image_id(session.client, image), sorted(env.items()), FAST_POSTGRES)
+    lock = Path(tempfile.gettempdir()) / f"dockdjango-reuse-{key}.lock"
+    with file_lock(lock) if reuse else nullcontext():
+        # Under the lock, two xdist workers (or two runs) wanting the same kept server start one.
+        found = find_kept(session.client, key) if reuse else None
+        if found is not None:
+            return PostgresServer(found, user, password, dbname, time.monotonic() - started)
+        tmpfs: dict[str, str] = {}
+        if prepared:
+            run_image = prepared_image(session, image, env, timeout)
+            env = {**env, "PGDATA": PREPARED_PGDATA}
+        else:
+            run_image = image
+            tmpfs = {"/var/lib/postgresql/data": "rw,size=512m"}
+        container = session.start(
+            run_image,
+            env=env,
+            ports=[5432],
+            command=["postgres", *FAST_POSTGRES],
+            wait=pg_ready(user, password, dbname),
+            timeout=timeout,
+            labels={REUSE_KEY: key},
+            keep=reuse,
+            tmpfs=tmpfs,
+            shm_size="128m",  # Docker's 64 MB default is tight for parallel queries
+        )
+    return PostgresServer(container, user, password, dbname, time.monotonic() - started)
+
+
+def prepared_image(session: TestSession, image: str, env: dict[str, str], timeout: float) -> str:
+    """``image`` with a data directory initialised for ``env``; made once, then reused."""
+    client = session.client
+    key = reuse_key("prepared", image_id(client, image), sorted(env.items()))
+    ref = f"{PREPARED_REPOSITORY}:{key}"
+    if image_id(client, ref):
+        return ref
+    with file_lock(Path(tempfile.gettempdir()) / f"dockdjango-prepare-{key}.lock"):
+        if image_id(client, ref):  # another worker or run made it while we waited
+            return ref
+        container = session.start(
+            image,
+            env={**env, "PGDATA": PREPARED_PGDATA},
+            ports=[5432],
+            command=["postgres", *FAST_POSTGRES],
+            wait=pg_ready(env["POSTGRES_USER"], env["POSTGRES_PASSWORD"], env["POSTGRES_DB"]),
+            timeout=timeout,
+        )
+        try:
+            container.stop(timeout=30)  # a clean shutdown: the next start needs no recovery
+            labels = dict(client.api.inspect_image(image)["Config"].get("Labels") or {})
+            labels[PREPARED_FROM] = image
+            # A commit keeps the container's labels; blank this session's so containers
+            # made from the image later do not claim it (the fixture sets its own anyway).
+            labels.update(dict.fromkeys(session.labels(), ""))
+            container.commit(PREPARED_REPOSITORY, key, labels)
+        finally:
+            session.remove(container)
+    return ref
+
+
+def find_kept(client: docker.DockerClient, key: str) -> RunningContainer | None:
+    """A running kept container whose reuse key is ``key``, or None."""
+    rows = client.api.containers(filters={"label": f"{REUSE_KEY}={key}", "status": "running"})
+    if not rows:
+        return None
+    spec = ContainerSpec(image=str(rows[0].get("Image", "")))
+    return RunningContainer(client, str(rows[0]["Id"]), spec)
+
+
+def postgres_image(client: docker.DockerClient, configured: str | None = None) -> str:
+    """The PostgreSQL image the ``postgres`` fixture runs: ``configured``, else the project's.
+
+    ``DOCKDJANGO_POSTGRES_IMAGE`` overrides both (e.g. to compare with another tool on the
+    same image).
+    """
+    chosen = os.environ.get("DOCKDJANGO_POSTGRES_IMAGE") or configured
+    if chosen:
+        return chosen
+    try:
+        from dockdjango.api.postgres import ensure_postgres_image
+    except ImportError:  # the PostgreSQL image module is not part of this install
+        return "postgres:16"
+    ref = ensure_postgres_image(client)
+    return str(getattr(ref, "ref", ref))
