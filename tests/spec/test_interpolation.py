@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dockdjango.spec.interpolation import TemplateError, substitute
 
@@ -59,3 +61,26 @@ def test_errors(text: str, words: str) -> None:
 
 def test_required_with_empty_but_set_value_passes_without_colon() -> None:
     assert substitute("${EMPTY?x}", ENV) == ""
+
+
+_TEMPLATE_TEXT = st.text(alphabet=st.sampled_from(list("${}:-?+_ABab01 $$")), max_size=30)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=_TEMPLATE_TEXT)
+def test_any_text_substitutes_or_raises_template_error(text: str) -> None:
+    try:
+        out = substitute(text, ENV)
+    except TemplateError as exc:
+        assert str(exc)
+        return
+    assert isinstance(out, str)
+    if "$" not in text:
+        assert out == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.characters(blacklist_characters="$"), max_size=30))
+def test_escaped_text_comes_back_unchanged(text: str) -> None:
+    assert substitute(text.replace("$", "$$"), ENV) == text
+    assert substitute("$$" + text, ENV) == "$" + text
