@@ -8,8 +8,10 @@ one, ``down`` then ``up`` keeping the data, and ``down -v`` removing it.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -147,3 +149,49 @@ def test_docker_compose_runs_the_same_stack(engine) -> None:
             engine.api.remove_image(f"{project}-web")
         except Exception:
             pass
+
+
+def test_dev_profile_reloads_edited_source(engine, tmp_path) -> None:
+    """Edits on the host reach the running dev server: a template, then Python code."""
+    source = tmp_path / "library"
+    shutil.copytree(
+        EXAMPLE, source, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3", ".*_cache")
+    )
+    source.chmod(0o755)  # the container's unprivileged user reads the bind mount
+    compose = source / "compose.yaml"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("COMPOSE_", "POSTGRES_"))}
+    environ = postgres_environ([compose], {**environ, "WEB_PORT": str(_free_port())}, client=engine)
+    stack = Stack.load(
+        compose, project_name=f"ddtest-{uuid.uuid4().hex[:8]}", environ=environ, client=engine
+    )
+    try:
+        stack.up(wait=True, timeout=300)
+        site = stack.url("web", 8000)
+        assert requests.get(f"{site}/", timeout=10).text.count("<li>") == 4
+
+        template = source / "books" / "templates" / "books" / "book_list.html"
+        template.write_text(template.read_text().replace("All books", "Every book we have"))
+        _eventually(lambda: "Every book we have" in requests.get(f"{site}/", timeout=5).text)
+
+        views = source / "books" / "views.py"
+        views.write_text(views.read_text() + "    paginate_by = 2\n")
+        _eventually(lambda: requests.get(f"{site}/", timeout=5).text.count("<li>") == 2)
+    finally:
+        stack.down(volumes=True)
+        try:
+            engine.api.remove_image(stack.config.image_ref("web"))
+        except Exception:
+            pass
+
+
+def _eventually(check, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if check():
+                return
+        except requests.RequestException:  # the server is restarting
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError("the running server did not pick up the edit")
+        time.sleep(0.3)
