@@ -41,20 +41,26 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _script(block: Block, cwd: Path, rc_file: Path, cwd_file: Path) -> str:
+def _script(block: Block, cwd: Path, tmp: Path) -> str:
     lines = [f"cd {shlex.quote(str(cwd))}"]
+    rc_file = shlex.quote(str(tmp / "rc"))
     for n, command in enumerate(block.commands):
-        lines.append(command)
-        lines.append(f'echo "{n} $?" >> {shlex.quote(str(rc_file))}')
-    lines.append(f"pwd > {shlex.quote(str(cwd_file))}")
+        if block.check_output:
+            # The newline before `}` lets a here-document end on its own line.
+            lines.append(f"{{ {command}\n}} > {shlex.quote(str(tmp / f'out.{n}'))}")
+        else:
+            lines.append(command)
+        lines.append(f'echo "{n} $?" >> {rc_file}')
+    lines.append(f"pwd > {shlex.quote(str(tmp / 'cwd'))}")
     return "\n".join(lines) + "\n"
 
 
 def _run_block(block: Block, cwd: Path, env: dict[str, str]) -> Path:
-    with tempfile.TemporaryDirectory() as tmp:
-        rc_file, cwd_file = Path(tmp) / "rc", Path(tmp) / "cwd"
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        rc_file, cwd_file = tmp / "rc", tmp / "cwd"
         proc = subprocess.run(
-            ["bash", "-c", _script(block, cwd, rc_file, cwd_file)],
+            ["bash", "-c", _script(block, cwd, tmp)],
             env=env,
             capture_output=True,
             text=True,
@@ -69,7 +75,17 @@ def _run_block(block: Block, cwd: Path, env: dict[str, str]) -> Path:
             assert code == block.exit_code, (
                 f"{where}: `{command}` exited {code}, the page says {block.exit_code}\n{output}"
             )
+        if block.check_output:
+            for n, (command, shown) in enumerate(zip(block.commands, block.outputs, strict=True)):
+                printed = (tmp / f"out.{n}").read_text()
+                assert _lines(printed) == _lines(shown), (
+                    f"{where}: `{command}` printed\n{printed}\nthe page shows\n{shown}"
+                )
         return Path(cwd_file.read_text().strip()) if cwd_file.exists() else cwd
+
+
+def _lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.strip("\n").splitlines()]
 
 
 def _present(refs: list[str]) -> set[str]:

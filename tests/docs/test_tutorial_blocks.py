@@ -23,7 +23,7 @@ two three
 print("not a shell block")
 ```
 
-<!-- tutorial: engine, exit=1 -->
+<!-- tutorial: engine, exit=1, output -->
 ```console
 $ cat > f <<'EOF'
 $ this line is data, not a command
@@ -51,7 +51,9 @@ def test_blocks_options_and_commands(tmp_path: Path) -> None:
         "cat > f <<'EOF'\n$ this line is data, not a command\nEOF",
         "false",
     ]
-    assert (second.engine, second.exit_code) == (True, 1)
+    assert (second.engine, second.exit_code, second.check_output) == (True, 1, True)
+    assert first.outputs == ["one\n", "two three\n"]
+    assert second.outputs == ["", ""]
     assert third.skip and page.engine
 
 

@@ -7,6 +7,8 @@ comment on the line just before the fence sets options for that block::
     <!-- tutorial: engine -->          needs the Docker engine (the page's test is marked)
     <!-- tutorial: engine, exit=1 -->  every command in the block must exit 1
     <!-- tutorial: skip -->            shown, never run (e.g. a command that never returns)
+    <!-- tutorial: output -->          each command's stdout must be the output shown
+                                       (for blocks whose output does not vary by machine)
 
 A command may carry a here-document (``$ cat > f <<'EOF'`` ... ``EOF``): its lines
 belong to the command.
@@ -40,6 +42,9 @@ class Block:
     engine: bool = False
     skip: bool = False
     exit_code: int = 0
+    check_output: bool = False
+    #: The output shown after each command (same order as ``commands``).
+    outputs: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -81,7 +86,8 @@ def parse_page(path: Path) -> Page:
         i += 1
         if lang != "console":
             continue
-        block = Block(page=path.name, line=start + 1, commands=_commands(body))
+        commands, outputs = _commands(body)
+        block = Block(page=path.name, line=start + 1, commands=commands, outputs=outputs)
         prev = lines[start - 1] if start > 0 else ""
         if om := _OPTIONS.match(prev.strip()):
             for opt in (o.strip() for o in om.group(1).split(",")):
@@ -89,6 +95,8 @@ def parse_page(path: Path) -> Page:
                     block.engine = True
                 elif opt == "skip":
                     block.skip = True
+                elif opt == "output":
+                    block.check_output = True
                 elif opt.startswith("exit="):
                     block.exit_code = int(opt.removeprefix("exit="))
                 elif opt:
@@ -100,12 +108,16 @@ def parse_page(path: Path) -> Page:
 _HEREDOC = re.compile(r"<<-?\s*'?\"?(\w+)'?\"?")
 
 
-def _commands(body: list[str]) -> list[str]:
-    """``$ `` lines, joined with their continuation lines and here-document bodies."""
+def _commands(body: list[str]) -> tuple[list[str], list[str]]:
+    """``$ `` lines, joined with their continuation lines and here-document bodies, and the
+    output lines shown after each."""
     commands: list[str] = []
+    outputs: list[str] = []
     lines = iter(body)
     for raw in lines:
         if not raw.startswith("$ "):
+            if commands:
+                outputs[-1] += raw + "\n"
             continue
         command = raw[2:]
         while command.endswith("\\"):
@@ -116,4 +128,5 @@ def _commands(body: list[str]) -> list[str]:
                 if more.strip() == heredoc.group(1):
                     break
         commands.append(command)
-    return commands
+        outputs.append("")
+    return commands, outputs
