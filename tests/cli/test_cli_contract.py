@@ -123,3 +123,24 @@ def test_ps_json_of_a_stack_with_nothing_running_is_an_empty_list(tmp_path: Path
     run = dockdjango("ps", "-p", project, "--json", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["up"], ["down"], ["ps"], ["logs"], ["exec", "web", "true"], ["build", "."]]
+    + [["explain", "."], ["compare", "."]],
+    ids=lambda a: a[0],
+)
+def test_no_engine_is_one_line_naming_the_address(args: list[str], tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(SMALL)
+    (tmp_path / "requirements.txt").write_text("six==1.16.0\n")
+    socket = tmp_path / "no-engine.sock"
+    run = subprocess.run(
+        [sys.executable, "-m", "dockdjango", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "CI": "1", "DOCKER_HOST": f"unix://{socket}"},
+    )
+    _assert_explained_error(run, f"cannot reach the Docker engine at unix://{socket}")
