@@ -104,7 +104,7 @@ def run_interactive(
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
     try:
-        tty.setraw(fd)
+        tty.setraw(fd, termios.TCSANOW)  # TCSAFLUSH would drop keys typed ahead
         while True:
             readable, _, _ = select.select([raw_sock, fd], [], [])
             if raw_sock in readable:

@@ -207,3 +207,39 @@ def test_cli_errors_exec_and_logs(project, engine, unique_name):
         "error: cannot reach the Docker engine at unix:///tmp/dockdjango-no-engine.sock"
     )
     assert "Traceback" not in nowhere.stderr
+
+
+def test_exec_attaches_a_terminal_when_there_is_one(project, engine, unique_name):
+    """`dockdjango exec web sh` on a terminal: keystrokes in, output out, exit code back."""
+    import pty
+    import select
+
+    assert dockdjango(project, "up").returncode == 0
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dockdjango", "exec", "web", "sh"],
+        cwd=project,
+        env=_env(),
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+    )
+    os.close(slave)
+    seen = b""
+    try:
+        os.write(master, b"tty; echo typed-$((6*7)); exit 4\n")
+        deadline = time.monotonic() + 30
+        while proc.poll() is None and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.2)[0]:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:  # the other side closed
+                    break
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    assert proc.returncode == 4
+    assert b"/dev/pts/" in seen  # the command ran with a terminal
+    assert b"typed-42" in seen
