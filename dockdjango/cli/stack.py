@@ -159,6 +159,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("service", help="service name")
     p.add_argument("command", nargs=argparse.REMAINDER, help="command and its arguments")
 
+    p = _add(
+        sub,
+        "port",
+        "print the host address where a service's port is published",
+        ["dockdjango port web 8000", "curl http://$(dockdjango port web 8000)/api/"],
+        run_port,
+    )
+    p.add_argument("service", help="service name")
+    p.add_argument("target", help="container port, optionally with /udp")
+    p.add_argument(
+        "--index", type=int, default=1, help="which container of the service (default 1)"
+    )
+
     for name, help, func in (
         ("stop", "stop containers without removing them", run_stop),
         ("start", "start stopped containers", run_start),
@@ -234,6 +247,14 @@ def run_down(args: argparse.Namespace) -> int:
         f"{len(result.volumes)} volume(s)"
     )
     print(f"{stack.name}: removed {counts}{kept}")
+    return 0
+
+
+def run_port(args: argparse.Namespace) -> int:
+    """``127.0.0.1:49153``."""
+    target, _, protocol = str(args.target).partition("/")
+    host, port = _stack(args).port(args.service, int(target), protocol or "tcp", args.index)
+    print(f"{host}:{port}")
     return 0
 
 

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from dockdjango.engine import labels as L
 from dockdjango.engine.lifecycle import down
@@ -194,6 +195,13 @@ def test_cli_errors_exec_and_logs(project, engine, unique_name):
     code = dockdjango(project, "exec", "-T", "web", "sh", "-c", "echo out; echo err >&2; exit 7")
     assert code.returncode == 7
     assert code.stdout == "out\n" and code.stderr == "err\n"
+
+    port = dockdjango(project, "port", "web", "8000")
+    assert port.returncode == 0 and port.stdout.startswith("127.0.0.1:")
+    assert requests.get(f"http://{port.stdout.strip()}/", timeout=10).status_code == 200
+    missing = dockdjango(project, "port", "web", "9999")
+    assert missing.returncode == 1
+    assert missing.stderr.splitlines()[0] == "error: service web does not publish port 9999/tcp"
 
     logs = dockdjango(project, "logs", "--tail", "5", "web")
     assert logs.returncode == 0
