@@ -97,12 +97,16 @@ class StackConfig:
     @classmethod
     def from_project(cls, project: Any) -> StackConfig:
         """Project a loaded ``dockdjango.spec.Project``."""
-        return cls.from_compose_dict(
+        cfg = cls.from_compose_dict(
             project.to_compose_dict(),
             name=project.name,
             working_dir=str(getattr(project, "working_dir", "") or ""),
             config_files=[str(f) for f in getattr(project, "config_files", ()) or ()],
         )
+        # Services switched off by profiles are still the project's (Compose's
+        # DisabledServiceNames): their containers are not orphans.
+        cfg.known_services |= set(getattr(project, "disabled_services", None) or ())
+        return cfg
 
     def image_ref(self, service: str) -> str:
         """The image a service runs: its ``image:``, else the name Compose builds it as."""
