@@ -27,6 +27,13 @@ def libpq():
     except Exception:
         return None
     return f"{v // 10000}.{v % 10000}" if v >= 100000 else f"{v // 10000}.{v // 100 % 100}"
+def psycopg_libpq():
+    try:
+        import psycopg
+        v = int(psycopg.pq.version())
+    except Exception:
+        return None
+    return f"{v // 10000}.{v % 10000}" if v >= 100000 else f"{v // 10000}.{v // 100 % 100}"
 try:
     os_name = platform.freedesktop_os_release().get("PRETTY_NAME", "")
 except OSError:
@@ -39,6 +46,7 @@ print(json.dumps({
     "glibc": platform.libc_ver()[1] or None,
     "openssl": ssl.OPENSSL_VERSION.split()[1] if ssl.OPENSSL_VERSION.split()[1:] else None,
     "libpq": libpq(),
+    "psycopg_libpq": psycopg_libpq(),
 }))
 """.strip()
 
@@ -194,9 +202,16 @@ def libraries_match(probe: dict[str, Any], target: dict[str, Any]) -> bool:
 
 
 def libraries_text(probe: dict[str, Any]) -> str:
-    """``glibc 2.36, OpenSSL 3.0.17, libpq —`` from a probe result."""
+    """``glibc 2.36, OpenSSL 3.0.17, libpq —`` from a probe result.
+
+    When psycopg is installed, the libpq it actually loads is added: the binary wheel
+    bundles its own, whatever the system has.
+    """
     names = {"glibc": "glibc", "openssl": "OpenSSL", "libpq": "libpq"}
-    return ", ".join(f"{names[lib]} {probe.get(lib) or '—'}" for lib in SYSTEM_LIBRARIES)
+    text = ", ".join(f"{names[lib]} {probe.get(lib) or '—'}" for lib in SYSTEM_LIBRARIES)
+    if probe.get("psycopg_libpq"):
+        text += f" (psycopg's: {probe['psycopg_libpq']})"
+    return text
 
 
 def megabytes(n: int) -> str:

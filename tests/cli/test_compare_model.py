@@ -139,3 +139,12 @@ def test_lock_files_are_found(tmp_path: Path) -> None:
     (tmp_path / "uv.lock").write_text("")
     (tmp_path / "requirements.txt").write_text("")
     assert lock_files(tmp_path) == ["uv.lock"]
+
+
+def test_libraries_text_names_psycopgs_own_libpq() -> None:
+    from dockdjango.build.comparison import libraries_text
+
+    probe = {"glibc": "2.36", "openssl": "3.0.20", "libpq": None, "psycopg_libpq": "18.6"}
+    assert libraries_text(probe) == "glibc 2.36, OpenSSL 3.0.20, libpq — (psycopg's: 18.6)"
+    probe["psycopg_libpq"] = None
+    assert libraries_text(probe) == "glibc 2.36, OpenSSL 3.0.20, libpq —"
