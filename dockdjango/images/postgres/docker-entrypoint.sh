@@ -6,8 +6,8 @@
 #   (default postgres), POSTGRES_DB (default: the user's name), POSTGRES_INITDB_ARGS,
 #   POSTGRES_INITDB_WALDIR, POSTGRES_HOST_AUTH_METHOD, each *_FILE variant of these,
 #   PGDATA, and /docker-entrypoint-initdb.d/*.sh|*.sql|*.sql.gz run once, on first start.
-# Started as root, it prepares PGDATA and re-executes itself as `postgres`; the server then
-# replaces this script as PID 1, so the stop signal reaches it directly.
+# Started as root, it prepares PGDATA and re-executes itself as `postgres`, then runs the
+# server as its child, turning SIGTERM into PostgreSQL's fast shutdown (see run_server).
 set -Eeo pipefail
 
 log() { printf '%s [entrypoint] %s\n' "$(date -u '+%Y-%m-%d %H:%M:%S UTC')" "$*"; }
@@ -150,6 +150,27 @@ run_init_scripts() {
 	done
 }
 
+# The server as a child of this shell, which turns SIGTERM into SIGINT. For PostgreSQL,
+# SIGTERM is a "smart" shutdown that waits for every client to disconnect, which can be
+# forever; SIGINT is the "fast" one: roll back open transactions, close connections,
+# checkpoint, exit 0. `docker stop` already sends SIGINT (STOPSIGNAL), but orchestrators
+# and `docker kill` send SIGTERM. SIGHUP (reload) and SIGQUIT (immediate) pass through.
+run_server() {
+	"$@" &
+	local child=$! status=0
+	trap 'kill -INT "$child" 2>/dev/null || :' TERM INT
+	trap 'kill -HUP "$child" 2>/dev/null || :' HUP
+	trap 'kill -QUIT "$child" 2>/dev/null || :' QUIT
+	# `wait` also returns when a trapped signal arrives: wait again while the server lives.
+	while :; do
+		wait "$child" && status=0 || status=$?
+		if ! kill -0 "$child" 2>/dev/null; then
+			break
+		fi
+	done
+	exit "$status"
+}
+
 main() {
 	# `docker run image -c shared_buffers=256MB` means flags for postgres.
 	if [ "${1:0:1}" = '-' ]; then
@@ -181,7 +202,7 @@ main() {
 	else
 		log "PostgreSQL database directory appears to contain a database; skipping initialisation"
 	fi
-	exec "$@"
+	run_server "$@"
 }
 
 main "$@"
