@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from dockdjango.build.comparison import (
     Comparison,
     Side,
@@ -148,3 +150,24 @@ def test_libraries_text_names_psycopgs_own_libpq() -> None:
     assert libraries_text(probe) == "glibc 2.36, OpenSSL 3.0.20, libpq — (psycopg's: 18.6)"
     probe["psycopg_libpq"] = None
     assert libraries_text(probe) == "glibc 2.36, OpenSSL 3.0.20, libpq —"
+
+
+def test_the_chart_is_drawn_from_the_measurements(tmp_path: Path) -> None:
+    from dockdjango.api.compare_chart import plot
+
+    png = plot(_comparison(), tmp_path / "a.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+    # The same figures give the same picture, other figures another one.
+    assert plot(_comparison(), tmp_path / "b.png").read_bytes() == png
+    other = _comparison()
+    other.docker.disk_bytes *= 3
+    assert plot(other, tmp_path / "c.png").read_bytes() != png
+    assert b"<svg" in plot(_comparison(), tmp_path / "d.svg").read_bytes()
+
+
+def test_the_chart_must_be_png_or_svg(tmp_path: Path) -> None:
+    from dockdjango.api.compare_chart import plot
+    from dockdjango.errors import DockdjangoError
+
+    with pytest.raises(DockdjangoError, match="must be a .png or .svg"):
+        plot(_comparison(), tmp_path / "chart.pdf")
