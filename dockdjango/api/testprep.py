@@ -33,14 +33,38 @@ def project_name(compose_file: str, profiles: Sequence[str], session_id: str, re
     return f"{folder}-{session_id.split('-')[-1]}"
 
 
-def prepare_for_tests(stack: Stack, labels: Mapping[str, str]) -> None:
+def own_project_name(compose_file: str) -> str:
+    """The project name the file has outside tests: ``COMPOSE_PROJECT_NAME``, ``name:``, dir."""
+    from dockdjango.engine.naming import normalize_project_name
+
+    name = os.environ.get("COMPOSE_PROJECT_NAME", "")
+    if not name:
+        try:
+            import yaml
+
+            data = yaml.safe_load(Path(compose_file).read_text(encoding="utf-8"))
+            value = data.get("name") if isinstance(data, dict) else None
+            name = value if isinstance(value, str) and "$" not in value else ""
+        except (OSError, ValueError, yaml.YAMLError):
+            name = ""
+    return normalize_project_name(name or Path(compose_file).resolve().parent.name)
+
+
+def prepare_for_tests(stack: Stack, labels: Mapping[str, str], image_project: str = "") -> None:
     """Make a loaded stack safe to run next to others: labels, ephemeral ports, no fixed names.
 
     Every published port moves to an ephemeral 127.0.0.1 port (a dev stack on 8000 and two
-    test runs never clash); ``container_name`` is dropped for the same reason.
+    test runs never clash); ``container_name`` is dropped for the same reason. A service
+    built from source and not naming its image gets the tag it has outside tests
+    (``<image_project>-<service>``), not one per test project: each run would otherwise
+    leave an image tag behind.
     """
+    from dockdjango.engine.naming import default_image_name
+
     cfg = stack.config
-    for svc in cfg.services.values():
+    for name, svc in cfg.services.items():
+        if image_project and svc.get("build") and not svc.get("image"):
+            svc["image"] = default_image_name(image_project, name)
         svc["labels"] = {**dict(svc.get("labels") or {}), **labels}
         svc.pop("container_name", None)
         ports = []

@@ -35,6 +35,7 @@ from dockdjango.api.testing import TestSession, file_lock
 from dockdjango.api.testpostgres import PostgresServer, postgres_image, start_postgres
 from dockdjango.api.testprep import (
     matches_running,
+    own_project_name,
     prepare_for_tests,
     project_name,
     select_services,
@@ -265,7 +266,7 @@ class SessionStack:
         else:
             session = TestSession(client, state.session_id, state.owner_pid)
             labels = session_labels(session.id, session.owner)
-        prepare_for_tests(stack, labels)
+        prepare_for_tests(stack, labels, own_project_name(state.settings.compose_file))
         return stack
 
     @classmethod

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from dockdjango.api.stack import Stack
-from dockdjango.api.testprep import prepare_for_tests, project_name
+from dockdjango.api.testprep import own_project_name, prepare_for_tests, project_name
 from dockdjango.engine.readiness import Call, LogLine, PortOpen, as_conditions
 from dockdjango.engine.sessions import (
     KEEP,
@@ -143,3 +143,20 @@ def test_no_engine_is_an_error_naming_the_socket(pytester: pytest.Pytester) -> N
     assert "1 error" in out, out
     assert "cannot reach the Docker engine at unix:///nonexistent/dd.sock" in out, out
     assert "Traceback" not in out
+
+
+def test_a_built_service_keeps_its_usual_image_tag(tmp_path, monkeypatch) -> None:
+    stack = Stack({"name": "library-0123", "services": {"web": {"build": {"context": "."}}}})
+    prepare_for_tests(stack, {SESSION: "s1"}, image_project="library")
+    # Not library-0123-web: one tag per test project would pile up image tags.
+    assert stack.config.services["web"]["image"] == "library-web"
+
+    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
+    named = tmp_path / "My Dir" / "compose.yaml"
+    named.parent.mkdir()
+    named.write_text("name: library\nservices: {}\n")
+    assert own_project_name(str(named)) == "library"
+    named.write_text("services: {}\n")
+    assert own_project_name(str(named)) == "mydir"
+    monkeypatch.setenv("COMPOSE_PROJECT_NAME", "Other")
+    assert own_project_name(str(named)) == "other"
