@@ -181,7 +181,9 @@ def failure_report(exc: BaseException) -> str:
     """A dockdjango error as the pytest report shows it: message, the logs, the hint."""
     text = f"dockdjango: {exc}"
     logs = list(getattr(exc, "logs", None) or [])
-    if logs and logs[-1].strip() and logs[-1].strip() not in str(exc).split("; last log line")[0]:
+    message = str(exc)
+    # Shown unless the message already carries them all (a container's wait failure does).
+    if any(line.strip() and line.strip() not in message for line in logs):
         service = getattr(exc, "service", "") or "the service"
         shown = "\n".join(f"    | {line}" for line in logs)
         text += f"\n  last {len(logs)} log lines of {service}:\n{shown}"
