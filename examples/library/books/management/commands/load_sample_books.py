@@ -5,7 +5,7 @@ A command rather than a data migration so that test databases start empty.
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError
 
 from books.models import Book
 
@@ -30,6 +30,11 @@ class Command(BaseCommand):
         if existing:
             self.stdout.write(f"Library has {existing} book(s); sample books not loaded.")
             return
-        call_command("loaddata", "sample_books", database=database, verbosity=0)
+        try:  # loaddata is atomic: all four books or none
+            call_command("loaddata", "sample_books", database=database, verbosity=0)
+        except IntegrityError:
+            # Two web containers starting at once both saw an empty library; the other won.
+            self.stdout.write("Sample books were loaded by another process meanwhile.")
+            return
         loaded = Book.objects.using(database).count()
         self.stdout.write(self.style.SUCCESS(f"Loaded {loaded} sample books."))
