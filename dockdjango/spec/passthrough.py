@@ -8,8 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockdjango.spec.deploy import canonical_deploy, check_deploy
-from dockdjango.spec.shapes import Loc, show, split_command, str_list, want_list, want_map
+from dockdjango.spec.deploy import byte_count, canonical_deploy, check_deploy
+from dockdjango.spec.shapes import (
+    Loc,
+    key_values,
+    show,
+    split_command,
+    str_list,
+    want_list,
+    want_map,
+)
 from dockdjango.spec.tree import type_name
 
 _PASSTHROUGH_SHAPES: dict[str, tuple[type, ...]] = {
@@ -119,6 +127,24 @@ def canonical_passthrough(key: str, value: Any, loc: Loc) -> Any:
         return {str(name): None for name in str_list(value, loc, allow_str=False)}
     if key == "deploy":
         return canonical_deploy(value, loc)
+    if key in ("dns", "dns_search", "dns_opt", "tmpfs") and isinstance(value, str):
+        return [value]
+    if key in ("annotations", "sysctls"):
+        pairs = key_values(value, loc, empty="")
+        return {k: "" if v is None else v for k, v in pairs.items()}
+    if key == "group_add":
+        return [str(item) for item in value]
+    if key in ("mem_limit", "mem_reservation", "memswap_limit", "shm_size"):
+        return byte_count(value, loc)
+    if key == "cpus" and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            raise loc.error(f"{show(value)} is not a number of CPUs") from None
+    if key == "gpus" and value == "all":
+        return [{"count": -1}]
+    if key == "devices":
+        return [_device(item, loc.child(value, i)) for i, item in enumerate(value)]
     if key == "provider" and "options" in value:
         at = loc.child(value, "options")
         options = want_map(value["options"], at)
@@ -158,6 +184,19 @@ def _watch_rules(rules: list[Any], loc: Loc) -> list[dict[str, Any]]:
         entry["exec"] = {**exec_spec, "command": command}
         out.append(entry)
     return out
+
+
+def _device(item: Any, loc: Loc) -> Any:
+    """``/dev/a[:/dev/b[:perms]]`` as ``{source, target, permissions}``, as Compose prints it."""
+    if not isinstance(item, str):
+        return item
+    parts = item.split(":")
+    if len(parts) > 3 or not parts[0]:
+        raise loc.error(f"{show(item)} — expected HOST_DEVICE[:CONTAINER_DEVICE[:PERMISSIONS]]")
+    source = parts[0]
+    target = parts[1] if len(parts) > 1 and parts[1] else source
+    permissions = parts[2] if len(parts) > 2 else "rwm"
+    return {"source": source, "target": target, "permissions": permissions}
 
 
 def _option(value: Any) -> str:

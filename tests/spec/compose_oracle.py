@@ -5,13 +5,14 @@ Compared, on every service: the keys in ``SERVICE_FIELDS`` (``build`` only on
 ``VOLUME_FIELDS``; plus the project ``name`` and the set of services, networks, volumes.
 
 Not compared yet (kept as written in ``Service.other``, where Compose prints its own
-canonical form): ``blkio_config``, ``ulimits``,
-``devices``, ``dns*``, ``cap_add``/``cap_drop``, ``tmpfs`` (service key), ``sysctls``,
-``annotations``, the resource limits (``mem_limit``, ``cpus``, ...), ``gpus``,
-``label_file``; build keys outside ``BUILD_FIELDS`` (``ssh``, ``cache_to``, ``network``,
-``no_cache``, ``pull``, ``shm_size``, ``extra_hosts``, ``isolation``, ``provenance``,
-``sbom``); top-level ``secrets``/``configs``/``models`` (checked, not exported); and
-``x-`` extensions.
+canonical form, or absent from the corpus and our own cases): ``blkio_config``,
+``label_file``, ``device_cgroup_rules``, ``cpu_count``/``cpu_percent``/``cpu_period``/
+``cpu_quota``/``cpu_rt_*``, ``cpuset``, ``mem_swappiness``, ``oom_kill_disable``,
+``isolation``, ``cgroup_parent``, ``external_links``, ``attach``, ``use_api_socket``,
+``pull_refresh_after``; build keys outside ``BUILD_FIELDS`` (``ssh``, ``cache_to``,
+``network``, ``no_cache``, ``pull``, ``shm_size``, ``extra_hosts``, ``isolation``,
+``provenance``, ``sbom``); top-level ``secrets``/``configs``/``models`` (checked, not
+exported); and ``x-`` extensions (Compose does not print service-level ones).
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ SERVICE_FIELDS = frozenset(
     "privileged read_only "
     # kept in Service.other, in Compose's long form
     "secrets configs models post_start pre_stop links volumes_from ipc pid scale "
-    "security_opt group_add mac_address logging credential_spec deploy develop provider".split()
+    "security_opt group_add mac_address logging credential_spec deploy develop provider "
+    "cap_add cap_drop dns dns_search dns_opt tmpfs sysctls ulimits devices mem_limit "
+    "memswap_limit mem_reservation shm_size cpus cpu_shares pids_limit oom_score_adj "
+    "annotations gpus storage_opt userns_mode uts domainname runtime cgroup".split()
 )
 BUILD_FIELDS = frozenset(
     "context dockerfile dockerfile_inline args target labels cache_from additional_contexts "

@@ -43,6 +43,56 @@ volumes: {data: {}}
 networks: {front: {}, back: {}}
 """
 
+RESOURCE_KEYS_DOC = """\
+services:
+  a:
+    image: x
+    cap_add: [NET_ADMIN]
+    cap_drop: [ALL]
+    dns: 8.8.8.8
+    dns_search: example.com
+    dns_opt: [use-vc]
+    tmpfs: /run
+    sysctls: [net.core.somaxconn=1024, "a.b=1"]
+    ulimits:
+      nproc: 65535
+      nofile: {soft: 20000, hard: 40000}
+    devices: ["/dev/ttyUSB0:/dev/ttyUSB0", "/dev/sda:/dev/xvda:rwm"]
+    mem_limit: 1g
+    memswap_limit: 2g
+    mem_reservation: 512m
+    shm_size: 64m
+    cpus: 1.5
+    cpu_shares: 512
+    pids_limit: 100
+    oom_score_adj: 10
+    annotations: [com.example.a=1]
+    gpus: all
+    storage_opt: {size: 1G}
+    logging: {driver: json-file, options: {max-size: 10m}}
+    security_opt: [no-new-privileges:true]
+    group_add: [100]
+    stop_signal: SIGTERM
+    userns_mode: host
+    uts: host
+    domainname: foo.com
+    runtime: runc
+    cgroup: host
+    expose: ["3000-3001", 80]
+  b:
+    image: y
+    tmpfs: [/a, /b:size=1m]
+    sysctls: {x.y: 1}
+    annotations: {k: v}
+    devices:
+      - source: /dev/a
+        target: /dev/b
+        permissions: r
+    gpus:
+      - driver: nvidia
+        count: 1
+"""
+
 CASES: dict[str, tuple[str, ...]] = {
     "scalars-and-lists": (
         BASE,
@@ -119,6 +169,7 @@ CASES: dict[str, tuple[str, ...]] = {
         "include:\n  - path: sub/compose.yaml\n    env_file: sub/vars.env\n"
         "services:\n  web:\n    image: w\n    depends_on: [subsvc]\n",
     ),
+    "resource-and-kernel-keys": (RESOURCE_KEYS_DOC,),
     "missing-required-variable": ("services:\n  web:\n    image: ${NOPE:?set NOPE}\n",),
     "undefined-network": ("services:\n  web:\n    image: x\n    networks: [nope]\n",),
 }
