@@ -64,6 +64,15 @@ class SampleBooksTests(TestCase):
         call_command("load_sample_books", verbosity=0, stdout=StringIO())
         self.assertEqual(Book.objects.count(), loaded)
 
+    def test_load_sample_books_when_another_process_won_the_race(self):
+        call_command("load_sample_books", stdout=StringIO())
+        out = StringIO()
+        # As if this process had counted before the other one committed its books.
+        with mock.patch("django.db.models.query.QuerySet.count", return_value=0):
+            call_command("load_sample_books", stdout=out)
+        self.assertIn("loaded by another process", out.getvalue())
+        self.assertEqual(Book.objects.count(), 4)
+
     def test_load_sample_books_leaves_a_used_library_alone(self):
         Book.objects.create(title="Mine", subtitle="Only", author="Me", isbn="9990000000001")
         call_command("load_sample_books", verbosity=0, stdout=StringIO())
