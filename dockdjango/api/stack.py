@@ -102,6 +102,8 @@ class Stack:
                 "the stack has no project name", hint="pass project_name=... or set `name:`"
             )
         self.project = project
+        #: True for a stack known only by name (:meth:`existing`): no file, no services
+        self.file_less = False
         self._client = client
         self._lock = threading.Lock()
         self.on_progress = on_progress
@@ -133,6 +135,20 @@ class Stack:
             environ=environ,
         )
         return cls(project, client=client, on_progress=on_progress)
+
+    @classmethod
+    def existing(
+        cls,
+        name: str,
+        *,
+        client: docker.DockerClient | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> Stack:
+        """A stack known only by its project name, found by labels (``down -p NAME`` with
+        no compose file, as Compose allows): everything but ``up`` works."""
+        stack = cls(StackConfig(name=name, services={}), client=client, on_progress=on_progress)
+        stack.file_less = True
+        return stack
 
     # -- engine ---------------------------------------------------------------------------
 
@@ -220,7 +236,7 @@ class Stack:
         return down(
             self.client,
             self.name,
-            services=list(self.config.services),
+            services=None if self.file_less else list(self.config.services),
             volumes=volumes,
             remove_orphans=remove_orphans,
             on_progress=self._progress(on_progress),

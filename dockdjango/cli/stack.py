@@ -190,9 +190,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
             )
 
 
-def _stack(args: argparse.Namespace) -> Any:
+COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+
+
+def _has_compose_file() -> bool:
+    """Whether a compose file is in the current directory or a parent (Compose's search)."""
+    from pathlib import Path
+
+    here = Path.cwd()
+    return any((d / n).is_file() for d in (here, *here.parents) for n in COMPOSE_FILE_NAMES)
+
+
+def _stack(args: argparse.Namespace, *, need_file: bool = False) -> Any:
     from dockdjango.api.stack import Stack
 
+    if not need_file and args.project_name and not args.files and not _has_compose_file():
+        # `-p NAME` with no file: work on what the engine has under that name
+        return Stack.existing(args.project_name)
     return Stack.load(args.files or None, project_name=args.project_name, profiles=args.profiles)
 
 
@@ -203,7 +217,7 @@ def run_up(args: argparse.Namespace) -> int:
     if args.force_recreate and args.no_recreate:
         raise DockdjangoError("--force-recreate and --no-recreate cannot be used together")
 
-    stack = _stack(args)
+    stack = _stack(args, need_file=True)
     try:
         with Progress() as progress:
             result = stack.up(

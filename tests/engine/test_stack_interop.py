@@ -190,7 +190,7 @@ def test_ctrl_c_during_up_stops_what_it_started_and_exits_130(
     assert engine.api.volumes(filters=f).get("Volumes") in (None, [])
 
 
-def test_cli_errors_exec_and_logs(project, engine, unique_name):
+def test_cli_errors_exec_and_logs(project, engine, unique_name, tmp_path_factory):
     assert dockdjango(project, "up").returncode == 0
     code = dockdjango(project, "exec", "-T", "web", "sh", "-c", "echo out; echo err >&2; exit 7")
     assert code.returncode == 7
@@ -206,6 +206,15 @@ def test_cli_errors_exec_and_logs(project, engine, unique_name):
     logs = dockdjango(project, "logs", "--tail", "5", "web")
     assert logs.returncode == 0
     assert "web-1 | web says hi" in logs.stdout
+
+    # with -p and no compose file, as with Compose, the project is found by its labels
+    elsewhere = tmp_path_factory.mktemp("elsewhere")  # no compose file here or above
+    listed = dockdjango(elsewhere, "ps", "-p", unique_name)
+    assert listed.returncode == 0 and f"{unique_name}-web-1" in listed.stdout
+    gone = dockdjango(elsewhere, "down", "-p", unique_name)
+    assert gone.returncode == 0, gone.stderr
+    assert f"{unique_name}: removed 2 container(s)" in gone.stdout
+    assert dockdjango(elsewhere, "up", "-p", unique_name).returncode == 1  # up needs a file
 
     nowhere = dockdjango(
         project, "up", env=_env(DOCKER_HOST="unix:///tmp/dockdjango-no-engine.sock")
