@@ -59,6 +59,7 @@ class Progress:
             self.live = None
 
     def __call__(self, event: Any) -> None:
+        """Draw one event (called from any thread)."""
         if not self.tty:
             print(event.line(), file=sys.stderr, flush=True)
             return
