@@ -49,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run_config(args: argparse.Namespace) -> int:
     """Load the project and print it; a `SpecError` propagates to the one-line printer."""
     import json
+    import sys
 
     from dockdjango.spec import load_project
     from dockdjango.spec.output import escape_dollars
@@ -59,6 +60,8 @@ def run_config(args: argparse.Namespace) -> int:
         profiles=args.profiles,
         workdir=args.workdir,
     )
+    for warning in project.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.quiet:
         return 0
     if args.hash:

@@ -107,26 +107,49 @@ def _braced(text: str, pos: int, env: Mapping[str, str]) -> tuple[str, int]:
     return value or "", pos
 
 
-def interpolate(tree: Tree, env: Mapping[str, str], *, path: str = "") -> Tree:
-    """The stage: every string value in ``tree`` substituted in place; returns ``tree``."""
-    _walk(tree, env, path)
+class _Recording(dict[str, str]):
+    """The environment, noting variables looked up without a default (``$X``, ``${X}``)."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        super().__init__(env)
+        self.unset: list[str] = []
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        if default is not None and name not in self:
+            self.unset.append(name)
+        return super().get(name, default)
+
+
+def interpolate(
+    tree: Tree, env: Mapping[str, str], *, path: str = "", warnings: list[str] | None = None
+) -> Tree:
+    """The stage: every string value in ``tree`` substituted in place; returns ``tree``.
+
+    Variables used without a default and not set are reported in ``warnings`` (as Compose
+    warns), each naming file, line and field."""
+    _walk(tree, _Recording(env), path, warnings if warnings is not None else [])
     return tree
 
 
-def _walk(node: Tree | Seq, env: Mapping[str, str], path: str) -> None:
+def _walk(node: Tree | Seq, env: _Recording, path: str, warnings: list[str]) -> None:
     items: Any = node.items() if isinstance(node, Tree) else enumerate(node)
     for key, value in list(items):
         sub = _join(path, key, isinstance(node, Seq))
         if isinstance(value, str):
             if "$" in value:
-                node[key] = _one(value, env, node.where(key), sub)
+                node[key] = _one(value, env, node.where(key), sub, warnings)
         elif isinstance(value, Tree | Seq):
-            _walk(value, env, sub)
+            _walk(value, env, sub, warnings)
 
 
-def _one(value: str, env: Mapping[str, str], origin: Origin | None, path: str) -> str:
+def _one(value: str, env: _Recording, origin: Origin | None, path: str, warnings: list[str]) -> str:
     try:
-        return substitute(value, env)
+        env.unset.clear()
+        out = substitute(value, env)
+        for name in dict.fromkeys(env.unset):
+            where = f"{origin.file}:{origin.line}: " if origin else ""
+            warnings.append(f'{where}{path}: variable {name} is not set, using ""')
+        return out
     except TemplateError as exc:
         hint = (
             "set it in the environment or in the project's .env file"

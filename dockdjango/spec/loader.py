@@ -54,6 +54,7 @@ class LoadContext:
     project_dir: str
     cache: dict[tuple[str, str], Tree] = field(default_factory=dict)
     parsed: dict[str, Tree] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     loading: list[str] = field(default_factory=list)
 
     def parse(self, path: str) -> Tree:
@@ -78,7 +79,11 @@ class LoadContext:
             env = self.env if env is None else env
             # interpolation works in place, so a parsed tree is used once
             tree = self.parsed.pop(path, None) or parse_file(path)
-            tree = interpolate(tree, env)
+            if "version" in tree:
+                origin = tree.where("version")
+                where = f"{origin.file}:{origin.line}: " if origin else ""
+                self.warnings.append(f"{where}version: obsolete, ignored (as Compose v2 does)")
+            tree = interpolate(tree, env, warnings=self.warnings)
             tree = apply_include(tree, base_dir, self)
             tree = canonical_file(tree)
             tree = resolve_paths(tree, base_dir, env)
@@ -205,7 +210,7 @@ def load_dict(
     tree = _as_tree(copy.deepcopy(dict(data)), Origin("<dict>", 0))
     if not isinstance(tree, Tree):
         raise SpecError("a compose document must be a mapping")
-    tree = interpolate(tree, env)
+    tree = interpolate(tree, env, warnings=ctx.warnings)
     tree = apply_include(tree, project_dir, ctx)
     tree = canonical_file(tree)
     tree = resolve_paths(tree, project_dir, env)
@@ -271,4 +276,6 @@ def _finish(
     tree = check_references(tree)
     tree = drop_unused(tree)
     tree = resource_names(tree, name)
-    return to_project(tree, name=name, working_dir=ctx.project_dir, config_files=paths)
+    project = to_project(tree, name=name, working_dir=ctx.project_dir, config_files=paths)
+    project.warnings.extend(ctx.warnings)
+    return project

@@ -29,6 +29,9 @@ class Project(SpecModel):
     models: dict[str, Any] = Field(default_factory=dict, description="kept as written")
     working_dir: str = Field(default_factory=os.getcwd)
     config_files: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list, description="what Compose would warn about (unset variables...)"
+    )
     extensions: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -297,3 +297,19 @@ def test_compose_file_and_profiles_from_dotenv_in_the_current_directory(
     assert project.name == "app"
     assert project.services["web"].image == "cwd:1"
     assert set(project.services) == {"web", "more"}
+
+
+def test_warnings_for_unset_variables_and_version(tmp_path: Path) -> None:
+    f = write(
+        tmp_path,
+        "compose.yaml",
+        "version: '3.8'\nservices:\n  web:\n"
+        "    image: app:${TAG}\n    environment: {A: '${A:-x}', B: $$B}\n",
+    )
+    project = load_project([f], environ={})
+    assert project.services["web"].image == "app:"
+    assert [w.split("compose.yaml:", 1)[1] for w in project.warnings] == [
+        "1: version: obsolete, ignored (as Compose v2 does)",
+        '4: services.web.image: variable TAG is not set, using ""',
+    ]
+    assert "warnings" not in project.to_compose_dict()
