@@ -41,7 +41,7 @@ from dockdjango.spec.paths import resolve_paths
 from dockdjango.spec.project import Project
 from dockdjango.spec.projection import to_project
 from dockdjango.spec.toplevel import canonical_file
-from dockdjango.spec.tree import Origin, Tree, parse_file
+from dockdjango.spec.tree import Origin, Seq, Tree, parse_file
 
 COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
@@ -83,15 +83,19 @@ class LoadContext:
                 origin = tree.where("version")
                 where = f"{origin.file}:{origin.line}: " if origin else ""
                 self.warnings.append(f"{where}version: obsolete, ignored (as Compose v2 does)")
-            tree = interpolate(tree, env, warnings=self.warnings)
-            tree = apply_include(tree, base_dir, self)
-            tree = canonical_file(tree)
-            tree = resolve_paths(tree, base_dir, env)
-            tree = apply_extends(tree, lambda other: self.load_tree(other))
+            tree = self.file_stages(tree, base_dir, env)
         finally:
             self.loading.pop()
         self.cache[key] = tree
         return tree
+
+    def file_stages(self, tree: Tree, base_dir: str, env: Mapping[str, str]) -> Tree:
+        """interpolate -> include -> validate+canonicalise -> resolve paths -> extends."""
+        tree = interpolate(tree, env, warnings=self.warnings)
+        tree = apply_include(tree, base_dir, self)
+        tree = canonical_file(tree)
+        tree = resolve_paths(tree, base_dir, env)
+        return apply_extends(tree, lambda other: self.load_tree(other))
 
 
 def find_compose_files(workdir: str | os.PathLike[str] | None = None) -> list[str]:
@@ -202,29 +206,25 @@ def load_dict(
     workdir: str | os.PathLike[str] | None = None,
 ) -> Project:
     """A compose document given as a dict, loaded as if it were a file in ``workdir``."""
-    import copy
-
     project_dir = os.path.abspath(workdir or os.getcwd())
-    env = _environment(project_dir, environ)
-    ctx = LoadContext(env=env, project_dir=project_dir)
-    tree = _as_tree(copy.deepcopy(dict(data)), Origin("<dict>", 0))
+    ctx = LoadContext(env=_environment(project_dir, environ), project_dir=project_dir)
+    tree = _as_tree(data, Origin("<dict>", 0))
     if not isinstance(tree, Tree):
         raise SpecError("a compose document must be a mapping")
-    tree = interpolate(tree, env, warnings=ctx.warnings)
-    tree = apply_include(tree, project_dir, ctx)
-    tree = canonical_file(tree)
-    tree = resolve_paths(tree, project_dir, env)
-    tree = apply_extends(tree, lambda other: ctx.load_tree(other))
-    name = project_name_for(tree, project_name, ctx.env, ctx.project_dir)
+    raw_name = tree.get("name")
+    if isinstance(raw_name, str):
+        raw_name = interpolate(Tree({"name": raw_name}), ctx.env)["name"]
+    name = project_name_for(Tree({"name": raw_name}), project_name, ctx.env, project_dir)
+    ctx.env["COMPOSE_PROJECT_NAME"] = name
+    tree = ctx.file_stages(tree, project_dir, ctx.env)
     return _finish(tree, ctx, name, profiles, [])
 
 
 def _as_tree(value: Any, origin: Origin) -> Any:
+    """Plain data as a `Tree`/`Seq` (new containers, so the caller's dict is not changed)."""
     if isinstance(value, Mapping):
         return Tree({k: _as_tree(v, origin) for k, v in value.items()}, origin=origin)
     if isinstance(value, list | tuple):
-        from dockdjango.spec.tree import Seq
-
         return Seq([_as_tree(v, origin) for v in value], origin=origin)
     return value
 
