@@ -284,11 +284,23 @@ def _apply(
         networking = client.api.create_networking_config(
             {primary: client.api.create_endpoint_config(**endpoint)}
         )
-    created = client.api.create_container(
-        host_config=client.api.create_host_config(**host),
-        networking_config=networking,
-        **spec.create,
-    )
+    try:
+        created = client.api.create_container(
+            host_config=client.api.create_host_config(**host),
+            networking_config=networking,
+            **spec.create,
+        )
+    except APIError as exc:
+        if exc.status_code == 409:
+            raise ServiceError(
+                service,
+                f"service {service}: a container named {spec.name} already exists and is not "
+                f"part of stack {cfg.name}",
+                hint=f"remove it (docker rm -f {spec.name}) or use another project name (-p)",
+            ) from None
+        raise ServiceError(
+            service, f"service {service}: the engine refused the container: {exc.explanation}"
+        ) from None
     cid = str(created["Id"])
     for net, endpoint in nets[1:]:
         client.api.connect_container_to_network(cid, net, **endpoint)

@@ -420,3 +420,17 @@ def test_build_then_rebuild_recreates_only_the_built_service(
     assert result.services["app"] == ("recreated", "image changed")
     assert result.services["side"] == ("unchanged", "")
     assert stack.exec("app", "cat /version").stdout == "v2\n"
+
+
+def test_name_taken_by_a_foreign_container(make_stack, engine, unique_name):
+    squatter = engine.api.create_container(IMAGE, ["true"], name=f"{unique_name}-web-1")
+    try:
+        stack = make_stack(f"\n  web:\n    image: {IMAGE}\n", volumes=False)
+        with pytest.raises(ServiceError) as err:
+            stack.up()
+        assert str(err.value) == (
+            f"service web: a container named {unique_name}-web-1 already exists and is not "
+            f"part of stack {unique_name}"
+        )
+    finally:
+        engine.api.remove_container(squatter["Id"], force=True)
