@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from dockdjango.engine.naming import normalize_project_name
 from tests.plugin.conftest import BASE, session_objects, web_compose
 
 pytestmark = pytest.mark.engine
@@ -198,3 +199,25 @@ def test_profiles_and_services_choose_what_starts(
     result.assert_outcomes(passed=1)
     # `side` (only with the profile) and what it depends on; not `web`.
     assert json.loads((pytester.path / "services.json").read_text()) == ["helper", "side"]
+
+
+def test_under_xdist_a_failing_stack_fails_every_worker_with_its_logs(
+    pytester: pytest.Pytester, engine, base_image
+) -> None:
+    failing = '["sh", "-c", "echo cannot-bind-9d2 >&2; exit 5"]'
+    pytester.makefile(".yaml", compose=web_compose(command=failing))
+    pytester.makeini("[pytest]\ndockdjango_compose_file = compose.yaml\n")
+    pytester.makepyfile("".join(f"def test_{i}(dockdjango_stack):\n    pass\n\n" for i in range(4)))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(errors=4)
+    out = result.stdout.str()
+    # The worker that tried reports it; the other fails fast from the shared record.
+    assert out.count("cannot-bind-9d2") >= 4, out
+    assert "Traceback" not in out
+    folder = normalize_project_name(pytester.path.name)
+    left = [
+        c["Labels"]["com.docker.compose.project"]
+        for c in engine.api.containers(all=True, filters={"label": "com.docker.compose.project"})
+        if c["Labels"]["com.docker.compose.project"].startswith(folder + "-")
+    ]
+    assert left == []
