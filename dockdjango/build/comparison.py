@@ -210,7 +210,7 @@ def libraries_text(probe: dict[str, Any]) -> str:
     names = {"glibc": "glibc", "openssl": "OpenSSL", "libpq": "libpq"}
     text = ", ".join(f"{names[lib]} {probe.get(lib) or '—'}" for lib in SYSTEM_LIBRARIES)
     if probe.get("psycopg_libpq"):
-        text += f" (psycopg's: {probe['psycopg_libpq']})"
+        text += f", psycopg's libpq {probe['psycopg_libpq']}"
     return text
 
 
@@ -222,7 +222,7 @@ def megabytes(n: int) -> str:
 def table_rows(c: Comparison) -> list[tuple[str, str, str]]:
     """The side-by-side table: (what, virtualenv, docker) for each measurement."""
     v, d = c.venv, c.docker
-    match_v = "match" if libraries_match(v.probe, d.probe) else "differ from image"
+    match_v = "same as the image" if libraries_match(v.probe, d.probe) else "differ from the image"
     above = d.disk_bytes - c.base_bytes if c.base_bytes else 0
     disk_d = megabytes(d.disk_bytes) + " (image)"
     if above > 0:
@@ -236,8 +236,8 @@ def table_rows(c: Comparison) -> list[tuple[str, str, str]]:
         ("OS", str(v.probe.get("os", "?")), str(d.probe.get("os", "?"))),
         (
             "system libraries",
-            f"{libraries_text(v.probe)} ({match_v})",
-            f"{libraries_text(d.probe)} (the target)",
+            f"{libraries_text(v.probe)}: {match_v}",
+            f"{libraries_text(d.probe)}: the target",
         ),
         ("PostgreSQL for tests", v.postgres, d.postgres),
         ("reproducible elsewhere", v.reproducible, d.reproducible),

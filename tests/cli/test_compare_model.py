@@ -87,7 +87,7 @@ def test_table_rows_carry_the_measurements() -> None:
     assert rows["disk"][0] == "26.5 MB (venv)"
     assert "22.0 MB above base" in rows["disk"][1]
     assert rows["Python"] == ("host 3.11.7", "3.11.2 (image)")
-    assert "differ from image" in rows["system libraries"][0]
+    assert rows["system libraries"][0].endswith(": differ from the image")
     assert rows["test suite"] == ("not run", "not run")
 
 
@@ -147,7 +147,7 @@ def test_libraries_text_names_psycopgs_own_libpq() -> None:
     from dockdjango.build.comparison import libraries_text
 
     probe = {"glibc": "2.36", "openssl": "3.0.20", "libpq": None, "psycopg_libpq": "18.6"}
-    assert libraries_text(probe) == "glibc 2.36, OpenSSL 3.0.20, libpq — (psycopg's: 18.6)"
+    assert libraries_text(probe) == "glibc 2.36, OpenSSL 3.0.20, libpq —, psycopg's libpq 18.6"
     probe["psycopg_libpq"] = None
     assert libraries_text(probe) == "glibc 2.36, OpenSSL 3.0.20, libpq —"
 
