@@ -23,7 +23,7 @@ from dockdjango.engine.confighash import hashed_service, service_hash
 from dockdjango.engine.containerspec import check_supported, container_spec
 from dockdjango.engine.failures import explain_start_error
 from dockdjango.engine.health import Cancelled, condition_met, wait_for
-from dockdjango.engine.observe import observe, short_name
+from dockdjango.engine.observe import anonymous_mounts, observe, short_name
 from dockdjango.engine.plan import DIVERGED, FORCE, NEVER, Action, plan_service, propagate_restarts
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.resources import Builder, ensure_networks, ensure_volumes, resolve_image
@@ -246,7 +246,7 @@ def _apply(
     inherited: list[str] = []
     if action.op == "recreate" and current:
         run.on_progress(Event("container", name, "recreating", action.reason))
-        inherited = _anonymous_volumes(current)
+        inherited = [f"{name}:{target}" for name, target in anonymous_mounts(current)]
         stop_containers(client, [current], ignore)
         remove_containers(client, [current], ignore, volumes=False)
     svc = cfg.services[service]
@@ -275,8 +275,14 @@ def _apply(
     for warning in spec.warnings:
         run.on_progress(Event("service", service, "warning", warning))
     host = dict(spec.host_config)
-    if inherited:
-        host["binds"] = list(host.get("binds") or []) + inherited
+    create = dict(spec.create)
+    # an anonymous volume the new container still declares keeps its data, as in Compose
+    anonymous = list(create.get("volumes") or [])
+    kept = [v for v in inherited if v.split(":", 1)[1] in anonymous]
+    if kept:
+        host["binds"] = list(host.get("binds") or []) + kept
+        targets = {v.split(":", 1)[1] for v in kept}
+        create["volumes"] = [t for t in anonymous if t not in targets] or None
     nets = list(spec.networks.items())
     networking = None
     if nets:
@@ -288,7 +294,7 @@ def _apply(
         created = client.api.create_container(
             host_config=client.api.create_host_config(**host),
             networking_config=networking,
-            **spec.create,
+            **{k: v for k, v in create.items() if v is not None},
         )
     except APIError as exc:
         if exc.status_code == 409:
@@ -318,20 +324,6 @@ def _start(run: _Run, service: str, cid: str, name: str, began: float) -> None:
     with run.lock:
         run.started.append(cid)
     run.on_progress(Event("container", name, "started", seconds=time.monotonic() - began))
-
-
-def _anonymous_volumes(container: dict[str, Any]) -> list[str]:
-    """Anonymous volumes of a container being recreated, handed to its successor as Compose does."""
-    out = []
-    for m in container.get("Mounts") or []:
-        name = str(m.get("Name") or "")
-        if (
-            m.get("Type") == "volume"
-            and len(name) == 64
-            and all(c in "0123456789abcdef" for c in name)
-        ):
-            out.append(f"{name}:{m.get('Destination')}")
-    return out
 
 
 def _wait_ready(run: _Run, deps: dict[str, dict[str, dict[str, Any]]]) -> None:

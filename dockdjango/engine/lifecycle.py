@@ -18,6 +18,7 @@ from dockdjango.engine import labels as L
 from dockdjango.engine.failures import explain_start_error
 from dockdjango.engine.observe import (
     Observed,
+    anonymous_mounts,
     depends_on,
     number,
     observe,
@@ -106,6 +107,14 @@ def down(
     every = state.all_containers()
     remove_containers(client, every, on_progress, volumes=volumes)
     result.containers = sorted(short_name(c) for c in every)
+    if volumes:
+        # anonymous volumes handed on at a recreate are mounted by name, so removing the
+        # container (v=True) leaves them: remove them here
+        for name in sorted({name for c in every for name, _ in anonymous_mounts(c)}):
+            try:
+                client.api.remove_volume(name)
+            except (NotFound, APIError):
+                continue
     for net in client.api.networks(filters=L.project_filter(project)):
         try:
             client.api.remove_network(net["Id"])

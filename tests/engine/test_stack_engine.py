@@ -10,6 +10,7 @@ import socket
 import time
 from datetime import datetime
 
+import docker
 import pytest
 import requests
 
@@ -434,3 +435,28 @@ def test_name_taken_by_a_foreign_container(make_stack, engine, unique_name):
         )
     finally:
         engine.api.remove_container(squatter["Id"], force=True)
+
+
+def test_recreate_keeps_anonymous_volume_data(make_stack, engine, unique_name):
+    def app(version: str) -> str:
+        return f"""
+  app:
+    image: {IMAGE}
+    init: true
+    command: ["sleep", "1000000"]
+    environment: {{VERSION: "{version}"}}
+    volumes: ["/cache"]
+"""
+
+    first = make_stack(app("1"), volumes=False)
+    first.up()
+    assert first.exec("app", ["sh", "-c", "echo warm > /cache/entry"]).exit_code == 0
+    second = make_stack(app("2"), volumes=False)
+    assert second.up().services["app"] == ("recreated", "changed: environment.VERSION")
+    assert second.exec("app", "cat /cache/entry").stdout == "warm\n"
+    # down -v removes the anonymous volume with its container; the fixture checks the rest
+    mounts = engine.api.inspect_container(second.container_id("app"))["Mounts"]
+    second.down(volumes=True)
+    for m in mounts:
+        with pytest.raises(docker.errors.NotFound):
+            engine.api.inspect_volume(m["Name"])
