@@ -265,6 +265,8 @@ def _fetch_wheels(
     system, _ = _build_recorded(prepared, client, target="system")
     req = project.requirements_file or REQUIREMENTS_CONTEXT_PATH
     before = {p.name for p in cached_wheels()}
+    # Resolving only the uncached requirements online pays off unless that is all of them.
+    new = uncached_requirements(project.requirements, before)
     wheels = fetch_wheels(
         client,
         system.image_id,
@@ -272,7 +274,7 @@ def _fetch_wheels(
         req,
         cached_wheels(),
         offline=offline,
-        new_requirements=uncached_requirements(project.requirements, before),
+        new_requirements=new if len(new) < len(project.dependency_names) else [],
         ca_bundle=prepared.ca,
         on_output=log,
     )

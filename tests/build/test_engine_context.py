@@ -108,6 +108,24 @@ def test_library_example_source_edit_is_predicted(tmp_path: Path, engine, build_
             "COPY --chown=app:app . /app",
             'CMD ["python3", "manage.py", "runserver", "0.0.0.0:8000"]',
         ]
+
+        # a requirements edit: rebuilt from the dependency files, one new wheel fetched
+        with open(root / "requirements.txt", "a") as fh:
+            fh.write("six==1.16.0\n")
+        explained = explain_project(root, client=engine, options=opts)
+        first = next(p for p in explained if p.first)
+        assert (first.step.text, first.cause) == (
+            "COPY requirements.txt ./",
+            "requirements.txt modified",
+        )
+        added = build_project(root, tag=tag, client=engine, options=opts)
+        made.append(added.wheels_image or "")
+        assert added.mismatches() == []
+        assert set(added.wheels_fetched) <= {"six-1.16.0-py2.py3-none-any.whl"}
+        ids = layer_ids(added.result)
+        rebuilt = [s.instruction for s in added.steps if not s.cached and s.index in ids]
+        assert rebuilt[0] == "COPY requirements.txt ./"
+        assert "RUN python3 -m venv /opt/venv" not in rebuilt
     finally:
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
         for layer in reversed(made):
