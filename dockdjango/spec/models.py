@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from dockdjango.spec.durations import parse_duration
 
@@ -234,6 +234,37 @@ class Service(SpecModel):
     other: dict[str, Any] = Field(default_factory=dict, description="keys kept as written")
     extensions: dict[str, Any] = Field(default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _compose_short_forms(cls, data: Any, info: ValidationInfo) -> Any:
+        """Accept what a compose file accepts (``ports=["8000:8000"]``, ``command="a b"``,
+        ``environment=["A=1"]``, ``depends_on=["db"]``...): plain values go through the
+        loader's own canonical stage; model instances are taken as they are. Relative
+        paths stay relative (there is no project directory here)."""
+        if not isinstance(data, dict) or (info.context or {}).get("canonical"):
+            return data  # the loader's projection: already canonical
+        from dockdjango.spec.canonical import SERVICE_KEYS
+        from dockdjango.spec.projection import service_fields
+
+        plain = {
+            k: v
+            for k, v in data.items()
+            if k in SERVICE_KEYS and k != "env_file" and not _has_model(v)
+        }
+        if not plain:
+            return data
+        from dockdjango.spec.canonical import canonical_service
+        from dockdjango.spec.shapes import Loc
+        from dockdjango.spec.tree import Tree
+
+        canonical = canonical_service(Tree(plain), Loc("Service", None))
+        fields = service_fields({k: v for k, v in canonical.items() if v is not None})
+        other = {**fields.pop("other", {}), **data.get("other", {})}
+        extensions = {**fields.pop("extensions", {}), **data.get("extensions", {})}
+        fields = {k: v for k, v in fields.items() if k in plain}
+        kept = {k: v for k, v in data.items() if k not in plain}
+        return {**kept, **fields, "other": other, "extensions": extensions}
+
     @property
     def stop_grace_period_seconds(self) -> float | None:
         """``stop_grace_period`` in seconds, or None when unset (Docker's default is 10 s)."""
@@ -312,3 +343,14 @@ def _dump(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _dump(v) for k, v in value.items()}
     return value
+
+
+def _has_model(value: Any) -> bool:
+    """True if ``value`` is a model or holds one (then it is already in long form)."""
+    if isinstance(value, BaseModel):
+        return True
+    if isinstance(value, dict):
+        return any(isinstance(v, BaseModel) for v in value.values())
+    if isinstance(value, list):
+        return any(isinstance(v, BaseModel) for v in value)
+    return False

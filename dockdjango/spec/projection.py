@@ -40,7 +40,12 @@ def _split(spec: dict[str, Any], fields: set[str]) -> dict[str, Any]:
     return out
 
 
-def _service(spec: dict[str, Any]) -> dict[str, Any]:
+# Tells `Service` its input is already canonical (no short forms to expand).
+CANONICAL = {"canonical": True}
+
+
+def service_fields(spec: dict[str, Any]) -> dict[str, Any]:
+    """A canonical service mapping as `Service` field values (``other``/``extensions`` split)."""
     data = _split(spec, _SERVICE_FIELDS | {"other"})
     if isinstance(data.get("build"), dict):
         data["build"] = _split(data["build"], _BUILD_FIELDS | {"other"})
@@ -66,7 +71,7 @@ def to_project(tree: Tree, *, name: str, working_dir: str, config_files: list[st
         built: dict[str, Service] = {}
         for key, spec in services.items():
             current = Loc(f"services.{key}", services.where(key))
-            built[key] = Service.model_validate(_service(spec))
+            built[key] = Service.model_validate(service_fields(spec), context=CANONICAL)
         current = Loc("", tree.origin)
         return Project(
             name=name,

@@ -313,3 +313,28 @@ def test_warnings_for_unset_variables_and_version(tmp_path: Path) -> None:
         '4: services.web.image: variable TAG is not set, using ""',
     ]
     assert "warnings" not in project.to_compose_dict()
+
+
+def test_service_accepts_compose_short_forms_in_python() -> None:
+    from dockdjango.spec import DependsOn
+
+    svc = Service(
+        image="postgres:16",
+        command="postgres -c fsync=off",
+        ports=["127.0.0.1:5432:5432"],
+        environment=["POSTGRES_PASSWORD=x", "TZ"],
+        depends_on=["init"],
+        healthcheck={"test": "pg_isready", "interval": "90s"},
+        volumes=["pgdata:/var/lib/postgresql/data"],
+        shm_size="64m",
+    )
+    assert svc.command == ["postgres", "-c", "fsync=off"]
+    assert svc.ports == [ServicePort(target=5432, published="5432", host_ip="127.0.0.1")]
+    assert svc.environment == {"POSTGRES_PASSWORD": "x", "TZ": None}
+    assert svc.depends_on == {"init": DependsOn()}
+    assert svc.healthcheck is not None and svc.healthcheck.interval_seconds == 90.0
+    assert svc.volumes[0].source == "pgdata" and svc.other == {"shm_size": "67108864"}
+    long_form = Service(image="x", ports=[ServicePort(target=80)], environment={"A": "1"})
+    assert long_form.ports == [ServicePort(target=80)]
+    with pytest.raises(SpecError, match="host port must be 1–65535"):
+        Service(image="x", ports=["99999:80"])
