@@ -29,10 +29,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("-p", "--project-name", dest="project_name", help="project name")
     p.add_argument(
-        "--project-directory", dest="workdir", help="project directory (default: first file's)"
+        "--project-directory",
+        dest="workdir",
+        metavar="DIR",
+        help="project directory (default: the first file's)",
     )
     p.add_argument(
-        "--profile", dest="profiles", action="append", default=[], help="enable a profile"
+        "--profile",
+        dest="profiles",
+        action="append",
+        default=[],
+        metavar="PROFILE",
+        help="enable a profile (repeatable; '*' for all)",
     )
     p.add_argument("--format", choices=("yaml", "json"), default="yaml", help="output format")
     p.add_argument("--services", action="store_true", help="print only the service names")
@@ -49,13 +57,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run_config(args: argparse.Namespace) -> int:
     """Load the project and print it; a `SpecError` propagates to the one-line printer."""
     import json
+    import os
     import sys
 
     from dockdjango.spec import load_project
     from dockdjango.spec.output import escape_dollars
 
+    # as with Compose, -f paths are relative to the current directory, not --project-directory
+    files = [os.path.abspath(f) for f in args.files] if args.files else None
     project = load_project(
-        args.files or None,
+        files,
         project_name=args.project_name,
         profiles=args.profiles,
         workdir=args.workdir,
