@@ -7,6 +7,7 @@ otherwise). Everything here is a thin shell over ``dockdjango.api.stack.Stack``.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from typing import Any
 
@@ -210,6 +211,10 @@ def _stack(args: argparse.Namespace, *, need_file: bool = False) -> Any:
     return Stack.load(args.files or None, project_name=args.project_name, profiles=args.profiles)
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def run_up(args: argparse.Namespace) -> int:
     """Bring the stack up and say what changed (or that nothing did)."""
     from dockdjango.errors import DockdjangoError, ServiceError
@@ -218,6 +223,8 @@ def run_up(args: argparse.Namespace) -> int:
         raise DockdjangoError("--force-recreate and --no-recreate cannot be used together")
 
     stack = _stack(args, need_file=True)
+    # SIGTERM (a CI job cancelled, `kill`) cleans up like Ctrl-C: what this run started stops
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         with Progress() as progress:
             result = stack.up(
@@ -237,6 +244,8 @@ def run_up(args: argparse.Namespace) -> int:
             for line in exc.logs[-10:]:
                 print(f"  {line}", file=sys.stderr)
         raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if not result.changed:
         print(f"{stack.name}: nothing to do, {len(result.services)} service(s) already up to date")
     else:

@@ -148,8 +148,9 @@ def test_dockdjango_sees_a_compose_stack_and_recreates_nothing(
     assert gone.returncode == 0 and "named volumes kept" in gone.stdout
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_ctrl_c_during_up_stops_what_it_started_and_exits_130(
-    engine, base_image, unique_name, tmp_path
+    signum, engine, base_image, unique_name, tmp_path
 ):
     # db never becomes healthy within the test, so `up` is still waiting when interrupted
     (tmp_path / "compose.yaml").write_text(STACK.format(name=unique_name, image=IMAGE, delay=1000))
@@ -171,7 +172,7 @@ def test_ctrl_c_during_up_stops_what_it_started_and_exits_130(
             time.sleep(0.1)
         else:
             pytest.fail("db never started")
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         out, err = proc.communicate(timeout=30)
         assert proc.returncode == 130
         assert "Traceback" not in err
