@@ -27,12 +27,21 @@ LABEL = "dev.dockdjango.wheel-fetch"
 
 _SCRIPT = """set -e
 pip=/opt/venv/bin/pip
-if $pip wheel --no-index --find-links /cache -w /out -r {req} >/tmp/offline.log 2>&1; then
+# (Skipped when some requirement is known to have no cached wheel: it would only fail.)
+if [ ! -s /work/.dockdjango-new.txt ] \\
+   && $pip wheel --no-index --find-links /cache -w /out -r {req} >/tmp/offline.log 2>&1; then
   echo "dockdjango: every wheel came from the cache"
   exit 0
 fi
 if [ "{offline}" = "1" ]; then
-  cat /tmp/offline.log; echo "dockdjango: offline and some wheels are not cached" >&2; exit 3
+  cat /tmp/offline.log 2>/dev/null || true
+  if [ -s /work/.dockdjango-new.txt ]; then
+    missing=$(tr '\\n' ' ' < /work/.dockdjango-new.txt)
+  else
+    missing=$(grep -h 'No matching distribution' /tmp/offline.log | tail -1 | sed 's/.*for //')
+  fi
+  echo "dockdjango: offline, and the wheel cache has no wheel for: $missing" >&2
+  exit 3
 fi
 # The cache is served as the *last* index: on a tie (same file on PyPI) pip's resolver takes
 # the candidate of the later source, so cached wheels are not downloaded again.

@@ -234,3 +234,13 @@ def test_plan_numbers_steps_like_the_engine_with_meta_args(sample: Builds) -> No
     explained = sample.explain()
     assert all(p.reused for p in explained)
     assert_prediction_holds(explained, sample.build())
+
+
+def test_offline_names_the_wheel_the_cache_lacks(sample: Builds) -> None:
+    missing = f"dockdjango-nonexistent-{uuid.uuid4().hex[:6]}==1.0"
+    with open(sample.root / "requirements.txt", "a") as fh:
+        fh.write(missing + "\n")
+    with pytest.raises(BuildError) as info:
+        sample.build(offline=True)
+    assert missing in str(info.value)
+    assert info.value.hint and "offline" in info.value.hint
