@@ -29,7 +29,6 @@ from dockdjango.build.detect import Project
 
 #: Where dockdjango's injected files live inside the build context.
 INJECT_DIR = ".dockdjango"
-WHEELS_CONTEXT_DIR = f"{INJECT_DIR}/wheels"
 #: The build arg naming the wheels image, and the repository dockdjango tags them in.
 WHEELS_ARG = "DOCKDJANGO_WHEELS"
 WHEELS_REPOSITORY = "dockdjango/wheels"

@@ -3,12 +3,12 @@
 The classic builder has no cache mounts, so a changed requirements file would normally
 re-download every wheel. Instead dockdjango fetches wheels *before* the build, in a
 throw-away container of the Dockerfile's ``system`` stage (same Python, same platform, same
-build packages, the proxy's CA bundle), with ``pip wheel --find-links <cache>``: wheels
-already cached are reused, only new ones are downloaded (none at all when every wheel is
-cached, which also makes builds work offline). The exact set of wheels a requirements
-digest needs is recorded, and injected into the build context as ``.dockdjango/wheels/``;
-the build installs with ``pip install --no-index``. Same requirements -> same wheels ->
-same ``COPY`` digest, so a rebuild with unchanged requirements reuses every layer.
+build packages, the proxy's CA bundle): wheels already cached are reused, only new ones are
+downloaded (none at all when every wheel is cached, which also makes builds work offline).
+The exact set of wheels a requirements digest needs is recorded here; the build gets them as
+an image (``dockdjango/wheels:<digest>``, copied with ``COPY --from``) and installs with
+``pip install --no-index``. Same requirements -> same wheels -> same ``COPY`` key, so a
+rebuild with unchanged requirements reuses every layer.
 
 Layout under ``~/.cache/dockdjango/wheels`` (``$DOCKDJANGO_CACHE/wheels``)::
 
@@ -28,7 +28,6 @@ from pathlib import Path
 
 from dockdjango.build.base import cache_dir
 from dockdjango.build.detect import requirement_name
-from dockdjango.build.dockerfile import WHEELS_CONTEXT_DIR
 
 
 def wheel_cache_dir() -> Path:
@@ -86,11 +85,6 @@ def store_wheel(name: str, data: bytes) -> None:
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     os.replace(tmp, target)
-
-
-def wheelhouse_files(names: list[str]) -> dict[str, bytes]:
-    """The context entries for a wheel set: ``.dockdjango/wheels/<name>`` -> bytes."""
-    return {f"{WHEELS_CONTEXT_DIR}/{n}": (files_dir() / n).read_bytes() for n in sorted(names)}
 
 
 def cached_wheels() -> list[Path]:
