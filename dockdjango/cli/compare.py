@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -14,13 +15,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "compare",
         help="set a project up as a virtualenv and as a container; compare, measured",
-        description="Set PROJECT_DIR up both ways on this machine -- a virtualenv with "
-        "`pip install -r requirements.txt`, and an image built by dockdjango plus a "
-        "container -- and print what was measured: set-up time cold and warm, disk used, "
-        "the Python and OS each runs, the system libraries (glibc, OpenSSL, libpq) against "
-        "the image's, whether tests get a real PostgreSQL, what makes the set-up "
-        "reproducible, and the project's test suite in each. Nothing is estimated. The image "
-        "is kept (tag dockdjango-compare/<dir>:latest) so later warm builds reuse it.",
+        # Raw formatting keeps the examples' layout, so the description is wrapped here.
+        description=textwrap.fill(
+            "Set PROJECT_DIR up both ways on this machine -- a virtualenv with "
+            "`pip install -r requirements.txt`, and the image `dockdjango build` makes plus a "
+            "container -- and print what was measured: set-up time cold and warm, disk used, "
+            "the Python and OS each runs, the system libraries (glibc, OpenSSL, libpq) against "
+            "the image's, whether tests get a real PostgreSQL, what makes the set-up "
+            "reproducible, and the project's test suite in each. Nothing is estimated. The "
+            "image is kept (tag dockdjango-compare/<dir>:latest) so later warm builds reuse it.",
+            width=80,
+        ),
         epilog=epilog(
             "dockdjango compare                      # the Library example",
             "dockdjango compare path/to/project --json > compare.json",
