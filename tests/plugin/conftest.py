@@ -8,7 +8,6 @@ they do for users.
 from __future__ import annotations
 
 import os
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,13 +72,11 @@ def session_objects(engine, session: str) -> list[str]:
     return [c["Names"][0].lstrip("/") for c in engine.api.containers(all=True, filters=flt)]
 
 
-@pytest.fixture
-def write(pytester: pytest.Pytester):
-    """Write a file into the pytester directory, dedented."""
+def projects_left(engine, directory: Path) -> list[str]:
+    """Compose projects still present that a run in ``directory`` named (``<dir>-...``)."""
+    from dockdjango.engine.naming import normalize_project_name
 
-    def _write(name: str, text: str) -> Path:
-        path = pytester.path / name
-        path.write_text(textwrap.dedent(text))
-        return path
-
-    return _write
+    prefix = normalize_project_name(directory.name) + "-"
+    key = "com.docker.compose.project"
+    found = engine.api.containers(all=True, filters={"label": key})
+    return sorted({c["Labels"][key] for c in found if c["Labels"][key].startswith(prefix)})

@@ -7,8 +7,7 @@ import re
 
 import pytest
 
-from dockdjango.engine.naming import normalize_project_name
-from tests.plugin.conftest import BASE, session_objects, web_compose
+from tests.plugin.conftest import BASE, projects_left, session_objects, web_compose
 
 pytestmark = pytest.mark.engine
 
@@ -89,9 +88,7 @@ def test_a_failing_service_shows_its_last_log_lines(
     assert "db-password-missing-4e1" in out and "booting" in out, out
     assert re.search(r"service web", out), out
     assert "Traceback" not in out
-    sessions = set(re.findall(r"pytest-[0-9a-f]{12}", out))
-    for session in sessions:
-        assert session_objects(engine, session) == []
+    assert projects_left(engine, pytester.path) == []
 
 
 def test_reuse_keeps_the_stack_and_recreates_it_only_when_the_config_changes(
@@ -214,10 +211,4 @@ def test_under_xdist_a_failing_stack_fails_every_worker_with_its_logs(
     # The worker that tried reports it; the other fails fast from the shared record.
     assert out.count("cannot-bind-9d2") >= 4, out
     assert "Traceback" not in out
-    folder = normalize_project_name(pytester.path.name)
-    left = [
-        c["Labels"]["com.docker.compose.project"]
-        for c in engine.api.containers(all=True, filters={"label": "com.docker.compose.project"})
-        if c["Labels"]["com.docker.compose.project"].startswith(folder + "-")
-    ]
-    assert left == []
+    assert projects_left(engine, pytester.path) == []
