@@ -144,3 +144,35 @@ def test_no_engine_is_one_line_naming_the_address(args: list[str], tmp_path: Pat
         env={**os.environ, "CI": "1", "DOCKER_HOST": f"unix://{socket}"},
     )
     _assert_explained_error(run, f"cannot reach the Docker engine at unix://{socket}")
+
+
+SERVER = """services:
+  web:
+    image: dockdjango/python:3.11-bookworm
+    command: ["python3", "-m", "http.server", "8000"]
+    ports:
+      - "127.0.0.1::8000"
+    labels:
+      org.dockdjango.test: "1"
+"""
+
+
+@pytest.mark.engine
+def test_ps_json_shape_of_a_running_stack(tmp_path: Path, base_image: str) -> None:
+    (tmp_path / "compose.yaml").write_text(SERVER)
+    project = f"ddtest-{uuid.uuid4().hex[:8]}"
+    try:
+        up = dockdjango("up", "-p", project, cwd=tmp_path)
+        assert up.returncode == 0, up.stderr
+        run = dockdjango("ps", "-p", project, "--json", cwd=tmp_path)
+        assert run.returncode == 0, run.stderr
+        rows = json.loads(run.stdout)
+        assert len(rows) == 1
+        row = rows[0]
+        assert {"name", "service", "state", "ports"} <= set(row)
+        assert (row["service"], row["state"]) == ("web", "running")
+        assert row["name"] == f"{project}-web-1"
+        assert "->8000/tcp" in row["ports"]
+    finally:
+        down = dockdjango("down", "-p", project, cwd=tmp_path)
+        assert down.returncode == 0, down.stderr
