@@ -41,6 +41,15 @@ WEB = """
     init: true
     command: ["python3", "-m", "http.server", "8000"]
     ports: ["127.0.0.1::8000"]
+    # healthy = serving: `up` returns only once requests get an answer
+    healthcheck:
+      test:
+        - CMD
+        - python3
+        - -c
+        - "import urllib.request as u; u.urlopen('http://127.0.0.1:8000', timeout=1)"
+      interval: 250ms
+      retries: 200
     environment:
       GREETING: "{greeting}"
     depends_on:

@@ -42,6 +42,15 @@ services:
     init: true
     command: ["sh", "-c", "echo web says hi; exec python3 -m http.server 8000"]
     ports: ["127.0.0.1::8000"]
+    # healthy = serving: `up` returns only once requests get an answer
+    healthcheck:
+      test:
+        - CMD
+        - python3
+        - -c
+        - "import urllib.request as u; u.urlopen('http://127.0.0.1:8000', timeout=1)"
+      interval: 250ms
+      retries: 200
     depends_on:
       db: {{condition: service_healthy}}
 volumes:
@@ -204,9 +213,11 @@ def test_cli_errors_exec_and_logs(project, engine, unique_name, tmp_path_factory
     assert missing.returncode == 1
     assert missing.stderr.splitlines()[0] == "error: service web does not publish port 9999/tcp"
 
-    logs = dockdjango(project, "logs", "--tail", "5", "web")
+    logs = dockdjango(project, "logs", "web")
     assert logs.returncode == 0
-    assert "web-1 | web says hi" in logs.stdout
+    assert logs.stdout.startswith("web-1 | web says hi\n")  # first line, prefixed
+    last = dockdjango(project, "logs", "--tail", "1", "web").stdout.splitlines()
+    assert len(last) == 1 and last[0].startswith("web-1 | ")
 
     # with -p and no compose file, as with Compose, the project is found by its labels
     elsewhere = tmp_path_factory.mktemp("elsewhere")  # no compose file here or above
