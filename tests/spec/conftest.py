@@ -48,7 +48,7 @@ def compose_oracle(request: pytest.FixtureRequest, compose_corpus: list[Case]) -
     assert binary is not None
     env = clean_environ()
     results: dict[str, OracleResult] = oracle_results(
-        binary, compose_corpus, env, request.config.cache
+        binary, compose_corpus, env, getattr(request.config, "cache", None)
     )
     return {"binary": binary, "env": env, "results": results}
 
