@@ -161,13 +161,19 @@ class SessionState:
     def stack(self, session: TestSession) -> SessionStack:
         """The session's stack, up and healthy; shared with the other xdist workers."""
         if self._stack is None:
-            if not self.settings.compose_file:
-                from dockdjango.errors import SpecError
+            from dockdjango.errors import SpecError
 
+            if not self.settings.compose_file:
                 raise SpecError(
                     "no compose file for dockdjango_stack",
                     hint="set dockdjango_compose_file in pytest.ini/pyproject.toml "
                     "or pass --dockdjango-file PATH",
+                )
+            if not Path(self.settings.compose_file).is_file():
+                raise SpecError(
+                    f"compose file {self.settings.compose_file} not found",
+                    hint="fix dockdjango_compose_file (relative to the ini file) or "
+                    "--dockdjango-file (relative to where pytest runs)",
                 )
             self._stack = SessionStack.acquire(self, session)
         return self._stack

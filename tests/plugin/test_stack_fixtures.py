@@ -212,3 +212,19 @@ def test_under_xdist_a_failing_stack_fails_every_worker_with_its_logs(
     assert out.count("cannot-bind-9d2") >= 4, out
     assert "Traceback" not in out
     assert projects_left(engine, pytester.path) == []
+
+
+def test_bad_configuration_is_a_one_line_error(pytester: pytest.Pytester, engine) -> None:
+    pytester.makefile(".yaml", compose='services:\n  web:\n    image: x\n    ports: ["99999:80"]\n')
+    pytester.makepyfile("def test_it(dockdjango_stack):\n    pass\n")
+    missing = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--dockdjango-file", "no.yaml"
+    )
+    missing.assert_outcomes(errors=1)
+    missing.stdout.fnmatch_lines(["dockdjango: compose file */no.yaml not found"])
+    invalid = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--dockdjango-file", "compose.yaml"
+    )
+    invalid.assert_outcomes(errors=1)
+    invalid.stdout.fnmatch_lines(["dockdjango: *compose.yaml:4*99999*"])
+    assert "Traceback" not in missing.stdout.str() + invalid.stdout.str()
