@@ -34,6 +34,9 @@ from dockdjango.engine.containers import ContainerSpec, RunningContainer, ensure
 from dockdjango.engine.readiness import PortOpen
 from dockdjango.engine.sessions import PREPARED_FROM
 
+#: On a prepared image: a hash of the image reference and credentials it was prepared for.
+PREPARED_FOR = "dev.dockdjango.prepared-for"
+
 if TYPE_CHECKING:
     import docker
 
@@ -159,7 +162,8 @@ def start_postgres(
 def prepared_image(session: TestSession, image: str, env: dict[str, str], timeout: float) -> str:
     """``image`` with a data directory initialised for ``env``; made once, then reused."""
     client = session.client
-    key = reuse_key("prepared", image_id(client, image), sorted(env.items()))
+    base_id = image_id(client, image)
+    key = reuse_key("prepared", base_id, sorted(env.items()))
     ref = f"{PREPARED_REPOSITORY}:{key}"
     if image_id(client, ref):
         return ref
@@ -178,13 +182,31 @@ def prepared_image(session: TestSession, image: str, env: dict[str, str], timeou
             container.stop(timeout=30)  # a clean shutdown: the next start needs no recovery
             labels = dict(client.api.inspect_image(image)["Config"].get("Labels") or {})
             labels[PREPARED_FROM] = image
+            labels[PREPARED_FOR] = reuse_key(image, sorted(env.items()))
             # A commit keeps the container's labels; blank this session's so containers
             # made from the image later do not claim it (the fixture sets its own anyway).
             labels.update(dict.fromkeys(session.labels(), ""))
             container.commit(PREPARED_REPOSITORY, key, labels)
         finally:
             session.remove(container)
+        drop_stale_prepared(client, labels[PREPARED_FOR], keep=ref)
     return ref
+
+
+def drop_stale_prepared(client: docker.DockerClient, prepared_for: str, keep: str) -> None:
+    """Remove images prepared for the same image and settings before the image was rebuilt.
+
+    Their base is gone from the tag, so nothing would use them again. Images a container
+    still uses stay (no force); ``dockdjango prune --images`` removes them later.
+    """
+    from dockdjango.engine.sessions import remove_images
+
+    rows = client.api.images(filters={"label": f"{PREPARED_FOR}={prepared_for}"})
+    stale = [t for r in rows for t in r.get("RepoTags") or [] if t != keep and ":" in t]
+    try:
+        remove_images(client, stale)
+    except Exception:  # in use by a running test: leave it for prune --images
+        pass
 
 
 def find_kept(client: docker.DockerClient, key: str) -> RunningContainer | None:
