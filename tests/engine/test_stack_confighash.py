@@ -193,9 +193,7 @@ def test_changed_settings_names_the_setting():
     assert changed_settings(old, new) == ["environment.A", "ports"]
 
 
-# "resources" is left out until the loader normalises byte sizes (shm_size: 64m ->
-# "67108864") and deploy.resources as Compose does; see the issue 4 report.
-@pytest.mark.parametrize("case", ["minimal", "everyday"])
+@pytest.mark.parametrize("case", sorted(CASES))
 def test_hash_through_our_loader_matches_compose(case, tmp_path):
     """The whole path a stack takes (our loader -> to_compose_dict -> hash) agrees with
     Compose; a difference here means ``docker compose up`` would recreate our containers."""
