@@ -280,12 +280,24 @@ def drop_unused(tree: Tree) -> Tree:
         networks["default"] = {}
     tree["networks"] = networks
     tree["volumes"] = {k: v for k, v in (tree.get("volumes") or {}).items() if k in used_vols}
+    used_files: dict[str, set[Any]] = {"secrets": set(), "configs": set()}
+    for svc in services:
+        build = svc.get("build") if isinstance(svc.get("build"), dict) else {}
+        for kind in used_files:
+            for ref in [*(svc.get(kind) or []), *((build or {}).get(kind) or [])]:
+                used_files[kind].add(ref.get("source") if isinstance(ref, dict) else ref)
+    for kind, used in used_files.items():
+        if kind in tree:
+            tree[kind] = {k: v for k, v in (tree.get(kind) or {}).items() if k in used}
     return tree
 
 
 def resource_names(tree: Tree, project: str) -> Tree:
-    """Every network and volume gets its engine name: ``name`` or ``<project>_<key>``."""
-    for kind in ("networks", "volumes"):
+    """Every network, volume, secret and config gets its engine name: ``name``, or the key
+    when external, else ``<project>_<key>``."""
+    for kind in ("networks", "volumes", "secrets", "configs"):
+        if kind not in tree:
+            continue
         resources: dict[str, Any] = {}
         for key, spec in (tree.get(kind) or {}).items():
             spec = dict(spec or {})

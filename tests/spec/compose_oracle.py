@@ -11,8 +11,9 @@ canonical form, or absent from the corpus and our own cases): ``blkio_config``,
 ``isolation``, ``cgroup_parent``, ``external_links``, ``attach``, ``use_api_socket``,
 ``pull_refresh_after``; build keys outside ``BUILD_FIELDS`` (``ssh``, ``cache_to``,
 ``network``, ``no_cache``, ``pull``, ``shm_size``, ``extra_hosts``, ``isolation``,
-``provenance``, ``sbom``); top-level ``secrets``/``configs``/``models`` (checked, not
-exported); and ``x-`` extensions (Compose does not print service-level ones).
+``provenance``, ``sbom``); top-level ``models`` (Compose's JSON leaves them out, its
+YAML prints them, as we do); and ``x-`` extensions (Compose does not print service-level
+ones). Top-level ``secrets`` and ``configs`` are compared whole.
 """
 
 from __future__ import annotations
@@ -219,6 +220,8 @@ def compared(config: dict[str, Any]) -> dict[str, Any]:
             n: {k: v for k, v in (spec or {}).items() if k in VOLUME_FIELDS}
             for n, spec in (config.get("volumes") or {}).items()
         },
+        "secrets": config.get("secrets") or {},
+        "configs": config.get("configs") or {},
     }
 
 
