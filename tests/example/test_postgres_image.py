@@ -252,13 +252,10 @@ def test_data_persists_in_a_named_volume_and_init_runs_once(engine, pg_image, st
     idle.execute("INSERT INTO seen VALUES ('kept')")
     # SIGTERM with an idle client still connected: PostgreSQL's own SIGTERM would wait for
     # that client for ever; the entry point makes it the fast shutdown.
-    began = time.monotonic()
     first.kill(signal="SIGTERM")
-    _wait(first, "exited", timeout=20)
-    stopped_in = time.monotonic() - began
+    _wait(first, "exited", timeout=30)  # a smart shutdown would still be waiting
     idle.close()
     assert first.attrs["State"]["ExitCode"] == 0, first.logs().decode()[-2000:]
-    assert stopped_in < 5, f"SIGTERM took {stopped_in:.1f}s"
     assert "fast shutdown request" in first.logs().decode()
     first.remove(v=True)
 
@@ -274,11 +271,10 @@ def test_data_persists_in_a_named_volume_and_init_runs_once(engine, pg_image, st
     assert "skipping initialisation" in second.logs().decode()
     # `docker stop` (the image's STOPSIGNAL, SIGINT) is as quick, and as clean.
     idle = psycopg.connect(_dsn(second, "lib", "s3cret", "library"))
-    began = time.monotonic()
-    second.stop(timeout=20)
-    assert time.monotonic() - began < 5
+    second.stop(timeout=30)
     idle.close()
     second.reload()
+    # 0, not 137: it stopped by itself, not killed when the timeout ran out.
     assert second.attrs["State"]["ExitCode"] == 0
 
 
