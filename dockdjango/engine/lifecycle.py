@@ -8,6 +8,7 @@ Dependents stop before what they depend on, read from the ``depends_on`` label.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,10 +103,16 @@ def down(
         for s in result.orphans_kept:
             on_progress(Event("service", s, "orphan", "kept; remove with --remove-orphans"))
             del state.containers[s]
-    for group in stop_order(state):
-        stop_containers(client, group, on_progress)
+    # Remove each group while the next one stops: dependents go first, and nothing waits
+    # for a removal it does not need.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dd-rm") as remover:
+        removals = []
+        for group in stop_order(state):
+            stop_containers(client, group, on_progress)
+            removals.append(remover.submit(remove_containers, client, group, on_progress, volumes))
+        for removal in removals:
+            removal.result()
     every = state.all_containers()
-    remove_containers(client, every, on_progress, volumes=volumes)
     result.containers = sorted(short_name(c) for c in every)
     if volumes:
         # anonymous volumes handed on at a recreate are mounted by name, so removing the

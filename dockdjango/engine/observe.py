@@ -29,14 +29,17 @@ def project_containers(client: docker.DockerClient, project: str) -> list[dict[s
     return [c for c in found if (c.get("Labels") or {}).get(L.ONEOFF, "False") != "True"]
 
 
-def observe(client: docker.DockerClient, project: str) -> Observed:
-    """The project's containers, networks and volumes as the engine has them now."""
+def observe(client: docker.DockerClient, project: str, *, resources: bool = False) -> Observed:
+    """The project's containers as the engine has them now; with ``resources`` its
+    networks and volumes too (two more engine calls, which ``up``/``down`` do not need)."""
     state = Observed()
     for c in project_containers(client, project):
         service = (c.get("Labels") or {}).get(L.SERVICE, "")
         state.containers.setdefault(service, []).append(c)
     for group in state.containers.values():
         group.sort(key=number)
+    if not resources:
+        return state
     for net in client.api.networks(filters=L.project_filter(project)):
         key = (net.get("Labels") or {}).get(L.NETWORK)
         if key:
