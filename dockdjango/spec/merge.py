@@ -51,7 +51,7 @@ def _merge_mapping(base: dict[Any, Any], over: dict[Any, Any], path: tuple[str, 
             continue
         if isinstance(over, Tree) and key in over.origins:
             out.origins[key] = over.origins[key]
-        if key not in out or key in overrides or _replaced(here) or str(key).startswith("x-"):
+        if key not in out or key in overrides or _replaced(here):
             out[key] = copy.deepcopy(value)
         else:
             out[key] = merge_value(out[key], value, here)

@@ -241,3 +241,5 @@ def test_same_as_compose(case: str, oracle: dict) -> None:
     ours = load_project(paths, environ=env, project_name="merge", profiles=["*"])
     diff = differences(compared(ours.to_compose_dict()), compared(unescape_dollars(theirs)))
     assert not diff, "\n".join(diff)
+    whole = ours.to_compose_dict()  # and every other key Compose prints
+    assert not differences(whole, unescape_dollars(theirs)), differences(whole, theirs)
