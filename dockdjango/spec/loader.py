@@ -1,13 +1,16 @@
 """The loader: compose files in, a `Project` out, through small named stages.
 
-Per file (``-f`` files, ``include`` and ``extends.file`` targets alike)::
+First the project name (``-p``, ``COMPOSE_PROJECT_NAME``, ``name:``, the directory), since
+Compose offers it to interpolation as ``${COMPOSE_PROJECT_NAME}``. Then per file (``-f``
+files, ``include`` and ``extends.file`` targets alike, see `LoadContext.file_stages`)::
 
     parse -> interpolate -> include -> validate+canonicalise -> resolve paths -> extends
 
-then, across the ``-f`` files in order::
+then, across the ``-f`` files in order (see `_finish`)::
 
-    merge -> project name -> env files -> profiles -> image/build check -> default networks
-    -> cross-references -> drop unused resources -> resource names -> models
+    merge -> env files -> implicit dependencies -> profiles -> image/build check
+    -> default networks -> cross-references -> drop unused resources -> resource names
+    -> models
 
 Interpolation runs per file before merging, as in Compose, so an ``extends.file`` or
 ``include`` path may use variables and each file's errors point into that file.
