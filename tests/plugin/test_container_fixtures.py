@@ -164,8 +164,9 @@ def test_reuse_keeps_the_postgres_server_for_the_next_run(
             ]
         first, second = ids
         assert first == second  # the same server, not a new one
-        warm_seconds = float((pytester.path / "server.txt").read_text().splitlines()[1].split()[1])
-        assert warm_seconds < 1.0
+        lines = (pytester.path / "server.txt").read_text().splitlines()
+        cold_seconds, warm_seconds = (float(line.split()[1]) for line in lines)
+        assert warm_seconds < cold_seconds  # found, not started (0.03-0.1 s on a quiet machine)
         labels = engine.api.inspect_container(first)["Config"]["Labels"]
         assert labels["dev.dockdjango.keep"] == "reuse"
         assert engine.api.inspect_container(first)["State"]["Running"]
