@@ -50,6 +50,15 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A URL a service announces (``x-dockdjango.urls``), or its ``note`` (label "note")."""
+
+    service: str
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
 class ExecResult:
     """What a command run with :meth:`Stack.exec` did."""
 
@@ -296,6 +305,33 @@ class Stack:
         from dockdjango.engine.lifecycle import port
 
         return port(self.client, self.name, service, int(target), protocol, index)
+
+    def links(self) -> list[Link]:
+        """The URLs services announce, on the ports they are published on now.
+
+        A service announces them with a compose extension (Compose ignores ``x-`` keys)::
+
+            x-dockdjango:
+              port: 8000            # container port; default: the first in its `ports:`
+              urls: {site: /, API: /api/, admin: /admin/}
+              note: "create a user: dockdjango exec web python manage.py createsuperuser"
+        """
+        out: list[Link] = []
+        for name, service in (getattr(self.project, "services", None) or {}).items():
+            ext = (getattr(service, "extensions", None) or {}).get("x-dockdjango") or {}
+            urls = ext.get("urls") if isinstance(ext, Mapping) else None
+            if not urls:
+                continue
+            ports = getattr(service, "ports", None) or []
+            target = ext.get("port") or (ports[0].target if ports else None)
+            if target is None:
+                continue
+            base = self.url(name, int(target))
+            for label, path in urls.items():
+                out.append(Link(name, str(label), base + "/" + str(path).lstrip("/")))
+            if ext.get("note"):
+                out.append(Link(name, "note", str(ext["note"])))
+        return out
 
     def url(self, service: str, target: int, scheme: str = "http") -> str:
         """``http://127.0.0.1:49153`` for a published port."""

@@ -61,10 +61,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("services", nargs="*", help="only these services (and what they depend on)")
     p.add_argument(
+        "--wait",
+        dest="wait",
+        action="store_true",
+        default=True,
+        help="wait until every service is running and healthy (the default)",
+    )
+    p.add_argument(
         "--no-wait",
         dest="wait",
         action="store_false",
         help="return once started, without waiting for health",
+    )
+    p.add_argument(
+        "-d",
+        "--detach",
+        action="store_true",
+        help="accepted for Compose compatibility: dockdjango up always returns once up",
     )
     p.add_argument(
         "--build", action="store_true", help="build images of services with `build:` first"
@@ -202,13 +215,17 @@ def _has_compose_file() -> bool:
     return any((d / n).is_file() for d in (here, *here.parents) for n in COMPOSE_FILE_NAMES)
 
 
-def _stack(args: argparse.Namespace, *, need_file: bool = False) -> Any:
+def _stack(
+    args: argparse.Namespace, *, need_file: bool = False, environ: dict[str, str] | None = None
+) -> Any:
     from dockdjango.api.stack import Stack
 
     if not need_file and args.project_name and not args.files and not _has_compose_file():
         # `-p NAME` with no file: work on what the engine has under that name
         return Stack.existing(args.project_name)
-    return Stack.load(args.files or None, project_name=args.project_name, profiles=args.profiles)
+    return Stack.load(
+        args.files or None, project_name=args.project_name, profiles=args.profiles, environ=environ
+    )
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -222,7 +239,15 @@ def run_up(args: argparse.Namespace) -> int:
     if args.force_recreate and args.no_recreate:
         raise DockdjangoError("--force-recreate and --no-recreate cannot be used together")
 
-    stack = _stack(args, need_file=True)
+    from dockdjango.api.postgres import postgres_environ
+
+    # A file that asks for ${DOCKDJANGO_POSTGRES_IMAGE:-postgres:16} gets the official image
+    # where a registry serves it, else one built from Debian's package (said so here).
+    environ = postgres_environ(
+        args.files or None,
+        on_choice=lambda pg: print(f"✓ postgres image ({pg.summary})", file=sys.stderr),
+    )
+    stack = _stack(args, need_file=True, environ=environ)
     # SIGTERM (a CI job cancelled, `kill`) cleans up like Ctrl-C: what this run started stops
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -254,6 +279,15 @@ def run_up(args: argparse.Namespace) -> int:
     for row in stack.ps():
         if row.ports_text() and any(host for _, host, _, _ in row.ports):
             print(f"  {row.service}  {row.ports_text()}")
+    links = stack.links()
+    if links:
+        print(f"{stack.name.capitalize()} is up:")
+        width = max(len(link.label) for link in links)
+        for link in links:
+            if link.label == "note":
+                print(f"  {link.url}")
+            else:
+                print(f"  {link.label:<{width}}  {link.url}")
     return 0
 
 
