@@ -18,17 +18,23 @@ from collections.abc import Sequence
 
 # Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
-    "dockdjango.cli.base",
-    "dockdjango.cli.images",
-    "dockdjango.cli.compare",
-    "dockdjango.cli.config",
     "dockdjango.cli.stack",
+    "dockdjango.cli.images",
+    "dockdjango.cli.config",
+    "dockdjango.cli.base",
     "dockdjango.cli.prune",
+    "dockdjango.cli.compare",
 )
 
 EPILOG = """examples:
+  dockdjango up                   bring the stack in ./compose.yaml up, wait until healthy
+  dockdjango up --build           rebuild what changed, recreate only what must follow
+  dockdjango explain              which build steps will reuse the layer cache, and why not
+  dockdjango exec web python manage.py migrate
+  dockdjango down                 remove containers and networks; named volumes are kept
+  dockdjango config               the resolved compose project, like `docker compose config`
   dockdjango base                 build the registry-free Debian base image if missing
-  dockdjango version              versions of dockdjango, the SDK and the engine
+  dockdjango compare              a virtualenv and a container side by side, measured
 
 exit codes: 0 ok, 1 error (explained on one line), 2 usage error, 130 interrupted"""
 
