@@ -29,9 +29,7 @@ def parse_dotenv(
         with open(path, encoding="utf-8-sig") as fh:
             text = fh.read()
     except FileNotFoundError:
-        raise SpecError(
-            "env file not found", file=shown, hint="create it or fix the path"
-        ) from None
+        raise SpecError("file not found", file=shown, hint="create it or fix the path") from None
     except OSError as exc:
         raise SpecError(f"cannot read env file: {exc}", file=shown) from None
     lookup = lookup or {}

@@ -93,6 +93,27 @@ def _resolve_bare(
     return {k: environ.get(k) if v is None else v for k, v in environment.items()}
 
 
+def apply_label_files(tree: Tree) -> Tree:
+    """``label_file`` entries read under ``labels`` (explicit labels win), as Compose does."""
+    for name, svc in _services(tree).items():
+        files = svc.pop("label_file", None)
+        if not files:
+            continue
+        merged: dict[str, str | None] = {}
+        for i, path in enumerate(files):
+            if not isinstance(path, str):
+                raise (
+                    _loc(tree, name)
+                    .child(svc, "label_file")
+                    .error(f"entry {i} must be a file path")
+                )
+            values = parse_dotenv(path, {}, expand=False)
+            merged.update({k: v or "" for k, v in values.items()})
+        merged.update(svc.get("labels") or {})
+        svc["labels"] = merged
+    return tree
+
+
 def implicit_dependencies(tree: Tree) -> Tree:
     """``links``, ``network_mode``/``ipc: service:x`` and ``volumes_from`` imply depends_on."""
     for svc in _services(tree).values():

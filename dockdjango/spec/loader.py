@@ -8,7 +8,7 @@ files, ``include`` and ``extends.file`` targets alike, see `LoadContext.file_sta
 
 then, across the ``-f`` files in order (see `_finish`)::
 
-    merge -> env files -> implicit dependencies -> profiles -> image/build check
+    merge -> env files -> label files -> implicit dependencies -> profiles -> image/build check
     -> default networks -> cross-references -> drop unused resources -> resource names
     -> models
 
@@ -28,6 +28,7 @@ from dockdjango.spec.dotenv import parse_dotenv
 from dockdjango.spec.extends import apply_extends
 from dockdjango.spec.finalize import (
     apply_env_files,
+    apply_label_files,
     apply_profiles,
     check_images,
     check_references,
@@ -272,6 +273,7 @@ def _finish(
     if not active and ctx.env.get("COMPOSE_PROFILES"):
         active = [p for p in ctx.env["COMPOSE_PROFILES"].split(",") if p]
     tree = apply_env_files(tree, ctx.env)
+    tree = apply_label_files(tree)
     tree = implicit_dependencies(tree)
     tree = apply_profiles(tree, active)
     tree = check_images(tree)

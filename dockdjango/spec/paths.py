@@ -4,8 +4,8 @@ Compose resolves a file's relative paths against the project directory (for ``-f
 files) or the file's own directory (for ``include`` and ``extends.file`` targets).
 Resolved here: ``build.context`` (unless it is a URL), ``build.additional_contexts`` that
 are paths, ``env_file`` entries, bind-mount sources (``~`` is the user's home),
-``develop.watch`` paths, ``extends.file``, and the ``file`` of top-level secrets and
-configs.
+``label_file`` and ``develop.watch`` paths, ``extends.file``, and the ``file`` of
+top-level secrets and configs.
 """
 
 from __future__ import annotations
@@ -68,6 +68,12 @@ def _service(svc: dict[str, Any], base_dir: str, environ: Mapping[str, str]) -> 
             for name, value in extra.items():
                 if isinstance(value, str) and not is_remote(value) and ":" not in value:
                     extra[name] = absolute(value, base_dir, environ)
+    label_files = svc.get("label_file")
+    if isinstance(label_files, str | list):
+        svc["label_file"] = [
+            absolute(f, base_dir, environ) if isinstance(f, str) else f
+            for f in ([label_files] if isinstance(label_files, str) else label_files)
+        ]
     for entry in svc.get("env_file") or []:
         if isinstance(entry, dict) and isinstance(entry.get("path"), str):
             entry["path"] = absolute(entry["path"], base_dir, environ)

@@ -6,7 +6,7 @@ Compared, on every service: the keys in ``SERVICE_FIELDS`` (``build`` only on
 
 Not compared yet (kept as written in ``Service.other``, where Compose prints its own
 canonical form, or absent from the corpus and our own cases): ``blkio_config``,
-``label_file``, ``device_cgroup_rules``, ``cpu_count``/``cpu_percent``/``cpu_period``/
+``device_cgroup_rules``, ``cpu_count``/``cpu_percent``/``cpu_period``/
 ``cpu_quota``/``cpu_rt_*``, ``cpuset``, ``mem_swappiness``, ``oom_kill_disable``,
 ``isolation``, ``cgroup_parent``, ``external_links``, ``attach``, ``use_api_socket``,
 ``pull_refresh_after``; build keys outside ``BUILD_FIELDS`` (``ssh``, ``cache_to``,

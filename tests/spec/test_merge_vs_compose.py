@@ -170,6 +170,10 @@ CASES: dict[str, tuple[str, ...]] = {
         "services:\n  web:\n    image: w\n    depends_on: [subsvc]\n",
     ),
     "resource-and-kernel-keys": (RESOURCE_KEYS_DOC,),
+    "label-file": (
+        "services:\n  web:\n    image: x\n    label_file: [common/labels.txt]\n"
+        "    labels: {b: explicit}\n",
+    ),
     "missing-required-variable": ("services:\n  web:\n    image: ${NOPE:?set NOPE}\n",),
     "undefined-network": ("services:\n  web:\n    image: x\n    networks: [nope]\n",),
 }
@@ -180,6 +184,7 @@ EXTRA_FILES = {
     "    volumes: ['./data:/data', 'cache:/cache']\n    ports: ['80:80']\n"
     "    environment: {A: '1'}\nvolumes: {cache: {}}\n",
     "common/base.env": "FROM_BASE_FILE=1\n",
+    "common/labels.txt": "a=1\nb=from-file\n# comment\n",
     "sub/compose.yaml": "services:\n  subsvc:\n    image: sub:${SUB_TAG}\n"
     "    volumes: ['./here:/here']\n",
     "sub/vars.env": "SUB_TAG=7\n",
