@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from dockdjango.cli.output import epilog
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the `base` and `version` commands."""
@@ -13,14 +15,25 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="Build dockdjango/python:3.11-bookworm from Debian's package mirror "
         "(debootstrap minbase -> docker import) when the engine does not have it. For "
         "air-gapped machines and hosts with no container registry.",
-        epilog="examples:\n  dockdjango base\n  dockdjango base --force   # rebuild from scratch",
+        epilog=epilog(
+            "dockdjango base",
+            "dockdjango base --force          # re-run debootstrap, re-import",
+            "DOCKDJANGO_CACHE=/srv/cache dockdjango base   # keep the root file system there",
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--force", action="store_true", help="re-bootstrap even if present")
     p.add_argument("--python", default="3.11", help="Python version label (default 3.11)")
     p.set_defaults(func=run_base)
 
-    v = sub.add_parser("version", help="versions of dockdjango, the Docker SDK and the engine")
+    v = sub.add_parser(
+        "version",
+        help="versions of dockdjango, the Docker SDK and the engine",
+        description="Print the versions of dockdjango and the Docker SDK, and of the engine "
+        "when one answers (exit 1 and say which address was tried when none does).",
+        epilog=epilog("dockdjango version", "DOCKER_HOST=tcp://10.0.0.5:2375 dockdjango version"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     v.set_defaults(func=run_version)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from dockdjango.cli.output import epilog
+
 if TYPE_CHECKING:
     import docker
 
@@ -19,9 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "crashed CI job). Only objects labelled dev.dockdjango.session are considered, and only "
         "sessions started on this host; running sessions are never touched. Each test session "
         "does this by itself at start-up.",
-        epilog="examples:\n  dockdjango prune\n  dockdjango prune --dry-run\n"
-        "  dockdjango prune --reused   # also stacks kept by --dockdjango-reuse\n"
-        "  dockdjango prune --images   # also prepared PostgreSQL images",
+        epilog=epilog(
+            "dockdjango prune",
+            "dockdjango prune --dry-run",
+            "dockdjango prune --reused   # also stacks kept by --dockdjango-reuse",
+            "dockdjango prune --images   # also prepared PostgreSQL images",
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--dry-run", action="store_true", help="list what would be removed")

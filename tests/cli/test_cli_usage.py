@@ -16,7 +16,7 @@ import pytest
 from dockdjango.cli import build_parser
 
 #: Commands whose --help still lacks examples (owned by other modules; reported to the lead).
-KNOWN_WITHOUT_EXAMPLES = {"version"}
+KNOWN_WITHOUT_EXAMPLES: set[str] = set()
 
 HEAVY = ("docker", "rich", "pydantic", "yaml", "requests", "matplotlib", "django")
 
