@@ -60,7 +60,8 @@ def find_ca_bundle(
     """The CA bundle builds should trust, or None when the host configures none.
 
     Order: ``explicit``; ``$DOCKDJANGO_CA_BUNDLE`` (empty string = none); ``$PIP_CERT``;
-    ``cert`` in pip's config files (``pip_configs``, default: the ones pip reads); ``$REQUESTS_CA_BUNDLE``; ``$SSL_CERT_FILE``.
+    ``cert`` in pip's config files (``pip_configs``, default: the ones pip reads);
+    ``$REQUESTS_CA_BUNDLE``; ``$SSL_CERT_FILE``.
     """
     env = os.environ if environ is None else environ
     if explicit is not None:
