@@ -17,6 +17,7 @@ from dockdjango.spec.shapes import (
     str_list,
     want_list,
     want_map,
+    want_str,
 )
 from dockdjango.spec.tree import type_name
 
@@ -103,6 +104,7 @@ def file_references(value: Any, loc: Loc, *, default_target: str | None) -> list
         entry = dict(want_map(item, at))
         if "source" not in entry:
             raise at.error("is missing `source`")
+        want_str(entry["source"], at.child(item, "source"))
         for key in ("uid", "gid"):
             if isinstance(entry.get(key), int) and not isinstance(entry[key], bool):
                 entry[key] = str(entry[key])
