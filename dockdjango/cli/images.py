@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from dockdjango.cli.output import add_json_flag
+
 EXAMPLES_DOCKERFILE = """examples:
   dockdjango dockerfile                       print the Dockerfile for the project here
   dockdjango dockerfile examples/library --dockerignore
@@ -65,6 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     e.add_argument("path", nargs="?", default=".", help="project directory (default: .)")
     _build_args(e)
     _options(e)
+    add_json_flag(e, "the prediction, step by step")
     e.set_defaults(func=run_explain)
 
 
@@ -134,11 +137,9 @@ def run_dockerfile(args: argparse.Namespace) -> int:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    """Print the cache prediction as a table."""
-    from rich.console import Console
-    from rich.table import Table
-
+    """Print the cache prediction: a table (coloured on a terminal), or JSON with --json."""
     from dockdjango.api.images import explain_project
+    from dockdjango.cli.output import is_tty, print_json, print_table
 
     preds = explain_project(
         args.path,
@@ -148,6 +149,44 @@ def run_explain(args: argparse.Namespace) -> int:
         dockerfile=args.file,
         offline=args.offline,
     )
+    rebuild = sum(1 for p in preds if not p.reused and p.step.has_layer)
+    layered = sum(1 for p in preds if p.step.has_layer)
+    if args.json:
+        print_json(
+            {
+                "steps": [
+                    {
+                        "step": p.step.index,
+                        "instruction": p.step.text,
+                        "cache": "reused" if p.reused else "rebuild",
+                        "first_rebuild": p.first,
+                        "cause": None if p.reused else p.cause,
+                        "has_layer": p.step.has_layer,
+                    }
+                    for p in preds
+                ],
+                "reused": layered - rebuild,
+                "rebuild": rebuild,
+            }
+        )
+        return 0
+    summary = f"{layered - rebuild} of {layered} steps reused, {rebuild} to rebuild"
+    if not is_tty():
+        rows = [
+            (
+                str(p.step.index),
+                p.step.text if len(p.step.text) <= 60 else p.step.text[:59] + "…",
+                "reused" if p.reused else ("REBUILD" if p.first else "rebuild"),
+                "" if p.reused or not p.cause else p.cause,
+            )
+            for p in preds
+        ]
+        print_table(["step", "instruction", "cache", "why"], rows)
+        print(summary)
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False)
     table.add_column("step", justify="right")
     table.add_column("instruction", overflow="ellipsis", max_width=44, no_wrap=True)
@@ -160,9 +199,7 @@ def run_explain(args: argparse.Namespace) -> int:
         table.add_row(str(p.step.index), p.step.text, f"[{style}]{status}[/]", cause)
     console = Console()
     console.print(table)
-    rebuild = sum(1 for p in preds if not p.reused and p.step.has_layer)
-    layered = sum(1 for p in preds if p.step.has_layer)
-    console.print(f"{layered - rebuild} of {layered} steps reused, {rebuild} to rebuild")
+    console.print(summary)
     return 0
 
 

@@ -244,3 +244,38 @@ def test_offline_names_the_wheel_the_cache_lacks(sample: Builds) -> None:
         sample.build(offline=True)
     assert missing in str(info.value)
     assert info.value.hint and "offline" in info.value.hint
+
+
+def test_cli_explain_json_names_the_edited_file(sample: Builds, engine) -> None:
+    """`dockdjango explain --json` through the real CLI: shape, counts, and the cause."""
+    import json
+    import subprocess
+    import sys
+
+    sample.build()
+
+    def explain_json() -> dict:
+        proc = subprocess.run(
+            [sys.executable, "-m", "dockdjango", "explain", "--json", "--base", sample.base],
+            cwd=sample.root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    before = explain_json()
+    layered = [s for s in before["steps"] if s["has_layer"]]
+    assert {s["cache"] for s in layered} == {"reused"}
+    assert before["rebuild"] == 0 and before["reused"] == len(layered)
+
+    with open(sample.root / "app.py", "a") as fh:
+        fh.write("# edited\n")
+    after = explain_json()
+    first = [s for s in after["steps"] if s["first_rebuild"]]
+    assert len(first) == 1
+    assert first[0]["instruction"].startswith("COPY --chown=app:app . ")
+    assert "app.py" in first[0]["cause"] and "modified" in first[0]["cause"]
+    layered_rebuilds = [s for s in after["steps"] if s["has_layer"] and s["cache"] == "rebuild"]
+    assert after["rebuild"] == len(layered_rebuilds) >= 1
