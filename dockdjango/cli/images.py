@@ -258,25 +258,35 @@ def run_build(args: argparse.Namespace) -> int:
         for line in exc.output:
             print(f"  | {line}", file=sys.stderr)
         raise
+    from dockdjango.cli.output import is_tty, print_table
+
     out = Console()
-    table = Table(box=None, pad_edge=False)
-    table.add_column("step", justify="right")
-    table.add_column("instruction", overflow="ellipsis", max_width=44, no_wrap=True)
-    table.add_column("cache", no_wrap=True, min_width=7)
-    table.add_column("time", justify="right", no_wrap=True)
     predicted = {p.step.index: p for p in build.predicted}
+    rows = []
     for s in build.steps:
         p = predicted.get(s.index)
         has_layer = p.step.has_layer if p else True
-        status = "reused" if s.cached else "rebuilt"
-        style = "green" if s.cached else "yellow"
-        table.add_row(
-            str(s.index),
-            s.instruction,
-            f"[{style}]{status}[/]" if has_layer else "",
-            f"{s.seconds:.1f} s" if has_layer and not s.cached else "",
+        rows.append(
+            (
+                str(s.index),
+                s.instruction,
+                ("reused" if s.cached else "rebuilt") if has_layer else "",
+                f"{s.seconds:.1f} s" if has_layer and not s.cached else "",
+            )
         )
-    out.print(table)
+    if is_tty():
+        table = Table(box=None, pad_edge=False)
+        table.add_column("step", justify="right")
+        table.add_column("instruction", overflow="ellipsis", max_width=44, no_wrap=True)
+        table.add_column("cache", no_wrap=True, min_width=7)
+        table.add_column("time", justify="right", no_wrap=True)
+        for index, text, status, took in rows:
+            style = "green" if status == "reused" else "yellow"
+            table.add_row(index, text, f"[{style}]{status}[/]" if status else "", took)
+        out.print(table)
+    else:
+        short_rows = [(i, t if len(t) <= 60 else t[:59] + "…", c, d) for i, t, c, d in rows]
+        print_table(["step", "instruction", "cache", "time"], short_rows)
     size_mb = build.result.size / 1e6
     short = build.image_id.removeprefix("sha256:")[:12]
     layered = sum(1 for p in build.predicted if p.step.has_layer)
