@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from dockdjango.cli.output import epilog
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the `config` command."""
@@ -13,10 +15,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="Load the compose file(s) through dockdjango's loader (merge, extends, "
         "interpolation, profiles, defaults) and print the result in Compose's canonical "
         "form. Errors name the file, line and field.",
-        epilog="examples:\n  dockdjango config\n"
-        "  dockdjango config -f compose.yaml -f compose.dev.yaml --format json\n"
-        "  dockdjango config --profile debug --services\n"
-        "  dockdjango config --hash '*'",
+        epilog=epilog(
+            "dockdjango config",
+            "dockdjango config -f compose.yaml -f compose.dev.yaml --json",
+            "dockdjango config --profile debug --services",
+            "dockdjango config --hash '*'",
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
@@ -43,6 +47,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="enable a profile (repeatable; '*' for all)",
     )
     p.add_argument("--format", choices=("yaml", "json"), default="yaml", help="output format")
+    p.add_argument(
+        "--json",
+        dest="format",
+        action="store_const",
+        const="json",
+        help="the same as --format json (as for ps, explain and compare)",
+    )
     p.add_argument("--services", action="store_true", help="print only the service names")
     p.add_argument(
         "--hash",

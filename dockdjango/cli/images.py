@@ -5,20 +5,24 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from dockdjango.cli.output import add_json_flag
+from dockdjango.cli.output import add_json_flag, epilog
 
-EXAMPLES_DOCKERFILE = """examples:
-  dockdjango dockerfile                       print the Dockerfile for the project here
-  dockdjango dockerfile examples/library --dockerignore
-  dockdjango dockerfile --write               write Dockerfile and .dockerignore to commit"""
+EXAMPLES_DOCKERFILE = epilog(
+    "dockdjango dockerfile                       print the Dockerfile for the project here",
+    "dockdjango dockerfile examples/library --dockerignore",
+    "dockdjango dockerfile --write               write Dockerfile and .dockerignore to commit",
+)
 
-EXAMPLES_BUILD = """examples:
-  dockdjango build -t library:dev examples/library
-  dockdjango build --target dev --build-arg GIT_SHA=abc123"""
+EXAMPLES_BUILD = epilog(
+    "dockdjango build -t library:dev examples/library",
+    "dockdjango build --target dev --build-arg GIT_SHA=abc123",
+)
 
-EXAMPLES_EXPLAIN = """examples:
-  dockdjango explain                 which steps the next build reuses, and why not
-  dockdjango explain examples/library --target dev"""
+EXAMPLES_EXPLAIN = epilog(
+    "dockdjango explain                 which steps the next build reuses, and why not",
+    "dockdjango explain examples/library --target dev",
+    "dockdjango explain --json          the same, for scripts",
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -78,3 +78,11 @@ def test_missing_file(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["config", "-f", "nope.yaml"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: nope.yaml: file not found") and "Traceback" not in err
+
+
+def test_json_flag_is_format_json(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "--format", "json"]) == 0
+    long_form = json.loads(capsys.readouterr().out)
+    assert main(["config", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == long_form
+    assert long_form["services"]
