@@ -12,8 +12,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockdjango.api.testpostgres import postgres_image
-
 if TYPE_CHECKING:
     import docker
 
@@ -83,11 +81,9 @@ def prepare_for_tests(stack: Stack, labels: Mapping[str, str], image_project: st
 
 def stack_environ(compose_file: str, client: docker.DockerClient) -> dict[str, str]:
     """The environment to load with: ``DOCKDJANGO_POSTGRES_IMAGE`` resolved if the file uses it."""
-    env = dict(os.environ)
-    if not env.get("DOCKDJANGO_POSTGRES_IMAGE"):
-        if "DOCKDJANGO_POSTGRES_IMAGE" in Path(compose_file).read_text(encoding="utf-8"):
-            env["DOCKDJANGO_POSTGRES_IMAGE"] = postgres_image(client)
-    return env
+    from dockdjango.api.postgres import postgres_environ
+
+    return postgres_environ([compose_file], client=client)
 
 
 def select_services(stack: Stack, wanted: Sequence[str]) -> None:
@@ -103,16 +99,8 @@ def select_services(stack: Stack, wanted: Sequence[str]) -> None:
             f"dockdjango_services: no service {', '.join(missing)} in the stack",
             hint=f"use some of: {', '.join(sorted(services))} (profiles: dockdjango_profiles)",
         )
-    keep: set[str] = set()
-    todo = list(wanted)
-    while todo:
-        name = todo.pop()
-        if name not in keep:
-            keep.add(name)
-            todo.extend(d for d in (services[name].get("depends_on") or {}) if d in services)
-    for name in list(services):
-        if name not in keep:
-            del services[name]
+    # the others stay known to the stack, so their containers are not taken for orphans
+    stack.config = stack.config.select(wanted)
 
 
 def matches_running(stack: Stack) -> bool:
