@@ -20,7 +20,7 @@ Variants:
 Prints every run, then medians and ratios. Run:
 
     .venv/bin/python benchmarks/build_cache.py                  # library, 3 repeats
-    .venv/bin/python benchmarks/build_cache.py --repeat 1 --project tests/build/data/sample
+    .venv/bin/python benchmarks/build_cache.py --repeat 1 --project tests/images/data/sample
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def run_dockdjango(
     client, root: Path, tag: str, package: str, made: list[str], base: str
 ) -> dict[str, float]:
     from dockdjango.api.images import build_project
-    from dockdjango.build.dockerfile import DockerfileOptions
+    from dockdjango.images.dockerfile import DockerfileOptions
 
     # The base named up front: no registry look-up inside the timings.
     options = DockerfileOptions(base_image=base)
@@ -111,10 +111,10 @@ def run_naive(
     client, root: Path, tag: str, package: str, made: list[str], base: str
 ) -> dict[str, float]:
     from dockdjango.api.images import layer_ids
-    from dockdjango.build.ca import find_ca_bundle
-    from dockdjango.build.context import make_context
-    from dockdjango.build.dockerignore import DockerIgnore, generate_dockerignore
     from dockdjango.engine.build import build_image
+    from dockdjango.images.ca import find_ca_bundle
+    from dockdjango.images.context import make_context
+    from dockdjango.images.dockerignore import DockerIgnore, generate_dockerignore
 
     ca = find_ca_bundle()
     extras = {".dockdjango/Dockerfile": NAIVE.format(base=base).encode()}
@@ -139,8 +139,8 @@ def run_naive(
 
 def run_compose(client, root: Path, tag: str, package: str, base: str) -> dict[str, float]:
     from dockdjango.api.images import prepare
-    from dockdjango.build.dockerfile import DockerfileOptions
-    from dockdjango.build.dockerignore import generate_dockerignore
+    from dockdjango.images.dockerfile import DockerfileOptions
+    from dockdjango.images.dockerignore import generate_dockerignore
 
     prepared = prepare(
         root,

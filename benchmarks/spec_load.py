@@ -65,7 +65,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
 
-    from dockdjango.spec import load_project
+    from dockdjango.compose import load_project
 
     beside = Path(sys.executable).parent / "docker-compose"
     compose = str(beside) if beside.exists() else shutil.which("docker-compose")

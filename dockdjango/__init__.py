@@ -31,7 +31,7 @@ _EXPORTS: dict[str, str] = {
     "detect_project": "dockdjango.api.images",
     "write_project_files": "dockdjango.api.images",
     "ImageBuild": "dockdjango.api.images",
-    "DockerfileOptions": "dockdjango.build.dockerfile",
+    "DockerfileOptions": "dockdjango.images.dockerfile",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dockdjango.build.base import (
+from dockdjango.images.base import (
     LABEL_PREFIX,
     BaseImageSpec,
     bootstrap_tarball,

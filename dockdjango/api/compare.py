@@ -1,6 +1,6 @@
 """Set a project up two ways — a virtualenv on the host, an image on the engine — and measure.
 
-Every figure in a :class:`~dockdjango.build.comparison.Comparison` is measured on this
+Every figure in a :class:`~dockdjango.images.comparison.Comparison` is measured on this
 machine when :func:`compare_project` runs: wall-clock set-up times (cold: empty pip cache /
 no layer cache; warm: the same again with the caches filled), the venv's size on disk and
 the image's size, what the environment's own interpreter reports about itself, and the
@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockdjango.build import comparison as plan
-from dockdjango.build.comparison import Comparison, Side
 from dockdjango.errors import DockdjangoError
+from dockdjango.images import comparison as plan
+from dockdjango.images.comparison import Comparison, Side
 
 if TYPE_CHECKING:
     import docker

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dockdjango.build.comparison import Comparison
 from dockdjango.errors import DockdjangoError
+from dockdjango.images.comparison import Comparison
 
 
 def plot(comparison: Comparison, path: str | os.PathLike[str]) -> Path:

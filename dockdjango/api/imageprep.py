@@ -2,7 +2,7 @@
 
 Everything here is decided before the builder is called: the Dockerfile (the project's own,
 or generated), the ``.dockerignore`` rules, the files dockdjango injects into the context, the
-wheels image, and the plan of the build's steps (:mod:`dockdjango.build.plan`).
+wheels image, and the plan of the build's steps (:mod:`dockdjango.images.plan`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockdjango.build.ca import CONTEXT_PATH as CA_CONTEXT_PATH
-from dockdjango.build.ca import find_ca_bundle
-from dockdjango.build.detect import Project, detect
-from dockdjango.build.dockerfile import (
+from dockdjango.errors import DockdjangoError
+from dockdjango.images.ca import CONTEXT_PATH as CA_CONTEXT_PATH
+from dockdjango.images.ca import find_ca_bundle
+from dockdjango.images.detect import Project, detect
+from dockdjango.images.dockerfile import (
     INJECT_DIR,
     REQUIREMENTS_CONTEXT_PATH,
     WHEELS_ARG,
@@ -25,10 +26,9 @@ from dockdjango.build.dockerfile import (
     generate_dockerfile,
     generated_requirements,
 )
-from dockdjango.build.dockerignore import DockerIgnore, generate_dockerignore
-from dockdjango.build.plan import StepInputs, file_digest, index_context, plan_build
-from dockdjango.build.wheels import files_dir, load_wheel_set, requirements_digest
-from dockdjango.errors import DockdjangoError
+from dockdjango.images.dockerignore import DockerIgnore, generate_dockerignore
+from dockdjango.images.plan import StepInputs, file_digest, index_context, plan_build
+from dockdjango.images.wheels import files_dir, load_wheel_set, requirements_digest
 
 if TYPE_CHECKING:
     import docker
@@ -218,7 +218,7 @@ def plan_project(
     labels: Mapping[str, str] | None = None,
     target: str | None = None,
 ) -> list[StepInputs]:
-    """The steps of the build with their inputs (see :mod:`dockdjango.build.plan`)."""
+    """The steps of the build with their inputs (see :mod:`dockdjango.images.plan`)."""
     from dockdjango.engine.images import inspect_image
 
     def resolve(ref: str) -> str | None:

@@ -10,7 +10,7 @@ print(result.image_id, result.reused, "of", len(result.steps), "steps reused")
 ```
 
 A Dockerfile in the project is always used as it is; otherwise dockdjango generates one
-(:mod:`dockdjango.build.dockerfile`) and sends it inside the context as
+(:mod:`dockdjango.images.dockerfile`) and sends it inside the context as
 ``.dockdjango.Dockerfile``, which the engine drops from the context before any ``COPY``.
 The project directory is never written to unless asked (:func:`write_project_files`).
 """
@@ -34,23 +34,23 @@ from dockdjango.api.imageprep import (
     prepare,
     resolve_base_image,
 )
-from dockdjango.build.dockerfile import REQUIREMENTS_CONTEXT_PATH, DockerfileOptions
-from dockdjango.build.dockerignore import generate_dockerignore
-from dockdjango.build.explain import (
+from dockdjango.engine.layers import child_finder, image_exists, layer_details, layer_ids
+from dockdjango.errors import BuildError, DockdjangoError
+from dockdjango.images.dockerfile import REQUIREMENTS_CONTEXT_PATH, DockerfileOptions
+from dockdjango.images.dockerignore import generate_dockerignore
+from dockdjango.images.explain import (
     StepPrediction,
     load_record,
     predict,
     record_path,
     save_record,
 )
-from dockdjango.build.wheels import (
+from dockdjango.images.wheels import (
     cached_wheels,
     save_wheel_set,
     store_wheel,
     uncached_requirements,
 )
-from dockdjango.engine.layers import child_finder, image_exists, layer_details, layer_ids
-from dockdjango.errors import BuildError, DockdjangoError
 
 __all__ = [
     "GENERATED_DOCKERFILE",
@@ -208,8 +208,8 @@ def _build_recorded(
     on_event: OnEvent | None = None,
 ) -> tuple[BuildResult, list[StepPrediction]]:
     """Plan, predict, build, and record what the build saw and made."""
-    from dockdjango.build.context import make_context
     from dockdjango.engine.build import build_image
+    from dockdjango.images.context import make_context
 
     steps = plan_project(prepared, client, buildargs=buildargs, labels=labels, target=target)
     rpath = record_path(prepared.root, prepared.dockerfile_path, target)

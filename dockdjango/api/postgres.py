@@ -167,8 +167,8 @@ def postgres_environ(
         env = postgres_environ(["compose.yaml"])
         stack = Stack.load("compose.yaml", environ=env)
     """
-    from dockdjango.spec import find_compose_files
-    from dockdjango.spec.dotenv import parse_dotenv
+    from dockdjango.compose import find_compose_files
+    from dockdjango.compose.dotenv import parse_dotenv
 
     env = dict(os.environ if environ is None else environ)
     if env.get(ENV_VAR):
@@ -200,10 +200,10 @@ def build_postgres_image(
     makes the next call rebuild (mostly from the layer cache).
     """
     from dockdjango.api.base import ensure_base_image
-    from dockdjango.build.context import make_context
     from dockdjango.engine.build import build_image
     from dockdjango.engine.images import inspect_image
     from dockdjango.engine.postgres_image import postgres_server_version
+    from dockdjango.images.context import make_context
 
     client = _client(client)
     started = time.monotonic()

@@ -86,11 +86,11 @@ class Stack:
         client: docker.DockerClient | None = None,
         on_progress: OnProgress | None = None,
     ) -> None:
-        """Wrap a loaded ``dockdjango.spec.Project``, a :class:`StackConfig`, or a mapping
+        """Wrap a loaded ``dockdjango.compose.Project``, a :class:`StackConfig`, or a mapping
         in the shape of ``docker compose config --format json`` (with a ``name``) — or
         build one from models: ``Stack(name="demo", services={"web": Service(...)})``."""
         if project is None:
-            from dockdjango.spec import Project
+            from dockdjango.compose import Project
 
             project = Project(
                 name=name or "",
@@ -133,7 +133,7 @@ class Stack:
         With no ``files``, finds ``compose.yaml`` (or ``docker-compose.yml`` ...) and its
         override file in the current directory or a parent, as Compose does.
         """
-        from dockdjango.spec import load_project
+        from dockdjango.compose import load_project
 
         if isinstance(files, str | Path):
             files = [files]

@@ -42,8 +42,8 @@ def run_base(args: argparse.Namespace) -> int:
     import sys
 
     from dockdjango.api.base import ensure_base_image
-    from dockdjango.build.base import BaseImageSpec
     from dockdjango.engine.client import connect, engine_address, engine_version
+    from dockdjango.images.base import BaseImageSpec
 
     client = connect()
     version, api = engine_version(client)

@@ -71,8 +71,8 @@ def run_config(args: argparse.Namespace) -> int:
     import os
     import sys
 
-    from dockdjango.spec import load_project
-    from dockdjango.spec.output import escape_dollars
+    from dockdjango.compose import load_project
+    from dockdjango.compose.output import escape_dollars
 
     # as with Compose, -f paths are relative to the current directory, not --project-directory
     files = [os.path.abspath(f) for f in args.files] if args.files else None

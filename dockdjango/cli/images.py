@@ -92,7 +92,7 @@ def _options(p: argparse.ArgumentParser) -> None:
 
 
 def _dockerfile_options(args: argparse.Namespace) -> Any:
-    from dockdjango.build.dockerfile import DockerfileOptions
+    from dockdjango.images.dockerfile import DockerfileOptions
 
     return DockerfileOptions(
         base_image=args.base or "",
@@ -119,7 +119,7 @@ def run_dockerfile(args: argparse.Namespace) -> int:
     import sys
 
     from dockdjango.api.images import prepare, write_project_files
-    from dockdjango.build.dockerignore import generate_dockerignore
+    from dockdjango.images.dockerignore import generate_dockerignore
 
     if args.write:
         paths = write_project_files(

@@ -72,7 +72,7 @@ def build_image(
     nocache: bool = False,
     on_event: OnEvent | None = None,
 ) -> BuildResult:
-    """Build an image from a context tar (see ``dockdjango.build.context``)."""
+    """Build an image from a context tar (see ``dockdjango.images.context``)."""
     started = time.monotonic()
     steps: list[StepResult] = []
     image_id: str | None = None

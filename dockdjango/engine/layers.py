@@ -3,7 +3,7 @@
 The classic builder reuses a step when the layer it stands on has a child image whose
 ``ContainerConfig`` matches the step's (its ``Cmd`` carries the instruction, the content
 hash of copied files and the build args in effect); among several it takes the newest.
-:func:`child_finder` answers that question for :func:`dockdjango.build.explain.predict`.
+:func:`child_finder` answers that question for :func:`dockdjango.images.explain.predict`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The engine works from this plain, Compose-shaped description rather than from the spec
 models directly, so it speaks exactly what Compose hashes and what the Compose
 Specification documents; :meth:`StackConfig.from_project` projects a loaded
-``dockdjango.spec.Project`` into it through ``Project.to_compose_dict()``.
+``dockdjango.compose.Project`` into it through ``Project.to_compose_dict()``.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class StackConfig:
 
     @classmethod
     def from_project(cls, project: Any) -> StackConfig:
-        """Project a loaded ``dockdjango.spec.Project``."""
+        """Project a loaded ``dockdjango.compose.Project``."""
         cfg = cls.from_compose_dict(
             project.to_compose_dict(),
             name=project.name,

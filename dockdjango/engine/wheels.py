@@ -1,4 +1,4 @@
-"""Fetching wheels in a throw-away container of the ``system`` stage (see build/wheels.py).
+"""Fetching wheels in a throw-away container of the ``system`` stage (see images/wheels.py).
 
 The container gets the dependency files and every cached wheel through ``put_archive`` and
 returns the wheels it resolved through ``get_archive`` — no bind mounts, so it works with a

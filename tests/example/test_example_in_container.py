@@ -59,7 +59,7 @@ def test_example_suite_passes_in_the_web_container_on_postgres(
 
 def _prod_service(secret_key: str):
     """``web-prod`` as dockdjango's loader reads compose.yaml, with the test's variables."""
-    from dockdjango.spec import load_project
+    from dockdjango.compose import load_project
 
     environ = {
         "SECRET_KEY": secret_key,

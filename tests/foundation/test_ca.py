@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dockdjango.build.ca import BUILD_PATH, CONTEXT_PATH, builder_stage_lines, find_ca_bundle
 from dockdjango.errors import DockdjangoError
+from dockdjango.images.ca import BUILD_PATH, CONTEXT_PATH, builder_stage_lines, find_ca_bundle
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_pip_config_cert_is_used(tmp_path, pems):
     env = _env(tmp_path, REQUESTS_CA_BUNDLE=str(pems["requests"]))
     assert find_ca_bundle(None, env, pip_configs=[conf]) == pems["conf"]
     # pip's own search order finds it too (HOME points at tmp_path).
-    from dockdjango.build.ca import pip_config_files
+    from dockdjango.images.ca import pip_config_files
 
     assert conf in pip_config_files(env)
 

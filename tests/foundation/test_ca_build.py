@@ -9,10 +9,10 @@ import tarfile
 import pytest
 from docker.errors import NotFound
 
-from dockdjango.build.ca import BUILD_PATH, builder_stage_lines, context_files, find_ca_bundle
-from dockdjango.build.context import make_context
 from dockdjango.engine.build import build_image
 from dockdjango.errors import BuildError
+from dockdjango.images.ca import BUILD_PATH, builder_stage_lines, context_files, find_ca_bundle
+from dockdjango.images.context import make_context
 
 pytestmark = pytest.mark.engine
 

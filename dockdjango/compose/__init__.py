@@ -1,0 +1,76 @@
+"""Compose-style project specs: typed models and a loader that reads what Compose v2 reads.
+
+The contract other packages code against (pure: this package imports nothing from
+``docker`` and nothing of ours except ``dockdjango.errors``):
+
+- ``load_project(files=None, *, project_name=None, profiles=(), environ=None, workdir=None)``
+  returns a `Project`. With no ``files`` it looks for ``compose.yaml``, ``compose.yml``,
+  ``docker-compose.yaml`` or ``docker-compose.yml`` in ``workdir`` (default: the current
+  directory, then its parents) plus the matching ``*.override.*`` file, as Compose does.
+  ``environ`` (default ``os.environ``) and the project's ``.env`` feed interpolation.
+  Every failure is a `dockdjango.errors.SpecError` naming file, line and dotted path.
+- `Project`: ``name``, ``services: dict[str, Service]``, ``volumes: dict[str, Volume]``,
+  ``networks: dict[str, Network]``, ``working_dir`` (absolute project directory),
+  ``config_files`` (absolute), ``secrets``/``configs``/``models`` (plain dicts),
+  ``warnings`` (what Compose would warn about), ``to_compose_dict()`` (the shape of
+  ``docker compose config --format json``, literal ``$``), ``to_yaml()`` (``$`` as ``$$``),
+  ``Project.from_dict(...)``, ``Project.service(name)``.
+- `Service` and its parts (`BuildConfig`, `ServicePort`, `ServiceVolume`, `DependsOn`,
+  `Healthcheck`, `ServiceNetwork`) hold Compose's *long* form, with fields named as the
+  compose keys: ``environment`` is a dict (``env_file`` already merged in), ``command`` and
+  ``entrypoint`` are lists, ``ports``/``volumes`` are lists of long-form models, bind
+  sources and build contexts are absolute paths, ``depends_on`` is a dict. Durations are
+  Compose duration strings as Compose prints them (``1m30s``); ``*_seconds`` properties
+  give floats. Keys Compose knows but we do not model yet are kept in ``Service.other``
+  (shape-checked, several in Compose's long form). ``Service(...)`` also accepts the
+  short forms a compose file does (``ports=["8000:8000"]``, ``command="a b"``).
+- Named volumes/networks carry their engine ``name`` (``<project>_<key>`` unless set), and
+  services with no ``networks``/``network_mode`` are attached to ``default``, as Compose does.
+  Profiles are applied: services of inactive profiles are not in ``Project.services``.
+
+The loader's stages are listed in ``dockdjango.compose.loader``; docs/spec.md has the rest.
+"""
+
+from __future__ import annotations
+
+from dockdjango.compose.durations import format_duration, normalize_duration, parse_duration
+from dockdjango.compose.loader import find_compose_files, load_dict, load_project
+from dockdjango.compose.models import (
+    BindOptions,
+    BuildConfig,
+    DependsOn,
+    Healthcheck,
+    Network,
+    Service,
+    ServiceNetwork,
+    ServicePort,
+    ServiceVolume,
+    TmpfsOptions,
+    Volume,
+    VolumeOptions,
+)
+from dockdjango.compose.naming import normalize_project_name
+from dockdjango.compose.project import Project
+
+__all__ = [
+    "BindOptions",
+    "BuildConfig",
+    "DependsOn",
+    "Healthcheck",
+    "Network",
+    "Project",
+    "Service",
+    "ServiceNetwork",
+    "ServicePort",
+    "ServiceVolume",
+    "TmpfsOptions",
+    "Volume",
+    "VolumeOptions",
+    "find_compose_files",
+    "format_duration",
+    "load_dict",
+    "load_project",
+    "normalize_duration",
+    "normalize_project_name",
+    "parse_duration",
+]

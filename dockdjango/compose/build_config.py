@@ -1,0 +1,87 @@
+"""Canonical ``build:``: the string form becomes ``{context, dockerfile}``; keys checked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dockdjango.compose.passthrough import file_references
+from dockdjango.compose.shapes import (
+    Loc,
+    check_keys,
+    key_values,
+    show,
+    str_list,
+    want_bool,
+    want_list,
+    want_map,
+    want_scalar_str,
+    want_str,
+)
+from dockdjango.compose.tree import Tree
+
+BUILD_KEYS = (
+    "additional_contexts args cache_from cache_to context dockerfile dockerfile_inline "
+    "entitlements extra_hosts isolation labels network no_cache platforms privileged "
+    "provenance pull sbom secrets shm_size ssh tags target ulimits".split()
+)
+BUILD_MODELLED = {"context", "dockerfile", "dockerfile_inline", "args", "target", "labels"}
+BUILD_LISTS = ("cache_from", "cache_to", "tags", "platforms")
+
+
+def canonical_build(value: Any, loc: Loc) -> Tree | None:
+    """``build:`` in long form, or None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return Tree({"context": value, "dockerfile": "Dockerfile"}, origin=loc.origin)
+    build = want_map(value, loc)
+    check_keys(build, BUILD_KEYS, loc, what="build")
+    out = Tree(origin=build.origin)
+    out.origins = dict(build.origins)
+    for key, item in build.items():
+        at = loc.child(build, key)
+        if key in ("context", "dockerfile", "target", "network", "dockerfile_inline"):
+            out[key] = want_str(item, at)
+        elif key == "args":
+            out[key] = key_values(item, at, empty=None)
+        elif key == "labels":
+            out[key] = key_values(item, at, empty="")
+        elif key in BUILD_LISTS:
+            out[key] = str_list(item, at, allow_str=False)
+        elif key == "secrets":
+            out[key] = file_references(item, at, default_target=None)
+        elif key == "ssh" and item is None:
+            raise at.error("must list SSH agent sockets or keys", hint="write `ssh: [default]`")
+        elif key in ("no_cache", "pull"):
+            out[key] = want_bool(item, at)
+        elif key == "additional_contexts":
+            out[key] = key_values(item, at, empty="")
+        elif key == "extra_hosts":
+            out[key] = extra_hosts(item, at)
+        else:
+            out[key] = item
+    out.setdefault("context", ".")
+    if out.get("dockerfile") == "":
+        out["dockerfile"] = None  # Compose prints no dockerfile when it interpolates to ""
+    elif "dockerfile_inline" not in out:
+        out.setdefault("dockerfile", "Dockerfile")
+    return out
+
+
+def extra_hosts(value: Any, loc: Loc) -> list[str]:
+    """``extra_hosts`` as ``host=ip`` strings, from the list (``:`` or ``=``) or mapping form."""
+    out: list[str] = []
+    if isinstance(value, dict):
+        for host, ips in value.items():
+            for ip in [ips] if not isinstance(ips, list) else ips:
+                out.append(f"{host}={want_scalar_str(ip, loc.child(value, host))}")
+        return out
+    for i, item in enumerate(want_list(value, loc)):
+        text = want_str(item, loc.child(value, i))
+        host, sep, ip = text.partition("=")
+        if not sep:
+            host, sep, ip = text.partition(":")
+        if not sep or not host:
+            raise loc.child(value, i).error(f"{show(text)} — expected HOST=IP or HOST:IP")
+        out.append(f"{host}={ip}")
+    return out

@@ -1,0 +1,350 @@
+"""The validate + canonicalise stage: each file's tree checked and turned into long forms.
+
+Short forms become Compose's long forms (ports, volumes, depends_on, environment,
+networks, healthcheck.test, build, command), with the line of every entry kept. Keys
+that Compose knows but dockdjango does not model are checked to be keys Compose knows
+and kept as written (they end up in ``Service.other``); anything else is an unknown key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dockdjango.compose.build_config import canonical_build, extra_hosts
+from dockdjango.compose.durations import normalize_duration
+from dockdjango.compose.passthrough import check_passthrough
+from dockdjango.compose.shapes import (
+    Loc,
+    check_keys,
+    key_values,
+    parse_port,
+    parse_volume,
+    show,
+    split_command,
+    str_list,
+    want_bool,
+    want_int,
+    want_list,
+    want_map,
+    want_scalar_str,
+    want_str,
+)
+from dockdjango.compose.tree import Seq, Tree, type_name
+
+# Service keys Compose knows that dockdjango keeps as written (not modelled yet).
+PASSTHROUGH_SERVICE_KEYS = frozenset(
+    "annotations attach blkio_config cap_add cap_drop cgroup cgroup_parent configs "
+    "cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares cpus "
+    "cpuset credential_spec deploy develop device_cgroup_rules devices dns dns_opt dns_search "
+    "domainname external_links gpus group_add ipc isolation label_file links logging "
+    "mac_address mem_limit mem_reservation mem_swappiness memswap_limit models "
+    "oom_kill_disable oom_score_adj pid pids_limit post_start pre_stop provider "
+    "pull_refresh_after runtime scale secrets security_opt shm_size storage_opt sysctls tmpfs "
+    "ulimits use_api_socket userns_mode uts volumes_from".split()
+)
+STRING_KEYS = (
+    "image container_name hostname working_dir user stop_signal platform pull_policy "
+    "network_mode restart".split()
+)
+BOOL_KEYS = ("init", "tty", "stdin_open", "privileged", "read_only")
+MODELLED_SERVICE_KEYS = frozenset(
+    STRING_KEYS
+    + list(BOOL_KEYS)
+    + "build command entrypoint environment env_file ports expose volumes depends_on "
+    "healthcheck networks labels stop_grace_period profiles extra_hosts extends".split()
+)
+SERVICE_KEYS = MODELLED_SERVICE_KEYS | PASSTHROUGH_SERVICE_KEYS
+HEALTHCHECK_KEYS = "disable interval retries start_interval start_period test timeout".split()
+PORT_KEYS = "name mode host_ip target published protocol app_protocol".split()
+MOUNT_KEYS = "type source target read_only consistency bind volume tmpfs image".split()
+SERVICE_NETWORK_KEYS = (
+    "aliases ipv4_address ipv6_address link_local_ips mac_address priority gw_priority "
+    "interface_name driver_opts".split()
+)
+CONDITIONS = ("service_started", "service_healthy", "service_completed_successfully")
+RESTART_POLICIES = ("no", "always", "on-failure", "unless-stopped")
+
+
+def canonical_service(raw: Any, loc: Loc) -> Tree:
+    """One service in long form (still a `Tree` so later stages keep line numbers)."""
+    svc = want_map(raw, loc)
+    check_keys(svc, SERVICE_KEYS, loc, what="a service")
+    out = Tree(origin=svc.origin)
+    out.origins = dict(svc.origins)
+    out.resets, out.overrides = set(svc.resets), set(svc.overrides)
+    for key, value in svc.items():
+        at = loc.child(svc, key)
+        if key in svc.resets:
+            out[key] = None
+        elif key in PASSTHROUGH_SERVICE_KEYS or key.startswith("x-") or key == "extends":
+            out[key] = check_passthrough(key, value, at)
+        else:
+            out[key] = _SERVICE_HANDLERS[key](value, at)
+    return out
+
+
+def _string(value: Any, loc: Loc) -> str | None:
+    return None if value is None else want_str(value, loc)
+
+
+def _bool(value: Any, loc: Loc) -> bool | None:
+    return None if value is None else want_bool(value, loc)
+
+
+def _restart(value: Any, loc: Loc) -> str | None:
+    text = _string(value, loc)
+    if text is not None and text.split(":")[0] not in RESTART_POLICIES:
+        raise loc.error(f"{show(text)} is not a restart policy", hint=", ".join(RESTART_POLICIES))
+    return text
+
+
+def _duration(value: Any, loc: Loc) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise loc.error(f"must be a duration such as 30s, not {type_name(value)}")
+    try:
+        return normalize_duration(value)
+    except ValueError:
+        raise loc.error(
+            f"{show(value)} is not a duration", hint="write e.g. 10s, 1m30s, 500ms"
+        ) from None
+
+
+def _environment(value: Any, loc: Loc) -> dict[str, str | None]:
+    return key_values(value, loc, empty=None)
+
+
+def _labels(value: Any, loc: Loc) -> dict[str, str | None]:
+    return key_values(value, loc, empty="")
+
+
+def _env_file(value: Any, loc: Loc) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else want_list(value, loc)
+    out = []
+    for i, item in enumerate(items):
+        at = loc.child(items, i)
+        if isinstance(item, str):
+            out.append({"path": item, "required": True})
+            continue
+        entry = want_map(item, at)
+        check_keys(entry, ("path", "required", "format"), at, what="env_file")
+        if "path" not in entry:
+            raise at.error("is missing `path`", hint="write `- path: ./app.env`")
+        required = want_bool(entry.get("required", True), at.child(entry, "required"))
+        item = {"path": want_str(entry["path"], at.child(entry, "path")), "required": required}
+        if entry.get("format") is not None:
+            item["format"] = want_str(entry["format"], at.child(entry, "format"))
+        out.append(item)
+    return out
+
+
+def _ports(value: Any, loc: Loc) -> Seq:
+    seq = want_list(value, loc)
+    out = Seq(origin=seq.origin)
+    for i, item in enumerate(seq):
+        at = loc.child(seq, i)
+        if isinstance(item, bool) or item is None:
+            raise at.error(f"must be a port mapping, not {type_name(item)}")
+        if isinstance(item, int | str):
+            entries = parse_port(item, at)
+        else:
+            port = want_map(item, at)
+            check_keys(port, PORT_KEYS, at, what="a port")
+            if "target" not in port:
+                raise at.error("is missing `target` (the container port)")
+            entry: dict[str, Any] = {"mode": "ingress", "protocol": "tcp"}
+            for key, v in port.items():
+                k_at = at.child(port, key)
+                if key == "target":
+                    entry[key] = want_int(v, k_at, low=1, high=65535)
+                elif key == "published":
+                    entry[key] = _published(v, k_at)
+                elif key.startswith("x-"):
+                    entry[key] = v
+                else:
+                    entry[key] = want_str(v, k_at)
+            entries = [entry]
+        for entry in entries:
+            out.append(entry)
+            out.origins.append(seq.where(i))
+    return out
+
+
+def _published(value: Any, loc: Loc) -> str:
+    text = want_scalar_str(value, loc)
+    for part in text.split("-", 1):
+        if not part.isdigit() or not 0 <= int(part) <= 65535:
+            raise loc.error(f"{show(text)} — host port must be 1–65535")
+    return text
+
+
+def _volumes(value: Any, loc: Loc) -> Seq:
+    seq = want_list(value, loc)
+    out = Seq(origin=seq.origin)
+    for i, item in enumerate(seq):
+        at = loc.child(seq, i)
+        if isinstance(item, str):
+            entry = parse_volume(item, at)
+        else:
+            mount = want_map(item, at)
+            check_keys(mount, MOUNT_KEYS, at, what="a volume mount")
+            for required in ("type", "target"):
+                if required not in mount and not (required == "target" and "source" in mount):
+                    raise at.error(f"is missing `{required}`")
+            kind = want_str(mount["type"], at.child(mount, "type"))
+            if kind not in ("bind", "volume", "tmpfs", "npipe", "cluster", "image"):
+                raise at.child(mount, "type").error(f"{show(kind)} is not a mount type")
+            if kind == "bind" and not mount.get("source"):
+                raise at.error("a bind mount needs a non-empty `source`")
+            entry = {}
+            for key, v in mount.items():
+                k_at = at.child(mount, key)
+                if key == "read_only":
+                    entry[key] = want_bool(v, k_at)
+                elif key in ("bind", "volume", "tmpfs", "image"):
+                    entry[key] = _mount_options(key, v, k_at)
+                elif key.startswith("x-"):
+                    entry[key] = v
+                else:
+                    entry[key] = want_str(v, k_at)
+        out.append(entry)
+        out.origins.append(seq.where(i))
+    return out
+
+
+def _mount_options(kind: str, value: Any, loc: Loc) -> dict[str, Any]:
+    options = dict(want_map(value, loc))
+    allowed = {
+        "bind": ("propagation", "create_host_path", "selinux", "recursive"),
+        "volume": ("nocopy", "subpath", "labels"),
+        "tmpfs": ("size", "mode"),
+        "image": ("subpath",),
+    }[kind]
+    check_keys(want_map(value, loc), allowed, loc, what=f"{kind} options")
+    if kind == "bind" and "create_host_path" in options:
+        options["create_host_path"] = want_bool(options["create_host_path"], loc)
+    if kind == "tmpfs" and "size" in options:
+        size = options["size"]
+        if isinstance(size, bool) or isinstance(size, float) or not isinstance(size, int | str):
+            raise loc.error(f"size {show(size)} must be a whole number of bytes or e.g. 64m")
+        if isinstance(size, int) and size < 0:
+            raise loc.error("tmpfs size must be at least 0")
+        options["size"] = str(size)
+    return options
+
+
+def _depends_on(value: Any, loc: Loc) -> Tree:
+    out = Tree(origin=loc.origin)
+    if isinstance(value, list):
+        for i, name in enumerate(value):
+            at = loc.child(value, i)
+            out[want_str(name, at)] = {"condition": "service_started", "required": True}
+            out.origins[name] = at.origin  # type: ignore[assignment]
+        return out
+    mapping = want_map(value, loc)
+    for name, spec in mapping.items():
+        at = loc.child(mapping, name)
+        entry = want_map(spec, at)
+        check_keys(entry, ("condition", "restart", "required"), at, what="depends_on")
+        condition = entry.get("condition", "service_started")
+        if condition not in CONDITIONS:
+            raise at.child(entry, "condition").error(
+                f"{show(condition)} is not a condition", hint=", ".join(CONDITIONS)
+            )
+        item: dict[str, Any] = {"condition": condition, "required": True}
+        if "restart" in entry:
+            item["restart"] = want_bool(entry["restart"], at.child(entry, "restart"))
+        if "required" in entry:
+            item["required"] = want_bool(entry["required"], at.child(entry, "required"))
+        out[str(name)] = item
+        out.origins[name] = at.origin  # type: ignore[assignment]
+    return out
+
+
+def _healthcheck(value: Any, loc: Loc) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    check = want_map(value, loc)
+    check_keys(check, HEALTHCHECK_KEYS, loc, what="healthcheck")
+    out: dict[str, Any] = {}
+    for key, item in check.items():
+        at = loc.child(check, key)
+        if key == "test":
+            if isinstance(item, str):
+                out[key] = ["CMD-SHELL", item]
+            else:
+                out[key] = str_list(item, at, allow_str=False)
+                if out[key] and out[key][0] not in ("NONE", "CMD", "CMD-SHELL"):
+                    raise at.error(
+                        f"{show(out[key][0])} — a list test starts with CMD, CMD-SHELL or NONE"
+                    )
+        elif key == "retries":
+            out[key] = want_int(item, at, low=0)
+        elif key == "disable":
+            out[key] = want_bool(item, at)
+        elif key.startswith("x-"):
+            out[key] = item
+        else:
+            out[key] = _duration(item, at)
+    return out
+
+
+def _networks(value: Any, loc: Loc) -> Tree:
+    out = Tree(origin=loc.origin)
+    if isinstance(value, list):
+        for i, name in enumerate(value):
+            at = loc.child(value, i)
+            out[want_str(name, at)] = None
+            out.origins[name] = at.origin  # type: ignore[assignment]
+        return out
+    mapping = want_map(value, loc)
+    for name, spec in mapping.items():
+        at = loc.child(mapping, name)
+        out.origins[name] = at.origin  # type: ignore[assignment]
+        if spec is None:
+            out[str(name)] = None
+            continue
+        entry = want_map(spec, at)
+        check_keys(entry, SERVICE_NETWORK_KEYS, at, what="a service network")
+        item = dict(entry)
+        for key in ("aliases", "link_local_ips"):
+            if key in item:
+                item[key] = str_list(item[key], at.child(entry, key), allow_str=False)
+        for key in ("priority", "gw_priority"):
+            if key in item:
+                item[key] = want_int(item[key], at.child(entry, key))
+        out[str(name)] = item
+    return out
+
+
+def _expose(value: Any, loc: Loc) -> list[str]:
+    return str_list(value, loc, allow_str=False)
+
+
+def _profiles(value: Any, loc: Loc) -> list[str]:
+    return str_list(value, loc, allow_str=False)
+
+
+_SERVICE_HANDLERS: dict[str, Any] = {
+    **{key: _string for key in STRING_KEYS},
+    **{key: _bool for key in BOOL_KEYS},
+    "restart": _restart,
+    "build": canonical_build,
+    "command": split_command,
+    "entrypoint": split_command,
+    "environment": _environment,
+    "env_file": _env_file,
+    "ports": _ports,
+    "expose": _expose,
+    "volumes": _volumes,
+    "depends_on": _depends_on,
+    "healthcheck": _healthcheck,
+    "networks": _networks,
+    "labels": _labels,
+    "stop_grace_period": _duration,
+    "profiles": _profiles,
+    "extra_hosts": extra_hosts,
+}

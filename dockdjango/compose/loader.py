@@ -1,0 +1,286 @@
+"""The loader: compose files in, a `Project` out, through small named stages.
+
+First the project name (``-p``, ``COMPOSE_PROJECT_NAME``, ``name:``, the directory), since
+Compose offers it to interpolation as ``${COMPOSE_PROJECT_NAME}``. Then per file (``-f``
+files, ``include`` and ``extends.file`` targets alike, see `LoadContext.file_stages`)::
+
+    parse -> interpolate -> include -> validate+canonicalise -> resolve paths -> extends
+
+then, across the ``-f`` files in order (see `_finish`)::
+
+    merge -> env files -> label files -> implicit dependencies -> profiles -> image/build check
+    -> default networks -> cross-references -> drop unused resources -> resource names
+    -> models
+
+Interpolation runs per file before merging, as in Compose, so an ``extends.file`` or
+``include`` path may use variables and each file's errors point into that file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockdjango.compose.dotenv import parse_dotenv
+from dockdjango.compose.extends import apply_extends
+from dockdjango.compose.finalize import (
+    apply_env_files,
+    apply_label_files,
+    apply_profiles,
+    check_images,
+    check_references,
+    default_networks,
+    drop_unused,
+    implicit_dependencies,
+    resource_names,
+)
+from dockdjango.compose.include import apply_include
+from dockdjango.compose.interpolation import interpolate
+from dockdjango.compose.merge import merge_files
+from dockdjango.compose.naming import is_valid_project_name, normalize_project_name
+from dockdjango.compose.paths import resolve_paths
+from dockdjango.compose.project import Project
+from dockdjango.compose.projection import to_project
+from dockdjango.compose.toplevel import canonical_file
+from dockdjango.compose.tree import Origin, Seq, Tree, parse_file
+from dockdjango.errors import SpecError
+
+COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+
+
+@dataclass
+class LoadContext:
+    """What every per-file stage needs: the interpolation environment and a file cache."""
+
+    env: dict[str, str]
+    project_dir: str
+    cache: dict[tuple[str, str], Tree] = field(default_factory=dict)
+    parsed: dict[str, Tree] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    loading: list[str] = field(default_factory=list)
+
+    def parse(self, path: str) -> Tree:
+        """The parse stage for ``path``, kept until `load_tree` consumes it."""
+        if path not in self.parsed:
+            self.parsed[path] = parse_file(path)
+        return self.parsed[path]
+
+    def load_tree(
+        self, path: str, base_dir: str | None = None, env: Mapping[str, str] | None = None
+    ) -> Tree:
+        """One file through parse..extends; ``base_dir`` anchors its relative paths."""
+        base_dir = base_dir or os.path.dirname(path)
+        key = (path, base_dir)
+        if key in self.cache:
+            return self.cache[key]
+        if path in self.loading:
+            chain = " -> ".join([*self.loading[self.loading.index(path) :], path])
+            raise SpecError(f"files include or extend each other in a cycle: {chain}")
+        self.loading.append(path)
+        try:
+            env = self.env if env is None else env
+            # interpolation works in place, so a parsed tree is used once
+            tree = self.parsed.pop(path, None) or parse_file(path)
+            if "version" in tree:
+                origin = tree.where("version")
+                where = f"{origin.file}:{origin.line}: " if origin else ""
+                self.warnings.append(f"{where}version: obsolete, ignored (as Compose v2 does)")
+            tree = self.file_stages(tree, base_dir, env)
+        finally:
+            self.loading.pop()
+        self.cache[key] = tree
+        return tree
+
+    def file_stages(self, tree: Tree, base_dir: str, env: Mapping[str, str]) -> Tree:
+        """interpolate -> include -> validate+canonicalise -> resolve paths -> extends."""
+        tree = interpolate(tree, env, warnings=self.warnings)
+        tree = apply_include(tree, base_dir, self)
+        tree = canonical_file(tree)
+        tree = resolve_paths(tree, base_dir, env)
+        return apply_extends(tree, lambda other: self.load_tree(other))
+
+
+def find_compose_files(workdir: str | os.PathLike[str] | None = None) -> list[str]:
+    """The files Compose would use with no ``-f``: the first compose file found in
+    ``workdir`` or a parent directory, plus its ``.override`` file if present."""
+    directory = os.path.abspath(workdir or os.getcwd())
+    while True:
+        for name in COMPOSE_FILE_NAMES:
+            path = os.path.join(directory, name)
+            if os.path.isfile(path):
+                stem, ext = os.path.splitext(name)
+                override = os.path.join(directory, f"{stem}.override{ext}")
+                return [path, override] if os.path.isfile(override) else [path]
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    raise SpecError(
+        f"no compose file found in {os.path.abspath(workdir or os.getcwd())} or its parents",
+        hint="create compose.yaml, or pass one with -f",
+    )
+
+
+def _environment(project_dir: str, environ: Mapping[str, str] | None) -> dict[str, str]:
+    """Interpolation variables: ``project_dir``'s ``.env`` under the process environment."""
+    process = dict(os.environ if environ is None else environ)
+    dotenv_path = os.path.join(project_dir, ".env")
+    env: dict[str, str] = {}
+    if os.path.isfile(dotenv_path):
+        values = parse_dotenv(dotenv_path, process)
+        env.update({k: v for k, v in values.items() if v is not None})
+    env.update(process)
+    return env
+
+
+def load_project(
+    files: Sequence[str | os.PathLike[str]] | None = None,
+    *,
+    project_name: str | None = None,
+    profiles: Sequence[str] = (),
+    environ: Mapping[str, str] | None = None,
+    workdir: str | os.PathLike[str] | None = None,
+) -> Project:
+    """Load compose files into a resolved `Project`, as ``docker compose config`` would.
+
+    ``files`` are merged in order (relative ones are taken from ``workdir``, else the
+    current directory); with none, the usual compose file and its override are found.
+    ``workdir``, if given, is the project directory (``--project-directory``); otherwise
+    it is the first file's directory. Raises `SpecError` for anything invalid.
+    """
+    process = dict(os.environ if environ is None else environ)
+    base = os.path.abspath(workdir) if workdir is not None else os.getcwd()
+    # As in Compose: with -f files the .env is the project directory's; without, it is the
+    # current (or --project-directory) directory's, and may itself set COMPOSE_FILE.
+    dotenv_dir = None if files else base
+    if not files:
+        compose_file = _environment(base, process).get("COMPOSE_FILE")
+        if compose_file:
+            files = compose_file.split(os.pathsep)
+    paths = (
+        [os.path.abspath(os.path.join(base, os.fspath(f))) for f in files]
+        if files
+        else find_compose_files(base)
+    )
+    project_dir = os.path.abspath(workdir) if workdir is not None else os.path.dirname(paths[0])
+    env = _environment(project_dir, process)
+    if dotenv_dir and dotenv_dir != project_dir:  # both, the current directory's winning
+        env = _environment(project_dir, _environment(dotenv_dir, process))
+    ctx = LoadContext(env=env, project_dir=project_dir)
+    name = _early_name(ctx, paths, project_name)
+    merged: Tree | None = None
+    for path in paths:
+        tree = ctx.load_tree(path, project_dir)
+        merged = tree if merged is None else merge_files(merged, tree)
+    assert merged is not None
+    return _finish(merged, ctx, name, profiles, paths)
+
+
+def _early_name(ctx: LoadContext, paths: list[str], explicit: str | None) -> str:
+    """The project name, before interpolation: Compose offers it as ${COMPOSE_PROJECT_NAME}."""
+    name_tree = Tree()
+    for path in paths:
+        tree = ctx.parse(path)
+        if "name" in tree:
+            value = tree["name"]
+            if isinstance(value, str):
+                value = interpolate(Tree({"name": value}, origin=tree.origin), ctx.env)["name"]
+            name_tree = Tree({"name": value}, origin=tree.origin)
+            name_tree.origins["name"] = tree.where("name")  # type: ignore[assignment]
+    if "name" in name_tree and not isinstance(name_tree["name"], str | None):
+        origin = name_tree.where("name")
+        raise SpecError(
+            "name: must be a string",
+            file=origin.file if origin else None,
+            line=origin.line if origin else None,
+        )
+    name = project_name_for(name_tree, explicit, ctx.env, ctx.project_dir)
+    ctx.env["COMPOSE_PROJECT_NAME"] = name
+    return name
+
+
+def load_dict(
+    data: Mapping[str, Any],
+    *,
+    project_name: str | None = None,
+    profiles: Sequence[str] = (),
+    environ: Mapping[str, str] | None = None,
+    workdir: str | os.PathLike[str] | None = None,
+) -> Project:
+    """A compose document given as a dict, loaded as if it were a file in ``workdir``."""
+    project_dir = os.path.abspath(workdir or os.getcwd())
+    ctx = LoadContext(env=_environment(project_dir, environ), project_dir=project_dir)
+    tree = _as_tree(data, Origin("<dict>", 0))
+    if not isinstance(tree, Tree):
+        raise SpecError("a compose document must be a mapping")
+    raw_name = tree.get("name")
+    if isinstance(raw_name, str):
+        raw_name = interpolate(Tree({"name": raw_name}), ctx.env)["name"]
+    name = project_name_for(Tree({"name": raw_name}), project_name, ctx.env, project_dir)
+    ctx.env["COMPOSE_PROJECT_NAME"] = name
+    tree = ctx.file_stages(tree, project_dir, ctx.env)
+    return _finish(tree, ctx, name, profiles, [])
+
+
+def _as_tree(value: Any, origin: Origin) -> Any:
+    """Plain data as a `Tree`/`Seq` (new containers, so the caller's dict is not changed)."""
+    if isinstance(value, Mapping):
+        return Tree({k: _as_tree(v, origin) for k, v in value.items()}, origin=origin)
+    if isinstance(value, list | tuple):
+        return Seq([_as_tree(v, origin) for v in value], origin=origin)
+    return value
+
+
+def project_name_for(
+    tree: Tree, explicit: str | None, env: Mapping[str, str], project_dir: str
+) -> str:
+    """Compose's precedence: ``-p``, ``COMPOSE_PROJECT_NAME``, ``name:``, the directory."""
+    for source, name in (
+        ("-p", explicit),
+        ("COMPOSE_PROJECT_NAME", env.get("COMPOSE_PROJECT_NAME")),
+        ("name", tree.get("name")),
+    ):
+        if name:
+            if not is_valid_project_name(name):
+                origin = tree.where("name") if source == "name" else None
+                raise SpecError(
+                    f"invalid project name {name!r} (from {source})",
+                    file=origin.file if origin else None,
+                    line=origin.line if origin else None,
+                    hint="use only lowercase letters, digits, '-' and '_', starting with a "
+                    "letter or digit",
+                )
+            return name
+    name = normalize_project_name(os.path.basename(project_dir))
+    if not name:
+        raise SpecError(
+            f"cannot make a project name from the directory {project_dir!r}",
+            hint="pass -p NAME or set `name:` in the compose file",
+        )
+    return name
+
+
+def _finish(
+    tree: Tree,
+    ctx: LoadContext,
+    name: str,
+    profiles: Sequence[str],
+    paths: list[str],
+) -> Project:
+    active = list(profiles)
+    if not active and ctx.env.get("COMPOSE_PROFILES"):
+        active = [p for p in ctx.env["COMPOSE_PROFILES"].split(",") if p]
+    tree = apply_env_files(tree, ctx.env)
+    tree = apply_label_files(tree)
+    tree = implicit_dependencies(tree)
+    tree = apply_profiles(tree, active)
+    tree = check_images(tree)
+    tree = default_networks(tree)
+    tree = check_references(tree)
+    tree = drop_unused(tree)
+    tree = resource_names(tree, name)
+    project = to_project(tree, name=name, working_dir=ctx.project_dir, config_files=paths)
+    project.warnings.extend(ctx.warnings)
+    return project

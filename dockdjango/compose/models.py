@@ -1,0 +1,356 @@
+"""Typed models of a compose project, in Compose's long (canonical) form.
+
+Field names are the compose keys. The loader fills these only at the very end of its
+pipeline, from a tree that is already interpolated, canonicalised and defaulted, so the
+models hold no parsing logic: a Python user can build them directly and get the same
+objects. ``to_compose_dict()`` gives the shape ``docker compose config --format json``
+prints; keys Compose omits when empty are omitted here too.
+
+Durations (healthcheck intervals, ``stop_grace_period``) are Compose duration strings
+normalised the way Compose prints them (``90s`` -> ``1m30s``); the ``*_seconds``
+properties give them as floats.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+from dockdjango.compose.durations import parse_duration
+
+
+class SpecModel(BaseModel):
+    """Common base: unknown fields are refused, values are validated on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    def to_compose_dict(self) -> dict[str, Any]:
+        """A plain JSON-able dict in Compose's canonical shape (empty/None keys left out)."""
+        out = self.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+        extensions = out.pop("extensions", None) or {}
+        out.update(extensions)
+        return out
+
+
+def _seconds(value: str | None) -> float | None:
+    return None if value is None else parse_duration(value)
+
+
+class BuildConfig(SpecModel):
+    """``build:``: ``context`` is an absolute path (or a URL); ``dockerfile`` defaults."""
+
+    context: str
+    dockerfile: str | None = "Dockerfile"
+    dockerfile_inline: str | None = None
+    args: dict[str, str | None] = Field(default_factory=dict)
+    target: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    cache_from: list[str] = Field(default_factory=list)
+    cache_to: list[str] = Field(default_factory=list)
+    network: str | None = None
+    shm_size: str | int | None = None
+    extra_hosts: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    platforms: list[str] = Field(default_factory=list)
+    no_cache: bool | None = None
+    pull: bool | None = None
+    additional_contexts: dict[str, str] = Field(default_factory=dict)
+    other: dict[str, Any] = Field(default_factory=dict, description="keys kept as written")
+    extensions: dict[str, Any] = Field(default_factory=dict)
+
+    def to_compose_dict(self) -> dict[str, Any]:
+        """Compose's shape; ``other`` keys are printed back as they were written."""
+        out = super().to_compose_dict()
+        if self.dockerfile == "Dockerfile":
+            out["dockerfile"] = "Dockerfile"
+        if self.dockerfile_inline is not None:
+            out.pop("dockerfile", None)
+        out.update(out.pop("other", {}))
+        return out
+
+
+class ServicePort(SpecModel):
+    """One published or exposed port, long form. ``published`` is a string (may be a range)."""
+
+    target: int = Field(ge=0, le=65535)
+    published: str | None = None
+    host_ip: str | None = None
+    protocol: str = "tcp"
+    mode: str = "ingress"
+    name: str | None = None
+    app_protocol: str | None = None
+    extensions: dict[str, Any] = Field(default_factory=dict)
+
+    def to_compose_dict(self) -> dict[str, Any]:
+        """Compose always prints ``mode`` and ``protocol``."""
+        out = super().to_compose_dict()
+        out["mode"], out["protocol"] = self.mode, self.protocol
+        return out
+
+
+class BindOptions(SpecModel):
+    """``bind:`` options of a bind mount."""
+
+    propagation: str | None = None
+    create_host_path: bool | None = None
+    selinux: Literal["z", "Z"] | None = None
+    recursive: str | None = None
+
+
+class VolumeOptions(SpecModel):
+    """``volume:`` options of a named or anonymous volume mount."""
+
+    nocopy: bool | None = None
+    subpath: str | None = None
+
+
+class TmpfsOptions(SpecModel):
+    """``tmpfs:`` options; ``size`` is kept as Compose prints it (bytes as a string)."""
+
+    size: str | None = None
+    mode: int | None = None
+
+
+class ServiceVolume(SpecModel):
+    """One mount, long form. Bind sources are absolute paths; volume sources are names."""
+
+    type: Literal["bind", "volume", "tmpfs", "npipe", "cluster", "image"]
+    source: str | None = None
+    target: str
+    read_only: bool = False
+    consistency: str | None = None
+    bind: BindOptions | None = None
+    volume: VolumeOptions | None = None
+    tmpfs: TmpfsOptions | None = None
+    image: dict[str, Any] | None = None
+    extensions: dict[str, Any] = Field(default_factory=dict)
+
+
+class DependsOn(SpecModel):
+    """One ``depends_on`` entry, long form."""
+
+    condition: Literal["service_started", "service_healthy", "service_completed_successfully"] = (
+        "service_started"
+    )
+    restart: bool | None = None
+    required: bool = True
+
+    def to_compose_dict(self) -> dict[str, Any]:
+        """Compose always prints ``condition`` and ``required``."""
+        out = super().to_compose_dict()
+        out["condition"], out["required"] = self.condition, self.required
+        return out
+
+
+class Healthcheck(SpecModel):
+    """``healthcheck:``; ``test`` is a list (``["CMD-SHELL", "..."]`` for the string form)."""
+
+    test: list[str] | None = None
+    interval: str | None = None
+    timeout: str | None = None
+    start_period: str | None = None
+    start_interval: str | None = None
+    retries: int | None = None
+    disable: bool | None = None
+    extensions: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def interval_seconds(self) -> float | None:
+        """``interval`` in seconds, or None when unset (Docker's default is 30 s)."""
+        return _seconds(self.interval)
+
+    @property
+    def timeout_seconds(self) -> float | None:
+        """``timeout`` in seconds, or None when unset (Docker's default is 30 s)."""
+        return _seconds(self.timeout)
+
+    @property
+    def start_period_seconds(self) -> float | None:
+        """``start_period`` in seconds, or None when unset."""
+        return _seconds(self.start_period)
+
+    @property
+    def start_interval_seconds(self) -> float | None:
+        """``start_interval`` in seconds, or None when unset."""
+        return _seconds(self.start_interval)
+
+    @property
+    def disabled(self) -> bool:
+        """True when the image's healthcheck is switched off (``disable`` or ``test: [NONE]``)."""
+        return bool(self.disable) or (self.test or [""])[0] == "NONE"
+
+
+class ServiceNetwork(SpecModel):
+    """A service's attachment to one network (``networks: {name: {...}}``)."""
+
+    aliases: list[str] = Field(default_factory=list)
+    ipv4_address: str | None = None
+    ipv6_address: str | None = None
+    link_local_ips: list[str] = Field(default_factory=list)
+    mac_address: str | None = None
+    priority: int | None = None
+    gw_priority: int | None = None
+    interface_name: str | None = None
+    driver_opts: dict[str, str] = Field(default_factory=dict)
+    extensions: dict[str, Any] = Field(default_factory=dict)
+
+
+class Service(SpecModel):
+    """One service, long form. ``other`` keeps Compose keys dockdjango does not model yet."""
+
+    image: str | None = None
+    build: BuildConfig | None = None
+    command: list[str] | None = None
+    entrypoint: list[str] | None = None
+    environment: dict[str, str | None] = Field(default_factory=dict)
+    env_file: list[str] = Field(
+        default_factory=list, description="absolute paths; already merged into environment"
+    )
+    ports: list[ServicePort] = Field(default_factory=list)
+    expose: list[str] = Field(default_factory=list)
+    volumes: list[ServiceVolume] = Field(default_factory=list)
+    depends_on: dict[str, DependsOn] = Field(default_factory=dict)
+    healthcheck: Healthcheck | None = None
+    restart: str | None = None
+    networks: dict[str, ServiceNetwork | None] = Field(default_factory=dict)
+    network_mode: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    working_dir: str | None = None
+    user: str | None = None
+    init: bool | None = None
+    stop_signal: str | None = None
+    stop_grace_period: str | None = None
+    profiles: list[str] = Field(default_factory=list)
+    extra_hosts: list[str] = Field(default_factory=list, description="'host=ip', sorted")
+    tty: bool | None = None
+    stdin_open: bool | None = None
+    container_name: str | None = None
+    hostname: str | None = None
+    platform: str | None = None
+    pull_policy: str | None = None
+    privileged: bool | None = None
+    read_only: bool | None = None
+    other: dict[str, Any] = Field(default_factory=dict, description="keys kept as written")
+    extensions: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _compose_short_forms(cls, data: Any, info: ValidationInfo) -> Any:
+        """Accept what a compose file accepts (``ports=["8000:8000"]``, ``command="a b"``,
+        ``environment=["A=1"]``, ``depends_on=["db"]``...): plain values go through the
+        loader's own canonical stage; model instances are taken as they are. Relative
+        paths stay relative (there is no project directory here)."""
+        if not isinstance(data, dict) or (info.context or {}).get("canonical"):
+            return data  # the loader's projection: already canonical
+        from dockdjango.compose.canonical import SERVICE_KEYS
+        from dockdjango.compose.projection import service_fields
+
+        plain = {
+            k: v
+            for k, v in data.items()
+            if k in SERVICE_KEYS and k != "env_file" and not _has_model(v)
+        }
+        if not plain:
+            return data
+        from dockdjango.compose.canonical import canonical_service
+        from dockdjango.compose.shapes import Loc
+        from dockdjango.compose.tree import Tree
+
+        canonical = canonical_service(Tree(plain), Loc("Service", None))
+        fields = service_fields({k: v for k, v in canonical.items() if v is not None})
+        other = {**fields.pop("other", {}), **data.get("other", {})}
+        extensions = {**fields.pop("extensions", {}), **data.get("extensions", {})}
+        fields = {k: v for k, v in fields.items() if k in plain}
+        kept = {k: v for k, v in data.items() if k not in plain}
+        return {**kept, **fields, "other": other, "extensions": extensions}
+
+    @property
+    def stop_grace_period_seconds(self) -> float | None:
+        """``stop_grace_period`` in seconds, or None when unset (Docker's default is 10 s)."""
+        return _seconds(self.stop_grace_period)
+
+    @property
+    def has_healthcheck(self) -> bool:
+        """True when this service defines a healthcheck that is not disabled."""
+        return self.healthcheck is not None and not self.healthcheck.disabled
+
+    def to_compose_dict(self) -> dict[str, Any]:
+        """Compose's shape: ``command``/``entrypoint`` always present, env_file merged away."""
+        out: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if name in ("other", "extensions", "env_file"):
+                continue
+            if name == "networks":
+                if value:
+                    out[name] = {
+                        k: (v.to_compose_dict() if v is not None else None)
+                        for k, v in value.items()
+                    }
+                continue
+            if name in ("command", "entrypoint"):
+                out[name] = value
+                continue
+            if value is None or value == [] or value == {}:
+                continue
+            out[name] = _dump(value)
+        out.update(self.other)
+        # Service-level x- keys stay in the model but, as in `docker compose config`, are
+        # not printed.
+        return out
+
+
+class Volume(SpecModel):
+    """A top-level named volume; ``name`` is the engine name (``<project>_<key>`` by default)."""
+
+    name: str | None = None
+    driver: str | None = None
+    driver_opts: dict[str, str] = Field(default_factory=dict)
+    external: bool | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    extensions: dict[str, Any] = Field(default_factory=dict)
+
+
+class Network(SpecModel):
+    """A top-level network; ``name`` is the engine name (``<project>_<key>`` by default)."""
+
+    name: str | None = None
+    driver: str | None = None
+    driver_opts: dict[str, str] = Field(default_factory=dict)
+    external: bool | None = None
+    internal: bool | None = None
+    attachable: bool | None = None
+    enable_ipv4: bool | None = None
+    enable_ipv6: bool | None = None
+    ipam: dict[str, Any] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)
+    extensions: dict[str, Any] = Field(default_factory=dict)
+
+    def to_compose_dict(self) -> dict[str, Any]:
+        """Compose prints ``ipam: {}`` for every network."""
+        out = super().to_compose_dict()
+        out["ipam"] = dict(self.ipam)
+        return out
+
+
+def _dump(value: Any) -> Any:
+    """Plain data for a model, a list/dict of models, or a scalar."""
+    if isinstance(value, SpecModel):
+        return value.to_compose_dict()
+    if isinstance(value, list):
+        return [_dump(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump(v) for k, v in value.items()}
+    return value
+
+
+def _has_model(value: Any) -> bool:
+    """True if ``value`` is a model or holds one (then it is already in long form)."""
+    if isinstance(value, BaseModel):
+        return True
+    if isinstance(value, dict):
+        return any(isinstance(v, BaseModel) for v in value.values())
+    if isinstance(value, list):
+        return any(isinstance(v, BaseModel) for v in value)
+    return False

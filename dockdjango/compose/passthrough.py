@@ -1,0 +1,208 @@
+"""Service keys Compose knows that dockdjango keeps as written: shape checks only.
+
+They are not modelled yet (they land in ``Service.other``), but a wrong type still gets a
+located error, and the fields later stages read (``links``, ``volumes_from``) are strings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dockdjango.compose.deploy import byte_count, canonical_deploy, check_deploy
+from dockdjango.compose.shapes import (
+    Loc,
+    key_values,
+    show,
+    split_command,
+    str_list,
+    want_list,
+    want_map,
+    want_str,
+)
+from dockdjango.compose.tree import type_name
+
+_PASSTHROUGH_SHAPES: dict[str, tuple[type, ...]] = {
+    **dict.fromkeys(
+        "cgroup cgroup_parent cpuset domainname ipc isolation mac_address pid runtime "
+        "userns_mode uts pull_refresh_after".split(),
+        (str,),
+    ),
+    **dict.fromkeys(
+        "cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares "
+        "cpus mem_swappiness oom_score_adj pids_limit scale mem_limit mem_reservation "
+        "memswap_limit shm_size".split(),
+        (int, float, str),
+    ),
+    **dict.fromkeys("attach oom_kill_disable use_api_socket".split(), (bool, str)),
+    **dict.fromkeys(
+        "blkio_config deploy develop logging storage_opt ulimits credential_spec provider".split(),
+        (dict,),
+    ),
+    **dict.fromkeys(
+        "cap_add cap_drop device_cgroup_rules dns_opt external_links group_add links "
+        "security_opt volumes_from devices post_start pre_stop".split(),
+        (list,),
+    ),
+    **dict.fromkeys("annotations sysctls models configs secrets".split(), (list, dict)),
+    **dict.fromkeys("dns dns_search tmpfs label_file gpus".split(), (list, str)),
+}
+# Items that later stages read (implicit dependencies) must be strings.
+_STRING_ITEMS = {"links", "volumes_from", "external_links", "cap_add", "cap_drop", "dns"}
+
+
+def check_passthrough(key: str, value: Any, loc: Loc) -> Any:
+    """Keys kept as written are still shape-checked, and the usual slips get a message."""
+    shapes = _PASSTHROUGH_SHAPES.get(key)
+    if value is None or shapes is None:
+        return value
+    if isinstance(value, bool) and bool not in shapes:
+        raise loc.error(f"must not be a boolean, not {show(value)}")
+    if not isinstance(value, shapes):
+        names = " or ".join(
+            {
+                str: "a string",
+                int: "a number",
+                float: "a number",
+                bool: "a boolean",
+                dict: "a mapping",
+                list: "a list",
+            }[t]
+            for t in shapes
+        )
+        raise loc.error(f"must be {names}, not {type_name(value)}")
+    if key in _STRING_ITEMS and isinstance(value, list):
+        str_list(value, loc, allow_str=False)
+    if key == "deploy":
+        check_deploy(value, loc)
+    if key == "provider" and "type" not in value:
+        raise loc.error("is missing `type`", hint="write `provider: {type: <name>}`")
+    if key == "develop":
+        watch = value.get("watch") or []
+        for i, rule in enumerate(want_list(watch, loc.child(value, "watch"))):
+            at = loc.child(value, "watch").child(watch, i)
+            for required in ("action", "path"):
+                if required not in want_map(rule, at):
+                    raise at.error(f"is missing `{required}`")
+    return canonical_passthrough(key, value, loc)
+
+
+def file_references(value: Any, loc: Loc, *, default_target: str | None) -> list[dict[str, Any]]:
+    """``secrets``/``configs`` references in long form, as Compose prints them.
+
+    A bare name becomes ``{source}`` (plus ``target: <default_target>/<name>`` for service
+    secrets); ``uid``/``gid`` print as strings and an octal ``mode`` as ``"0440"``.
+    """
+    out = []
+    for i, item in enumerate(want_list(value, loc)):
+        at = loc.child(value, i)
+        if isinstance(item, str):
+            entry: dict[str, Any] = {"source": item}
+            if default_target:
+                entry["target"] = f"{default_target}/{item}"
+            out.append(entry)
+            continue
+        entry = dict(want_map(item, at))
+        if "source" not in entry:
+            raise at.error("is missing `source`")
+        want_str(entry["source"], at.child(item, "source"))
+        for key in ("uid", "gid"):
+            if isinstance(entry.get(key), int) and not isinstance(entry[key], bool):
+                entry[key] = str(entry[key])
+        mode = entry.get("mode")
+        if isinstance(mode, int) and not isinstance(mode, bool):
+            entry["mode"] = "0" + format(mode, "o")
+        elif isinstance(mode, str) and mode.startswith("0o"):  # YAML 1.2 octal
+            entry["mode"] = "0" + mode[2:]
+        out.append(entry)
+    return out
+
+
+def canonical_passthrough(key: str, value: Any, loc: Loc) -> Any:
+    """The few pass-through keys whose long form is cheap to produce exactly as Compose does."""
+    if value is None:
+        return value
+    if key == "secrets":
+        return file_references(value, loc, default_target="/run/secrets")
+    if key == "configs":
+        return file_references(value, loc, default_target=None)
+    if key == "models" and isinstance(value, list):
+        return {str(name): None for name in str_list(value, loc, allow_str=False)}
+    if key == "deploy":
+        return canonical_deploy(value, loc)
+    if key in ("dns", "dns_search", "dns_opt", "tmpfs") and isinstance(value, str):
+        return [value]
+    if key in ("annotations", "sysctls"):
+        pairs = key_values(value, loc, empty="")
+        return {k: "" if v is None else v for k, v in pairs.items()}
+    if key == "group_add":
+        return [str(item) for item in value]
+    if key in ("mem_limit", "mem_reservation", "memswap_limit", "shm_size"):
+        return byte_count(value, loc)
+    if key == "cpus" and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            raise loc.error(f"{show(value)} is not a number of CPUs") from None
+    if key == "gpus" and value == "all":
+        return [{"count": -1}]
+    if key == "devices":
+        return [_device(item, loc.child(value, i)) for i, item in enumerate(value)]
+    if key == "provider" and "options" in value:
+        at = loc.child(value, "options")
+        options = want_map(value["options"], at)
+        listed = {k: v if isinstance(v, list) else [v] for k, v in options.items()}
+        for name, items in listed.items():
+            for item in items:
+                if isinstance(item, dict | list):
+                    raise at.child(options, name).error("option values must be scalars")
+        return {**value, "options": {k: [_option(x) for x in v] for k, v in listed.items()}}
+    if key == "develop" and value.get("watch") is not None:
+        return {**value, "watch": _watch_rules(value["watch"], loc.child(value, "watch"))}
+    if key in ("post_start", "pre_stop"):
+        hooks = []
+        for i, hook in enumerate(value):
+            entry = dict(want_map(hook, loc.child(value, i)))
+            if isinstance(entry.get("command"), str):
+                entry["command"] = split_command(entry["command"], loc.child(value, i))
+            hooks.append(entry)
+        return hooks
+    return value
+
+
+def _watch_rules(rules: list[Any], loc: Loc) -> list[dict[str, Any]]:
+    """``develop.watch`` rules as Compose prints them: ``include``/``ignore`` lists, an
+    ``exec.command`` list (or null), no ``x-`` keys."""
+    out = []
+    for i, rule in enumerate(want_list(rules, loc)):
+        at = loc.child(rules, i)
+        entry = {k: v for k, v in want_map(rule, at).items() if not str(k).startswith("x-")}
+        for listed in ("include", "ignore"):
+            if isinstance(entry.get(listed), str):
+                entry[listed] = [entry[listed]]
+        exec_spec = dict(want_map(entry.get("exec"), at.child(entry, "exec")))
+        command = exec_spec.get("command")
+        if isinstance(command, str):
+            command = split_command(command, at.child(entry, "exec"))
+        entry["exec"] = {**exec_spec, "command": command}
+        out.append(entry)
+    return out
+
+
+def _device(item: Any, loc: Loc) -> Any:
+    """``/dev/a[:/dev/b[:perms]]`` as ``{source, target, permissions}``, as Compose prints it."""
+    if not isinstance(item, str):
+        return item
+    parts = item.split(":")
+    if len(parts) > 3 or not parts[0]:
+        raise loc.error(f"{show(item)} — expected HOST_DEVICE[:CONTAINER_DEVICE[:PERMISSIONS]]")
+    source = parts[0]
+    target = parts[1] if len(parts) > 1 and parts[1] else source
+    permissions = parts[2] if len(parts) > 2 else "rwm"
+    return {"source": source, "target": target, "permissions": permissions}
+
+
+def _option(value: Any) -> str:
+    """A provider option value as Compose prints it: a string (booleans lowercase)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

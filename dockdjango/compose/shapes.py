@@ -1,0 +1,259 @@
+"""Type checks with located errors, and the parsers of Compose's short syntaxes.
+
+`Loc` is a dotted path plus the origin of the value at it; every check raises a
+`SpecError` through it, so messages read ``compose.yaml:14: services.web.ports[0]: ...``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from dockdjango.compose.tree import Origin, Seq, Tree, spec_error, type_name, where
+from dockdjango.errors import SpecError
+
+_TRUE = {"true", "yes", "y", "on", "1"}
+_FALSE = {"false", "no", "n", "off", "0"}
+
+
+@dataclass(frozen=True)
+class Loc:
+    """Where a value sits: its dotted path and the file/line it was written at."""
+
+    path: str
+    origin: Origin | None
+
+    def child(self, container: Any, key: Any) -> Loc:
+        """The location of ``container[key]``."""
+        if isinstance(key, int) and isinstance(container, list):
+            path = f"{self.path}[{key}]"
+        else:
+            path = f"{self.path}.{key}" if self.path else str(key)
+        return Loc(path, where(container, key) or self.origin)
+
+    def error(self, message: str, hint: str | None = None) -> SpecError:
+        """A `SpecError` at this location."""
+        return spec_error(message, self.origin, self.path, hint=hint)
+
+
+def show(value: Any) -> str:
+    """A short rendering of a user's value for a message."""
+    text = f'"{value}"' if isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def want_str(value: Any, loc: Loc) -> str:
+    """A string; numbers are refused like Compose's schema does."""
+    if isinstance(value, str):
+        return value
+    raise loc.error(f"must be a string, not {type_name(value)}", hint="quote the value")
+
+
+def want_scalar_str(value: Any, loc: Loc) -> str:
+    """A string, number or boolean, as a string (booleans as ``true``/``false``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return str(value)
+    raise loc.error(f"must be a string or number, not {type_name(value)}")
+
+
+def want_bool(value: Any, loc: Loc) -> bool:
+    """A boolean; the strings interpolation produces (``true``, ``0``...) are accepted."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+        return value.lower() in _TRUE
+    raise loc.error(f"must be true or false, not {show(value)}")
+
+
+def want_int(value: Any, loc: Loc, *, low: int | None = None, high: int | None = None) -> int:
+    """An integer (a string of digits is accepted), optionally within [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise loc.error(f"must be an integer, not {type_name(value)}")
+    try:
+        number = int(value)
+    except ValueError:
+        raise loc.error(f"must be an integer, not {show(value)}") from None
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise loc.error(f"{show(value)} — must be between {low} and {high}")
+    return number
+
+
+def want_map(value: Any, loc: Loc) -> Tree:
+    """A mapping (null counts as empty)."""
+    if value is None:
+        return Tree(origin=loc.origin)
+    if isinstance(value, Tree):
+        return value
+    if isinstance(value, dict):
+        return Tree(value, origin=loc.origin)
+    raise loc.error(f"must be a mapping, not {type_name(value)}")
+
+
+def want_list(value: Any, loc: Loc) -> Seq:
+    """A list (null counts as empty)."""
+    if value is None:
+        return Seq(origin=loc.origin)
+    if isinstance(value, Seq):
+        return value
+    if isinstance(value, list):
+        return Seq(value, origin=loc.origin)
+    raise loc.error(f"must be a list, not {type_name(value)}")
+
+
+def str_list(value: Any, loc: Loc, *, allow_str: bool = True, unique: bool = False) -> list[str]:
+    """A list of strings; a single string counts as a one-item list when ``allow_str``."""
+    if allow_str and isinstance(value, str):
+        return [value]
+    seq = want_list(value, loc)
+    items = [want_scalar_str(v, loc.child(seq, i)) for i, v in enumerate(seq)]
+    if unique and len(set(items)) != len(items):
+        dup = next(x for x in items if items.count(x) > 1)
+        raise loc.error(f"{show(dup)} is listed twice", hint="list each item once")
+    return items
+
+
+def key_values(value: Any, loc: Loc, *, empty: str | None) -> dict[str, str | None]:
+    """``KEY=VALUE`` lists or mappings as a dict; a bare ``KEY`` maps to ``empty``."""
+    out: dict[str, str | None] = {}
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            item_loc = loc.child(value, i)
+            text = want_scalar_str(item, item_loc)
+            key, sep, rest = text.partition("=")
+            if not key:
+                raise item_loc.error(f"{show(text)} — expected KEY=VALUE")
+            out[key] = rest if sep else empty
+        return out
+    mapping = want_map(value, loc)
+    for key, item in mapping.items():
+        item_loc = loc.child(mapping, key)
+        if isinstance(item, dict | list):
+            raise item_loc.error(f"must be a string, number or boolean, not {type_name(item)}")
+        out[str(key)] = empty if item is None else want_scalar_str(item, item_loc)
+    return out
+
+
+def check_keys(mapping: Tree, allowed: Iterable[str], loc: Loc, *, what: str) -> None:
+    """Refuse keys not in ``allowed`` (``x-`` extensions always pass), suggesting a fix."""
+    allowed = set(allowed)
+    for key in mapping:
+        if isinstance(key, str) and (key in allowed or key.startswith("x-")):
+            continue
+        close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+        hint = (
+            f"did you mean `{close[0]}`?" if close else f"{what} keys: {', '.join(sorted(allowed))}"
+        )
+        raise loc.child(mapping, key).error(f"unknown key {show(str(key))} in {what}", hint=hint)
+
+
+def split_command(value: Any, loc: Loc) -> list[str] | None:
+    """``command``/``entrypoint``: a shell-like string split into words, or a list."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return shlex.split(value)
+        except ValueError as exc:
+            raise loc.error(f"{show(value)} — {exc}", hint="balance the quotes") from None
+    return str_list(value, loc, allow_str=False)
+
+
+_PORT_RE = re.compile(
+    r"^(?:(?:\[(?P<ip6>[^\]]+)\]|(?P<ip>[^:\[\]]*)):)??"
+    r"(?:(?P<host>[^:/]*):)?(?P<target>[^:/]+)(?:/(?P<proto>[a-z]+))?$"
+)
+
+
+def _range(text: str, loc: Loc, raw: str, what: str) -> tuple[int, int]:
+    start, sep, end = text.partition("-")
+    try:
+        low, high = int(start), int(end) if sep else int(start)
+    except ValueError:
+        raise loc.error(f"{show(raw)} — {what} port {show(text)} is not a number") from None
+    for number in (low, high):
+        if not 1 <= number <= 65535:
+            raise loc.error(
+                f"{show(raw)} — {what} port must be 1–65535",
+                hint="use a port between 1 and 65535",
+            )
+    if high < low:
+        raise loc.error(f"{show(raw)} — {what} port range {text} is backwards")
+    return low, high
+
+
+def parse_port(value: Any, loc: Loc) -> list[dict[str, Any]]:
+    """A short-syntax port (``[IP:][HOST:]CONTAINER[/PROTO]``, ranges allowed) as long forms."""
+    raw = str(value)
+    m = _PORT_RE.match(raw)
+    if not m:
+        raise loc.error(f"{show(raw)} — not a port mapping", hint="write e.g. 8000:8000")
+    ip = m.group("ip6") or m.group("ip") or None
+    host, proto = m.group("host"), m.group("proto") or "tcp"
+    t_low, t_high = _range(m.group("target"), loc, raw, "container")
+    base: dict[str, Any] = {"mode": "ingress"}
+    if ip:
+        base["host_ip"] = ip
+    if not host:
+        return [{**base, "target": t, "protocol": proto} for t in range(t_low, t_high + 1)]
+    h_low, h_high = _range(host, loc, raw, "host")
+    if t_low == t_high:
+        published = str(h_low) if h_low == h_high else f"{h_low}-{h_high}"
+        return [{**base, "target": t_low, "published": published, "protocol": proto}]
+    if h_high - h_low != t_high - t_low:
+        raise loc.error(f"{show(raw)} — host and container port ranges differ in length")
+    return [
+        {**base, "target": t_low + i, "published": str(h_low + i), "protocol": proto}
+        for i in range(t_high - t_low + 1)
+    ]
+
+
+_MOUNT_OPTS = {"ro", "rw", "z", "Z", "nocopy", "cached", "delegated", "consistent"}
+_PROPAGATION = {"shared", "rshared", "slave", "rslave", "private", "rprivate"}
+
+
+def parse_volume(value: str, loc: Loc) -> dict[str, Any]:
+    """A short-syntax mount (``SRC:DST[:OPTS]`` or ``DST``) as a long form."""
+    parts = value.split(":")
+    if re.match(r"^[A-Za-z]:[\\/]", value):  # a Windows source path: C:\data:/data
+        parts = [value[:2] + parts[1], *parts[2:]]
+    if len(parts) == 1:
+        if not value:
+            raise loc.error("an empty volume", hint="write e.g. ./src:/app or data:/var/lib/data")
+        return {"type": "volume", "target": value, "volume": {}}
+    if len(parts) > 3 or not parts[0] or not parts[1]:
+        raise loc.error(f"{show(value)} — expected SOURCE:TARGET[:MODE]")
+    source, target = parts[0], parts[1]
+    options = parts[2].split(",") if len(parts) == 3 else []
+    is_path = source.startswith((".", "/", "~", "\\")) or bool(re.match(r"^[A-Za-z]:", source))
+    out: dict[str, Any] = {"type": "bind" if is_path else "volume", "source": source}
+    out["target"] = target
+    bind: dict[str, Any] = {}
+    volume: dict[str, Any] = {}
+    for option in options:
+        if option not in _MOUNT_OPTS | _PROPAGATION:
+            raise loc.error(
+                f"{show(value)} — unknown mode {show(option)}",
+                hint="modes: ro, rw, z, Z, nocopy, cached, delegated, or a propagation",
+            )
+        if option == "ro":
+            out["read_only"] = True
+        elif option in ("z", "Z"):
+            bind["selinux"] = option
+        elif option == "nocopy":
+            volume["nocopy"] = True
+        elif option in _PROPAGATION:
+            bind["propagation"] = option
+        elif option in ("cached", "delegated", "consistent"):
+            out["consistency"] = option
+    if out["type"] == "bind":
+        bind["create_host_path"] = True
+        out["bind"] = bind
+    else:
+        out["volume"] = volume
+    return out
