@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from dockdjango.errors import DockdjangoError
 from dockdjango.images.ca import CONTEXT_PATH as CA_CONTEXT_PATH
 from dockdjango.images.ca import find_ca_bundle
-from dockdjango.images.detect import Project, detect
+from dockdjango.images.detect import SourceProject, detect
 from dockdjango.images.dockerfile import (
     INJECT_DIR,
     REQUIREMENTS_CONTEXT_PATH,
@@ -49,7 +49,7 @@ class Prepared:
     generated: bool
     ignore: DockerIgnore
     extras: dict[str, bytes]
-    project: Project | None = None
+    project: SourceProject | None = None
     options: DockerfileOptions | None = None
     #: Wheel names the wheelhouse holds (None: not fetched yet for these requirements).
     wheels: list[str] | None = None
@@ -85,13 +85,16 @@ def _wheel_bytes(names: list[str]) -> list[tuple[str, bytes]]:
     return [(n, (files_dir() / n).read_bytes()) for n in sorted(names)]
 
 
-def detect_project(path: str | Path = ".", *, requirements: str | None = None) -> Project:
+def detect_project(path: str | Path = ".", *, requirements: str | None = None) -> SourceProject:
     """What dockdjango finds in a project: dependency files, Python, Django entry points."""
     return detect(path, requirements=requirements)
 
 
 def resolve_base_image(
-    project: Project, client: docker.DockerClient | None = None, *, offline: bool | None = None
+    project: SourceProject,
+    client: docker.DockerClient | None = None,
+    *,
+    offline: bool | None = None,
 ) -> str:
     """The base image a generated Dockerfile starts from (``python:X-slim`` or the local base)."""
     from dockdjango.api.base import is_offline, resolve_python_image
@@ -129,7 +132,7 @@ def prepare(
         else generate_dockerignore()
     )
     name = dockerfile or "Dockerfile"
-    project: Project | None = None
+    project: SourceProject | None = None
     opts = options or DockerfileOptions()
     ca = find_ca_bundle(ca_bundle)
     extras: dict[str, bytes] = {}

@@ -1,6 +1,6 @@
 """Project detection: how a directory declares its dependencies, Python and Django entry points.
 
-Pure: reads files, never runs anything. The result, :class:`Project`, is all that
+Pure: reads files, never runs anything. The result, :class:`SourceProject`, is all that
 Dockerfile generation needs to know about a project. An unknown layout raises a
 :class:`~dockdjango.errors.DockdjangoError` that lists what was looked for.
 """
@@ -38,7 +38,7 @@ _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?")
 
 
 @dataclass(frozen=True)
-class Project:
+class SourceProject:
     """What dockdjango found in a project directory."""
 
     root: Path
@@ -83,7 +83,7 @@ def requirement_extras(line: str) -> set[str]:
     return {e.strip().lower() for e in m.group(2).strip("[]").split(",") if e.strip()}
 
 
-def detect(root: str | Path, *, requirements: str | None = None) -> Project:
+def detect(root: str | Path, *, requirements: str | None = None) -> SourceProject:
     """Detect how the project at ``root`` declares dependencies, Python and Django.
 
     ``requirements`` names the requirements file to use when several exist.
@@ -108,7 +108,7 @@ def detect(root: str | Path, *, requirements: str | None = None) -> Project:
         kind, files, reqs, req_file = found
     django = _django(base)
     build, runtime = system_packages(reqs)
-    return Project(
+    return SourceProject(
         root=base,
         dependency_files=files,
         kind=kind,

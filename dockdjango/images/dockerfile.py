@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from dockdjango.images.ca import BUILD_PATH as CA_BUILD_PATH
 from dockdjango.images.ca import CONTEXT_PATH as CA_CONTEXT_PATH
-from dockdjango.images.detect import Project
+from dockdjango.images.detect import SourceProject
 
 #: Where dockdjango's injected files live inside the build context.
 INJECT_DIR = ".dockdjango"
@@ -61,7 +61,7 @@ class DockerfileOptions:
     port: int = 8000
 
 
-def dependency_copy_sources(project: Project) -> tuple[str, ...]:
+def dependency_copy_sources(project: SourceProject) -> tuple[str, ...]:
     """Context paths the builder stage copies before installing (the dependency files)."""
     if project.requirements_file is not None:
         return project.dependency_files
@@ -70,14 +70,14 @@ def dependency_copy_sources(project: Project) -> tuple[str, ...]:
     return ()
 
 
-def generated_requirements(project: Project) -> bytes | None:
+def generated_requirements(project: SourceProject) -> bytes | None:
     """The requirements file dockdjango injects for lock/pyproject projects, else None."""
     if project.requirements_file is not None or not project.requirements:
         return None
     return ("\n".join(project.requirements) + "\n").encode()
 
 
-def uses_ca_bundle(project: Project, options: DockerfileOptions) -> bool:
+def uses_ca_bundle(project: SourceProject, options: DockerfileOptions) -> bool:
     """True when the Dockerfile copies the CA bundle into its system stage.
 
     With the wheelhouse, pip inside the build never goes online (only the wheel-fetch
@@ -89,12 +89,12 @@ def uses_ca_bundle(project: Project, options: DockerfileOptions) -> bool:
     )
 
 
-def injects_files(project: Project, options: DockerfileOptions) -> bool:
+def injects_files(project: SourceProject, options: DockerfileOptions) -> bool:
     """True when the context will carry files that must stay out of the final image."""
     return uses_ca_bundle(project, options) or generated_requirements(project) is not None
 
 
-def generate_dockerfile(project: Project, options: DockerfileOptions | None = None) -> str:
+def generate_dockerfile(project: SourceProject, options: DockerfileOptions | None = None) -> str:
     """The Dockerfile text for ``project``; the same inputs always give the same bytes."""
     opts = options or DockerfileOptions()
     base = opts.base_image
@@ -201,7 +201,7 @@ def generate_dockerfile(project: Project, options: DockerfileOptions | None = No
     return "\n".join(lines) + "\n"
 
 
-def prod_command(project: Project, port: int = 8000) -> list[str]:
+def prod_command(project: SourceProject, port: int = 8000) -> list[str]:
     """The final image's command: gunicorn (or uvicorn) for Django, else the entry script."""
     names = set(project.dependency_names)
     if project.django:
