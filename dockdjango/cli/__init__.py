@@ -1,8 +1,9 @@
 """`dockdjango` / `python -m dockdjango`: parse arguments, call the API, print.
 
-Each command group lives in its own module under ``dockdjango.cli`` and exposes
-``register(subparsers)``, which adds its sub-commands with ``set_defaults(func=run_fn)``.
-Command modules import only ``argparse`` at top level; the API, ``docker`` and ``rich`` are
+Each command group lives in its own module under ``dockdjango.cli``: a table
+``COMMANDS`` of ``Command`` rows (``dockdjango.cli.table``: name, help, options, examples,
+the ``run_*`` function), or a ``register(subparsers)`` function that adds its commands.
+Command modules import only the standard library at top level; the API and ``rich`` are
 imported inside the run functions so ``dockdjango --help`` stays fast.
 
 Exit codes: 0 success; 1 an error dockdjango explains (bad input, engine unreachable, a
@@ -15,6 +16,8 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+
+from dockdjango.cli.table import add_commands
 
 # Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
@@ -49,7 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+        module = importlib.import_module(name)
+        if hasattr(module, "COMMANDS"):
+            add_commands(sub, module.COMMANDS)
+        else:
+            module.register(sub)
     return parser
 
 

@@ -4,37 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dockdjango.cli.output import epilog
-
-
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the `base` and `version` commands."""
-    p = sub.add_parser(
-        "base",
-        help="build the registry-free Debian base image if it is missing",
-        description="Build dockdjango/python:3.11-bookworm from Debian's package mirror "
-        "(debootstrap minbase -> docker import) when the engine does not have it. For "
-        "air-gapped machines and hosts with no container registry.",
-        epilog=epilog(
-            "dockdjango base",
-            "dockdjango base --force          # re-run debootstrap, re-import",
-            "DOCKDJANGO_CACHE=/srv/cache dockdjango base   # keep the root file system there",
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument("--force", action="store_true", help="re-bootstrap even if present")
-    p.add_argument("--python", default="3.11", help="Python version label (default 3.11)")
-    p.set_defaults(func=run_base)
-
-    v = sub.add_parser(
-        "version",
-        help="versions of dockdjango, the Docker SDK and the engine",
-        description="Print the versions of dockdjango and the Docker SDK, and of the engine "
-        "when one answers (exit 1 and say which address was tried when none does).",
-        epilog=epilog("dockdjango version", "DOCKER_HOST=tcp://10.0.0.5:2375 dockdjango version"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    v.set_defaults(func=run_version)
+from dockdjango.cli.table import Command, option
 
 
 def run_base(args: argparse.Namespace) -> int:
@@ -83,3 +53,32 @@ def run_version(args: argparse.Namespace) -> int:
         print(f"engine: {exc}")
         return 1
     return 0
+
+
+COMMANDS = (
+    Command(
+        "base",
+        "build the registry-free Debian base image if it is missing",
+        run_base,
+        description="Build dockdjango/python:3.11-bookworm from Debian's package mirror "
+        "(debootstrap minbase -> docker import) when the engine does not have it. For "
+        "air-gapped machines and hosts with no container registry.",
+        options=(
+            option("--force", action="store_true", help="re-bootstrap even if present"),
+            option("--python", default="3.11", help="Python version label (default 3.11)"),
+        ),
+        examples=(
+            "dockdjango base",
+            "dockdjango base --force          # re-run debootstrap, re-import",
+            "DOCKDJANGO_CACHE=/srv/cache dockdjango base   # keep the root file system there",
+        ),
+    ),
+    Command(
+        "version",
+        "versions of dockdjango, the Docker SDK and the engine",
+        run_version,
+        description="Print the versions of dockdjango and the Docker SDK, and of the engine "
+        "when one answers (exit 1 and say which address was tried when none does).",
+        examples=("dockdjango version", "DOCKER_HOST=tcp://10.0.0.5:2375 dockdjango version"),
+    ),
+)

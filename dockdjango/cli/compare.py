@@ -7,49 +7,7 @@ import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from dockdjango.cli.output import add_json_flag, epilog
-
-
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the `compare` command."""
-    p = sub.add_parser(
-        "compare",
-        help="set a project up as a virtualenv and as a container; compare, measured",
-        # Raw formatting keeps the examples' layout, so the description is wrapped here.
-        description=textwrap.fill(
-            "Set PROJECT_DIR up both ways on this machine -- a virtualenv with "
-            "`pip install -r requirements.txt`, and the image `dockdjango build` makes plus a "
-            "container -- and print what was measured: set-up time cold and warm, disk used, "
-            "the Python and OS each runs, the system libraries (glibc, OpenSSL, libpq) against "
-            "the image's, whether tests get a real PostgreSQL, what makes the set-up "
-            "reproducible, and the project's test suite in each. Nothing is estimated. The "
-            "image is kept (tag dockdjango-compare/<dir>:latest) so later warm builds reuse it.",
-            width=80,
-        ),
-        epilog=epilog(
-            "dockdjango compare                      # the Library example",
-            "dockdjango compare path/to/project --json > compare.json",
-            "dockdjango compare --plot compare.svg   # also draw a chart (PNG or SVG)",
-            "dockdjango compare --no-tests           # skip running the test suites",
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument(
-        "project_dir",
-        nargs="?",
-        metavar="PROJECT_DIR",
-        help="a directory with requirements.txt (default: examples/library)",
-    )
-    add_json_flag(p, "every measurement")
-    p.add_argument("--plot", metavar="FILE", help="also write a chart to FILE (.png or .svg)")
-    p.add_argument(
-        "--python",
-        metavar="PATH",
-        help="interpreter for the virtualenv (default: the one running dockdjango)",
-    )
-    p.add_argument("--tag", metavar="IMAGE", help="tag for the image (default derived from dir)")
-    p.add_argument("--no-tests", action="store_true", help="do not run the test suites")
-    p.set_defaults(func=run_compare)
+from dockdjango.cli.table import Command, json_option, option
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -119,3 +77,46 @@ def _progress() -> Iterator[Callable[[str], None]]:
             status.update(escape(message[:100]))
 
         yield log
+
+
+COMMANDS = (
+    Command(
+        "compare",
+        "set a project up as a virtualenv and as a container; compare, measured",
+        run_compare,
+        # Raw formatting keeps the examples' layout, so the description is wrapped here.
+        description=textwrap.fill(
+            "Set PROJECT_DIR up both ways on this machine -- a virtualenv with "
+            "`pip install -r requirements.txt`, and the image `dockdjango build` makes plus a "
+            "container -- and print what was measured: set-up time cold and warm, disk used, "
+            "the Python and OS each runs, the system libraries (glibc, OpenSSL, libpq) against "
+            "the image's, whether tests get a real PostgreSQL, what makes the set-up "
+            "reproducible, and the project's test suite in each. Nothing is estimated. The "
+            "image is kept (tag dockdjango-compare/<dir>:latest) so later warm builds reuse it.",
+            width=80,
+        ),
+        options=(
+            option(
+                "project_dir",
+                nargs="?",
+                metavar="PROJECT_DIR",
+                help="a directory with requirements.txt (default: examples/library)",
+            ),
+            json_option("every measurement"),
+            option("--plot", metavar="FILE", help="also write a chart to FILE (.png or .svg)"),
+            option(
+                "--python",
+                metavar="PATH",
+                help="interpreter for the virtualenv (default: the one running dockdjango)",
+            ),
+            option("--tag", metavar="IMAGE", help="tag for the image (default derived from dir)"),
+            option("--no-tests", action="store_true", help="do not run the test suites"),
+        ),
+        examples=(
+            "dockdjango compare                      # the Library example",
+            "dockdjango compare path/to/project --json > compare.json",
+            "dockdjango compare --plot compare.svg   # also draw a chart (PNG or SVG)",
+            "dockdjango compare --no-tests           # skip running the test suites",
+        ),
+    ),
+)

@@ -4,65 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dockdjango.cli.output import epilog
-
-
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the `config` command."""
-    p = sub.add_parser(
-        "config",
-        help="print the resolved compose project (like `docker compose config`)",
-        description="Load the compose file(s) through dockdjango's loader (merge, extends, "
-        "interpolation, profiles, defaults) and print the result in Compose's canonical "
-        "form. Errors name the file, line and field.",
-        epilog=epilog(
-            "dockdjango config",
-            "dockdjango config -f compose.yaml -f compose.dev.yaml --json",
-            "dockdjango config --profile debug --services",
-            "dockdjango config --hash '*'",
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument(
-        "-f",
-        "--file",
-        dest="files",
-        action="append",
-        metavar="FILE",
-        help="compose file (repeatable; later files override earlier ones)",
-    )
-    p.add_argument("-p", "--project-name", dest="project_name", help="project name")
-    p.add_argument(
-        "--project-directory",
-        dest="workdir",
-        metavar="DIR",
-        help="project directory (default: the first file's)",
-    )
-    p.add_argument(
-        "--profile",
-        dest="profiles",
-        action="append",
-        default=[],
-        metavar="PROFILE",
-        help="enable a profile (repeatable; '*' for all)",
-    )
-    p.add_argument("--format", choices=("yaml", "json"), default="yaml", help="output format")
-    p.add_argument(
-        "--json",
-        dest="format",
-        action="store_const",
-        const="json",
-        help="the same as --format json (as for ps, explain and compare)",
-    )
-    p.add_argument("--services", action="store_true", help="print only the service names")
-    p.add_argument(
-        "--hash",
-        metavar="SERVICES",
-        help="print '<service> <config hash>' for these services ('*' or a comma list), the "
-        "hash Compose labels containers with",
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="only validate; print nothing")
-    p.set_defaults(func=run_config)
+from dockdjango.cli.table import Command, option
 
 
 def run_config(args: argparse.Namespace) -> int:
@@ -108,3 +50,62 @@ def run_config(args: argparse.Namespace) -> int:
     else:
         print(project.to_yaml(), end="")
     return 0
+
+
+COMMANDS = (
+    Command(
+        "config",
+        "print the resolved compose project (like `docker compose config`)",
+        run_config,
+        description="Load the compose file(s) through dockdjango's loader (merge, extends, "
+        "interpolation, profiles, defaults) and print the result in Compose's canonical "
+        "form. Errors name the file, line and field.",
+        options=(
+            option(
+                "-f",
+                "--file",
+                dest="files",
+                action="append",
+                metavar="FILE",
+                help="compose file (repeatable; later files override earlier ones)",
+            ),
+            option("-p", "--project-name", dest="project_name", help="project name"),
+            option(
+                "--project-directory",
+                dest="workdir",
+                metavar="DIR",
+                help="project directory (default: the first file's)",
+            ),
+            option(
+                "--profile",
+                dest="profiles",
+                action="append",
+                default=[],
+                metavar="PROFILE",
+                help="enable a profile (repeatable; '*' for all)",
+            ),
+            option("--format", choices=("yaml", "json"), default="yaml", help="output format"),
+            option(
+                "--json",
+                dest="format",
+                action="store_const",
+                const="json",
+                help="the same as --format json (as for ps, explain and compare)",
+            ),
+            option("--services", action="store_true", help="print only the service names"),
+            option(
+                "--hash",
+                metavar="SERVICES",
+                help="print '<service> <config hash>' for these services ('*' or a comma list), "
+                "the hash Compose labels containers with",
+            ),
+            option("-q", "--quiet", action="store_true", help="only validate; print nothing"),
+        ),
+        examples=(
+            "dockdjango config",
+            "dockdjango config -f compose.yaml -f compose.dev.yaml --json",
+            "dockdjango config --profile debug --services",
+            "dockdjango config --hash '*'",
+        ),
+    ),
+)

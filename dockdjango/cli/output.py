@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 EXIT_CODES = "exit codes: 0 ok, 1 error (explained on one line), 2 usage error, 130 interrupted"
+#: The help of every command's ``--json`` flag (``{what}``: what is printed).
+JSON_HELP = "print {what} as JSON on stdout (nothing else is printed there)"
 
 
 def epilog(*examples: str) -> str:
@@ -41,7 +43,7 @@ def add_json_flag(parser: argparse.ArgumentParser, what: str = "the result") -> 
     parser.add_argument(
         "--json",
         action="store_true",
-        help=f"print {what} as JSON on stdout (nothing else is printed there)",
+        help=JSON_HELP.format(what=what),
     )
 
 

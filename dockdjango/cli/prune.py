@@ -5,43 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from dockdjango.cli.output import epilog
+from dockdjango.cli.table import Command, option
 
 if TYPE_CHECKING:
     import docker
-
-
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the `prune` command."""
-    p = sub.add_parser(
-        "prune",
-        help="remove containers, networks and volumes of test sessions whose process is gone",
-        description="Remove the containers, networks and volumes that dockdjango's pytest "
-        "fixtures started in sessions whose process no longer runs (killed with SIGKILL, a "
-        "crashed CI job). Only objects labelled dev.dockdjango.session are considered, and only "
-        "sessions started on this host; running sessions are never touched. Each test session "
-        "does this by itself at start-up.",
-        epilog=epilog(
-            "dockdjango prune",
-            "dockdjango prune --dry-run",
-            "dockdjango prune --reused   # also stacks kept by --dockdjango-reuse",
-            "dockdjango prune --images   # also prepared PostgreSQL images",
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument("--dry-run", action="store_true", help="list what would be removed")
-    p.add_argument(
-        "--reused",
-        action="store_true",
-        help="also remove stacks and servers kept on purpose by --dockdjango-reuse",
-    )
-    p.add_argument(
-        "--images",
-        action="store_true",
-        help="also remove the PostgreSQL images the postgres fixture prepared (a cache: "
-        "made again on next use)",
-    )
-    p.set_defaults(func=run_prune)
 
 
 def run_prune(args: argparse.Namespace) -> int:
@@ -82,3 +49,37 @@ def prune_images(client: docker.DockerClient, dry_run: bool) -> None:
         print(f"{'would remove' if dry_run else 'removed'} prepared image {tag}")
     if not dry_run:
         remove_images(client, tags)
+
+
+COMMANDS = (
+    Command(
+        "prune",
+        "remove containers, networks and volumes of test sessions whose process is gone",
+        run_prune,
+        description="Remove the containers, networks and volumes that dockdjango's pytest "
+        "fixtures started in sessions whose process no longer runs (killed with SIGKILL, a "
+        "crashed CI job). Only objects labelled dev.dockdjango.session are considered, and only "
+        "sessions started on this host; running sessions are never touched. Each test session "
+        "does this by itself at start-up.",
+        options=(
+            option("--dry-run", action="store_true", help="list what would be removed"),
+            option(
+                "--reused",
+                action="store_true",
+                help="also remove stacks and servers kept on purpose by --dockdjango-reuse",
+            ),
+            option(
+                "--images",
+                action="store_true",
+                help="also remove the PostgreSQL images the postgres fixture prepared (a cache: "
+                "made again on next use)",
+            ),
+        ),
+        examples=(
+            "dockdjango prune",
+            "dockdjango prune --dry-run",
+            "dockdjango prune --reused   # also stacks kept by --dockdjango-reuse",
+            "dockdjango prune --images   # also prepared PostgreSQL images",
+        ),
+    ),
+)

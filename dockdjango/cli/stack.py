@@ -11,198 +11,8 @@ import signal
 import sys
 from typing import Any
 
-from dockdjango.cli.output import epilog
 from dockdjango.cli.stack_progress import Progress
-
-
-def _project_options(p: argparse.ArgumentParser, short_file: bool = True) -> None:
-    # `logs` keeps -f for --follow, as Compose's does
-    flags = ("-f", "--file") if short_file else ("--file",)
-    p.add_argument(
-        *flags,
-        dest="files",
-        action="append",
-        metavar="FILE",
-        help="compose file (repeatable)",
-    )
-    p.add_argument(
-        "-p", "--project-name", dest="project_name", help="project name (default: directory)"
-    )
-    p.add_argument(
-        "--profile", dest="profiles", action="append", default=[], help="enable a profile"
-    )
-
-
-def _add(sub: Any, name: str, help: str, examples: list[str], func: Any) -> argparse.ArgumentParser:
-    p: argparse.ArgumentParser = sub.add_parser(
-        name,
-        help=help,
-        description=help[0].upper() + help[1:] + ".",
-        epilog=epilog(*examples),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    _project_options(p, short_file=name != "logs")
-    p.set_defaults(func=func)
-    return p
-
-
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the stack commands."""
-    p = _add(
-        sub,
-        "up",
-        "create and start the stack's containers, recreating only what changed",
-        [
-            "dockdjango up",
-            "dockdjango up --build",
-            "dockdjango up --force-recreate --remove-orphans",
-        ],
-        run_up,
-    )
-    p.add_argument("services", nargs="*", help="only these services (and what they depend on)")
-    p.add_argument(
-        "--wait",
-        dest="wait",
-        action="store_true",
-        default=True,
-        help="wait until every service is running and healthy (the default)",
-    )
-    p.add_argument(
-        "--no-wait",
-        dest="wait",
-        action="store_false",
-        help="return once started, without waiting for health",
-    )
-    p.add_argument(
-        "-d",
-        "--detach",
-        action="store_true",
-        help="accepted for Compose compatibility: dockdjango up always returns once up",
-    )
-    p.add_argument(
-        "--build", action="store_true", help="build images of services with `build:` first"
-    )
-    p.add_argument(
-        "--force-recreate", action="store_true", help="recreate containers even if unchanged"
-    )
-    p.add_argument("--no-recreate", action="store_true", help="never recreate existing containers")
-    p.add_argument(
-        "--remove-orphans",
-        action="store_true",
-        help="remove containers of services no longer in the file",
-    )
-    p.add_argument(
-        "--timeout",
-        "--wait-timeout",
-        dest="timeout",
-        type=float,
-        default=120.0,
-        metavar="SECONDS",
-        help="give up waiting after this long (default 120)",
-    )
-
-    p = _add(
-        sub,
-        "down",
-        "stop and remove containers and networks (named volumes are kept)",
-        ["dockdjango down", "dockdjango down -v   # also delete named volumes (data!)"],
-        run_down,
-    )
-    p.add_argument("-v", "--volumes", action="store_true", help="also remove named volumes")
-    p.add_argument(
-        "--remove-orphans",
-        action="store_true",
-        help="also remove containers of services not in the file",
-    )
-
-    p = _add(
-        sub,
-        "ps",
-        "list the stack's containers with state, health and ports",
-        ["dockdjango ps", "dockdjango ps --json"],
-        run_ps,
-    )
-    p.add_argument("services", nargs="*", help="only these services")
-    p.add_argument("--json", action="store_true", help="print JSON on stdout")
-
-    p = _add(
-        sub,
-        "logs",
-        "show container output, merged and prefixed",
-        ["dockdjango logs", "dockdjango logs -f --tail 20 web"],
-        run_logs,
-    )
-    p.add_argument("services", nargs="*", help="only these services")
-    p.add_argument("-f", "--follow", action="store_true", help="keep printing new output")
-    p.add_argument(
-        "--tail", type=int, default=None, metavar="N", help="last N lines of each container"
-    )
-    p.add_argument(
-        "--no-log-prefix",
-        dest="prefix",
-        action="store_false",
-        help="print lines without the container prefix",
-    )
-
-    p = _add(
-        sub,
-        "exec",
-        "run a command in a running service container",
-        [
-            "dockdjango exec web python manage.py migrate",
-            "dockdjango exec -T db python3 -c 'print(1)'",
-        ],
-        run_exec,
-    )
-    p.add_argument(
-        "-T", "--no-tty", dest="tty", action="store_false", help="do not attach a terminal"
-    )
-    p.add_argument("-u", "--user", help="run as this user")
-    p.add_argument("-w", "--workdir", help="working directory inside the container")
-    p.add_argument(
-        "-e",
-        "--env",
-        action="append",
-        default=[],
-        metavar="KEY=VAL",
-        help="set an environment variable",
-    )
-    p.add_argument(
-        "--index", type=int, default=1, help="which container of the service (default 1)"
-    )
-    p.add_argument("service", help="service name")
-    p.add_argument("command", nargs=argparse.REMAINDER, help="command and its arguments")
-
-    p = _add(
-        sub,
-        "port",
-        "print the host address where a service's port is published",
-        ["dockdjango port web 8000", "curl http://$(dockdjango port web 8000)/api/"],
-        run_port,
-    )
-    p.add_argument("service", help="service name")
-    p.add_argument("target", help="container port, optionally with /udp")
-    p.add_argument(
-        "--index", type=int, default=1, help="which container of the service (default 1)"
-    )
-
-    for name, help, func in (
-        ("stop", "stop containers without removing them", run_stop),
-        ("start", "start stopped containers", run_start),
-        ("restart", "stop then start containers", run_restart),
-    ):
-        p = _add(sub, name, help, [f"dockdjango {name}", f"dockdjango {name} web"], func)
-        p.add_argument("services", nargs="*", help="only these services")
-        if name != "start":
-            p.add_argument(
-                "-t",
-                "--timeout",
-                type=int,
-                default=None,
-                metavar="SECONDS",
-                help="seconds to wait before killing (default: each service's stop_grace_period)",
-            )
-
+from dockdjango.cli.table import Command, Option, option, project_options
 
 COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
@@ -407,3 +217,189 @@ def run_restart(args: argparse.Namespace) -> int:
     with Progress() as progress:
         _stack(args).restart(*args.services, timeout=args.timeout, on_progress=progress)
     return 0
+
+
+def _services(what: str) -> Option:
+    return option("services", nargs="*", help=what)
+
+
+def _index() -> Option:
+    return option("--index", type=int, default=1, help="which container of the service (default 1)")
+
+
+def _stop_timeout() -> Option:
+    return option(
+        "-t",
+        "--timeout",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="seconds to wait before killing (default: each service's stop_grace_period)",
+    )
+
+
+COMMANDS = (
+    Command(
+        "up",
+        "create and start the stack's containers, recreating only what changed",
+        run_up,
+        options=(
+            *project_options(),
+            _services("only these services (and what they depend on)"),
+            option(
+                "--wait",
+                dest="wait",
+                action="store_true",
+                default=True,
+                help="wait until every service is running and healthy (the default)",
+            ),
+            option(
+                "--no-wait",
+                dest="wait",
+                action="store_false",
+                help="return once started, without waiting for health",
+            ),
+            option(
+                "-d",
+                "--detach",
+                action="store_true",
+                help="accepted for Compose compatibility: dockdjango up always returns once up",
+            ),
+            option(
+                "--build", action="store_true", help="build images of services with `build:` first"
+            ),
+            option(
+                "--force-recreate",
+                action="store_true",
+                help="recreate containers even if unchanged",
+            ),
+            option("--no-recreate", action="store_true", help="never recreate existing containers"),
+            option(
+                "--remove-orphans",
+                action="store_true",
+                help="remove containers of services no longer in the file",
+            ),
+            option(
+                "--timeout",
+                "--wait-timeout",
+                dest="timeout",
+                type=float,
+                default=120.0,
+                metavar="SECONDS",
+                help="give up waiting after this long (default 120)",
+            ),
+        ),
+        examples=(
+            "dockdjango up",
+            "dockdjango up --build",
+            "dockdjango up --force-recreate --remove-orphans",
+        ),
+    ),
+    Command(
+        "down",
+        "stop and remove containers and networks (named volumes are kept)",
+        run_down,
+        options=(
+            *project_options(),
+            option("-v", "--volumes", action="store_true", help="also remove named volumes"),
+            option(
+                "--remove-orphans",
+                action="store_true",
+                help="also remove containers of services not in the file",
+            ),
+        ),
+        examples=("dockdjango down", "dockdjango down -v   # also delete named volumes (data!)"),
+    ),
+    Command(
+        "ps",
+        "list the stack's containers with state, health and ports",
+        run_ps,
+        options=(
+            *project_options(),
+            _services("only these services"),
+            option("--json", action="store_true", help="print JSON on stdout"),
+        ),
+        examples=("dockdjango ps", "dockdjango ps --json"),
+    ),
+    Command(
+        "logs",
+        "show container output, merged and prefixed",
+        run_logs,
+        options=(
+            *project_options(short_file=False),
+            _services("only these services"),
+            option("-f", "--follow", action="store_true", help="keep printing new output"),
+            option(
+                "--tail", type=int, default=None, metavar="N", help="last N lines of each container"
+            ),
+            option(
+                "--no-log-prefix",
+                dest="prefix",
+                action="store_false",
+                help="print lines without the container prefix",
+            ),
+        ),
+        examples=("dockdjango logs", "dockdjango logs -f --tail 20 web"),
+    ),
+    Command(
+        "exec",
+        "run a command in a running service container",
+        run_exec,
+        options=(
+            *project_options(),
+            option(
+                "-T", "--no-tty", dest="tty", action="store_false", help="do not attach a terminal"
+            ),
+            option("-u", "--user", help="run as this user"),
+            option("-w", "--workdir", help="working directory inside the container"),
+            option(
+                "-e",
+                "--env",
+                action="append",
+                default=[],
+                metavar="KEY=VAL",
+                help="set an environment variable",
+            ),
+            _index(),
+            option("service", help="service name"),
+            option("command", nargs=argparse.REMAINDER, help="command and its arguments"),
+        ),
+        examples=(
+            "dockdjango exec web python manage.py migrate",
+            "dockdjango exec -T db python3 -c 'print(1)'",
+        ),
+    ),
+    Command(
+        "port",
+        "print the host address where a service's port is published",
+        run_port,
+        options=(
+            *project_options(),
+            option("service", help="service name"),
+            option("target", help="container port, optionally with /udp"),
+            _index(),
+        ),
+        examples=("dockdjango port web 8000", "curl http://$(dockdjango port web 8000)/api/"),
+    ),
+    Command(
+        "stop",
+        "stop containers without removing them",
+        run_stop,
+        options=(*project_options(), _services("only these services"), _stop_timeout()),
+        examples=("dockdjango stop", "dockdjango stop web"),
+    ),
+    Command(
+        "start",
+        "start stopped containers",
+        run_start,
+        options=(*project_options(), _services("only these services")),
+        examples=("dockdjango start", "dockdjango start web"),
+    ),
+    Command(
+        "restart",
+        "stop then start containers",
+        run_restart,
+        options=(*project_options(), _services("only these services"), _stop_timeout()),
+        examples=("dockdjango restart", "dockdjango restart web"),
+    ),
+)
