@@ -1,40 +1,56 @@
-"""Project detection: how a directory declares its dependencies, Python and Django entry points.
+"""Project detection: dependencies, Python, Django entry points and backing services.
 
 Pure: reads files, never runs anything. The result, :class:`SourceProject`, is all that
-Dockerfile generation needs to know about a project. An unknown layout raises a
+Dockerfile and compose generation need to know about a project, and every guess in it is
+listed in :attr:`SourceProject.assumptions` with the way to override it (a command-line
+flag, or ``[tool.dockdjango]`` in pyproject.toml -- see
+:mod:`dockdjango.images.projectconfig`). An unknown layout raises a
 :class:`~dockdjango.errors.DockdjangoError` that lists what was looked for.
 """
 
 from __future__ import annotations
 
-import ast
-import json
-import re
-import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from dockdjango.errors import DockdjangoError
+from dockdjango.images.compose_hints import ComposeHints, read_compose_hints
+from dockdjango.images.dependencies import (
+    Dependencies,
+    django_version,
+    find_dependencies,
+    toml_file,
+)
+from dockdjango.images.layout import find_app, find_manage_py, find_settings
+from dockdjango.images.markers import Target
+from dockdjango.images.pipenv import pipfile_python
+from dockdjango.images.poetrylock import poetry_specifier
+from dockdjango.images.projectconfig import Overrides, check_paths, read_overrides
+from dockdjango.images.pythons import (
+    DEBIAN_PYTHONS,
+    PythonChoice,
+    PythonRequest,
+    choose_python,
+    minor_of,
+)
+from dockdjango.images.requirements import requirement_extras, requirement_name
+from dockdjango.images.services import ServicePlan, plan_services
+from dockdjango.images.settings_scan import SettingsScan, scan_settings
+from dockdjango.images.syspkgs import system_packages as _system_packages
+
+__all__ = [
+    "LOCK_FILES",
+    "SourceProject",
+    "detect",
+    "requirement_extras",
+    "requirement_name",
+    "system_packages",
+]
 
 #: Lock files we can turn into pinned requirements, in order of preference.
 LOCK_FILES = ("uv.lock", "poetry.lock", "Pipfile.lock")
-
-#: Debian packages a dependency needs: name -> (build-time, run-time). Only packages whose
-#: usual install on Linux compiles or loads a C library are listed; binary-wheel extras
-#: (``psycopg[binary]``, ``psycopg2-binary``) need nothing.
-SYSTEM_PACKAGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "psycopg2": (("gcc", "libpq-dev", "python3-dev"), ("libpq5",)),
-    "psycopg": ((), ("libpq5",)),  # pure-Python psycopg 3 loads libpq at run time
-    "psycopg-c": (("gcc", "libpq-dev", "python3-dev"), ("libpq5",)),
-    "mysqlclient": (
-        ("gcc", "pkg-config", "default-libmysqlclient-dev", "python3-dev"),
-        ("libmariadb3",),
-    ),
-    "python-ldap": (("gcc", "libldap2-dev", "libsasl2-dev", "python3-dev"), ("libldap-2.5-0",)),
-    "gdal": (("gcc", "libgdal-dev"), ("libgdal32",)),
-}
-
-_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?")
 
 
 @dataclass(frozen=True)
@@ -44,13 +60,16 @@ class SourceProject:
     root: Path
     #: The files the dependency install depends on, relative POSIX paths, in COPY order.
     dependency_files: tuple[str, ...]
-    #: How dependencies are declared: "requirements", "pyproject", "uv", "poetry", "pipenv",
-    #: or "none" (a project without third-party dependencies).
+    #: How dependencies are declared: "requirements", "pyproject", "uv", "poetry",
+    #: "pipenv", "setup.py", or "none" (a project without third-party dependencies).
     kind: str
-    #: The requirement lines to install (after reading locks / pyproject), one per entry.
+    #: The requirement lines the runtime image installs (pinned when a lock pins them),
+    #: environment markers already evaluated for the image's Python and platform.
     requirements: tuple[str, ...] = ()
-    #: The requirements file pip reads inside the build, relative to the context root.
+    #: The requirements file pip reads inside the build, relative to the context root
+    #: (None when the lines come from a lock or pyproject and must be written out).
     requirements_file: str | None = None
+    #: The Python minor version the image runs (``3.13``), chosen by :attr:`python_choice`.
     python: str | None = None
     django: bool = False
     settings_module: str | None = None
@@ -59,6 +78,25 @@ class SourceProject:
     build_packages: tuple[str, ...] = ()
     runtime_packages: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    #: What the dev target installs on top (dev groups, ``requirements-dev.txt``).
+    dev_requirements: tuple[str, ...] = ()
+    dev_requirements_file: str | None = None
+    dev_dependency_files: tuple[str, ...] = ()
+    #: ``manage.py`` relative to the root (``src/manage.py``), and the directory Django
+    #: runs from (its parent, ``.`` at the root).
+    manage_py: str | None = None
+    app_dir: str = "."
+    python_request: PythonRequest = field(default_factory=PythonRequest)
+    python_choice: PythonChoice | None = None
+    #: The Debian suite the image is based on (package names depend on it).
+    suite: str = "bookworm"
+    services: ServicePlan = field(default_factory=ServicePlan)
+    settings_scan: SettingsScan = field(default_factory=SettingsScan)
+    compose_hints: ComposeHints = field(default_factory=ComposeHints)
+    #: One line each: what was assumed, and how to override it.
+    assumptions: tuple[str, ...] = ()
+    #: Where the dependencies were read from (``uv.lock``, ``requirements.txt``).
+    dependency_source: str = ""
 
     @property
     def dependency_names(self) -> tuple[str, ...]:
@@ -66,266 +104,258 @@ class SourceProject:
         return tuple(n for n in (requirement_name(r) for r in self.requirements) if n)
 
 
-def requirement_name(line: str) -> str | None:
-    """The normalised project name of one requirement line, or None for options/URLs."""
-    line = line.split("#", 1)[0].strip()
-    if not line or line.startswith("-") or "://" in line.split(";")[0].split("@")[0]:
-        return None
-    m = _REQ_NAME.match(line)
-    return re.sub(r"[-_.]+", "-", m.group(1)).lower() if m else None
+def system_packages(requirements: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(build-time, run-time) Debian packages the requirement lines need, sorted."""
+    names = [_variant(line) for line in requirements]
+    return _system_packages([n for n in names if n])
 
 
-def requirement_extras(line: str) -> set[str]:
-    """The extras of one requirement line (``psycopg[binary]`` -> ``{"binary"}``)."""
-    m = _REQ_NAME.match(line.split("#", 1)[0])
-    if not m or not m.group(2):
-        return set()
-    return {e.strip().lower() for e in m.group(2).strip("[]").split(",") if e.strip()}
+def _variant(line: str) -> str | None:
+    name = requirement_name(line)
+    if name == "psycopg":
+        extras = requirement_extras(line)
+        if "binary" in extras:
+            return "psycopg-binary"
+        if "c" in extras:
+            return "psycopg-c"
+    return name
 
 
-def detect(root: str | Path, *, requirements: str | None = None) -> SourceProject:
+def detect(
+    root: str | Path,
+    *,
+    requirements: str | None = None,
+    python: str | None = None,
+    offers: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Overrides | None = None,
+) -> SourceProject:
     """Detect how the project at ``root`` declares dependencies, Python and Django.
 
-    ``requirements`` names the requirements file to use when several exist.
+    ``requirements`` names the requirements file to use when several exist; ``python``
+    forces the image's Python; ``offers`` are the Pythons on offer (minor -> "official" or a
+    Debian suite; default: Debian's, as without a registry); ``environ`` is the
+    environment the project runs from (its ``DJANGO_SETTINGS_MODULE`` counts);
+    ``overrides`` are command-line answers (they win over ``[tool.dockdjango]``).
     """
     base = Path(root)
     if not base.is_dir():
         raise DockdjangoError(f"{base}: not a directory", hint="pass the project's directory")
-    python = _python_version(base)
-    found = _dependencies(base, requirements)
-    if found is None:
-        if not (base / "manage.py").is_file() and not list(base.glob("*.py")):
-            raise DockdjangoError(
-                f"{base}: no Python project found (looked for requirements*.txt, pyproject.toml, "
-                f"{', '.join(LOCK_FILES)}, manage.py and *.py)",
-                hint="add a requirements.txt listing your dependencies (it may be empty)",
-            )
-        kind: str = "none"
-        files: tuple[str, ...] = ()
-        reqs: tuple[str, ...] = ()
-        req_file: str | None = None
-    else:
-        kind, files, reqs, req_file = found
-    django = _django(base)
-    build, runtime = system_packages(reqs)
-    return SourceProject(
+    pyproject = toml_file(base / "pyproject.toml") if (base / "pyproject.toml").is_file() else {}
+    given = read_overrides(pyproject)
+    cli = overrides or Overrides()
+    if requirements:
+        cli = cli.merged(
+            Overrides(requirements=requirements, sources={"requirements": "--requirements"})
+        )
+    if python:
+        cli = cli.merged(Overrides(python=python, sources={"python": "--python"}))
+    given = given.merged(cli)
+    check_paths(given, base)
+    # Markers depend on the Python chosen, which depends on the Django pinned: a first read
+    # with the default target finds Django, the second is for the Python chosen.
+    first = find_dependencies(
+        base,
+        Target(),
+        pyproject=pyproject,
+        chosen=given.requirements,
+        chosen_dev=given.dev_requirements,
+        groups=given.groups,
+    )
+    request = python_request(base, pyproject, first, given)
+    choice = choose_python(request, offers if offers is not None else dict(DEBIAN_PYTHONS))
+    suite = "trixie" if choice.provider == "official" else choice.provider
+    target = Target(python=choice.version, suite=suite)
+    deps = find_dependencies(
+        base,
+        target,
+        pyproject=pyproject,
+        chosen=given.requirements,
+        chosen_dev=given.dev_requirements,
+        groups=given.groups,
+    )
+    manage_py, others = (given.manage, []) if given.manage else find_manage_py(base)
+    if deps.kind == "none" and manage_py is None and not list(base.glob("*.py")):
+        raise DockdjangoError(
+            f"{base}: no Python project found (looked for requirements*.txt, pyproject.toml, "
+            f"{', '.join(LOCK_FILES)}, Pipfile, setup.py, manage.py and *.py)",
+            hint="add a requirements.txt listing your dependencies (it may be empty)",
+        )
+    project = SourceProject(
         root=base,
-        dependency_files=files,
-        kind=kind,
-        requirements=reqs,
-        requirements_file=req_file,
-        python=python,
-        django=django[0],
-        settings_module=django[1],
-        wsgi_app=django[2],
-        asgi_app=django[3],
+        dependency_files=deps.files,
+        kind=deps.kind,
+        requirements=tuple(deps.resolved.runtime),
+        requirements_file=deps.requirements_file,
+        python=choice.version,
+        dev_requirements=tuple(deps.resolved.dev),
+        dev_requirements_file=deps.dev_requirements_file,
+        dev_dependency_files=deps.dev_files,
+        python_request=request,
+        python_choice=choice,
+        suite=suite,
+        dependency_source=deps.source,
+    )
+    assumptions = list(choice.notes) + _dependency_notes(deps)
+    if manage_py is not None:
+        project, more = _django(project, manage_py, others, given, environ or {})
+        assumptions += more
+    build, runtime = _system_packages(
+        _names(project.requirements) | _names(project.dev_requirements),
+        from_source=deps.resolved.from_source,
+        geodjango=project.settings_scan.postgis,
+        suite=suite,
+        official=choice.provider == "official",
+    )
+    return replace(
+        project,
         build_packages=build,
         runtime_packages=runtime,
+        notes=tuple(deps.resolved.notes),
+        assumptions=tuple(assumptions),
     )
 
 
-def system_packages(requirements: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(build-time, run-time) Debian packages the requirements need, sorted and unique."""
-    build: set[str] = set()
-    runtime: set[str] = set()
-    for line in requirements:
-        name = requirement_name(line)
-        if name not in SYSTEM_PACKAGES:
-            continue
-        if name == "psycopg" and requirement_extras(line) & {"binary"}:
-            continue  # the binary extra bundles its own libpq
-        if name == "psycopg" and requirement_extras(line) & {"c"}:
-            name = "psycopg-c"
-        b, r = SYSTEM_PACKAGES[name]
-        build.update(b)
-        runtime.update(r)
-    return tuple(sorted(build)), tuple(sorted(runtime))
+def _names(lines: tuple[str, ...]) -> set[str]:
+    return {n for n in (_variant(line) for line in lines) if n}
 
 
-def read_requirements(path: Path, _seen: set[Path] | None = None) -> tuple[list[str], list[str]]:
-    """(requirement lines, files read) of a requirements file, following ``-r`` includes."""
-    seen = _seen if _seen is not None else set()
-    path = path.resolve()
-    if path in seen:
-        return [], []
-    seen.add(path)
-    lines: list[str] = []
-    files = [str(path)]
-    text = path.read_text(encoding="utf-8")
-    for raw in text.replace("\\\n", " ").splitlines():
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith("#"):
-            continue
-        m = re.match(r"^(-r|--requirement|-c|--constraint)\s*=?\s*(\S+)", line)
-        if m:
-            sub_lines, sub_files = read_requirements(path.parent / m.group(2), seen)
-            if m.group(1) in ("-r", "--requirement"):
-                lines += sub_lines
-            files += sub_files
-            continue
-        lines.append(line)
-    return lines, files
+def python_request(
+    root: Path, pyproject: dict[str, Any], deps: Dependencies, given: Overrides
+) -> PythonRequest:
+    """What the project asks for (see :mod:`dockdjango.images.pythons`)."""
+    hard = hard_source = None
+    project = pyproject.get("project") or {}
+    poetry = ((pyproject.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}
+    if isinstance(project, dict) and project.get("requires-python"):
+        hard, hard_source = str(project["requires-python"]), "pyproject.toml requires-python"
+    elif isinstance(poetry.get("python"), str):
+        hard = poetry_specifier(poetry["python"])
+        hard_source = "pyproject.toml [tool.poetry.dependencies] python"
+    soft = soft_source = None
+    for name, reader in (
+        (".python-version", lambda t: minor_of(t.strip().splitlines()[0]) if t.strip() else None),
+        ("runtime.txt", lambda t: minor_of(t) if "python" in t else None),
+    ):
+        path = root / name
+        if path.is_file():
+            soft = reader(path.read_text(encoding="utf-8", errors="replace"))
+            if soft:
+                soft_source = name
+                break
+    if soft is None and (root / "Pipfile").is_file():
+        soft = minor_of(pipfile_python(toml_file(root / "Pipfile")) or "")
+        soft_source = "Pipfile [requires] python_version" if soft else None
+    django = django_version(deps.resolved.runtime)
+    return PythonRequest(
+        hard=hard,
+        hard_source=hard_source,
+        soft=soft,
+        soft_source=soft_source,
+        django=django,
+        django_source=deps.source if django else None,
+        override=given.python,
+        override_source=given.source("python") if given.python else None,
+    )
 
 
-def _dependencies(
-    base: Path, chosen: str | None
-) -> tuple[str, tuple[str, ...], tuple[str, ...], str | None] | None:
-    if chosen is not None:
-        path = base / chosen
-        if not path.is_file():
-            raise DockdjangoError(f"{path}: requirements file not found")
-        return _from_requirements(base, path)
-    for lock in LOCK_FILES:
-        if (base / lock).is_file():
-            return _from_lock(base, lock)
-    main = base / "requirements.txt"
-    if main.is_file():
-        return _from_requirements(base, main)
-    others = sorted(p for p in base.glob("requirements*.txt") if p.is_file())
-    # Prefer the production-ish file when several exist (requirements-prod.txt, ...).
-    for p in others:
-        if not re.search(r"dev|test|lint|doc", p.name):
-            return _from_requirements(base, p)
-    if others:
-        return _from_requirements(base, others[0])
-    if (base / "pyproject.toml").is_file():
-        data = _toml(base / "pyproject.toml")
-        project = data.get("project", {})
-        deps = project.get("dependencies") if isinstance(project, dict) else None
-        if deps is None:
-            deps = _poetry_deps(data)
-        return "pyproject", ("pyproject.toml",), tuple(str(d) for d in deps), None
-    return None
-
-
-def _from_requirements(base: Path, path: Path) -> tuple[str, tuple[str, ...], tuple[str, ...], str]:
-    lines, files = read_requirements(path)
-    rel = []
-    for f in files:
-        try:
-            rel.append(Path(f).relative_to(base.resolve()).as_posix())
-        except ValueError:
-            raise DockdjangoError(
-                f"{path}: includes {f}, which is outside the project directory",
-                hint="a build can only copy files inside the project; move the file in",
-            ) from None
-    main = path.resolve().relative_to(base.resolve()).as_posix()
-    return "requirements", tuple(sorted(set(rel))), tuple(lines), main
-
-
-def _from_lock(base: Path, lock: str) -> tuple[str, tuple[str, ...], tuple[str, ...], None]:
-    path = base / lock
-    files = [f for f in ("pyproject.toml", "Pipfile") if (base / f).is_file()] + [lock]
-    if lock == "Pipfile.lock":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise DockdjangoError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
-        reqs = []
-        for name, info in sorted(data.get("default", {}).items()):
-            spec = f"{name}{info.get('version', '')}"
-            if info.get("markers"):
-                spec += f"; {info['markers']}"
-            reqs.append(spec)
-        return "pipenv", tuple(files), tuple(reqs), None
-    data = _toml(path)
-    reqs = []
-    packages = data.get("package", [])
-    for pkg in packages if isinstance(packages, list) else []:
-        source = pkg.get("source", {})
-        if isinstance(source, dict) and ("editable" in source or "virtual" in source):
-            continue  # the project itself: its source is copied, not installed from an index
-        if lock == "poetry.lock":
-            groups = pkg.get("groups") or [pkg.get("category", "main")]
-            if "main" not in groups:
-                continue
-        reqs.append(f"{pkg['name']}=={pkg['version']}")
-    return ("uv" if lock == "uv.lock" else "poetry"), tuple(files), tuple(reqs), None
-
-
-def _poetry_deps(data: dict[str, object]) -> list[str]:
-    tool = data.get("tool", {})
-    poetry = tool.get("poetry", {}) if isinstance(tool, dict) else {}
-    deps = poetry.get("dependencies", {}) if isinstance(poetry, dict) else {}
-    out = []
-    for name, spec in (deps or {}).items():
-        if name.lower() == "python":
-            continue
-        version = spec if isinstance(spec, str) else (spec or {}).get("version", "*")
-        out.append(name if version in ("*", "") else f"{name}{_caret(version)}")
+def _dependency_notes(deps: Dependencies) -> list[str]:
+    r = deps.resolved
+    out = [f"dependencies from {deps.source}" if deps.kind != "none" else "no dependency file"]
+    if r.runtime_groups and deps.kind in ("uv", "poetry", "pyproject"):
+        out.append(f"groups in the runtime image: {', '.join(r.runtime_groups)}")
+    if r.dev_groups:
+        out.append(
+            f"{', '.join(r.dev_groups)} installed in the dev target only (the one `up` runs)"
+        )
+    if r.skipped_groups:
+        out.append(
+            f"groups installed nowhere: {', '.join(r.skipped_groups)} (add them with "
+            "[tool.dockdjango] groups)"
+        )
     return out
 
 
-def _caret(version: str) -> str:
-    # Poetry's ^1.2 means >=1.2,<2; pip needs that spelled out.
-    if version.startswith("^"):
-        parts = version[1:].split(".")
-        major = int(parts[0]) if parts[0].isdigit() else 0
-        return f">={version[1:]},<{major + 1}"
-    if version.startswith("~"):
-        return f"~={version[1:]}" if version.count(".") >= 1 else f">={version[1:]}"
-    return version if version[0] in "<>=!~" else f"=={version}"
+def _django(
+    project: SourceProject,
+    manage_py: str,
+    others: list[str],
+    given: Overrides,
+    environ: Mapping[str, str],
+) -> tuple[SourceProject, list[str]]:
+    root = project.root
+    app = (root / manage_py).parent
+    app_dir = app.relative_to(root).as_posix() if app != root else "."
+    notes = []
+    if app_dir != ".":
+        notes.append(f"Django runs from {app_dir}/ (where {manage_py} is; override: --manage)")
+    if others:
+        notes.append(f"also found {', '.join(others)}; using {manage_py} (override: --manage)")
+    hints = read_compose_hints(root)
+    dotenv = _dotenv(root)
+    settings: str | None
+    if given.settings:
+        settings = given.settings
+        notes.append(f"settings {settings} ({given.source('settings')})")
+    else:
+        found = find_settings(
+            root,
+            app,
+            manage_py,
+            environ=environ,
+            dotenv=dotenv,
+            compose_env=hints.environment,
+            compose_file=hints.file,
+        )
+        settings = found.value if found else None
+        notes.append(
+            f"settings {found.value} (from {found.source}; override: --settings)"
+            if found
+            else "no settings module found (set one with --settings or [tool.dockdjango] settings)"
+        )
+    known_env = {**dotenv, **hints.environment, **dict(given.environment), **dict(environ)}
+    scan = scan_settings(app, settings, environ=known_env) if settings else SettingsScan()
+    wsgi = given.wsgi or find_app(app, settings, "wsgi", scan.values.get("WSGI_APPLICATION"))
+    asgi = given.asgi or find_app(app, settings, "asgi", scan.values.get("ASGI_APPLICATION"))
+    if wsgi is None and asgi is None:
+        notes.append("no WSGI/ASGI application found: the dev server is runserver only")
+    services = plan_services(
+        app,
+        set(project.dependency_names) | _names(project.dev_requirements),
+        scan,
+        hints,
+        dotenv,
+        chosen=given.services,
+    )
+    services.environment.update(dict(given.environment))
+    notes += services.notes
+    if given.services is not None:
+        notes.append(f"services {', '.join(given.services) or 'none'} ({given.source('services')})")
+    return (
+        replace(
+            project,
+            django=True,
+            manage_py=manage_py,
+            app_dir=app_dir,
+            settings_module=settings,
+            wsgi_app=wsgi,
+            asgi_app=asgi,
+            services=services,
+            settings_scan=scan,
+            compose_hints=hints,
+        ),
+        notes,
+    )
 
 
-def _toml(path: Path) -> dict[str, object]:
+def _dotenv(root: Path) -> dict[str, str]:
+    from dockdjango.compose.dotenv import parse_dotenv
+
+    path = root / ".env"
+    if not path.is_file():
+        return {}
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DockdjangoError(f"{path}: not valid TOML: {exc}") from None
-
-
-def _python_version(base: Path) -> str | None:
-    pv = base / ".python-version"
-    if pv.is_file():
-        m = re.match(r"\s*(\d+\.\d+)", pv.read_text(encoding="utf-8"))
-        if m:
-            return m.group(1)
-    runtime = base / "runtime.txt"
-    if runtime.is_file():
-        m = re.search(r"python-(\d+\.\d+)", runtime.read_text(encoding="utf-8"))
-        if m:
-            return m.group(1)
-    if (base / "pyproject.toml").is_file():
-        data = _toml(base / "pyproject.toml")
-        project = data.get("project", {})
-        req = project.get("requires-python") if isinstance(project, dict) else None
-        if isinstance(req, str):
-            m = re.search(r"(?:==|>=|~=)\s*(\d+\.\d+)", req)
-            if m:
-                return m.group(1)
-    return None
-
-
-def _django(base: Path) -> tuple[bool, str | None, str | None, str | None]:
-    manage = base / "manage.py"
-    if not manage.is_file():
-        return False, None, None, None
-    settings = _settings_module(manage.read_text(encoding="utf-8", errors="replace"))
-    wsgi = asgi = None
-    package = settings.rsplit(".", 1)[0] if settings and "." in settings else None
-    candidates = [package] if package else []
-    candidates += sorted(p.parent.name for p in base.glob("*/wsgi.py"))
-    for pkg in candidates:
-        if pkg and (base / pkg / "wsgi.py").is_file():
-            wsgi = f"{pkg}.wsgi:application"
-            if (base / pkg / "asgi.py").is_file():
-                asgi = f"{pkg}.asgi:application"
-            break
-    return True, settings, wsgi, asgi
-
-
-def _settings_module(source: str) -> str | None:
-    """The DJANGO_SETTINGS_MODULE that manage.py sets (``os.environ.setdefault(...)``)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and len(node.args) == 2
-            and all(isinstance(a, ast.Constant) for a in node.args)
-            and node.args[0].value == "DJANGO_SETTINGS_MODULE"  # type: ignore[attr-defined]
-        ):
-            return str(node.args[1].value)  # type: ignore[attr-defined]
-    return None
+        values = parse_dotenv(str(path), {})
+    except DockdjangoError:
+        return {}
+    return {k: v for k, v in values.items() if v is not None}

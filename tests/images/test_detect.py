@@ -69,7 +69,8 @@ def test_pyproject_without_lock_reads_project_dependencies(tmp_path: Path) -> No
     p = detect(tmp_path)
     assert p.kind == "pyproject" and p.requirements_file is None
     assert p.requirements == ("requests>=2", "psycopg[binary]>=3.1")
-    assert p.python == "3.12"
+    # 3.12 exists nowhere offline: the oldest Python on offer that satisfies >=3.12
+    assert p.python_request.hard == ">=3.12" and p.python == "3.13"
     assert p.runtime_packages == ()  # the binary extra bundles libpq
 
 
@@ -79,7 +80,8 @@ def test_uv_lock_pins_and_skips_the_project_itself(tmp_path: Path) -> None:
         {
             "pyproject.toml": '[project]\nname = "app"\ndependencies = ["six"]\n',
             "uv.lock": 'version = 1\n[[package]]\nname = "app"\nversion = "0.1.0"\n'
-            'source = { editable = "." }\n[[package]]\nname = "six"\nversion = "1.16.0"\n'
+            'source = { editable = "." }\ndependencies = [{ name = "six" }]\n'
+            '[[package]]\nname = "six"\nversion = "1.16.0"\n'
             'source = { registry = "https://pypi.org/simple" }\n',
         },
     )
@@ -93,12 +95,16 @@ def test_poetry_lock_keeps_main_group_only(tmp_path: Path) -> None:
     write(
         tmp_path,
         {
-            "pyproject.toml": "[tool.poetry]\nname = 'x'\n",
+            "pyproject.toml": "[tool.poetry]\nname = 'x'\n[tool.poetry.dependencies]\n"
+            "python = '^3.10'\ndjango = '^5.2'\n[tool.poetry.group.dev.dependencies]\n"
+            "pytest = '*'\n",
             "poetry.lock": '[[package]]\nname = "django"\nversion = "5.2.1"\ngroups = ["main"]\n'
             '[[package]]\nname = "pytest"\nversion = "8.0.0"\ngroups = ["dev"]\n',
         },
     )
-    assert detect(tmp_path).requirements == ("django==5.2.1",)
+    p = detect(tmp_path)
+    assert p.requirements == ("django==5.2.1",)
+    assert p.dev_requirements == ("pytest==8.0.0",)
 
 
 def test_pipfile_lock_default_section_with_markers(tmp_path: Path) -> None:
@@ -112,12 +118,20 @@ def test_pipfile_lock_default_section_with_markers(tmp_path: Path) -> None:
     write(tmp_path, {"Pipfile": "", "Pipfile.lock": json.dumps(lock)})
     p = detect(tmp_path)
     assert p.kind == "pipenv"
-    assert p.requirements == ("idna==3.7; python_version >= '3.6'", "six==1.16.0")
+    # markers are evaluated for the image's Python, not passed on
+    assert p.requirements == ("idna==3.7", "six==1.16.0")
+    assert p.dev_requirements == ("pytest==8.0",)
 
 
-def test_python_version_file_wins(tmp_path: Path) -> None:
+def test_python_version_file_is_a_soft_hint(tmp_path: Path) -> None:
     write(tmp_path, {".python-version": "3.12.4\n", "requirements.txt": ""})
-    assert detect(tmp_path).python == "3.12"
+    offline = detect(tmp_path)
+    assert offline.python_request.soft == "3.12"
+    assert offline.python == "3.13"  # the nearest newer Python on offer, and said so
+    assert any("3.12 asked (.python-version)" in a for a in offline.assumptions)
+    registry = detect(tmp_path, offers={"3.12": "official", "3.11": "bookworm"})
+    assert registry.python == "3.12" and registry.python_choice is not None
+    assert registry.python_choice.image_hint == "python:3.12-slim"
 
 
 def test_unknown_layout_says_what_was_looked_for(tmp_path: Path) -> None:

@@ -1,0 +1,295 @@
+"""Where a project declares its dependencies, and what they are for one target environment.
+
+Sources are tried in this order, the first found winning (each choice is said):
+
+1. a requirements file named explicitly (``--requirements``, ``[tool.dockdjango]``);
+2. ``requirements.txt`` at the root;
+3. a lock: ``uv.lock`` (with the project's own entry in it, so a stub is not taken),
+   ``poetry.lock``, ``Pipfile.lock``;
+4. a ``Pipfile`` without lock;
+5. other ``requirements*.txt`` at the root (production-like names first);
+6. ``pyproject.toml``'s ``[project.dependencies]`` or ``[tool.poetry.dependencies]``;
+7. ``setup.py`` / ``setup.cfg``;
+8. a ``requirements/`` folder (``production.txt``, ``prod.txt``, ``base.txt``...).
+
+A requirements file is installed by pip itself (it evaluates markers and follows ``-r``);
+everything else becomes a list of pinned lines dockdjango writes out.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dockdjango.errors import DockdjangoError
+from dockdjango.images.groups import Resolved
+from dockdjango.images.manifests import (
+    resolve_pep621,
+    setup_cfg_requirements,
+    setup_py_requirements,
+)
+from dockdjango.images.markers import Target
+from dockdjango.images.pipenv import read_pipfile_lock, resolve_pipfile, resolve_pipfile_lock
+from dockdjango.images.poetrylock import poetry_groups, poetry_specifier, resolve_poetry_lock
+from dockdjango.images.requirements import read_requirements, requirement_name
+from dockdjango.images.uvlock import resolve_uv_lock
+
+_MAIN_IN_DIR = ("production.txt", "prod.txt", "base.txt", "common.txt", "main.txt")
+_DEV_FILES = (
+    "requirements-dev.txt",
+    "requirements_dev.txt",
+    "dev-requirements.txt",
+    "requirements-development.txt",
+    "requirements/development.txt",
+    "requirements/dev.txt",
+    "requirements/local.txt",
+)
+
+
+@dataclass
+class Dependencies:
+    """What a project installs, for one target, and from which files."""
+
+    kind: str  # requirements, uv, poetry, pipenv, pyproject, setup.py, none
+    #: the files the install reads, relative POSIX paths (COPY them before installing)
+    files: tuple[str, ...] = ()
+    #: for ``requirements``: the file pip reads (else the lines are written out)
+    requirements_file: str | None = None
+    dev_requirements_file: str | None = None
+    dev_files: tuple[str, ...] = ()
+    resolved: Resolved = field(default_factory=Resolved)
+    #: where the choice came from, for the user
+    source: str = ""
+
+
+def toml_file(path: Path) -> dict[str, Any]:
+    """A TOML file; an error naming file and line when it is invalid."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise DockdjangoError(
+            f"{path.name}: not valid TOML: {exc}", hint="fix the file (see the line above)"
+        ) from None
+
+
+def find_dependencies(
+    root: Path,
+    target: Target,
+    *,
+    pyproject: dict[str, Any],
+    chosen: str | None = None,
+    chosen_dev: str | None = None,
+    groups: tuple[str, ...] = (),
+) -> Dependencies:
+    """The first dependency source in the module's order, resolved for ``target``."""
+    if chosen:
+        deps = _requirements(root, root / chosen, target, f"{chosen} (as chosen)")
+    else:
+        deps = _first_source(root, target, pyproject, groups)
+    if deps.kind == "requirements":
+        _add_dev_file(root, deps, target, chosen_dev)
+    return deps
+
+
+def _first_source(
+    root: Path, target: Target, pyproject: dict[str, Any], groups: tuple[str, ...]
+) -> Dependencies:
+    if (root / "requirements.txt").is_file():
+        return _requirements(root, root / "requirements.txt", target, "requirements.txt")
+    notes: list[str] = []
+    lock = _from_lock(root, target, pyproject, groups, notes)
+    if lock is not None:
+        lock.resolved.notes[:0] = notes
+        return lock
+    if (root / "Pipfile").is_file():
+        pipfile = toml_file(root / "Pipfile")
+        return Dependencies(
+            "pipenv",
+            ("Pipfile",),
+            resolved=resolve_pipfile(pipfile, target),
+            source="Pipfile (no lock)",
+        )
+    others = sorted(p.name for p in root.glob("requirements*.txt") if p.is_file())
+    prod = [n for n in others if not re.search(r"dev|test|lint|doc|local", n)]
+    if prod or others:
+        name = (prod or others)[0]
+        return _requirements(root, root / name, target, name)
+    found = _from_pyproject(root, target, pyproject, groups)
+    if found is not None:
+        return found
+    found = _from_setup(root, target)
+    if found is not None:
+        return found
+    for name in _MAIN_IN_DIR:
+        path = root / "requirements" / name
+        if path.is_file():
+            return _requirements(root, path, target, f"requirements/{name}")
+    return Dependencies("none", source="no dependency file")
+
+
+def _requirements(root: Path, path: Path, target: Target, source: str) -> Dependencies:
+    if not path.is_file():
+        raise DockdjangoError(f"{path}: requirements file not found")
+    read = read_requirements(path, root=root)
+    files = tuple(_relative(root, f, path) for f in read.files)
+    resolved = Resolved(runtime=[r.text for r in read.applicable(target)])
+    resolved.dropped = [r.name or r.text for r in read.lines if r.text not in resolved.runtime]
+    main = files[0]
+    return Dependencies(
+        "requirements", tuple(sorted(set(files))), main, resolved=resolved, source=source
+    )
+
+
+def _add_dev_file(root: Path, deps: Dependencies, target: Target, chosen: str | None) -> None:
+    candidates = [chosen] if chosen else list(_DEV_FILES)
+    for name in candidates:
+        path = root / name
+        if not path.is_file() or name == deps.requirements_file:
+            continue
+        read = read_requirements(path, root=root)
+        files = tuple(_relative(root, f, path) for f in read.files)
+        deps.dev_requirements_file = files[0]
+        deps.dev_files = tuple(sorted(set(files) - set(deps.files)))
+        runtime = set(deps.resolved.runtime)
+        deps.resolved.dev = [r.text for r in read.applicable(target) if r.text not in runtime]
+        deps.resolved.dev_groups = [name]
+        return
+
+
+def _relative(root: Path, file: Path, including: Path) -> str:
+    try:
+        return file.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        raise DockdjangoError(
+            f"{including}: includes {file}, which is outside the project directory",
+            hint="a build can only copy files inside the project; move the file in",
+        ) from None
+
+
+def _from_lock(
+    root: Path,
+    target: Target,
+    pyproject: dict[str, Any],
+    groups: tuple[str, ...],
+    notes: list[str],
+) -> Dependencies | None:
+    manifests = tuple(f for f in ("pyproject.toml", "Pipfile") if (root / f).is_file())
+    if (root / "uv.lock").is_file():
+        lock = toml_file(root / "uv.lock")
+        roots = [p for p in lock.get("package", []) if _uv_root(p)]
+        if roots and "project" in pyproject:
+            resolved = resolve_uv_lock(lock, pyproject, target, groups=groups)
+            return Dependencies("uv", (*manifests, "uv.lock"), resolved=resolved, source="uv.lock")
+        notes.append("uv.lock holds no entry for the project itself: not used")
+    if (root / "poetry.lock").is_file() and pyproject:
+        lock = toml_file(root / "poetry.lock")
+        resolved = resolve_poetry_lock(lock, pyproject, target, groups=groups)
+        return Dependencies(
+            "poetry", (*manifests, "poetry.lock"), resolved=resolved, source="poetry.lock"
+        )
+    if (root / "Pipfile.lock").is_file():
+        data = read_pipfile_lock(root / "Pipfile.lock")
+        return Dependencies(
+            "pipenv",
+            (*manifests, "Pipfile.lock"),
+            resolved=resolve_pipfile_lock(data, target),
+            source="Pipfile.lock",
+        )
+    return None
+
+
+def _uv_root(pkg: Any) -> bool:
+    source = pkg.get("source") if isinstance(pkg, dict) else None
+    return isinstance(source, dict) and "." in (source.get("virtual"), source.get("editable"))
+
+
+def _from_pyproject(
+    root: Path, target: Target, pyproject: dict[str, Any], groups: tuple[str, ...]
+) -> Dependencies | None:
+    project = pyproject.get("project")
+    if isinstance(project, dict) and "dependencies" in project:
+        resolved = resolve_pep621(pyproject, target, groups=groups)
+        resolved.notes.append("pyproject.toml has no lock: versions are not pinned")
+        return Dependencies(
+            "pyproject", ("pyproject.toml",), resolved=resolved, source="pyproject.toml [project]"
+        )
+    poetry = ((pyproject.get("tool") or {}).get("poetry") or {}) if pyproject else {}
+    if poetry.get("dependencies"):
+        declared = poetry_groups(pyproject)
+        lines = [_poetry_line(entry) for entry in declared.get("main", [])]
+        resolved = Resolved(runtime=[line for line in lines if line])
+        resolved.notes.append("pyproject.toml has no poetry.lock: versions are not pinned")
+        return Dependencies(
+            "pyproject",
+            ("pyproject.toml",),
+            resolved=resolved,
+            source="pyproject.toml [tool.poetry]",
+        )
+    return None
+
+
+def _poetry_line(entry: Any) -> str | None:
+    if isinstance(entry, str):
+        return entry
+    name, spec = entry
+    if isinstance(spec, dict):
+        if spec.get("optional"):
+            return None
+        spec = spec.get("version", "*")
+    if isinstance(spec, list):
+        spec = "*"
+    constraint = poetry_specifier(str(spec))
+    return f"{name}{constraint}" if constraint else str(name)
+
+
+def _from_setup(root: Path, target: Target) -> Dependencies | None:
+    if (root / "setup.py").is_file():
+        found = setup_py_requirements(root)
+        if found is not None:
+            lines, files = found
+            return Dependencies(
+                "setup.py",
+                tuple(files),
+                resolved=Resolved(runtime=lines),
+                source=f"setup.py ({', '.join(files[1:]) or 'install_requires'})",
+            )
+    lines_cfg = setup_cfg_requirements(root)
+    if lines_cfg is not None:
+        return Dependencies(
+            "setup.py",
+            ("setup.cfg",),
+            resolved=Resolved(runtime=lines_cfg),
+            source="setup.cfg [options] install_requires",
+        )
+    return None
+
+
+def django_version(lines: list[str]) -> str | None:
+    """The Django release the requirement lines pin, or the newest series they allow."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    from dockdjango.images.pythons import DJANGO_PYTHONS
+
+    for line in lines:
+        if requirement_name(line) != "django":
+            continue
+        try:
+            req = Requirement(line.split(" #", 1)[0].strip())
+        except InvalidRequirement:
+            return None
+        pinned = [s.version for s in req.specifier if s.operator in ("==", "===")]
+        if pinned and "*" not in pinned[0]:
+            return pinned[0]
+        if not str(req.specifier):
+            return None
+        allowed = [
+            s
+            for s in DJANGO_PYTHONS
+            if req.specifier.contains(f"{s}.0", prereleases=True)
+            or req.specifier.contains(f"{s}.99", prereleases=True)
+        ]
+        return allowed[-1] if allowed else None
+    return None

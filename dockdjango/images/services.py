@@ -1,0 +1,357 @@
+"""Which backing services a Django project needs, and the variables that connect it to them.
+
+Decided from three readings, each said in the result's notes:
+
+- **dependencies**: a PostgreSQL driver (psycopg, psycopg2...), a MySQL one (mysqlclient,
+  PyMySQL), a Redis client (redis, django-redis, channels-redis...), Celery;
+- **settings** (:mod:`dockdjango.images.settings_scan`): the database engine that wins, the
+  variables read (``DATABASE_URL``, ``POSTGRES_HOST``, ``KIWI_DB_HOST``, ``REDIS_URL``,
+  ``CELERY_BROKER_URL``, ``*_DATA_DIR``);
+- the project's own compose file (:mod:`dockdjango.images.compose_hints`): its database's
+  version, user and password, its Django service's environment.
+
+Every variable the settings read that names a database host, port, user, password, name,
+engine or URL is set to reach the service dockdjango adds (``db``, ``redis``), so the
+project's settings connect without a change. SQLite databases go to a named volume when
+a variable places them (``DATABASE_URL``, ``*_DATA_DIR``...); otherwise they stay where the
+settings put them, and that is said.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from dockdjango.images.compose_hints import ComposeHints
+from dockdjango.images.settings_scan import SettingsScan, engine_kind
+
+POSTGRES_DRIVERS = {
+    "psycopg",
+    "psycopg2",
+    "psycopg2-binary",
+    "psycopg-binary",
+    "psycopg-c",
+    "psycopg2cffi",
+    "asyncpg",
+    "pg8000",
+}
+MYSQL_DRIVERS = {"mysqlclient", "pymysql", "mysql-connector-python", "mariadb"}
+REDIS_CLIENTS = {
+    "redis",
+    "django-redis",
+    "channels-redis",
+    "django-redis-cache",
+    "hiredis",
+    "django-rq",
+    "rq",
+    "valkey",
+    "django-cacheops",
+}
+DEFAULT_VERSIONS = {"postgres": "16", "redis": "7", "mysql": "11"}
+DATA_DIR = "/data"
+_DB_TOKEN = re.compile(r"(^|_)(DB|DATABASE|SQL|PG|POSTGRES|POSTGRESQL|MYSQL|MARIADB)(_|$)")
+
+
+@dataclass(frozen=True)
+class Database:
+    """The database service: kind, image version and credentials."""
+
+    kind: str  # postgres, mysql
+    version: str
+    user: str = "django"
+    password: str = "django"
+    name: str = "django"
+    environment: tuple[tuple[str, str], ...] = ()
+    mounts: tuple[str, ...] = ()
+
+    @property
+    def image(self) -> str:
+        """``postgres:16`` / ``mariadb:11``."""
+        return f"{'postgres' if self.kind == 'postgres' else 'mariadb'}:{self.version}"
+
+    @property
+    def port(self) -> int:
+        """5432 or 3306."""
+        return 5432 if self.kind == "postgres" else 3306
+
+    def url(self, scheme: str | None = None) -> str:
+        """``postgres://django:django@db:5432/django``."""
+        scheme = scheme or ("postgres" if self.kind == "postgres" else "mysql")
+        return f"{scheme}://{self.user}:{self.password}@db:{self.port}/{self.name}"
+
+
+@dataclass
+class ServicePlan:
+    """The backing services and the Django services' environment."""
+
+    database: Database | None = None
+    redis: str | None = None  # the Redis version, when Redis is needed
+    celery_app: str | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    #: named volume mounted at DATA_DIR for SQLite/data files, when a variable places them
+    data_volume: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """``("postgres", "redis", "celery")`` as far as they are used."""
+        out = [self.database.kind] if self.database else []
+        out += ["redis"] if self.redis else []
+        out += ["celery"] if self.celery_app else []
+        return tuple(out)
+
+
+def plan_services(
+    app_dir: Path,
+    dependencies: Iterable[str],
+    scan: SettingsScan,
+    hints: ComposeHints,
+    dotenv: Mapping[str, str],
+    *,
+    chosen: tuple[str, ...] | None = None,
+) -> ServicePlan:
+    """Decide the services (``chosen`` replaces the detection) and wire the environment."""
+    deps = set(dependencies)
+    plan = ServicePlan()
+    given = {**dotenv, **hints.environment}
+    kind = _database_kind(deps, scan, given) if chosen is None else _chosen_db(chosen)
+    if kind in ("postgres", "mysql"):
+        plan.database = _wire_database(plan, _database(kind, hints), scan, given)
+    else:
+        _place_sqlite(plan, scan, given)
+    wants_redis = _wants_redis(deps, scan) if chosen is None else "redis" in chosen
+    if wants_redis:
+        service = hints.service("redis")
+        plan.redis = (service.version if service else None) or DEFAULT_VERSIONS["redis"]
+        _wire_redis(plan, scan, given)
+    celery = "celery" in deps if chosen is None else "celery" in chosen
+    if celery:
+        module = find_celery_app(app_dir)
+        broker = any("redis://" in v for v in plan.environment.values()) or any(
+            "redis://" in u for u in scan.urls
+        )
+        if module and broker:
+            plan.celery_app = module
+        elif module or chosen is not None:
+            plan.notes.append(
+                "celery is a dependency, but the settings read no broker address dockdjango "
+                "can set (CELERY_BROKER_URL, BROKER_URL, REDIS_URL): no worker is started"
+            )
+    for key, value in hints.environment.items():
+        plan.environment[key] = value  # the project's own values win over generic wiring
+    if hints.environment:
+        plan.notes.append(
+            f"environment of service {hints.django_service!r} taken from {hints.file}: "
+            + ", ".join(sorted(hints.environment))
+        )
+    return plan
+
+
+def _database_kind(deps: set[str], scan: SettingsScan, given: Mapping[str, str]) -> str | None:
+    url = given.get("DATABASE_URL")
+    if url:
+        return engine_kind(url)
+    final = scan.final_engine
+    if final == "sqlite":
+        return "sqlite"
+    engines = scan.engines | ({final} if final else set())
+    if "postgres" in engines or (deps & POSTGRES_DRIVERS and _reads_db_vars(scan)):
+        return "postgres"
+    if "mysql" in engines and deps & MYSQL_DRIVERS:
+        return "mysql"
+    return "sqlite" if scan.files else None
+
+
+def _chosen_db(chosen: tuple[str, ...]) -> str | None:
+    return next((s for s in chosen if s in ("postgres", "mysql")), "sqlite")
+
+
+def _reads_db_vars(scan: SettingsScan) -> bool:
+    return any(_DB_TOKEN.search(name) or name.endswith("DATABASE_URL") for name in scan.env_reads)
+
+
+def _database(kind: str, hints: ComposeHints) -> Database:
+    service = hints.service(kind)
+    env = dict(service.environment) if service else {}
+    prefix = "POSTGRES" if kind == "postgres" else "MYSQL"
+    user = env.get(f"{prefix}_USER") or ("postgres" if service and kind == "postgres" else "django")
+    password = env.get(f"{prefix}_PASSWORD") or "django"
+    name = (
+        env.get(f"{prefix}_DB")
+        or env.get(f"{prefix}_DATABASE")
+        or (user if service and kind == "postgres" else "django")
+    )
+    version = (service.version if service else None) or DEFAULT_VERSIONS[kind]
+    extra = tuple(sorted(env.items()))
+    mounts = service.mounts if service else ()
+    return Database(kind, version, user, password, name, extra, mounts)
+
+
+_PARTS = (
+    ("host", ("_HOST", "_HOSTNAME", "_SERVER")),
+    ("port", ("_PORT",)),
+    ("user", ("_USER", "_USERNAME")),
+    ("password", ("_PASSWORD", "_PASS", "_PASSWD")),
+    ("name", ("_NAME", "_DB", "_DATABASE", "_DBNAME")),
+    ("engine", ("_ENGINE", "_BACKEND")),
+)
+
+
+def _wire_database(
+    plan: ServicePlan, db: Database, scan: SettingsScan, given: Mapping[str, str]
+) -> Database:
+    """Set the variables that reach ``db``; returns ``db`` with the database name the
+    settings default to, when they name one and the compose file did not."""
+    urls = [n for n in scan.env_reads if n.upper().endswith(("DATABASE_URL", "DB_URL"))]
+    parts: dict[str, tuple[str, str]] = {}
+    for name in scan.env_reads if not urls else []:
+        found = _db_part(name)
+        if found:
+            parts[name] = found
+    main = _main_prefix(parts)
+    wired = []
+    for name in urls:
+        if name not in given:
+            plan.environment[name] = _url_value(name, db, scan)
+            wired.append(name)
+    for name, (part, prefix) in parts.items():
+        if prefix != main or name in given:
+            continue  # another database's variables (a second DATABASES entry)
+        default = scan.env_defaults.get(name)
+        if part == "name" and default and not db.environment:
+            db = replace(db, name=default)
+        plan.environment[name] = _part_value(part, db, scan)
+        wired.append(name)
+    if wired:
+        plan.notes.append(f"{db.kind} wired through {', '.join(wired)} (read by the settings)")
+    elif not any(k in given for k in scan.env_reads):
+        plan.notes.append(
+            f"the settings read no database address from the environment: {db.kind} runs "
+            "as service `db`; make the settings' HOST `db` (or read it from a variable)"
+        )
+    return db
+
+
+def _db_part(name: str) -> tuple[str, str] | None:
+    """(part, prefix) of a database variable: ``KIWI_DB_HOST`` -> ("host", "KIWI_DB")."""
+    upper = name.upper()
+    if not _DB_TOKEN.search(upper):
+        return None
+    for part, suffixes in _PARTS:
+        for suffix in suffixes:
+            if upper.endswith(suffix):
+                return part, upper[: -len(suffix)]
+    return None
+
+
+def _main_prefix(parts: Mapping[str, tuple[str, str]]) -> str | None:
+    for part, prefix in parts.values():
+        if part == "host":
+            return prefix
+    return next((prefix for _, prefix in parts.values()), None)
+
+
+def _url_value(name: str, db: Database, scan: SettingsScan) -> str:
+    default = scan.env_defaults.get(name, "")
+    scheme = default.split("://", 1)[0] if "://" in default else None
+    return db.url(scheme if scheme and engine_kind(default) == db.kind else None)
+
+
+def _part_value(part: str, db: Database, scan: SettingsScan) -> str:
+    return {
+        "host": "db",
+        "port": str(db.port),
+        "user": db.user,
+        "password": db.password,
+        "name": db.name,
+        "engine": _engine(db.kind, scan),
+    }[part]
+
+
+def _engine(kind: str, scan: SettingsScan) -> str:
+    if kind == "postgres":
+        return (
+            "django.contrib.gis.db.backends.postgis"
+            if scan.postgis
+            else "django.db.backends.postgresql"
+        )
+    return "django.db.backends.mysql"
+
+
+def _place_sqlite(plan: ServicePlan, scan: SettingsScan, given: Mapping[str, str]) -> None:
+    for name in scan.env_reads:
+        if name in given:
+            continue
+        upper = name.upper()
+        if upper == "DATABASE_URL":
+            plan.environment[name] = f"sqlite:///{DATA_DIR}/db.sqlite3"
+        elif upper.endswith(("DATA_DIR", "DATA_ROOT", "VAR_DIR")):
+            plan.environment[name] = DATA_DIR
+        elif upper.endswith(("DB_NAME", "DATABASE_NAME", "SQLITE_PATH", "SQLITE_FILE")):
+            plan.environment[name] = f"{DATA_DIR}/db.sqlite3"
+        else:
+            continue
+        plan.data_volume = True
+    if plan.data_volume:
+        keys = [k for k, v in plan.environment.items() if v.find(DATA_DIR) >= 0]
+        plan.notes.append(
+            f"SQLite kept in the named volume `data` ({DATA_DIR}), through {', '.join(keys)}"
+        )
+    elif scan.files:
+        plan.notes.append(
+            "SQLite: the settings fix the database file's path (no variable places it): it "
+            "stays where they put it, not in a named volume"
+        )
+
+
+def _wants_redis(deps: set[str], scan: SettingsScan) -> bool:
+    if not deps & (REDIS_CLIENTS | {"celery"}):
+        return False
+    reads = [n for n in scan.env_reads if "REDIS" in n.upper() or _is_broker(n)]
+    return bool(reads) or any(u.startswith(("redis://", "rediss://")) for u in scan.urls)
+
+
+def _is_broker(name: str) -> bool:
+    return name.upper() in ("CELERY_BROKER_URL", "BROKER_URL", "CELERY_RESULT_BACKEND")
+
+
+def _wire_redis(plan: ServicePlan, scan: SettingsScan, given: Mapping[str, str]) -> None:
+    wired = []
+    for name in scan.env_reads:
+        upper = name.upper()
+        if name in given or not ("REDIS" in upper or _is_broker(name) or upper == "CACHE_URL"):
+            continue
+        if upper.endswith("_HOST") or upper == "REDIS_HOST":
+            plan.environment[name] = "redis"
+        elif upper.endswith("_PORT"):
+            plan.environment[name] = "6379"
+        elif upper == "CACHE_URL":
+            default = scan.env_defaults.get(name, "")
+            if default and not default.startswith("redis"):
+                continue
+            plan.environment[name] = "redis://redis:6379/1"
+        elif upper.endswith(("URL", "LOCATION", "BACKEND", "_URI")) or upper == "REDIS":
+            plan.environment[name] = "redis://redis:6379/0"
+        else:
+            continue
+        wired.append(name)
+    if wired:
+        plan.notes.append(f"redis wired through {', '.join(wired)} (read by the settings)")
+
+
+def find_celery_app(app_dir: Path) -> str | None:
+    """The module ``celery -A`` takes: ``proj`` for proj/celery.py, else the module that
+    creates ``Celery(...)`` (``pretalx.celery_app``)."""
+    for path in sorted(app_dir.glob("*/celery.py")):
+        if "Celery(" in path.read_text(encoding="utf-8", errors="replace"):
+            return path.parent.name
+    for path in sorted(app_dir.glob("*/*.py")) + sorted(app_dir.glob("*.py")):
+        if path.name.startswith("test"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if re.search(r"^\w+\s*=\s*Celery\(", text, re.M):
+            rel = path.relative_to(app_dir).with_suffix("")
+            return ".".join(rel.parts)
+    return None

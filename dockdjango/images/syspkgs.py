@@ -1,0 +1,111 @@
+"""Debian packages Python dependencies need: headers and compilers to build, libraries to run.
+
+Two kinds of dependency are listed:
+
+- those that always compile (no Linux wheel is published): psycopg2, psycopg-c,
+  mysqlclient, python-ldap, uWSGI, GDAL's bindings, pycairo, xmlsec, pylibmc;
+- those that ship wheels for current Pythons but compile from their sdist when the lock
+  lists no wheel for the image's Python and platform (Pillow, lxml, pycurl, libsass,
+  cryptography...): their build packages are added only then.
+
+Libraries loaded at run time (libpq for psycopg 3, Pango for WeasyPrint, GDAL/GEOS for
+GeoDjango) are listed for the final image. Package names that differ between Debian
+suites (``libldap-2.5-0`` in bookworm, ``libldap2`` from trixie on) are resolved for the
+image's suite; official ``python:X-slim`` images are Debian trixie.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+#: Packages whose name depends on the Debian suite: generic name -> suite -> real name.
+SUITE_NAMES: dict[str, dict[str, str]] = {
+    "libldap": {"bookworm": "libldap-2.5-0", "trixie": "libldap2", "sid": "libldap2"},
+    "libcurl": {"bookworm": "libcurl4", "trixie": "libcurl4t64", "sid": "libcurl4t64"},
+    "libmemcached": {
+        "bookworm": "libmemcached11",
+        "trixie": "libmemcached11t64",
+        "sid": "libmemcached11t64",
+    },
+}
+#: The Python headers: Debian's for a Debian-built base; official images carry their own.
+PYTHON_HEADERS = "python3-dev"
+_CC = ("gcc", PYTHON_HEADERS)
+
+#: name -> (build packages, run-time packages) for dependencies that always compile.
+ALWAYS_COMPILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "psycopg2": ((*_CC, "libpq-dev"), ("libpq5",)),
+    "psycopg-c": ((*_CC, "libpq-dev"), ("libpq5",)),
+    "mysqlclient": ((*_CC, "pkg-config", "default-libmysqlclient-dev"), ("libmariadb3",)),
+    "python-ldap": ((*_CC, "libldap2-dev", "libsasl2-dev"), ("libldap",)),
+    "uwsgi": (_CC, ()),
+    "gdal": ((*_CC, "g++", "libgdal-dev"), ("gdal-bin",)),
+    "pycairo": ((*_CC, "pkg-config", "libcairo2-dev"), ("libcairo2",)),
+    "xmlsec": ((*_CC, "pkg-config", "libxmlsec1-dev"), ("libxmlsec1-openssl",)),
+    "pylibmc": ((*_CC, "libmemcached-dev", "zlib1g-dev"), ("libmemcached",)),
+}
+#: name -> (build packages, run-time packages) when built from source (no wheel).
+FROM_SOURCE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "pillow": ((*_CC, "libjpeg62-turbo-dev", "zlib1g-dev"), ("libjpeg62-turbo", "zlib1g")),
+    "lxml": ((*_CC, "libxml2-dev", "libxslt1-dev"), ("libxml2", "libxslt1.1")),
+    "pycurl": ((*_CC, "libcurl4-openssl-dev", "libssl-dev"), ("libcurl",)),
+    "libsass": ((*_CC, "g++"), ()),
+    "cffi": ((*_CC, "libffi-dev"), ()),
+    "pyyaml": (_CC, ()),
+    "markupsafe": (_CC, ()),
+    "psutil": (_CC, ()),
+    "brotli": ((*_CC, "g++"), ()),
+    "argon2-cffi-bindings": ((*_CC, "libffi-dev"), ()),
+    "psycopg2-binary": ((*_CC, "libpq-dev"), ("libpq5",)),
+}
+#: name -> run-time packages for libraries loaded with ctypes/cffi (never compiled).
+LOADS_AT_RUNTIME: dict[str, tuple[str, ...]] = {
+    "weasyprint": ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0"),
+    "cairocffi": ("libcairo2",),
+    "cairosvg": ("libcairo2",),
+    "python-magic": ("libmagic1",),
+}
+
+
+def system_packages(
+    names: Iterable[str],
+    *,
+    from_source: Iterable[str] = (),
+    geodjango: bool = False,
+    suite: str = "bookworm",
+    official: bool = False,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(build, run-time) Debian packages for the normalised dependency ``names``.
+
+    ``from_source`` are names the lock has no wheel for (built from their sdist);
+    ``geodjango`` adds GDAL/GEOS for ``django.contrib.gis``; ``official`` drops Debian's
+    Python headers (the official image has its own).
+    """
+    wanted = set(names)
+    build: set[str] = set()
+    runtime: set[str] = set()
+    for name in sorted(wanted):
+        if name in ALWAYS_COMPILES:
+            b, r = ALWAYS_COMPILES[name]
+            build.update(b)
+            runtime.update(r)
+        if name in LOADS_AT_RUNTIME:
+            runtime.update(LOADS_AT_RUNTIME[name])
+    for name in set(from_source) & set(FROM_SOURCE):
+        b, r = FROM_SOURCE[name]
+        build.update(b)
+        runtime.update(r)
+    # psycopg 3 without its binary or C implementation loads the system's libpq
+    if "psycopg" in wanted and not wanted & {"psycopg-binary", "psycopg-c"}:
+        runtime.add("libpq5")
+    if geodjango:
+        runtime.add("gdal-bin")
+    if official:
+        build.discard(PYTHON_HEADERS)
+    build_list = tuple(sorted(_suite_name(p, suite) for p in build))
+    return build_list, tuple(sorted(_suite_name(p, suite) for p in runtime))
+
+
+def _suite_name(package: str, suite: str) -> str:
+    names = SUITE_NAMES.get(package)
+    return names.get(suite, names["trixie"]) if names else package

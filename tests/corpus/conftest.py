@@ -1,0 +1,43 @@
+"""The Django corpus: real public projects, read in place, copied to a temp dir to run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = (REPO.parent / "shared" / "django-corpus").resolve()
+
+
+def manifest() -> list[dict[str, Any]]:
+    """MANIFEST.json's entries (empty when the corpus is absent)."""
+    path = CORPUS / "MANIFEST.json"
+    return json.loads(path.read_text()) if path.is_file() else []
+
+
+def corpus_names() -> list[str]:
+    """The corpus projects, one per folder."""
+    return [entry["name"] for entry in manifest()]
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """The corpus directory; skipped with a reason when absent (a failure in CI)."""
+    if not (CORPUS / "MANIFEST.json").is_file():
+        reason = f"django corpus not found at {CORPUS}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI is set, so this is an error)")
+        pytest.skip(reason)
+    return CORPUS
+
+
+def copy_project(corpus: Path, name: str, dest: Path) -> Path:
+    """A fresh copy of one corpus project (never run a project in place)."""
+    target = dest / name
+    shutil.copytree(corpus / name, target, symlinks=True)
+    return target

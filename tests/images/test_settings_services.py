@@ -1,0 +1,234 @@
+"""Settings read without running them, and the services and variables derived from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dockdjango.errors import DockdjangoError
+from dockdjango.images.compose_hints import read_compose_hints
+from dockdjango.images.layout import find_manage_py, find_settings, settings_from_source
+from dockdjango.images.projectconfig import read_overrides
+from dockdjango.images.services import find_celery_app, plan_services
+from dockdjango.images.settings_scan import engine_kind, scan_settings
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+SPLIT = {
+    "proj/__init__.py": "",
+    "proj/settings/__init__.py": "",
+    "proj/settings/base.py": (
+        "import os, dj_database_url, environ\n"
+        "env = environ.Env()\n"
+        "DATABASES = {'default': dj_database_url.config(default='postgres://u@localhost/x')}\n"
+        "SECRET_KEY = env.str('DJANGO_SECRET_KEY', default='x')\n"
+        "CACHE = env.cache()\n"
+        "if 'SENTRY_DSN' in os.environ:\n    pass\n"
+        "REDIS = os.environ['REDIS_URL']\n"
+        "WSGI_APPLICATION = 'proj.wsgi.application'\n"
+    ),
+    "proj/settings/dev.py": (
+        "from .base import *\n"
+        "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': 'db'}}\n"
+    ),
+    "proj/settings/prod.py": "from .base import *\n",
+    "proj/wsgi.py": "application = None\n",
+}
+
+
+def test_scan_follows_star_imports_and_the_last_databases_wins(tmp_path: Path) -> None:
+    write(tmp_path, SPLIT)
+    prod = scan_settings(tmp_path, "proj.settings.prod")
+    assert prod.files == ["proj/settings/prod.py", "proj/settings/base.py"]
+    assert prod.database == "postgres" and prod.final_engine == "postgres"
+    assert prod.env_reads == [
+        "DATABASE_URL",
+        "DJANGO_SECRET_KEY",
+        "CACHE_URL",
+        "SENTRY_DSN",
+        "REDIS_URL",
+    ]
+    assert prod.env_defaults["DATABASE_URL"] == "postgres://u@localhost/x"
+    assert prod.values["WSGI_APPLICATION"] == "proj.wsgi.application"
+    dev = scan_settings(tmp_path, "proj.settings.dev")
+    assert dev.final_engine == "sqlite" and dev.database == "sqlite"
+
+
+def test_split_settings_follow_the_branch_the_environment_picks(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "settings/__init__.py": (
+                "import os\nfrom split_settings.tools import include, optional\n"
+                "files = ['core.py']\n"
+                "if os.environ.get('IN_DOCKER'):\n    files.append('docker.py')\n"
+                "else:\n    files.append('local.py')\n"
+                "include(*files, optional('extra.py'))\n"
+            ),
+            "settings/core.py": "DEBUG = False\n",
+            "settings/docker.py": (
+                "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', "
+                "'HOST': 'db'}}\nCACHES = {'default': {'LOCATION': 'redis://redis:6379/1'}}\n"
+            ),
+            "settings/local.py": "DATABASES = {'default': {'ENGINE': 'x.sqlite3'}}\n",
+        },
+    )
+    docker = scan_settings(tmp_path, "settings", environ={"IN_DOCKER": "1"})
+    assert docker.files == ["settings/__init__.py", "settings/core.py", "settings/docker.py"]
+    assert docker.database == "postgres" and "redis://redis:6379/1" in docker.urls
+    local = scan_settings(tmp_path, "settings", environ={})
+    assert local.files[-1] == "settings/local.py" and local.database == "sqlite"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("django.db.backends.postgresql", "postgres"),
+        ("django.contrib.gis.db.backends.postgis", "postgres"),
+        ("postgis://u@db/x", "postgres"),
+        ("sqlite:///db.sqlite3", "sqlite"),
+        ("mysql://u@db/x", "mysql"),
+        ("django.db.backends.oracle", None),
+    ],
+)
+def test_engine_kind(text: str, kind: str | None) -> None:
+    assert engine_kind(text) == kind
+
+
+def test_postgres_wired_through_the_variables_the_settings_read(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "s.py": (
+                "import os\nDATABASES = {'default': {'ENGINE': os.getenv('KIWI_DB_ENGINE', "
+                "'django.db.backends.postgresql'), 'HOST': os.getenv('KIWI_DB_HOST', ''), "
+                "'NAME': os.getenv('KIWI_DB_NAME'), 'USER': os.getenv('KIWI_DB_USER'), "
+                "'PASSWORD': os.getenv('KIWI_DB_PASSWORD'), 'PORT': os.getenv('KIWI_DB_PORT')}}\n"
+                "BROKER = os.environ.get('CELERY_BROKER_URL')\n"
+            ),
+            "proj/celery.py": "from celery import Celery\napp = Celery('proj')\n",
+        },
+    )
+    scan = scan_settings(tmp_path, "s")
+    plan = plan_services(
+        tmp_path, {"psycopg", "celery", "redis"}, scan, read_compose_hints(tmp_path), {}
+    )
+    assert plan.names == ("postgres", "redis", "celery") and plan.celery_app == "proj"
+    assert plan.environment == {
+        "KIWI_DB_ENGINE": "django.db.backends.postgresql",
+        "KIWI_DB_HOST": "db",
+        "KIWI_DB_NAME": "django",
+        "KIWI_DB_USER": "django",
+        "KIWI_DB_PASSWORD": "django",
+        "KIWI_DB_PORT": "5432",
+        "CELERY_BROKER_URL": "redis://redis:6379/0",
+    }
+    assert plan.database is not None and plan.database.image == "postgres:16"
+
+
+def test_sqlite_goes_to_the_data_volume_when_a_variable_places_it(tmp_path: Path) -> None:
+    write(tmp_path, {"s.py": "import os\nDATA = os.environ.get('APP_DATA_DIR', '.')\n"})
+    plan = plan_services(
+        tmp_path, {"django"}, scan_settings(tmp_path, "s"), read_compose_hints(tmp_path), {}
+    )
+    assert plan.database is None and plan.data_volume
+    assert plan.environment == {"APP_DATA_DIR": "/data"}
+    fixed = write(tmp_path / "b", {"s.py": "DATABASES = {'default': {'ENGINE': 'x.sqlite3'}}\n"})
+    plan = plan_services(
+        fixed, {"django"}, scan_settings(fixed, "s"), read_compose_hints(fixed), {}
+    )
+    assert not plan.data_volume and "not in a named volume" in plan.notes[0]
+
+
+def test_compose_hints_borrow_versions_credentials_and_environment(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n  db:\n    image: postgres:17-trixie\n    environment:\n"
+                "      - POSTGRES_USER=u\n      - POSTGRES_PASSWORD=${PW:-secret}\n"
+                "    volumes: ['./initdb:/docker-entrypoint-initdb.d', 'pg:/var/lib/x']\n"
+                "  cache:\n    image: redis:6\n"
+                "  web:\n    build: .\n    command: python manage.py runserver\n"
+                "    environment:\n      DJANGO_SETTINGS_MODULE: proj.settings.docker\n"
+                "      SECRET_KEY: ${SECRET_KEY}\n      DEBUG: true\n      TOKEN:\n"
+                "  worker:\n    build: .\n    command: celery -A proj worker\n"
+            ),
+            "s.py": "import os\nX = os.environ['DATABASE_URL']\nR = os.getenv('REDIS_URL')\n",
+        },
+    )
+    hints = read_compose_hints(tmp_path)
+    assert hints.django_service == "web" and hints.file == "docker-compose.yml"
+    assert hints.environment == {"DJANGO_SETTINGS_MODULE": "proj.settings.docker", "DEBUG": "true"}
+    db = hints.service("postgres")
+    assert (
+        db is not None
+        and db.version == "17"
+        and db.mounts == ("./initdb:/docker-entrypoint-initdb.d",)
+    )
+    plan = plan_services(tmp_path, {"psycopg2", "redis"}, scan_settings(tmp_path, "s"), hints, {})
+    assert plan.database is not None
+    assert (plan.database.image, plan.database.user, plan.database.password) == (
+        "postgres:17",
+        "u",
+        "secret",
+    )
+    assert plan.environment["DATABASE_URL"] == "postgres://u:secret@db:5432/u"
+    assert plan.redis == "6" and plan.environment["REDIS_URL"] == "redis://redis:6379/0"
+
+
+def test_manage_py_anywhere_sensible_and_settings_sources(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "src/manage.py": (
+                "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'app.settings')\n"
+            ),
+            "node_modules/x/manage.py": "django",
+            "docs/manage.py": "django",
+        },
+    )
+    assert find_manage_py(tmp_path) == ("src/manage.py", [])
+    (tmp_path / "manage.py").write_text("src/manage.py")  # a symlink checked out as a file
+    assert find_manage_py(tmp_path) == ("src/manage.py", [])
+    app = tmp_path / "src"
+    found = find_settings(
+        tmp_path, app, "src/manage.py", environ={}, dotenv={}, compose_env={}, compose_file=None
+    )
+    assert found is not None and (found.value, found.source) == ("app.settings", "src/manage.py")
+    found = find_settings(
+        tmp_path,
+        app,
+        "src/manage.py",
+        environ={},
+        dotenv={"DJANGO_SETTINGS_MODULE": "app.local"},
+        compose_env={},
+        compose_file=None,
+    )
+    assert found is not None and (found.value, found.source) == ("app.local", ".env")
+    assert settings_from_source("os.environ['DJANGO_SETTINGS_MODULE'] = 'x.y'") == "x.y"
+
+
+def test_celery_app_module(tmp_path: Path) -> None:
+    write(tmp_path, {"pkg/celery_app.py": "from celery import Celery\napp = Celery('p')\n"})
+    assert find_celery_app(tmp_path) == "pkg.celery_app"
+
+
+def test_tool_dockdjango_overrides_are_checked() -> None:
+    o = read_overrides({"tool": {"dockdjango": {"python": "3.13", "services": ["postgres"]}}})
+    assert o.python == "3.13" and o.services == ("postgres",)
+    assert o.source("python") == "pyproject.toml [tool.dockdjango] python"
+    with pytest.raises(DockdjangoError, match=r"\[tool.dockdjango\] pyhton: unknown key"):
+        read_overrides({"tool": {"dockdjango": {"pyhton": "3.13"}}})
+    with pytest.raises(DockdjangoError, match="services: unknown mongo"):
+        read_overrides({"tool": {"dockdjango": {"services": ["mongo"]}}})
+    with pytest.raises(DockdjangoError, match="python: expected a str"):
+        read_overrides({"tool": {"dockdjango": {"python": 3.13}}})
