@@ -49,7 +49,7 @@ def stop_containers(
         on_progress(Event("container", display_name(c), "stopped"))
 
     running = [c for c in containers if _is_running(c)]
-    _each(stop, running)
+    each(stop, running)
 
 
 def remove_containers(
@@ -70,10 +70,11 @@ def remove_containers(
                 raise
         on_progress(Event("container", display_name(c), "removed"))
 
-    _each(remove, list(containers))
+    each(remove, list(containers))
 
 
-def _each(fn: Any, items: list[dict[str, Any]]) -> None:
+def each(fn: Any, items: list[Any]) -> None:
+    """``fn(item)`` for every item, at once (up to 8 threads); the first error is raised."""
     if not items:
         return
     if len(items) == 1:

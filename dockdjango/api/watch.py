@@ -1,0 +1,102 @@
+"""``Stack.watch``: bring the stack up, then keep it in step with the files being edited.
+
+The rules come from :mod:`dockdjango.api.watchrules`; the watching itself from
+:mod:`dockdjango.engine.watch`. A ``rebuild`` builds only the services whose files changed
+and recreates only their containers (never their dependencies').
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dockdjango.api.stack import Stack
+    from dockdjango.engine.progress import OnProgress
+    from dockdjango.engine.watchrules import WatchRule
+
+
+def rules(stack: Stack, *services: str) -> list[WatchRule]:
+    """The watch rules of ``services`` (default: all), own or default (see
+    :mod:`dockdjango.api.watchrules`)."""
+    from dockdjango.api.watchrules import watch_rules
+    from dockdjango.engine.failures import engine_errors
+
+    cfg = stack.config.select(services) if services else stack.config
+    chosen = services or tuple(cfg.services)
+    client_cache: dict[str, Mapping[str, Any]] = {}
+
+    def image_config(ref: str) -> Mapping[str, Any]:
+        if ref not in client_cache:
+            from docker.errors import ImageNotFound
+
+            with engine_errors():
+                try:
+                    client_cache[ref] = stack.client.api.inspect_image(ref).get("Config") or {}
+                except ImageNotFound:
+                    client_cache[ref] = {}
+        return client_cache[ref]
+
+    return watch_rules(
+        {s: cfg.services[s] for s in chosen},
+        image_config=image_config,
+        image_refs={s: cfg.image_ref(s) for s in chosen},
+        config_file=cfg.config_files[0] if cfg.config_files else None,
+    )
+
+
+def rebuild(stack: Stack, services: Sequence[str], on_progress: OnProgress) -> None:
+    """Build the images of ``services`` and recreate their containers, nothing else."""
+    from dockdjango.api.stack_build import build_service
+    from dockdjango.engine.converge import up
+    from dockdjango.engine.failures import engine_errors
+
+    cfg = stack.config
+    with engine_errors():
+        for name in services:
+            build = cfg.services[name].get("build")
+            if not build:
+                continue
+            build_service(stack.client, cfg.working_dir, name, build, cfg.image_ref(name))
+        # dependencies are kept as they are; the new image recreates the rebuilt services
+        up(stack.client, cfg.select(list(services)), wait=False, on_progress=on_progress)
+
+
+def watch(
+    stack: Stack,
+    *services: str,
+    start: bool = True,
+    build: bool = False,
+    on_progress: OnProgress | None = None,
+    stop: threading.Event | None = None,
+    ready: threading.Event | None = None,
+) -> None:
+    """Bring ``services`` up (unless not ``start``), then watch until ``stop`` or Ctrl-C."""
+    from dockdjango.engine.failures import engine_errors
+    from dockdjango.engine.progress import Event, ignore
+    from dockdjango.engine.watch import watch as engine_watch
+    from dockdjango.errors import DockdjangoError
+
+    report = on_progress or stack.on_progress or ignore
+    if start:
+        stack.up(*services, wait=False, build=build, on_progress=report)
+    found = rules(stack, *services)
+    if not found:
+        raise DockdjangoError(
+            "nothing to watch: no selected service has a `develop.watch` section, and none is "
+            "built from a Django project",
+            hint="add develop.watch to a service (see docs/devloop.md)",
+        )
+    for rule in found:
+        report(Event("service", rule.service, "rule", f"{rule.describe()}  [{rule.origin}]"))
+    with engine_errors():
+        engine_watch(
+            stack.client,
+            stack.name,
+            found,
+            rebuild=lambda names: rebuild(stack, names, report),
+            on_progress=report,
+            stop=stop,
+            ready=ready,
+        )
