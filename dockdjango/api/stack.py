@@ -401,6 +401,29 @@ class Stack:
         )
         return ExecResult(code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
 
+    # -- the dev loop: one-off containers, watch ----------------------------------------
+
+    def run(self, service: str, command: str | Sequence[str] | None = None, **options: Any) -> Any:
+        """A one-off container of ``service`` (its dependencies started first), like
+        ``docker compose run``; see :func:`dockdjango.api.run.run` for the options.
+        Returns a :class:`~dockdjango.api.run.RunResult` with the exit code."""
+        from dockdjango.api.run import run
+
+        return run(self, service, command, **options)
+
+    def watch(self, *services: str, **options: Any) -> None:
+        """Bring the stack up, then keep it in step with edited files (``develop.watch``)
+        until ``stop`` is set or Ctrl-C; see :func:`dockdjango.api.watch.watch`."""
+        from dockdjango.api.watch import watch
+
+        watch(self, *services, **options)
+
+    def watch_rules(self, *services: str) -> list[Any]:
+        """The watch rules ``watch`` would follow (a service's own, or the Django default)."""
+        from dockdjango.api.watch import rules
+
+        return rules(self, *services)
+
     # -- context manager ------------------------------------------------------------------
 
     def __enter__(self) -> Stack:

@@ -283,19 +283,8 @@ def _apply(
         host["binds"] = list(host.get("binds") or []) + kept
         targets = {v.split(":", 1)[1] for v in kept}
         create["volumes"] = [t for t in anonymous if t not in targets] or None
-    nets = list(spec.networks.items())
-    networking = None
-    if nets:
-        primary, endpoint = nets[0]
-        networking = client.api.create_networking_config(
-            {primary: client.api.create_endpoint_config(**endpoint)}
-        )
     try:
-        created = client.api.create_container(
-            host_config=client.api.create_host_config(**host),
-            networking_config=networking,
-            **{k: v for k, v in create.items() if v is not None},
-        )
+        cid = create_container(client, create, host, spec.networks)
     except APIError as exc:
         if exc.status_code == 409:
             raise ServiceError(
@@ -307,12 +296,35 @@ def _apply(
         raise ServiceError(
             service, f"service {service}: the engine refused the container: {exc.explanation}"
         ) from None
-    cid = str(created["Id"])
-    for net, endpoint in nets[1:]:
-        client.api.connect_container_to_network(cid, net, **endpoint)
     if action.op == "create":
         run.on_progress(Event("container", spec.name, "created"))
     _start(run, service, cid, spec.name, began)
+    return cid
+
+
+def create_container(
+    client: docker.DockerClient,
+    create: dict[str, Any],
+    host: dict[str, Any],
+    networks: dict[str, dict[str, Any]],
+) -> str:
+    """Create a container from a :class:`ContainerSpec`'s parts, joined to its first
+    network at create time and to the others right after; return its id."""
+    nets = list(networks.items())
+    networking = None
+    if nets:
+        primary, endpoint = nets[0]
+        networking = client.api.create_networking_config(
+            {primary: client.api.create_endpoint_config(**endpoint)}
+        )
+    created = client.api.create_container(
+        host_config=client.api.create_host_config(**host),
+        networking_config=networking,
+        **{k: v for k, v in create.items() if v is not None},
+    )
+    cid = str(created["Id"])
+    for net, endpoint in nets[1:]:
+        client.api.connect_container_to_network(cid, net, **endpoint)
     return cid
 
 

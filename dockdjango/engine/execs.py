@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import select
-import socket
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -88,36 +84,13 @@ def run_interactive(
     env: Mapping[str, str] | None = None,
 ) -> int:
     """Run ``cmd`` with this terminal attached (raw mode, TTY); return its exit code."""
-    import termios
-    import tty
+    from dockdjango.engine.terminal import attach_terminal
 
     exec_id = _create(
         client, container, cmd, tty=True, stdin=True, user=user, workdir=workdir, env=env
     )
     sock: Any = client.api.exec_start(exec_id, tty=True, socket=True)
-    raw_sock: socket.socket = getattr(sock, "_sock", sock)
-    try:
-        size = os.get_terminal_size()
-        client.api.exec_resize(exec_id, height=size.lines, width=size.columns)
-    except OSError:
-        pass
-    fd = sys.stdin.fileno()
-    saved = termios.tcgetattr(fd)
-    try:
-        tty.setraw(fd, termios.TCSANOW)  # TCSAFLUSH would drop keys typed ahead
-        while True:
-            readable, _, _ = select.select([raw_sock, fd], [], [])
-            if raw_sock in readable:
-                data = raw_sock.recv(4096)
-                if not data:
-                    break
-                os.write(sys.stdout.fileno(), data)
-            if fd in readable:
-                data = os.read(fd, 1024)
-                if not data:
-                    break
-                raw_sock.sendall(data)
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-        raw_sock.close()
+    attach_terminal(
+        sock, lambda rows, cols: client.api.exec_resize(exec_id, height=rows, width=cols)
+    )
     return int(client.api.exec_inspect(exec_id).get("ExitCode") or 0)

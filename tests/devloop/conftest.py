@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import docker.errors
 import pytest
 
 from dockdjango.engine import labels as L
@@ -40,7 +41,10 @@ def project_dir(engine, base_image, unique_name, tmp_path) -> Iterator[Callable[
 
     # one-off containers (run) first: down leaves them, as Compose's does
     for c in engine.api.containers(all=True, filters=L.project_filter(unique_name)):
-        engine.api.remove_container(c["Id"], force=True, v=True)
+        try:
+            engine.api.remove_container(c["Id"], force=True, v=True)
+        except docker.errors.NotFound:  # an --rm container the engine removed meanwhile
+            pass
     down_project(unique_name, volumes=True, client=engine)
     for image in engine.api.images(name=f"{unique_name}-*"):
         engine.api.remove_image(image["Id"], force=True)
