@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from dockdjango.compose.dependency_order import levels as dependency_levels
 from dockdjango.errors import SpecError
 
 
@@ -32,21 +33,7 @@ def dependencies(services: Mapping[str, Mapping[str, Any]], name: str) -> dict[s
 
 def levels(services: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
     """Services grouped so each group depends only on earlier groups (sorted within)."""
-    deps = {name: set(dependencies(services, name)) for name in services}
-    done: set[str] = set()
-    out: list[list[str]] = []
-    while len(done) < len(deps):
-        ready = sorted(n for n, d in deps.items() if n not in done and d <= done)
-        if not ready:
-            cycle = sorted(n for n in deps if n not in done)
-            raise SpecError(
-                f"services {', '.join(cycle)} depend on each other in a cycle",
-                path="services.*.depends_on",
-                hint="remove one of the depends_on entries that close the cycle",
-            )
-        out.append(ready)
-        done.update(ready)
-    return out
+    return dependency_levels({name: dependencies(services, name) for name in services})
 
 
 def order(services: Mapping[str, Mapping[str, Any]]) -> list[str]:
