@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "dockdjango.cli.base",
     "dockdjango.cli.prune",
     "dockdjango.cli.compare",
+    "dockdjango.cli.deploy",
 )
 
 EPILOG = """examples:

@@ -1,0 +1,264 @@
+"""Deploying a compose project beyond one machine: Docker Swarm, and Kubernetes manifests.
+
+```python
+from dockdjango.api.deploy import deploy_swarm, undeploy_swarm, kube_manifests
+
+result = deploy_swarm("compose.yaml")          # builds, deploys, waits until converged
+print(result.warning())                        # every setting Swarm could not take
+undeploy_swarm(result.stack)                   # named volumes kept unless volumes=True
+print(kube_manifests("compose.yaml").yaml())   # Deployments, Services, ... (no daemon)
+```
+
+A deployed stack carries ``docker stack``'s labels, so ``docker stack ps/services/rm``
+manage it too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dockdjango.cluster.notes import Notes
+
+if TYPE_CHECKING:
+    import docker
+
+    from dockdjango.cluster.kube import KubeManifests
+    from dockdjango.cluster.swarm import SwarmPlan
+    from dockdjango.compose import Project
+    from dockdjango.engine.progress import OnProgress
+    from dockdjango.engine.swarm import Removed
+    from dockdjango.engine.swarm_watch import Convergence
+
+
+@dataclass
+class ServiceDeploy:
+    """What deploying did to one service."""
+
+    service: str  # compose name
+    name: str  # swarm service name, ``<stack>_<service>``
+    action: str  # "created", "updated" or "unchanged"
+    image: str  # the image reference the service was asked to run
+    image_id: str  # what Swarm runs: the local image id, or the reference when not local
+    convergence: Convergence | None = None
+
+
+@dataclass
+class DeployResult:
+    """A finished ``deploy_swarm``: per service what happened, and what was not carried over."""
+
+    stack: str
+    services: list[ServiceDeploy] = field(default_factory=list)
+    notes: Notes = field(default_factory=lambda: Notes("Swarm"))
+    seconds: float = 0.0
+
+    def warning(self) -> str:
+        """Every setting that has no Swarm meaning, in one warning ("" when none)."""
+        return self.notes.warning()
+
+    @property
+    def changed(self) -> bool:
+        """True when some service was created or updated."""
+        return any(s.action != "unchanged" for s in self.services)
+
+
+def load(
+    project: Any = None,
+    *,
+    project_name: str | None = None,
+    profiles: Sequence[str] = (),
+    environ: Mapping[str, str] | None = None,
+) -> Project:
+    """A `Project` as given, or loaded from compose file(s) the way Compose finds them."""
+    from dockdjango.compose import Project, load_project
+
+    if isinstance(project, Project):
+        return project
+    files = [project] if isinstance(project, str | Path) else project
+    return load_project(
+        [str(f) for f in files] if files else None,
+        project_name=project_name,
+        profiles=tuple(profiles),
+        environ=environ,
+    )
+
+
+def swarm_plan(project: Any = None, *, routing_mesh: bool = True, **load_options: Any) -> SwarmPlan:
+    """The Swarm plan for a project (no engine needed): specs, networks, notes."""
+    from dockdjango.cluster.swarm import swarm_plan as plan
+
+    return plan(load(project, **load_options), routing_mesh=routing_mesh)
+
+
+def deploy_swarm(
+    project: Any = None,
+    *,
+    project_name: str | None = None,
+    profiles: Sequence[str] = (),
+    environ: Mapping[str, str] | None = None,
+    build: bool = True,
+    wait: bool = True,
+    timeout: float = 300.0,
+    routing_mesh: bool = True,
+    client: docker.DockerClient | None = None,
+    on_progress: OnProgress | None = None,
+) -> DeployResult:
+    """Deploy ``project`` to the swarm the engine manages, as stack ``project.name``.
+
+    Images with ``build:`` are built first (dockdjango's builder); every image present on
+    this engine is given to Swarm by id, so no node looks it up in a registry. Services
+    are created in ``depends_on`` order, each waiting for what it depends on (started,
+    healthy, or completed); with ``wait`` the call returns once every service has
+    converged — its tasks running and healthy, or its job complete — and raises
+    `ServiceError` when one fails or ``timeout`` seconds pass.
+    """
+    from dockdjango.engine import swarm as engine
+    from dockdjango.engine.failures import engine_errors
+    from dockdjango.engine.progress import Event, ignore
+    from dockdjango.engine.swarm_watch import wait_service
+
+    report = on_progress or ignore
+    started = time.monotonic()
+    loaded = load(project, project_name=project_name, profiles=profiles, environ=environ)
+    plan = swarm_plan(loaded, routing_mesh=routing_mesh)
+    client = client or _connect()
+    result = DeployResult(plan.stack, notes=plan.notes)
+    with engine_errors():
+        node = engine.require_manager(client)
+        images = _images(client, loaded, plan, build=build, node_count=node.nodes, notes=plan.notes)
+        ids = engine.apply_objects(client, plan)
+        engine.apply_networks(client, plan, report)
+        deadline = started + timeout
+        service_ids: dict[str, str] = {}
+        applied: dict[str, float] = {}
+        for wave in plan.waves:
+            for key in wave:
+                for need in plan.waits_for(key):
+                    svc = plan.services[need.dependency]
+                    wait_service(
+                        client,
+                        service_ids[need.dependency],
+                        need.dependency,
+                        condition=need.condition,
+                        healthcheck=svc.healthcheck,
+                        deadline=deadline,
+                        on_progress=report,
+                    )
+                service = plan.services[key]
+                spec = engine.service_spec(service, images[key], ids)
+                if node.nodes > 1 and images[key].startswith("sha256:"):
+                    _pin_to_this_node(spec, node.node_id)
+                applied[key] = time.monotonic()
+                service_ids[key], action = engine.apply_service(client, spec)
+                report(Event("service", key, action, service.name))
+                result.services.append(
+                    ServiceDeploy(key, service.name, action, service.image, images[key])
+                )
+        if wait:
+            for deployed in result.services:
+                svc = plan.services[deployed.service]
+                condition = "service_completed_successfully" if svc.job else "service_healthy"
+                deployed.convergence = wait_service(
+                    client,
+                    service_ids[deployed.service],
+                    deployed.service,
+                    condition=condition,
+                    healthcheck=svc.healthcheck,
+                    deadline=deadline,
+                    on_progress=report,
+                    since=applied[deployed.service],
+                )
+    result.seconds = round(time.monotonic() - started, 2)
+    return result
+
+
+def undeploy_swarm(
+    stack: str,
+    *,
+    volumes: bool = False,
+    timeout: float = 60.0,
+    client: docker.DockerClient | None = None,
+    on_progress: OnProgress | None = None,
+) -> Removed:
+    """Remove stack ``stack`` (services, networks, configs, secrets; named volumes only with
+    ``volumes``), found by its ``com.docker.stack.namespace`` label as ``docker stack rm``
+    finds it."""
+    from dockdjango.engine import swarm as engine
+    from dockdjango.engine.failures import engine_errors
+    from dockdjango.engine.progress import ignore
+
+    client = client or _connect()
+    with engine_errors():
+        engine.require_manager(client)
+        return engine.remove_stack(
+            client, stack, volumes=volumes, timeout=timeout, on_progress=on_progress or ignore
+        )
+
+
+def kube_manifests(
+    project: Any = None,
+    *,
+    namespace: str | None = None,
+    wait_image: str | None = None,
+    **load_options: Any,
+) -> KubeManifests:
+    """Kubernetes manifests for a project (pure: no engine, no cluster)."""
+    from dockdjango.cluster.kube import DEFAULT_WAIT_IMAGE
+    from dockdjango.cluster.kube import kube_manifests as convert
+
+    return convert(
+        load(project, **load_options),
+        namespace=namespace,
+        wait_image=wait_image or DEFAULT_WAIT_IMAGE,
+    )
+
+
+def _connect() -> docker.DockerClient:
+    from dockdjango.engine.client import connect
+
+    return connect()
+
+
+def _images(
+    client: docker.DockerClient,
+    project: Project,
+    plan: SwarmPlan,
+    *,
+    build: bool,
+    node_count: int,
+    notes: Notes,
+) -> dict[str, str]:
+    """Service -> what Swarm runs: a built or local image by id, else the reference."""
+    from dockdjango.api.stack_build import build_service
+    from dockdjango.engine.images import inspect_image
+
+    out: dict[str, str] = {}
+    for key, service in sorted(plan.services.items()):
+        present = inspect_image(client, service.image)
+        if service.build is not None and (build or present is None):
+            build_dict = service.build.to_compose_dict()
+            out[key] = build_service(client, project.working_dir, key, build_dict, service.image)
+        elif present is not None:
+            out[key] = str(present["Id"])
+        else:
+            out[key] = service.image
+            notes.add(
+                f"services.{key}.image",
+                f"{service.image} is not on this engine: each node pulls it from its registry",
+            )
+    if node_count > 1 and any(v.startswith("sha256:") for v in out.values()):
+        notes.add(
+            "services",
+            "images built or kept on this engine exist only on this node: "
+            "their services are placed here (push them to a registry to spread them)",
+        )
+    return out
+
+
+def _pin_to_this_node(spec: dict[str, Any], node_id: str) -> None:
+    """Place the service on this node, where its image is (no registry holds it)."""
+    placement = spec["TaskTemplate"].setdefault("Placement", {})
+    placement.setdefault("Constraints", []).append(f"node.id=={node_id}")

@@ -1,0 +1,209 @@
+"""`dockdjango deploy --swarm`, `undeploy` and `kube`: the stack beyond one machine."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from dockdjango.cli.output import epilog
+from dockdjango.cli.stack import _project_options
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the deploy, undeploy and kube commands."""
+    p = sub.add_parser(
+        "deploy",
+        help="deploy the compose project to a Docker Swarm (as `docker stack deploy`)",
+        description="Build what the project builds, then deploy it to the swarm this engine "
+        "manages: services, overlay networks, volumes, configs and secrets, labelled so "
+        "`docker stack ps/services/rm` manage it. Services start in depends_on order; the "
+        "command returns once every service has converged. Settings with no Swarm meaning "
+        "are listed in one warning.",
+        epilog=epilog(
+            "dockdjango deploy --swarm",
+            "dockdjango deploy --swarm --profile prod --timeout 600",
+            "dockdjango deploy --swarm --no-routing-mesh   # engines without IPVS",
+            "docker stack ps library          # what Docker sees",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _project_options(p)
+    p.add_argument("--swarm", action="store_true", help="deploy to Docker Swarm (required)")
+    p.add_argument(
+        "--no-build",
+        dest="build",
+        action="store_false",
+        help="use existing images; build only those that are missing",
+    )
+    p.add_argument(
+        "--no-wait",
+        dest="wait",
+        action="store_false",
+        help="return once services are created, without waiting to converge",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="give up waiting after this long (default 300)",
+    )
+    p.add_argument(
+        "--no-routing-mesh",
+        dest="routing_mesh",
+        action="store_false",
+        help="publish ports on each task's node (mode host) and find services by DNS "
+        "round-robin: for engines whose kernel has no IPVS",
+    )
+    p.set_defaults(func=run_deploy)
+
+    p = sub.add_parser(
+        "undeploy",
+        help="remove a stack deployed to Docker Swarm (named volumes are kept)",
+        description="Remove the stack's services, networks, configs and secrets (found by "
+        "the com.docker.stack.namespace label, as `docker stack rm` finds them). Named "
+        "volumes are kept unless --volumes.",
+        epilog=epilog("dockdjango undeploy", "dockdjango undeploy -p library --volumes"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _project_options(p)
+    p.add_argument("-v", "--volumes", action="store_true", help="also remove named volumes")
+    p.set_defaults(func=run_undeploy)
+
+    p = sub.add_parser(
+        "kube",
+        help="write Kubernetes manifests for the compose project",
+        description="Convert the compose project to Kubernetes manifests (Deployments or "
+        "StatefulSets, Services, PersistentVolumeClaims, ConfigMaps and Secrets, probes, "
+        "start order), on stdout or as a Kustomize base. Settings with no Kubernetes "
+        "meaning are listed in one warning on stderr. No daemon or cluster is needed.",
+        epilog=epilog(
+            "dockdjango kube > k8s.yaml",
+            "dockdjango kube --profile prod -o k8s/base     # a Kustomize base",
+            "dockdjango kube --validate                     # check against the schemas",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _project_options(p)
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        help="write a Kustomize base (one file per object) into DIR",
+    )
+    p.add_argument("-n", "--namespace", help="put every object in this namespace")
+    p.add_argument(
+        "--wait-image",
+        metavar="IMAGE",
+        help="image of the init containers that wait for dependencies (default busybox:1.36)",
+    )
+    p.add_argument(
+        "--validate",
+        action="store_true",
+        help="validate every object in strict mode (needs kubernetes-validate)",
+    )
+    p.add_argument(
+        "--kube-version", metavar="X.Y", help="the Kubernetes version to validate against"
+    )
+    p.set_defaults(func=run_kube)
+
+
+def _load(args: argparse.Namespace, *, local_images: bool = True) -> Any:
+    """The project; with ``local_images`` (Swarm on this engine), a file asking for
+    ``${DOCKDJANGO_POSTGRES_IMAGE:-postgres:16}`` gets the image this engine can run."""
+    from dockdjango.api.deploy import load
+    from dockdjango.api.postgres import postgres_environ
+
+    environ = None
+    if local_images:
+        environ = postgres_environ(
+            args.files or None,
+            on_choice=lambda pg: print(f"✓ postgres image ({pg.summary})", file=sys.stderr),
+        )
+    return load(
+        args.files or None, project_name=args.project_name, profiles=args.profiles, environ=environ
+    )
+
+
+def _warn(text: str) -> None:
+    if text:
+        print(f"warning: {text}", file=sys.stderr)
+
+
+def run_deploy(args: argparse.Namespace) -> int:
+    """Deploy to the swarm and report each service's convergence."""
+    from dockdjango.api.deploy import deploy_swarm, swarm_plan
+    from dockdjango.errors import DockdjangoError
+
+    if not args.swarm:
+        raise DockdjangoError(
+            "say where to deploy: --swarm",
+            hint="for Kubernetes, write manifests with `dockdjango kube`",
+        )
+    project = _load(args)
+    _warn(swarm_plan(project, routing_mesh=args.routing_mesh).notes.warning())
+    result = deploy_swarm(
+        project,
+        build=args.build,
+        wait=args.wait,
+        timeout=args.timeout,
+        routing_mesh=args.routing_mesh,
+        on_progress=lambda e: print(e.line(), file=sys.stderr),
+    )
+    for s in result.services:
+        line = f"{s.service}: {s.action}"
+        if s.convergence is not None:
+            c = s.convergence
+            line += f", {c.running}/{c.desired} {c.state} after {c.seconds:.1f} s"
+            if c.failed_tasks:
+                line += f" ({c.failed_tasks} failed task(s) replaced)"
+        print(line)
+    print(
+        f"stack {result.stack} deployed in {result.seconds:.1f} s (docker stack ps {result.stack})"
+    )
+    return 0
+
+
+def run_undeploy(args: argparse.Namespace) -> int:
+    """Remove the stack; say what was removed and what was kept."""
+    from dockdjango.api.deploy import undeploy_swarm
+
+    stack = args.project_name or _load(args, local_images=False).name
+    removed = undeploy_swarm(stack, volumes=args.volumes)
+    for kind in ("services", "networks", "configs", "secrets", "volumes"):
+        names = getattr(removed, kind)
+        if names:
+            print(f"removed {len(names)} {kind}: {', '.join(names)}")
+    if not removed.services and not removed.networks:
+        print(f"stack {stack}: nothing deployed")
+    if not args.volumes:
+        print("named volumes kept (remove them with --volumes)")
+    return 0
+
+
+def run_kube(args: argparse.Namespace) -> int:
+    """Write the manifests; list what was not carried over on stderr."""
+    from dockdjango.api.deploy import kube_manifests
+
+    manifests = kube_manifests(
+        _load(args, local_images=False), namespace=args.namespace, wait_image=args.wait_image
+    )
+    _warn(manifests.notes.warning())
+    if args.validate:
+        from dockdjango.cluster.kube_validate import validate
+
+        version = validate(manifests.objects, args.kube_version)
+        print(
+            f"✓ {len(manifests.objects)} objects valid for Kubernetes {version} (strict)",
+            file=sys.stderr,
+        )
+    if args.output:
+        written = manifests.write_kustomize(args.output)
+        print(
+            f"wrote {len(written)} files to {args.output} (kubectl apply -k {args.output})",
+            file=sys.stderr,
+        )
+    else:
+        sys.stdout.write(manifests.yaml())
+    return 0
