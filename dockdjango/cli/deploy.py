@@ -142,7 +142,8 @@ def run_deploy(args: argparse.Namespace) -> int:
             hint="for Kubernetes, write manifests with `dockdjango kube`",
         )
     project = _load(args)
-    _warn(swarm_plan(project, routing_mesh=args.routing_mesh).notes.warning())
+    planned = swarm_plan(project, routing_mesh=args.routing_mesh).notes
+    _warn(planned.warning())  # before the build, which may take a while
     result = deploy_swarm(
         project,
         build=args.build,
@@ -151,6 +152,9 @@ def run_deploy(args: argparse.Namespace) -> int:
         routing_mesh=args.routing_mesh,
         on_progress=lambda e: print(e.line(), file=sys.stderr),
     )
+    for note in result.notes.sorted():
+        if note not in planned.items:  # learnt while deploying (images not on this engine)
+            _warn(note.line())
     for s in result.services:
         line = f"{s.service}: {s.action}"
         if s.convergence is not None:

@@ -254,18 +254,27 @@ def _ignore_missing(remove: Any, ident: str) -> None:
 
 
 def _wait_containers_gone(client: docker.DockerClient, label: str, timeout: float) -> None:
-    """Wait for the stack's running containers to stop; remove the ones left exited (a
-    finished job's container can outlive its service), which would hold volumes."""
+    """Wait for the stack's containers to go. Running ones are stopped by Swarm; ones left
+    exited (a finished job's container can outlive its service) are removed here, since
+    they would hold volumes."""
     deadline = time.monotonic() + timeout
-    while client.api.containers(filters={"label": label}):
+    while True:
+        left = client.api.containers(all=True, filters={"label": label})
+        if not left:
+            return
         if time.monotonic() > deadline:
             raise EngineError(
-                "the stack's containers are still running after its services were removed",
-                hint="check `docker ps --filter label=" + label + "` and try again",
+                "the stack's containers are still there after its services were removed",
+                hint="check `docker ps -a --filter label=" + label + "` and try again",
             )
+        for container in left:
+            if container.get("State") != "running":
+                try:
+                    client.api.remove_container(container["Id"])
+                except APIError as exc:  # gone, or Swarm is removing it right now
+                    if exc.status_code not in (404, 409):
+                        raise
         time.sleep(0.5)
-    for container in client.api.containers(all=True, filters={"label": label}):
-        _ignore_missing(client.api.remove_container, container["Id"])
 
 
 def _retry_in_use(remove: Any, timeout: float) -> None:

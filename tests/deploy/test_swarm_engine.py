@@ -14,11 +14,13 @@ import subprocess
 import threading
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from dockdjango.api.deploy import deploy_swarm, swarm_plan, undeploy_swarm
+from dockdjango.cli import main
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
@@ -59,7 +61,7 @@ def _free_port() -> int:
 
 def _get(url: str) -> int | str:
     try:
-        with urllib.request.urlopen(url, timeout=10) as reply:
+        with urllib.request.urlopen(url, timeout=30) as reply:
             reply.read()
             return int(reply.status)
     except Exception as exc:  # every failure is counted, whatever it is
@@ -144,6 +146,7 @@ def test_library_on_swarm_rolls_out_without_a_failed_request(
                 f"(web-prod 2/2 healthy {web.convergence.seconds:.1f} s after creation); "
                 f"roll-out converged {rolled.convergence.seconds:.1f} s after the update; "
                 f"{len(results)} requests during it, {len(failed)} failed"
+                + (f": {Counter(map(str, failed)).most_common(3)}" if failed else "")
             )
         assert len(results) > 20
         assert failed == []
@@ -161,8 +164,8 @@ def test_library_on_swarm_rolls_out_without_a_failed_request(
         undeploy_swarm(unique_name, volumes=True, client=swarm)
 
 
-def test_undeploy_removes_networks_configs_secrets_and_keeps_volumes(
-    swarm, tmp_path, unique_name, base_image
+def test_cli_deploy_then_undeploy_keeps_volumes(
+    swarm, tmp_path, unique_name, base_image, capsys, monkeypatch
 ):
     (tmp_path / "motd").write_text("hello\n")
     (tmp_path / "token").write_text("s3cret\n")
@@ -193,10 +196,12 @@ volumes:
     files = [str(tmp_path / "compose.yaml")]
     plan = swarm_plan(files)
     assert plan.waves == [["job"], ["app"]]
+    monkeypatch.chdir(tmp_path)
     try:
-        result = deploy_swarm(files, client=swarm, timeout=120)
-        job = next(s for s in result.services if s.service == "job")
-        assert job.convergence and job.convergence.state == "completed"  # ran as a job
+        assert main(["deploy", "--swarm", "--timeout", "120"]) == 0
+        out = capsys.readouterr().out
+        assert "job: created, 1/1 completed" in out  # ran as a job, before app started
+        assert "app: created, 1/1 running" in out
         label = f"com.docker.stack.namespace={unique_name}"
         assert [c["Spec"]["Name"] for c in swarm.api.configs(filters={"label": label})] == [
             f"{unique_name}_motd"

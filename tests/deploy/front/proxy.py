@@ -27,7 +27,7 @@ class Forward(BaseHTTPRequestHandler):
                     for a in socket.getaddrinfo(UPSTREAM, UPSTREAM_PORT, type=socket.SOCK_STREAM)
                 }
             )
-            conn = http.client.HTTPConnection(random.choice(addresses), UPSTREAM_PORT, timeout=10)
+            conn = http.client.HTTPConnection(random.choice(addresses), UPSTREAM_PORT, timeout=30)
             headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
             conn.request("GET", self.path, headers=headers)
             reply = conn.getresponse()
