@@ -6,107 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from dockdjango.cli.output import epilog
-from dockdjango.cli.stack import _project_options
-
-
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the deploy, undeploy and kube commands."""
-    p = sub.add_parser(
-        "deploy",
-        help="deploy the compose project to a Docker Swarm (as `docker stack deploy`)",
-        description="Build what the project builds, then deploy it to the swarm this engine "
-        "manages: services, overlay networks, volumes, configs and secrets, labelled so "
-        "`docker stack ps/services/rm` manage it. Services start in depends_on order; the "
-        "command returns once every service has converged. Settings with no Swarm meaning "
-        "are listed in one warning.",
-        epilog=epilog(
-            "dockdjango deploy --swarm",
-            "dockdjango deploy --swarm --profile prod --timeout 600",
-            "dockdjango deploy --swarm --no-routing-mesh   # engines without IPVS",
-            "docker stack ps library          # what Docker sees",
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    _project_options(p)
-    p.add_argument("--swarm", action="store_true", help="deploy to Docker Swarm (required)")
-    p.add_argument(
-        "--no-build",
-        dest="build",
-        action="store_false",
-        help="use existing images; build only those that are missing",
-    )
-    p.add_argument(
-        "--no-wait",
-        dest="wait",
-        action="store_false",
-        help="return once services are created, without waiting to converge",
-    )
-    p.add_argument(
-        "--timeout",
-        type=float,
-        default=300.0,
-        metavar="SECONDS",
-        help="give up waiting after this long (default 300)",
-    )
-    p.add_argument(
-        "--no-routing-mesh",
-        dest="routing_mesh",
-        action="store_false",
-        help="publish ports on each task's node (mode host) and find services by DNS "
-        "round-robin: for engines whose kernel has no IPVS",
-    )
-    p.set_defaults(func=run_deploy)
-
-    p = sub.add_parser(
-        "undeploy",
-        help="remove a stack deployed to Docker Swarm (named volumes are kept)",
-        description="Remove the stack's services, networks, configs and secrets (found by "
-        "the com.docker.stack.namespace label, as `docker stack rm` finds them). Named "
-        "volumes are kept unless --volumes.",
-        epilog=epilog("dockdjango undeploy", "dockdjango undeploy -p library --volumes"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    _project_options(p)
-    p.add_argument("-v", "--volumes", action="store_true", help="also remove named volumes")
-    p.set_defaults(func=run_undeploy)
-
-    p = sub.add_parser(
-        "kube",
-        help="write Kubernetes manifests for the compose project",
-        description="Convert the compose project to Kubernetes manifests (Deployments or "
-        "StatefulSets, Services, PersistentVolumeClaims, ConfigMaps and Secrets, probes, "
-        "start order), on stdout or as a Kustomize base. Settings with no Kubernetes "
-        "meaning are listed in one warning on stderr. No daemon or cluster is needed.",
-        epilog=epilog(
-            "dockdjango kube > k8s.yaml",
-            "dockdjango kube --profile prod -o k8s/base     # a Kustomize base",
-            "dockdjango kube --validate                     # check against the schemas",
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    _project_options(p)
-    p.add_argument(
-        "-o",
-        "--output",
-        metavar="DIR",
-        help="write a Kustomize base (one file per object) into DIR",
-    )
-    p.add_argument("-n", "--namespace", help="put every object in this namespace")
-    p.add_argument(
-        "--wait-image",
-        metavar="IMAGE",
-        help="image of the init containers that wait for dependencies (default busybox:1.36)",
-    )
-    p.add_argument(
-        "--validate",
-        action="store_true",
-        help="validate every object in strict mode (needs kubernetes-validate)",
-    )
-    p.add_argument(
-        "--kube-version", metavar="X.Y", help="the Kubernetes version to validate against"
-    )
-    p.set_defaults(func=run_kube)
+from dockdjango.cli.table import Command, option, project_options
 
 
 def _load(args: argparse.Namespace, *, local_images: bool = True) -> Any:
@@ -211,3 +111,104 @@ def run_kube(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(manifests.yaml())
     return 0
+
+
+COMMANDS = (
+    Command(
+        "deploy",
+        "deploy the compose project to a Docker Swarm (as `docker stack deploy`)",
+        run_deploy,
+        description="Build what the project builds, then deploy it to the swarm this engine "
+        "manages: services, overlay networks, volumes, configs and secrets, labelled so "
+        "`docker stack ps/services/rm` manage it. Services start in depends_on order; the "
+        "command returns once every service has converged. Settings with no Swarm meaning "
+        "are listed in one warning.",
+        options=(
+            *project_options(),
+            option("--swarm", action="store_true", help="deploy to Docker Swarm (required)"),
+            option(
+                "--no-build",
+                dest="build",
+                action="store_false",
+                help="use existing images; build only those that are missing",
+            ),
+            option(
+                "--no-wait",
+                dest="wait",
+                action="store_false",
+                help="return once services are created, without waiting to converge",
+            ),
+            option(
+                "--timeout",
+                type=float,
+                default=300.0,
+                metavar="SECONDS",
+                help="give up waiting after this long (default 300)",
+            ),
+            option(
+                "--no-routing-mesh",
+                dest="routing_mesh",
+                action="store_false",
+                help="publish ports on each task's node (mode host) and find services by DNS "
+                "round-robin: for engines whose kernel has no IPVS",
+            ),
+        ),
+        examples=(
+            "dockdjango deploy --swarm",
+            "dockdjango deploy --swarm --profile prod --timeout 600",
+            "dockdjango deploy --swarm --no-routing-mesh   # engines without IPVS",
+            "docker stack ps library          # what Docker sees",
+        ),
+    ),
+    Command(
+        "undeploy",
+        "remove a stack deployed to Docker Swarm (named volumes are kept)",
+        run_undeploy,
+        description="Remove the stack's services, networks, configs and secrets (found by "
+        "the com.docker.stack.namespace label, as `docker stack rm` finds them). Named "
+        "volumes are kept unless --volumes.",
+        options=(
+            *project_options(),
+            option("-v", "--volumes", action="store_true", help="also remove named volumes"),
+        ),
+        examples=("dockdjango undeploy", "dockdjango undeploy -p library --volumes"),
+    ),
+    Command(
+        "kube",
+        "write Kubernetes manifests for the compose project",
+        run_kube,
+        description="Convert the compose project to Kubernetes manifests (Deployments or "
+        "StatefulSets, Services, PersistentVolumeClaims, ConfigMaps and Secrets, probes, "
+        "start order), on stdout or as a Kustomize base. Settings with no Kubernetes "
+        "meaning are listed in one warning on stderr. No daemon or cluster is needed.",
+        options=(
+            *project_options(),
+            option(
+                "-o",
+                "--output",
+                metavar="DIR",
+                help="write a Kustomize base (one file per object) into DIR",
+            ),
+            option("-n", "--namespace", help="put every object in this namespace"),
+            option(
+                "--wait-image",
+                metavar="IMAGE",
+                help="image of the init containers that wait for dependencies "
+                "(default busybox:1.36)",
+            ),
+            option(
+                "--validate",
+                action="store_true",
+                help="validate every object in strict mode (needs kubernetes-validate)",
+            ),
+            option(
+                "--kube-version", metavar="X.Y", help="the Kubernetes version to validate against"
+            ),
+        ),
+        examples=(
+            "dockdjango kube > k8s.yaml",
+            "dockdjango kube --profile prod -o k8s/base     # a Kustomize base",
+            "dockdjango kube --validate                     # check against the schemas",
+        ),
+    ),
+)
