@@ -204,6 +204,12 @@ def _service(
         converted = parts.update_config(deploy.get(config))
         if converted and not job:
             spec[name] = converted
+    if service.depends_on:
+        notes.add(
+            f"{path}.depends_on",
+            "kept when deploying; Swarm does not hold the service back when a dependency's "
+            "task is replaced later",
+        )
     for dep, entry in sorted(service.depends_on.items()):
         if entry.restart:
             notes.add(

@@ -179,6 +179,8 @@ def test_depends_on_becomes_waves_and_completed_dependencies_jobs():
     ]
     assert {n.path for n in plan.notes.items} == {
         "services.migrate.deploy.mode",
+        "services.migrate.depends_on",
+        "services.web.depends_on",
         "services.web.depends_on.db.restart",
     }
 
@@ -242,3 +244,26 @@ def test_docs_table_lists_every_service_key():
 def test_deploy_without_a_target_is_a_one_line_error(capsys):
     assert main(["deploy"]) == 1
     assert "say where to deploy: --swarm" in capsys.readouterr().err
+
+
+def test_cluster_package_is_pure():
+    """The conversions import nothing of engine/api/cli, and never docker."""
+    import ast
+    from pathlib import Path
+
+    import dockdjango.cluster
+
+    offenders = []
+    for module in sorted(Path(dockdjango.cluster.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                if name.split(".")[0] == "docker" or name.startswith(
+                    ("dockdjango.engine", "dockdjango.api", "dockdjango.cli")
+                ):
+                    offenders.append(f"{module.name}: {name}")
+    assert offenders == []
