@@ -1,9 +1,13 @@
 """Base images: the official ``python:X-slim`` where a registry answers, else one made here.
 
 ``ensure_base_image`` makes the registry-free Debian base (debootstrap → ``docker import``)
-when it is missing; ``resolve_python_image`` picks the image a generated Dockerfile starts
-from, honouring the offline setting (``offline=True`` or ``DOCKDJANGO_OFFLINE=1``), under
-which nothing ever contacts a registry.
+of a Python when it is missing (3.11 from bookworm, 3.13 from trixie, 3.14 from sid);
+``python_offers`` says which Pythons can be had (for :func:`dockdjango.images.pythons.
+choose_python`); ``resolve_python_image`` picks the image a generated Dockerfile starts
+from. The offline setting (``offline=True`` or ``DOCKDJANGO_OFFLINE=1``) means nothing
+ever contacts a registry. With ``create=False`` (read-only commands: printing a
+Dockerfile, explaining a build) no image is pulled, bootstrapped or imported: the image
+that would be used is only named.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from dockdjango.images.base import (
     image_changes,
     tarball_path,
 )
+from dockdjango.images.pythons import DEBIAN_PYTHONS, KNOWN_MINORS, PythonRequest
 
 if TYPE_CHECKING:
     import docker
@@ -47,8 +52,12 @@ class ImageChoice:
     """Which image a build starts from, and why."""
 
     ref: str
-    source: str  # "local", "pulled", "built"
+    #: "local" (official, present), "pulled" (official, pulled now), "built" (Debian base,
+    #: present or made now) or "missing" (Debian base not made: create=False)
+    source: str
     reason: str = ""
+    #: The Python inside, as its label says (``3.13.5``); the minor when not made yet.
+    python: str = ""
 
 
 def is_offline(offline: bool | None = None) -> bool:
@@ -81,7 +90,7 @@ def ensure_base_image(
     from dockdjango.engine.images import import_rootfs, inspect_image
 
     client = _client(client)
-    spec = spec or BaseImageSpec()
+    spec = spec or BaseImageSpec.for_python()
     started = time.monotonic()
     existing = None if force else inspect_image(client, spec.ref)
     if existing is not None:
@@ -116,23 +125,83 @@ def resolve_python_image(
     *,
     python: str = "3.11",
     offline: bool | None = None,
+    create: bool = True,
     log: Log | None = None,
 ) -> ImageChoice:
-    """The image a generated Dockerfile should start from.
+    """The image a generated Dockerfile should start from, for Python ``python`` (X.Y).
 
-    ``python:<ver>-slim`` when present locally or pullable (never tried offline); otherwise
-    the registry-free base, made if missing.
+    ``python:<ver>-slim`` when present locally or pullable (never tried offline, nor with
+    ``create=False``); otherwise the registry-free base of the Debian suite that ships that
+    Python, made if missing (unless ``create=False``). A Python neither can give is a
+    :class:`~dockdjango.errors.DockdjangoError` naming the versions available.
     """
-    from dockdjango.engine.images import inspect_image, try_pull
+    from dockdjango.engine.images import inspect_image
 
     client = _client(client)
     official = f"python:{python}-slim"
     if inspect_image(client, official) is not None:
-        return ImageChoice(official, "local")
-    reason = "offline setting (DOCKDJANGO_OFFLINE)"
-    if not is_offline(offline):
-        ok, reason = try_pull(client, official)
+        return ImageChoice(official, "local", python=python)
+    reason = "offline setting (DOCKDJANGO_OFFLINE)" if is_offline(offline) else ""
+    if not is_offline(offline) and create:
+        ok, reason = _pull(client, official)
         if ok:
-            return ImageChoice(official, "pulled")
-    base = ensure_base_image(client, spec=BaseImageSpec(python=python), log=log)
-    return ImageChoice(base.ref, "built", f"{official} not reachable: {reason}")
+            return ImageChoice(official, "pulled", python=python)
+    elif not reason:
+        reason = "not present locally (no pull for a read-only command)"
+    spec = BaseImageSpec.for_python(python)
+    why = f"{official} not reachable: {reason}"
+    if not create:
+        present = inspect_image(client, spec.ref)
+        labels = ((present or {}).get("Config") or {}).get("Labels") or {}
+        version = str(labels.get(f"{LABEL_PREFIX}.python", python))
+        return ImageChoice(spec.ref, "built" if present else "missing", why, python=version)
+    base = ensure_base_image(client, spec=spec, log=log)
+    return ImageChoice(base.ref, "built", why, python=base.python)
+
+
+def python_offers(
+    client: docker.DockerClient | None,
+    request: PythonRequest,
+    *,
+    offline: bool | None = None,
+    create: bool = True,
+) -> dict[str, str]:
+    """The Pythons on offer for ``request``: minor -> "official" or a Debian suite.
+
+    Debian's suites are always on offer (made when needed). The official image is offered
+    for a minor the request names (its override or soft hint) or, when no Debian Python
+    satisfies the hard constraint, for the oldest minor that does -- when it is present
+    locally, or (online, ``create=True``) a registry serves it.
+    """
+    from dockdjango.engine.images import inspect_image
+    from dockdjango.errors import EngineUnavailable
+    from dockdjango.images.pythons import minor_of
+
+    offers = dict(DEBIAN_PYTHONS)
+    wanted = [m for m in (minor_of(request.override or ""), request.soft) if m]
+    if request.hard:
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        try:
+            spec = SpecifierSet(request.hard)
+        except InvalidSpecifier:
+            spec = None
+        if spec is not None and not any(f"{m}.0" in spec or f"{m}.99" in spec for m in offers):
+            wanted += [m for m in KNOWN_MINORS if f"{m}.0" in spec or f"{m}.99" in spec][:1]
+    try:
+        client = _client(client)
+        for minor in dict.fromkeys(wanted):
+            official = f"python:{minor}-slim"
+            if inspect_image(client, official) is not None:
+                offers[minor] = "official"
+            elif create and not is_offline(offline) and _pull(client, official)[0]:
+                offers[minor] = "official"
+    except EngineUnavailable:
+        pass  # no engine: only what can be named without one (the Debian suites)
+    return offers
+
+
+def _pull(client: docker.DockerClient, ref: str) -> tuple[bool, str]:
+    from dockdjango.engine.images import try_pull
+
+    return try_pull(client, ref)

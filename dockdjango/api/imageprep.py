@@ -86,8 +86,10 @@ def _wheel_bytes(names: list[str]) -> list[tuple[str, bytes]]:
 
 
 def detect_project(path: str | Path = ".", *, requirements: str | None = None) -> SourceProject:
-    """What dockdjango finds in a project: dependency files, Python, Django entry points."""
-    return detect(path, requirements=requirements)
+    """What dockdjango finds in a project (see :func:`dockdjango.api.detect.detect_project`)."""
+    from dockdjango.api.detect import detect_project as detect_with_offers
+
+    return detect_with_offers(path, requirements=requirements)
 
 
 def resolve_base_image(
@@ -95,21 +97,13 @@ def resolve_base_image(
     client: docker.DockerClient | None = None,
     *,
     offline: bool | None = None,
+    create: bool = True,
 ) -> str:
-    """The base image a generated Dockerfile starts from (``python:X-slim`` or the local base)."""
-    from dockdjango.api.base import is_offline, resolve_python_image
-    from dockdjango.errors import EngineUnavailable
+    """The base image a generated Dockerfile starts from (``python:X-slim`` or a Debian
+    base); with ``create=False`` it is only named, never pulled or made."""
+    from dockdjango.api.detect import base_image_for
 
-    python = project.python or "3.11"
-    try:
-        return resolve_python_image(client, python=python, offline=offline).ref
-    except EngineUnavailable:
-        # Only printing a Dockerfile needs no engine: name what a registry would serve.
-        return (
-            f"dockdjango/python:{python}-bookworm"
-            if is_offline(offline)
-            else f"python:{python}-slim"
-        )
+    return base_image_for(project, client, offline=offline, create=create).ref
 
 
 def prepare(
@@ -120,8 +114,13 @@ def prepare(
     client: docker.DockerClient | None = None,
     offline: bool | None = None,
     ca_bundle: str | Path | None = None,
+    create_base: bool = True,
 ) -> Prepared:
-    """Decide the Dockerfile, ignore rules and injected files for a project."""
+    """Decide the Dockerfile, ignore rules and injected files for a project.
+
+    ``create_base=False`` (read-only commands) names the base image without pulling or
+    making it.
+    """
     root = Path(path)
     if not root.is_dir():
         raise DockdjangoError(f"{root}: not a directory", hint="pass the project's directory")
@@ -164,9 +163,12 @@ def prepare(
     elif dockerfile is not None:
         raise DockdjangoError(f"{root / name}: no such Dockerfile")
     else:
-        project = detect(root)
+        from dockdjango.api.detect import detect_project as detect_with_offers
+
+        project = detect_with_offers(root, client=client, offline=offline, create=create_base)
         if options is None or not options.base_image:
-            opts = replace(opts, base_image=resolve_base_image(project, client, offline=offline))
+            base = resolve_base_image(project, client, offline=offline, create=create_base)
+            opts = replace(opts, base_image=base)
         opts = replace(opts, ca_bundle=ca is not None)
         text = generate_dockerfile(project, opts)
         generated = True

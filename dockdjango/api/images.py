@@ -145,7 +145,14 @@ def explain_project(
 ) -> list[StepPrediction]:
     """Predict, per step, whether the next build reuses the engine's cache, and why not."""
     client = _client(client)
-    prepared = prepare(path, dockerfile=dockerfile, options=options, client=client, offline=offline)
+    prepared = prepare(
+        path,
+        dockerfile=dockerfile,
+        options=options,
+        client=client,
+        offline=offline,
+        create_base=False,
+    )
     steps = plan_project(prepared, client, buildargs=buildargs, labels=labels, target=target)
     record = load_record(record_path(prepared.root, prepared.dockerfile_path, target))
     return predict(

@@ -22,9 +22,8 @@ def run_base(args: argparse.Namespace) -> int:
     def log(msg: str) -> None:
         print(f"  {msg}", file=sys.stderr)
 
-    base = ensure_base_image(
-        client, spec=BaseImageSpec(python=args.python), force=args.force, log=log
-    )
+    spec = BaseImageSpec.for_python(args.python)
+    base = ensure_base_image(client, spec=spec, force=args.force, log=log)
     how = {
         "existing": "cached",
         "tarball": "imported from cached root file system",
@@ -60,16 +59,20 @@ COMMANDS = (
         "base",
         "build the registry-free Debian base image if it is missing",
         run_base,
-        description="Build dockdjango/python:3.11-bookworm from Debian's package mirror "
-        "(debootstrap minbase -> docker import) when the engine does not have it. For "
-        "air-gapped machines and hosts with no container registry.",
+        description="Build dockdjango/python:X-SUITE from Debian's package mirror "
+        "(debootstrap minbase -> docker import) when the engine does not have it: 3.11 from "
+        "bookworm (the default), 3.13 from trixie, 3.14 from sid. The image's label gives "
+        "the exact Python inside. For air-gapped machines and hosts with no registry.",
         options=(
             option("--force", action="store_true", help="re-bootstrap even if present"),
-            option("--python", default="3.11", help="Python version label (default 3.11)"),
+            option(
+                "--python", default="3.11", help="Python version: 3.11, 3.13 or 3.14 (default 3.11)"
+            ),
         ),
         examples=(
             "dockdjango base",
             "dockdjango base --force          # re-run debootstrap, re-import",
+            "dockdjango base --python 3.13    # dockdjango/python:3.13-trixie",
             "DOCKDJANGO_CACHE=/srv/cache dockdjango base   # keep the root file system there",
         ),
     ),

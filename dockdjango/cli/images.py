@@ -133,7 +133,9 @@ def run_dockerfile(args: argparse.Namespace) -> int:
     if args.dockerignore:
         sys.stdout.write(generate_dockerignore())
         return 0
-    prepared = prepare(args.path, options=_dockerfile_options(args), offline=args.offline)
+    prepared = prepare(
+        args.path, options=_dockerfile_options(args), offline=args.offline, create_base=False
+    )
     if not prepared.generated:
         print(f"# using the project's own {prepared.dockerfile_path}", file=sys.stderr)
     sys.stdout.write(prepared.dockerfile)

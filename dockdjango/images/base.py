@@ -1,9 +1,14 @@
 """Registry-free base images: a Debian root file system made by ``debootstrap``.
 
 This module is host-side and never talks to Docker: it produces a tarball of a minimal
-Debian tree (``debootstrap --variant=minbase``) with Python 3, ``python3-venv`` and
+Debian tree (``debootstrap --variant=minbase``) with a Python, its ``venv`` module and
 ``ca-certificates``, cached under ``~/.cache/dockdjango/base/`` so that re-importing it
 takes seconds. ``dockdjango.api.base`` imports the tarball into the engine.
+
+Each Python comes from the Debian suite that ships it (:data:`DEBIAN_PYTHONS`: bookworm
+3.11, trixie 3.13, sid 3.14); :meth:`BaseImageSpec.for_python` picks the suite, and asking
+for a Python no suite ships is an error naming those that exist. The image's label says
+the exact version inside, read from the tree's package database, never the one asked for.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dockdjango.errors import DockdjangoError
+from dockdjango.images.pythons import DEBIAN_PYTHONS, describe_offers
 
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 LABEL_PREFIX = "org.dockdjango.base"
@@ -36,6 +42,40 @@ class BaseImageSpec:
     mirror: str = DEFAULT_MIRROR
     repository: str = "dockdjango/python"
     extra_env: tuple[tuple[str, str], ...] = field(default=(("LANG", "C.UTF-8"),))
+    #: Lines for /etc/apt/apt.conf.d/99dockdjango (sid: its Release file expires weekly,
+    #: so apt would refuse a mirror that is a few days behind).
+    apt_conf: tuple[str, ...] = ()
+
+    @classmethod
+    def for_python(
+        cls,
+        python: str = "3.11",
+        *,
+        mirror: str = DEFAULT_MIRROR,
+        repository: str = "dockdjango/python",
+    ) -> BaseImageSpec:
+        """The spec whose suite ships Python ``python`` (``3.13`` -> trixie).
+
+        The suite's default ``python3`` is the usual choice (bookworm 3.11, trixie 3.13);
+        a newer Python a suite carries beside its default (sid's 3.14) is installed by
+        name and linked as ``python3`` in ``/usr/local/bin``.
+        """
+        minor = ".".join(python.split(".")[:2])
+        suite = DEBIAN_PYTHONS.get(minor)
+        if suite is None:
+            raise DockdjangoError(
+                f"Python {python}: no Debian suite ships it, so no registry-free base image "
+                "can be made for it",
+                hint=f"available without a registry: {describe_offers(dict(DEBIAN_PYTHONS))}",
+            )
+        packages = ("python3", "python3-venv", "ca-certificates")
+        apt_conf: tuple[str, ...] = ()
+        if suite == "sid":
+            packages = (f"python{minor}", f"python{minor}-venv", "ca-certificates")
+            apt_conf = ('Acquire::Check-Valid-Until "false";',)
+        return cls(
+            suite, minor, packages, mirror=mirror, repository=repository, apt_conf=apt_conf
+        )
 
     @property
     def tag(self) -> str:
@@ -50,9 +90,10 @@ class BaseImageSpec:
     @property
     def cache_key(self) -> str:
         """Changes whenever the tree would differ (suite, packages, mirror, architecture)."""
-        raw = "|".join(
-            [self.suite, ",".join(sorted(self.packages)), self.mirror, os.uname().machine]
-        )
+        parts = [self.suite, ",".join(sorted(self.packages)), self.mirror, os.uname().machine]
+        if self.apt_conf:  # only then, so the keys of existing tarballs stay the same
+            parts.append(";".join(self.apt_conf))
+        raw = "|".join(parts)
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -112,12 +153,34 @@ def bootstrap_tarball(
                 f"debootstrap of {spec.suite} failed (exit {proc.returncode}): {' | '.join(tail)}",
                 hint=f"check that {spec.mirror} is reachable from this host",
             )
+        _link_python(root, spec.python)
+        if spec.apt_conf:
+            conf = root / "etc/apt/apt.conf.d/99dockdjango"
+            conf.write_text("\n".join(spec.apt_conf) + "\n", encoding="utf-8")
         _slim(root)
         partial = target.with_suffix(".tar.partial")
         with tarfile.open(partial, "w", format=tarfile.GNU_FORMAT) as tar:
             tar.add(root, arcname=".")
         os.replace(partial, target)  # atomic: a killed run never leaves a half tarball behind
     return target
+
+
+def _link_python(root: Path, minor: str) -> None:
+    """``python3`` (and ``python``) in /usr/local/bin for a Python that is not the suite's
+    default ``python3``; nothing when it is (bookworm's 3.11, trixie's 3.13)."""
+    default = root / "usr/bin/python3"
+    wanted = f"python{minor}"
+    if default.is_symlink() and os.readlink(default) == wanted:
+        return
+    if not (root / "usr/bin" / wanted).exists():
+        raise DockdjangoError(f"debootstrap made no /usr/bin/{wanted}")
+    local = root / "usr/local/bin"
+    local.mkdir(parents=True, exist_ok=True)
+    for name in ("python3", "python"):
+        link = local / name
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(f"/usr/bin/{wanted}")
 
 
 def _slim(root: Path) -> None:
@@ -153,10 +216,17 @@ def image_changes(spec: BaseImageSpec, tar_path: Path) -> list[str]:
     py_pkg = f"python{spec.python}"
     versions = package_versions(tar_path, (py_pkg, "ca-certificates", "python3-venv"))
     py_version = versions.get(py_pkg, "").split("-")[0]
+    if not py_version.startswith(f"{spec.python}."):
+        raise DockdjangoError(
+            f"the {spec.suite} root file system holds no {py_pkg} package "
+            f"(found {py_version or 'none'}): it cannot be labelled Python {spec.python}",
+            hint="remove the cached tarball in ~/.cache/dockdjango/base and run "
+            "`dockdjango base --force`",
+        )
     labels = {
         f"{LABEL_PREFIX}.suite": spec.suite,
         f"{LABEL_PREFIX}.packages": ",".join(spec.packages),
-        f"{LABEL_PREFIX}.python": py_version or spec.python,
+        f"{LABEL_PREFIX}.python": py_version,
         f"{LABEL_PREFIX}.mirror": spec.mirror,
         f"{LABEL_PREFIX}.created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         f"{LABEL_PREFIX}.cache-key": spec.cache_key,

@@ -44,6 +44,7 @@ __all__ = [
     "LOCK_FILES",
     "SourceProject",
     "detect",
+    "requested_python",
     "requirement_extras",
     "requirement_name",
     "system_packages",
@@ -138,31 +139,8 @@ def detect(
     environment the project runs from (its ``DJANGO_SETTINGS_MODULE`` counts);
     ``overrides`` are command-line answers (they win over ``[tool.dockdjango]``).
     """
-    base = Path(root)
-    if not base.is_dir():
-        raise DockdjangoError(f"{base}: not a directory", hint="pass the project's directory")
-    pyproject = toml_file(base / "pyproject.toml") if (base / "pyproject.toml").is_file() else {}
-    given = read_overrides(pyproject)
-    cli = overrides or Overrides()
-    if requirements:
-        cli = cli.merged(
-            Overrides(requirements=requirements, sources={"requirements": "--requirements"})
-        )
-    if python:
-        cli = cli.merged(Overrides(python=python, sources={"python": "--python"}))
-    given = given.merged(cli)
-    check_paths(given, base)
-    # Markers depend on the Python chosen, which depends on the Django pinned: a first read
-    # with the default target finds Django, the second is for the Python chosen.
-    first = find_dependencies(
-        base,
-        Target(),
-        pyproject=pyproject,
-        chosen=given.requirements,
-        chosen_dev=given.dev_requirements,
-        groups=given.groups,
-    )
-    request = python_request(base, pyproject, first, given)
+    base, pyproject, given = _read(root, requirements, python, overrides)
+    request = _request(base, pyproject, given)
     choice = choose_python(request, offers if offers is not None else dict(DEBIAN_PYTHONS))
     suite = "trixie" if choice.provider == "official" else choice.provider
     target = Target(python=choice.version, suite=suite)
@@ -206,6 +184,7 @@ def detect(
         geodjango=project.settings_scan.postgis,
         suite=suite,
         official=choice.provider == "official",
+        python=choice.version,
     )
     return replace(
         project,
@@ -214,6 +193,52 @@ def detect(
         notes=tuple(deps.resolved.notes),
         assumptions=tuple(assumptions),
     )
+
+
+def requested_python(
+    root: str | Path,
+    *,
+    requirements: str | None = None,
+    python: str | None = None,
+    overrides: Overrides | None = None,
+) -> PythonRequest:
+    """What the project at ``root`` asks of Python (before anything is chosen)."""
+    base, pyproject, given = _read(root, requirements, python, overrides)
+    return _request(base, pyproject, given)
+
+
+def _read(
+    root: str | Path, requirements: str | None, python: str | None, overrides: Overrides | None
+) -> tuple[Path, dict[str, Any], Overrides]:
+    base = Path(root)
+    if not base.is_dir():
+        raise DockdjangoError(f"{base}: not a directory", hint="pass the project's directory")
+    pyproject = toml_file(base / "pyproject.toml") if (base / "pyproject.toml").is_file() else {}
+    given = read_overrides(pyproject)
+    cli = overrides or Overrides()
+    if requirements:
+        cli = cli.merged(
+            Overrides(requirements=requirements, sources={"requirements": "--requirements"})
+        )
+    if python:
+        cli = cli.merged(Overrides(python=python, sources={"python": "--python"}))
+    given = given.merged(cli)
+    check_paths(given, base)
+    return base, pyproject, given
+
+
+def _request(base: Path, pyproject: dict[str, Any], given: Overrides) -> PythonRequest:
+    # Markers depend on the Python chosen, which depends on the Django pinned: this first
+    # read with the default target finds Django; detect() reads again for the Python chosen.
+    first = find_dependencies(
+        base,
+        Target(),
+        pyproject=pyproject,
+        chosen=given.requirements,
+        chosen_dev=given.dev_requirements,
+        groups=given.groups,
+    )
+    return python_request(base, pyproject, first, given)
 
 
 def _names(lines: tuple[str, ...]) -> set[str]:

@@ -27,8 +27,12 @@ SUITE_NAMES: dict[str, dict[str, str]] = {
         "trixie": "libmemcached11t64",
         "sid": "libmemcached11t64",
     },
+    "libxmlsec1-openssl": {"bookworm": "libxmlsec1-openssl", "trixie": "libxmlsec1t64-openssl"},
+    "libmagic1": {"bookworm": "libmagic1", "trixie": "libmagic1t64", "sid": "libmagic1t64"},
+    "libxml2": {"bookworm": "libxml2", "trixie": "libxml2", "sid": "libxml2-16"},
 }
-#: The Python headers: Debian's for a Debian-built base; official images carry their own.
+#: The Python headers: Debian's ``pythonX.Y-dev`` for a Debian-built base (named for the
+#: image's Python, not the suite's default); official images carry their own.
 PYTHON_HEADERS = "python3-dev"
 _CC = ("gcc", PYTHON_HEADERS)
 
@@ -74,12 +78,14 @@ def system_packages(
     geodjango: bool = False,
     suite: str = "bookworm",
     official: bool = False,
+    python: str | None = None,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(build, run-time) Debian packages for the normalised dependency ``names``.
 
     ``from_source`` are names the lock has no wheel for (built from their sdist);
     ``geodjango`` adds GDAL/GEOS for ``django.contrib.gis``; ``official`` drops Debian's
-    Python headers (the official image has its own).
+    Python headers (the official image has its own); ``python`` (``3.14``) names them for
+    that Python (``python3.14-dev``), which need not be the suite's default.
     """
     wanted = set(names)
     build: set[str] = set()
@@ -102,10 +108,13 @@ def system_packages(
         runtime.add("gdal-bin")
     if official:
         build.discard(PYTHON_HEADERS)
+    elif PYTHON_HEADERS in build and python:
+        build.discard(PYTHON_HEADERS)
+        build.add(f"python{python}-dev")
     build_list = tuple(sorted(_suite_name(p, suite) for p in build))
     return build_list, tuple(sorted(_suite_name(p, suite) for p in runtime))
 
 
 def _suite_name(package: str, suite: str) -> str:
     names = SUITE_NAMES.get(package)
-    return names.get(suite, names["trixie"]) if names else package
+    return names.get(suite, names.get("trixie", package)) if names else package

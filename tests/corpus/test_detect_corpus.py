@@ -28,7 +28,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "services": ("postgres",),
         "env": {"DATABASE_URL": "postgres://app_user:changeme@db/app_db"},
         "names": {"wagtail", "psycopg", "uwsgi"},
-        "build": {"gcc", "python3-dev"},  # uWSGI only ships an sdist
+        "build": {"gcc", "python3.13-dev"},  # uWSGI only ships an sdist
     },
     "dfp-ch18-deployment": {
         "kind": "requirements",
@@ -53,7 +53,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "python": "3.13",  # Django 6.0 needs >= 3.12
         "services": (),  # the devel settings switch to SQLite
         "names": {"django", "uwsgi", "django-simple-captcha"},
-        "build": {"gcc", "python3-dev"},
+        "build": {"gcc", "python3.13-dev"},
     },
     "openstates-org": {
         "kind": "poetry",
