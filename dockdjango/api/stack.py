@@ -201,10 +201,13 @@ class Stack:
         remove_orphans: bool = False,
         timeout: float = 120.0,
         on_progress: OnProgress | None = None,
+        before_start: Callable[[str, str, str], None] | None = None,
     ) -> UpResult:
         """Create/start what is missing or changed; with ``wait``, return once all are healthy.
 
         ``services`` limits ``up`` to those services and what they depend on.
+        ``before_start(service, container_id, name)`` is called as each container is about
+        to start (:meth:`attach` uses it so no output is missed).
         """
         from dockdjango.engine.converge import up
 
@@ -223,6 +226,7 @@ class Stack:
             timeout=timeout,
             on_progress=self._progress(on_progress),
             builder=self._build_service,
+            before_start=before_start,
         )
 
     def _build_service(self, service: str, build: Mapping[str, Any], tag: str) -> str:
@@ -263,6 +267,21 @@ class Stack:
             self.name,
             services or None,
             timeout=timeout,
+            on_progress=self._progress(on_progress),
+        )
+
+    @_engine_call
+    def kill(
+        self, *services: str, signal: str = "SIGKILL", on_progress: OnProgress | None = None
+    ) -> list[str]:
+        """Send ``signal`` to the running containers (all, or those of ``services``)."""
+        from dockdjango.engine.kill import kill
+
+        return kill(
+            self.client,
+            self.name,
+            services or None,
+            signal=signal,
             on_progress=self._progress(on_progress),
         )
 
@@ -410,6 +429,13 @@ class Stack:
         from dockdjango.api.run import run
 
         return run(self, service, command, **options)
+
+    def attached(self, *services: str) -> Any:
+        """An attached ``up`` session (:class:`~dockdjango.api.attached.AttachedUp`): every
+        service's output as it is written, input for a ``breakpoint()``, stop and kill."""
+        from dockdjango.api.attached import AttachedUp
+
+        return AttachedUp(self, *services)
 
     def watch(self, *services: str, **options: Any) -> None:
         """Bring the stack up, then keep it in step with edited files (``develop.watch``)

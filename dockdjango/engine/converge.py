@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,11 @@ class _DependencyFailed(ServiceError):
     """A service was not started because one it depends on failed (not a root cause)."""
 
 
+#: Called with (service, container id, container name) just before a container starts:
+#: an attached ``up`` attaches there, so not a line of the container's output is missed.
+BeforeStart = Callable[[str, str, str], None]
+
+
 @dataclass
 class _Run:
     client: docker.DockerClient
@@ -62,6 +68,7 @@ class _Run:
     started: list[str] = field(default_factory=list)
     failed: dict[str, BaseException] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    before_start: BeforeStart | None = None
 
 
 def up(
@@ -77,6 +84,7 @@ def up(
     on_progress: OnProgress = ignore,
     cancel: threading.Event | None = None,
     builder: Builder | None = None,
+    before_start: BeforeStart | None = None,
 ) -> UpResult:
     """Bring ``cfg`` up; see the module docstring. Raises ServiceError naming the service."""
     started_at = time.monotonic()
@@ -136,6 +144,7 @@ def up(
         deadline=deadline,
         cancel=cancel or threading.Event(),
         done={s: threading.Event() for s in cfg.services},
+        before_start=before_start,
     )
     pool = ThreadPoolExecutor(max_workers=max(1, len(cfg.services)), thread_name_prefix="dd-up")
     futures: list[Future[None]] = []
@@ -329,6 +338,8 @@ def create_container(
 
 
 def _start(run: _Run, service: str, cid: str, name: str, began: float) -> None:
+    if run.before_start is not None:
+        run.before_start(service, cid, name)
     try:
         run.client.api.start(cid)
     except APIError as exc:
