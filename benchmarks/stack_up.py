@@ -3,7 +3,7 @@ dockdjango and with Docker Compose v2, alternating, several rounds.
 
 The stack: ``db`` (healthcheck gate, named volume) and ``web`` (``depends_on: db:
 service_healthy``, a published port). Both tools run as the commands a person types
-(``python -m dockdjango up`` and ``docker-compose up -d --wait``), each on its own project
+(``python -m dockdjango up -d`` and ``docker-compose up -d --wait``), each on its own project
 name so neither sees the other's containers. Prints per-phase medians and the ratio
 dockdjango / compose (below 1.0 means dockdjango is faster). A third column times the
 same phases through the Python API in one process (what the pytest fixtures use), which
@@ -70,8 +70,8 @@ def commands(tool: str, project: str) -> dict[str, list[str]]:
         }
     base = [sys.executable, "-m", "dockdjango"]
     return {
-        "up": [*base, "up", "-p", project],
-        "up (no change)": [*base, "up", "-p", project],
+        "up": [*base, "up", "-d", "-p", project],
+        "up (no change)": [*base, "up", "-d", "-p", project],
         "down": [*base, "down", "-p", project],
     }
 

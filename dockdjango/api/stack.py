@@ -127,11 +127,15 @@ class Stack:
         environ: Mapping[str, str] | None = None,
         client: docker.DockerClient | None = None,
         on_progress: OnProgress | None = None,
+        env_files: Sequence[str | Path] = (),
+        project_directory: str | Path | None = None,
     ) -> Stack:
         """Load compose file(s) the way Compose does and wrap the project.
 
         With no ``files``, finds ``compose.yaml`` (or ``docker-compose.yml`` ...) and its
         override file in the current directory or a parent, as Compose does.
+        ``env_files`` replace the project's ``.env`` (``--env-file``);
+        ``project_directory`` is Compose's ``--project-directory``.
         """
         from dockdjango.compose import load_project
 
@@ -142,6 +146,8 @@ class Stack:
             project_name=project_name,
             profiles=tuple(profiles),
             environ=environ,
+            workdir=project_directory,
+            env_files=[str(f) for f in env_files],
         )
         return cls(project, client=client, on_progress=on_progress)
 

@@ -17,11 +17,12 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from dockdjango.cli.table import add_commands
+from dockdjango.cli.table import add_commands, add_global_options, merge_global_options
 
 # Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
     "dockdjango.cli.stack",
+    "dockdjango.cli.devloop",
     "dockdjango.cli.images",
     "dockdjango.cli.config",
     "dockdjango.cli.base",
@@ -31,8 +32,12 @@ COMMAND_MODULES = (
 )
 
 EPILOG = """examples:
-  dockdjango up                   bring the stack in ./compose.yaml up, wait until healthy
+  dockdjango up                   start the stack in ./compose.yaml, follow every service's
+                                  output; Ctrl-C stops it (twice: kills it)
+  dockdjango up -d                start it in the background, return once healthy
   dockdjango up --build           rebuild what changed, recreate only what must follow
+  dockdjango watch                keep the running stack in step with the files you edit
+  dockdjango run --rm web python manage.py migrate
   dockdjango explain              which build steps will reuse the layer cache, and why not
   dockdjango exec web python manage.py migrate
   dockdjango down                 remove containers and networks; named volumes are kept
@@ -51,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         module = importlib.import_module(name)
@@ -68,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    merge_global_options(parser, args)
     from dockdjango.errors import DockdjangoError
 
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dockdjango.cli.table import Command, option
+from dockdjango.cli.table import Command, option, project_options
 
 
 def run_config(args: argparse.Namespace) -> int:
@@ -22,7 +22,8 @@ def run_config(args: argparse.Namespace) -> int:
         files,
         project_name=args.project_name,
         profiles=args.profiles,
-        workdir=args.workdir,
+        workdir=args.project_directory,
+        env_files=args.env_files,
     )
     for warning in project.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -61,29 +62,7 @@ COMMANDS = (
         "interpolation, profiles, defaults) and print the result in Compose's canonical "
         "form. Errors name the file, line and field.",
         options=(
-            option(
-                "-f",
-                "--file",
-                dest="files",
-                action="append",
-                metavar="FILE",
-                help="compose file (repeatable; later files override earlier ones)",
-            ),
-            option("-p", "--project-name", dest="project_name", help="project name"),
-            option(
-                "--project-directory",
-                dest="workdir",
-                metavar="DIR",
-                help="project directory (default: the first file's)",
-            ),
-            option(
-                "--profile",
-                dest="profiles",
-                action="append",
-                default=[],
-                metavar="PROFILE",
-                help="enable a profile (repeatable; '*' for all)",
-            ),
+            *project_options(),
             option("--format", choices=("yaml", "json"), default="yaml", help="output format"),
             option(
                 "--json",

@@ -17,11 +17,11 @@ from dockdjango.cli.table import Command, Option, option, project_options
 COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
 
-def _has_compose_file() -> bool:
-    """Whether a compose file is in the current directory or a parent (Compose's search)."""
+def _has_compose_file(start: str | None = None) -> bool:
+    """Whether a compose file is in ``start`` (default: here) or a parent (Compose's search)."""
     from pathlib import Path
 
-    here = Path.cwd()
+    here = Path(start or ".").resolve()
     return any((d / n).is_file() for d in (here, *here.parents) for n in COMPOSE_FILE_NAMES)
 
 
@@ -30,16 +30,37 @@ def _stack(
 ) -> Any:
     from dockdjango.api.stack import Stack
 
-    if not need_file and args.project_name and not args.files and not _has_compose_file():
+    if (
+        not need_file
+        and args.project_name
+        and not args.files
+        and not _has_compose_file(args.project_directory)
+    ):
         # `-p NAME` with no file: work on what the engine has under that name
         return Stack.existing(args.project_name)
     return Stack.load(
-        args.files or None, project_name=args.project_name, profiles=args.profiles, environ=environ
+        args.files or None,
+        project_name=args.project_name,
+        profiles=args.profiles,
+        environ=environ,
+        env_files=args.env_files,
+        project_directory=args.project_directory,
     )
 
 
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
+
+
+def up_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``up`` flags attached and detached ``up`` share, as ``Stack.up`` arguments."""
+    return {
+        "build": args.build,
+        "force_recreate": args.force_recreate,
+        "no_recreate": args.no_recreate,
+        "remove_orphans": args.remove_orphans,
+        "timeout": args.timeout,
+    }
 
 
 def run_up(args: argparse.Namespace) -> int:
@@ -58,19 +79,21 @@ def run_up(args: argparse.Namespace) -> int:
         on_choice=lambda pg: print(f"✓ postgres image ({pg.summary})", file=sys.stderr),
     )
     stack = _stack(args, need_file=True, environ=environ)
+    if not args.detach and args.wait is None:
+        from dockdjango.cli.devloop import run_attached_up
+
+        return run_attached_up(args, stack)
+    if args.watch:
+        raise DockdjangoError("--watch follows the output: use it without -d/--wait")
     # SIGTERM (a CI job cancelled, `kill`) cleans up like Ctrl-C: what this run started stops
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         with Progress() as progress:
             result = stack.up(
                 *args.services,
-                wait=args.wait,
-                build=args.build,
-                force_recreate=args.force_recreate,
-                no_recreate=args.no_recreate,
-                remove_orphans=args.remove_orphans,
-                timeout=args.timeout,
+                wait=args.wait is not False,
                 on_progress=progress,
+                **up_options(args),
             )
     except ServiceError as exc:
         # the error itself is one line; the service's last output helps explain it
@@ -247,23 +270,28 @@ COMMANDS = (
             *project_options(),
             _services("only these services (and what they depend on)"),
             option(
+                "-d",
+                "--detach",
+                action="store_true",
+                help="run in the background: return once every service is running and healthy",
+            ),
+            option(
                 "--wait",
                 dest="wait",
                 action="store_true",
-                default=True,
-                help="wait until every service is running and healthy (the default)",
+                default=None,
+                help="wait until every service is running and healthy (implies -d, as in Compose)",
             ),
             option(
                 "--no-wait",
                 dest="wait",
                 action="store_false",
-                help="return once started, without waiting for health",
+                help="with -d: return once started, without waiting for health",
             ),
             option(
-                "-d",
-                "--detach",
+                "--watch",
                 action="store_true",
-                help="accepted for Compose compatibility: dockdjango up always returns once up",
+                help="attached: also keep the stack in step with edited files (see watch)",
             ),
             option(
                 "--build", action="store_true", help="build images of services with `build:` first"
@@ -290,9 +318,10 @@ COMMANDS = (
             ),
         ),
         examples=(
-            "dockdjango up",
-            "dockdjango up --build",
-            "dockdjango up --force-recreate --remove-orphans",
+            "dockdjango up              # every service's output; Ctrl-C stops the stack",
+            "dockdjango up -d           # in the background, once healthy",
+            "dockdjango up --watch      # output, and edits synced as you save",
+            "dockdjango up -d --build --force-recreate --remove-orphans",
         ),
     ),
     Command(

@@ -71,7 +71,8 @@ class Command:
         )
         for opt in self.options:
             opt.add_to(parser)
-        parser.set_defaults(func=self.run)
+        takes = any(o.settings.get("dest") == "project_name" for o in self.options)
+        parser.set_defaults(func=self.run, takes_project=takes)
         return parser
 
 
@@ -81,21 +82,107 @@ def add_commands(sub: argparse._SubParsersAction, commands: Iterable[Command]) -
         command.add_to(sub)
 
 
+#: Compose's global project flags: (flags, settings), taken before the command (as in
+#: Compose) and, for the stack commands, after it too. ``dest`` is the same either way;
+#: :func:`merge_global_options` joins the two.
+PROJECT_FLAGS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
+    (
+        ("-f", "--file"),
+        dict(dest="files", action="append", metavar="FILE", help="compose file (repeatable)"),
+    ),
+    (
+        ("-p", "--project-name"),
+        dict(
+            dest="project_name",
+            metavar="NAME",
+            help="project name (default: the project directory's name)",
+        ),
+    ),
+    (
+        ("--profile",),
+        dict(
+            dest="profiles",
+            action="append",
+            metavar="PROFILE",
+            help="enable a profile (repeatable)",
+        ),
+    ),
+    (
+        ("--env-file",),
+        dict(
+            dest="env_files",
+            action="append",
+            metavar="FILE",
+            help="read variables from FILE instead of the project's .env (repeatable)",
+        ),
+    ),
+    (
+        ("--project-directory",),
+        dict(
+            dest="project_directory",
+            metavar="DIR",
+            help="the project directory (default: the first compose file's directory)",
+        ),
+    ),
+)
+#: What a project option is when given nowhere.
+PROJECT_DEFAULTS: dict[str, Any] = {
+    "files": None,
+    "project_name": None,
+    "profiles": [],
+    "env_files": [],
+    "project_directory": None,
+}
+GLOBAL_PREFIX = "global_"
+
+
 def project_options(*, short_file: bool = True) -> tuple[Option, ...]:
-    """``-f/--file``, ``-p/--project-name`` and ``--profile``, as the stack commands take them.
+    """Compose's project flags (``-f``, ``-p``, ``--profile``, ``--env-file``,
+    ``--project-directory``) as a stack command takes them after its name.
 
     ``logs`` keeps ``-f`` for ``--follow``, as Compose's does (``short_file=False``).
+    Defaults are left unset here, so the same flags given before the command are not
+    overwritten (see :func:`merge_global_options`).
     """
-    flags = ("-f", "--file") if short_file else ("--file",)
-    return (
-        option(
-            *flags, dest="files", action="append", metavar="FILE", help="compose file (repeatable)"
-        ),
-        option(
-            "-p", "--project-name", dest="project_name", help="project name (default: directory)"
-        ),
-        option("--profile", dest="profiles", action="append", default=[], help="enable a profile"),
-    )
+    out = []
+    for flags, settings in PROJECT_FLAGS:
+        if flags[0] == "-f" and not short_file:
+            flags = flags[1:]
+        out.append(option(*flags, default=argparse.SUPPRESS, **settings))
+    return tuple(out)
+
+
+def add_global_options(parser: argparse.ArgumentParser) -> None:
+    """Compose's project flags before the command: ``dockdjango -f x.yaml -p demo up``."""
+    group = parser.add_argument_group("project options (as in Compose; also after the command)")
+    for flags, settings in PROJECT_FLAGS:
+        settings = {**settings, "dest": GLOBAL_PREFIX + settings["dest"]}
+        group.add_argument(*flags, default=argparse.SUPPRESS, **settings)
+
+
+def merge_global_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Join the project flags given before the command with those given after it: lists
+    add up (before first), single values after the command win. A command that takes no
+    project flags refuses them (a usage error, exit 2)."""
+    given = {
+        k[len(GLOBAL_PREFIX) :]: v for k, v in vars(args).items() if k.startswith(GLOBAL_PREFIX)
+    }
+    for key in list(vars(args)):
+        if key.startswith(GLOBAL_PREFIX):
+            delattr(args, key)
+    takes = getattr(args, "takes_project", False)
+    if given and not takes:
+        parser.error(f"{getattr(args, 'command', 'this command')} takes no project options")
+    if not takes:
+        return
+    for key, default in PROJECT_DEFAULTS.items():
+        before, after = given.get(key), getattr(args, key, None)
+        if isinstance(default, list) or key == "files":
+            merged = [*(before or []), *(after or [])]
+            value: Any = merged if merged or key != "files" else None
+        else:
+            value = after if after is not None else before
+        setattr(args, key, value if value is not None else default)
 
 
 def json_option(what: str = "the result") -> Option:

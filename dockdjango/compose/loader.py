@@ -123,13 +123,21 @@ def find_compose_files(workdir: str | os.PathLike[str] | None = None) -> list[st
     )
 
 
-def _environment(project_dir: str, environ: Mapping[str, str] | None) -> dict[str, str]:
-    """Interpolation variables: ``project_dir``'s ``.env`` under the process environment."""
+def _environment(
+    project_dir: str, environ: Mapping[str, str] | None, env_files: Sequence[str] = ()
+) -> dict[str, str]:
+    """Interpolation variables: ``project_dir``'s ``.env`` (or, as ``--env-file`` asks,
+    ``env_files`` instead, later ones winning) under the process environment."""
     process = dict(os.environ if environ is None else environ)
-    dotenv_path = os.path.join(project_dir, ".env")
     env: dict[str, str] = {}
-    if os.path.isfile(dotenv_path):
-        values = parse_dotenv(dotenv_path, process)
+    for path in env_files or [os.path.join(project_dir, ".env")]:
+        if not os.path.isfile(path):
+            if env_files:
+                raise SpecError(
+                    f"env file {path} not found", hint="fix the --env-file path, or drop it"
+                )
+            continue
+        values = parse_dotenv(path, {**process, **env})
         env.update({k: v for k, v in values.items() if v is not None})
     env.update(process)
     return env
@@ -142,15 +150,19 @@ def load_project(
     profiles: Sequence[str] = (),
     environ: Mapping[str, str] | None = None,
     workdir: str | os.PathLike[str] | None = None,
+    env_files: Sequence[str | os.PathLike[str]] = (),
 ) -> Project:
     """Load compose files into a resolved `Project`, as ``docker compose config`` would.
 
     ``files`` are merged in order (relative ones are taken from ``workdir``, else the
     current directory); with none, the usual compose file and its override are found.
     ``workdir``, if given, is the project directory (``--project-directory``); otherwise
-    it is the first file's directory. Raises `SpecError` for anything invalid.
+    it is the first file's directory. ``env_files`` replace the project's ``.env``
+    (``--env-file``; relative to the current directory). Raises `SpecError` for anything
+    invalid.
     """
     process = dict(os.environ if environ is None else environ)
+    chosen = [os.path.abspath(os.fspath(f)) for f in env_files]
     base = os.path.abspath(workdir) if workdir is not None else os.getcwd()
     # As in Compose: with -f files the .env is the project directory's; without, it is the
     # current (or --project-directory) directory's, and may itself set COMPOSE_FILE.
@@ -165,8 +177,8 @@ def load_project(
         else find_compose_files(base)
     )
     project_dir = os.path.abspath(workdir) if workdir is not None else os.path.dirname(paths[0])
-    env = _environment(project_dir, process)
-    if dotenv_dir and dotenv_dir != project_dir:  # both, the current directory's winning
+    env = _environment(project_dir, process, chosen)
+    if dotenv_dir and dotenv_dir != project_dir and not chosen:  # both, the current one wins
         env = _environment(project_dir, _environment(dotenv_dir, process))
     ctx = LoadContext(env=env, project_dir=project_dir)
     name = _early_name(ctx, paths, project_name)

@@ -162,7 +162,7 @@ def test_ps_json_shape_of_a_running_stack(tmp_path: Path, base_image: str) -> No
     (tmp_path / "compose.yaml").write_text(SERVER)
     project = f"ddtest-{uuid.uuid4().hex[:8]}"
     try:
-        up = dockdjango("up", "-p", project, cwd=tmp_path)
+        up = dockdjango("up", "-d", "-p", project, cwd=tmp_path)
         assert up.returncode == 0, up.stderr
         run = dockdjango("ps", "-p", project, "--json", cwd=tmp_path)
         assert run.returncode == 0, run.stderr

@@ -109,7 +109,7 @@ def needs_compose():
 
 
 def test_compose_sees_and_removes_a_dockdjango_stack(project, engine, unique_name, needs_compose):
-    up = dockdjango(project, "up")
+    up = dockdjango(project, "up", "-d")
     assert up.returncode == 0, up.stderr
     assert "db: created" in up.stdout and "web: created" in up.stdout
     before = _ids(engine, unique_name)
@@ -148,7 +148,7 @@ def test_dockdjango_sees_a_compose_stack_and_recreates_nothing(
     assert [(r["service"], r["state"]) for r in rows] == [("db", "running"), ("web", "running")]
     assert rows[0]["health"] == "healthy" and rows[1]["ports"].startswith("127.0.0.1:")
 
-    up = dockdjango(project, "up")
+    up = dockdjango(project, "up", "-d")
     assert up.returncode == 0, up.stderr
     assert "nothing to do" in up.stdout
     assert _ids(engine, unique_name) == before
@@ -164,7 +164,7 @@ def test_ctrl_c_during_up_stops_what_it_started_and_exits_130(
     # db never becomes healthy within the test, so `up` is still waiting when interrupted
     (tmp_path / "compose.yaml").write_text(STACK.format(name=unique_name, image=IMAGE, delay=1000))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dockdjango", "up"],
+        [sys.executable, "-m", "dockdjango", "up", "-d"],
         cwd=tmp_path,
         env=_env(),
         stdout=subprocess.PIPE,
@@ -201,7 +201,7 @@ def test_ctrl_c_during_up_stops_what_it_started_and_exits_130(
 
 
 def test_cli_errors_exec_and_logs(project, engine, unique_name, tmp_path_factory):
-    assert dockdjango(project, "up").returncode == 0
+    assert dockdjango(project, "up", "-d").returncode == 0
     code = dockdjango(project, "exec", "-T", "web", "sh", "-c", "echo out; echo err >&2; exit 7")
     assert code.returncode == 7
     assert code.stdout == "out\n" and code.stderr == "err\n"
@@ -226,10 +226,10 @@ def test_cli_errors_exec_and_logs(project, engine, unique_name, tmp_path_factory
     gone = dockdjango(elsewhere, "down", "-p", unique_name)
     assert gone.returncode == 0, gone.stderr
     assert f"{unique_name}: removed 2 container(s)" in gone.stdout
-    assert dockdjango(elsewhere, "up", "-p", unique_name).returncode == 1  # up needs a file
+    assert dockdjango(elsewhere, "up", "-d", "-p", unique_name).returncode == 1  # up needs a file
 
     nowhere = dockdjango(
-        project, "up", env=_env(DOCKER_HOST="unix:///tmp/dockdjango-no-engine.sock")
+        project, "up", "-d", env=_env(DOCKER_HOST="unix:///tmp/dockdjango-no-engine.sock")
     )
     assert nowhere.returncode == 1
     assert nowhere.stderr.startswith(
@@ -243,7 +243,7 @@ def test_exec_attaches_a_terminal_when_there_is_one(project, engine, unique_name
     import pty
     import select
 
-    assert dockdjango(project, "up").returncode == 0
+    assert dockdjango(project, "up", "-d").returncode == 0
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "dockdjango", "exec", "web", "sh"],

@@ -1,0 +1,231 @@
+"""The daily loop: attached `up` (its output and Ctrl-C), `run` and `watch`.
+
+`up` without ``-d`` follows every service's output until the stack stops; the first
+Ctrl-C (or SIGTERM) stops the containers gracefully, a second one kills them. Typed lines
+go to a service created with ``stdin_open`` (a ``breakpoint()`` waiting in a view).
+Everything here calls only the API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+from dockdjango.cli.output import note
+from dockdjango.cli.table import Command, option, project_options
+
+
+def run_attached_up(args: argparse.Namespace, stack: Any) -> int:
+    """``up`` in the foreground: see the module docstring. Exit 0 when the containers
+    stopped by themselves, 130 when interrupted."""
+    from dockdjango.api.attached import AttachedUp, Exited, Output
+    from dockdjango.cli.logprinter import LogPrinter
+    from dockdjango.cli.stack import up_options
+    from dockdjango.cli.stack_progress import Progress
+
+    printer = LogPrinter()
+    interrupts: list[int] = []
+    stop_watch = threading.Event()
+    with AttachedUp(stack, *args.services) as session:
+
+        def on_signal(signum: int, frame: Any) -> None:
+            interrupts.append(signum)
+            stop_watch.set()
+            if len(interrupts) == 1:
+                note("Gracefully stopping... (press Ctrl+C again to force)")
+                session.stop()
+            elif len(interrupts) == 2:
+                note("Killing...")
+                threading.Thread(target=session.kill, daemon=True).start()
+
+        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            with Progress() as progress:
+                session.start(**up_options(args), on_progress=progress)
+            names = [r.name.removeprefix(f"{stack.name}-") for r in stack.ps(*args.services)]
+            printer.expect(names)
+            note("Attaching to " + ", ".join(names))
+            for link in stack.links():
+                note(f"  {link.label}  {link.url}" if link.label != "note" else f"  {link.url}")
+            if not interrupts:
+                _pass_input(session)
+                if args.watch:
+                    _watch_beside(stack, args.services, stop_watch)
+            for event in session.events():
+                if isinstance(event, Output):
+                    printer.line(event.container, event.text, partial=event.partial)
+                elif isinstance(event, Exited):
+                    printer.note(event.container, f"exited with code {event.exit_code}")
+        finally:
+            stop_watch.set()
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+    return 130 if interrupts else 0
+
+
+def _pass_input(session: Any) -> None:
+    """Typed lines go to the service waiting for input (a debugger's prompt)."""
+    if sys.stdin is None or sys.stdin.closed:
+        return
+
+    def feed() -> None:
+        try:
+            fd = sys.stdin.fileno()
+            while True:
+                data = os.read(fd, 4096)
+                if not data:
+                    return
+                if session.send(data) is None:
+                    note("(no service takes input: give it `stdin_open: true` and `tty: true`)")
+        except (OSError, ValueError):
+            return
+
+    threading.Thread(target=feed, daemon=True, name="dd-stdin").start()
+
+
+def _watch_beside(stack: Any, services: list[str], stop: threading.Event) -> None:
+    """``up --watch``: the watch runs in a thread next to the output."""
+
+    def watch() -> None:
+        from dockdjango.errors import DockdjangoError
+
+        try:
+            stack.watch(
+                *services,
+                start=False,
+                stop=stop,
+                on_progress=lambda e: note("watch  " + e.line()),
+            )
+        except DockdjangoError as exc:
+            note(f"watch: {exc}")
+
+    threading.Thread(target=watch, daemon=True, name="dd-watch").start()
+
+
+def run_run(args: argparse.Namespace) -> int:
+    """A one-off container; exit with its command's exit code."""
+    from dockdjango.cli.stack import _stack
+    from dockdjango.errors import DockdjangoError
+
+    stack = _stack(args, need_file=True)
+    env: dict[str, str | None] = {}
+    for item in args.env:
+        key, sep, value = item.partition("=")
+        if not key:
+            raise DockdjangoError(f"-e {item!r}: expected KEY=VALUE or KEY")
+        env[key] = value if sep else os.environ.get(key)
+    tty = args.tty and sys.stdin.isatty() and sys.stdout.isatty()
+    # piped input goes in (and its end closes the command's stdin); a terminal only with a TTY
+    stdin = None if tty or sys.stdin.isatty() or args.detach else sys.stdin.buffer
+    shown = {"created", "started", "healthy", "running", "built", "building", "warning"}
+    result = stack.run(
+        args.service,
+        args.command or None,
+        remove=args.rm,
+        environment={k: v for k, v in env.items() if v is not None},
+        deps=args.deps,
+        tty=tty,
+        stdin=stdin,
+        write_out=lambda b: (sys.stdout.buffer.write(b), sys.stdout.flush()),
+        write_err=lambda b: (sys.stderr.buffer.write(b), sys.stderr.flush()),
+        user=args.user,
+        workdir=args.workdir,
+        entrypoint=args.entrypoint.split() if args.entrypoint else None,
+        service_ports=args.service_ports,
+        detach=args.detach,
+        on_progress=lambda e: note(e.line()) if e.action in shown else None,
+    )
+    if args.detach:
+        print(result.container)
+        return 0
+    return int(result.exit_code)
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    """Up (unless --no-up), then follow file changes until Ctrl-C."""
+    from dockdjango.cli.stack import _stack
+
+    stack = _stack(args, need_file=True)
+    quiet = {"rule"} if args.quiet else set()
+    stack.watch(
+        *args.services,
+        start=not args.no_up,
+        build=args.build,
+        on_progress=lambda e: None if e.action in quiet else note(e.line()),
+    )
+    return 0
+
+
+COMMANDS = (
+    Command(
+        "run",
+        "run a command in a new, one-off container of a service",
+        run_run,
+        description="Run a command in a new container of SERVICE, with the service's "
+        "configuration (image, environment, volumes, networks) but not its ports; the "
+        "services it depends on are started (and healthy) first. A terminal is attached when "
+        "you are at one. Exits with the command's exit code.",
+        options=(
+            *project_options(),
+            option("--rm", action="store_true", help="remove the container when it exits"),
+            option(
+                "-e",
+                "--env",
+                action="append",
+                default=[],
+                metavar="KEY=VAL",
+                help="set an environment variable (KEY alone: take it from here)",
+            ),
+            option(
+                "--no-deps",
+                dest="deps",
+                action="store_false",
+                help="do not start the services it depends on",
+            ),
+            option("-T", "--no-tty", dest="tty", action="store_false", help="no terminal"),
+            option("-d", "--detach", action="store_true", help="run in the background"),
+            option("-u", "--user", help="run as this user"),
+            option("-w", "--workdir", help="working directory inside the container"),
+            option("--entrypoint", help="override the image's entrypoint"),
+            option(
+                "--service-ports",
+                action="store_true",
+                help="publish the service's ports too (off by default, as in Compose)",
+            ),
+            option("service", help="service name"),
+            option("command", nargs=argparse.REMAINDER, help="command and its arguments"),
+        ),
+        examples=(
+            "dockdjango run --rm web python manage.py migrate",
+            "dockdjango run --rm web python manage.py shell",
+            "dockdjango run --rm -e DEBUG=0 -T web python manage.py check --deploy",
+            "echo 'print(1)' | dockdjango run --rm -T web python",
+        ),
+    ),
+    Command(
+        "watch",
+        "keep the running stack in step with the files you edit (develop.watch)",
+        run_watch,
+        description="Bring the stack up, then follow file changes: each burst of saves is "
+        "synced, rebuilt, restarted or followed by a command as the services' develop.watch "
+        "rules say. A Django service without develop.watch gets a default (its source "
+        "synced, a rebuild when a dependency file changes), and says so. Ctrl-C ends the "
+        "watch; the stack keeps running.",
+        options=(
+            *project_options(),
+            option("services", nargs="*", help="only these services"),
+            option("--no-up", action="store_true", help="do not bring the stack up first"),
+            option("--build", action="store_true", help="build images before starting"),
+            option("--quiet", action="store_true", help="do not list the rules at start"),
+        ),
+        examples=(
+            "dockdjango watch",
+            "dockdjango watch web",
+            "dockdjango up --watch        # the same, with every service's output",
+        ),
+    ),
+)
