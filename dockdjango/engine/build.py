@@ -1,15 +1,21 @@
-"""Driving an image build through the engine's classic builder, step by step.
+"""Driving an image build through the engine's BuildKit, from Python, with no session.
 
-The classic builder (``POST /build`` without ``version=2``) reports progress as
-``{"stream": ...}`` lines: ``Step 3/9 : COPY ...``, then `` ---> Using cache`` when the
-step's layer is reused, and the image id in ``aux.ID`` at the end. This module turns that
-stream into :class:`BuildResult` (each step reused or rebuilt, with its time) and turns a
+``POST /build?version=2`` with a GNU tar context (what :mod:`dockdjango.images.context`
+makes) runs the engine's built-in BuildKit: no docker CLI, no buildx. Without a session the
+engine cannot read local files or secrets from the client, so everything travels in the tar,
+and features that need a session (``RUN --mount=type=secret|ssh``, local exporters) fail —
+:mod:`dockdjango.images.frontend` says so before a build starts.
+
+Progress arrives as ``moby.buildkit.trace`` messages (decoded by
+:mod:`dockdjango.engine.buildkit_status`). Each Dockerfile step is a vertex named
+``[stage i/N] INSTRUCTION``; this module turns them into :class:`StepResult`\\ s (cached or
+run, with seconds and output) as they happen, calls ``on_event`` for each change, and turns a
 failure into a :class:`BuildError` naming the step and its last output lines.
 """
 
 from __future__ import annotations
 
-import io
+import json
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -18,20 +24,36 @@ from dataclasses import dataclass, field
 import docker
 from docker.errors import APIError
 
+from dockdjango.engine.buildkit_status import DecodeError, Vertex, decode_trace
 from dockdjango.errors import BuildError
 
-STEP_RE = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+#: ``[builder 2/4] RUN ...``, ``[2/3] COPY ...`` (a one-stage Dockerfile has no stage name).
+VERTEX_RE = re.compile(r"^\[(?:(?P<stage>\S+) )?(?P<pos>\d+)/(?P<total>\d+)\] (?P<text>.*)$", re.S)
 
 
 @dataclass
 class StepResult:
-    """One Dockerfile instruction as the engine ran it."""
+    """One Dockerfile step as BuildKit ran it (its vertex)."""
 
     index: int
     instruction: str
     cached: bool = False
     seconds: float = 0.0
     output: list[str] = field(default_factory=list)
+    #: The stage as BuildKit names it (``builder``, ``stage-1``), None in a one-stage file.
+    stage: str | None = None
+    #: ``i`` and ``N`` of ``[stage i/N]``: the step's place among the stage's build steps.
+    position: int = 0
+    total: int = 0
+    started: bool = False
+    done: bool = False
+    error: str = ""
+
+    @property
+    def label(self) -> str:
+        """``builder 2/4`` — the prefix BuildKit prints, without brackets."""
+        head = f"{self.stage} " if self.stage else ""
+        return f"{head}{self.position}/{self.total}"
 
     @property
     def status(self) -> str:
@@ -41,7 +63,7 @@ class StepResult:
 
 @dataclass
 class BuildResult:
-    """What a build produced: the image, and what happened at each step."""
+    """What a build produced: the image (None for a cache-only build) and every step."""
 
     image_id: str
     tag: str | None
@@ -51,13 +73,105 @@ class BuildResult:
 
     @property
     def reused(self) -> int:
-        """How many steps reused a cached layer (FROM counts as reused)."""
+        """How many steps BuildKit took from its cache."""
         return sum(1 for s in self.steps if s.cached)
 
 
 #: Called for each build event: ("step", StepResult) when a step starts, ("cached",
-#: StepResult) when the engine reuses it, ("output", line) for the step's output.
+#: StepResult) when BuildKit reuses it, ("done", StepResult) when it finished running,
+#: ("output", line) for a step's output.
 OnEvent = Callable[[str, object], None]
+
+
+class BuildStream:
+    """Folds a build's JSON messages into one :class:`StepResult` per Dockerfile step.
+
+    :meth:`feed` takes each decoded message of ``POST /build?version=2``'s response, in
+    order; a message reporting an error raises :class:`BuildError`.
+    """
+
+    def __init__(self, on_event: OnEvent | None = None) -> None:
+        self.by_digest: dict[str, StepResult] = {}
+        self.order: list[StepResult] = []
+        self.partial: dict[str, str] = {}
+        self.on_event = on_event
+        self.image_id = ""
+
+    def feed(self, event: Mapping[str, object]) -> None:
+        """Take one message of the build's response stream."""
+        if event.get("id") == "moby.buildkit.trace":
+            try:
+                update = decode_trace(str(event.get("aux", "")))
+            except DecodeError:
+                return  # a progress message we cannot read must not fail the build
+            for v in update.vertexes:
+                self.vertex(v)
+            for log in update.logs:
+                self.log(log.vertex, log.data)
+        elif event.get("id") == "moby.image.id":
+            aux = event.get("aux")
+            if isinstance(aux, dict) and aux.get("ID"):
+                self.image_id = str(aux["ID"])
+        elif "error" in event or "errorDetail" in event:
+            self.flush()
+            raise _build_error(event, self)
+
+    def _emit(self, kind: str, payload: object) -> None:
+        if self.on_event is not None:
+            self.on_event(kind, payload)
+
+    def vertex(self, v: Vertex) -> None:
+        """Take one vertex update (a step announced, started, cached, done or failed)."""
+        m = VERTEX_RE.match(v.name)
+        if m is None:
+            return  # internal work: loading the context, metadata, exporting
+        step = self.by_digest.get(v.digest)
+        if step is None:
+            step = StepResult(
+                index=len(self.order) + 1,
+                instruction=m.group("text"),
+                stage=m.group("stage"),
+                position=int(m.group("pos")),
+                total=int(m.group("total")),
+            )
+            self.by_digest[v.digest] = step
+            self.order.append(step)
+            if v.started is None:
+                return
+        if v.started is not None and not step.started:
+            step.started = True
+            self._emit("step", step)
+        if v.error:
+            step.error = v.error
+        if v.completed is not None and not step.done:
+            step.done = True
+            step.cached = step.cached or v.cached
+            if v.started is not None:
+                step.seconds = round(max(0.0, v.completed - v.started), 3)
+            self._emit("cached" if step.cached else "done", step)
+        elif v.cached and not step.cached:
+            step.cached = True
+
+    def log(self, digest: str, data: bytes) -> None:
+        """Take output a vertex wrote (chunks need not end at a line break)."""
+        step = self.by_digest.get(digest)
+        if step is None:
+            return
+        text = self.partial.pop(digest, "") + data.decode("utf-8", "replace")
+        lines = re.split(r"\r\n|\n|\r", text)
+        self.partial[digest] = lines.pop()
+        for line in lines:
+            if line.strip():
+                step.output.append(line.rstrip())
+                self._emit("output", line.rstrip())
+
+    def flush(self) -> None:
+        """Keep the unterminated last line of every step's output."""
+        for digest, rest in self.partial.items():
+            step = self.by_digest.get(digest)
+            if step is not None and rest.strip():
+                step.output.append(rest.rstrip())
+        self.partial.clear()
 
 
 def build_image(
@@ -70,91 +184,76 @@ def build_image(
     labels: Mapping[str, str] | None = None,
     target: str | None = None,
     nocache: bool = False,
+    cache_only: bool = False,
     on_event: OnEvent | None = None,
 ) -> BuildResult:
-    """Build an image from a context tar (see ``dockdjango.images.context``)."""
+    """Build an image from a context tar with BuildKit; return the image and every step.
+
+    ``cache_only`` runs the steps without exporting an image (BuildKit's ``cacheonly``
+    output): for builds whose only purpose is to fill a cache mount.
+    """
     started = time.monotonic()
-    steps: list[StepResult] = []
-    image_id: str | None = None
-    step_started = started
-
-    def finish_step() -> None:
-        if steps:
-            steps[-1].seconds = round(time.monotonic() - step_started, 3)
-
+    params: dict[str, object] = {"version": "2", "dockerfile": dockerfile, "rm": True}
+    if tag:
+        params["t"] = tag
+    if buildargs:
+        params["buildargs"] = json.dumps(dict(buildargs))
+    if labels:
+        params["labels"] = json.dumps(dict(labels))
+    if target:
+        params["target"] = target
+    if nocache:
+        params["nocache"] = True
+    if cache_only:
+        params["outputs"] = json.dumps([{"Type": "cacheonly"}])
+    steps = BuildStream(on_event)
+    api = client.api
     try:
-        stream = client.api.build(
-            fileobj=io.BytesIO(context),
-            custom_context=True,
-            dockerfile=dockerfile,
-            tag=tag,
-            buildargs=dict(buildargs or {}),
-            labels=dict(labels or {}),
-            target=target,
-            nocache=nocache,
-            rm=True,
-            forcerm=True,
-            decode=True,
+        response = api._post(
+            api._url("/build"),
+            data=context,
+            params=params,
+            headers={"Content-Type": "application/x-tar"},
+            stream=True,
+            timeout=None,
         )
-        for event in stream:
-            if "error" in event:
-                finish_step()
-                raise _build_error(event, steps)
-            aux = event.get("aux")
-            if isinstance(aux, dict) and aux.get("ID"):
-                image_id = str(aux["ID"])
-            text = event.get("stream")
-            if not text:
-                continue
-            for line in text.splitlines():
-                line = line.rstrip()
-                if not line:
-                    continue
-                m = STEP_RE.match(line)
-                if m:
-                    finish_step()
-                    step_started = time.monotonic()
-                    step = StepResult(index=int(m.group(1)), instruction=m.group(3))
-                    if step.instruction.upper().startswith("FROM "):
-                        step.cached = True
-                    steps.append(step)
-                    if on_event:
-                        on_event("step", step)
-                elif line.strip() == "---> Using cache" and steps:
-                    steps[-1].cached = True
-                    if on_event:
-                        on_event("cached", steps[-1])
-                elif steps:
-                    steps[-1].output.append(line)
-                    if on_event:
-                        on_event("output", line)
+        api._raise_for_status(response)
+        for event in api._stream_helper(response, decode=True):
+            steps.feed(event)
     except APIError as exc:
         raise BuildError(
             f"the engine refused the build: {exc.explanation or exc}",
-            hint="check the Dockerfile name and that the base image exists locally",
+            hint="check that the engine has BuildKit (Engine 18.09 or newer)",
         ) from None
-    finish_step()
-    if image_id is None:
-        raise BuildError("the build ended without producing an image", step=None)
-    size = int(client.api.inspect_image(image_id).get("Size", 0))
+    steps.flush()
+    image_id = steps.image_id
+    if not image_id and not cache_only:
+        raise BuildError("the build ended without producing an image")
+    size = int(api.inspect_image(image_id).get("Size", 0)) if image_id else 0
     return BuildResult(
         image_id=image_id,
         tag=tag,
-        steps=steps,
+        steps=steps.order,
         seconds=round(time.monotonic() - started, 3),
         size=size,
     )
 
 
-def _build_error(event: dict[str, object], steps: list[StepResult]) -> BuildError:
-    message = str(event.get("error", "")).strip().splitlines()[0] if event.get("error") else ""
-    if steps:
-        step = steps[-1]
-        tail = [line for line in step.output if not line.startswith(" ---> ")][-10:]
+def _build_error(event: Mapping[str, object], steps: BuildStream) -> BuildError:
+    detail = event.get("errorDetail")
+    raw = str(event.get("error") or (detail.get("message") if isinstance(detail, dict) else ""))
+    failed = next((s for s in steps.order if s.error), None)
+    if failed is not None:
+        tail = failed.output[-10:]
         return BuildError(
-            f"step {step.index} `{step.instruction}` failed: {message}",
-            step=step.instruction,
+            f"step [{failed.label}] `{failed.instruction}` failed: {_first_line(failed.error)}",
+            step=failed.instruction,
             output=tail,
             hint="the step's last output lines are above; fix the instruction or its inputs",
         )
-    return BuildError(f"the build failed before its first step: {message}")
+    return BuildError(f"the build failed: {_first_line(raw)}", step=None)
+
+
+def _first_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else "unknown error"
