@@ -145,12 +145,13 @@ def measure_image(
 ) -> tuple[Side, str, int]:
     """Build the project's image as ``dockdjango build`` does, twice, and start a container.
 
-    Cold: no layer cache and an empty wheel cache. Warm: the same build again, with the
-    layers and wheels the cold build left. Both use a private cache directory, so the
-    user's own caches are neither used nor changed. Returns the side, the image id and the
+    Cold: no layer cache (``--no-cache``; BuildKit's cache mounts, which hold downloaded
+    wheels, stay as they are). Warm: the same build again, with the steps the cold build
+    left. Both use a private build-record directory, so the user's own records are neither
+    used nor changed. Returns the side, the image id and the
     size of the image the Dockerfile starts from (``base`` when it cannot be told).
     """
-    from dockdjango.api.images import build_project, layer_ids
+    from dockdjango.api.images import build_project
     from dockdjango.engine.oneoff import image_size, remove_image_quietly, run_once
 
     side = Side(name="docker")
@@ -175,7 +176,7 @@ def measure_image(
             if label == "cold":
                 side.setup_cold_s = seconds
                 side.probe = _last_json(probe.output)
-                made = [*_stage_images(built.steps, layer_ids(built.result)), image_id]
+                made = [image_id]  # BuildKit keeps its intermediate results in its cache
                 base = _from_image(built.predicted) or base
             else:
                 side.setup_warm_s = seconds
@@ -221,21 +222,6 @@ def _private_cache(path: str) -> Iterator[None]:
             os.environ.pop("DOCKDJANGO_CACHE", None)
         else:
             os.environ["DOCKDJANGO_CACHE"] = saved
-
-
-def _stage_images(steps: Sequence[Any], layers: dict[int, str]) -> list[str]:
-    """The image each non-final stage ended with: the step before each later ``FROM``.
-
-    A stage with no step of its own (``FROM x AS y`` followed by ``FROM``) made no image,
-    and what comes before the first ``FROM`` (``ARG``) is not a stage.
-    """
-    kinds = {s.index: s.instruction.split()[0].upper() for s in steps if s.instruction.split()}
-    froms = [i for i, kind in kinds.items() if kind == "FROM"]
-    found = []
-    for i in froms[1:]:
-        if kinds.get(i - 1) not in (None, "FROM", "ARG") and i - 1 in layers:
-            found.append(layers[i - 1])
-    return found
 
 
 def _from_image(predicted: Sequence[Any]) -> str:

@@ -1,47 +1,45 @@
-"""Preparing a project's build: which Dockerfile, which context, which injected files.
+"""Preparing a project's build: which Dockerfile, which context, which files to add.
 
-Everything here is decided before the builder is called: the Dockerfile (the project's own,
-or generated), the ``.dockerignore`` rules, the files dockdjango injects into the context, the
-wheels image, and the plan of the build's steps (:mod:`dockdjango.images.plan`).
+Everything here is decided before BuildKit is called: the Dockerfile (the project's own, or
+generated), the ``.dockerignore`` rules, the derived requirements file of a lock/pyproject
+project, build args dockdjango sets, and the plan of the build's steps
+(:mod:`dockdjango.images.plan`).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dockdjango.errors import DockdjangoError
-from dockdjango.images.ca import CONTEXT_PATH as CA_CONTEXT_PATH
+from dockdjango.images.ca import CACHE_ID as CA_CACHE_ID
 from dockdjango.images.ca import find_ca_bundle
 from dockdjango.images.detect import SourceProject, detect
 from dockdjango.images.dockerfile import (
-    INJECT_DIR,
-    REQUIREMENTS_CONTEXT_PATH,
-    WHEELS_ARG,
-    WHEELS_REPOSITORY,
+    DERIVED_REQUIREMENTS,
+    OFFLINE_ARG,
     DockerfileOptions,
+    derived_requirements,
     generate_dockerfile,
-    generated_requirements,
 )
 from dockdjango.images.dockerignore import DockerIgnore, generate_dockerignore
-from dockdjango.images.plan import StepInputs, file_digest, index_context, plan_build
-from dockdjango.images.wheels import files_dir, load_wheel_set, requirements_digest
+from dockdjango.images.frontend import syntax_directive, without_syntax_directive
+from dockdjango.images.plan import StepInputs, index_context, plan_build
 
 if TYPE_CHECKING:
     import docker
 
-#: Where a generated Dockerfile travels in the context (the engine drops it before any COPY).
-GENERATED_DOCKERFILE = f"{INJECT_DIR}.Dockerfile"
-#: The label on wheels images (``dockdjango/wheels:<digest>``), so they are findable.
-WHEELS_LABEL = "dev.dockdjango.wheels"
+#: Where a generated Dockerfile travels in the context (never written into the project).
+GENERATED_DOCKERFILE = ".dockdjango.Dockerfile"
+
+Log = Callable[[str], None]
 
 
 @dataclass
 class Prepared:
-    """Everything a build of a project needs, computed before talking to the builder."""
+    """Everything a build of a project needs, computed before talking to BuildKit."""
 
     root: Path
     dockerfile: str
@@ -51,38 +49,17 @@ class Prepared:
     extras: dict[str, bytes]
     project: SourceProject | None = None
     options: DockerfileOptions | None = None
-    #: Wheel names the wheelhouse holds (None: not fetched yet for these requirements).
-    wheels: list[str] | None = None
-    wheel_digest: str | None = None
-    #: The CA bundle's bytes, for the wheel-fetch container (found on the host, or None).
+    #: The host's CA bundle (for the ``dockdjango-ca`` cache mount), or None.
     ca: bytes | None = None
+    #: Build args dockdjango adds (``UV_OFFLINE=1`` for an offline build).
+    buildargs: dict[str, str] = field(default_factory=dict)
+    #: Things dockdjango decided for the user that it must say (one line each).
+    notes: list[str] = field(default_factory=list)
 
     @property
-    def wheels_ref(self) -> str | None:
-        """The wheels image these requirements install from (``dockdjango/wheels:<digest>``)."""
-        return f"{WHEELS_REPOSITORY}:{self.wheel_digest}" if self.wheel_digest else None
-
-    @property
-    def buildargs(self) -> dict[str, str]:
-        """Build args dockdjango adds: the wheels image."""
-        return {WHEELS_ARG: self.wheels_ref} if self.wheels_ref else {}
-
-    def wheel_files(self) -> dict[str, bytes]:
-        """The wheels image's content: ``/wheels/<name>`` -> bytes (plus a marker file)."""
-        files = {f"/wheels/{name}": data for name, data in _wheel_bytes(self.wheels or [])}
-        files["/wheels/.dockdjango"] = b"wheels made by dockdjango\n"
-        return files
-
-    def image_files(self) -> dict[str, dict[str, str]]:
-        """What the wheels image holds, for the plan (content, not image id, keys its COPY)."""
-        if self.wheels_ref is None or self.wheels is None:
-            return {}
-        digests = {p: file_digest(0o100644, d) for p, d in self.wheel_files().items()}
-        return {self.wheels_ref: digests}
-
-
-def _wheel_bytes(names: list[str]) -> list[tuple[str, bytes]]:
-    return [(n, (files_dir() / n).read_bytes()) for n in sorted(names)]
+    def uses_ca_mount(self) -> bool:
+        """True when the Dockerfile's steps read the ``dockdjango-ca`` cache mount."""
+        return f"id={CA_CACHE_ID}" in self.dockerfile
 
 
 def detect_project(path: str | Path = ".", *, requirements: str | None = None) -> SourceProject:
@@ -115,12 +92,18 @@ def prepare(
     offline: bool | None = None,
     ca_bundle: str | Path | None = None,
     create_base: bool = True,
+    write_requirements: bool = False,
+    log: Log | None = None,
 ) -> Prepared:
-    """Decide the Dockerfile, ignore rules and injected files for a project.
+    """Decide the Dockerfile, ignore rules and added files for a project.
 
     ``create_base=False`` (read-only commands) names the base image without pulling or
-    making it.
+    making it. ``write_requirements`` writes (or refreshes) the derived requirements file of
+    a lock or pyproject project into the project, as a build must; without it the file only
+    joins the plan's view of the context, so read-only commands write nothing.
     """
+    from dockdjango.api.base import is_offline
+
     root = Path(path)
     if not root.is_dir():
         raise DockdjangoError(f"{root}: not a directory", hint="pass the project's directory")
@@ -133,33 +116,26 @@ def prepare(
     name = dockerfile or "Dockerfile"
     project: SourceProject | None = None
     opts = options or DockerfileOptions()
-    ca = find_ca_bundle(ca_bundle)
     extras: dict[str, bytes] = {}
+    notes: list[str] = []
     if (root / name).is_file():
         text = (root / name).read_text(encoding="utf-8")
         generated = False
-        if ignore.ignored(name):
-            # The docker CLI always sends the Dockerfile and .dockerignore, and the engine
-            # then drops those its .dockerignore matches; so do we.
-            extras[name] = text.encode()
-            extras[".dockerignore"] = ignore.text.encode()
-        if f"{INJECT_DIR}/" not in text and WHEELS_ARG not in text:
-            return Prepared(root, text, name, False, ignore, extras)
-        # A Dockerfile dockdjango wrote earlier (`dockerfile --write`): inject what it copies.
-        project = detect(root)
-        first_from = re.search(r"^FROM\s+(\S+)", text, re.M)
-        opts = replace(
-            opts,
-            base_image=first_from.group(1) if first_from else opts.base_image,
-            ca_bundle=CA_CONTEXT_PATH in text,
-            wheelhouse=WHEELS_ARG in text,
-        )
-        if CA_CONTEXT_PATH in text and ca is None:
-            raise DockdjangoError(
-                f"{root / name} copies {CA_CONTEXT_PATH} but this host has no CA bundle",
-                hint="set DOCKDJANGO_CA_BUNDLE to a PEM file, or regenerate the Dockerfile",
-            )
         path_in_context = name
+        if DERIVED_REQUIREMENTS in text:
+            project = detect(root)  # a Dockerfile dockdjango wrote: keep its file current
+        frontend = syntax_directive(text)
+        if frontend is not None and is_offline(offline):
+            text = without_syntax_directive(text)
+            path_in_context = GENERATED_DOCKERFILE
+            notes.append(
+                f"{name}: `# syntax={frontend}` needs a registry (offline): building with the "
+                "engine's built-in Dockerfile frontend instead"
+            )
+        # BuildKit reads the Dockerfile from the context tar, so it travels even when the
+        # project's .dockerignore leaves it out.
+        if path_in_context != name or ignore.ignored(name):
+            extras[path_in_context] = text.encode()
     elif dockerfile is not None:
         raise DockdjangoError(f"{root / name}: no such Dockerfile")
     else:
@@ -169,50 +145,34 @@ def prepare(
         if options is None or not options.base_image:
             base = resolve_base_image(project, client, offline=offline, create=create_base)
             opts = replace(opts, base_image=base)
-        opts = replace(opts, ca_bundle=ca is not None)
         text = generate_dockerfile(project, opts)
         generated = True
         path_in_context = GENERATED_DOCKERFILE
         extras[GENERATED_DOCKERFILE] = text.encode()
-        # Read by the engine only to drop the Dockerfile (and itself) from the context, so
-        # the source copy never contains them (moby's remotecontext.removeDockerfile).
-        extras[".dockerignore"] = f".dockerignore\n{GENERATED_DOCKERFILE}\n".encode()
-    if ca is not None and CA_CONTEXT_PATH in text:
-        extras[CA_CONTEXT_PATH] = ca.read_bytes()
-    generated_req = generated_requirements(project)
-    if generated_req is not None:
-        extras[REQUIREMENTS_CONTEXT_PATH] = generated_req
+    derived = derived_requirements(project) if project is not None else None
+    if derived is not None:
+        target = root / DERIVED_REQUIREMENTS
+        current = target.read_bytes() if target.is_file() else None
+        if current != derived:
+            if write_requirements:
+                target.write_bytes(derived)
+                sources = ", ".join(project.dependency_files) if project else ""
+                if log:
+                    log(f"wrote {target} (from {sources}; the Dockerfile installs it)")
+            else:
+                extras[DERIVED_REQUIREMENTS] = derived
     prepared = Prepared(root, text, path_in_context, generated, ignore, extras, project, opts)
+    ca = find_ca_bundle(ca_bundle)
     prepared.ca = ca.read_bytes() if ca is not None else None
-    if opts.wheelhouse and project.requirements:
-        files = dependency_bytes(prepared)
-        prepared.wheel_digest = requirements_digest(files, opts.base_image)
-        prepared.wheels = load_wheel_set(prepared.wheel_digest)
+    prepared.notes = notes
+    if is_offline(offline) and f"ARG {OFFLINE_ARG}" in text:
+        prepared.buildargs[OFFLINE_ARG] = "1"
     return prepared
 
 
-def dependency_bytes(prepared: Prepared) -> dict[str, bytes]:
-    """The dependency files' bytes, by context path (what decides the wheels)."""
-    project = prepared.project
-    assert project is not None
-    if project.requirements_file is not None:
-        return {f: (prepared.root / f).read_bytes() for f in project.dependency_files}
-    return {REQUIREMENTS_CONTEXT_PATH: prepared.extras[REQUIREMENTS_CONTEXT_PATH]}
-
-
 def context_index(prepared: Prepared) -> dict[str, str]:
-    """Digests of the context's files, after the engine's own Dockerfile/.dockerignore rule."""
-    index = index_context(prepared.root, prepared.ignore, prepared.extras)
-    if ".dockerignore" in index:
-        # The classic builder reads .dockerignore from the context and drops the Dockerfile
-        # and .dockerignore when they match it (moby remotecontext.removeDockerfile).
-        raw = prepared.extras.get(".dockerignore")
-        text = raw.decode() if raw is not None else (prepared.root / ".dockerignore").read_text()
-        in_context = DockerIgnore(text)
-        for name in (".dockerignore", prepared.dockerfile_path):
-            if in_context.ignored(name):
-                index.pop(name, None)
-    return index
+    """Digests of the context's files: exactly what :func:`make_context` will send."""
+    return index_context(prepared.root, prepared.ignore, prepared.extras)
 
 
 def plan_project(
@@ -224,17 +184,24 @@ def plan_project(
     target: str | None = None,
 ) -> list[StepInputs]:
     """The steps of the build with their inputs (see :mod:`dockdjango.images.plan`)."""
+    import hashlib
+    import json
+
     from dockdjango.engine.images import inspect_image
 
     def resolve(ref: str) -> str | None:
+        # BuildKit keys an image by its file system (its layers), not by its config: a
+        # re-labelled base keeps every cached step on top of it.
         data = inspect_image(client, ref)
-        return str(data["Id"]) if data else None
+        if not data:
+            return None
+        layers = (data.get("RootFS") or {}).get("Layers") or [data["Id"]]
+        return "sha256:" + hashlib.sha256(json.dumps(layers).encode()).hexdigest()
 
     return plan_build(
         prepared.dockerfile,
         context_index(prepared),
         resolve=resolve,
-        image_files=prepared.image_files(),
         buildargs={**prepared.buildargs, **(buildargs or {})},
         labels=labels,
         target=target,

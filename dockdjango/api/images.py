@@ -11,12 +11,16 @@ print(result.image_id, result.reused, "of", len(result.steps), "steps reused")
 
 A Dockerfile in the project is always used as it is; otherwise dockdjango generates one
 (:mod:`dockdjango.images.dockerfile`) and sends it inside the context as
-``.dockdjango.Dockerfile``, which the engine drops from the context before any ``COPY``.
-The project directory is never written to unless asked (:func:`write_project_files`).
+``.dockdjango.Dockerfile`` (BuildKit without a session reads the Dockerfile from the context
+tar, so a ``COPY .`` copies it too). Builds run on the engine's BuildKit
+(:mod:`dockdjango.engine.build`). The project directory is written to only for the derived
+requirements file a lock-file project's Dockerfile installs, and when asked
+(:func:`write_project_files`).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -25,18 +29,15 @@ from typing import TYPE_CHECKING
 
 from dockdjango.api.imageprep import (
     GENERATED_DOCKERFILE,
-    WHEELS_LABEL,
     Prepared,
     context_index,
-    dependency_bytes,
     detect_project,
     plan_project,
     prepare,
     resolve_base_image,
 )
-from dockdjango.engine.layers import child_finder, image_exists, layer_details, layer_ids
 from dockdjango.errors import BuildError, DockdjangoError
-from dockdjango.images.dockerfile import REQUIREMENTS_CONTEXT_PATH, DockerfileOptions
+from dockdjango.images.dockerfile import DERIVED_REQUIREMENTS, OFFLINE_ARG, DockerfileOptions
 from dockdjango.images.dockerignore import generate_dockerignore
 from dockdjango.images.explain import (
     StepPrediction,
@@ -44,12 +45,6 @@ from dockdjango.images.explain import (
     predict,
     record_path,
     save_record,
-)
-from dockdjango.images.wheels import (
-    cached_wheels,
-    save_wheel_set,
-    store_wheel,
-    uncached_requirements,
 )
 
 __all__ = [
@@ -61,7 +56,6 @@ __all__ = [
     "context_index",
     "detect_project",
     "explain_project",
-    "layer_ids",
     "plan_project",
     "prepare",
     "resolve_base_image",
@@ -78,14 +72,13 @@ Log = Callable[[str], None]
 
 @dataclass
 class ImageBuild:
-    """A finished build: the engine's report next to dockdjango's prediction."""
+    """A finished build: BuildKit's report next to dockdjango's prediction."""
 
     result: BuildResult
     predicted: list[StepPrediction]
-    wheels_fetched: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    #: The wheels image the builder stage installed from (``dockdjango/wheels:<digest>``).
-    wheels_image: str | None = None
+    #: What dockdjango did or decided on the way (derived files written, substitutions).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def image_id(self) -> str:
@@ -94,42 +87,64 @@ class ImageBuild:
 
     @property
     def steps(self) -> list[StepResult]:
-        """The engine's per-step report."""
+        """BuildKit's per-step report (only the steps it ran or reused)."""
         return self.result.steps
 
     @property
     def reused(self) -> int:
-        """Steps with a layer that the engine took from its cache."""
-        layered = {p.step.index for p in self.predicted if p.step.has_layer}
-        return sum(1 for s in self.result.steps if s.cached and s.index in layered)
+        """Build steps BuildKit took from its cache."""
+        return sum(1 for s in self.result.steps if s.cached)
+
+    def engine_step(self, prediction: StepPrediction) -> StepResult | None:
+        """BuildKit's report of the step a prediction is about (None: it ran no such step)."""
+        return engine_steps(self.predicted, self.result.steps).get(prediction.step.index)
 
     def mismatches(self) -> list[str]:
-        """Steps where the prediction differed from what the engine did (ideally none)."""
+        """Steps where the prediction differed from BuildKit's ``cached`` flags (ideally none)."""
         return compare(self.predicted, self.result.steps)
 
 
-def compare(predicted: list[StepPrediction], actual: list[StepResult]) -> list[str]:
-    """Differences between a prediction and an engine report, one line per step."""
-    out = []
-    by_index = {s.index: s for s in actual}
-    if len(actual) != len(predicted):
-        out.append(f"the engine ran {len(actual)} steps, the plan has {len(predicted)}")
+def engine_steps(
+    predicted: list[StepPrediction], actual: list[StepResult]
+) -> dict[int, StepResult]:
+    """Plan step index -> BuildKit's step, matched by vertex name (``[stage i/N]``).
+
+    BuildKit reports a step shared by two stages (same inputs, same cache key) once; the
+    plan knows both, so a step missing by name is matched through its chain.
+    """
+    by_label = {s.label.lower(): s for s in actual}
+    out: dict[int, StepResult] = {}
+    by_chain: dict[str, StepResult] = {}
     for p in predicted:
-        s = by_index.get(p.step.index)
-        if s is None:
+        if p.step.vertex is None:
             continue
-        if _norm(s.instruction) != _norm(p.step.text):
-            out.append(f"step {p.step.index}: engine ran `{s.instruction}`, plan `{p.step.text}`")
-        elif p.step.has_layer and s.cached != p.reused:
-            engine = "reused" if s.cached else "rebuilt"
-            out.append(
-                f"step {p.step.index} `{s.instruction}`: predicted {p.status}, engine {engine}"
-            )
+        found = by_label.get(p.step.vertex.lower()) or by_chain.get(p.step.chain)
+        if found is not None:
+            out[p.step.index] = found
+            by_chain.setdefault(p.step.chain, found)
     return out
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.split())
+def compare(predicted: list[StepPrediction], actual: list[StepResult]) -> list[str]:
+    """Differences between a prediction and BuildKit's report, one line per step."""
+    out = []
+    matched = engine_steps(predicted, actual)
+    for p in predicted:
+        if not p.step.has_layer:
+            continue
+        s = matched.get(p.step.index)
+        if s is None:
+            out.append(f"step {p.step.index} `{p.step.text}`: BuildKit reported no such step")
+        elif s.cached != p.reused:
+            engine = "reused" if s.cached else "rebuilt"
+            out.append(
+                f"step {p.step.index} `{p.step.text}`: predicted {p.status}, BuildKit {engine}"
+            )
+    used = {id(s) for s in matched.values()}
+    for s in actual:
+        if id(s) not in used:
+            out.append(f"BuildKit ran [{s.label}] `{s.instruction}`, which the plan does not have")
+    return out
 
 
 def explain_project(
@@ -143,7 +158,7 @@ def explain_project(
     dockerfile: str | None = None,
     offline: bool | None = None,
 ) -> list[StepPrediction]:
-    """Predict, per step, whether the next build reuses the engine's cache, and why not."""
+    """Predict, per step, whether the next build reuses BuildKit's cache, and why not."""
     client = _client(client)
     prepared = prepare(
         path,
@@ -154,10 +169,7 @@ def explain_project(
         create_base=False,
     )
     steps = plan_project(prepared, client, buildargs=buildargs, labels=labels, target=target)
-    record = load_record(record_path(prepared.root, prepared.dockerfile_path, target))
-    return predict(
-        steps, record, image_exists=image_exists(client), find_child=child_finder(client)
-    )
+    return predict(steps, load_record(record_path(prepared.root, prepared.dockerfile_path, target)))
 
 
 def build_project(
@@ -175,121 +187,155 @@ def build_project(
     on_event: OnEvent | None = None,
     log: Log | None = None,
 ) -> ImageBuild:
-    """Build the project's image: fetch missing wheels, predict, build, record what it saw."""
-    from dockdjango.api.base import is_offline
-    from dockdjango.engine.layers import ensure_files_image
+    """Build the project's image on BuildKit: predict, build, compare, record what it saw.
 
+    ``on_event(kind, payload)`` follows the build live: ``("total", n)`` build steps, then
+    per step ``("step", StepResult)`` when it starts, ``("cached", ...)`` or ``("done", ...)``
+    when it ends, and ``("output", line)`` for what it prints.
+    """
     started = time.monotonic()
     client = _client(client)
-    prepared = prepare(path, dockerfile=dockerfile, options=options, client=client, offline=offline)
-    fetched: list[str] = []
-    if prepared.wheel_digest is not None and prepared.wheels is None:
-        fetched = _fetch_wheels(prepared, client, offline=is_offline(offline), log=log)
-    if prepared.wheels_ref is not None:
-        ensure_files_image(
-            client, prepared.wheels_ref, prepared.wheel_files(), labels={WHEELS_LABEL: "1"}
-        )
-    result, predicted = _build_recorded(
-        prepared,
-        client,
-        tag=tag,
-        buildargs=buildargs,
-        labels=labels,
-        target=target,
-        nocache=nocache,
-        on_event=on_event,
+    notes: list[str] = []
+
+    def note(line: str) -> None:
+        notes.append(line)
+        if log:
+            log(line)
+
+    prepared = prepare(
+        path,
+        dockerfile=dockerfile,
+        options=options,
+        client=client,
+        offline=offline,
+        write_requirements=True,
+        log=note,
     )
-    seconds = round(time.monotonic() - started, 3)
-    return ImageBuild(result, predicted, fetched, seconds, prepared.wheels_ref)
+    for line in prepared.notes:
+        note(line)
+    try:
+        result, predicted = _build(
+            prepared, client, tag, buildargs, labels, target, nocache, on_event, note
+        )
+    except BuildError as exc:
+        if "syntax=" not in str(exc) or prepared.generated:
+            raise
+        # The `# syntax=` frontend could not be pulled: once more with the built-in one.
+        retry = prepare(path, dockerfile=dockerfile, options=options, client=client, offline=True)
+        retry.buildargs = dict(prepared.buildargs)
+        for line in retry.notes:
+            note(line.replace("(offline)", "(it could not be pulled)"))
+        result, predicted = _build(
+            retry, client, tag, buildargs, labels, target, nocache, on_event, note
+        )
+    return ImageBuild(result, predicted, round(time.monotonic() - started, 3), notes)
 
 
-def _build_recorded(
+def _build(
     prepared: Prepared,
     client: docker.DockerClient,
-    *,
-    tag: str | None = None,
-    buildargs: Mapping[str, str] | None = None,
-    labels: Mapping[str, str] | None = None,
-    target: str | None = None,
-    nocache: bool = False,
-    on_event: OnEvent | None = None,
+    tag: str | None,
+    buildargs: Mapping[str, str] | None,
+    labels: Mapping[str, str] | None,
+    target: str | None,
+    nocache: bool,
+    on_event: OnEvent | None,
+    log: Log,
 ) -> tuple[BuildResult, list[StepPrediction]]:
-    """Plan, predict, build, and record what the build saw and made."""
+    """Check, plan, predict, fill the CA mount when needed, build, and record."""
     from dockdjango.engine.build import build_image
+    from dockdjango.engine.client import engine_version
     from dockdjango.images.context import make_context
+    from dockdjango.images.frontend import check_dockerfile, explain_failure
 
+    name = str(prepared.root / prepared.dockerfile_path)
+    version = engine_version(client)[0]
+    check_dockerfile(prepared.dockerfile, name, version)
     steps = plan_project(prepared, client, buildargs=buildargs, labels=labels, target=target)
     rpath = record_path(prepared.root, prepared.dockerfile_path, target)
-    record = load_record(rpath)
-    predicted = predict(
-        steps,
-        None if nocache else record,
-        image_exists=image_exists(client),
-        find_child=child_finder(client),
-    )
+    predicted = predict(steps, None if nocache else load_record(rpath))
     if nocache:
         predicted = [replace(p, reused=not p.step.has_layer) for p in predicted]
+    if prepared.ca is not None and prepared.uses_ca_mount:
+        _fill_ca(client, prepared, predicted, log)
     if on_event:
-        on_event("total", len(steps))
+        on_event("total", sum(1 for s in steps if s.has_layer))
     context = make_context(prepared.root, exclude=prepared.ignore, extra_files=prepared.extras)
-    for attempt in (1, 2):
-        try:
-            result = build_image(
-                client,
-                context,
-                dockerfile=prepared.dockerfile_path,
-                tag=tag,
-                buildargs={**prepared.buildargs, **(buildargs or {})},
-                labels=labels,
-                target=target,
-                nocache=nocache,
-                on_event=on_event,
-            )
-            break
-        except BuildError as exc:
-            # Another client removed a cached layer this build stood on (e.g. `docker rmi`
-            # pruning untagged parents) between the cache hit and the commit: once more.
-            if attempt == 2 or "unknown parent image" not in str(exc):
-                raise
-    record = load_record(rpath)  # re-read: a parallel build may have added layers meanwhile
-    layers, cmds = layer_details(client, layer_ids(result))
-    record.remember(steps, layers, result.image_id, cmds)
+    try:
+        result = build_image(
+            client,
+            context,
+            dockerfile=prepared.dockerfile_path,
+            tag=tag,
+            buildargs={**prepared.buildargs, **(buildargs or {})},
+            labels=labels,
+            target=target,
+            nocache=nocache,
+            on_event=on_event,
+        )
+    except BuildError as exc:
+        clear = explain_failure(str(exc), name, version) if exc.step is None else None
+        if clear is not None:
+            raise clear from None
+        raise _offline_error(exc, prepared) or exc from None
+    record = load_record(rpath)  # re-read: a parallel build may have added chains meanwhile
+    matched = engine_steps(predicted, result.steps)
+    done = [index for index, s in matched.items() if s.done and not s.error]
+    record.remember(steps, done, result.image_id)
     save_record(rpath, record)
     return result, predicted
 
 
-def _fetch_wheels(
-    prepared: Prepared, client: docker.DockerClient, *, offline: bool, log: Log | None
-) -> list[str]:
-    """Fill the wheel cache for the prepared requirements; return the newly fetched names."""
-    from dockdjango.engine.wheels import fetch_wheels
+def _fill_ca(
+    client: docker.DockerClient,
+    prepared: Prepared,
+    predicted: list[StepPrediction],
+    log: Log,
+) -> None:
+    """Put the host's CA bundle into the ``dockdjango-ca`` cache mount, when a step needs it.
 
-    project = prepared.project
-    assert project is not None and prepared.wheel_digest is not None
-    if log:
-        log("fetching wheels (only those not already in the wheel cache)")
-    # The fetch runs in the system stage: same Python, platform and build packages.
-    system, _ = _build_recorded(prepared, client, target="system")
-    req = project.requirements_file or REQUIREMENTS_CONTEXT_PATH
-    before = {p.name for p in cached_wheels()}
-    # Resolving only the uncached requirements online pays off unless that is all of them.
-    new = uncached_requirements(project.requirements, before)
-    wheels = fetch_wheels(
-        client,
-        system.image_id,
-        dependency_bytes(prepared),
-        req,
-        cached_wheels(),
-        offline=offline,
-        new_requirements=new if len(new) < len(project.dependency_names) else [],
-        ca_bundle=prepared.ca,
-        on_output=log,
+    Only when a step that mounts it will run (a reused step does not go online): a
+    cache-only build without the layer cache, about a second.
+    """
+    from dockdjango.engine.build import build_image
+    from dockdjango.images.ca import CACHE_ID, FILL_CONTEXT_PATH, fill_dockerfile
+    from dockdjango.images.context import make_context
+
+    if not any(not p.reused and f"id={CACHE_ID}" in p.step.text for p in predicted):
+        return
+    base = next(
+        (
+            p.step.expanded.split()[0]
+            for p in predicted
+            if p.step.keyword == "FROM" and (p.step.base or "").startswith("sha256:")
+        ),
+        None,
     )
-    for name, data in wheels.items():
-        store_wheel(name, data)
-    save_wheel_set(prepared.wheel_digest, sorted(wheels))
-    prepared.wheels = sorted(wheels)
-    return sorted(set(wheels) - before)
+    if base is None or prepared.ca is None:
+        return
+    files = {"Dockerfile": fill_dockerfile(base).encode(), FILL_CONTEXT_PATH: prepared.ca}
+    log("putting the host's CA bundle into the dockdjango-ca cache mount (never in an image)")
+    build_image(client, make_context(None, extra_files=files), nocache=True, cache_only=True)
+
+
+_NOT_CACHED = re.compile(r"Because (\S+) was not found in the cache")
+
+
+def _offline_error(exc: BuildError, prepared: Prepared) -> BuildError | None:
+    """Name the requirement an offline install could not find in the cache mount."""
+    if OFFLINE_ARG not in prepared.buildargs:
+        return None
+    text = "\n".join([str(exc), *exc.output])
+    missing = sorted(set(_NOT_CACHED.findall(text)))
+    if not missing and "network connectivity is disabled" not in text:
+        return None
+    what = ", ".join(missing) if missing else "a requirement"
+    return BuildError(
+        f"offline (DOCKDJANGO_OFFLINE=1), and the cache mount has no wheel for {what}",
+        step=exc.step,
+        output=exc.output,
+        hint="build once with network access to fill the cache, or unset DOCKDJANGO_OFFLINE",
+    )
 
 
 def write_project_files(
@@ -300,15 +346,23 @@ def write_project_files(
     offline: bool | None = None,
     overwrite: bool = False,
 ) -> list[Path]:
-    """Write the generated Dockerfile and .dockerignore into the project; return the paths."""
+    """Write the generated Dockerfile, .dockerignore (and derived requirements) into the
+    project; return the paths written."""
     root = Path(path)
-    prepared = prepare(root, options=options, client=client, offline=offline)
+    written: list[Path] = []
+    prepared = prepare(
+        root,
+        options=options,
+        client=client,
+        offline=offline,
+        write_requirements=True,
+        log=lambda _line: written.append(root / DERIVED_REQUIREMENTS),
+    )
     if not prepared.generated:
         raise DockdjangoError(
             f"{root / 'Dockerfile'} already exists and is used as it is",
             hint="delete it to have dockdjango generate one",
         )
-    written = []
     for name, text in (
         ("Dockerfile", prepared.dockerfile),
         (".dockerignore", generate_dockerignore()),

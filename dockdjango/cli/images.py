@@ -46,9 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     b = sub.add_parser(
         "build",
         help="build the project's image, showing which layers are reused",
-        description="Build the project's image through the engine's classic builder, with "
-        "live progress; report each step as reused or rebuilt and whether the prediction "
-        "(`dockdjango explain`) held.",
+        description="Build the project's image on the engine's BuildKit, with live progress; "
+        "report each step as reused or rebuilt and whether the prediction "
+        "(`dockdjango explain`) matched BuildKit's own cache flags.",
         epilog=EXAMPLES_BUILD,
         formatter_class=fmt,
     )
@@ -165,6 +165,7 @@ def run_explain(args: argparse.Namespace) -> int:
                         "step": p.step.index,
                         "instruction": p.step.text,
                         "cache": "reused" if p.reused else "rebuild",
+                        "vertex": p.step.vertex,
                         "first_rebuild": p.first,
                         "cause": None if p.reused else p.cause,
                         "has_layer": p.step.has_layer,
@@ -181,8 +182,8 @@ def run_explain(args: argparse.Namespace) -> int:
         rows = [
             (
                 str(p.step.index),
-                p.step.text if len(p.step.text) <= 60 else p.step.text[:59] + "…",
-                "reused" if p.reused else ("REBUILD" if p.first else "rebuild"),
+                _first_line(p.step.text, 60),
+                _status(p),
                 "" if p.reused or not p.cause else p.cause,
             )
             for p in preds
@@ -199,53 +200,41 @@ def run_explain(args: argparse.Namespace) -> int:
     table.add_column("cache", no_wrap=True, min_width=7)
     table.add_column("why", overflow="fold", min_width=24)
     for p in preds:
-        status = "reused" if p.reused else ("REBUILD" if p.first else "rebuild")
+        status = _status(p)
         style = "green" if p.reused else ("bold red" if p.first else "red")
         cause = "" if p.reused or not p.cause else p.cause
-        table.add_row(str(p.step.index), p.step.text, f"[{style}]{status}[/]", cause)
+        table.add_row(
+            str(p.step.index), _first_line(p.step.text, 200), f"[{style}]{status}[/]", cause
+        )
     console = Console()
     console.print(table)
     console.print(summary)
     return 0
 
 
+def _status(p: Any) -> str:
+    if not p.step.has_layer:
+        return "config" if p.step.keyword not in ("FROM", "ARG") else "-"
+    return "reused" if p.reused else ("REBUILD" if p.first else "rebuild")
+
+
+def _first_line(text: str, width: int) -> str:
+    line = text.split("\n")[0]
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
 def run_build(args: argparse.Namespace) -> int:
-    """Build with a live progress line, then a per-step table."""
+    """Build with live progress, then a per-step table and whether `explain` was right."""
     import sys
 
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
     from dockdjango.api.images import build_project
+    from dockdjango.cli.build_progress import BuildProgress
     from dockdjango.errors import BuildError
 
-    console = Console(stderr=True)
-    counts = {"steps": 0, "reused": 0, "total": 0}
-    progress = Progress(
-        TextColumn("[bold]Building[/] {task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} steps, {task.fields[reused]} reused"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-    task = progress.add_task("", total=None, reused=0)
-
-    def on_event(kind: str, payload: object) -> None:
-        if kind == "step":
-            counts["steps"] += 1
-            text = str(getattr(payload, "instruction", ""))
-            progress.update(task, completed=counts["steps"] - 1, description=text[:40])
-        elif kind == "cached":
-            counts["reused"] += 1
-            progress.update(task, reused=counts["reused"])
-        elif kind == "total":
-            progress.update(task, total=int(payload))  # type: ignore[call-overload]
-
-    def log(line: str) -> None:
-        progress.console.print(f"  [dim]{line}[/]")
-
+    progress = BuildProgress()
     try:
         with progress:
             build = build_project(
@@ -257,8 +246,8 @@ def run_build(args: argparse.Namespace) -> int:
                 dockerfile=args.file,
                 offline=args.offline,
                 nocache=args.no_cache,
-                on_event=on_event,
-                log=log,
+                on_event=progress,
+                log=progress.log,
             )
     except BuildError as exc:
         for line in exc.output:
@@ -267,23 +256,18 @@ def run_build(args: argparse.Namespace) -> int:
     from dockdjango.cli.output import is_tty, print_table
 
     out = Console()
-    predicted = {p.step.index: p for p in build.predicted}
     rows = []
-    for s in build.steps:
-        p = predicted.get(s.index)
-        has_layer = p.step.has_layer if p else True
-        rows.append(
-            (
-                str(s.index),
-                s.instruction,
-                ("reused" if s.cached else "rebuilt") if has_layer else "",
-                f"{s.seconds:.1f} s" if has_layer and not s.cached else "",
-            )
-        )
+    for p in build.predicted:
+        if not p.step.has_layer:
+            continue
+        s = build.engine_step(p)
+        status = "" if s is None else ("reused" if s.cached else "rebuilt")
+        took = f"{s.seconds:.1f} s" if s is not None and not s.cached else ""
+        rows.append((str(p.step.index), p.step.text.split("\n")[0], status, took))
     if is_tty():
         table = Table(box=None, pad_edge=False)
         table.add_column("step", justify="right")
-        table.add_column("instruction", overflow="ellipsis", max_width=44, no_wrap=True)
+        table.add_column("instruction", overflow="ellipsis", max_width=52, no_wrap=True)
         table.add_column("cache", no_wrap=True, min_width=7)
         table.add_column("time", justify="right", no_wrap=True)
         for index, text, status, took in rows:
@@ -295,15 +279,10 @@ def run_build(args: argparse.Namespace) -> int:
         print_table(["step", "instruction", "cache", "time"], short_rows)
     size_mb = build.result.size / 1e6
     short = build.image_id.removeprefix("sha256:")[:12]
-    layered = sum(1 for p in build.predicted if p.step.has_layer)
     out.print(
         f"✓ image {build.result.tag or short} ({short}, {size_mb:.0f} MB): "
-        f"{build.reused} of {layered} steps reused, {build.seconds:.1f} s"
+        f"{build.reused} of {len(rows)} steps reused, {build.seconds:.1f} s"
     )
-    if build.wheels_fetched:
-        out.print(
-            f"  fetched {len(build.wheels_fetched)} new wheel(s): {', '.join(build.wheels_fetched)}"
-        )
     wrong = build.mismatches()
     if wrong:
         out.print("[yellow]! the cache prediction differed:[/]")

@@ -1,8 +1,13 @@
-"""Finding the CA bundle a build needs behind a TLS-intercepting proxy.
+"""Finding the CA bundle a build needs behind a TLS-intercepting proxy, and getting it there.
 
-Corporate networks (and this project's CI) intercept TLS: ``pip install`` inside a build
-fails with a certificate error unless the build trusts the proxy's CA. dockdjango copies
-the bundle the host already trusts into the *builder* stage only (never the final image).
+Corporate networks (and this project's CI) intercept TLS: ``pip``/``uv`` inside a build fail
+with a certificate error unless the build trusts the proxy's CA. The generated Dockerfile's
+install steps mount the BuildKit cache mount ``dockdjango-ca`` read-only and trust
+``ca.pem`` there when it exists. Before a build that will run such a step, dockdjango fills
+that cache mount with the host's bundle through a tiny cache-only build
+(:func:`fill_dockerfile`). A cache mount is never part of an image, so the bundle never
+reaches a layer; where the mount is empty (no proxy, a CI elsewhere), the install uses the
+default trust store, so the committed Dockerfile still builds anywhere.
 """
 
 from __future__ import annotations
@@ -14,10 +19,13 @@ from pathlib import Path
 
 from dockdjango.errors import DockdjangoError
 
-#: Where the bundle lands inside the build context and inside the builder stage.
-CONTEXT_PATH = ".dockdjango/ca-bundle.crt"
-BUILD_PATH = "/usr/local/share/dockdjango/ca-bundle.crt"
 ENV_VAR = "DOCKDJANGO_CA_BUNDLE"
+#: The BuildKit cache mount holding the bundle, where steps mount it, and the file in it.
+CACHE_ID = "dockdjango-ca"
+MOUNT_DIR = "/run/dockdjango-ca"
+MOUNTED_BUNDLE = f"{MOUNT_DIR}/ca.pem"
+#: Where the fill build's context carries the bundle.
+FILL_CONTEXT_PATH = "ca.pem"
 
 
 def pip_config_files(environ: Mapping[str, str]) -> list[Path]:
@@ -92,20 +100,16 @@ def _existing(path: Path, source: str) -> Path:
     return path
 
 
-def context_files(bundle: Path | None) -> dict[str, bytes]:
-    """The files to inject into a build context so the builder stage can trust ``bundle``."""
-    return {CONTEXT_PATH: bundle.read_bytes()} if bundle is not None else {}
+def fill_dockerfile(base_image: str) -> str:
+    """A Dockerfile that copies the context's ``ca.pem`` into the ``dockdjango-ca`` cache mount.
 
-
-def builder_stage_lines(bundle: Path | None) -> list[str]:
-    """Dockerfile lines for a *builder* stage that make pip (and requests/ssl) trust ``bundle``.
-
-    They belong only in stages whose output is copied selectively (a virtualenv, wheels):
-    the final stage never copies the bundle, so it never ships in the image.
+    Built cache-only (no image) and without the layer cache, so it runs every time it is
+    asked to — the mount may have been pruned since the last time.
     """
-    if bundle is None:
-        return []
-    return [
-        f"COPY {CONTEXT_PATH} {BUILD_PATH}",
-        f"ENV PIP_CERT={BUILD_PATH} SSL_CERT_FILE={BUILD_PATH} REQUESTS_CA_BUNDLE={BUILD_PATH}",
-    ]
+    return (
+        f"FROM {base_image}\n"
+        f"RUN --mount=type=cache,id={CACHE_ID},target={MOUNT_DIR} \\\n"
+        f"    --mount=type=bind,source={FILL_CONTEXT_PATH},target=/tmp/{FILL_CONTEXT_PATH} \\\n"
+        f"    cp /tmp/{FILL_CONTEXT_PATH} {MOUNTED_BUNDLE}.tmp \\\n"
+        f"    && mv {MOUNTED_BUNDLE}.tmp {MOUNTED_BUNDLE}\n"
+    )

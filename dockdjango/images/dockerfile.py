@@ -1,21 +1,20 @@
-"""The Dockerfile dockdjango writes for a project: deterministic text in cache-friendly order.
+"""The Dockerfile dockdjango writes for a project: portable, cache-friendly, deterministic.
 
-Stages, from what changes least to what changes most:
+It builds with plain ``docker build`` / ``docker compose build`` (BuildKit) from the
+project's files alone — no build args, no image only dockdjango can make. Stages, from what
+changes least to what changes most:
 
-``system``   base image + build packages + an empty venv (+ the proxy's CA bundle, only when
-             pip in the build goes online: without the wheelhouse, or with extra build steps)
-``wheels``   the wheels image dockdjango made for these requirements (build arg
-             ``DOCKDJANGO_WHEELS``), so no wheel ever travels in the build context
-``builder``  only the dependency files, then ``pip install --no-index`` into /opt/venv
-``source``   the project minus dockdjango's injected files — only when files were injected
-             (the CA bundle, a requirements file made from a lock), so they never reach
-             the final image
-``runtime``  base + run-time packages + non-root user + venv + metadata, then the source last
+``uv``       the installer, uv, from PyPI; used through a bind mount, never in the final image
+``build``    (only when a dependency compiles C code) build packages + the virtualenv
+``runtime``  base + run-time packages + the app user (owning ``/app``) + the dependencies,
+             installed from the dependency files alone with a cache mount (adding one package
+             downloads one package), then metadata, then the source, last
 ``dev``      (Django) the same image with ``runserver`` as its command
 
-A source edit rebuilds only the source copy (and what follows it); a dependency change
-rebuilds from the ``builder`` stage on and installs from wheels fetched beforehand (see
-:mod:`dockdjango.images.wheels`), so no wheel is downloaded twice.
+Behind a TLS-intercepting proxy the installs trust the CA bundle found in the
+``dockdjango-ca`` cache mount (dockdjango puts the host's bundle there before a build); a
+cache mount is never part of an image, and where it is empty (no proxy, another machine)
+the installs use the default trust store — so the committed file builds everywhere.
 """
 
 from __future__ import annotations
@@ -23,17 +22,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from dockdjango.images.ca import BUILD_PATH as CA_BUILD_PATH
-from dockdjango.images.ca import CONTEXT_PATH as CA_CONTEXT_PATH
+from dockdjango.images.ca import CACHE_ID as CA_CACHE_ID
+from dockdjango.images.ca import MOUNT_DIR as CA_MOUNT_DIR
+from dockdjango.images.ca import MOUNTED_BUNDLE as CA_BUNDLE
 from dockdjango.images.detect import SourceProject
 
-#: Where dockdjango's injected files live inside the build context.
-INJECT_DIR = ".dockdjango"
-#: The build arg naming the wheels image, and the repository dockdjango tags them in.
-WHEELS_ARG = "DOCKDJANGO_WHEELS"
-WHEELS_REPOSITORY = "dockdjango/wheels"
-REQUIREMENTS_CONTEXT_PATH = f"{INJECT_DIR}/requirements.txt"
+#: The requirements file dockdjango writes into a project whose dependencies come from a
+#: lock file or pyproject.toml (the Dockerfile installs it; commit it with the Dockerfile).
+DERIVED_REQUIREMENTS = "requirements.docker.txt"
+#: The installer, from PyPI.
+UV_REQUIREMENT = "uv>=0.8,<1"
+#: The build arg dockdjango sets (to 1) with DOCKDJANGO_OFFLINE=1: install from the cache only.
+OFFLINE_ARG = "UV_OFFLINE"
 VENV = "/opt/venv"
+UV_DIR = "/opt/uv"
+DEPS_DIR = "/tmp/dependencies"
 APP_DIR = "/app"
 APP_USER = "app"
 APP_UID = 10001
@@ -46,128 +49,87 @@ class DockerfileOptions:
     base_image: str = "dockdjango/python:3.11-bookworm"
     #: Extra Debian packages for the final image (e.g. ``gettext``).
     system_packages: tuple[str, ...] = ()
-    #: Extra Debian packages for the builder stage only (compilers, ``-dev`` headers).
+    #: Extra Debian packages for the build stage only (compilers, ``-dev`` headers).
     build_packages: tuple[str, ...] = ()
-    #: Extra instructions at the end of the ``system`` stage (run before dependencies).
+    #: Extra instructions run before the dependencies are installed (in the build stage when
+    #: there is one, else in the runtime stage, as root).
     build_steps: tuple[str, ...] = ()
     #: Extra instructions in the final stage after the source copy (as the app user),
     #: e.g. ``RUN python manage.py collectstatic --noinput``.
     app_steps: tuple[str, ...] = ()
-    #: Copy the host's CA bundle into the builder stage (for a TLS-intercepting proxy).
-    ca_bundle: bool = False
-    #: Install from a wheelhouse injected into the context (``--no-index``) instead of the
-    #: index; see :mod:`dockdjango.images.wheels`.
-    wheelhouse: bool = True
     port: int = 8000
 
 
-def dependency_copy_sources(project: SourceProject) -> tuple[str, ...]:
-    """Context paths the builder stage copies before installing (the dependency files)."""
+def requirements_path(project: SourceProject) -> str | None:
+    """The requirements file the Dockerfile installs (the project's own, or the derived one)."""
+    if project.requirements_file is not None:
+        return project.requirements_file
+    return DERIVED_REQUIREMENTS if project.requirements else None
+
+
+def dependency_sources(project: SourceProject) -> tuple[str, ...]:
+    """Context paths the install step mounts (the dependency files, nothing else)."""
     if project.requirements_file is not None:
         return project.dependency_files
-    if project.requirements:
-        return (REQUIREMENTS_CONTEXT_PATH,)
-    return ()
+    return (DERIVED_REQUIREMENTS,) if project.requirements else ()
 
 
-def generated_requirements(project: SourceProject) -> bytes | None:
-    """The requirements file dockdjango injects for lock/pyproject projects, else None."""
+def derived_requirements(project: SourceProject) -> bytes | None:
+    """The requirements file to write for lock/pyproject projects, else None."""
     if project.requirements_file is not None or not project.requirements:
         return None
-    return ("\n".join(project.requirements) + "\n").encode()
-
-
-def uses_ca_bundle(project: SourceProject, options: DockerfileOptions) -> bool:
-    """True when the Dockerfile copies the CA bundle into its system stage.
-
-    With the wheelhouse, pip inside the build never goes online (only the wheel-fetch
-    container does, and it gets the bundle directly), so the build needs the bundle only for
-    pip without a wheelhouse and for extra build steps that may go online.
-    """
-    return options.ca_bundle and (
-        bool(options.build_steps) or not (options.wheelhouse and project.requirements)
-    )
-
-
-def injects_files(project: SourceProject, options: DockerfileOptions) -> bool:
-    """True when the context will carry files that must stay out of the final image."""
-    return uses_ca_bundle(project, options) or generated_requirements(project) is not None
+    source = ", ".join(f for f in project.dependency_files if f != DERIVED_REQUIREMENTS)
+    header = [
+        f"# Written by dockdjango from {source or project.kind} for the Dockerfile, which",
+        "# installs this file. `dockdjango build` rewrites it when that changes; commit it.",
+    ]
+    return ("\n".join(header + list(project.requirements)) + "\n").encode()
 
 
 def generate_dockerfile(project: SourceProject, options: DockerfileOptions | None = None) -> str:
     """The Dockerfile text for ``project``; the same inputs always give the same bytes."""
     opts = options or DockerfileOptions()
     base = opts.base_image
-    wheelhouse = opts.wheelhouse and bool(project.requirements)
-    lines: list[str] = [
-        "# Generated by dockdjango. Commit it and edit it freely: dockdjango uses a Dockerfile",
-        "# it finds in the project instead of generating one. Order matters for the layer",
-        "# cache: what changes least comes first, the source comes last.",
-    ]
-    if wheelhouse:
-        lines += [
-            "",
-            "# An image holding the wheels the requirements need, made by dockdjango before",
-            "# the build from its host-side wheel cache (see docs/images.md).",
-            f"ARG {WHEELS_ARG}={WHEELS_REPOSITORY}:none",
-        ]
-    lines += [
-        "",
-        "# --- system: base image, build tools, an empty virtualenv ---",
-        f"FROM {base} AS system",
-    ]
     build_pkgs = sorted(set(project.build_packages) | set(opts.build_packages))
-    if build_pkgs:
-        lines.append("# Headers and compilers to build wheels with (never in the final image).")
-        lines += _apt(build_pkgs)
-    if uses_ca_bundle(project, opts):
-        lines += [
-            "# Trust the TLS-intercepting proxy while building; the final stage never sees it.",
-            f"COPY {CA_CONTEXT_PATH} {CA_BUILD_PATH}",
-            f"ENV PIP_CERT={CA_BUILD_PATH} SSL_CERT_FILE={CA_BUILD_PATH} "
-            f"REQUESTS_CA_BUNDLE={CA_BUILD_PATH}",
-        ]
-    lines += [
-        "ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1",
-        f"RUN python3 -m venv {VENV}",
+    separate_build = bool(build_pkgs) and bool(project.requirements)
+    lines: list[str] = [
+        "# Generated by dockdjango; builds with `docker build .` or `docker compose build`",
+        "# (BuildKit). Commit it and edit it freely: dockdjango uses a Dockerfile it finds in",
+        "# the project as it is. Order matters for the layer cache: what changes least comes",
+        "# first, the source last.",
     ]
-    lines += list(opts.build_steps)
-    if wheelhouse:
-        lines += ["", f"FROM ${{{WHEELS_ARG}}} AS wheels"]
-    lines += [
-        "",
-        "# --- builder: only the dependency files, so a source edit keeps this stage cached ---",
-        "FROM system AS builder",
-        "WORKDIR /build",
-    ]
-    sources = dependency_copy_sources(project)
-    req = project.requirements_file or (REQUIREMENTS_CONTEXT_PATH if project.requirements else None)
-    if sources:
-        lines += _copy_dependency_files(sources)
-    if req and project.requirements:
-        if wheelhouse:
-            lines += [
-                "# No download here: a new requirement only fetched the new wheel beforehand.",
-                "COPY --from=wheels /wheels/ /wheels/",
-                f"RUN {VENV}/bin/pip install --no-index --find-links /wheels -r {req}",
-            ]
-        else:
-            lines.append(f"RUN {VENV}/bin/pip install -r {req}")
-    inject = injects_files(project, opts)
-    if inject:
+    if project.requirements:
         lines += [
             "",
-            "# --- source: the project, without dockdjango's injected build-only files ---",
-            f"FROM {base} AS source",
-            "COPY . /src",
-            f"RUN rm -rf /src/{INJECT_DIR}",
+            "# --- uv: the installer, from PyPI; mounted where needed, never in the final image",
+            f"FROM {base} AS uv",
+            "RUN --mount=type=cache,target=/root/.cache/pip \\",
+            *_ca_mount(),
+            f"    {_trust('PIP_CERT')} \\",
+            f"    && python3 -m venv {UV_DIR} \\",
+            f"    && {UV_DIR}/bin/pip install --disable-pip-version-check '{UV_REQUIREMENT}'",
+        ]
+    if separate_build:
+        lines += [
+            "",
+            "# --- build: compilers and headers for dependencies built from source (not kept)",
+            f"FROM {base} AS build",
+            *_apt(build_pkgs),
+            *opts.build_steps,
+            *_install(project),
         ]
     lines += ["", "# --- runtime: what runs; no compilers, no CA bundle, not root ---"]
     lines.append(f"FROM {base} AS runtime")
     runtime_pkgs = sorted(set(project.runtime_packages) | set(opts.system_packages))
+    if build_pkgs and not separate_build:
+        runtime_pkgs = sorted(set(runtime_pkgs) | set(build_pkgs))
     if runtime_pkgs:
         lines += _apt(runtime_pkgs)
-    lines.append(f"RUN useradd --create-home --no-log-init --uid {APP_UID} {APP_USER}")
+    lines += [
+        f"# The app user owns {APP_DIR}, so Django can write there (SQLite, static, media).",
+        f"RUN useradd --create-home --no-log-init --uid {APP_UID} {APP_USER} \\",
+        f"    && install -d -o {APP_USER} -g {APP_USER} {APP_DIR}",
+    ]
     env = [
         "PYTHONDONTWRITEBYTECODE=1",
         "PYTHONUNBUFFERED=1",
@@ -178,27 +140,67 @@ def generate_dockerfile(project: SourceProject, options: DockerfileOptions | Non
         env.append(f"DJANGO_SETTINGS_MODULE={project.settings_module}")
     lines.append("ENV " + " ".join(env))
     lines.append(f"WORKDIR {APP_DIR}")
-    lines.append(f"COPY --from=builder {VENV} {VENV}")
+    if separate_build:
+        lines.append(f"COPY --from=build {VENV} {VENV}")
+    else:
+        lines += list(opts.build_steps)
+        if project.requirements:
+            lines += _install(project)
     # Everything that does not depend on the source goes before it, so a source edit
     # rebuilds only the copy (and the app steps) instead of a tail of metadata steps.
     lines.append(f"USER {APP_USER}")
     if project.django:
         lines.append(f"EXPOSE {opts.port}")
         lines.append(_healthcheck(opts.port))
-    lines.append("CMD " + json.dumps(prod_command(project, opts.port)))
-    if inject:
-        lines.append(f"COPY --from=source --chown={APP_USER}:{APP_USER} /src {APP_DIR}")
-    else:
-        lines.append(f"COPY --chown={APP_USER}:{APP_USER} . {APP_DIR}")
+    command = prod_command(project, opts.port)
+    if command[:2] == ["python3", "manage.py"]:
+        lines.append("STOPSIGNAL SIGINT")  # runserver as PID 1 stops on SIGINT, not SIGTERM
+    lines.append("CMD " + json.dumps(command))
+    lines.append(f"COPY --chown={APP_USER}:{APP_USER} . {APP_DIR}")
     lines += list(opts.app_steps)
     if project.django:
         lines += [
             "",
             "# --- dev: build with --target dev for Django's autoreloading server ---",
             "FROM runtime AS dev",
+            "# runserver as PID 1 stops at once on SIGINT (it ignores SIGTERM).",
+            "STOPSIGNAL SIGINT",
             "CMD " + json.dumps(dev_command(opts.port)),
         ]
     return "\n".join(lines) + "\n"
+
+
+def _ca_mount() -> list[str]:
+    return [f"    --mount=type=cache,id={CA_CACHE_ID},target={CA_MOUNT_DIR},readonly \\"]
+
+
+def _trust(*variables: str) -> str:
+    exports = " ".join(f"{v}={CA_BUNDLE}" for v in variables)
+    return f"if [ -s {CA_BUNDLE} ]; then export {exports}; fi"
+
+
+def _install(project: SourceProject) -> list[str]:
+    """The dependency install: uv from the uv stage, wheels from the cache mount."""
+    req = requirements_path(project)
+    mounts = [
+        f"    --mount=type=bind,source={src},target={DEPS_DIR}/{src} \\"
+        for src in dependency_sources(project)
+    ]
+    return [
+        "# Only the dependency files are mounted, so a source edit never reaches this step;",
+        "# the cache mount keeps every wheel, so adding a package downloads only that one.",
+        f"# With {OFFLINE_ARG}=1 (dockdjango sets it for DOCKDJANGO_OFFLINE=1) the install",
+        "# uses that cache alone.",
+        f"ARG {OFFLINE_ARG}",
+        f"RUN --mount=type=bind,from=uv,source={UV_DIR},target={UV_DIR} \\",
+        "    --mount=type=cache,target=/root/.cache/uv \\",
+        *_ca_mount(),
+        *mounts,
+        "    export UV_LINK_MODE=copy UV_COMPILE_BYTECODE=1 UV_PYTHON_DOWNLOADS=never \\",
+        f"    && {_trust('SSL_CERT_FILE')} \\",
+        f"    && {UV_DIR}/bin/uv venv --seed --python python3 {VENV} \\",
+        f"    && cd {DEPS_DIR} && {UV_DIR}/bin/uv pip install --python {VENV}/bin/python -r {req}",
+    ]
 
 
 def prod_command(project: SourceProject, port: int = 8000) -> list[str]:
@@ -250,12 +252,3 @@ def _apt(packages: list[str]) -> list[str]:
         f"    && apt-get install -y --no-install-recommends {' '.join(packages)} \\",
         "    && rm -rf /var/lib/apt/lists/*",
     ]
-
-
-def _copy_dependency_files(sources: tuple[str, ...]) -> list[str]:
-    # Keep each file at its context path so `-r other.txt` includes still resolve.
-    by_dir: dict[str, list[str]] = {}
-    for src in sources:
-        parent = src.rsplit("/", 1)[0] + "/" if "/" in src else "./"
-        by_dir.setdefault(parent, []).append(src)
-    return [f"COPY {' '.join(files)} {dest}" for dest, files in sorted(by_dir.items())]

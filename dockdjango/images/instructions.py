@@ -1,9 +1,9 @@
-"""Reading a Dockerfile into instructions the way the classic builder numbers its steps.
+"""Reading a Dockerfile into instructions: keywords, flags, arguments, line numbers.
 
 Pure. Handles comments, line continuations (with the ``# escape=`` directive), flags such as
-``--from=`` and ``--chown=``, stage names, and ``ARG`` before the first ``FROM`` (which the
-classic builder prints as steps too). Heredocs are not supported (the classic builder has
-none either).
+``--from=`` and ``--chown=``, stage names, and ``ARG`` before the first ``FROM`` (evaluated
+before any stage). Heredoc bodies (``RUN <<EOT``) are kept with their instruction (only newer
+engines' frontends accept them; see :mod:`dockdjango.images.frontend`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from dockdjango.errors import BuildError
 
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$")
+_HEREDOC = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
@@ -26,7 +27,7 @@ class Instruction:
     keyword: str
     args: str
     flags: dict[str, str] = field(default_factory=dict)
-    #: The text after ``Step i/N :`` in the classic builder's output.
+    #: The instruction as written (continuation lines joined).
     text: str = ""
 
     def words(self) -> list[str]:
@@ -56,8 +57,15 @@ def parse_dockerfile(text: str, name: str = "Dockerfile") -> list[Instruction]:
     out: list[Instruction] = []
     buf: list[str] = []
     start = 0
+    heredoc: list[str] = []  # terminators still to read, in order
     for number, raw in enumerate(lines, 1):
         stripped = raw.strip()
+        if heredoc:
+            # A heredoc body belongs to the instruction above it, verbatim.
+            out[-1] = _with_body(out[-1], raw)
+            if stripped == heredoc[0]:
+                heredoc.pop(0)
+            continue
         if not buf and (not stripped or stripped.startswith("#")):
             continue
         if buf and (not stripped or stripped.startswith("#")):
@@ -70,6 +78,8 @@ def parse_dockerfile(text: str, name: str = "Dockerfile") -> list[Instruction]:
         buf.append(raw)
         out.append(_instruction(" ".join(b.strip() for b in buf if b.strip()), start, buf, name))
         buf = []
+        if out[-1].keyword in ("RUN", "COPY", "ADD"):
+            heredoc = [m.group(3) for m in _HEREDOC.finditer(out[-1].args)]
     if buf:
         out.append(_instruction(" ".join(b.strip() for b in buf if b.strip()), start, buf, name))
     if not any(i.keyword == "FROM" for i in out):
@@ -77,6 +87,11 @@ def parse_dockerfile(text: str, name: str = "Dockerfile") -> list[Instruction]:
             f"{name}: no FROM instruction", hint="a Dockerfile starts with FROM <image>"
         )
     return out
+
+
+def _with_body(ins: Instruction, line: str) -> Instruction:
+    args, text = ins.args + "\n" + line, ins.text + "\n" + line
+    return Instruction(ins.line, ins.keyword, args, ins.flags, text)
 
 
 def _instruction(joined: str, line: int, parts: list[str], name: str) -> Instruction:
@@ -91,8 +106,8 @@ def _instruction(joined: str, line: int, parts: list[str], name: str) -> Instruc
         key, _, value = flag[2:].partition("=")
         flags[key] = value
         rest = rest.strip()
-    # The classic builder prints the instruction as written, continuations joined with the
-    # whitespace of the original lines (each continued line keeps its leading indent).
+    # The instruction as written, continuations joined with the whitespace of the original
+    # lines (each continued line keeps its leading indent).
     original = "".join(parts).strip()
     return Instruction(line=line, keyword=keyword, args=rest, flags=flags, text=original)
 

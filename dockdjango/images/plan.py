@@ -1,21 +1,27 @@
-"""The cache plan: what each step of a build depends on, as the classic builder sees it.
+r"""The cache plan: what each step of a build depends on, as BuildKit's cache sees it.
 
-Pure. :func:`plan_build` walks a Dockerfile with the build's context, build args and labels
-and gives every step (numbered exactly as the engine prints ``Step i/N``) a *key* — a digest
-of everything the classic builder compares when it looks for a cached layer — and a *chain*,
-the digest of the key and every step before it in the stage. The engine reuses a step when
-it has a layer made from the same parent with the same inputs, which is exactly "this chain
-was built before and its layer still exists" (see :mod:`dockdjango.images.explain`).
+Pure. :func:`plan_build` walks a Dockerfile with the build's context and build args and gives
+every step a *key* — a digest of everything BuildKit puts into that step's cache key — and a
+*chain*, the digest of the key and every build step before it in the stage (BuildKit keys a
+step by its own definition and its inputs' keys). BuildKit reuses a step when it has a result
+for the same key, which is "this chain was built before" (see :mod:`dockdjango.images.explain`).
 
-What the classic builder compares (verified on Engine 20.10, see tests/images):
+What BuildKit's keys hold (verified on Engine 20.10, see tests/images):
 
-- ``FROM``: the base image's id (a re-tagged base invalidates everything after it);
-- ``RUN``: the instruction text and the values of the ``ARG``\\ s declared in the stage;
-- ``COPY``/``ADD``: the text and a digest of the copied files' content, mode and names —
-  not their modification times;
-- ``COPY --from=stage``: the content of the copied path in that stage's image;
-- every other instruction: its text after ``$VAR`` substitution;
-- labels passed to the build: one extra ``LABEL k=v`` step per label, sorted, at the end.
+- only the stages the target needs are built (through ``FROM``, ``COPY --from`` and
+  ``RUN --mount=...,from=``); the others have no steps at all;
+- ``RUN``, ``COPY``, ``ADD`` and ``WORKDIR`` are build steps (vertexes named
+  ``[stage i/N] ...``); ``ENV``, ``ARG``, ``USER``, ``CMD``, ``LABEL``... only change the
+  image's config, and matter to later steps only through what a ``RUN`` sees;
+- ``FROM``: the base image's file system (its layers: a new label on the same layers
+  changes nothing);
+- ``RUN``: its text, the environment it runs with (``ENV`` values and the ``ARG``\ s declared
+  in the stage that have a value), user, working directory, shell, the content of what its
+  ``--mount=type=bind`` mounts (context files, or another stage), and the network mode;
+  ``--mount=type=cache`` contents are not part of any key;
+- ``COPY``/``ADD``: the (expanded) text, destination and the copied files' names, modes and
+  content — not their modification times; ``--from=stage``: that stage's chain;
+- labels given to the build only change the image config (no step).
 """
 
 from __future__ import annotations
@@ -36,9 +42,11 @@ from dockdjango.images.instructions import Instruction, expand, parse_dockerfile
 
 #: Context-relative POSIX path -> digest of the file's mode and content.
 ContextIndex = dict[str, str]
-#: An image reference -> its id in the engine, or None when it is not there.
+#: An image reference -> what BuildKit keys it by (a digest of its layers), None if absent.
 Resolve = Callable[[str], "str | None"]
 
+#: Instructions that are build steps in BuildKit (the others only change the image config).
+BUILD_STEPS = {"RUN", "COPY", "ADD", "WORKDIR"}
 _EXPANDED = {"ADD", "COPY", "ENV", "EXPOSE", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"}
 
 
@@ -51,7 +59,7 @@ def _digest(*parts: str) -> str:
 
 
 def file_digest(mode: int, content: bytes) -> str:
-    """Digest of one context entry as the engine's COPY hash sees it (mode and bytes)."""
+    """Digest of one context entry as BuildKit's content hash sees it (mode and bytes)."""
     h = hashlib.sha256(f"{stat.S_IMODE(mode):o}:{stat.S_IFMT(mode):o}\0".encode())
     h.update(content)
     return h.hexdigest()[:32]
@@ -80,7 +88,7 @@ def index_context(
 
 @dataclass
 class StepInputs:
-    """What one step depends on; recorded after each build so the next plan can compare."""
+    """What one instruction depends on; recorded after each build so the next plan can compare."""
 
     index: int
     text: str
@@ -96,11 +104,16 @@ class StepInputs:
     files: dict[str, str] = field(default_factory=dict)
     source_stage: str | None = None
     missing: list[str] = field(default_factory=list)
+    #: ``builder 2/4``: the name BuildKit gives this step's vertex (None: not a build step).
+    vertex: str | None = None
+    line: int = 0
+    #: The environment a RUN sees (ENV values, then declared ARGs with a value).
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_layer(self) -> bool:
-        """False for FROM and for ARG before the first FROM: the engine never rebuilds them."""
-        return self.keyword != "FROM" and self.stage != ""
+        """True for a build step BuildKit may reuse or run (not FROM, not config-only)."""
+        return self.vertex is not None and self.keyword != "FROM"
 
     def to_json(self) -> dict[str, object]:
         """A JSON-able dict (what the state file stores)."""
@@ -108,7 +121,7 @@ class StepInputs:
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> StepInputs:
-        """The inverse of :meth:`to_json`; unknown keys from newer versions are ignored."""
+        """The inverse of :meth:`to_json`; unknown keys from other versions are ignored."""
         names = cls.__dataclass_fields__
         return cls(**{k: v for k, v in data.items() if k in names})  # type: ignore[arg-type]
 
@@ -116,11 +129,15 @@ class StepInputs:
 @dataclass
 class _Stage:
     name: str
+    label: str | None
     chain: str
     env: dict[str, str]
     args: dict[str, str]
     workdir: str = "/"
-    files: dict[str, str] | None = field(default_factory=dict)  # None: content unknowable
+    user: str = ""
+    shell: str = '["/bin/sh", "-c"]'
+    position: int = 0
+    total: int = 0
 
 
 def plan_build(
@@ -132,111 +149,162 @@ def plan_build(
     labels: Mapping[str, str] | None = None,
     target: str | None = None,
     name: str = "Dockerfile",
-    image_files: Mapping[str, Mapping[str, str]] | None = None,
+    network: str = "default",
 ) -> list[StepInputs]:
-    """Every step of the build, numbered as the engine will number them, with its inputs.
+    """Every instruction of the stages the build needs, in order, with its inputs.
 
-    ``image_files`` tells what some images hold (ref -> {absolute path: digest}), so a
-    ``COPY --from`` of them is keyed by content, as the engine keys it, not by image id.
+    ``labels`` are accepted for symmetry with the build call; in BuildKit they only change
+    the image config, so they add no step and change no key.
     """
+    del labels
     instructions = parse_dockerfile(dockerfile, name)
     bargs = dict(buildargs or {})
-    selected = _select_stages(instructions, target, name)
+    stages_ins = _split_stages(instructions)
+    needed = _needed_stages(stages_ins, target, name)
+    multi = len(stages_ins) - 1 > 1  # stages_ins[0] holds the ARGs before the first FROM
     steps: list[StepInputs] = []
     meta: dict[str, str] = {}
     stages: dict[str, _Stage] = {}
-    stage: _Stage | None = None
-    stage_count = 0
-    for ins in selected:
-        index = len(steps) + 1
-        if ins.keyword == "ARG" and stage is None:
-            for key, default in split_assignments(ins.args):
-                meta[key] = bargs.get(key, expand(default, meta))
-            steps.append(StepInputs(index, ins.text, "ARG", "", 0, expanded=ins.text))
+    for ins in stages_ins[0]:
+        for key, default in split_assignments(ins.args):
+            meta[key] = bargs.get(key, expand(default, meta))
+        steps.append(StepInputs(len(steps) + 1, ins.text, "ARG", "", 0, expanded=ins.text))
+    for number, block in enumerate(stages_ins[1:]):
+        alias = _alias(block[0]) or str(number)
+        if number not in needed:
+            stages[alias] = stages[str(number)] = _Stage(alias, None, f"unbuilt:{alias}", {}, {})
             continue
-        if ins.keyword == "FROM":
-            stage, step = _from(ins, index, stage_count, stages, meta, resolve, image_files or {})
-            stage_count += 1
-            steps.append(step)
-            continue
-        assert stage is not None  # parse_dockerfile guarantees a FROM first
-        pos = sum(1 for s in steps if s.stage == stage.name)
-        step = StepInputs(index, ins.text, ins.keyword, stage.name, pos)
-        _inputs(step, ins, stage, stages, context, bargs, meta)
-        step.parent = stage.chain
-        step.chain = stage.chain = _digest(stage.chain, step.key)
+        label = _alias(block[0]) or (f"stage-{number}" if multi else None)
+        stage, step = _from(block[0], len(steps) + 1, alias, label, stages, meta, resolve)
+        builds = sum(1 for i in block[1:] if i.keyword in BUILD_STEPS)
+        stage.total = (1 if step.vertex else 0) + builds
+        if step.vertex:
+            step.vertex = _label(stage, 1)
+            stage.position = 1
+        stages[alias] = stages[str(number)] = stage
         steps.append(step)
-    if stage is not None:
-        for key in sorted(labels or {}):
-            value = (labels or {})[key]
+        for ins in block[1:]:
             pos = sum(1 for s in steps if s.stage == stage.name)
-            text = f"LABEL {key}={value}"
-            step = StepInputs(len(steps) + 1, text, "LABEL", stage.name, pos, expanded=text)
-            step.key = _digest("LABEL", key, value)
-            step.parent = stage.chain
-            step.chain = stage.chain = _digest(stage.chain, step.key)
+            step = StepInputs(len(steps) + 1, ins.text, ins.keyword, stage.name, pos, line=ins.line)
+            _inputs(step, ins, stage, stages, context, bargs, meta, network)
+            if ins.keyword in BUILD_STEPS:
+                stage.position += 1
+                step.vertex = _label(stage, stage.position)
+                step.parent = stage.chain
+                step.chain = stage.chain = _digest(stage.chain, step.key)
+            else:
+                step.chain = stage.chain
             steps.append(step)
     return steps
 
 
-def _select_stages(
-    instructions: list[Instruction], target: str | None, name: str
-) -> list[Instruction]:
-    """Instructions the classic builder runs: every stage up to and including ``target``."""
-    if target is None:
-        return instructions
-    out: list[Instruction] = []
-    in_target = False
+def _label(stage: _Stage, position: int) -> str:
+    head = f"{stage.label} " if stage.label else ""
+    return f"{head}{position}/{stage.total}"
+
+
+def _split_stages(instructions: list[Instruction]) -> list[list[Instruction]]:
+    """[ARGs before the first FROM], then one list per stage starting with its FROM."""
+    blocks: list[list[Instruction]] = [[]]
     for ins in instructions:
         if ins.keyword == "FROM":
-            if in_target:
-                return out
-            words = ins.args.split()
-            if (
-                len(words) >= 3
-                and words[-2].upper() == "AS"
-                and words[-1].lower() == target.lower()
-            ):
-                in_target = True
-        out.append(ins)
-    if not in_target:
+            blocks.append([ins])
+        else:
+            blocks[-1].append(ins)
+    return blocks
+
+
+def _alias(ins: Instruction) -> str | None:
+    words = ins.args.split()
+    if len(words) >= 3 and words[-2].upper() == "AS":
+        return words[-1].lower()
+    return None
+
+
+def _needed_stages(blocks: list[list[Instruction]], target: str | None, name: str) -> set[int]:
+    """Numbers of the stages BuildKit builds for ``target`` (default: the last stage)."""
+    stages = blocks[1:]
+    names = {(_alias(b[0]) or str(i)): i for i, b in enumerate(stages)}
+    names.update({str(i): i for i in range(len(stages))})
+    if target is None:
+        start = len(stages) - 1
+    elif target.lower() in names:
+        start = names[target.lower()]
+    else:
         from dockdjango.errors import BuildError
 
         raise BuildError(f"{name}: no stage named {target!r}", hint="check --target")
-    return out
+    needed: set[int] = set()
+    todo = [start]
+    while todo:
+        number = todo.pop()
+        if number in needed:
+            continue
+        needed.add(number)
+        for ins in stages[number]:
+            for ref in _stage_refs(ins):
+                found = names.get(ref.lower())
+                if found is not None and found < number:
+                    todo.append(found)
+    return needed
+
+
+def _stage_refs(ins: Instruction) -> list[str]:
+    if ins.keyword == "FROM":
+        words = ins.args.split()
+        return words[:1]
+    if ins.keyword in ("COPY", "ADD") and "from" in ins.flags:
+        return [ins.flags["from"]]
+    if ins.keyword == "RUN":
+        return [m["from"] for m in run_mounts(ins.args) if "from" in m]
+    return []
+
+
+def run_mounts(args: str) -> list[dict[str, str]]:
+    """The ``--mount=k=v,...`` options at the start of a RUN's arguments."""
+    mounts = []
+    for word in args.split():
+        if not word.startswith("--"):
+            break
+        if word.startswith("--mount="):
+            opts: dict[str, str] = {}
+            for part in word[len("--mount=") :].split(","):
+                key, _, value = part.partition("=")
+                opts[key.strip().lower()] = value.strip()
+            mounts.append(opts)
+    return mounts
 
 
 def _from(
     ins: Instruction,
     index: int,
-    count: int,
+    alias: str,
+    label: str | None,
     stages: dict[str, _Stage],
     meta: dict[str, str],
     resolve: Resolve,
-    image_files: Mapping[str, Mapping[str, str]],
 ) -> tuple[_Stage, StepInputs]:
     words = expand(ins.args, meta).split()
     ref = words[0] if words else ""
-    alias = words[2].lower() if len(words) >= 3 and words[1].upper() == "AS" else str(count)
     parent = stages.get(ref.lower())
+    vertex: str | None = "from"
     if parent is not None:
         base = f"stage:{parent.name}:{parent.chain}"
-        stage = _Stage(
-            alias, parent.chain, dict(parent.env), {}, parent.workdir, _copy(parent.files)
-        )
+        stage = _Stage(alias, label, parent.chain, dict(parent.env), {}, parent.workdir)
+        stage.user, stage.shell = parent.user, parent.shell
+        vertex = None  # BuildKit gives a stage built on a stage no FROM step
     else:
         image_id = "scratch" if ref == "scratch" else resolve(ref)
         base = image_id or f"missing:{ref}"
-        stage = _Stage(alias, _digest("FROM", base), {}, {}, "/", dict(image_files.get(ref, {})))
-    stages[alias] = stage
-    stages[str(count)] = stage
-    step = StepInputs(index, ins.text, "FROM", alias, 0, expanded=" ".join(words), base=base)
+        stage = _Stage(alias, label, _digest("FROM", base), {}, {})
+        if ref == "scratch":
+            vertex = None
+    step = StepInputs(
+        index, ins.text, "FROM", alias, 0, expanded=" ".join(words), base=base, line=ins.line
+    )
+    step.vertex = vertex
     step.key = step.chain = stage.chain
     return stage, step
-
-
-def _copy(files: dict[str, str] | None) -> dict[str, str] | None:
-    return None if files is None else dict(files)
 
 
 def _inputs(
@@ -247,6 +315,7 @@ def _inputs(
     context: ContextIndex,
     bargs: dict[str, str],
     meta: dict[str, str],
+    network: str,
 ) -> None:
     scope = {**stage.args, **stage.env}
     kw = ins.keyword
@@ -259,29 +328,60 @@ def _inputs(
                 stage.args[key] = expand(default, scope)
             elif key in meta:
                 stage.args[key] = meta[key]
-        step.key = _digest("ARG", step.expanded)
     elif kw == "ENV":
         for key, value in split_assignments(expand(ins.args, scope)):
             stage.env[key] = value
-        step.key = _digest("ENV", step.expanded)
+    elif kw == "USER":
+        stage.user = expand(ins.args.strip(), scope)
+    elif kw == "SHELL":
+        stage.shell = json.dumps(ins.words())
     elif kw == "WORKDIR":
         stage.workdir = posixpath.join(stage.workdir, expand(ins.args.strip(), scope))
-        step.key = _digest("WORKDIR", step.expanded)
+        step.key = _digest("WORKDIR", stage.workdir)
     elif kw == "RUN":
-        # Declared ARGs with a value are part of a RUN's cache key; others are not.
-        step.args = {k: v for k, v in sorted(stage.args.items())}
-        step.key = _digest("RUN", ins.text, json.dumps(step.args, sort_keys=True))
-        removed = _rm_paths(ins.args)
-        if removed is not None and stage.files is not None:
-            for path in removed:
-                target = posixpath.join(stage.workdir, path)
-                stage.files = {p: d for p, d in stage.files.items() if not _under(p, target)}
-        else:
-            stage.files = None  # any other command may change anything
+        _run_inputs(step, ins, stage, stages, context, network)
     elif kw in ("COPY", "ADD"):
         _copy_inputs(step, ins, stage, stages, context, scope)
-    else:
-        step.key = _digest(kw, step.expanded)
+
+
+def _run_inputs(
+    step: StepInputs,
+    ins: Instruction,
+    stage: _Stage,
+    stages: dict[str, _Stage],
+    context: ContextIndex,
+    network: str,
+) -> None:
+    # BuildKit runs the command with the image's ENV and the stage's declared ARGs that
+    # have a value (args first, ENV wins on a clash); both are part of the step's key.
+    step.args = dict(sorted(stage.args.items()))
+    step.env = {**stage.args, **stage.env}
+    mounted: list[str] = []
+    for mount in run_mounts(ins.args):
+        if mount.get("type", "bind") != "bind":
+            continue
+        source = mount.get("source") or mount.get("src") or "."
+        if "from" in mount:
+            src = stages.get(mount["from"].lower())
+            mounted.append(_digest("stage", src.chain if src else mount["from"], source))
+            step.source_stage = mount["from"]
+            continue
+        matched = _match_sources(source, context)
+        if not matched:
+            step.missing.append(source)
+        files = {rel: context[rel] for rel, _ in matched}
+        step.files.update(files)
+        mounted.append(_digest("bind", source, json.dumps(files, sort_keys=True)))
+    step.key = _digest(
+        "RUN",
+        ins.text,
+        json.dumps(step.env, sort_keys=True),
+        stage.user,
+        stage.workdir,
+        stage.shell,
+        network,
+        *mounted,
+    )
 
 
 def _copy_inputs(
@@ -297,33 +397,29 @@ def _copy_inputs(
         step.key = _digest(ins.keyword, step.expanded)
         return
     sources, dest = words[:-1], words[-1]
-    dest_abs = posixpath.join(stage.workdir, dest)
+    dest_abs = posixpath.join(stage.workdir, dest) + ("/" if dest.endswith("/") else "")
     flags = json.dumps({k: expand(v, scope) for k, v in sorted(ins.flags.items())})
     src_stage_name = ins.flags.get("from")
     if src_stage_name is not None:
         from_stage = stages.get(src_stage_name.lower())
         step.source_stage = src_stage_name
-        parts = [
-            _stage_content(from_stage, s) if from_stage else f"image:{src_stage_name}:{s}"
-            for s in sources
-        ]
-        step.key = _digest(ins.keyword, flags, dest, *parts)
-        stage.files = None  # we do not model what another stage's files add here
+        origin = from_stage.chain if from_stage else f"image:{src_stage_name}"
+        step.key = _digest(ins.keyword, flags, dest_abs, origin, *sources)
         return
     copied: dict[str, str] = {}
     for src in sources:
         if re.match(r"^[a-z]+://", src):
-            copied[src] = "url"  # the engine checks a URL at build time; treat it as stable
+            copied[src] = "url"  # BuildKit checks a URL at build time; treat it as stable
             continue
         matched = _match_sources(src, context)
         if not matched:
             step.missing.append(src)
-        for rel, target_rel in matched:
+        for rel, _target in matched:
             copied[rel] = context[rel]
-            if stage.files is not None:
-                stage.files[_dest_path(dest_abs, target_rel, len(sources), src)] = context[rel]
     step.files = dict(sorted(copied.items()))
-    step.key = _digest(ins.keyword, flags, dest, json.dumps(step.files), *step.missing)
+    step.key = _digest(
+        ins.keyword, flags, dest_abs, json.dumps(sources), json.dumps(step.files), *step.missing
+    )
 
 
 def _match_sources(src: str, context: ContextIndex) -> list[tuple[str, str]]:
@@ -347,34 +443,3 @@ def _match_sources(src: str, context: ContextIndex) -> list[tuple[str, str]]:
             rest = "/".join(parts[depth:])
             out.append((rel, posixpath.join(parts[depth - 1], rest) if rest else parts[-1]))
     return out
-
-
-def _dest_path(dest_abs: str, rel: str, n_sources: int, src: str) -> str:
-    if dest_abs.endswith("/") or n_sources > 1 or posixpath.normpath(src) in (".", "/"):
-        return posixpath.join(dest_abs, rel)
-    return dest_abs if "/" not in rel else posixpath.join(dest_abs, rel)
-
-
-def _stage_content(src: _Stage, path: str) -> str:
-    """A digest of what ``path`` holds in stage ``src`` — by content when knowable."""
-    if src.files is not None:
-        prefix = posixpath.normpath(path)
-        entries = {p: d for p, d in src.files.items() if _under(p, prefix)}
-        if entries:
-            rel = {posixpath.relpath(p, prefix): d for p, d in sorted(entries.items())}
-            return _digest("content", json.dumps(rel, sort_keys=True))
-    return _digest("chain", src.chain, path)
-
-
-def _under(path: str, prefix: str) -> bool:
-    prefix = posixpath.normpath(prefix)
-    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
-
-
-def _rm_paths(command: str) -> list[str] | None:
-    """The paths of a plain ``rm -rf a b`` (the only RUN whose effect is predictable)."""
-    words = command.split()
-    if len(words) >= 3 and words[0] == "rm" and words[1] in ("-rf", "-fr", "-r", "-f"):
-        if all(re.fullmatch(r"[\w./-]+", w) for w in words[2:]):
-            return words[2:]
-    return None

@@ -114,26 +114,6 @@ def test_epilog_has_examples_and_exit_codes() -> None:
     assert "exit codes: 0 ok" in text
 
 
-def test_stage_images_are_the_last_step_of_each_earlier_stage() -> None:
-    from dockdjango.api.compare import _stage_images
-    from dockdjango.engine.build import StepResult
-
-    texts = [
-        "ARG WHEELS=none",
-        "FROM base AS system",
-        "RUN python3 -m venv /opt/venv",
-        "FROM ${WHEELS} AS wheels",
-        "FROM system AS builder",
-        "RUN pip install -r requirements.txt",
-        "FROM base AS runtime",
-        "COPY --from=builder /opt/venv /opt/venv",
-    ]
-    steps = [StepResult(index=i, instruction=t) for i, t in enumerate(texts, start=1)]
-    layers = {i: f"id{i}" for i in range(2, 9)}
-    # Not the ARG, not the empty `wheels` stage (its "image" is someone else's), not the final.
-    assert _stage_images(steps, layers) == ["id3", "id6"]
-
-
 def test_lock_files_are_found(tmp_path: Path) -> None:
     from dockdjango.images.comparison import lock_files
 

@@ -24,8 +24,8 @@ DATABASE_URL = "postgres://library:library@db:5432/library"
 def build_example_image(engine, tag: str, target: str = "runtime") -> str:
     """Build the example's web image as dockdjango builds a project; return its id.
 
-    ``build_project``: the generated Dockerfile, the project's ``.dockerignore``, wheels
-    from the host-side cache, the host's CA bundle in the builder stage only.
+    ``build_project``: the generated Dockerfile on BuildKit, the project's ``.dockerignore``,
+    dependencies from the cache mount, the host's CA bundle through a cache mount only.
     """
     from dockdjango.api.images import build_project
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dockdjango.errors import DockdjangoError
-from dockdjango.images.ca import BUILD_PATH, CONTEXT_PATH, builder_stage_lines, find_ca_bundle
+from dockdjango.images.ca import MOUNTED_BUNDLE, fill_dockerfile, find_ca_bundle
 
 
 @pytest.fixture
@@ -67,8 +67,9 @@ def test_missing_explicit_bundle_is_a_clear_error(tmp_path):
         find_ca_bundle(tmp_path / "nope.pem", _env(tmp_path))
 
 
-def test_builder_lines_copy_from_the_context_path(pems):
-    lines = builder_stage_lines(pems["pip"])
-    assert lines[0] == f"COPY {CONTEXT_PATH} {BUILD_PATH}"
-    assert f"PIP_CERT={BUILD_PATH}" in lines[1]
-    assert builder_stage_lines(None) == []
+def test_the_fill_build_writes_the_bundle_into_the_cache_mount_only():
+    text = fill_dockerfile("base:1")
+    assert text.startswith("FROM base:1\n")
+    assert "--mount=type=cache,id=dockdjango-ca,target=/run/dockdjango-ca" in text
+    assert f"mv {MOUNTED_BUNDLE}.tmp {MOUNTED_BUNDLE}" in text
+    assert "COPY" not in text and "ENV" not in text  # nothing lands in a layer

@@ -1,10 +1,9 @@
-"""Build tests stand on their own base image, so no other test's clean-up touches their layers.
+"""Build tests stand on their own base image, so their BuildKit cache keys are their own.
 
-Other tests in the suite build from ``dockdjango/python:3.11-bookworm`` too, and remove their
-images with ``noprune=False``, which deletes untagged parent layers that have no other
-children — possibly a cached layer one of our builds is standing on at that moment. A
-session-unique base (the shared one plus a label) gives every layer of ours a different
-ancestry; it and every layer made on it are removed at the end of the session.
+BuildKit reuses a step whenever any earlier build on the engine made one with the same key,
+so a test that predicts a cold build needs a base no one else has built on: the shared base
+plus one file of this session's own (BuildKit keys a base by its layers). It is removed at
+the end of the session.
 """
 
 from __future__ import annotations
@@ -19,11 +18,12 @@ import pytest
 
 @pytest.fixture(scope="session")
 def build_base(engine, base_image: str) -> Iterator[str]:
-    """``ddtest-base-<uuid8>:latest``: the base image plus a label, for this session only."""
+    """``ddtest-base-<uuid8>:latest``: the base image plus a file, for this session only."""
     from dockdjango.engine.build import build_image
 
     tag = f"ddtest-base-{uuid.uuid4().hex[:8]}:latest"
-    dockerfile = f"FROM {base_image}\nLABEL org.dockdjango.test.base={tag}\n".encode()
+    # A file of its own: BuildKit keys a base by its layers, so a label alone would not do.
+    dockerfile = f"FROM {base_image}\nRUN echo {tag} > /etc/ddtest-base\n".encode()
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
         info = tarfile.TarInfo("Dockerfile")

@@ -171,13 +171,3 @@ def test_system_packages_for_psycopg_variants() -> None:
     build, run = system_packages(("psycopg[c]",))
     assert "libpq-dev" in build and run == ("libpq5",)
     assert system_packages(("psycopg2-binary",)) == ((), ())
-
-
-def test_uncached_requirements_go_online_alone() -> None:
-    from dockdjango.images.wheels import uncached_requirements, wheel_project
-
-    assert wheel_project("Django-5.2.1-py3-none-any.whl") == "django"
-    assert wheel_project("zope.interface-6.0-cp311-cp311-linux_x86_64.whl") == "zope-interface"
-    cached = ["Django-5.2.1-py3-none-any.whl", "six-1.16.0-py2.py3-none-any.whl"]
-    reqs = ("django>=5", "Six", "idna==3.7", "-r other.txt", "psycopg[binary]>=3")
-    assert uncached_requirements(reqs, cached) == ["idna==3.7", "psycopg[binary]>=3"]

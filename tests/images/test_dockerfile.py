@@ -37,8 +37,6 @@ def stages(text: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     current = ""
     for ins in parse_dockerfile(text):
-        if ins.keyword == "ARG" and not out:
-            continue  # the wheels image's build arg, before the first FROM
         if ins.keyword == "FROM":
             current = ins.args.split()[-1]
             out[current] = []
@@ -47,35 +45,39 @@ def stages(text: str) -> dict[str, list[str]]:
 
 
 def test_same_inputs_same_bytes(django_project: Path) -> None:
-    opts = DockerfileOptions(ca_bundle=True)
-    assert generate_dockerfile(detect(django_project), opts) == generate_dockerfile(
-        detect(django_project), opts
+    assert generate_dockerfile(detect(django_project)) == generate_dockerfile(
+        detect(django_project)
     )
 
 
 def test_cache_friendly_order_and_final_stage(django_project: Path) -> None:
-    text = generate_dockerfile(detect(django_project), DockerfileOptions(ca_bundle=True))
+    text = generate_dockerfile(detect(django_project))
+    assert "${" not in text.split("FROM", 1)[0]  # no build arg needed before the first FROM
     st = stages(text)
-    assert list(st) == ["system", "wheels", "builder", "runtime", "dev"]
-    builder = st["builder"]
-    # only the dependency file before the install; the source is copied elsewhere, later
-    assert builder[2] == "COPY requirements.txt ./"
-    assert builder[3] == "COPY --from=wheels /wheels/ /wheels/"
-    assert builder[-1].startswith("RUN /opt/venv/bin/pip install --no-index")
-    assert not any(line.startswith("COPY . ") for line in builder)
+    assert list(st) == ["uv", "runtime", "dev"]  # no C build: no build stage
     runtime = st["runtime"]
     assert "libpq5" in " ".join(runtime)  # psycopg 3 without [binary] loads libpq at run time
-    i_venv = runtime.index("COPY --from=builder /opt/venv /opt/venv")
+    install = next(i for i, line in enumerate(runtime) if "uv pip install" in line)
+    # only the dependency files reach the install, through a bind mount; a cache mount keeps
+    # the wheels; the installer comes from the uv stage and never lands in the image
+    text_install = runtime[install]
+    assert "--mount=type=bind,source=requirements.txt" in text_install
+    assert "--mount=type=cache,target=/root/.cache/uv" in text_install
+    assert "--mount=type=bind,from=uv,source=/opt/uv,target=/opt/uv" in text_install
+    assert not any(line.startswith("COPY . ") for line in runtime[:install])
     i_user = runtime.index("USER app")
     # the source is the very last step: nothing but the copy rebuilds after a source edit
     assert runtime[-1] == "COPY --chown=app:app . /app"
-    assert i_venv < i_user < len(runtime) - 1
+    assert install < i_user < len(runtime) - 1
+    # the app user owns /app (Django writes SQLite, static and media files there)
+    assert any("install -d -o app -g app /app" in line for line in runtime)
     env = next(line for line in runtime if line.startswith("ENV "))
     assert "PYTHONDONTWRITEBYTECODE=1" in env and "PYTHONUNBUFFERED=1" in env
     assert "DJANGO_SETTINGS_MODULE=site_cfg.settings" in env
     assert "EXPOSE 8000" in runtime
     cmd = json.loads(next(x for x in runtime if x.startswith("CMD ")).removeprefix("CMD "))
     assert cmd[:2] == ["gunicorn", "site_cfg.wsgi:application"]
+    assert "STOPSIGNAL SIGINT" in st["dev"]  # runserver as PID 1 ignores SIGTERM
     assert json.loads(st["dev"][-1].removeprefix("CMD ")) == [
         "python3",
         "manage.py",
@@ -84,29 +86,38 @@ def test_cache_friendly_order_and_final_stage(django_project: Path) -> None:
     ]
 
 
-def test_ca_bundle_only_where_pip_goes_online(django_project: Path) -> None:
-    # With the wheelhouse, pip in the build never goes online: no CA bundle in the Dockerfile
-    # at all (the wheel-fetch container gets it directly).
-    text = generate_dockerfile(detect(django_project), DockerfileOptions(ca_bundle=True))
-    assert "ca-bundle" not in text and "PIP_CERT" not in text
-    # Without it, the bundle is in the system stage only, and the source stage strips the
-    # injected files before the final stage copies the source.
-    opts = DockerfileOptions(ca_bundle=True, wheelhouse=False)
-    st = stages(generate_dockerfile(detect(django_project), opts))
-    assert any("ca-bundle" in line for line in st["system"])
-    for name in ("source", "runtime", "dev"):
-        assert not any("ca-bundle" in line or "PIP_CERT" in line for line in st[name])
-    assert st["source"] == [st["source"][0], "COPY . /src", "RUN rm -rf /src/.dockdjango"]
-    assert st["runtime"][-1] == "COPY --from=source --chown=app:app /src /app"
+def test_ca_bundle_only_through_the_cache_mount(django_project: Path) -> None:
+    """The proxy's CA reaches the installs through a cache mount, never a COPY or an ENV."""
+    st = stages(generate_dockerfile(detect(django_project)))
+    for name, lines in st.items():
+        for line in lines:
+            if "ca.pem" in line:
+                assert "--mount=type=cache,id=dockdjango-ca,target=/run/dockdjango-ca" in line
+                assert line.startswith("RUN "), (name, line)
+            assert not line.startswith(("COPY", "ADD", "ENV")) or "ca" not in line.split()[-1]
+    # where the mount is empty the install trusts the default store: the file builds anywhere
+    install = next(line for line in st["runtime"] if "uv pip install" in line)
+    assert "if [ -s /run/dockdjango-ca/ca.pem ]; then export SSL_CERT_FILE=" in install
 
 
-def test_without_injected_files_the_source_is_copied_directly(tmp_path: Path) -> None:
+def test_a_project_without_dependencies_has_no_installer(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("print(1)\n")
-    text = generate_dockerfile(detect(tmp_path), DockerfileOptions(ca_bundle=False))
-    st = stages(text)
-    assert "source" not in st
+    st = stages(generate_dockerfile(detect(tmp_path)))
+    assert list(st) == ["runtime"]
     assert st["runtime"][-1] == "COPY --chown=app:app . /app"
     assert st["runtime"][-2] == 'CMD ["python3", "app.py"]'
+
+
+def test_c_builds_happen_in_a_build_stage_only(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("psycopg2==2.9.10\n")
+    (tmp_path / "main.py").write_text("")
+    st = stages(generate_dockerfile(detect(tmp_path)))
+    assert list(st) == ["uv", "build", "runtime"]
+    assert any("gcc" in line and "libpq-dev" in line for line in st["build"])
+    assert any("uv pip install" in line for line in st["build"])
+    assert "COPY --from=build /opt/venv /opt/venv" in st["runtime"]
+    assert not any("gcc" in line or "-dev" in line for line in st["runtime"])
+    assert any("libpq5" in line for line in st["runtime"])
 
 
 def test_options_base_packages_and_steps(django_project: Path) -> None:
@@ -116,22 +127,28 @@ def test_options_base_packages_and_steps(django_project: Path) -> None:
         build_packages=("git",),
         build_steps=("RUN echo system",),
         app_steps=("RUN python3 manage.py collectstatic --noinput",),
-        wheelhouse=False,
     )
     st = stages(generate_dockerfile(detect(django_project), opts))
-    assert st["system"][0] == "FROM python:3.12-slim AS system"
-    assert any("git" in line for line in st["system"]) and st["system"][-1] == "RUN echo system"
+    assert st["uv"][0] == "FROM python:3.12-slim AS uv"
+    assert any("git" in line for line in st["build"]) and "RUN echo system" in st["build"]
     assert any("gettext" in line for line in st["runtime"])
     assert "RUN python3 manage.py collectstatic --noinput" in st["runtime"]
-    assert st["builder"][-1] == "RUN /opt/venv/bin/pip install -r requirements.txt"
 
 
-def test_lock_projects_install_from_an_injected_requirements_file(tmp_path: Path) -> None:
+def test_lock_projects_install_a_derived_requirements_file(tmp_path: Path) -> None:
+    from dockdjango.images.dockerfile import DERIVED_REQUIREMENTS, derived_requirements
+
     (tmp_path / "pyproject.toml").write_text('[project]\nname="x"\ndependencies=["six"]\n')
     (tmp_path / "uv.lock").write_text('[[package]]\nname = "six"\nversion = "1.16.0"\n')
     (tmp_path / "main.py").write_text("")
-    st = stages(generate_dockerfile(detect(tmp_path)))
-    assert "COPY .dockdjango/requirements.txt .dockdjango/" in st["builder"]
+    project = detect(tmp_path)
+    install = next(
+        line for line in stages(generate_dockerfile(project))["runtime"] if "uv pip" in line
+    )
+    assert f"--mount=type=bind,source={DERIVED_REQUIREMENTS}," in install
+    derived = (derived_requirements(project) or b"").decode()
+    assert derived.startswith("# Written by dockdjango from ") and "uv.lock" in derived
+    assert "six==1.16.0" in derived.splitlines()
 
 
 def _probe(port: int) -> list[str]:
