@@ -30,8 +30,20 @@ from dockdjango.images.detect import SourceProject
 #: The requirements file dockdjango writes into a project whose dependencies come from a
 #: lock file or pyproject.toml (the Dockerfile installs it; commit it with the Dockerfile).
 DERIVED_REQUIREMENTS = "requirements.docker.txt"
-#: The installer, from PyPI.
-UV_REQUIREMENT = "uv>=0.8,<1"
+#: Fetches the installer, uv, from PyPI (its newest release, checked against PyPI's sha256)
+#: with Python's standard library alone: no pip to bootstrap, which costs more than uv saves.
+UV_BOOTSTRAP = (
+    "import hashlib, io, json, os, platform, urllib.parse as p, urllib.request as r, zipfile; "
+    "j = 'https://pypi.org/pypi/uv/json'; m = platform.machine(); "
+    "f = [u for u in json.load(r.urlopen(j))['urls'] "
+    "if m in u['filename'] and 'manylinux' in u['filename']][0]; "
+    "b = r.urlopen(p.urljoin(j, f['url'])).read(); "
+    "assert hashlib.sha256(b).hexdigest() == f['digests']['sha256'], f['filename']; "
+    "z = zipfile.ZipFile(io.BytesIO(b)); "
+    "n = [x for x in z.namelist() if x.endswith('/scripts/uv')][0]; "
+    "os.makedirs('/opt/uv/bin'); open('/opt/uv/bin/uv', 'wb').write(z.read(n)); "
+    "os.chmod('/opt/uv/bin/uv', 0o755)"
+)
 #: The build arg dockdjango sets (to 1) with DOCKDJANGO_OFFLINE=1: install from the cache only.
 OFFLINE_ARG = "UV_OFFLINE"
 VENV = "/opt/venv"
@@ -103,11 +115,9 @@ def generate_dockerfile(project: SourceProject, options: DockerfileOptions | Non
             "",
             "# --- uv: the installer, from PyPI; mounted where needed, never in the final image",
             f"FROM {base} AS uv",
-            "RUN --mount=type=cache,target=/root/.cache/pip \\",
-            *_ca_mount(),
-            f"    {_trust('PIP_CERT')} \\",
-            f"    && python3 -m venv {UV_DIR} \\",
-            f"    && {UV_DIR}/bin/pip install --disable-pip-version-check '{UV_REQUIREMENT}'",
+            "RUN --mount=type=cache,id=dockdjango-ca,target=/run/dockdjango-ca,readonly \\",
+            f"    {_trust('SSL_CERT_FILE')} \\",
+            f'    && python3 -c "{UV_BOOTSTRAP}"',
         ]
     if separate_build:
         lines += [

@@ -301,3 +301,23 @@ def test_cli_build_and_explain_json(sample: Builds, engine) -> None:
     first = [s for s in after["steps"] if s["first_rebuild"]]
     assert len(first) == 1 and first[0]["instruction"].startswith("COPY --chown=app:app . ")
     assert first[0]["cause"] == "app.py modified"
+
+
+@pytest.mark.slow
+def test_a_source_distribution_builds_in_the_build_stage_only(
+    tmp_path: Path, engine, build_base: str, unique_name: str
+) -> None:
+    """psycopg2 from source (the classic C build): compiled in the build stage with gcc and
+    libpq-dev, run with libpq5 only; the final image has no compiler."""
+    root = tmp_path / "sdist"
+    root.mkdir()
+    (root / "requirements.txt").write_text(f"psycopg2==2.9.10\n# {uuid.uuid4().hex}\n")
+    (root / "main.py").write_text("import psycopg2\nprint(psycopg2.__version__.split()[0])\n")
+    builds = Builds(engine, root, f"{unique_name}:sdist", build_base)
+    try:
+        built = builds.build()
+        assert built.mismatches() == []
+        assert run(engine, builds.tag, "python3", "main.py") == "2.9.10"
+        assert run(engine, builds.tag, "sh", "-c", "command -v gcc || echo none") == "none"
+    finally:
+        builds.cleanup()
