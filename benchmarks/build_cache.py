@@ -143,6 +143,7 @@ def scenario_edits(root: Path, package: str) -> dict[str, Callable[[], None]]:
 
 def run_dockdjango(client, root: Path, tag: str, package: str, base: str, run_id: str):
     from dockdjango.api.images import build_project, prepare
+    from dockdjango.errors import BuildError
     from dockdjango.images.dockerfile import DockerfileOptions
 
     options = DockerfileOptions(base_image=base)  # named up front: no registry look-up timed
@@ -153,7 +154,13 @@ def run_dockdjango(client, root: Path, tag: str, package: str, base: str, run_id
     for name, edit in scenario_edits(root, package).items():
         edit()
         started = time.monotonic()
-        result = build_project(root, tag=tag, client=client)
+        try:
+            result = build_project(root, tag=tag, client=client)
+        except BuildError as exc:
+            print(f"  (a) dockdjango   {name:12} FAILED: {exc}", flush=True)
+            print("\n".join(f"      | {line}" for line in exc.output), flush=True)
+            times[name] = float("nan")
+            continue
         times[name] = time.monotonic() - started
         note = f"{result.reused} reused"
         if result.mismatches():
