@@ -138,10 +138,7 @@ def test_options_base_packages_and_steps(django_project: Path) -> None:
 def test_lock_projects_install_a_derived_requirements_file(tmp_path: Path) -> None:
     from dockdjango.images.dockerfile import DERIVED_REQUIREMENTS, derived_requirements
 
-    (tmp_path / "pyproject.toml").write_text('[project]\nname="x"\ndependencies=["six"]\n')
-    (tmp_path / "uv.lock").write_text('[[package]]\nname = "six"\nversion = "1.16.0"\n')
-    (tmp_path / "main.py").write_text("")
-    project = detect(tmp_path)
+    project = detect(Path(__file__).parent / "data" / "locked")
     install = next(
         line for line in stages(generate_dockerfile(project))["runtime"] if "uv pip" in line
     )

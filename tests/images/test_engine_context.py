@@ -137,12 +137,7 @@ def test_written_files_build_with_docker_compose_alone(
         REPO / "examples" / "library", library, ignore=shutil.ignore_patterns("*.sqlite3")
     )
     locked = tmp_path / "locked"
-    locked.mkdir()
-    (locked / "pyproject.toml").write_text(
-        '[project]\nname = "locked"\nversion = "0"\ndependencies = ["six"]\n'
-    )
-    (locked / "uv.lock").write_text('version = 1\n[[package]]\nname = "six"\nversion = "1.16.0"\n')
-    (locked / "main.py").write_text("import six\nprint('six', six.__version__)\n")
+    shutil.copytree(Path(__file__).parent / "data" / "locked", locked)
     for root in (library, locked):
         assert main(["dockerfile", str(root), "--write", "--force", "--base", base_image]) == 0
         assert (root / "Dockerfile").is_file() and (root / ".dockerignore").is_file()
