@@ -149,7 +149,9 @@ class BuildStream:
             if v.started is not None:
                 step.seconds = round(max(0.0, v.completed - v.started), 3)
             self._emit("cached" if step.cached else "done", step)
-        elif v.cached and not step.cached:
+        elif v.cached and not step.done:
+            # Once a step ran, a later update marking it cached is BuildKit serving the
+            # result it just made to another user of the same vertex: it still ran.
             step.cached = True
 
     def log(self, digest: str, data: bytes) -> None:

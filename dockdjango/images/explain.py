@@ -9,7 +9,7 @@ or modified — and the steps after it in that stage are rebuilt because they fo
 
 Records live in ``~/.cache/dockdjango/builds/`` (``$DOCKDJANGO_CACHE/builds`` when set): one
 JSON file per project directory, Dockerfile and target for the last build's inputs, and one
-shared ``layers.json`` for the chains every build completed — never in the project itself,
+shared ``chains.json`` for the chains every build completed — never in the project itself,
 where a changing file would be copied into the image and break the very cache it tracks.
 """
 
@@ -101,7 +101,7 @@ def layers_path() -> Path:
     Chains are digests of content (base image id, instruction, file digests), so a layer
     one project built is valid for any other build with the same inputs — as in the engine.
     """
-    return cache_dir().parent / "builds" / "layers.json"
+    return cache_dir().parent / "builds" / "chains.json"
 
 
 def load_record(path: Path) -> BuildRecord:
