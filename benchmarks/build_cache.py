@@ -141,7 +141,9 @@ def scenario_edits(root: Path, package: str) -> dict[str, Callable[[], None]]:
     }
 
 
-def run_dockdjango(client, root: Path, tag: str, package: str, base: str, run_id: str):
+def run_dockdjango(
+    client, root: Path, tag: str, package: str, base: str, run_id: str, made: list[str]
+):
     from dockdjango.api.images import build_project, prepare
     from dockdjango.errors import BuildError
     from dockdjango.images.dockerfile import DockerfileOptions
@@ -162,6 +164,7 @@ def run_dockdjango(client, root: Path, tag: str, package: str, base: str, run_id
             times[name] = float("nan")
             continue
         times[name] = time.monotonic() - started
+        made.append(result.image_id)
         note = f"{result.reused} reused"
         if result.mismatches():
             note += f", PREDICTION MISSED: {result.mismatches()}"
@@ -169,7 +172,10 @@ def run_dockdjango(client, root: Path, tag: str, package: str, base: str, run_id
     return times
 
 
-def run_compose(variant: str, root: Path, tag: str, package: str, base: str, run_id: str):
+def run_compose(
+    client, variant: str, root: Path, tag: str, package: str, base: str, run_id: str,
+    made: list[str],
+):  # fmt: skip
     template = DOCKER_INIT if variant == "docker init" else NAIVE
     (root / "Dockerfile").write_text(own_cache_mounts(template.replace("{base}", base), run_id))
     if not (root / ".dockerignore").exists():
@@ -192,6 +198,7 @@ def run_compose(variant: str, root: Path, tag: str, package: str, base: str, run
             print(f"  {short} {name:12} FAILED: {' | '.join(tail)}", flush=True)
             times[name] = float("nan")
             continue
+        made.append(client.api.inspect_image(tag)["Id"])
         cached = (proc.stdout + proc.stderr).count("CACHED")
         print(f"  {short} {name:12} {times[name]:7.2f} s  ({cached} CACHED)", flush=True)
     return times
@@ -262,19 +269,23 @@ def main() -> int:
                 run_id = f"ddbench-{uuid.uuid4().hex[:8]}"
                 tag = f"{run_id}:{variant.replace(' ', '-')}"
                 base_tag = f"{run_id}-base:latest"
-                make_base(client, base_tag)
+                made = [make_base(client, base_tag)]  # every image a scenario made, retagged or not
                 try:
                     if variant == "dockdjango":
                         os.environ["DOCKDJANGO_CACHE"] = str(Path(tmp) / "cache")
-                        times = run_dockdjango(client, root, tag, args.package, base_tag, run_id)
+                        times = run_dockdjango(
+                            client, root, tag, args.package, base_tag, run_id, made
+                        )
                     else:
-                        times = run_compose(variant, root, tag, args.package, base_tag, run_id)
+                        times = run_compose(
+                            client, variant, root, tag, args.package, base_tag, run_id, made
+                        )
                 finally:
                     if saved_cache is None:
                         os.environ.pop("DOCKDJANGO_CACHE", None)
                     else:
                         os.environ["DOCKDJANGO_CACHE"] = saved_cache
-                    cleanup(client, [tag, base_tag])
+                    cleanup(client, [tag, base_tag, *reversed(made)])
                 for s, t in times.items():
                     results[variant][s].append(t)
     report(results)

@@ -3,8 +3,9 @@ BuildKit's own ``cached`` flags step by step.
 
 Each test builds a copy of a small sample project carrying a unique token (in its
 requirements file and its source), so its cache keys are its own even with other builds
-running in parallel; it removes the image it tagged when it ends (BuildKit keeps no
-intermediate images, only cache records it garbage-collects itself).
+running in parallel; it removes the image it tagged when it ends and every image an
+earlier build of it left untagged (BuildKit keeps no intermediate images, only cache records
+it garbage-collects itself).
 """
 
 from __future__ import annotations
@@ -36,20 +37,24 @@ class Builds:
         self.tag = tag
         self.base = base
         self.options = DockerfileOptions(base_image=base)
+        self.images: list[str] = []
 
     def build(self, **kw):
         kw.setdefault("options", self.options)
-        return build_project(self.root, tag=self.tag, client=self.engine, **kw)
+        result = build_project(self.root, tag=self.tag, client=self.engine, **kw)
+        self.images.append(result.image_id)  # untagged once the next build takes the tag
+        return result
 
     def explain(self, **kw):
         kw.setdefault("options", self.options)
         return explain_project(self.root, client=self.engine, **kw)
 
     def cleanup(self) -> None:
-        try:
-            self.engine.api.remove_image(self.tag, force=True, noprune=True)
-        except Exception:
-            pass
+        for ref in [self.tag, *reversed(dict.fromkeys(self.images))]:
+            try:
+                self.engine.api.remove_image(ref, force=True, noprune=True)
+            except Exception:  # already gone, or the same image as the tag
+                pass
         for name in (GENERATED_DOCKERFILE, "Dockerfile"):
             record_path(self.root, name, None).unlink(missing_ok=True)
 

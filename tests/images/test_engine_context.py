@@ -86,8 +86,10 @@ def test_library_example_explain_matches_buildkit(tmp_path: Path, engine, build_
             if p.step.has_layer and (s := build.engine_step(p)) is not None and not s.cached
         ]
 
+    made: list[str] = []
     try:
         first = build_project(root, tag=tag, client=engine, options=opts)
+        made.append(first.image_id)
         assert first.mismatches() == []
         explained = explain_project(root, client=engine, options=opts)
         assert all(p.reused for p in explained)
@@ -99,6 +101,7 @@ def test_library_example_explain_matches_buildkit(tmp_path: Path, engine, build_
         first_rebuild = next(p for p in explained if p.first)
         assert first_rebuild.cause == "books/views.py modified"
         edited = build_project(root, tag=tag, client=engine, options=opts)
+        made.append(edited.image_id)
         assert edited.mismatches() == []
         assert [p.status for p in explained] == [p.status for p in edited.predicted]
         assert rebuilt(edited) == ["COPY"]  # the source copy, nothing else
@@ -111,10 +114,11 @@ def test_library_example_explain_matches_buildkit(tmp_path: Path, engine, build_
         assert "uv pip install" in first_rebuild.step.text
         assert first_rebuild.cause == "requirements.txt modified"
         added = build_project(root, tag=tag, client=engine, options=opts)
+        made.append(added.image_id)
         assert added.mismatches() == []
         assert rebuilt(added) == ["RUN", "COPY"]
     finally:
-        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
+        subprocess.run(["docker", "rmi", "-f", tag, *made], capture_output=True)
         record_path(root, GENERATED_DOCKERFILE, None).unlink(missing_ok=True)
 
 
