@@ -40,11 +40,12 @@ from dockdjango.compose.include import apply_include
 from dockdjango.compose.interpolation import interpolate
 from dockdjango.compose.merge import merge_files
 from dockdjango.compose.naming import is_valid_project_name, normalize_project_name
+from dockdjango.compose.parse import parse_file
 from dockdjango.compose.paths import resolve_paths
 from dockdjango.compose.project import Project
 from dockdjango.compose.projection import to_project
 from dockdjango.compose.toplevel import canonical_file
-from dockdjango.compose.tree import Origin, Seq, Tree, parse_file
+from dockdjango.compose.tree import Origin, Seq, Tree
 from dockdjango.errors import SpecError
 
 COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")

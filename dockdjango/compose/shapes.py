@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from dockdjango.compose.scalars import go_text
 from dockdjango.compose.tree import Origin, Seq, Tree, spec_error, type_name, where
 from dockdjango.errors import SpecError
 
@@ -54,11 +55,10 @@ def want_str(value: Any, loc: Loc) -> str:
 
 
 def want_scalar_str(value: Any, loc: Loc) -> str:
-    """A string, number or boolean, as a string (booleans as ``true``/``false``)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    """A string, number or boolean, as the text Compose makes of it (booleans as
+    ``true``/``false``, numbers as Go prints them: ``1e3`` is ``1000``)."""
     if isinstance(value, int | float | str):
-        return str(value)
+        return go_text(value)
     raise loc.error(f"must be a string or number, not {type_name(value)}")
 
 

@@ -29,8 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 REPO = Path(__file__).resolve().parents[2]
 # The real path: Compose resolves symlinks in some paths it prints (develop.watch), so a
 # corpus reached through a symlink would print differently from ours.
@@ -143,36 +141,59 @@ def clean_environ() -> dict[str, str]:
 
 
 def run_oracle(binary: str, case: Case, env: dict[str, str]) -> OracleResult:
-    """Run Compose on one case. Compose v2.40 may exit 0 with an error and no output."""
-    args = [binary]
-    for path in case.files:
-        args += ["-f", path]
-    for profile in case.profiles:
-        args += ["--profile", profile]
-    proc = subprocess.run(
-        [*args, "config", "--format", "json"],
-        cwd=case.workdir,
-        env=case.environ(env),
-        capture_output=True,
-        text=True,
-        timeout=60,
+    """Run Compose on one case."""
+    return compose_config(
+        binary, case.files, cwd=case.workdir, env=case.environ(env), profiles=case.profiles
     )
-    if "MarshalJSON" in proc.stderr:
-        # Compose v2.40 accepts the file but cannot print some keys (build.ssh) as JSON;
-        # its YAML printer can, and gives the same document.
-        proc = subprocess.run(
-            [*args, "config", "--format", "yaml"],
-            cwd=case.workdir,
-            env=case.environ(env),
+
+
+def compose_config(
+    binary: str,
+    files: tuple[str, ...] | list[str],
+    *,
+    cwd: str | Path,
+    env: dict[str, str],
+    profiles: tuple[str, ...] = (),
+    project_name: str | None = None,
+) -> OracleResult:
+    """``docker-compose [-p NAME] -f FILE... config --format json``, as an `OracleResult`.
+
+    Compose accepts some documents it cannot print as JSON (``build.ssh``, ``.inf`` in an
+    extension); its YAML printer gives the same document, read back here as Compose would
+    read it."""
+    args = [binary]
+    if project_name:
+        args += ["-p", project_name]
+    for path in files:
+        args += ["-f", str(path)]
+    for profile in profiles:
+        args += ["--profile", profile]
+
+    def run(fmt: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*args, "config", "--format", fmt],
+            cwd=cwd,
+            env=env,
             capture_output=True,
             text=True,
             timeout=60,
         )
+
+    proc = run("json")
+    if "MarshalJSON" in proc.stderr or "json: unsupported value" in proc.stderr:
+        proc = run("yaml")
         if proc.returncode == 0 and proc.stdout.strip():
-            return OracleResult(True, yaml.safe_load(proc.stdout), "")
+            return OracleResult(True, _read_yaml(proc.stdout), "")
     if proc.returncode != 0 or not proc.stdout.strip():
         return OracleResult(False, None, proc.stderr.strip()[-300:])
     return OracleResult(True, json.loads(proc.stdout), "")
+
+
+def _read_yaml(text: str) -> Any:
+    """Compose's YAML output as plain data, read with the scalar rules Compose uses."""
+    from dockdjango.compose.parse import parse_text
+
+    return json.loads(json.dumps(parse_text(text, "<compose output>")))
 
 
 def oracle_results(
@@ -198,7 +219,7 @@ def oracle_results(
 
 
 # Bump when run_oracle changes what it records, so cached verdicts are not reused.
-ORACLE_VERSION = b"2"
+ORACLE_VERSION = b"3"
 
 
 def _fingerprint(binary: str) -> str:

