@@ -13,11 +13,12 @@ from typing import Any
 from dockdjango.compose.build_config import canonical_build, extra_hosts
 from dockdjango.compose.durations import normalize_duration
 from dockdjango.compose.passthrough import check_passthrough
+from dockdjango.compose.ports import canonical_ports
 from dockdjango.compose.shapes import (
     Loc,
     check_keys,
+    check_name,
     key_values,
-    parse_port,
     parse_volume,
     show,
     split_command,
@@ -26,7 +27,6 @@ from dockdjango.compose.shapes import (
     want_int,
     want_list,
     want_map,
-    want_scalar_str,
     want_str,
 )
 from dockdjango.compose.tree import Seq, Tree, type_name
@@ -55,7 +55,6 @@ MODELLED_SERVICE_KEYS = frozenset(
 )
 SERVICE_KEYS = MODELLED_SERVICE_KEYS | PASSTHROUGH_SERVICE_KEYS
 HEALTHCHECK_KEYS = "disable interval retries start_interval start_period test timeout".split()
-PORT_KEYS = "name mode host_ip target published protocol app_protocol".split()
 MOUNT_KEYS = "type source target read_only consistency bind volume tmpfs image".split()
 SERVICE_NETWORK_KEYS = (
     "aliases ipv4_address ipv6_address link_local_ips mac_address priority gw_priority "
@@ -141,46 +140,6 @@ def _env_file(value: Any, loc: Loc) -> list[dict[str, Any]]:
     return out
 
 
-def _ports(value: Any, loc: Loc) -> Seq:
-    seq = want_list(value, loc)
-    out = Seq(origin=seq.origin)
-    for i, item in enumerate(seq):
-        at = loc.child(seq, i)
-        if isinstance(item, bool) or item is None:
-            raise at.error(f"must be a port mapping, not {type_name(item)}")
-        if isinstance(item, int | str):
-            entries = parse_port(item, at)
-        else:
-            port = want_map(item, at)
-            check_keys(port, PORT_KEYS, at, what="a port")
-            if "target" not in port:
-                raise at.error("is missing `target` (the container port)")
-            entry: dict[str, Any] = {"mode": "ingress", "protocol": "tcp"}
-            for key, v in port.items():
-                k_at = at.child(port, key)
-                if key == "target":
-                    entry[key] = want_int(v, k_at, low=1, high=65535)
-                elif key == "published":
-                    entry[key] = _published(v, k_at)
-                elif key.startswith("x-"):
-                    entry[key] = v
-                else:
-                    entry[key] = want_str(v, k_at)
-            entries = [entry]
-        for entry in entries:
-            out.append(entry)
-            out.origins.append(seq.where(i))
-    return out
-
-
-def _published(value: Any, loc: Loc) -> str:
-    text = want_scalar_str(value, loc)
-    for part in text.split("-", 1):
-        if not part.isdigit() or not 0 <= int(part) <= 65535:
-            raise loc.error(f"{show(text)} — host port must be 1–65535")
-    return text
-
-
 def _volumes(value: Any, loc: Loc) -> Seq:
     seq = want_list(value, loc)
     out = Seq(origin=seq.origin)
@@ -210,6 +169,11 @@ def _volumes(value: Any, loc: Loc) -> Seq:
                     entry[key] = v
                 else:
                     entry[key] = want_str(v, k_at)
+        same = [j for j, m in enumerate(out) if m.get("target") == entry.get("target")]
+        if same and entry.get("target") is not None:
+            out[same[0]] = entry  # as in Compose: a later mount on a target replaces it
+            out.origins[same[0]] = seq.where(i)
+            continue
         out.append(entry)
         out.origins.append(seq.where(i))
     return out
@@ -247,6 +211,7 @@ def _depends_on(value: Any, loc: Loc) -> Tree:
     mapping = want_map(value, loc)
     for name, spec in mapping.items():
         at = loc.child(mapping, name)
+        check_name(name, at)
         entry = want_map(spec, at)
         check_keys(entry, ("condition", "restart", "required"), at, what="depends_on")
         condition = entry.get("condition", "service_started")
@@ -303,6 +268,7 @@ def _networks(value: Any, loc: Loc) -> Tree:
     mapping = want_map(value, loc)
     for name, spec in mapping.items():
         at = loc.child(mapping, name)
+        check_name(name, at)
         out.origins[name] = at.origin  # type: ignore[assignment]
         if spec is None:
             out[str(name)] = None
@@ -337,7 +303,7 @@ _SERVICE_HANDLERS: dict[str, Any] = {
     "entrypoint": split_command,
     "environment": _environment,
     "env_file": _env_file,
-    "ports": _ports,
+    "ports": canonical_ports,
     "expose": _expose,
     "volumes": _volumes,
     "depends_on": _depends_on,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dockdjango.compose.numbers import byte_count
 from dockdjango.compose.shapes import Loc, check_keys, show, want_list, want_map
 
 DEPLOY_KEYS = (
@@ -57,26 +58,6 @@ def _check_device(device: Any, loc: Loc) -> None:
             "`count` and `device_ids` cannot both be set",
             hint="request a number of devices or name them, not both",
         )
-
-
-_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4, "p": 1024**5}
-
-
-def byte_count(value: Any, loc: Loc) -> str:
-    """``50M``, ``1gb``, ``512`` as a count of bytes, printed as Compose does (a string)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    text = str(value).strip().lower()
-    number = text.rstrip("bkmgtp")
-    unit = text[len(number) :]
-    unit = unit[:-1] if len(unit) == 2 and unit.endswith("b") else unit
-    try:
-        amount = float(number)
-    except ValueError:
-        raise loc.error(f"{show(value)} is not a size", hint="write e.g. 512m or 2g") from None
-    if unit not in _UNITS:
-        raise loc.error(f"{show(value)} has an unknown unit", hint="use b, k, m, g or t")
-    return str(int(amount * _UNITS[unit]))
 
 
 def canonical_deploy(deploy: dict[str, Any], loc: Loc) -> dict[str, Any]:

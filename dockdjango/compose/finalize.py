@@ -224,6 +224,7 @@ def check_references(tree: Tree) -> Tree:
                         "or use ./path for a bind mount",
                     )
                 )
+        _check_file_references(tree, name, svc)
     models = tree.get("models") or {}
     for name, svc in services.items():
         for model in svc.get("models") or {}:
@@ -239,6 +240,32 @@ def check_references(tree: Tree) -> Tree:
     _check_cycles(tree)
     _check_unique_container_names(tree)
     return tree
+
+
+def _check_file_references(tree: Tree, name: str, svc: dict[str, Any]) -> None:
+    """A service's (and its build's) secrets and configs are declared at the top level."""
+    build = svc.get("build") if isinstance(svc.get("build"), dict) else {}
+    for kind, owner, refs in (
+        ("secrets", svc, svc.get("secrets")),
+        ("configs", svc, svc.get("configs")),
+        ("secrets", build, (build or {}).get("secrets")),
+    ):
+        declared = tree.get(kind) or {}
+        for i, ref in enumerate(refs or []):
+            source = ref.get("source") if isinstance(ref, dict) else ref
+            if source in declared:
+                continue
+            loc = _loc(tree, name)
+            if owner is build:
+                loc = loc.child(svc, "build")
+            raise (
+                loc.child(owner, kind)
+                .child(refs, i)
+                .error(
+                    f"uses undefined {kind[:-1]} {show(source)}",
+                    hint=f"declare it under the top-level `{kind}:` key",
+                )
+            )
 
 
 def _check_unique_container_names(tree: Tree) -> None:

@@ -123,23 +123,36 @@ class _Recording(dict[str, str]):
 def interpolate(
     tree: Tree, env: Mapping[str, str], *, path: str = "", warnings: list[str] | None = None
 ) -> Tree:
-    """The stage: every string value in ``tree`` substituted in place; returns ``tree``.
+    """The stage: a new tree with every string value substituted (``tree`` is not changed).
 
     Variables used without a default and not set are reported in ``warnings`` (as Compose
     warns), each naming file, line and field."""
-    _walk(tree, _Recording(env), path, warnings if warnings is not None else [])
-    return tree
+    out = _walk(tree, _Recording(env), path, warnings if warnings is not None else [])
+    assert isinstance(out, Tree)
+    return out
 
 
-def _walk(node: Tree | Seq, env: _Recording, path: str, warnings: list[str]) -> None:
+def _walk(node: Tree | Seq, env: _Recording, path: str, warnings: list[str]) -> Tree | Seq:
+    out: Tree | Seq
+    if isinstance(node, Tree):
+        out = Tree(origin=node.origin)
+        out.origins = dict(node.origins)
+        out.resets, out.overrides = set(node.resets), set(node.overrides)
+    else:
+        out = Seq(origin=node.origin)
+        out.origins = list(node.origins)
     items: Any = node.items() if isinstance(node, Tree) else enumerate(node)
-    for key, value in list(items):
+    for key, value in items:
         sub = _join(path, key, isinstance(node, Seq))
-        if isinstance(value, str):
-            if "$" in value:
-                node[key] = _one(value, env, node.where(key), sub, warnings)
+        if isinstance(value, str) and "$" in value:
+            value = _one(value, env, node.where(key), sub, warnings)
         elif isinstance(value, Tree | Seq):
-            _walk(value, env, sub, warnings)
+            value = _walk(value, env, sub, warnings)
+        if isinstance(out, Tree):
+            out[key] = value
+        else:
+            out.append(value)
+    return out
 
 
 def _one(value: str, env: _Recording, origin: Origin | None, path: str, warnings: list[str]) -> str:

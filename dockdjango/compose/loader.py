@@ -8,7 +8,8 @@ files, ``include`` and ``extends.file`` targets alike, see `LoadContext.file_sta
 
 then, across the ``-f`` files in order (see `_finish`)::
 
-    merge -> env files -> label files -> implicit dependencies -> profiles -> image/build check
+    merge -> env files -> label files -> implicit dependencies -> profiles -> mount targets
+    -> image/build check
     -> default networks -> cross-references -> drop unused resources -> resource names
     -> models
 
@@ -41,11 +42,11 @@ from dockdjango.compose.interpolation import interpolate
 from dockdjango.compose.merge import merge_files
 from dockdjango.compose.naming import is_valid_project_name, normalize_project_name
 from dockdjango.compose.parse import parse_file
-from dockdjango.compose.paths import resolve_paths
+from dockdjango.compose.paths import clean_mount_targets, resolve_paths
 from dockdjango.compose.project import Project
 from dockdjango.compose.projection import to_project
 from dockdjango.compose.toplevel import canonical_file
-from dockdjango.compose.tree import Origin, Seq, Tree
+from dockdjango.compose.tree import Origin, Seq, Tree, copy_tree
 from dockdjango.errors import SpecError
 
 COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -75,14 +76,13 @@ class LoadContext:
         base_dir = base_dir or os.path.dirname(path)
         key = (path, base_dir)
         if key in self.cache:
-            return self.cache[key]
+            return copy_tree(self.cache[key])  # each user owns its copy
         if path in self.loading:
             chain = " -> ".join([*self.loading[self.loading.index(path) :], path])
             raise SpecError(f"files include or extend each other in a cycle: {chain}")
         self.loading.append(path)
         try:
             env = self.env if env is None else env
-            # interpolation works in place, so a parsed tree is used once
             tree = self.parsed.pop(path, None) or parse_file(path)
             if "version" in tree:
                 origin = tree.where("version")
@@ -91,7 +91,7 @@ class LoadContext:
             tree = self.file_stages(tree, base_dir, env)
         finally:
             self.loading.pop()
-        self.cache[key] = tree
+        self.cache[key] = copy_tree(tree)
         return tree
 
     def file_stages(self, tree: Tree, base_dir: str, env: Mapping[str, str]) -> Tree:
@@ -289,6 +289,7 @@ def _finish(
     tree = apply_label_files(tree)
     tree = implicit_dependencies(tree)
     tree = apply_profiles(tree, active)
+    tree = clean_mount_targets(tree)
     tree = check_images(tree)
     tree = default_networks(tree)
     tree = check_references(tree)

@@ -9,10 +9,9 @@ removed and one tagged ``!override`` replaces the earlier value outright.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from dockdjango.compose.tree import Seq, Tree
+from dockdjango.compose.tree import Seq, Tree, copy_tree
 
 _REPLACE = {"command", "entrypoint"}
 
@@ -34,13 +33,13 @@ def merge_value(base: Any, over: Any, path: tuple[str, ...]) -> Any:
     if isinstance(base, list) and isinstance(over, list):
         return _merge_list(base, over, path)
     if isinstance(base, dict) and over is None:
-        return base  # `networks: [back]` over `back: {aliases: ...}` keeps the mapping
-    return copy.deepcopy(over)
+        return copy_tree(base)  # `networks: [back]` over `back: {aliases: ...}` keeps it
+    return copy_tree(over)
 
 
 def _merge_mapping(base: dict[Any, Any], over: dict[Any, Any], path: tuple[str, ...]) -> Tree:
     out = Tree(origin=getattr(base, "origin", None) or getattr(over, "origin", None))
-    out.update(base)
+    out.update(copy_tree(dict(base)))  # the result shares nothing with either side
     out.origins = dict(getattr(base, "origins", {}))
     resets: set[Any] = getattr(over, "resets", set())
     overrides: set[Any] = getattr(over, "overrides", set())
@@ -52,7 +51,7 @@ def _merge_mapping(base: dict[Any, Any], over: dict[Any, Any], path: tuple[str, 
         if isinstance(over, Tree) and key in over.origins:
             out.origins[key] = over.origins[key]
         if key not in out or key in overrides or _replaced(here):
-            out[key] = copy.deepcopy(value)
+            out[key] = copy_tree(value)
         else:
             out[key] = merge_value(out[key], value, here)
     return out
@@ -78,15 +77,15 @@ def _merge_list(base: list[Any], over: list[Any], path: tuple[str, ...]) -> Seq:
     if path[-1:] == ("volumes",) and path[:2] == ("services", "*"):
         # a later mount to the same target replaces the earlier one, in its place
         by_target = {m.get("target"): i for i, m in enumerate(base) if isinstance(m, dict)}
-        items = list(base)
+        items = [copy_tree(m) for m in base]
         origins = base_origins
         for m, origin in zip(over, over_origins, strict=False):
             target = m.get("target") if isinstance(m, dict) else None
             if target in by_target:
-                items[by_target[target]] = copy.deepcopy(m)
+                items[by_target[target]] = copy_tree(m)
                 origins[by_target[target]] = origin
             else:
-                items.append(copy.deepcopy(m))
+                items.append(copy_tree(m))
                 origins.append(origin)
         out.extend(items)
         out.origins = origins
@@ -96,6 +95,6 @@ def _merge_list(base: list[Any], over: list[Any], path: tuple[str, ...]) -> Seq:
         if item in seen:
             continue
         seen.append(item)
-        out.append(copy.deepcopy(item))
+        out.append(copy_tree(item))
         out.origins.append(origin)
     return out

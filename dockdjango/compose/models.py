@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from dockdjango.compose.durations import parse_duration
+from dockdjango.compose.numbers import OMITTED_WHEN_ZERO
 
 
 class SpecModel(BaseModel):
@@ -295,7 +296,11 @@ class Service(SpecModel):
             if value is None or value == [] or value == {}:
                 continue
             out[name] = _dump(value)
-        out.update(self.other)
+        out.update(
+            (k, v)
+            for k, v in self.other.items()
+            if v is not None and not (k in OMITTED_WHEN_ZERO and v in (0, "0"))
+        )
         # Service-level x- keys stay in the model but, as in `docker compose config`, are
         # not printed.
         return out

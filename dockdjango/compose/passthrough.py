@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockdjango.compose.deploy import byte_count, canonical_deploy, check_deploy
+from dockdjango.compose.deploy import canonical_deploy, check_deploy
+from dockdjango.compose.numbers import BYTE_KEYS, WHOLE_KEYS, typed_number
 from dockdjango.compose.shapes import (
     Loc,
     key_values,
@@ -46,12 +47,15 @@ _PASSTHROUGH_SHAPES: dict[str, tuple[type, ...]] = {
     **dict.fromkeys("annotations sysctls models configs secrets".split(), (list, dict)),
     **dict.fromkeys("dns dns_search tmpfs label_file gpus".split(), (list, str)),
 }
+_TYPED_NUMBERS = {*WHOLE_KEYS, *BYTE_KEYS, "cpus", "cpu_percent"}
 # Items that later stages read (implicit dependencies) must be strings.
 _STRING_ITEMS = {"links", "volumes_from", "external_links", "cap_add", "cap_drop", "dns"}
 
 
 def check_passthrough(key: str, value: Any, loc: Loc) -> Any:
     """Keys kept as written are still shape-checked, and the usual slips get a message."""
+    if key in _TYPED_NUMBERS:
+        return typed_number(key, value, loc)
     shapes = _PASSTHROUGH_SHAPES.get(key)
     if value is None or shapes is None:
         return value
@@ -136,13 +140,6 @@ def canonical_passthrough(key: str, value: Any, loc: Loc) -> Any:
         return {k: "" if v is None else v for k, v in pairs.items()}
     if key == "group_add":
         return [str(item) for item in value]
-    if key in ("mem_limit", "mem_reservation", "memswap_limit", "shm_size"):
-        return byte_count(value, loc)
-    if key == "cpus" and isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            raise loc.error(f"{show(value)} is not a number of CPUs") from None
     if key == "gpus" and value == "all":
         return [{"count": -1}]
     if key == "devices":

@@ -3,19 +3,25 @@
 Compose resolves a file's relative paths against the project directory (for ``-f``
 files) or the file's own directory (for ``include`` and ``extends.file`` targets).
 Resolved here: ``build.context`` (unless it is a URL), ``build.additional_contexts`` that
-are paths, ``env_file`` entries, bind-mount sources (``~`` is the user's home),
-``label_file`` and ``develop.watch`` paths, ``extends.file``, and the ``file`` of
-top-level secrets and configs.
+are paths, ``env_file`` entries, bind-mount sources, ``label_file`` and ``develop.watch``
+paths, ``extends.file``, the ``file`` of top-level secrets and configs, and the
+``device`` of a ``driver: local`` volume with ``o: bind``.
+
+As in Compose, a relative path is joined to the directory and cleaned (``./a/../b/`` is
+``<dir>/b``), ``~`` is the user's home (``~/x/`` is ``$HOME/x``), and an absolute path
+is kept exactly as written (``/srv//data/`` stays so). Mount targets are cleaned later,
+after merging (`clean_path`).
 """
 
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from dockdjango.compose.tree import Tree
+from dockdjango.compose.tree import Tree, spec_error, where
 
 _REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)", re.I)
 
@@ -28,15 +34,23 @@ def is_remote(context: str) -> bool:
 _WINDOWS = re.compile(r"^([A-Za-z]:[\\/]|\\\\)")
 
 
+def clean_path(path: str) -> str:
+    """``path`` cleaned as Go's ``path.Clean`` does: no ``.``, ``..``, doubled or trailing
+    ``/`` (``""`` is ``.``)."""
+    cleaned = posixpath.normpath(path) if path else "."
+    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
+
+
 def absolute(path: str, base_dir: str, environ: Mapping[str, str]) -> str:
-    """``path`` made absolute against ``base_dir`` (``~`` expands to the home directory);
-    Windows paths (``C:\\...``) are kept as written, as Compose does on Linux."""
-    if _WINDOWS.match(path):
+    """``path`` made absolute against ``base_dir`` as Compose does: absolute paths (and
+    Windows ones, ``C:\\...``) as written, ``~...`` under the home directory, the rest
+    joined to ``base_dir``; the last two cleaned."""
+    if path.startswith("/") or _WINDOWS.match(path):
         return path
-    if path == "~" or path.startswith("~/"):
+    if path.startswith("~"):
         home = environ.get("HOME") or os.path.expanduser("~")
-        path = home + path[1:]
-    return os.path.normpath(os.path.join(base_dir, path))
+        return clean_path(f"{home}/{path[1:]}")
+    return clean_path(f"{base_dir}/{path}")
 
 
 def resolve_paths(tree: Tree, base_dir: str, environ: Mapping[str, str]) -> Tree:
@@ -51,8 +65,8 @@ def resolve_paths(tree: Tree, base_dir: str, environ: Mapping[str, str]) -> Tree
     for volume in (tree.get("volumes") or {}).values():
         # a local volume bound to a host directory: Compose resolves `device` like a path
         opts = volume.get("driver_opts") if isinstance(volume, dict) else None
-        if isinstance(opts, dict) and "bind" in str(opts.get("o", "")).split(","):
-            if isinstance(opts.get("device"), str) and volume.get("driver") in (None, "local"):
+        if isinstance(opts, dict) and opts.get("o") == "bind" and volume.get("driver") == "local":
+            if isinstance(opts.get("device"), str):
                 opts["device"] = absolute(opts["device"], base_dir, environ)
     return tree
 
@@ -90,3 +104,34 @@ def _service(svc: dict[str, Any], base_dir: str, environ: Mapping[str, str]) -> 
     extends = svc.get("extends")
     if isinstance(extends, dict) and isinstance(extends.get("file"), str):
         extends["file"] = absolute(extends["file"], base_dir, environ)
+
+
+def clean_mount_targets(tree: Tree) -> Tree:
+    """After merging: every mount target cleaned (``/var/www/html/`` is ``/var/www/html``),
+    and two mounts on one container path refused, as Compose does."""
+    services = tree.get("services") or {}
+    for name, svc in services.items():
+        mounts = svc.get("volumes") or []
+        taken: dict[str, str] = {}
+        for i, mount in enumerate(mounts):
+            if not isinstance(mount.get("target"), str):
+                continue
+            mount["target"] = target = clean_path(mount["target"])
+            if target in taken:
+                raise spec_error(
+                    f'target "{target}" is already mounted by {taken[target]}',
+                    where(mounts, i) or where(services, name),
+                    f"services.{name}.volumes[{i}]",
+                    hint="mount one volume on each container path",
+                )
+            taken[target] = f"volumes[{i}]"
+        for j, entry in enumerate(svc.get("tmpfs") or []):
+            target = clean_path(str(entry).partition(":")[0])
+            if target in taken:
+                raise spec_error(
+                    f'target "{target}" is already mounted by {taken[target]}',
+                    where(services, name),
+                    f"services.{name}.tmpfs[{j}]",
+                    hint="mount one volume on each container path",
+                )
+    return tree

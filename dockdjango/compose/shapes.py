@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from dockdjango.compose.paths import clean_path
 from dockdjango.compose.scalars import go_text
 from dockdjango.compose.tree import Origin, Seq, Tree, spec_error, type_name, where
 from dockdjango.errors import SpecError
@@ -152,6 +153,18 @@ def check_keys(mapping: Tree, allowed: Iterable[str], loc: Loc, *, what: str) ->
         raise loc.child(mapping, key).error(f"unknown key {show(str(key))} in {what}", hint=hint)
 
 
+_NAME = re.compile(r"^[a-zA-Z0-9._-]+$")
+
+
+def check_name(name: str, loc: Loc) -> None:
+    """A service, volume, secret or config name (or a reference to one) Compose allows."""
+    if not _NAME.match(name):
+        raise loc.error(
+            f"{show(name)} is not a valid name",
+            hint="use only letters, digits, '.', '_' and '-'",
+        )
+
+
 def split_command(value: Any, loc: Loc) -> list[str] | None:
     """``command``/``entrypoint``: a shell-like string split into words, or a list."""
     if value is None:
@@ -162,55 +175,6 @@ def split_command(value: Any, loc: Loc) -> list[str] | None:
         except ValueError as exc:
             raise loc.error(f"{show(value)} — {exc}", hint="balance the quotes") from None
     return str_list(value, loc, allow_str=False)
-
-
-_PORT_RE = re.compile(
-    r"^(?:(?:\[(?P<ip6>[^\]]+)\]|(?P<ip>[^:\[\]]*)):)??"
-    r"(?:(?P<host>[^:/]*):)?(?P<target>[^:/]+)(?:/(?P<proto>[a-z]+))?$"
-)
-
-
-def _range(text: str, loc: Loc, raw: str, what: str) -> tuple[int, int]:
-    start, sep, end = text.partition("-")
-    try:
-        low, high = int(start), int(end) if sep else int(start)
-    except ValueError:
-        raise loc.error(f"{show(raw)} — {what} port {show(text)} is not a number") from None
-    for number in (low, high):
-        if not 1 <= number <= 65535:
-            raise loc.error(
-                f"{show(raw)} — {what} port must be 1–65535",
-                hint="use a port between 1 and 65535",
-            )
-    if high < low:
-        raise loc.error(f"{show(raw)} — {what} port range {text} is backwards")
-    return low, high
-
-
-def parse_port(value: Any, loc: Loc) -> list[dict[str, Any]]:
-    """A short-syntax port (``[IP:][HOST:]CONTAINER[/PROTO]``, ranges allowed) as long forms."""
-    raw = str(value)
-    m = _PORT_RE.match(raw)
-    if not m:
-        raise loc.error(f"{show(raw)} — not a port mapping", hint="write e.g. 8000:8000")
-    ip = m.group("ip6") or m.group("ip") or None
-    host, proto = m.group("host"), m.group("proto") or "tcp"
-    t_low, t_high = _range(m.group("target"), loc, raw, "container")
-    base: dict[str, Any] = {"mode": "ingress"}
-    if ip:
-        base["host_ip"] = ip
-    if not host:
-        return [{**base, "target": t, "protocol": proto} for t in range(t_low, t_high + 1)]
-    h_low, h_high = _range(host, loc, raw, "host")
-    if t_low == t_high:
-        published = str(h_low) if h_low == h_high else f"{h_low}-{h_high}"
-        return [{**base, "target": t_low, "published": published, "protocol": proto}]
-    if h_high - h_low != t_high - t_low:
-        raise loc.error(f"{show(raw)} — host and container port ranges differ in length")
-    return [
-        {**base, "target": t_low + i, "published": str(h_low + i), "protocol": proto}
-        for i in range(t_high - t_low + 1)
-    ]
 
 
 _MOUNT_OPTS = {"ro", "rw", "z", "Z", "nocopy", "cached", "delegated", "consistent"}
@@ -225,14 +189,14 @@ def parse_volume(value: str, loc: Loc) -> dict[str, Any]:
     if len(parts) == 1:
         if not value:
             raise loc.error("an empty volume", hint="write e.g. ./src:/app or data:/var/lib/data")
-        return {"type": "volume", "target": value, "volume": {}}
+        return {"type": "volume", "target": clean_path(value), "volume": {}}
     if len(parts) > 3 or not parts[0] or not parts[1]:
         raise loc.error(f"{show(value)} — expected SOURCE:TARGET[:MODE]")
     source, target = parts[0], parts[1]
     options = parts[2].split(",") if len(parts) == 3 else []
     is_path = source.startswith((".", "/", "~", "\\")) or bool(re.match(r"^[A-Za-z]:", source))
     out: dict[str, Any] = {"type": "bind" if is_path else "volume", "source": source}
-    out["target"] = target
+    out["target"] = clean_path(target)  # Compose cleans short-syntax targets as it reads them
     bind: dict[str, Any] = {}
     volume: dict[str, Any] = {}
     for option in options:

@@ -8,6 +8,7 @@ from dockdjango.compose.canonical import canonical_service
 from dockdjango.compose.shapes import (
     Loc,
     check_keys,
+    check_name,
     key_values,
     show,
     want_bool,
@@ -39,13 +40,15 @@ def canonical_file(tree: Tree) -> Tree:
                 raise at.error(f"must be a string, not {type_name(value)}")
             out[key] = value
         elif key == "services":
-            out[key] = _each(value, at, canonical_service)
+            out[key] = _each(value, at, canonical_service, named=True)
         elif key == "networks":
             out[key] = _each(value, at, _network)
         elif key == "volumes":
-            out[key] = _each(value, at, _volume)
-        elif key in ("secrets", "configs"):
-            out[key] = _each(value, at, _file_object)
+            out[key] = _each(value, at, _volume, named=True)
+        elif key == "secrets":
+            out[key] = _each(value, at, _secret, named=True)
+        elif key == "configs":
+            out[key] = _each(value, at, _config, named=True)
         elif key == "models":
             out[key] = _each(value, at, lambda v, _loc: v)
         else:
@@ -53,7 +56,8 @@ def canonical_file(tree: Tree) -> Tree:
     return out
 
 
-def _each(value: Any, loc: Loc, canonical: Any) -> Tree:
+def _each(value: Any, loc: Loc, canonical: Any, *, named: bool = False) -> Tree:
+    """Each entry of a top-level section; ``named`` sections take only names Compose allows."""
     mapping = want_map(value, loc)
     out = Tree(origin=mapping.origin)
     out.origins = dict(mapping.origins)
@@ -63,6 +67,8 @@ def _each(value: Any, loc: Loc, canonical: Any) -> Tree:
             raise loc.child(mapping, name).error(f"name {show(name)} must be a string")
         if name.startswith("x-"):
             continue  # an extension among services/networks/volumes: Compose ignores it
+        if named:
+            check_name(name, loc.child(mapping, name))
         out[name] = canonical(item, loc.child(mapping, name))
     return out
 
@@ -113,9 +119,30 @@ def _volume(value: Any, loc: Loc) -> Tree:
     return _resource(value, loc, VOLUME_KEYS, "volume")
 
 
-def _file_object(value: Any, loc: Loc) -> Any:
-    """Secrets and configs are kept as written; only the ``external.name`` clash is checked."""
+def _secret(value: Any, loc: Loc) -> Any:
+    return _file_object(value, loc, ("file", "environment"))
+
+
+def _config(value: Any, loc: Loc) -> Any:
+    return _file_object(value, loc, ("file", "environment", "content"))
+
+
+def _file_object(value: Any, loc: Loc, sources: tuple[str, ...]) -> Any:
+    """Secrets and configs are kept as written; checked: one source (unless external),
+    and the ``external.name`` clash."""
     spec = want_map(value, loc)
+    given = [key for key in sources if key in spec]
+    if not spec.get("external") and len(given) != 1:
+        which = " or ".join(f"`{key}`" for key in sources)
+        raise loc.error(
+            f"sets {' and '.join(f'`{k}`' for k in given)}; only one may be set"
+            if given
+            else f"needs {which}",
+            hint=f"give exactly one of {which}, or `external: true`",
+        )
+    for key in given:
+        if not isinstance(spec[key], str):
+            raise loc.child(spec, key).error(f"must be a string, not {type_name(spec[key])}")
     external = spec.get("external")
     if isinstance(external, dict) and "name" in external and "name" in spec:
         if external["name"] != spec["name"]:

@@ -56,6 +56,25 @@ class Seq(list[Any]):
         return self.origin
 
 
+def copy_tree(value: Any) -> Any:
+    """A deep copy of ``value`` that keeps origins and tags and shares no container with it,
+    so a stage may change the copy without changing any other part of the document."""
+    if isinstance(value, Tree):
+        tree = Tree(((k, copy_tree(v)) for k, v in value.items()), origin=value.origin)
+        tree.origins = dict(value.origins)
+        tree.resets, tree.overrides = set(value.resets), set(value.overrides)
+        return tree
+    if isinstance(value, Seq):
+        seq = Seq((copy_tree(v) for v in value), origin=value.origin)
+        seq.origins = list(value.origins)
+        return seq
+    if isinstance(value, dict):
+        return {k: copy_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_tree(v) for v in value]
+    return value
+
+
 def where(container: Any, key: Any = None) -> Origin | None:
     """Best known origin of ``container[key]`` (or of the container when key is None)."""
     if isinstance(container, Tree | Seq):

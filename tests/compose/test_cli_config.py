@@ -69,8 +69,9 @@ def test_error_is_one_line_with_hint(project_dir: Path, capsys: pytest.CaptureFi
     assert main(["config"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
-        'error: compose.yaml:5: services.web.ports[0]: "99999:8000" — host port must be 1–65535',
-        "hint: use a port between 1 and 65535",
+        'error: compose.yaml:5: services.web.ports[0]: "99999:8000" — host port must be 0–65535'
+        " (0: any free port)",
+        "hint: write [IP:][HOST:]CONTAINER[/PROTOCOL], e.g. 127.0.0.1:8000:8000",
     ]
 
 

@@ -25,7 +25,7 @@ def load_error(tmp_path: Path, text: str, **kwargs: object) -> SpecError:
             "services:\n  web:\n    image: x\n    ports:\n      - '99999:8000'\n",
             5,
             "services.web.ports[0]",
-            '"99999:8000" — host port must be 1–65535',
+            '"99999:8000" — host port must be 0–65535 (0: any free port)',
         ),
         ("services:\n  web:\n    image: x\n    prots: [80]\n", 4, "services.web.prots", "unknown"),
         ("services:\n  web:\n    image: [a]\n", 3, "services.web.image", "must be a string"),

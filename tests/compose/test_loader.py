@@ -336,5 +336,5 @@ def test_service_accepts_compose_short_forms_in_python() -> None:
     assert svc.volumes[0].source == "pgdata" and svc.other == {"shm_size": "67108864"}
     long_form = Service(image="x", ports=[ServicePort(target=80)], environment={"A": "1"})
     assert long_form.ports == [ServicePort(target=80)]
-    with pytest.raises(SpecError, match="host port must be 1–65535"):
+    with pytest.raises(SpecError, match="host port must be 0–65535"):
         Service(image="x", ports=["99999:80"])
