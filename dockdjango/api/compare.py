@@ -314,10 +314,10 @@ def _postgres_service(project: Path) -> tuple[str, str]:
     for name in ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"):
         path = project / name
         if path.is_file():
-            import yaml
+            from dockdjango.compose.parse import parse_file
 
-            data = yaml.safe_load(path.read_text()) or {}
-            for svc_name, svc in (data.get("services") or {}).items():
+            services = parse_file(str(path)).get("services")  # a broken file: a SpecError
+            for svc_name, svc in (services if isinstance(services, dict) else {}).items():
                 if "postgres" in json.dumps(svc).lower():
                     return str(svc_name), name
             return "", name

@@ -167,7 +167,7 @@ def postgres_environ(
         env = postgres_environ(["compose.yaml"])
         stack = Stack.load("compose.yaml", environ=env)
     """
-    from dockdjango.compose import find_compose_files
+    from dockdjango.compose import find_compose_files, read_compose_text
     from dockdjango.compose.dotenv import parse_dotenv
 
     env = dict(os.environ if environ is None else environ)
@@ -179,7 +179,8 @@ def postgres_environ(
     dotenv = paths[0].resolve().parent / ".env"
     if dotenv.is_file() and parse_dotenv(str(dotenv), env).get(ENV_VAR):
         return env  # pinned in the project's .env, which the loader reads
-    if not any(ENV_VAR in p.read_text(encoding="utf-8") for p in paths if p.is_file()):
+    # decoded as the loader decodes it (UTF-16, a bad byte: a SpecError naming the line)
+    if not any(ENV_VAR in read_compose_text(str(p)) for p in paths if p.is_file()):
         return env
     env[ENV_VAR] = ensure_postgres_image(client, offline=offline, log=log, on_choice=on_choice)
     return env

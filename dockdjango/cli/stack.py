@@ -140,10 +140,22 @@ def run_down(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port_target(text: str) -> tuple[int, str]:
+    """``8000`` or ``53/udp`` as (port, protocol); anything else is a usage error."""
+    number, _, protocol = text.partition("/")
+    if not number.isascii() or not number.isdigit() or not 1 <= int(number) <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a container port: write PORT or PORT/PROTOCOL, e.g. 8000 or 53/udp"
+        )
+    if protocol.lower() not in ("", "tcp", "udp", "sctp"):
+        raise argparse.ArgumentTypeError(f"{text!r}: the protocol is tcp, udp or sctp")
+    return int(number), protocol.lower() or "tcp"
+
+
 def run_port(args: argparse.Namespace) -> int:
     """``127.0.0.1:49153``."""
-    target, _, protocol = str(args.target).partition("/")
-    host, port = _stack(args).port(args.service, int(target), protocol or "tcp", args.index)
+    target, protocol = args.target
+    host, port = _stack(args).port(args.service, target, protocol, args.index)
     print(f"{host}:{port}")
     return 0
 
@@ -405,7 +417,9 @@ COMMANDS = (
         options=(
             *project_options(),
             option("service", help="service name"),
-            option("target", help="container port, optionally with /udp"),
+            option(
+                "target", type=_port_target, help="container port, optionally with /udp or /sctp"
+            ),
             _index(),
         ),
         examples=("dockdjango port web 8000", "curl http://$(dockdjango port web 8000)/api/"),

@@ -28,6 +28,9 @@ The contract other packages code against (pure: this package imports nothing fro
   services with no ``networks``/``network_mode`` are attached to ``default``, as Compose does.
   Profiles are applied: services of inactive profiles are not in ``Project.services``.
 
+- ``read_compose_text(path)``: a compose file's text decoded as the loader decodes it
+  (UTF-8, or UTF-16 with a byte-order mark), or a `SpecError` naming the bad line.
+
 The loader's stages are listed in ``dockdjango.compose.loader``; docs/spec.md has the rest.
 """
 
@@ -50,6 +53,7 @@ from dockdjango.compose.models import (
     VolumeOptions,
 )
 from dockdjango.compose.naming import normalize_project_name
+from dockdjango.compose.parse import read_compose_text
 from dockdjango.compose.project import Project
 
 __all__ = [
@@ -73,4 +77,5 @@ __all__ = [
     "normalize_duration",
     "normalize_project_name",
     "parse_duration",
+    "read_compose_text",
 ]

@@ -13,7 +13,7 @@ from typing import Any
 from dockdjango.compose.build_config import canonical_build, extra_hosts
 from dockdjango.compose.durations import normalize_duration
 from dockdjango.compose.passthrough import check_passthrough
-from dockdjango.compose.ports import canonical_ports
+from dockdjango.compose.ports import canonical_expose, canonical_ports
 from dockdjango.compose.shapes import (
     Loc,
     check_keys,
@@ -286,10 +286,6 @@ def _networks(value: Any, loc: Loc) -> Tree:
     return out
 
 
-def _expose(value: Any, loc: Loc) -> list[str]:
-    return str_list(value, loc, allow_str=False)
-
-
 def _profiles(value: Any, loc: Loc) -> list[str]:
     return str_list(value, loc, allow_str=False)
 
@@ -304,7 +300,7 @@ _SERVICE_HANDLERS: dict[str, Any] = {
     "environment": _environment,
     "env_file": _env_file,
     "ports": canonical_ports,
-    "expose": _expose,
+    "expose": canonical_expose,
     "volumes": _volumes,
     "depends_on": _depends_on,
     "healthcheck": _healthcheck,

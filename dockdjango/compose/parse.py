@@ -178,7 +178,7 @@ def decode(data: bytes, display_name: str) -> str:
         ) from None
 
 
-def read_text(path: str) -> str:
+def read_compose_text(path: str) -> str:
     """The text of the compose file at ``path``, decoded as `parse_file` decodes it."""
     shown = display_path(path)
     try:
@@ -195,7 +195,7 @@ def read_text(path: str) -> str:
 
 def parse_file(path: str) -> Tree:
     """Read and parse the compose file at ``path`` (absolute)."""
-    return parse_text(read_text(path), display_path(path))
+    return parse_text(read_compose_text(path), display_path(path))
 
 
 def parse_text(text: str, display_name: str) -> Tree:

@@ -75,7 +75,7 @@ def _published(value: Any, loc: Loc) -> str:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise loc.error(f"must be a port number or a range as text, not {type_name(value)}")
     text = want_scalar_str(value, loc)
-    if text and _port_range(text) is None:
+    if text and port_range(text) is None:
         raise loc.error(
             f"{show(text)} is not a host port", hint="write a port 0–65535, or a range 8000-8010"
         )
@@ -107,7 +107,7 @@ def _port_number(text: str) -> int | None:
     return number if number <= 65535 else None
 
 
-def _port_range(text: str) -> tuple[int, int] | None:
+def port_range(text: str) -> tuple[int, int] | None:
     """``N`` or ``N-M`` (M ≥ N) as numbers, or None when it is neither."""
     low_text, dash, high_text = text.partition("-")
     low = _port_number(low_text)
@@ -133,10 +133,10 @@ def parse_port(value: Any, loc: Loc) -> list[dict[str, Any]]:
         ip = ip[1:-1]
     if ip:
         check_ip(ip, loc)
-    targets = _port_range(container) if container else None
+    targets = port_range(container) if container else None
     if targets is None or targets[0] == 0:
         raise loc.error(f"{show(raw)} — container port must be 1–65535", hint=hint)
-    hosts = _port_range(host) if host else None
+    hosts = port_range(host) if host else None
     if host and hosts is None:
         raise loc.error(f"{show(raw)} — host port must be 0–65535 (0: any free port)", hint=hint)
     if proto not in PROTOCOLS:
@@ -157,3 +157,22 @@ def parse_port(value: Any, loc: Loc) -> list[dict[str, Any]]:
         {**base, "target": t_low + i, "published": str(h_low + i), "protocol": proto}
         for i in range(t_high - t_low + 1)
     ]
+
+
+def canonical_expose(value: Any, loc: Loc) -> list[str]:
+    """``expose:`` as strings (``"8000"``, ``"9000-9001/udp"``). Compose only checks these
+    when it creates the container; a port that is not one is refused here, with its line."""
+    seq = want_list(value, loc)
+    out = []
+    for i, item in enumerate(seq):
+        at = loc.child(seq, i)
+        text = want_scalar_str(item, at)
+        number, slash, proto = text.partition("/")
+        ports = port_range(number)
+        if ports is None or ports[0] == 0 or (slash and proto.lower() not in PROTOCOLS):
+            raise at.error(
+                f"{show(text)} is not a container port",
+                hint="write PORT, PORT-PORT or PORT/PROTOCOL, e.g. 8000 or 9000-9001/udp",
+            )
+        out.append(text)
+    return out
