@@ -2,13 +2,15 @@
 
 Where a registry answers, the official ``postgres:16`` is used (present locally, or
 pulled). Without one -- or with ``offline=True`` / ``DOCKDJANGO_OFFLINE=1``, under which
-no registry is ever contacted -- dockdjango builds ``dockdjango/postgres:15-bookworm`` from
-the registry-free Debian base and Debian's ``postgresql-15`` package, with an entry point
-that honours the official image's contract (``POSTGRES_USER``, ``POSTGRES_PASSWORD``,
-``POSTGRES_DB``, ``PGDATA``, ``/docker-entrypoint-initdb.d``, ``pg_isready`` health).
+no registry is ever contacted -- dockdjango builds its Debian stand-in
+(:mod:`dockdjango.api.standins`; for 16, ``dockdjango/postgres:15-bookworm``, said so),
+whose entry point honours the official image's contract (``POSTGRES_USER``,
+``POSTGRES_PASSWORD``, ``POSTGRES_DB``, ``PGDATA``, ``/docker-entrypoint-initdb.d``,
+``pg_isready`` health).
 
-Compose files name the image through interpolation, so the same file runs under Docker
-Compose and dockdjango::
+A plain ``image: postgres:16`` gets the stand-in by its name; compose files may also
+name the image through interpolation, so the same file runs under Docker Compose and
+dockdjango with a chosen image::
 
     image: ${DOCKDJANGO_POSTGRES_IMAGE:-postgres:16}
 
@@ -17,15 +19,14 @@ and :func:`postgres_image_env` gives the variable to set before loading the file
 
 from __future__ import annotations
 
-import hashlib
 import os
-import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from dockdjango.api.standins import INPUTS_LABEL, build_stand_in, files_dir, resolve_service_image
+from dockdjango.images.standins import StandIn, stand_in_for
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -42,8 +43,26 @@ OFFICIAL_REF = "postgres:16"
 DEBIAN_REF = "dockdjango/postgres:15-bookworm"
 #: The variable compose files interpolate to pick the ``db`` image.
 ENV_VAR = "DOCKDJANGO_POSTGRES_IMAGE"
-#: Label on the Debian-built image: a digest of its build inputs, to spot a stale image.
-INPUTS_LABEL = "org.dockdjango.postgres.inputs"
+
+__all__ = [
+    "DEBIAN_REF",
+    "ENV_VAR",
+    "INPUTS_LABEL",
+    "OFFICIAL_REF",
+    "PostgresImage",
+    "build_postgres_image",
+    "ensure_postgres_image",
+    "image_files_dir",
+    "postgres_environ",
+    "postgres_image_env",
+    "resolve_postgres_image",
+]
+
+
+def _stand_in() -> StandIn:
+    found = stand_in_for(OFFICIAL_REF)
+    assert found is not None
+    return found
 
 
 @dataclass(frozen=True)
@@ -67,16 +86,19 @@ class PostgresImage:
 
     @property
     def summary(self) -> str:
-        """One line for people.
+        """One line for people: what was asked, what is given, which version.
 
-        For example ``official postgres:16 not reachable → built from Debian, 15.20``.
+        For example ``postgres:16 not reachable (offline) → dockdjango/postgres:15-bookworm,
+        PostgreSQL 15.20 (Debian bookworm); 16 is not in Debian (ships 15, 17, 18)``.
         """
         if self.source == "local":
             return f"{self.ref} (official, cached), {self.version}"
         if self.source == "pulled":
             return f"{self.ref} (official, pulled), {self.version}"
-        verb = "built from Debian" if self.source == "built" else "Debian-built, cached"
-        return f"official {OFFICIAL_REF} not reachable → {verb}, {self.version}"
+        stand_in = _stand_in()
+        if self.ref != stand_in.ref:
+            return f"{OFFICIAL_REF} not reachable ({self.reason}) → {self.ref}, {self.version}"
+        return stand_in.summary(self.version, self.reason)
 
 
 def postgres_image_env(image: PostgresImage | str) -> dict[str, str]:
@@ -86,15 +108,7 @@ def postgres_image_env(image: PostgresImage | str) -> dict[str, str]:
 
 def image_files_dir() -> Traversable:
     """The package data the Debian PostgreSQL image is built from (Dockerfile, entrypoint)."""
-    return resources.files("dockdjango").joinpath("images", "postgres")
-
-
-def _client(client: docker.DockerClient | None) -> docker.DockerClient:
-    if client is not None:
-        return client
-    from dockdjango.engine.client import connect
-
-    return connect()
+    return files_dir(_stand_in())
 
 
 def resolve_postgres_image(
@@ -105,28 +119,11 @@ def resolve_postgres_image(
     on_event: OnEvent | None = None,
 ) -> PostgresImage:
     """Choose the PostgreSQL image for a stack, building the Debian one if it is needed."""
-    from dockdjango.api.base import is_offline
-    from dockdjango.engine.images import inspect_image, try_pull
-    from dockdjango.engine.postgres_image import postgres_server_version
-
-    client = _client(client)
-    started = time.monotonic()
-    official = inspect_image(client, OFFICIAL_REF)
-    if official is not None:
-        version = postgres_server_version(client, official)
-        return PostgresImage(OFFICIAL_REF, "local", version, seconds=_since(started))
-    if is_offline(offline):
-        reason = "offline setting (DOCKDJANGO_OFFLINE)"
-    else:
-        ok, reason = try_pull(client, OFFICIAL_REF)
-        pulled = inspect_image(client, OFFICIAL_REF) if ok else None
-        if pulled is not None:
-            version = postgres_server_version(client, pulled)
-            return PostgresImage(OFFICIAL_REF, "pulled", version, seconds=_since(started))
-    built = build_postgres_image(client, log=log, on_event=on_event)
-    return PostgresImage(
-        built.ref, built.source, built.version, reason=reason, seconds=_since(started)
+    chosen = resolve_service_image(
+        OFFICIAL_REF, client, offline=offline, log=log, on_event=on_event
     )
+    assert chosen is not None  # postgres always has a stand-in
+    return PostgresImage(chosen.ref, chosen.source, chosen.version, chosen.reason, chosen.seconds)
 
 
 def ensure_postgres_image(
@@ -200,41 +197,5 @@ def build_postgres_image(
     digest of those is kept in a label, so editing the package or rebuilding the base
     makes the next call rebuild (mostly from the layer cache).
     """
-    from dockdjango.api.base import ensure_base_image
-    from dockdjango.engine.build import build_image
-    from dockdjango.engine.images import inspect_image
-    from dockdjango.engine.postgres_image import postgres_server_version
-    from dockdjango.images.context import make_context
-
-    client = _client(client)
-    started = time.monotonic()
-    base = ensure_base_image(client, log=log)
-    with ExitStack() as stack:
-        files = Path(stack.enter_context(resources.as_file(image_files_dir())))
-        context = make_context(files)
-    inputs = hashlib.sha256(context + base.id.encode()).hexdigest()[:32]
-    existing = None if force else inspect_image(client, ref)
-    if existing is not None and _labels(existing).get(INPUTS_LABEL) == inputs:
-        version = postgres_server_version(client, existing)
-        return PostgresImage(ref, "existing", version, seconds=_since(started))
-    if log:
-        log(f"building {ref} from {base.ref} and Debian's postgresql package")
-    result = build_image(
-        client,
-        context,
-        tag=ref,
-        buildargs={"BASE": base.ref},
-        labels={INPUTS_LABEL: inputs},
-        on_event=on_event,
-    )
-    data = inspect_image(client, result.image_id) or {"Id": result.image_id}
-    version = postgres_server_version(client, data)
-    return PostgresImage(ref, "built", version, seconds=_since(started))
-
-
-def _labels(inspect: dict) -> dict[str, str]:
-    return dict((inspect.get("Config") or {}).get("Labels") or {})
-
-
-def _since(started: float) -> float:
-    return round(time.monotonic() - started, 3)
+    made = build_stand_in(_stand_in(), client, ref=ref, force=force, log=log, on_event=on_event)
+    return PostgresImage(made.ref, made.source, made.version, seconds=made.seconds)

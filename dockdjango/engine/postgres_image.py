@@ -1,8 +1,8 @@
-"""Engine calls behind the PostgreSQL image choice: reading an image's server version.
+"""Engine calls behind the service image choice: reading an image's server version.
 
 Building goes through :mod:`dockdjango.engine.build`, look-ups and pulls through
-:mod:`dockdjango.engine.images`; what is left is finding out which PostgreSQL an image
-holds without starting it.
+:mod:`dockdjango.engine.images`; what is left is finding out which server (PostgreSQL,
+Redis, MariaDB...) an image holds without starting it.
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ from typing import Any
 import docker
 from docker.errors import APIError, NotFound
 
-#: Written at build time by dockdjango's Debian PostgreSQL image (``postgres --version``).
-VERSION_FILE = "/usr/share/postgresql/dockdjango-version"
+#: Written at build time by dockdjango's stand-in images (``postgres --version``...).
+VERSION_FILE = "/usr/share/dockdjango-standin-version"
+#: Where stand-ins built before the file was shared by every kind wrote it.
+_OLD_VERSION_FILE = "/usr/share/postgresql/dockdjango-version"
 
 _VERSION_RE = re.compile(r"\(PostgreSQL\)\s+(\d+(?:\.\d+)*)")
+_ANY_VERSION_RE = re.compile(r"(?:v=|Ver |\s|^)(\d+\.\d+(?:\.\d+)?)")
 
 
 def read_image_file(client: docker.DockerClient, ref: str, path: str) -> str | None:
@@ -50,20 +53,32 @@ def read_image_file(client: docker.DockerClient, ref: str, path: str) -> str | N
     return None
 
 
+def server_version(client: docker.DockerClient, inspect: dict[str, Any], env_var: str) -> str:
+    """The server version an image holds (``16.4``, ``7.0.15``); ``?`` if unknown.
+
+    Official images say it in an environment variable (``PG_VERSION``, ``REDIS_VERSION``);
+    dockdjango's stand-ins in the file their build wrote.
+    """
+    env = (inspect.get("Config") or {}).get("Env") or []
+    for item in env:
+        name, _, value = str(item).partition("=")
+        if env_var and name == env_var and value:
+            return value.split("-")[0].split("+")[0]
+    image = str(inspect.get("Id", ""))
+    text = read_image_file(client, image, VERSION_FILE) or read_image_file(
+        client, image, _OLD_VERSION_FILE
+    )
+    if text:
+        match = _VERSION_RE.search(text) or _ANY_VERSION_RE.search(text)
+        if match:
+            return match.group(1)
+    return "?"
+
+
 def postgres_server_version(client: docker.DockerClient, inspect: dict[str, Any]) -> str:
     """The PostgreSQL version an image holds, e.g. ``16.4`` or ``15.20``; ``?`` if unknown.
 
     The official image says it in its ``PG_VERSION`` environment variable
     (``16.4-1.pgdg120+2``); ours in the file its build wrote.
     """
-    env = (inspect.get("Config") or {}).get("Env") or []
-    for item in env:
-        name, _, value = str(item).partition("=")
-        if name == "PG_VERSION" and value:
-            return value.split("-")[0]
-    text = read_image_file(client, str(inspect.get("Id", "")), VERSION_FILE)
-    if text:
-        match = _VERSION_RE.search(text)
-        if match:
-            return match.group(1)
-    return "?"
+    return server_version(client, inspect, "PG_VERSION")

@@ -36,12 +36,13 @@ engine_test = pytest.mark.engine
 # --- pure: the choice as people read it -------------------------------------------------
 
 
-def test_summary_says_why_debian_was_used() -> None:
-    built = PostgresImage(DEBIAN_REF, "built", "15.20", reason="no registry")
-    assert built.summary == "official postgres:16 not reachable → built from Debian, 15.20"
+def test_summary_says_what_was_asked_and_what_is_given() -> None:
+    built = PostgresImage(DEBIAN_REF, "built", "15.20", reason="offline")
+    assert built.summary == (
+        "postgres:16 not reachable (offline) → dockdjango/postgres:15-bookworm, PostgreSQL "
+        "15.20 (Debian bookworm); 16 is not in Debian (ships 15, 17, 18)"
+    )
     assert not built.official
-    cached = PostgresImage(DEBIAN_REF, "existing", "15.20", reason="no registry")
-    assert cached.summary == "official postgres:16 not reachable → Debian-built, cached, 15.20"
 
 
 def test_summary_of_the_official_image() -> None:
