@@ -93,6 +93,7 @@ def prepare(
     ca_bundle: str | Path | None = None,
     create_base: bool = True,
     write_requirements: bool = False,
+    generate: bool = False,
     log: Log | None = None,
 ) -> Prepared:
     """Decide the Dockerfile, ignore rules and added files for a project.
@@ -101,6 +102,7 @@ def prepare(
     making it. ``write_requirements`` writes (or refreshes) the derived requirements file of
     a lock or pyproject project into the project, as a build must; without it the file only
     joins the plan's view of the context, so read-only commands write nothing.
+    ``generate`` uses a generated Dockerfile even when the project has its own.
     """
     from dockdjango.api.base import is_offline
 
@@ -118,7 +120,7 @@ def prepare(
     opts = options or DockerfileOptions()
     extras: dict[str, bytes] = {}
     notes: list[str] = []
-    if (root / name).is_file():
+    if not generate and (root / name).is_file():
         text = (root / name).read_text(encoding="utf-8")
         generated = False
         path_in_context = name
@@ -136,7 +138,7 @@ def prepare(
         # project's .dockerignore leaves it out.
         if path_in_context != name or ignore.ignored(name):
             extras[path_in_context] = text.encode()
-    elif dockerfile is not None:
+    elif dockerfile is not None and not generate:
         raise DockdjangoError(f"{root / name}: no such Dockerfile")
     else:
         from dockdjango.api.detect import detect_project as detect_with_offers

@@ -186,8 +186,11 @@ def build_project(
     nocache: bool = False,
     on_event: OnEvent | None = None,
     log: Log | None = None,
+    generate: bool = False,
 ) -> ImageBuild:
     """Build the project's image on BuildKit: predict, build, compare, record what it saw.
+
+    ``generate`` builds from a generated Dockerfile even when the project has its own.
 
     ``on_event(kind, payload)`` follows the build live: ``("total", n)`` build steps, then
     per step ``("step", StepResult)`` when it starts, ``("cached", ...)`` or ``("done", ...)``
@@ -209,6 +212,7 @@ def build_project(
         client=client,
         offline=offline,
         write_requirements=True,
+        generate=generate,
         log=note,
     )
     for line in prepared.notes:

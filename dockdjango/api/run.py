@@ -86,6 +86,7 @@ def run(
             opts,
             on_progress=on_progress or stack.on_progress or ignore,
             builder=stack._build_service,
+            stand_in=stack._stand_in(),
             timeout=timeout,
         )
         if detach:

@@ -233,7 +233,14 @@ class Stack:
             on_progress=self._progress(on_progress),
             builder=self._build_service,
             before_start=before_start,
+            stand_in=self._stand_in(),
         )
+
+    def _stand_in(self) -> Any:
+        """Stand-ins for backing-service images that cannot be had (see api.standins)."""
+        from dockdjango.api.standins import stand_in_provider
+
+        return stand_in_provider(self.client)
 
     def _build_service(self, service: str, build: Mapping[str, Any], tag: str) -> str:
         """Build a service's image from its ``build:`` section; return the image id."""

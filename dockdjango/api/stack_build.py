@@ -23,16 +23,20 @@ def build_service(
     tag: str,
 ) -> str:
     """Build ``tag`` for ``service``; return the image id. Errors name the service."""
+    from dockdjango.api.basecheck import check_bases, wants_generated
     from dockdjango.api.images import build_project
     from dockdjango.errors import BuildError
 
     context = Path(str(build.get("context") or working_dir or "."))
     dockerfile = build.get("dockerfile")
+    generate = wants_generated(build)
     # Compose fills in `dockerfile: Dockerfile`; when that default is missing, generate one
-    if dockerfile == "Dockerfile" and not (context / dockerfile).is_file():
+    if generate or (dockerfile == "Dockerfile" and not (context / dockerfile).is_file()):
         dockerfile = None
     args = {k: str(v) for k, v in (build.get("args") or {}).items() if v is not None}
     try:
+        if dockerfile:
+            check_bases(client, context, str(dockerfile), buildargs=args)
         made = build_project(
             context,
             tag=tag,
@@ -42,6 +46,7 @@ def build_service(
             target=build.get("target") or None,
             dockerfile=dockerfile,
             nocache=bool(build.get("no_cache")),
+            generate=generate,
         )
     except BuildError as exc:
         raise BuildError(

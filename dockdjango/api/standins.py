@@ -211,3 +211,43 @@ def _labels(inspect: dict) -> dict[str, str]:
 
 def _since(started: float) -> float:
     return round(time.monotonic() - started, 3)
+
+
+def stand_in_provider(
+    client: docker.DockerClient, *, offline: bool | None = None
+) -> Callable[[str, str, str | None, Callable[..., None]], tuple[str, str, str] | None]:
+    """What :meth:`dockdjango.Stack.up` gives the engine to stand in for missing images.
+
+    Before a pull (``reason`` None) it answers only when offline, so no registry is
+    contacted; after a failed pull it builds (or finds) the stand-in. Services without
+    a stand-in get None: the engine reports their image as it always did.
+    """
+    from dockdjango.api.base import is_offline
+    from dockdjango.engine.progress import Event
+
+    def provide(
+        service: str, ref: str, reason: str | None, on_progress: Callable[..., None]
+    ) -> tuple[str, str, str] | None:
+        stand_in = stand_in_for(ref)
+        if stand_in is None or (reason is None and not is_offline(offline)):
+            return None
+        why = "offline" if reason is None else _short_reason(reason)
+        began = time.monotonic()
+
+        def log(line: str) -> None:
+            on_progress(Event("image", stand_in.ref, "building", line))
+
+        made = build_stand_in(stand_in, client, log=log)
+        if made.source == "built":
+            on_progress(Event("image", made.ref, "built", seconds=time.monotonic() - began))
+        image = ServiceImage(ref, made.ref, made.source, made.version, why, stand_in=stand_in)
+        data = client.api.inspect_image(made.ref)
+        return str(data["Id"]), made.ref, image.summary
+
+    return provide
+
+
+def _short_reason(reason: str) -> str:
+    if "no such host" in reason or "dial tcp" in reason or "connection refused" in reason:
+        return "no registry answers"
+    return reason.split(":")[0][:80]

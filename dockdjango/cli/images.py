@@ -39,6 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     d.add_argument("path", nargs="?", default=".", help="project directory (default: .)")
     d.add_argument("--dockerignore", action="store_true", help="print the .dockerignore instead")
     d.add_argument("--write", action="store_true", help="write Dockerfile and .dockerignore")
+    d.add_argument(
+        "--generate",
+        action="store_true",
+        help="print the generated Dockerfile even when the project has its own",
+    )
     d.add_argument("--force", action="store_true", help="with --write: overwrite .dockerignore")
     _options(d)
     d.set_defaults(func=run_dockerfile)
@@ -134,8 +139,16 @@ def run_dockerfile(args: argparse.Namespace) -> int:
         sys.stdout.write(generate_dockerignore())
         return 0
     prepared = prepare(
-        args.path, options=_dockerfile_options(args), offline=args.offline, create_base=False
+        args.path,
+        options=_dockerfile_options(args),
+        offline=args.offline,
+        create_base=False,
+        generate=args.generate,
     )
+    project = prepared.project
+    if prepared.generated and project is not None:
+        for line in project.assumptions:  # what was detected or assumed, and the override
+            print(f"# {line}", file=sys.stderr)
     if not prepared.generated:
         print(f"# using the project's own {prepared.dockerfile_path}", file=sys.stderr)
     sys.stdout.write(prepared.dockerfile)

@@ -72,6 +72,12 @@ def run_up(args: argparse.Namespace) -> int:
 
     from dockdjango.api.postgres import postgres_environ
 
+    if args.generated_dockerfile:
+        import os
+
+        from dockdjango.api.basecheck import ENV_VAR
+
+        os.environ[ENV_VAR] = "generated"  # read by every service build of this process
     # A file that asks for ${DOCKDJANGO_POSTGRES_IMAGE:-postgres:16} gets the official image
     # where a registry serves it, else one built from Debian's package (said so here).
     environ = postgres_environ(
@@ -327,6 +333,12 @@ COMMANDS = (
                 default=120.0,
                 metavar="SECONDS",
                 help="give up waiting after this long (default 120)",
+            ),
+            option(
+                "--generated-dockerfile",
+                action="store_true",
+                help="build services from a Dockerfile dockdjango generates, not the project's "
+                "own (e.g. when its FROM image cannot be pulled)",
             ),
         ),
         examples=(

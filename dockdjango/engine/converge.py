@@ -27,7 +27,13 @@ from dockdjango.engine.health import Cancelled, condition_met, wait_for
 from dockdjango.engine.observe import anonymous_mounts, observe, short_name
 from dockdjango.engine.plan import DIVERGED, FORCE, NEVER, Action, plan_service, propagate_restarts
 from dockdjango.engine.progress import Event, OnProgress, ignore
-from dockdjango.engine.resources import Builder, ensure_networks, ensure_volumes, resolve_image
+from dockdjango.engine.resources import (
+    Builder,
+    StandInProvider,
+    ensure_networks,
+    ensure_volumes,
+    resolve_image,
+)
 from dockdjango.engine.stackconfig import StackConfig
 from dockdjango.engine.stop import remove_containers, stop_containers
 from dockdjango.errors import ServiceError
@@ -69,6 +75,8 @@ class _Run:
     failed: dict[str, BaseException] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     before_start: BeforeStart | None = None
+    #: service -> the image reference to run when a stand-in replaced the one asked for
+    run_refs: dict[str, str] = field(default_factory=dict)
 
 
 def up(
@@ -85,10 +93,10 @@ def up(
     cancel: threading.Event | None = None,
     builder: Builder | None = None,
     before_start: BeforeStart | None = None,
+    stand_in: StandInProvider | None = None,
 ) -> UpResult:
     """Bring ``cfg`` up; see the module docstring. Raises ServiceError naming the service."""
     started_at = time.monotonic()
-    deadline = started_at + timeout
     deps = {name: graph.dependencies(cfg.services, name) for name in cfg.services}
     graph.levels(cfg.services)  # a dependency cycle is an error before anything is touched
     for name, svc in cfg.services.items():
@@ -111,10 +119,22 @@ def up(
 
     network_ids = ensure_networks(client, cfg, on_progress)
     volume_names = ensure_volumes(client, cfg, on_progress)
+    run_refs: dict[str, str] = {}
     images = {
-        s: resolve_image(client, cfg, s, build=build, on_progress=on_progress, builder=builder)
+        s: resolve_image(
+            client,
+            cfg,
+            s,
+            build=build,
+            on_progress=on_progress,
+            builder=builder,
+            stand_in=stand_in,
+            run_refs=run_refs,
+        )
         for s in cfg.services
     }
+    # As Compose's --wait-timeout: the time to become healthy, not to build or pull first
+    deadline = time.monotonic() + timeout
 
     actions: dict[str, list[Action]] = {}
     for service, svc in cfg.services.items():
@@ -145,6 +165,7 @@ def up(
         cancel=cancel or threading.Event(),
         done={s: threading.Event() for s in cfg.services},
         before_start=before_start,
+        run_refs=run_refs,
     )
     pool = ThreadPoolExecutor(max_workers=max(1, len(cfg.services)), thread_name_prefix="dd-up")
     futures: list[Future[None]] = []
@@ -264,7 +285,7 @@ def _apply(
         service=service,
         number=action.number,
         config=svc,
-        image=cfg.image_ref(service),
+        image=run.run_refs.get(service) or cfg.image_ref(service),
         labels=L.container_labels(
             project=cfg.name,
             service=service,

@@ -124,6 +124,14 @@ def ensure_volumes(
 Builder = Callable[[str, Mapping[str, Any], str], str]
 
 
+#: Gives a stand-in for a service's missing image: (service, ref, why the official image
+#: cannot be had -- None before any pull was tried --, on_progress) -> (image id, the
+#: reference to run, one line saying what was asked and what is given), or None. The api
+#: layer supplies it (``dockdjango.api.standins``); before a pull it answers only when
+#: offline, so no registry is contacted then.
+StandInProvider = Callable[[str, str, "str | None", OnProgress], "tuple[str, str, str] | None"]
+
+
 def resolve_image(
     client: docker.DockerClient,
     cfg: StackConfig,
@@ -132,11 +140,15 @@ def resolve_image(
     build: bool,
     on_progress: OnProgress,
     builder: Builder | None = None,
+    stand_in: StandInProvider | None = None,
+    run_refs: dict[str, str] | None = None,
 ) -> str:
-    """The id of the image ``service`` runs: found locally, built, or pulled.
+    """The id of the image ``service`` runs: found locally, built, pulled or stood in for.
 
     Builds when asked to (``build``) or when the image is missing and the service has
-    ``build:``; otherwise pulls. Raises :class:`ServiceError` naming the service and image.
+    ``build:``; otherwise pulls, and when that fails asks ``stand_in`` (whose image
+    reference goes into ``run_refs[service]``). Raises :class:`ServiceError` naming the
+    service and image.
     """
     from dockdjango.engine.images import inspect_image, try_pull
 
@@ -172,9 +184,18 @@ def resolve_image(
         image_id = builder(service, dict(svc["build"]), ref)
         on_progress(Event("image", ref, "built", seconds=time.monotonic() - began))
         return image_id
+    if found is None and stand_in is not None:
+        substitute = stand_in(service, ref, None, on_progress)
+        if substitute is not None:
+            return _stood_in(service, ref, substitute, on_progress, run_refs)
     if found is None:
         pulled, reason = try_pull(client, ref)
         found = inspect_image(client, ref) if pulled else None
+        substitute = None
+        if found is None and stand_in is not None:
+            substitute = stand_in(service, ref, reason or "not found", on_progress)
+        if substitute is not None:
+            return _stood_in(service, ref, substitute, on_progress, run_refs)
         if found is None:
             raise ServiceError(
                 service,
@@ -184,3 +205,17 @@ def resolve_image(
             )
         on_progress(Event("image", ref, "pulled"))
     return str(found["Id"])
+
+
+def _stood_in(
+    service: str,
+    ref: str,
+    substitute: tuple[str, str, str],
+    on_progress: OnProgress,
+    run_refs: dict[str, str] | None,
+) -> str:
+    image_id, run_ref, line = substitute
+    on_progress(Event("image", ref, "stand-in", line))
+    if run_refs is not None:
+        run_refs[service] = run_ref
+    return image_id

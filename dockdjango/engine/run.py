@@ -30,7 +30,13 @@ from dockdjango.engine.confighash import hashed_service, service_hash
 from dockdjango.engine.containerspec import ContainerSpec, container_spec
 from dockdjango.engine.failures import explain_start_error
 from dockdjango.engine.progress import Event, OnProgress, ignore
-from dockdjango.engine.resources import Builder, ensure_networks, ensure_volumes, resolve_image
+from dockdjango.engine.resources import (
+    Builder,
+    StandInProvider,
+    ensure_networks,
+    ensure_volumes,
+    resolve_image,
+)
 from dockdjango.engine.stackconfig import StackConfig
 from dockdjango.errors import ServiceError
 
@@ -131,6 +137,7 @@ def prepare(
     *,
     on_progress: OnProgress = ignore,
     builder: Builder | None = None,
+    stand_in: StandInProvider | None = None,
     timeout: float = 120.0,
 ) -> tuple[str, str]:
     """Start the dependencies (unless ``opts.deps`` is False), then create the one-off
@@ -147,7 +154,15 @@ def prepare(
         )
     deps = list(graph.dependencies(cfg.services, service)) if opts.deps else []
     if deps:
-        up(client, cfg.select(deps), wait=True, timeout=timeout, on_progress=on_progress)
+        up(
+            client,
+            cfg.select(deps),
+            wait=True,
+            timeout=timeout,
+            on_progress=on_progress,
+            builder=builder,
+            stand_in=stand_in,
+        )
     only = cfg.select([service]) if opts.deps else _alone(cfg, service)
     ensure_networks(client, only, on_progress)
     ensure_volumes(client, only, on_progress)

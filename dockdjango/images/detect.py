@@ -271,6 +271,8 @@ def python_request(
     if soft is None and (root / "Pipfile").is_file():
         soft = minor_of(pipfile_python(toml_file(root / "Pipfile")) or "")
         soft_source = "Pipfile [requires] python_version" if soft else None
+    if soft is None:
+        soft, soft_source = _dockerfile_python(root)
     django = django_version(deps.resolved.runtime)
     return PythonRequest(
         hard=hard,
@@ -282,6 +284,24 @@ def python_request(
         override=given.python,
         override_source=given.source("python") if given.python else None,
     )
+
+
+def _dockerfile_python(root: Path) -> tuple[str | None, str | None]:
+    """The Python minor of the project Dockerfile's ``FROM python:X...``, if any."""
+    from dockdjango.images.base_refs import base_refs
+
+    path = root / "Dockerfile"
+    if not path.is_file():
+        return None, None
+    try:
+        refs = base_refs(path.read_text(encoding="utf-8", errors="replace"))
+    except DockdjangoError:
+        return None, None
+    for ref in refs:
+        repo, _, tag = ref.ref.partition(":")
+        if repo.rsplit("/", 1)[-1] == "python" and minor_of(tag):
+            return minor_of(tag), f"Dockerfile:{ref.line} FROM {ref.ref}"
+    return None, None
 
 
 def _dependency_notes(deps: Dependencies) -> list[str]:

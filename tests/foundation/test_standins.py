@@ -154,3 +154,55 @@ def test_memcached_stand_in_serves(engine, started) -> None:
     assert image is not None and image.version.startswith("1.6")
     _, port = _run(engine, image.ref, 11211, started)
     assert _ask(port, b"version\r\n").decode().startswith(f"VERSION {image.version}")
+
+
+@pytest.mark.engine
+def test_a_plain_image_name_gets_its_stand_in_through_the_cli(engine, tmp_path, unique_name):
+    """`image: postgres:16` and `image: redis:7`, no registry, offline: `dockdjango up`
+    says what stands in for each and runs it; `down -v` leaves nothing behind."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: pw\n"
+        "  cache:\n    image: redis:7\n"
+    )
+    env = {**os.environ, "DOCKDJANGO_OFFLINE": "1"}
+    cmd = [sys.executable, "-m", "dockdjango", "-p", unique_name]
+    try:
+        up = subprocess.run(
+            [*cmd, "up", "-d", "--wait"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert up.returncode == 0, up.stderr
+        assert (
+            "postgres:16 not reachable (offline) → dockdjango/postgres:15-bookworm, PostgreSQL 15."
+            in up.stderr
+        )
+        assert (
+            "redis:7 not reachable (offline) → dockdjango/redis:7.0-bookworm, Redis 7.0."
+            in up.stderr
+        )
+        images = {
+            c.labels["com.docker.compose.service"]: c.attrs["Config"]["Image"]
+            for c in engine.containers.list(
+                filters={"label": f"com.docker.compose.project={unique_name}"}
+            )
+        }
+        assert images == {
+            "db": "dockdjango/postgres:15-bookworm",
+            "cache": "dockdjango/redis:7.0-bookworm",
+        }
+    finally:
+        subprocess.run(
+            [*cmd, "down", "-v"], cwd=tmp_path, env=env, capture_output=True, timeout=300
+        )
+    assert not engine.containers.list(
+        all=True, filters={"label": f"com.docker.compose.project={unique_name}"}
+    )

@@ -1,0 +1,75 @@
+"""Before building a project's own Dockerfile: can the engine have the images it starts from?
+
+BuildKit's own failure for a base image no registry serves is a long resolver error deep in
+the build output. This check runs first and says it on one line, naming the file and line,
+and offers the way out: build from the Dockerfile dockdjango generates instead (the
+project's own file is left as it is)::
+
+    error: service web: Dockerfile:4: FROM python:3.12-slim: not present locally and no
+    registry answers
+    hint: build from a Dockerfile dockdjango generates instead: `dockdjango up
+    --generated-dockerfile` (or DOCKDJANGO_DOCKERFILE=generated); see it with `dockdjango
+    dockerfile --generate`
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dockdjango.errors import BuildError
+from dockdjango.images.base_refs import base_refs
+
+if TYPE_CHECKING:
+    import docker
+
+#: ``DOCKDJANGO_DOCKERFILE=generated`` builds every service from a generated Dockerfile.
+ENV_VAR = "DOCKDJANGO_DOCKERFILE"
+GENERATED_HINT = (
+    "build from a Dockerfile dockdjango generates instead: `dockdjango up "
+    "--generated-dockerfile` (or DOCKDJANGO_DOCKERFILE=generated); see it with "
+    "`dockdjango dockerfile --generate`"
+)
+
+
+def wants_generated(build: Mapping[str, object], environ: Mapping[str, str] | None = None) -> bool:
+    """True when a service's build should use a generated Dockerfile: asked for by the
+    environment (``DOCKDJANGO_DOCKERFILE=generated``) or by the compose file's
+    ``x-dockdjango: {dockerfile: generated}`` in the build section."""
+    env = os.environ if environ is None else environ
+    if env.get(ENV_VAR, "").strip().lower() == "generated":
+        return True
+    ext = build.get("x-dockdjango")
+    return isinstance(ext, Mapping) and ext.get("dockerfile") == "generated"
+
+
+def check_bases(
+    client: docker.DockerClient,
+    context: Path,
+    dockerfile: str,
+    *,
+    buildargs: Mapping[str, str] | None = None,
+    offline: bool | None = None,
+) -> None:
+    """Raise a one-line :class:`BuildError` for the first image the Dockerfile starts from
+    that the engine lacks and cannot pull; pull what can be pulled, so BuildKit finds it."""
+    from dockdjango.api.base import is_offline
+    from dockdjango.engine.images import inspect_image, try_pull
+
+    path = context / dockerfile
+    if not path.is_file():
+        return
+    for base in base_refs(path.read_text(encoding="utf-8"), dockerfile, buildargs):
+        if inspect_image(client, base.ref) is not None:
+            continue
+        if is_offline(offline):
+            why = "not present locally, and offline (DOCKDJANGO_OFFLINE)"
+        else:
+            ok, reason = try_pull(client, base.ref)
+            if ok:
+                continue
+            unreachable = any(s in reason for s in ("no such host", "dial tcp", "connection"))
+            why = "not present locally and no registry answers" if unreachable else reason
+        raise BuildError(f"{base.where}: FROM {base.ref}: {why}", hint=GENERATED_HINT)
