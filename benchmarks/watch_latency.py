@@ -2,9 +2,10 @@
 
 The time from writing a file in the project to the running Django site serving the change
 over HTTP, on the same stack: the Library example's ``web`` service (its generated ``dev``
-image, ``runserver`` with its autoreloader, SQLite), with the same ``develop.watch`` rule
-(``sync . -> /app``). Each tool runs its own copy of the project and its own stack, both up
-for the whole run; edits alternate between the two. Two kinds of edit:
+image, ``runserver`` with its autoreloader, SQLite, run as root so that Compose's sync
+works on Docker Engine 20.10), with the same ``develop.watch`` rule (``sync . -> /app``).
+Each tool runs its own copy of the project and its own stack, both up for the whole run;
+edits alternate between the two. Two kinds of edit:
 
 - ``template``: a line in ``books/templates/books/book_list.html`` (Django picks it up
   without restarting the server);
@@ -53,6 +54,9 @@ services:
   web:
     image: {image}
     init: true
+    # root: Compose's sync asks Docker Engine 20.10 to look the image's `app` user up in the
+    # host's user database, which fails; dockdjango's does not need this (docs/devloop.md)
+    user: root
     command:
       - sh
       - -c
@@ -116,6 +120,10 @@ def page(url: str) -> str:
         return ""
 
 
+class NeverServed(Exception):
+    """The page never showed the edit."""
+
+
 def until_visible(url: str, text: str, timeout: float = 60.0) -> float:
     """Poll every 20 ms; the time at which ``text`` was first served."""
     deadline = time.perf_counter() + timeout
@@ -123,7 +131,7 @@ def until_visible(url: str, text: str, timeout: float = 60.0) -> float:
         if text in page(url):
             return time.perf_counter()
         time.sleep(0.02)
-    raise SystemExit(f"{url} never served {text!r}")
+    raise NeverServed(f"{url} never served {text!r}")
 
 
 class Watcher:
@@ -173,6 +181,14 @@ class Watcher:
                 self.proc.wait()
 
 
+def server_output(project: str) -> str:
+    """The last lines the web container wrote, to explain a page that never changed."""
+    from dockdjango.api.stack import Stack
+
+    lines = Stack.existing(project).logs("web", tail=30)
+    return "\n".join(f"web | {line.text}" for line in lines)
+
+
 def published_url(project: str) -> str:
     from dockdjango.api.stack import Stack
 
@@ -212,7 +228,10 @@ def main() -> int:
                 watchers.append(watcher)
                 watcher.wait_ready("Watch enabled" if tool == "compose" else "watching")
                 urls[tool] = published_url(projects[tool])
-                until_visible(urls[tool], "template:start", timeout=300)
+                try:
+                    until_visible(urls[tool], "template:start", timeout=300)
+                except NeverServed as exc:
+                    raise SystemExit(f"{tool}: {exc}\n" + "\n".join(watcher.lines[-20:])) from None
             for r in range(args.rounds):
                 order = list(TOOLS) if r % 2 == 0 else list(reversed(TOOLS))
                 line = []
@@ -222,7 +241,13 @@ def main() -> int:
                         mark = f"{kind[0]}{r}-{uuid.uuid4().hex[:6]}"
                         began = time.perf_counter()
                         wanted = edit(dirs[tool], kind, mark)
-                        took = until_visible(urls[tool], wanted) - began
+                        try:
+                            took = until_visible(urls[tool], wanted) - began
+                        except NeverServed as exc:
+                            output = "\n".join(watchers[TOOLS.index(tool)].lines[-20:])
+                            raise SystemExit(
+                                f"{tool}: {exc}\n{output}\n{server_output(projects[tool])}"
+                            ) from None
                         times[(tool, kind)].append(took)
                         line.append(f"{tool} {kind} {took:.2f}")
                 print(f"round {r + 1}: " + "  ".join(line), flush=True)

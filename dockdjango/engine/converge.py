@@ -23,6 +23,7 @@ from dockdjango.engine import labels as L
 from dockdjango.engine.confighash import hashed_service, service_hash
 from dockdjango.engine.containerspec import check_supported, container_spec
 from dockdjango.engine.failures import explain_start_error
+from dockdjango.engine.faststop import slow_stop
 from dockdjango.engine.health import Cancelled, condition_met, wait_for
 from dockdjango.engine.observe import anonymous_mounts, observe, short_name
 from dockdjango.engine.plan import DIVERGED, FORCE, NEVER, Action, plan_service, propagate_restarts
@@ -101,6 +102,9 @@ def up(
     graph.levels(cfg.services)  # a dependency cycle is an error before anything is touched
     for name, svc in cfg.services.items():
         check_supported(name, svc)
+        slow = slow_stop(name, svc)
+        if slow:
+            on_progress(Event("service", name, "warning", slow))
     policy = FORCE if force_recreate else NEVER if no_recreate else DIVERGED
     state = observe(client, cfg.name)
     result = UpResult()

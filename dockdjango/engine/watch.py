@@ -29,7 +29,7 @@ from dockdjango.engine.watchrules import (
     plan_batch,
     watched_roots,
 )
-from dockdjango.engine.watchsync import initial_items, sync
+from dockdjango.engine.watchsync import initial_items, owner_of, sync
 from dockdjango.errors import DockdjangoError
 
 #: Rebuilds the images of the named services and recreates their containers (and only
@@ -62,7 +62,8 @@ def initial_sync(
             continue
         began = time.monotonic()
         for cid in containers.get(rule.service, []):
-            done = sync(client, cid, initial_items(rule), rule.ignored, roots=False)
+            items = initial_items(rule)
+            done = sync(client, cid, items, rule.ignored, roots=False, owner=owner_of(client, cid))
             on_progress(
                 Event(
                     "service",
@@ -104,6 +105,7 @@ def watch(
         yield_on_timeout=True,
         force_polling=force_polling,
     )
+    owners: dict[str, tuple[int, int]] = {}
     for changes in batches:
         if ready is not None:
             ready.set()
@@ -116,7 +118,15 @@ def watch(
                 kinds[path] = kind
         plans = plan_batch(kinds, rules)
         if plans:
-            apply(client, project, plans, rules, rebuild=rebuild, on_progress=on_progress)
+            apply(
+                client,
+                project,
+                plans,
+                rules,
+                rebuild=rebuild,
+                on_progress=on_progress,
+                owners=owners,
+            )
 
 
 def apply(
@@ -127,8 +137,11 @@ def apply(
     *,
     rebuild: Rebuild,
     on_progress: OnProgress,
+    owners: dict[str, tuple[int, int]] | None = None,
 ) -> None:
-    """Carry out one burst's plans (see the module docstring for the order)."""
+    """Carry out one burst's plans (see the module docstring for the order). ``owners``
+    caches each container's user (uid, gid) across bursts."""
+    owners = {} if owners is None else owners
     rebuilt = sorted(s for s, p in plans.items() if p.rebuild)
     if rebuilt:
         began = time.monotonic()
@@ -149,7 +162,7 @@ def apply(
             on_progress(Event("service", service, "warning", "no running container to update"))
             continue
         try:
-            _apply_service(client, service, ids, plan, rules, on_progress)
+            _apply_service(client, service, ids, plan, rules, on_progress, owners)
         except (DockdjangoError, APIError) as exc:
             text = getattr(exc, "explanation", None) or str(exc)
             on_progress(Event("service", service, "warning", str(text)))
@@ -162,6 +175,7 @@ def _apply_service(
     plan: ServicePlan,
     rules: Sequence[WatchRule],
     on_progress: OnProgress,
+    owners: dict[str, tuple[int, int]],
 ) -> None:
     if plan.sync:
         began = time.monotonic()
@@ -172,7 +186,9 @@ def _apply_service(
 
         copied = deleted = 0
         for cid in ids:
-            done = sync(client, cid, plan.sync, ignored)
+            if cid not in owners:
+                owners[cid] = owner_of(client, cid)
+            done = sync(client, cid, plan.sync, ignored, owner=owners[cid])
             copied, deleted = done.copied, done.deleted
         detail = f"{copied} copied, {deleted} deleted: " + ", ".join(
             _short(i.host) for i in plan.sync[:3]

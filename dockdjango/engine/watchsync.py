@@ -1,9 +1,13 @@
 """Bringing host files into a running container: one tar per burst, deletes with ``rm``.
 
-Copies go through the engine's archive endpoint (``PUT /containers/{id}/archive``) with
-``copyUIDGID``, so the files belong to the container's user, as with Compose's watch.
-Deletes run ``rm -rf`` inside the container, which needs an ``rm`` there (every Debian- or
-Alpine-based image has one).
+Copies go through the engine's archive endpoint (``PUT /containers/{id}/archive``). The
+files belong to the container's user, as with Compose's watch; but where Compose asks the
+engine to look that user up (``copyUIDGID``), which Docker Engine 20.10 does in the *host's*
+user database and fails for a user only the image has (``getent unable to find entry
+"app"``), dockdjango asks the container once (``id``) and writes the owner into the tar.
+Deletes run ``rm -rf`` inside the container as root (the copies reach wherever the engine
+can write, and a delete must reach the same places), which needs an ``rm`` there (every
+Debian- or Alpine-based image has one).
 """
 
 from __future__ import annotations
@@ -63,9 +67,10 @@ def _join(base: str, rel: str) -> str:
     return base.rstrip("/") + "/" + rel.replace(os.sep, "/")
 
 
-def write_tar(items: Iterable[SyncItem], out: IO[bytes]) -> int:
-    """A tar of the existing ``items`` at their container paths (relative to ``/``);
-    returns how many entries it holds. Files that vanished meanwhile are skipped."""
+def write_tar(items: Iterable[SyncItem], out: IO[bytes], owner: tuple[int, int] = (0, 0)) -> int:
+    """A tar of the existing ``items`` at their container paths (relative to ``/``), owned
+    by ``owner`` (uid, gid); returns how many entries it holds. Files that vanished
+    meanwhile are skipped."""
     count = 0
     with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as tar:
         for item in items:
@@ -75,6 +80,8 @@ def write_tar(items: Iterable[SyncItem], out: IO[bytes]) -> int:
                 continue
             if info is None:  # a socket or device: nothing a container wants
                 continue
+            info.uid, info.gid = owner
+            info.uname = info.gname = ""
             if info.isreg():
                 try:
                     with open(item.host, "rb") as fh:
@@ -87,15 +94,24 @@ def write_tar(items: Iterable[SyncItem], out: IO[bytes]) -> int:
     return count
 
 
-def put_archive(client: docker.DockerClient, container: str, data: IO[bytes]) -> None:
-    """Extract a tar at ``/`` in the container, files owned by the container's user.
+def owner_of(client: docker.DockerClient, container: str) -> tuple[int, int]:
+    """(uid, gid) of the user the container runs as (``0, 0`` for root or when unknown)."""
+    from dockdjango.engine.execs import run_captured
 
-    docker-py's ``put_archive`` has no ``copyUIDGID``; this is the same request with it.
-    """
-    api = client.api
-    url = api._url("/containers/{0}/archive", container)
-    res = api._put(url, params={"path": "/", "copyUIDGID": 1}, data=data)
-    api._raise_for_status(res)
+    user = str((client.api.inspect_container(container).get("Config") or {}).get("User") or "")
+    name, _, group = user.partition(":")
+    if not name or (name in ("root", "0") and not group):
+        return (0, 0)
+    if name.isdigit() and group.isdigit():
+        return (int(name), int(group))
+    code, out, _ = run_captured(client, container, ["id", "-u", name])
+    code2, out2, _ = run_captured(client, container, ["id", "-g", name])
+    if code or code2:
+        return (int(name), int(group)) if name.isdigit() and group.isdigit() else (0, 0)
+    uid, gid = int(out.strip() or 0), int(out2.strip() or 0)
+    if group.isdigit():
+        gid = int(group)
+    return (uid, gid)
 
 
 def remove_paths(client: docker.DockerClient, container: str, paths: list[str]) -> None:
@@ -104,7 +120,9 @@ def remove_paths(client: docker.DockerClient, container: str, paths: list[str]) 
 
     for start in range(0, len(paths), 200):  # keep the command line reasonable
         chunk = paths[start : start + 200]
-        code, out, err = run_captured(client, container, ["rm", "-rf", "--", *chunk])
+        # as root: the copies are made by the engine, whatever the container's user may
+        # write; a delete has to reach the same places
+        code, out, err = run_captured(client, container, ["rm", "-rf", "--", *chunk], user="0")
         if code != 0:
             text = (err or out).decode("utf-8", "replace").strip().splitlines()
             raise EngineError(
@@ -120,11 +138,13 @@ def sync(
     ignored: Callable[[str], bool] | None = None,
     *,
     roots: bool = True,
+    owner: tuple[int, int] = (0, 0),
 ) -> SyncResult:
     """Bring ``items`` into ``container``: delete the missing ones, copy the rest (a new
     directory with what it holds, minus what ``ignored`` leaves out). With ``roots``
     False, a recursive item's own directory entry is left alone (its owner and mode in the
-    image stay) and only what it holds is copied."""
+    image stay) and only what it holds is copied. Copies belong to ``owner``
+    (see :func:`owner_of`)."""
     deletes = sorted({i.container for i in items if not i.exists})
     copies: list[SyncItem] = []
     seen: set[str] = set()
@@ -142,10 +162,10 @@ def sync(
         copied = 0
         if copies:
             with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as buf:
-                copied = write_tar(copies, buf)
+                copied = write_tar(copies, buf, owner)
                 buf.seek(0)
                 if copied:
-                    put_archive(client, container, buf)
+                    client.api.put_archive(container, "/", buf)
     except NotFound:
         raise EngineError(f"container {container[:12]} is gone") from None
     except APIError as exc:

@@ -42,7 +42,11 @@ services:
           path: ./worker
           target: /srv/worker
 """
-DOCKERFILE = f"FROM {IMAGE}\nCOPY requirements.txt /srv/requirements.txt\nCOPY src /srv/src\n"
+# runs as a user only the image knows: synced files must still belong to it
+DOCKERFILE = (
+    f"FROM {IMAGE}\nRUN useradd --uid 1234 app\nCOPY requirements.txt /srv/requirements.txt\n"
+    "COPY src /srv/src\nUSER app\n"
+)
 
 
 def until(check: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
@@ -114,6 +118,8 @@ def test_sync_edit_new_dir_delete_ignore_and_rebuild(project_dir, engine):
 
         (root / "src" / "app.py").write_text("v = 2\n")
         until(lambda: cat(stack, "app", "/srv/src/app.py") == "v = 2\n", what="edit synced")
+        owner = stack.exec("app", ["stat", "-c", "%u:%g", "/srv/src/app.py"]).stdout.strip()
+        assert owner == "1234:1234"  # the container's user, looked up in the container
 
         (root / "src" / "pkg" / "deep").mkdir(parents=True)
         (root / "src" / "pkg" / "deep" / "m.py").write_text("m = 1\n")
