@@ -8,6 +8,7 @@ healthy. On Ctrl-C the threads are told to stop, and what this run started is st
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -102,9 +103,6 @@ def up(
     graph.levels(cfg.services)  # a dependency cycle is an error before anything is touched
     for name, svc in cfg.services.items():
         check_supported(name, svc)
-        slow = slow_stop(name, svc)
-        if slow:
-            on_progress(Event("service", name, "warning", slow))
     policy = FORCE if force_recreate else NEVER if no_recreate else DIVERGED
     state = observe(client, cfg.name)
     result = UpResult()
@@ -137,6 +135,10 @@ def up(
         )
         for s in cfg.services
     }
+    for name, svc in cfg.services.items():
+        slow = slow_stop(name, svc, functools.partial(_stop_signal, client, images[name]))
+        if slow:
+            on_progress(Event("service", name, "warning", slow))
     # As Compose's --wait-timeout: the time to become healthy, not to build or pull first
     deadline = time.monotonic() + timeout
 
@@ -429,6 +431,14 @@ def _summary(actions: list[Action]) -> tuple[str, str]:
     if removed:
         return "scaled down", f"{removed} container(s) removed"
     return "unchanged", ""
+
+
+def _stop_signal(client: docker.DockerClient, image_id: str) -> str | None:
+    """The image's own ``STOPSIGNAL``, if any."""
+    try:
+        return (client.api.inspect_image(image_id).get("Config") or {}).get("StopSignal")
+    except APIError:
+        return None
 
 
 def _version() -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 #: Programs that, as PID 1, ignore SIGTERM (no handler of their own by default).
@@ -49,12 +49,22 @@ def pid1(config: Mapping[str, Any]) -> str | None:
     return first
 
 
-def slow_stop(service: str, config: Mapping[str, Any]) -> str | None:
-    """A one-line warning when stopping ``service`` will wait out its stop timeout."""
+def slow_stop(
+    service: str,
+    config: Mapping[str, Any],
+    image_stop_signal: Callable[[], str | None] = lambda: None,
+) -> str | None:
+    """A one-line warning when stopping ``service`` will wait out its stop timeout.
+
+    ``image_stop_signal`` gives the image's ``STOPSIGNAL`` (asked only when the service's
+    own settings would warn): a signal other than SIGTERM is taken to be handled.
+    """
     if config.get("init") or config.get("stop_signal"):
         return None
     program = pid1(config)
     if program is None or program not in IGNORES_SIGTERM:
+        return None
+    if (image_stop_signal() or "SIGTERM").upper() not in ("SIGTERM", "TERM", "15"):
         return None
     return (
         f"services.{service}: {program} runs as PID 1 without an init and ignores SIGTERM, "

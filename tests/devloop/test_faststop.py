@@ -45,6 +45,12 @@ def test_init_a_stop_signal_or_a_real_server_is_fine(config):
     assert slow_stop("web", config) is None
 
 
+def test_an_image_stop_signal_other_than_sigterm_counts():
+    config = {"command": ["python3", "manage.py", "runserver"]}
+    assert slow_stop("web", config, lambda: "SIGINT") is None
+    assert slow_stop("web", config, lambda: "SIGTERM") is not None
+
+
 def test_the_library_example_stops_fast():
     from pathlib import Path
 
