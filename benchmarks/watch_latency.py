@@ -5,10 +5,12 @@ over HTTP, on the same stack: the Library example's ``web`` service (its generat
 image, ``runserver`` with its autoreloader, SQLite, run as root so that Compose's sync
 works on Docker Engine 20.10), with the same ``develop.watch`` rule (``sync . -> /app``).
 Each tool runs its own copy of the project and its own stack, both up for the whole run;
-edits alternate between the two. Two kinds of edit:
+edits alternate between the two. Three kinds of edit:
 
-- ``template``: a line in ``books/templates/books/book_list.html`` (Django picks it up
-  without restarting the server);
+- ``static``: a line in a CSS file, which WhiteNoise serves straight from the disk in
+  DEBUG: visible as soon as the file is in the container (the tools' own latency);
+- ``template``: a line in ``books/templates/books/book_list.html`` (Django picks it up at
+  its next once-a-second file check, without restarting the server);
 - ``view``: a value in ``books/views.py`` (``runserver`` restarts its server process).
 
 Before each edit the script waits a random 0.2-1.2 s, so edits land at every phase of the
@@ -44,7 +46,8 @@ COMPOSE = next(
     ROOT / ".venv" / "bin" / "docker-compose",
 )
 TOOLS = ("dockdjango", "compose")
-KINDS = ("template", "view")
+KINDS = ("static", "template", "view")
+STATIC = Path("books/static/books/benchmark.css")
 TEMPLATE = Path("books/templates/books/book_list.html")
 VIEW = Path("books/views.py")
 
@@ -98,6 +101,8 @@ def prepare_source(where: Path) -> None:
     text = template.read_text()
     template.write_text(text + "\n<!-- view:{{ benchmark_mark }} -->\n<!-- template:start -->\n")
     (where / VIEW).write_text(VIEW_SOURCE.format(mark="start"))
+    (where / STATIC).parent.mkdir(parents=True)
+    (where / STATIC).write_text("/* static:start */\n")
 
 
 def edit(project: Path, kind: str, mark: str) -> str:
@@ -105,6 +110,9 @@ def edit(project: Path, kind: str, mark: str) -> str:
     if kind == "view":
         (project / VIEW).write_text(VIEW_SOURCE.format(mark=mark))
         return f"view:{mark}"
+    if kind == "static":
+        (project / STATIC).write_text(f"/* static:{mark} */\n")
+        return f"static:{mark}"
     path = project / TEMPLATE
     lines = path.read_text().splitlines()
     lines[-1] = f"<!-- template:{mark} -->"
@@ -241,8 +249,11 @@ def main() -> int:
                         mark = f"{kind[0]}{r}-{uuid.uuid4().hex[:6]}"
                         began = time.perf_counter()
                         wanted = edit(dirs[tool], kind, mark)
+                        url = urls[tool] + (
+                            "static/books/benchmark.css" if kind == "static" else ""
+                        )
                         try:
-                            took = until_visible(urls[tool], wanted) - began
+                            took = until_visible(url, wanted) - began
                         except NeverServed as exc:
                             output = "\n".join(watchers[TOOLS.index(tool)].lines[-20:])
                             raise SystemExit(

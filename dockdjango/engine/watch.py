@@ -52,18 +52,45 @@ def running_containers(client: docker.DockerClient, project: str) -> dict[str, l
     return {s: [cid for _, cid in sorted(ids)] for s, ids in out.items()}
 
 
+class Targets:
+    """The containers a burst goes to, remembered between bursts (a burst then costs no
+    listing): asked again after a rebuild, or when one of them has gone away."""
+
+    def __init__(self, client: docker.DockerClient, project: str) -> None:
+        self.client = client
+        self.project = project
+        self._ids: dict[str, list[str]] | None = None
+        self._owners: dict[str, tuple[int, int]] = {}
+
+    def of(self, service: str) -> list[str]:
+        """Running containers of ``service``."""
+        if self._ids is None:
+            self._ids = running_containers(self.client, self.project)
+        return self._ids.get(service, [])
+
+    def owner(self, cid: str) -> tuple[int, int]:
+        """The (uid, gid) the container runs as."""
+        if cid not in self._owners:
+            self._owners[cid] = owner_of(self.client, cid)
+        return self._owners[cid]
+
+    def forget(self) -> None:
+        """Containers changed (or may have): list them again next time."""
+        self._ids = None
+
+
 def initial_sync(
     client: docker.DockerClient, project: str, rules: Sequence[WatchRule], on_progress: OnProgress
 ) -> None:
     """Copy what the ``initial_sync`` rules cover into their services' containers."""
-    containers = running_containers(client, project)
+    targets = Targets(client, project)
     for rule in rules:
         if not rule.initial_sync:
             continue
         began = time.monotonic()
-        for cid in containers.get(rule.service, []):
+        for cid in targets.of(rule.service):
             items = initial_items(rule)
-            done = sync(client, cid, items, rule.ignored, roots=False, owner=owner_of(client, cid))
+            done = sync(client, cid, items, rule.ignored, roots=False, owner=targets.owner(cid))
             on_progress(
                 Event(
                     "service",
@@ -105,7 +132,7 @@ def watch(
         yield_on_timeout=True,
         force_polling=force_polling,
     )
-    owners: dict[str, tuple[int, int]] = {}
+    targets = Targets(client, project)
     for changes in batches:
         if ready is not None:
             ready.set()
@@ -125,7 +152,7 @@ def watch(
                 rules,
                 rebuild=rebuild,
                 on_progress=on_progress,
-                owners=owners,
+                targets=targets,
             )
 
 
@@ -137,11 +164,11 @@ def apply(
     *,
     rebuild: Rebuild,
     on_progress: OnProgress,
-    owners: dict[str, tuple[int, int]] | None = None,
+    targets: Targets | None = None,
 ) -> None:
-    """Carry out one burst's plans (see the module docstring for the order). ``owners``
-    caches each container's user (uid, gid) across bursts."""
-    owners = {} if owners is None else owners
+    """Carry out one burst's plans (see the module docstring for the order); ``targets``
+    remembers the containers between bursts."""
+    targets = targets or Targets(client, project)
     rebuilt = sorted(s for s, p in plans.items() if p.rebuild)
     if rebuilt:
         began = time.monotonic()
@@ -150,22 +177,26 @@ def apply(
             on_progress(Event("service", s, "rebuilding", why))
         try:
             rebuild(rebuilt)
+            targets.forget()
             for s in rebuilt:
                 on_progress(Event("service", s, "rebuilt", seconds=time.monotonic() - began))
         except DockdjangoError as exc:
             for s in rebuilt:
                 on_progress(Event("service", s, "warning", f"rebuild failed: {exc}"))
-    containers = running_containers(client, project)
     for service, plan in sorted(plans.items()):
-        ids = containers.get(service, [])
-        if not ids:
-            on_progress(Event("service", service, "warning", "no running container to update"))
-            continue
-        try:
-            _apply_service(client, service, ids, plan, rules, on_progress, owners)
-        except (DockdjangoError, APIError) as exc:
-            text = getattr(exc, "explanation", None) or str(exc)
-            on_progress(Event("service", service, "warning", str(text)))
+        for attempt in (1, 2):
+            ids = targets.of(service)
+            if not ids:
+                on_progress(Event("service", service, "warning", "no running container to update"))
+                break
+            try:
+                _apply_service(client, service, ids, plan, rules, on_progress, targets)
+                break
+            except (DockdjangoError, APIError) as exc:
+                targets.forget()  # recreated or stopped meanwhile? ask again, once
+                if attempt == 2:
+                    text = getattr(exc, "explanation", None) or str(exc)
+                    on_progress(Event("service", service, "warning", str(text)))
 
 
 def _apply_service(
@@ -175,7 +206,7 @@ def _apply_service(
     plan: ServicePlan,
     rules: Sequence[WatchRule],
     on_progress: OnProgress,
-    owners: dict[str, tuple[int, int]],
+    targets: Targets,
 ) -> None:
     if plan.sync:
         began = time.monotonic()
@@ -186,9 +217,7 @@ def _apply_service(
 
         copied = deleted = 0
         for cid in ids:
-            if cid not in owners:
-                owners[cid] = owner_of(client, cid)
-            done = sync(client, cid, plan.sync, ignored, owner=owners[cid])
+            done = sync(client, cid, plan.sync, ignored, owner=targets.owner(cid))
             copied, deleted = done.copied, done.deleted
         detail = f"{copied} copied, {deleted} deleted: " + ", ".join(
             _short(i.host) for i in plan.sync[:3]
