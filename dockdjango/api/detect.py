@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dockdjango.errors import BuildError
 from dockdjango.images.detect import SourceProject, detect, requested_python
 from dockdjango.images.projectconfig import Overrides
 
@@ -86,3 +87,22 @@ def base_image_for(
         if choice is None:
             raise
         return ImageChoice(choice.image_hint, "missing", "no engine to ask", python=python)
+
+
+def explain_failed_install(error: BuildError, root: str | Path) -> BuildError:
+    """``error`` again, or -- when it is a failed dependency install -- one line naming the
+    requirement and pip's/uv's reason, and the project's own requirements file."""
+    from dockdjango.errors import DockdjangoError
+    from dockdjango.images.install_errors import explain_install_failure
+
+    if not error.output:
+        return error
+    try:
+        project = detect(root)
+        source, python = project.dependency_source, project.python
+    except DockdjangoError:
+        source, python = None, None
+    found = explain_install_failure(error.output, requirements=source, python=python)
+    if found is None:
+        return error
+    return BuildError(found.message, step=error.step, output=error.output, hint=found.hint)

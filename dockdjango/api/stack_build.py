@@ -49,6 +49,9 @@ def build_service(
             generate=generate,
         )
     except BuildError as exc:
+        from dockdjango.api.detect import explain_failed_install
+
+        exc = explain_failed_install(exc, context)
         raise BuildError(
             f"service {service}: {exc.message}", step=exc.step, output=exc.output, hint=exc.hint
         ) from None

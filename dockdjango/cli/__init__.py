@@ -22,6 +22,7 @@ from dockdjango.cli.table import add_commands, add_global_options, merge_global_
 # Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
     "dockdjango.cli.stack",
+    "dockdjango.cli.init",
     "dockdjango.cli.devloop",
     "dockdjango.cli.images",
     "dockdjango.cli.config",
@@ -35,6 +36,7 @@ EPILOG = """examples:
   dockdjango up                   start the stack in ./compose.yaml, follow every service's
                                   output; Ctrl-C stops it (twice: kills it)
   dockdjango up -d                start it in the background, return once healthy
+  dockdjango init                 write compose.yaml + Dockerfile for a Django project
   dockdjango up --build           rebuild what changed, recreate only what must follow
   dockdjango watch                keep the running stack in step with the files you edit
   dockdjango run --rm web python manage.py migrate

@@ -11,6 +11,7 @@ import signal
 import sys
 from typing import Any
 
+from dockdjango.cli.init import override_options, overrides_from
 from dockdjango.cli.stack_progress import Progress
 from dockdjango.cli.table import Command, Option, option, project_options
 
@@ -30,6 +31,8 @@ def _stack(
 ) -> Any:
     from dockdjango.api.stack import Stack
 
+    if _zero_config(args):
+        return _detected(args, environ)
     if (
         not need_file
         and args.project_name
@@ -46,6 +49,40 @@ def _stack(
         env_files=args.env_files,
         project_directory=args.project_directory,
     )
+
+
+def _zero_config(args: argparse.Namespace) -> bool:
+    """``--generated``, or no compose file anywhere Compose looks, in a Django project."""
+    import os
+
+    from dockdjango.api.zeroconfig import is_django_project
+
+    if getattr(args, "generated", False):
+        return True
+    if args.files or os.environ.get("COMPOSE_FILE") or _has_compose_file(args.project_directory):
+        return False
+    return is_django_project(args.project_directory or ".")
+
+
+def _detected(args: argparse.Namespace, environ: dict[str, str] | None) -> Any:
+    """The stack dockdjango detects; what it assumed is said once, on stderr."""
+    from dockdjango.api.zeroconfig import detect_for_stack, detected_stack
+
+    root = args.project_directory or "."
+    overrides = overrides_from(args)
+    project = detect_for_stack(root, environ=environ, overrides=overrides)
+    if args.command == "up":
+        print(
+            f"no compose file: running what dockdjango detects in {project.root.resolve()}",
+            file=sys.stderr,
+        )
+        for line in project.assumptions:
+            print(f"  · {line}", file=sys.stderr)
+        print(
+            "  (`dockdjango init` writes it out as compose.yaml + Dockerfile to commit)",
+            file=sys.stderr,
+        )
+    return detected_stack(root, project_name=args.project_name, environ=environ, project=project)
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -78,12 +115,18 @@ def run_up(args: argparse.Namespace) -> int:
         from dockdjango.api.basecheck import ENV_VAR
 
         os.environ[ENV_VAR] = "generated"  # read by every service build of this process
-    # A file that asks for ${DOCKDJANGO_POSTGRES_IMAGE:-postgres:16} gets the official image
-    # where a registry serves it, else one built from Debian's package (said so here).
-    environ = postgres_environ(
-        args.files or None,
-        on_choice=lambda pg: print(f"✓ postgres image ({pg.summary})", file=sys.stderr),
-    )
+    from dockdjango.api.zeroconfig import owner_environ
+
+    environ = None
+    if not _zero_config(args):
+        # A file that asks for ${DOCKDJANGO_POSTGRES_IMAGE:-postgres:16} gets the official
+        # image where a registry serves it, else one built from Debian's package (said so).
+        environ = postgres_environ(
+            args.files or None,
+            on_choice=lambda pg: print(f"✓ postgres image ({pg.summary})", file=sys.stderr),
+        )
+    # The dev service of a file `dockdjango init` wrote runs as the checkout's owner
+    environ = owner_environ(args.project_directory or ".", environ)
     stack = _stack(args, need_file=True, environ=environ)
     if not args.detach and args.wait is None:
         from dockdjango.cli.devloop import run_attached_up
@@ -334,6 +377,7 @@ COMMANDS = (
                 metavar="SECONDS",
                 help="give up waiting after this long (default 120)",
             ),
+            *override_options(),
             option(
                 "--generated-dockerfile",
                 action="store_true",

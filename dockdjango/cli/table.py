@@ -124,6 +124,15 @@ PROJECT_FLAGS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
             help="the project directory (default: the first compose file's directory)",
         ),
     ),
+    (
+        ("--generated",),
+        dict(
+            dest="generated",
+            action="store_true",
+            help="ignore compose files: run the stack dockdjango detects in the Django "
+            "project (what `dockdjango init` writes); the default when there is none",
+        ),
+    ),
 )
 #: What a project option is when given nowhere.
 PROJECT_DEFAULTS: dict[str, Any] = {
@@ -132,6 +141,7 @@ PROJECT_DEFAULTS: dict[str, Any] = {
     "profiles": [],
     "env_files": [],
     "project_directory": None,
+    "generated": False,
 }
 GLOBAL_PREFIX = "global_"
 

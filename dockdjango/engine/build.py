@@ -246,7 +246,7 @@ def _build_error(event: Mapping[str, object], steps: BuildStream) -> BuildError:
     raw = str(event.get("error") or (detail.get("message") if isinstance(detail, dict) else ""))
     failed = next((s for s in steps.order if s.error), None)
     if failed is not None:
-        tail = failed.output[-10:]
+        tail = failed.output[-400:]  # enough for the api to find pip's/uv's own reason
         return BuildError(
             f"step [{failed.label}] `{failed.instruction}` failed: {_first_line(failed.error)}",
             step=failed.instruction,

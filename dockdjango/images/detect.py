@@ -10,6 +10,7 @@ flag, or ``[tool.dockdjango]`` in pyproject.toml -- see
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,6 +39,7 @@ from dockdjango.images.pythons import (
 from dockdjango.images.requirements import requirement_extras, requirement_name
 from dockdjango.images.services import ServicePlan, plan_services
 from dockdjango.images.settings_scan import SettingsScan, scan_settings
+from dockdjango.images.syspkgs import builds_from_source
 from dockdjango.images.syspkgs import system_packages as _system_packages
 
 __all__ = [
@@ -178,9 +180,13 @@ def detect(
     if manage_py is not None:
         project, more = _django(project, manage_py, others, given, environ or {})
         assumptions += more
+    pins = _pins(project.requirements + project.dev_requirements)
+    from_source = set(deps.resolved.from_source) | {
+        name for name, version in pins.items() if builds_from_source(name, version, choice.version)
+    }
     build, runtime = _system_packages(
         _names(project.requirements) | _names(project.dev_requirements),
-        from_source=deps.resolved.from_source,
+        from_source=from_source,
         geodjango=project.settings_scan.postgis,
         suite=suite,
         official=choice.provider == "official",
@@ -239,6 +245,17 @@ def _request(base: Path, pyproject: dict[str, Any], given: Overrides) -> PythonR
         groups=given.groups,
     )
     return python_request(base, pyproject, first, given)
+
+
+def _pins(lines: tuple[str, ...]) -> dict[str, str]:
+    """name -> version for lines pinned with ``==`` (``Pillow==9.0.1``)."""
+    out = {}
+    for line in lines:
+        name = requirement_name(line)
+        m = re.search(r"==\s*([\w.+!-]+)", line.split(";", 1)[0])
+        if name and m and "*" not in m.group(1):
+            out[name] = m.group(1)
+    return out
 
 
 def _names(lines: tuple[str, ...]) -> set[str]:

@@ -20,6 +20,7 @@ the installs use the default trust store — so the committed file builds everyw
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass
 
 from dockdjango.images.ca import CACHE_ID as CA_CACHE_ID
@@ -169,15 +170,68 @@ def generate_dockerfile(project: SourceProject, options: DockerfileOptions | Non
     lines.append(f"COPY --chown={APP_USER}:{APP_USER} . {APP_DIR}")
     lines += list(opts.app_steps)
     if project.django:
-        lines += [
-            "",
-            "# --- dev: build with --target dev for Django's autoreloading server ---",
-            "FROM runtime AS dev",
-            "# runserver as PID 1 stops at once on SIGINT (it ignores SIGTERM).",
-            "STOPSIGNAL SIGINT",
-            "CMD " + json.dumps(dev_command(opts.port)),
-        ]
+        lines += ["", *_dev_stage(project, opts.port)]
     return "\n".join(lines) + "\n"
+
+
+#: Where the dev target keeps what Django writes outside the bind-mounted source (SQLite
+#: files, uploads), and the HOME of whichever uid runs it.
+DEV_DATA_DIR = "/data"
+DEV_HOME = "/home/dev"
+
+
+def _dev_stage(project: SourceProject, port: int) -> list[str]:
+    """The ``dev`` target: runserver from manage.py's directory, the dev dependencies, and
+    any uid able to run it (compose passes the checkout owner's, as Dev Containers'
+    updateRemoteUserUID does, so files made in a bind-mounted checkout are the owner's)."""
+    lines = [
+        "# --- dev: build with --target dev for Django's autoreloading server ---",
+        "FROM runtime AS dev",
+        "USER root",
+    ]
+    if project.dev_requirements and project.requirements:
+        lines += _install_dev(project)
+    lines += [
+        "# Whatever uid runs this (`user:` in compose), it has a HOME and a data directory.",
+        f"RUN install -d -m 1777 {DEV_DATA_DIR} {DEV_HOME}",
+        f"ENV HOME={DEV_HOME}",
+        f"USER {APP_USER}",
+    ]
+    if project.app_dir not in ("", "."):
+        lines.append(f"WORKDIR {APP_DIR}/{project.app_dir}")
+    lines += [
+        "# runserver as PID 1 stops at once on SIGINT (it ignores SIGTERM).",
+        "STOPSIGNAL SIGINT",
+        "CMD " + json.dumps(dev_command(port)),
+    ]
+    return lines
+
+
+def _install_dev(project: SourceProject) -> list[str]:
+    """The dev dependencies on top of the runtime ones: the dev requirements file when the
+    project has one, else the pinned lines of its lock's dev groups."""
+    if project.dev_requirements_file:
+        files = (project.dev_requirements_file, *project.dev_dependency_files)
+        mounts = [
+            f"    --mount=type=bind,source={src},target={DEPS_DIR}/{src} \\"
+            for src in dict.fromkeys(files)
+        ]
+        what = f"-r {project.dev_requirements_file}"
+    else:
+        mounts = []
+        what = " ".join(shlex.quote(line) for line in project.dev_requirements)
+    return [
+        "# The dev dependencies (dev groups / requirements file) for this target only.",
+        f"ARG {OFFLINE_ARG}",
+        f"RUN --mount=type=bind,from=uv,source={UV_DIR},target={UV_DIR} \\",
+        "    --mount=type=cache,target=/root/.cache/uv \\",
+        *_ca_mount(),
+        *mounts,
+        "    export UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never \\",
+        f"    && {_trust('SSL_CERT_FILE')} \\",
+        f"    && cd {DEPS_DIR} 2>/dev/null || cd / ; {UV_DIR}/bin/uv pip install "
+        f"--python {VENV}/bin/python {what}",
+    ]
 
 
 def _ca_mount() -> list[str]:
@@ -220,8 +274,12 @@ def prod_command(project: SourceProject, port: int = 8000) -> list[str]:
         if project.asgi_app and "uvicorn" in names and "gunicorn" not in names:
             return ["uvicorn", project.asgi_app, "--host", "0.0.0.0", "--port", str(port)]
         if project.wsgi_app and "gunicorn" in names:
+            chdir = (
+                [] if project.app_dir in ("", ".") else ["--chdir", f"{APP_DIR}/{project.app_dir}"]
+            )
             return [
                 "gunicorn",
+                *chdir,
                 project.wsgi_app,
                 "--bind",
                 f"0.0.0.0:{port}",
@@ -230,16 +288,17 @@ def prod_command(project: SourceProject, port: int = 8000) -> list[str]:
                 "--access-logfile",
                 "-",
             ]
-        return dev_command(port)  # no production server among the dependencies
+        # no production server among the dependencies: Django's own, from /app
+        return dev_command(port, project.manage_py or "manage.py")
     for script in ("main.py", "app.py", "__main__.py"):
         if (project.root / script).is_file():
             return ["python3", script]
     return ["python3"]
 
 
-def dev_command(port: int = 8000) -> list[str]:
+def dev_command(port: int = 8000, manage_py: str = "manage.py") -> list[str]:
     """Django's development server, listening on every interface of the container."""
-    return ["python3", "manage.py", "runserver", f"0.0.0.0:{port}"]
+    return ["python3", manage_py, "runserver", f"0.0.0.0:{port}"]
 
 
 def _healthcheck(port: int) -> str:

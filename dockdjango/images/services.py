@@ -65,11 +65,19 @@ class Database:
     name: str = "django"
     environment: tuple[tuple[str, str], ...] = ()
     mounts: tuple[str, ...] = ()
+    #: GeoDjango's PostGIS backend: the image must carry the PostGIS extension
+    postgis: bool = False
 
     @property
     def image(self) -> str:
-        """``postgres:16`` / ``mariadb:11``."""
-        return f"{'postgres' if self.kind == 'postgres' else 'mariadb'}:{self.version}"
+        """``postgres:16`` / ``postgis/postgis:16-3.4`` / ``mariadb:11``."""
+        if self.kind == "postgres":
+            return (
+                f"postgis/postgis:{self.version}-3.4"
+                if self.postgis
+                else f"postgres:{self.version}"
+            )
+        return f"mariadb:{self.version}"
 
     @property
     def port(self) -> int:
@@ -118,7 +126,8 @@ def plan_services(
     given = {**dotenv, **hints.environment}
     kind = _database_kind(deps, scan, given) if chosen is None else _chosen_db(chosen)
     if kind in ("postgres", "mysql"):
-        plan.database = _wire_database(plan, _database(kind, hints), scan, given)
+        database = replace(_database(kind, hints), postgis=scan.postgis)
+        plan.database = _wire_database(plan, database, scan, given)
     else:
         _place_sqlite(plan, scan, given)
     wants_redis = _wants_redis(deps, scan) if chosen is None else "redis" in chosen

@@ -1,19 +1,20 @@
 """Stand-ins for the usual backing services when no registry serves their official images.
 
-A compose file names ``postgres:16``, ``redis:7``, ``mariadb:11``, ``memcached``...; where
+A compose file names ``postgres:16``, ``redis:7``, ``memcached``...; where
 no registry answers, dockdjango builds an image of the same service from Debian's own
 package (on its registry-free base of that suite) that honours the official image's
 contract (environment variables, ports, data directory, init scripts) -- and says, in one
 line, what was asked and what is given, version included.
 
 Debian ships one major version of each server per suite (measured on deb.debian.org):
-PostgreSQL 15 (bookworm), 17 (trixie), 18 (sid); Redis 7.0, 8.0; MariaDB 10.11, 11.8.
+PostgreSQL 15 (bookworm), 17 (trixie), 18 (sid); Redis 7.0, 8.0; memcached 1.6.
 The version given is the one asked when a suite has it, else the nearest older one (a
 project written for 16 runs on 15 far more often than data written by 16 opens in 15...
 and no data directory is ever upgraded behind the user's back), else the nearest newer.
 Stable suites are preferred over sid when both ship the same version.
 
-``mysql:N`` is given MariaDB (Debian ships no MySQL server), and said so.
+MariaDB/MySQL have no stand-in yet (Debian ships MariaDB 10.11 and 11.8; its entry point
+is not written): their images are reported as missing, as any other image.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ DEBIAN_SERVERS: dict[str, dict[str, tuple[str, str]]] = {
         "sid": ("postgresql-18", "18"),
     },
     "redis": {"bookworm": ("redis-server", "7.0"), "trixie": ("redis-server", "8.0")},
-    "mariadb": {"bookworm": ("mariadb-server", "10.11"), "trixie": ("mariadb-server", "11.8")},
     "memcached": {"bookworm": ("memcached", "1.6"), "trixie": ("memcached", "1.6")},
 }
 #: The registry-free base each suite's stand-ins are built on (its Python is not used).
@@ -41,8 +41,6 @@ REPOSITORIES = {
     "postgres": "postgres",
     "postgis/postgis": "postgis",
     "redis": "redis",
-    "mariadb": "mariadb",
-    "mysql": "mariadb",
     "memcached": "memcached",
 }
 #: What the official image of each kind sets in its environment to say its version.

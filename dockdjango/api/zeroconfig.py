@@ -1,0 +1,238 @@
+"""Zero-config: a Django project with no compose file gets a dev environment anyway.
+
+``dockdjango up`` in such a project runs :func:`detected_stack` -- the compose file
+:mod:`dockdjango.images.stackfile` writes for what detection found, loaded in memory, with
+images built from a generated Dockerfile. ``dockdjango init`` (:func:`init_project`)
+writes the same files into the project, to read, edit and commit.
+
+```python
+from dockdjango.api.zeroconfig import detected_stack, init_project
+
+with detected_stack("path/to/project") as stack:      # up, every service healthy
+    print(stack.url("web", 8000))
+init_project("path/to/project")                        # compose.yaml, Dockerfile, ...
+```
+
+Files Django creates in the bind-mounted checkout belong to the checkout's owner: the
+``web`` service runs as ``DOCKDJANGO_UID:DOCKDJANGO_GID``, which :func:`owner_environ` sets
+to the owner's ids (as Dev Containers' ``updateRemoteUserUID`` does for its user).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from dockdjango.errors import DockdjangoError
+from dockdjango.images.compose_hints import COMPOSE_NAMES
+from dockdjango.images.layout import find_manage_py
+from dockdjango.images.projectconfig import Overrides
+from dockdjango.images.stackfile import StackFile, compose_file
+
+if TYPE_CHECKING:
+    import docker
+
+    from dockdjango.api.stack import Stack
+    from dockdjango.images.detect import SourceProject
+
+__all__ = [
+    "InitResult",
+    "Overrides",
+    "describe",
+    "detect_for_stack",
+    "detect_only",
+    "detected_compose",
+    "detected_stack",
+    "has_compose_file",
+    "init_project",
+    "is_django_project",
+    "owner_environ",
+]
+
+#: The Dockerfile ``init`` writes beside a project's own ``Dockerfile`` (never over it).
+SIDE_DOCKERFILE = "dockdjango.Dockerfile"
+
+
+def has_compose_file(root: str | Path) -> bool:
+    """True when ``root`` holds a compose file (Compose's names)."""
+    return any((Path(root) / name).is_file() for name in COMPOSE_NAMES)
+
+
+def is_django_project(root: str | Path) -> bool:
+    """True when ``root`` holds a Django project (a manage.py at or below it)."""
+    return find_manage_py(Path(root))[0] is not None
+
+
+def owner_environ(root: str | Path, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``environ`` (default: the process's) with ``DOCKDJANGO_UID``/``DOCKDJANGO_GID`` set
+    to the owner of ``root`` unless already set: the ids the ``web`` service runs as."""
+    env = dict(os.environ if environ is None else environ)
+    stat = Path(root).stat()
+    env.setdefault("DOCKDJANGO_UID", str(stat.st_uid))
+    env.setdefault("DOCKDJANGO_GID", str(stat.st_gid))
+    return env
+
+
+def detect_for_stack(
+    root: str | Path = ".",
+    *,
+    overrides: Overrides | None = None,
+    environ: Mapping[str, str] | None = None,
+    client: docker.DockerClient | None = None,
+    offline: bool | None = None,
+) -> SourceProject:
+    """The project as detection sees it, refusing clearly what is not a Django project."""
+    from dockdjango.api.detect import detect_project
+
+    base = Path(root)
+    if not is_django_project(base):
+        raise DockdjangoError(
+            f"{base.resolve()}: no compose file and no Django project (no manage.py found)",
+            hint="run this in a Django project, create compose.yaml, or pass one with -f",
+        )
+    env = dict(os.environ if environ is None else environ)
+    return detect_project(
+        base, overrides=overrides, environ=env, client=client, offline=offline, create=True
+    )
+
+
+def detect_only(root: str | Path = ".", *, overrides: Overrides | None = None) -> SourceProject:
+    """Detection alone: files read, no engine asked (Debian's Pythons assumed on offer)."""
+    from dockdjango.images.detect import detect
+
+    return detect(root, overrides=overrides)
+
+
+def detected_compose(project: SourceProject) -> StackFile:
+    """The compose file for ``project`` as ``up`` runs it (a generated Dockerfile always)."""
+    own = (project.root / "Dockerfile").is_file()
+    return compose_file(project, generate_in_memory=own)
+
+
+def detected_stack(
+    root: str | Path = ".",
+    *,
+    project_name: str | None = None,
+    overrides: Overrides | None = None,
+    environ: Mapping[str, str] | None = None,
+    client: docker.DockerClient | None = None,
+    offline: bool | None = None,
+    project: SourceProject | None = None,
+) -> Stack:
+    """A :class:`~dockdjango.api.stack.Stack` of what dockdjango detects at ``root``, loaded
+    as if its compose file were there (its name is the directory's, as Compose's)."""
+    from dockdjango.api.stack import Stack
+    from dockdjango.compose.loader import load_dict
+
+    base = Path(root).resolve()
+    project = project or detect_for_stack(
+        base, overrides=overrides, environ=environ, client=client, offline=offline
+    )
+    stack_file = detected_compose(project)
+    data = yaml.safe_load(stack_file.text)
+    env = owner_environ(base, environ)
+    loaded = load_dict(data, project_name=project_name, environ=env, workdir=base)
+    return Stack(loaded, client=client)
+
+
+@dataclass
+class InitResult:
+    """What ``init`` wrote and kept, and what it detected."""
+
+    project: SourceProject
+    written: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def init_project(
+    root: str | Path = ".",
+    *,
+    compose_name: str = "compose.yaml",
+    force: bool = False,
+    overrides: Overrides | None = None,
+    client: docker.DockerClient | None = None,
+    offline: bool | None = None,
+) -> InitResult:
+    """Write compose file, Dockerfile and .dockerignore for the project at ``root``.
+
+    A project's own ``Dockerfile`` is never overwritten: the generated one goes beside it
+    as ``dockdjango.Dockerfile`` and the compose file builds from that. An existing compose
+    file or ``.dockerignore`` is kept unless ``force``; a lock/pyproject project also gets
+    the derived requirements file its Dockerfile installs.
+    """
+    from dockdjango.api.imageprep import prepare
+    from dockdjango.images.dockerignore import generate_dockerignore
+
+    base = Path(root)
+    target = base / compose_name
+    existing = [base / n for n in COMPOSE_NAMES if (base / n).is_file()]
+    if existing and not force:
+        raise DockdjangoError(
+            f"{existing[0]} exists: dockdjango uses it as it is, and init would not run",
+            hint="`dockdjango init --file compose.dockdjango.yaml` writes beside it "
+            "(then `dockdjango -f compose.dockdjango.yaml up`), or --force replaces "
+            f"{compose_name}",
+        )
+    project = detect_for_stack(base, overrides=overrides, client=client, offline=offline)
+    result = InitResult(project, notes=list(project.assumptions))
+    own = (base / "Dockerfile").is_file()
+    dockerfile = SIDE_DOCKERFILE if own else "Dockerfile"
+    prepared = prepare(
+        base, client=client, offline=offline, generate=True, write_requirements=True
+    )
+    _write(base / dockerfile, prepared.dockerfile, result, force=True)
+    if own:
+        result.kept.append(base / "Dockerfile")
+        result.notes.append(
+            f"the project's own Dockerfile is kept; the generated one is {SIDE_DOCKERFILE}"
+        )
+    _write(base / ".dockerignore", generate_dockerignore(), result, force=force)
+    stack_file = compose_file(project, dockerfile=dockerfile if own else None)
+    _write(target, stack_file.text, result, force=True)
+    from dockdjango.images.dockerfile import DERIVED_REQUIREMENTS
+
+    derived = base / DERIVED_REQUIREMENTS
+    made = prepared.project
+    if derived.is_file() and made is not None and made.requirements_file is None:
+        result.written.append(derived)
+    return result
+
+
+def _write(path: Path, text: str, result: InitResult, *, force: bool) -> None:
+    if path.exists() and not force:
+        result.kept.append(path)
+        return
+    path.write_text(text, encoding="utf-8")
+    result.written.append(path)
+
+
+def describe(project: SourceProject) -> dict[str, Any]:
+    """What was detected, as plain data (``dockdjango init --explain --json``)."""
+    plan = project.services
+    return {
+        "root": str(project.root),
+        "dependencies": {
+            "source": project.dependency_source,
+            "kind": project.kind,
+            "runtime": len(project.requirements),
+            "dev": len(project.dev_requirements),
+        },
+        "python": project.python,
+        "python_image": project.python_choice.image_hint if project.python_choice else None,
+        "manage_py": project.manage_py,
+        "settings": project.settings_module,
+        "wsgi": project.wsgi_app,
+        "asgi": project.asgi_app,
+        "services": list(plan.names),
+        "database": plan.database.image if plan.database else "sqlite",
+        "environment": dict(plan.environment),
+        "build_packages": list(project.build_packages),
+        "runtime_packages": list(project.runtime_packages),
+        "assumptions": list(project.assumptions),
+    }

@@ -1,0 +1,151 @@
+"""Why a dependency install failed, in one line: the requirement, and pip's or uv's reason.
+
+A failed ``uv pip install`` / ``pip install`` ends a build with pages of output; what a
+person needs is which requirement failed and why -- a Python it does not support, no
+such distribution, a missing header or compiler while building it from source -- and what
+to do about it. :func:`explain_install_failure` reads the output (uv's and pip's wording)
+and says that, naming the requirements file the project has (never a file dockdjango
+made up).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+#: Build output -> what it means (the package most likely to need it, for the hint).
+_MISSING: tuple[tuple[str, str], ...] = (
+    (
+        r"pg_config (?:executable )?(?:not found|is required)",
+        "PostgreSQL's headers and pg_config (Debian: libpq-dev) and a C compiler",
+    ),
+    (
+        r"mysql_config not found|mysqlclient.*pkg-config|Can not find valid pkg-config name",
+        "MySQL/MariaDB client headers (Debian: default-libmysqlclient-dev, pkg-config)",
+    ),
+    (r"Python\.h: No such file", "Python's headers (Debian: pythonX.Y-dev)"),
+    (
+        r"(?:gcc|cc|g\+\+|x86_64-linux-gnu-gcc)['\"]? (?:failed|: not found|not found)|"
+        r"unable to execute '?(?:gcc|cc)'?|No such file or directory: '(?:gcc|cc)'",
+        "a C compiler (Debian: gcc)",
+    ),
+    (r"(?:libxml|libxslt)[^\n]*not found|xmlversion\.h", "libxml2/libxslt headers"),
+    (
+        r"jpeg[^\n]*(?:not found|required)|The headers or library files could not be found for "
+        r"jpeg",
+        "libjpeg headers (Debian: libjpeg62-turbo-dev)",
+    ),
+    (r"ldap\.h|lber\.h", "OpenLDAP headers (Debian: libldap2-dev, libsasl2-dev)"),
+    (r"gdal-config", "GDAL's headers (Debian: libgdal-dev)"),
+)
+_TOO_NEW = (
+    r"No module named '(?:imp|distutils|asynchat|asyncore|smtpd)'|cannot import name "
+    r"'(?:Mapping|Iterable|MutableMapping|Callable)' from 'collections'|"
+    r"AttributeError: cython_sources|module 'pkgutil' has no attribute 'ImpImporter'"
+)
+
+
+@dataclass(frozen=True)
+class InstallFailure:
+    """What failed, and what to do about it."""
+
+    message: str
+    hint: str
+    requirement: str | None = None
+
+
+def explain_install_failure(
+    output: Sequence[str], *, requirements: str | None, python: str | None = None
+) -> InstallFailure | None:
+    """One line for a failed install in ``output``; None when it is not recognisable.
+
+    ``requirements`` names the file the project declares its dependencies in (the
+    message says "installing <it>"), ``python`` the image's Python (``3.11``).
+    """
+    text = "\n".join(output)
+    where = f"installing {requirements}" if requirements else "installing the dependencies"
+    py = f"Python {python}" if python else "this Python"
+    m = re.search(
+        r"current Python version \(([\d.]+)\) does not satisfy Python([^\s,]+)[^\n]*?"
+        r"(?:and|,)\s+([\w.\-\[\]]+==[\w.\-+!]+)\s+depends on",
+        text,
+    ) or re.search(
+        r"Package '([^']+)' requires a different Python: ([\d.]+) not in '([^']+)'", text
+    )
+    if m:
+        if m.re.pattern.startswith("Package"):
+            requirement, running, wants = m.group(1), m.group(2), m.group(3)
+        else:
+            running, wants, requirement = m.group(1), m.group(2), m.group(3)
+        return InstallFailure(
+            f"{where} failed: {requirement} requires Python {wants} (Requires-Python); "
+            f"the image runs {running}",
+            "choose a Python it supports (--python, or [tool.dockdjango] python), or pin a "
+            "release of it that supports this one",
+            requirement,
+        )
+    m = re.search(
+        r"(?:Because |╰─▶ Because )([\w.\-\[\]]+) was not found in the package registry", text
+    )
+    m = m or re.search(r"No matching distribution found for ([^\s]+)", text)
+    if m:
+        return InstallFailure(
+            f"{where} failed: no matching distribution for {m.group(1)} (no release of it "
+            f"installs on {py}, or the index does not have it)",
+            "check the name and version, and that PyPI (or your index) is reachable from the build",
+            m.group(1),
+        )
+    m = re.search(r"Failed to (?:download and )?build `([^`]+)`", text) or re.search(
+        r"Failed building wheel for ([^\s]+)|Getting requirements to build wheel did not run "
+        r"successfully|error: subprocess-exited-with-error",
+        text,
+    )
+    if m:
+        requirement = m.group(1) if m.groups() else _pip_requirement(text)
+        name = requirement or "a dependency"
+        reason = _build_reason(text)
+        compile_error = re.search(r"^\s*([\w/.-]+\.c(?:pp)?):(\d+):\d+: error: (.+)$", text, re.M)
+        if compile_error and not re.search(r"No such file or directory", compile_error.group(3)):
+            file, line, what = compile_error.groups()
+            return InstallFailure(
+                f"{where} failed: {name} was built from source (no wheel for {py}) and its C "
+                f"code does not compile for {py} ({file}:{line}: {what.strip()}): this release "
+                "predates that Python",
+                "pin a newer release of it (one with a wheel for this Python), or run the "
+                "Python it was made for where a registry serves python:X-slim",
+                requirement,
+            )
+        if re.search(_TOO_NEW, text):
+            return InstallFailure(
+                f"{where} failed: {name} was built from source and its build does not work on "
+                f"{py} ({_first(re.search(_TOO_NEW, text))})",
+                "pin a newer release of it, with a wheel for this Python, or choose an older "
+                "Python (--python)",
+                requirement,
+            )
+        return InstallFailure(
+            f"{where} failed: {name} was built from source (no wheel for {py}) and its build "
+            f"needs {reason}",
+            "pin a release of it with a wheel for this Python, or add the packages its build "
+            "needs (dockdjango adds them for the packages it knows)",
+            requirement,
+        )
+    return None
+
+
+def _build_reason(text: str) -> str:
+    for pattern, what in _MISSING:
+        if re.search(pattern, text, re.I):
+            return what
+    last = [line.strip() for line in text.splitlines() if "error" in line.lower()]
+    return f"what its output says: {last[-1][:160]}" if last else "what its output says"
+
+
+def _pip_requirement(text: str) -> str | None:
+    m = re.search(r"Collecting ([^\s]+)\n(?:(?!Collecting ).*\n)*?.*(?:error|ERROR)", text)
+    return m.group(1) if m else None
+
+
+def _first(match: re.Match[str] | None) -> str:
+    return match.group(0) if match else ""

@@ -1,0 +1,175 @@
+"""How each corpus project is brought up: only what its own README asks, and what to expect.
+
+Shared by the corpus tests and ``benchmarks/corpus_up.py``. Nothing here is a hand-written
+project file: ``readme_copies`` are the copies a project's README tells a new user to make
+(``cp .env.example .env``), ``flags`` are command-line flags dockdjango itself offers in its
+messages (``--generated`` where the project's own compose file cannot run here,
+``--python`` where the project's exact Python exists nowhere here).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One corpus project's way up."""
+
+    name: str
+    #: (source, destination) copies the project's README asks for
+    readme_copies: tuple[tuple[str, str], ...] = ()
+    #: flags for `dockdjango up` (project flags before the command)
+    flags: tuple[str, ...] = ()
+    #: the paths tried, in order; the first 2xx/3xx answer is the proof
+    paths: tuple[str, ...] = ("/", "/admin/login/")
+    #: the Host header the settings' ALLOWED_HOSTS / django-hosts expect (port appended)
+    host: str | None = None
+    #: the backing services detection must find
+    services: tuple[str, ...] = ()
+    #: a project too old to run: the substring its one-line refusal must hold
+    refused: str | None = None
+    #: why it needs its flags, for the report
+    why: str = ""
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def up_flags(self) -> list[str]:
+        """The flags before ``up``, as a list."""
+        return list(self.flags)
+
+
+RECIPES: dict[str, Recipe] = {
+    r.name: r
+    for r in (
+        Recipe(
+            "bakerydemo",
+            # its README's venv set-up: `cp bakerydemo/settings/local.py.example ...local.py`
+            # and `cp .env.example .env`
+            readme_copies=(
+                (".env.example", ".env"),
+                ("bakerydemo/settings/local.py.example", "bakerydemo/settings/local.py"),
+            ),
+            flags=("--generated",),
+            services=("postgres",),
+            why="its compose file builds FROM python:3.12-slim and ghcr.io/astral-sh/uv",
+        ),
+        Recipe(
+            "dfp-ch18-deployment",
+            flags=("--generated",),
+            services=("postgres",),
+            why="its compose file builds FROM python:3.10.4-slim-bullseye",
+        ),
+        Recipe(
+            "djangogirls",
+            flags=("--generated",),
+            services=("postgres",),
+            why="its compose file builds FROM node:18-slim and python:3.10.9-slim-bullseye",
+        ),
+        Recipe(
+            "djangoproject-com",
+            flags=("--generated", "--python", "3.13"),
+            host="www.djangoproject.localhost",
+            services=("postgres",),
+            why="requires-python ==3.12.* exists nowhere here (3.13 given, said as an "
+            "override); its compose file builds FROM python:3.12-slim-trixie",
+        ),
+        Recipe(
+            "kiwitcms",
+            flags=("--generated",),
+            paths=("/", "/accounts/login/"),
+            why="its compose file runs a prebuilt pub.kiwitcms.eu image and mariadb",
+        ),
+        Recipe(
+            "openstates-org",
+            flags=("--generated",),
+            services=("postgres",),
+            why="its compose file joins an external network and builds FROM python:3.9",
+        ),
+        Recipe("pretalx", paths=("/", "/orga/login/")),
+        Recipe(
+            "tabbycat",
+            flags=("--generated",),
+            paths=("/", "/database/login/"),
+            services=("postgres", "redis"),
+            why="its compose file builds FROM python:3.11 with nvm/npm from the internet",
+        ),
+        Recipe(
+            "django-boards",
+            readme_copies=((".env.example", ".env"),),
+            refused="this project is too old to run here: Django 1.11.29",
+        ),
+    )
+}
+
+
+def copy_project(corpus: Path, name: str, dest: Path) -> Path:
+    """A fresh, writable copy of one corpus project, with its README's copies made."""
+    target = dest / name
+    shutil.copytree(corpus / name, target, symlinks=True)
+    for path in [target, *target.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | 0o200)
+    for src, dst in RECIPES[name].readme_copies:
+        shutil.copyfile(target / src, target / dst)
+    return target
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def dockdjango(
+    args: list[str], cwd: Path, *, env: dict[str, str] | None = None, timeout: float = 2400
+) -> subprocess.CompletedProcess[str]:
+    """``python -m dockdjango ARGS`` in ``cwd``; output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "dockdjango", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def first_answer(recipe: Recipe, port: int, *, within: float = 120.0) -> tuple[str, int]:
+    """(path, status) of the first path that answers 2xx/3xx on 127.0.0.1 (no redirect
+    followed); the last answer seen when none does within ``within`` seconds."""
+    host = f"{recipe.host}:{port}" if recipe.host else f"127.0.0.1:{port}"
+    opener = urllib.request.build_opener(_NoRedirect())
+    deadline = time.monotonic() + within
+    last = ("", 0)
+    while time.monotonic() < deadline:
+        for path in recipe.paths:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}{path}", headers={"Host": host}
+            )
+            try:
+                with opener.open(request, timeout=30) as response:
+                    status = response.status
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+            except OSError:
+                status = 0
+            last = (path, status)
+            if 200 <= status < 400:
+                return last
+        time.sleep(2)
+    return last
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None

@@ -1,0 +1,82 @@
+"""A failed install, in one line: the requirement, pip's or uv's reason, the project's file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dockdjango.images.install_errors import explain_install_failure
+
+DATA = Path(__file__).parent / "data" / "install_failures"
+
+
+def test_a_source_build_missing_pg_config_names_the_requirement_and_the_header() -> None:
+    # recorded: uv building psycopg2-binary 2.9.3 (no cp311 wheel) without libpq-dev
+    output = (DATA / "uv_psycopg2_pg_config.txt").read_text().splitlines()
+    found = explain_install_failure(output, requirements="requirements.txt", python="3.11")
+    assert found is not None and found.requirement == "psycopg2-binary==2.9.3"
+    assert found.message == (
+        "installing requirements.txt failed: psycopg2-binary==2.9.3 was built from source (no "
+        "wheel for Python 3.11) and its build needs PostgreSQL's headers and pg_config "
+        "(Debian: libpq-dev) and a C compiler"
+    )
+    assert ".dockdjango" not in found.message and "requirements.docker" not in found.message
+
+
+def test_requires_python_from_uv_and_pip() -> None:
+    uv = [
+        "  × No solution found when resolving dependencies:",
+        "  ╰─▶ Because the current Python version (3.11.2) does not satisfy Python>=3.12 and",
+        "      django==6.0.8 depends on Python>=3.12, we can conclude that django==6.0.8 cannot",
+        "      be used.",
+    ]
+    found = explain_install_failure(uv, requirements="requirements/base.txt", python="3.11")
+    assert found is not None
+    assert found.message == (
+        "installing requirements/base.txt failed: django==6.0.8 requires Python >=3.12 "
+        "(Requires-Python); the image runs 3.11.2"
+    )
+    pip = ["ERROR: Package 'Django' requires a different Python: 3.11.2 not in '>=3.12'"]
+    found = explain_install_failure(pip, requirements="uv.lock", python="3.11")
+    assert found is not None and "Django requires Python >=3.12" in found.message
+
+
+def test_no_matching_distribution() -> None:
+    uv = [
+        "  × No solution found when resolving dependencies:",
+        "  ╰─▶ Because djangoo was not found in the package registry and you require djangoo,",
+    ]
+    found = explain_install_failure(uv, requirements="requirements.txt")
+    assert found is not None and "no matching distribution for djangoo" in found.message
+    pip = [
+        "ERROR: Could not find a version that satisfies the requirement nope==9 (from "
+        "versions: none)",
+        "ERROR: No matching distribution found for nope==9",
+    ]
+    found = explain_install_failure(pip, requirements="requirements.txt")
+    assert found is not None and found.requirement == "nope==9"
+
+
+def test_a_build_too_old_for_the_python() -> None:
+    output = [
+        "error: Failed to build `markdown==2.6.9`",
+        "  ModuleNotFoundError: No module named 'imp'",
+    ]
+    found = explain_install_failure(output, requirements="requirements.txt", python="3.13")
+    assert found is not None
+    assert "markdown==2.6.9 was built from source and its build does not work on Python 3.13" in (
+        found.message
+    )
+
+
+def test_unrecognised_output_is_left_alone() -> None:
+    assert explain_install_failure(["something else broke"], requirements="x") is None
+
+
+def test_c_code_that_predates_the_python_is_said_so() -> None:
+    # recorded (trimmed): uv building psycopg2-binary 2.8.3 on Python 3.11, libpq-dev present
+    output = (DATA / "uv_psycopg2_283_py311.txt").read_text().splitlines()
+    found = explain_install_failure(output, requirements="requirements.txt", python="3.11")
+    assert found is not None and found.requirement == "psycopg2-binary==2.8.3"
+    assert "its C code does not compile for Python 3.11 (psycopg/psycopgmodule.c:920: lvalue " in (
+        found.message
+    )
