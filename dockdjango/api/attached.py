@@ -40,7 +40,8 @@ class AttachedUp:
         from dockdjango.engine.attach import Attachment
         from dockdjango.engine.failures import engine_errors
 
-        chosen = self.stack.config.select(self.services) if self.services else self.stack.config
+        project = self.stack.project
+        chosen = project.with_selected_services(self.services) if self.services else project
         with engine_errors():
             self.attachment = Attachment(
                 self.stack.client, self.stack.name, list(chosen.services)

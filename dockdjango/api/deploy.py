@@ -239,8 +239,7 @@ def _images(
     for key, service in sorted(plan.services.items()):
         present = inspect_image(client, service.image)
         if service.build is not None and (build or present is None):
-            build_dict = service.build.to_compose_dict()
-            out[key] = build_service(client, project.working_dir, key, build_dict, service.image)
+            out[key] = build_service(client, project.working_dir, key, service.build, service.image)
         elif present is not None:
             out[key] = str(present["Id"])
         else:

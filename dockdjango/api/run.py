@@ -81,7 +81,7 @@ def run(
     with engine_errors():
         cid, name = prepare(
             stack.client,
-            stack.config,
+            stack.project,
             service,
             opts,
             on_progress=on_progress or stack.on_progress or ignore,

@@ -10,43 +10,51 @@ with Stack.load("compose.yaml") as stack:        # up, every service running and
 
 Stacks are Compose stacks: same container/network/volume names, same labels, same
 config hash, so ``docker compose ps/down/up`` and dockdjango manage the same objects.
+A `Stack` is the typed `dockdjango.compose.Project` plus the engine it runs on; every
+method is one call into ``dockdjango.engine`` (where the SDK's errors become ours).
 """
 
 from __future__ import annotations
 
-import functools
+import os
 import shlex
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
-from dockdjango.engine.stackconfig import StackConfig
+import docker
 
-F = TypeVar("F", bound=Callable[..., Any])
+from dockdjango.api.stack_build import build_service
+from dockdjango.api.standins import stand_in_provider
+from dockdjango.compose import Project, load_dict, load_project
+from dockdjango.compose.confighash import service_hash
+from dockdjango.compose.loader import discover_files
+from dockdjango.compose.models import BuildConfig
+from dockdjango.engine import converge, execs, lifecycle
+from dockdjango.engine.apply import BeforeStart
+from dockdjango.engine.client import connect
+from dockdjango.engine.converge import UpResult
+from dockdjango.engine.kill import kill
+from dockdjango.engine.lifecycle import ContainerStatus, DownResult
+from dockdjango.engine.logs import LogLine, iter_logs
+from dockdjango.engine.progress import Event, OnProgress, ignore
+from dockdjango.errors import DockdjangoError, SpecError
 
-
-def _engine_call(method: F) -> F:
-    """Report the SDK's failures as dockdjango errors (EngineUnavailable, EngineError)."""
-
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from dockdjango.engine.failures import engine_errors
-
-        with engine_errors():
-            return method(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-if TYPE_CHECKING:
-    import docker
-
-    from dockdjango.engine.converge import UpResult
-    from dockdjango.engine.lifecycle import ContainerStatus, DownResult
-    from dockdjango.engine.logs import LogLine
-    from dockdjango.engine.progress import OnProgress
+__all__ = [
+    "ContainerStatus",
+    "DownResult",
+    "Event",
+    "ExecResult",
+    "Link",
+    "LogLine",
+    "OnProgress",
+    "Stack",
+    "UpResult",
+    "compose_files",
+    "down_project",
+]
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,7 @@ class Stack:
 
     def __init__(
         self,
-        project: Any = None,
+        project: Project | Mapping[str, Any] | None = None,
         *,
         name: str | None = None,
         services: Mapping[str, Any] | None = None,
@@ -86,31 +94,23 @@ class Stack:
         client: docker.DockerClient | None = None,
         on_progress: OnProgress | None = None,
     ) -> None:
-        """Wrap a loaded ``dockdjango.compose.Project``, a :class:`StackConfig`, or a mapping
-        in the shape of ``docker compose config --format json`` (with a ``name``) — or
-        build one from models: ``Stack(name="demo", services={"web": Service(...)})``."""
+        """Wrap a loaded ``dockdjango.compose.Project`` or a compose document given as a
+        mapping (the shape of a compose file, or of ``docker compose config --format json``)
+        -- or build one from models: ``Stack(name="demo", services={"web": Service(...)})``."""
         if project is None:
-            from dockdjango.compose import Project
-
             project = Project(
                 name=name or "",
                 services=dict(services or {}),
                 volumes=dict(volumes or {}),
                 networks=dict(networks or {}),
             )
-        if isinstance(project, StackConfig):
-            self.config = project
         elif isinstance(project, Mapping):
-            self.config = StackConfig.from_compose_dict(project)
-        else:
-            self.config = StackConfig.from_project(project)
-        if not self.config.name:
-            from dockdjango.errors import SpecError
-
+            project = load_dict(project)
+        if not project.name:
             raise SpecError(
                 "the stack has no project name", hint="pass project_name=... or set `name:`"
             )
-        self.project = project
+        self.project: Project = project
         #: True for a stack known only by name (:meth:`existing`): no file, no services
         self.file_less = False
         self._client = client
@@ -125,6 +125,7 @@ class Stack:
         project_name: str | None = None,
         profiles: Sequence[str] = (),
         environ: Mapping[str, str] | None = None,
+        workdir: str | Path | None = None,
         client: docker.DockerClient | None = None,
         on_progress: OnProgress | None = None,
         env_files: Sequence[str | Path] = (),
@@ -133,12 +134,11 @@ class Stack:
         """Load compose file(s) the way Compose does and wrap the project.
 
         With no ``files``, finds ``compose.yaml`` (or ``docker-compose.yml`` ...) and its
-        override file in the current directory or a parent, as Compose does.
-        ``env_files`` replace the project's ``.env`` (``--env-file``);
-        ``project_directory`` is Compose's ``--project-directory``.
+        override file in the current directory or a parent, as Compose does
+        (``COMPOSE_FILE`` wins). ``project_directory`` (or ``workdir``) is Compose's
+        ``--project-directory``, by default the first file's directory; ``env_files``
+        replace the project's ``.env`` (``--env-file``).
         """
-        from dockdjango.compose import load_project
-
         if isinstance(files, str | Path):
             files = [files]
         project = load_project(
@@ -146,7 +146,7 @@ class Stack:
             project_name=project_name,
             profiles=tuple(profiles),
             environ=environ,
-            workdir=project_directory,
+            workdir=project_directory if project_directory is not None else workdir,
             env_files=[str(f) for f in env_files],
         )
         return cls(project, client=client, on_progress=on_progress)
@@ -161,42 +161,89 @@ class Stack:
     ) -> Stack:
         """A stack known only by its project name, found by labels (``down -p NAME`` with
         no compose file, as Compose allows): everything but ``up`` works."""
-        stack = cls(StackConfig(name=name, services={}), client=client, on_progress=on_progress)
+        stack = cls(Project(name=name), client=client, on_progress=on_progress)
         stack.file_less = True
         return stack
 
-    # -- engine ---------------------------------------------------------------------------
+    @classmethod
+    def find(
+        cls,
+        files: Sequence[str | Path] | None = None,
+        *,
+        project_name: str | None = None,
+        profiles: Sequence[str] = (),
+        environ: Mapping[str, str] | None = None,
+        env_files: Sequence[str | Path] = (),
+        project_directory: str | Path | None = None,
+        need_file: bool = False,
+    ) -> Stack:
+        """The stack a command line names, as Compose resolves it: the given files, else
+        the ones Compose finds; with only ``project_name`` and no compose file around, the
+        project the engine has under that name (unless ``need_file``, as for ``up``)."""
+        if (
+            not need_file
+            and project_name
+            and not files
+            and not discover_files(project_directory, environ, [os.fspath(f) for f in env_files])
+        ):
+            return cls.existing(project_name)
+        return cls.load(
+            files,
+            project_name=project_name,
+            profiles=profiles,
+            environ=environ,
+            env_files=env_files,
+            project_directory=project_directory,
+        )
+
+    # -- what it is ---------------------------------------------------------------------
 
     @property
     def name(self) -> str:
         """The project name (prefix of every container, network and volume)."""
-        return self.config.name
+        return self.project.name
 
     @property
     def services(self) -> list[str]:
         """Service names, dependencies first."""
-        from dockdjango.engine.graph import order
-
-        return order(self.config.services)
+        return self.project.service_names
 
     @property
     def client(self) -> docker.DockerClient:
         """The Docker client, connected on first use (raises EngineUnavailable)."""
         with self._lock:
             if self._client is None:
-                from dockdjango.engine.client import connect
-
                 self._client = connect()
             return self._client
 
-    def _progress(self, on_progress: OnProgress | None) -> OnProgress:
-        from dockdjango.engine.progress import ignore
+    def select(self, *services: str) -> Stack:
+        """The same stack limited to ``services`` and what they depend on; the others stay
+        the project's (their containers are not orphans)."""
+        chosen = Stack(
+            self.project.with_selected_services(services),
+            client=self._client,
+            on_progress=self.on_progress,
+        )
+        chosen.file_less = self.file_less
+        return chosen
 
+    def config_hashes(self, *services: str) -> dict[str, str]:
+        """``{service: config hash}``, the hash Compose labels containers with (all services
+        when none are named)."""
+        return {
+            name: service_hash(self.project.service(name))
+            for name in services or sorted(self.project.services)
+        }
+
+    def to_yaml(self) -> str:
+        """The stack as a ``compose.yaml`` Docker Compose accepts."""
+        return self.project.to_yaml()
+
+    def _progress(self, on_progress: OnProgress | None) -> OnProgress:
         return on_progress or self.on_progress or ignore
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    @_engine_call
     def up(
         self,
         *services: str,
@@ -207,23 +254,19 @@ class Stack:
         remove_orphans: bool = False,
         timeout: float = 120.0,
         on_progress: OnProgress | None = None,
-        before_start: Callable[[str, str, str], None] | None = None,
+        before_start: BeforeStart | None = None,
     ) -> UpResult:
         """Create/start what is missing or changed; with ``wait``, return once all are healthy.
 
         ``services`` limits ``up`` to those services and what they depend on.
         ``before_start(service, container_id, name)`` is called as each container is about
-        to start (:meth:`attach` uses it so no output is missed).
+        to start (:meth:`attached` uses it so no output is missed).
         """
-        from dockdjango.engine.converge import up
-
         if force_recreate and no_recreate:
-            from dockdjango.errors import DockdjangoError
-
             raise DockdjangoError("force_recreate and no_recreate cannot be used together")
-        return up(
+        return converge.up(
             self.client,
-            self.config.select(services) if services else self.config,
+            self.project.with_selected_services(services) if services else self.project,
             wait=wait,
             build=build,
             force_recreate=force_recreate,
@@ -238,17 +281,12 @@ class Stack:
 
     def _stand_in(self) -> Any:
         """Stand-ins for backing-service images that cannot be had (see api.standins)."""
-        from dockdjango.api.standins import stand_in_provider
-
         return stand_in_provider(self.client)
 
-    def _build_service(self, service: str, build: Mapping[str, Any], tag: str) -> str:
+    def _build_service(self, service: str, build: BuildConfig, tag: str) -> str:
         """Build a service's image from its ``build:`` section; return the image id."""
-        from dockdjango.api.stack_build import build_service
+        return build_service(self.client, self.project.working_dir, service, build, tag)
 
-        return build_service(self.client, self.config.working_dir, service, build, tag)
-
-    @_engine_call
     def down(
         self,
         *,
@@ -256,26 +294,26 @@ class Stack:
         remove_orphans: bool = False,
         on_progress: OnProgress | None = None,
     ) -> DownResult:
-        """Stop and remove containers and networks; named volumes stay unless ``volumes``."""
-        from dockdjango.engine.lifecycle import down
+        """Stop and remove containers and networks; named volumes stay unless ``volumes``.
 
-        return down(
+        Containers of services the project does not know (orphans) stay unless
+        ``remove_orphans``; those of its disabled services (inactive profiles) stay too, as
+        with Compose."""
+        return lifecycle.down(
             self.client,
             self.name,
-            services=None if self.file_less else list(self.config.services),
+            services=None if self.file_less else self.project.services,
+            known=None if self.file_less else self.project.all_service_names,
             volumes=volumes,
             remove_orphans=remove_orphans,
             on_progress=self._progress(on_progress),
         )
 
-    @_engine_call
     def stop(
         self, *services: str, timeout: int | None = None, on_progress: OnProgress | None = None
     ) -> None:
         """Stop containers (all, or those of ``services``), dependents first."""
-        from dockdjango.engine.lifecycle import stop
-
-        stop(
+        lifecycle.stop(
             self.client,
             self.name,
             services or None,
@@ -283,13 +321,10 @@ class Stack:
             on_progress=self._progress(on_progress),
         )
 
-    @_engine_call
     def kill(
         self, *services: str, signal: str = "SIGKILL", on_progress: OnProgress | None = None
     ) -> list[str]:
         """Send ``signal`` to the running containers (all, or those of ``services``)."""
-        from dockdjango.engine.kill import kill
-
         return kill(
             self.client,
             self.name,
@@ -298,21 +333,17 @@ class Stack:
             on_progress=self._progress(on_progress),
         )
 
-    @_engine_call
     def start(self, *services: str, on_progress: OnProgress | None = None) -> None:
         """Start existing, stopped containers."""
-        from dockdjango.engine.lifecycle import start
+        lifecycle.start(
+            self.client, self.name, services or None, on_progress=self._progress(on_progress)
+        )
 
-        start(self.client, self.name, services or None, on_progress=self._progress(on_progress))
-
-    @_engine_call
     def restart(
         self, *services: str, timeout: int | None = None, on_progress: OnProgress | None = None
     ) -> None:
         """Stop, then start."""
-        from dockdjango.engine.lifecycle import restart
-
-        restart(
+        lifecycle.restart(
             self.client,
             self.name,
             services or None,
@@ -322,21 +353,20 @@ class Stack:
 
     # -- inspection -----------------------------------------------------------------------
 
-    @_engine_call
     def ps(self, *services: str) -> list[ContainerStatus]:
         """Containers with state, health and published ports."""
-        from dockdjango.engine.lifecycle import ps
+        return lifecycle.ps(self.client, self.name, services or None)
 
-        return ps(self.client, self.name, services or None)
-
-    @_engine_call
     def port(
         self, service: str, target: int, protocol: str = "tcp", index: int = 1
     ) -> tuple[str, int]:
         """Where ``target`` of ``service`` is published: ``("127.0.0.1", 49153)``."""
-        from dockdjango.engine.lifecycle import port
+        return lifecycle.port(self.client, self.name, service, int(target), protocol, index)
 
-        return port(self.client, self.name, service, int(target), protocol, index)
+    def url(self, service: str, target: int, scheme: str = "http") -> str:
+        """``http://127.0.0.1:49153`` for a published port."""
+        host, port = self.port(service, target)
+        return f"{scheme}://{host}:{port}"
 
     def links(self) -> list[Link]:
         """The URLs services announce, on the ports they are published on now.
@@ -349,13 +379,12 @@ class Stack:
               note: "create a user: dockdjango exec web python manage.py createsuperuser"
         """
         out: list[Link] = []
-        for name, service in (getattr(self.project, "services", None) or {}).items():
-            ext = (getattr(service, "extensions", None) or {}).get("x-dockdjango") or {}
+        for name, service in self.project.services.items():
+            ext = service.extensions.get("x-dockdjango") or {}
             urls = ext.get("urls") if isinstance(ext, Mapping) else None
             if not urls:
                 continue
-            ports = getattr(service, "ports", None) or []
-            target = ext.get("port") or (ports[0].target if ports else None)
+            target = ext.get("port") or (service.ports[0].target if service.ports else None)
             if target is None:
                 continue
             base = self.url(name, int(target))
@@ -365,50 +394,24 @@ class Stack:
                 out.append(Link(name, "note", str(ext["note"])))
         return out
 
-    def url(self, service: str, target: int, scheme: str = "http") -> str:
-        """``http://127.0.0.1:49153`` for a published port."""
-        host, port = self.port(service, target)
-        return f"{scheme}://{host}:{port}"
-
-    @_engine_call
     def logs(
         self, *services: str, tail: int | None = None, follow: bool = False
     ) -> list[LogLine] | Iterator[LogLine]:
-        """Output of the containers, merged; with ``follow`` an iterator of new lines."""
-        from dockdjango.engine.logs import iter_logs
-
+        """Output of the containers, merged; with ``follow`` an iterator of new lines, until
+        the containers stop (or the caller stops iterating)."""
         lines = iter_logs(self.client, self.name, services or None, tail=tail, follow=follow)
         return lines if follow else list(lines)
 
-    @_engine_call
     def container_id(self, service: str, index: int = 1) -> str:
         """The engine id of container ``index`` of ``service``."""
-        from dockdjango.engine.observe import number, observe
-        from dockdjango.errors import ServiceError
+        return lifecycle.container_id(self.client, self.name, service, index)
 
-        for c in observe(self.client, self.name).containers.get(service, []):
-            if number(c) == index:
-                return str(c["Id"])
-        raise ServiceError(
-            service, f"service {service} has no container {index}", hint="run: dockdjango up"
-        )
-
-    @_engine_call
     def running_container_id(self, service: str, index: int = 1) -> str:
         """Like :meth:`container_id`, but the container must be running (for exec)."""
-        from dockdjango.errors import ServiceError
+        return lifecycle.container_id(self.client, self.name, service, index, running=True)
 
-        cid = self.container_id(service, index)
-        state = self.client.api.inspect_container(cid).get("State") or {}
-        if not state.get("Running"):
-            raise ServiceError(
-                service,
-                f"service {service} is not running ({state.get('Status', 'unknown')})",
-                hint=f"start it with: dockdjango up {service}",
-            )
-        return cid
+    # -- running commands -------------------------------------------------------------------
 
-    @_engine_call
     def exec(
         self,
         service: str,
@@ -420,10 +423,8 @@ class Stack:
         index: int = 1,
     ) -> ExecResult:
         """Run ``cmd`` in the service's running container; capture its output."""
-        from dockdjango.engine.execs import run_captured
-
         argv = shlex.split(cmd) if isinstance(cmd, str) else list(cmd)
-        code, out, err = run_captured(
+        code, out, err = execs.run_captured(
             self.client,
             self.running_container_id(service, index),
             argv,
@@ -432,6 +433,39 @@ class Stack:
             env=env,
         )
         return ExecResult(code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+
+    def exec_attached(
+        self,
+        service: str,
+        cmd: Sequence[str],
+        *,
+        tty: bool = False,
+        user: str | None = None,
+        workdir: str | None = None,
+        env: Mapping[str, str] | None = None,
+        index: int = 1,
+        write_out: Any = None,
+        write_err: Any = None,
+    ) -> int:
+        """Run ``cmd`` in the service's running container as ``docker compose exec`` does;
+        return its exit code.
+
+        With ``tty`` this terminal is attached (raw mode; stdin must be a terminal);
+        otherwise the output is passed on as it comes, to ``write_out``/``write_err``
+        (callables taking bytes; default: this process's stdout and stderr)."""
+        cid = self.running_container_id(service, index)
+        if tty:
+            return execs.run_interactive(self.client, cid, cmd, user=user, workdir=workdir, env=env)
+        return execs.run_streamed(
+            self.client,
+            cid,
+            cmd,
+            user=user,
+            workdir=workdir,
+            env=env,
+            write_out=write_out or _passed_on("stdout"),
+            write_err=write_err or _passed_on("stderr"),
+        )
 
     # -- the dev loop: one-off containers, watch ----------------------------------------
 
@@ -471,8 +505,6 @@ class Stack:
         except BaseException:
             # `with` never reaches __exit__ when __enter__ fails: clean up here instead,
             # without letting a second failure (say, the engine went away) hide the first
-            from dockdjango.errors import DockdjangoError
-
             try:
                 self.down(volumes=False)
             except DockdjangoError:
@@ -483,26 +515,30 @@ class Stack:
     def __exit__(self, *exc: object) -> None:
         self.down(volumes=False)
 
-    def to_yaml(self) -> str:
-        """The stack as a ``compose.yaml`` Docker Compose accepts (for a spec ``Project``)."""
-        to_yaml = getattr(self.project, "to_yaml", None)
-        if to_yaml is None:
-            import yaml
-
-            data = {
-                "name": self.name,
-                "services": self.config.services,
-                "networks": self.config.networks,
-                "volumes": self.config.volumes,
-            }
-            return str(yaml.safe_dump(data, sort_keys=False))
-        return str(to_yaml())
-
     def __repr__(self) -> str:
         return f"Stack({self.name!r}, services={self.services!r})"
 
 
-@_engine_call
+def compose_files(
+    project_directory: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """The compose files Compose would load here with no ``-f`` (``COMPOSE_FILE``, else
+    ``compose.yaml`` ... in the directory or a parent, with its override); [] if none."""
+    return discover_files(project_directory, environ)
+
+
+def _passed_on(stream: str) -> Any:
+    """A writer of bytes to ``sys.stdout``/``sys.stderr``, flushed at once."""
+    import sys
+
+    def write(data: bytes) -> None:
+        target = getattr(sys, stream)
+        target.buffer.write(data)
+        target.flush()
+
+    return write
+
+
 def down_project(
     name: str,
     *,
@@ -513,11 +549,7 @@ def down_project(
     """Remove every container and network of project ``name`` (volumes too if asked),
     found by Compose's labels — no compose file needed. For clearing what a killed run
     left behind."""
-    from dockdjango.engine.client import connect
-    from dockdjango.engine.lifecycle import down
-    from dockdjango.engine.progress import ignore
-
-    return down(
+    return lifecycle.down(
         client or connect(),
         name,
         services=None,

@@ -7,33 +7,31 @@ Dockerfile when there is one, else a generated one for the Django project found 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    import docker
+import docker
+
+from dockdjango.api.basecheck import check_bases, wants_generated
+from dockdjango.api.images import build_project
+from dockdjango.compose.models import BuildConfig
+from dockdjango.errors import BuildError
 
 
 def build_service(
     client: docker.DockerClient,
     working_dir: str,
     service: str,
-    build: Mapping[str, Any],
+    build: BuildConfig,
     tag: str,
 ) -> str:
     """Build ``tag`` for ``service``; return the image id. Errors name the service."""
-    from dockdjango.api.basecheck import check_bases, wants_generated
-    from dockdjango.api.images import build_project
-    from dockdjango.errors import BuildError
-
-    context = Path(str(build.get("context") or working_dir or "."))
-    dockerfile = build.get("dockerfile")
-    generate = wants_generated(build)
+    context = Path(build.context or working_dir or ".")
+    dockerfile = build.dockerfile
+    generate = wants_generated(build.extensions)
     # Compose fills in `dockerfile: Dockerfile`; when that default is missing, generate one
     if generate or (dockerfile == "Dockerfile" and not (context / dockerfile).is_file()):
         dockerfile = None
-    args = {k: str(v) for k, v in (build.get("args") or {}).items() if v is not None}
+    args = {k: str(v) for k, v in build.args.items() if v is not None}
     try:
         if dockerfile:
             check_bases(client, context, str(dockerfile), buildargs=args)
@@ -42,10 +40,10 @@ def build_service(
             tag=tag,
             client=client,
             buildargs=args or None,
-            labels=build.get("labels") or None,
-            target=build.get("target") or None,
+            labels=build.labels or None,
+            target=build.target or None,
             dockerfile=dockerfile,
-            nocache=bool(build.get("no_cache")),
+            nocache=bool(build.no_cache),
             generate=generate,
         )
     except BuildError as exc:

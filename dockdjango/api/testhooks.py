@@ -40,16 +40,13 @@ def database_settings(stack: SessionStack, service: str) -> dict[str, Any]:
     """Django ``DATABASES`` entries for the PostgreSQL that ``service`` of ``stack`` runs."""
     from dockdjango.errors import SpecError
 
-    cfg = stack.stack.config
-    if service not in cfg.services:
+    services = stack.stack.project.services
+    if service not in services:
         raise SpecError(
             f"dockdjango_django_db = {service}: the stack has no service {service!r}",
-            hint=f"use one of: {', '.join(sorted(cfg.services))}",
+            hint=f"use one of: {', '.join(sorted(services))}",
         )
-    env = {
-        k: ("" if v is None else str(v))
-        for k, v in (cfg.services[service].get("environment") or {}).items()
-    }
+    env = {k: ("" if v is None else str(v)) for k, v in services[service].environment.items()}
     user = env.get("POSTGRES_USER") or "postgres"
     host, port = stack.address(service, 5432)
     return {

@@ -22,7 +22,7 @@ from dockdjango.engine.readiness import (
     Call,
     Healthy,
     HttpOk,
-    LogLine,
+    LogPattern,
     PortOpen,
     WaitFor,
     as_conditions,
@@ -69,7 +69,7 @@ def __getattr__(name: str) -> Any:
 
 #: ``wait_for.log(r"ready")``, ``wait_for.port(5432)``, ``wait_for.http(8000, "/health")``,
 #: ``wait_for.healthy()``, ``wait_for.call(fn)``: the readiness conditions by short names.
-wait_for = SimpleNamespace(log=LogLine, port=PortOpen, http=HttpOk, healthy=Healthy, call=Call)
+wait_for = SimpleNamespace(log=LogPattern, port=PortOpen, http=HttpOk, healthy=Healthy, call=Call)
 
 Wait = WaitFor | Sequence[WaitFor] | Callable[..., object] | str | None
 

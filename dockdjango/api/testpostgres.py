@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dockdjango.api.testing import TestSession, file_lock
-from dockdjango.engine.containers import ContainerSpec, RunningContainer, ensure_image, image_id
+from dockdjango.engine.containers import ContainerSpec, RunningContainer
+from dockdjango.engine.images import ensure_image, image_id
 from dockdjango.engine.readiness import PortOpen
 from dockdjango.engine.sessions import PREPARED_FROM
 

@@ -10,18 +10,18 @@ import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import docker
+import docker
 
-    from dockdjango.api.stack import Stack
+from dockdjango.api.stack import Stack
+from dockdjango.compose.loader import early_project_name
+from dockdjango.compose.naming import default_image_name, normalize_project_name
+from dockdjango.engine.observe import is_current
+from dockdjango.errors import SpecError
 
 
 def project_name(compose_file: str, profiles: Sequence[str], session_id: str, reuse: bool) -> str:
     """``<dir>-<session tail>`` for one run; ``<dir>-pytest-<path hash>`` when reused."""
-    from dockdjango.engine.naming import normalize_project_name
-
     folder = normalize_project_name(Path(compose_file).resolve().parent.name) or "stack"
     if reuse:
         digest = hashlib.sha256(
@@ -32,20 +32,16 @@ def project_name(compose_file: str, profiles: Sequence[str], session_id: str, re
 
 
 def own_project_name(compose_file: str) -> str:
-    """The project name the file has outside tests: ``COMPOSE_PROJECT_NAME``, ``name:``, dir."""
-    from dockdjango.engine.naming import normalize_project_name
-
-    name = os.environ.get("COMPOSE_PROJECT_NAME", "")
-    if not name:
-        try:
-            import yaml
-
-            data = yaml.safe_load(Path(compose_file).read_text(encoding="utf-8"))
-            value = data.get("name") if isinstance(data, dict) else None
-            name = value if isinstance(value, str) and "$" not in value else ""
-        except (OSError, ValueError, yaml.YAMLError):
-            name = ""
-    return normalize_project_name(name or Path(compose_file).resolve().parent.name)
+    """The project name the file has outside tests: ``COMPOSE_PROJECT_NAME`` (normalised),
+    ``name:``, the directory, as the loader decides it; a file that cannot be read gets
+    its directory's name."""
+    environ = dict(os.environ)
+    if environ.get("COMPOSE_PROJECT_NAME"):
+        environ["COMPOSE_PROJECT_NAME"] = normalize_project_name(environ["COMPOSE_PROJECT_NAME"])
+    try:
+        return early_project_name([compose_file], environ=environ)
+    except SpecError:
+        return normalize_project_name(Path(compose_file).resolve().parent.name)
 
 
 def prepare_for_tests(stack: Stack, labels: Mapping[str, str], image_project: str = "") -> None:
@@ -57,26 +53,26 @@ def prepare_for_tests(stack: Stack, labels: Mapping[str, str], image_project: st
     (``<image_project>-<service>``), not one per test project: each run would otherwise
     leave an image tag behind.
     """
-    from dockdjango.engine.naming import default_image_name
-
-    cfg = stack.config
-    for name, svc in cfg.services.items():
-        if image_project and svc.get("build") and not svc.get("image"):
-            svc["image"] = default_image_name(image_project, name)
-        svc["labels"] = {**dict(svc.get("labels") or {}), **labels}
-        svc.pop("container_name", None)
-        ports = []
-        for port in svc.get("ports") or []:
-            port = dict(port)
-            port["host_ip"] = "127.0.0.1"
-            port.pop("published", None)
-            ports.append(port)
-        if ports:
-            svc["ports"] = ports
-    for group in (cfg.networks, cfg.volumes):
-        for res in group.values():
-            if not res.get("external"):
-                res["labels"] = {**dict(res.get("labels") or {}), **labels}
+    project = stack.project
+    for name, svc in project.services.items():
+        image = default_image_name(image_project, name) if image_project and svc.build else None
+        project.services[name] = svc.model_copy(
+            update={
+                "image": svc.image or image,
+                "labels": {**svc.labels, **labels},
+                "container_name": None,
+                "ports": [
+                    port.model_copy(update={"host_ip": "127.0.0.1", "published": None})
+                    for port in svc.ports
+                ],
+            }
+        )
+    for key, net in project.networks.items():
+        if not net.external:
+            project.networks[key] = net.model_copy(update={"labels": {**net.labels, **labels}})
+    for key, vol in project.volumes.items():
+        if not vol.external:
+            project.volumes[key] = vol.model_copy(update={"labels": {**vol.labels, **labels}})
 
 
 def stack_environ(compose_file: str, client: docker.DockerClient) -> dict[str, str]:
@@ -86,13 +82,11 @@ def stack_environ(compose_file: str, client: docker.DockerClient) -> dict[str, s
     return postgres_environ([compose_file], client=client)
 
 
-def select_services(stack: Stack, wanted: Sequence[str]) -> None:
-    """Keep only ``wanted`` services and what they depend on (all when ``wanted`` is empty)."""
+def select_services(stack: Stack, wanted: Sequence[str]) -> Stack:
+    """Only ``wanted`` services and what they depend on (all when ``wanted`` is empty)."""
     if not wanted:
-        return
-    from dockdjango.errors import SpecError
-
-    services = stack.config.services
+        return stack
+    services = stack.project.services
     missing = [name for name in wanted if name not in services]
     if missing:
         raise SpecError(
@@ -100,32 +94,9 @@ def select_services(stack: Stack, wanted: Sequence[str]) -> None:
             hint=f"use some of: {', '.join(sorted(services))} (profiles: dockdjango_profiles)",
         )
     # the others stay known to the stack, so their containers are not taken for orphans
-    stack.config = stack.config.select(wanted)
+    return stack.select(*wanted)
 
 
 def matches_running(stack: Stack) -> bool:
     """True when every service runs (healthy, if it has a check) with today's config and image."""
-    from dockdjango.engine import labels as L
-    from dockdjango.engine.confighash import service_hash
-    from dockdjango.engine.observe import observe
-
-    cfg = stack.config
-    state = observe(stack.client, cfg.name)
-    if set(state.containers) != set(cfg.services):
-        return False
-    for name, svc in cfg.services.items():
-        running = state.containers[name]
-        if len(running) != cfg.scale(name):
-            return False
-        try:
-            image_id = str(stack.client.api.inspect_image(cfg.image_ref(name))["Id"])
-        except Exception:  # image gone: not current
-            return False
-        for c in running:
-            labels = c.get("Labels") or {}
-            status = str(c.get("Status", ""))
-            if c.get("State") != "running" or "unhealthy" in status or "health: starting" in status:
-                return False
-            if labels.get(L.CONFIG_HASH) != service_hash(svc) or labels.get(L.IMAGE) != image_id:
-                return False
-    return True
+    return is_current(stack.client, stack.project)

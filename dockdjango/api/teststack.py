@@ -249,7 +249,8 @@ class SessionStack:
         otherwise cost the stop timeout, 10 s, on every run. Objects are found by the
         session label ``prepare_for_tests`` put on each of them.
         """
-        labels = self.stack.config.services[next(iter(self.stack.config.services))]["labels"]
+        services = self.stack.project.services
+        labels = services[next(iter(services))].labels
         leftovers = find_leftovers(self.stack.client, session=labels[SESSION])
         remove_leftovers(self.stack.client, leftovers)
 
@@ -265,7 +266,7 @@ class SessionStack:
             environ=stack_environ(state.settings.compose_file, client),
             client=client,
         )
-        select_services(stack, state.settings.services)
+        stack = select_services(stack, state.settings.services)
         if kept:
             # Constant across runs (no pid) so the config hash, and reuse, survive them.
             labels = {SESSION: f"reuse-{project}", KEEP: "reuse", OWNER_HOST: socket.gethostname()}

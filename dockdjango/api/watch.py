@@ -22,27 +22,24 @@ def rules(stack: Stack, *services: str) -> list[WatchRule]:
     :mod:`dockdjango.api.watchrules`)."""
     from dockdjango.api.watchrules import watch_rules
     from dockdjango.engine.failures import engine_errors
+    from dockdjango.engine.images import inspect_image
 
-    cfg = stack.config.select(services) if services else stack.config
-    chosen = services or tuple(cfg.services)
+    project = stack.project.with_selected_services(services) if services else stack.project
+    chosen = services or tuple(project.services)
     client_cache: dict[str, Mapping[str, Any]] = {}
 
     def image_config(ref: str) -> Mapping[str, Any]:
         if ref not in client_cache:
-            from docker.errors import ImageNotFound
-
             with engine_errors():
-                try:
-                    client_cache[ref] = stack.client.api.inspect_image(ref).get("Config") or {}
-                except ImageNotFound:
-                    client_cache[ref] = {}
+                client_cache[ref] = (inspect_image(stack.client, ref) or {}).get("Config") or {}
         return client_cache[ref]
 
     return watch_rules(
-        {s: cfg.services[s] for s in chosen},
+        # the rules read a service in Compose's JSON shape
+        {s: project.services[s].to_compose_dict() for s in chosen},
         image_config=image_config,
-        image_refs={s: cfg.image_ref(s) for s in chosen},
-        config_file=cfg.config_files[0] if cfg.config_files else None,
+        image_refs={s: project.image_ref(s) for s in chosen},
+        config_file=project.config_files[0] if project.config_files else None,
     )
 
 
@@ -52,15 +49,20 @@ def rebuild(stack: Stack, services: Sequence[str], on_progress: OnProgress) -> N
     from dockdjango.engine.converge import up
     from dockdjango.engine.failures import engine_errors
 
-    cfg = stack.config
+    project = stack.project
     with engine_errors():
         for name in services:
-            build = cfg.services[name].get("build")
-            if not build:
+            build = project.services[name].build
+            if build is None:
                 continue
-            build_service(stack.client, cfg.working_dir, name, build, cfg.image_ref(name))
+            build_service(stack.client, project.working_dir, name, build, project.image_ref(name))
         # dependencies are kept as they are; the new image recreates the rebuilt services
-        up(stack.client, cfg.select(list(services)), wait=False, on_progress=on_progress)
+        up(
+            stack.client,
+            project.with_selected_services(list(services)),
+            wait=False,
+            on_progress=on_progress,
+        )
 
 
 def watch(

@@ -30,7 +30,7 @@ def run_config(args: argparse.Namespace) -> int:
     if args.quiet:
         return 0
     if args.hash:
-        from dockdjango.engine.confighash import service_hash
+        from dockdjango.compose.confighash import service_hash
         from dockdjango.errors import SpecError
 
         data = project.to_compose_dict()["services"]

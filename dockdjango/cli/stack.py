@@ -15,16 +15,6 @@ from dockdjango.cli.init import override_options, overrides_from
 from dockdjango.cli.stack_progress import Progress
 from dockdjango.cli.table import Command, Option, option, project_options
 
-COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
-
-
-def _has_compose_file(start: str | None = None) -> bool:
-    """Whether a compose file is in ``start`` (default: here) or a parent (Compose's search)."""
-    from pathlib import Path
-
-    here = Path(start or ".").resolve()
-    return any((d / n).is_file() for d in (here, *here.parents) for n in COMPOSE_FILE_NAMES)
-
 
 def _stack(
     args: argparse.Namespace, *, need_file: bool = False, environ: dict[str, str] | None = None
@@ -33,33 +23,26 @@ def _stack(
 
     if _zero_config(args):
         return _detected(args, environ)
-    if (
-        not need_file
-        and args.project_name
-        and not args.files
-        and not _has_compose_file(args.project_directory)
-    ):
-        # `-p NAME` with no file: work on what the engine has under that name
-        return Stack.existing(args.project_name)
-    return Stack.load(
+    return Stack.find(
         args.files or None,
         project_name=args.project_name,
         profiles=args.profiles,
         environ=environ,
         env_files=args.env_files,
         project_directory=args.project_directory,
+        need_file=need_file,
     )
 
 
 def _zero_config(args: argparse.Namespace) -> bool:
     """``--generated``, or no compose file anywhere Compose looks, in a Django project."""
-    import os
 
+    from dockdjango.api.stack import compose_files
     from dockdjango.api.zeroconfig import is_django_project
 
     if getattr(args, "generated", False):
         return True
-    if args.files or os.environ.get("COMPOSE_FILE") or _has_compose_file(args.project_directory):
+    if args.files or compose_files(args.project_directory):
         return False
     return is_django_project(args.project_directory or ".")
 

@@ -26,7 +26,10 @@ The contract other packages code against (pure: this package imports nothing fro
   short forms a compose file does (``ports=["8000:8000"]``, ``command="a b"``).
 - Named volumes/networks carry their engine ``name`` (``<project>_<key>`` unless set), and
   services with no ``networks``/``network_mode`` are attached to ``default``, as Compose does.
-  Profiles are applied: services of inactive profiles are not in ``Project.services``.
+  Profiles are applied: services of inactive profiles are not in ``Project.services`` but
+  in ``Project.disabled_services`` (Compose's ``DisabledServices``: not run, not orphans).
+- The engine works from these models directly; ``Project.where(path)`` names the file and
+  line an entry came from, so errors found after loading still point into the file.
 
 - ``read_compose_text(path)``: a compose file's text decoded as the loader decodes it
   (UTF-8, or UTF-16 with a byte-order mark), or a `SpecError` naming the bad line.
@@ -37,7 +40,7 @@ The loader's stages are listed in ``dockdjango.compose.loader``; docs/spec.md ha
 from __future__ import annotations
 
 from dockdjango.compose.durations import format_duration, normalize_duration, parse_duration
-from dockdjango.compose.loader import find_compose_files, load_dict, load_project
+from dockdjango.compose.loader import discover_files, find_compose_files, load_dict, load_project
 from dockdjango.compose.models import (
     BindOptions,
     BuildConfig,
@@ -70,6 +73,7 @@ __all__ = [
     "TmpfsOptions",
     "Volume",
     "VolumeOptions",
+    "discover_files",
     "find_compose_files",
     "format_duration",
     "load_dict",

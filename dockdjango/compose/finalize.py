@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dockdjango.compose.dotenv import parse_dotenv
+from dockdjango.compose.graph import find_cycle
+from dockdjango.compose.naming import DEFAULT_NETWORK, resource_name
 from dockdjango.compose.shapes import Loc, show
 from dockdjango.compose.tree import Tree, display_path
 
@@ -138,8 +140,11 @@ def implicit_dependencies(tree: Tree) -> Tree:
     return tree
 
 
-def apply_profiles(tree: Tree, profiles: Sequence[str]) -> Tree:
-    """Services whose profiles are all inactive are left out (``*`` enables every profile)."""
+def apply_profiles(
+    tree: Tree, profiles: Sequence[str], disabled_out: dict[str, Any] | None = None
+) -> Tree:
+    """Services whose profiles are all inactive are left out (``*`` enables every profile);
+    they go to ``disabled_out`` when given (the project keeps them, as Compose does)."""
     active = set(profiles)
     services = _services(tree)
     disabled = {
@@ -148,7 +153,9 @@ def apply_profiles(tree: Tree, profiles: Sequence[str]) -> Tree:
         if svc.get("profiles") and "*" not in active and not active & set(svc["profiles"])
     }
     for name in disabled:
-        del services[name]
+        removed = services.pop(name)
+        if disabled_out is not None:
+            disabled_out[name] = removed
     for name, svc in services.items():
         for dep, spec in (svc.get("depends_on") or {}).items():
             # an optional dependency on a disabled service is kept, as Compose does
@@ -178,7 +185,7 @@ def default_networks(tree: Tree) -> Tree:
                 )
             )
         if not svc.get("networks") and not svc.get("network_mode") and not svc.get("provider"):
-            svc["networks"] = {"default": None}
+            svc["networks"] = {DEFAULT_NETWORK: None}
     return tree
 
 
@@ -290,27 +297,17 @@ def _check_unique_container_names(tree: Tree) -> None:
 
 def _check_cycles(tree: Tree) -> None:
     services = _services(tree)
-    state: dict[str, int] = {}  # 1 visiting, 2 done
-
-    def visit(name: str, chain: list[str]) -> None:
-        state[name] = 1
-        for dep in services[name].get("depends_on") or {}:
-            if state.get(dep) == 1:
-                cycle = " -> ".join([*chain[chain.index(dep) :], dep])
-                raise (
-                    _loc(tree, name)
-                    .child(services[name], "depends_on")
-                    .error(
-                        f"dependency cycle: {cycle}", hint="remove one of these depends_on entries"
-                    )
-                )
-            if dep in services and state.get(dep) is None:
-                visit(dep, [*chain, dep])
-        state[name] = 2
-
-    for name in sorted(services):
-        if name not in state:
-            visit(name, [name])
+    cycle = find_cycle({name: list(svc.get("depends_on") or {}) for name, svc in services.items()})
+    if cycle:
+        name = cycle[-2]  # the service whose depends_on closes the cycle
+        raise (
+            _loc(tree, name)
+            .child(services[name], "depends_on")
+            .error(
+                f"dependency cycle: {' -> '.join(cycle)}",
+                hint="remove one of these depends_on entries",
+            )
+        )
 
 
 def drop_unused(tree: Tree) -> Tree:
@@ -349,8 +346,9 @@ def resource_names(tree: Tree, project: str) -> Tree:
         resources: dict[str, Any] = {}
         for key, spec in (tree.get(kind) or {}).items():
             spec = dict(spec or {})
-            if not spec.get("name"):
-                spec["name"] = key if spec.get("external") else f"{project}_{key}"
+            spec["name"] = resource_name(
+                project, key, spec.get("name"), external=bool(spec.get("external"))
+            )
             resources[key] = spec
         tree[kind] = resources
     return tree

@@ -103,9 +103,12 @@ class LoadContext:
         return apply_extends(tree, lambda other: self.load_tree(other))
 
 
-def find_compose_files(workdir: str | os.PathLike[str] | None = None) -> list[str]:
+def find_compose_files(
+    workdir: str | os.PathLike[str] | None = None, *, parents: bool = True
+) -> list[str]:
     """The files Compose would use with no ``-f``: the first compose file found in
-    ``workdir`` or a parent directory, plus its ``.override`` file if present."""
+    ``workdir`` (or, with ``parents``, a parent directory), plus its ``.override`` file if
+    present. `SpecError` when there is none."""
     directory = os.path.abspath(workdir or os.getcwd())
     while True:
         for name in COMPOSE_FILE_NAMES:
@@ -115,13 +118,32 @@ def find_compose_files(workdir: str | os.PathLike[str] | None = None) -> list[st
                 override = os.path.join(directory, f"{stem}.override{ext}")
                 return [path, override] if os.path.isfile(override) else [path]
         parent = os.path.dirname(directory)
-        if parent == directory:
+        if parent == directory or not parents:
             break
         directory = parent
     raise SpecError(
-        f"no compose file found in {os.path.abspath(workdir or os.getcwd())} or its parents",
+        f"no compose file found in {os.path.abspath(workdir or os.getcwd())}"
+        + (" or its parents" if parents else ""),
         hint="create compose.yaml, or pass one with -f",
     )
+
+
+def discover_files(
+    workdir: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    env_files: Sequence[str] = (),
+) -> list[str]:
+    """The files Compose loads when none are named: ``COMPOSE_FILE`` (from the environment,
+    or ``workdir``'s ``.env`` or the ``env_files``), else :func:`find_compose_files`; []
+    when there are none."""
+    base = os.path.abspath(workdir) if workdir is not None else os.getcwd()
+    compose_file = _environment(base, environ, env_files).get("COMPOSE_FILE")
+    if compose_file:
+        return [os.path.abspath(os.path.join(base, f)) for f in compose_file.split(os.pathsep)]
+    try:
+        return find_compose_files(base)
+    except SpecError:
+        return []
 
 
 def _environment(
@@ -168,14 +190,10 @@ def load_project(
     # As in Compose: with -f files the .env is the project directory's; without, it is the
     # current (or --project-directory) directory's, and may itself set COMPOSE_FILE.
     dotenv_dir = None if files else base
-    if not files:
-        compose_file = _environment(base, process).get("COMPOSE_FILE")
-        if compose_file:
-            files = compose_file.split(os.pathsep)
     paths = (
         [os.path.abspath(os.path.join(base, os.fspath(f))) for f in files]
         if files
-        else find_compose_files(base)
+        else discover_files(base, process) or find_compose_files(base)
     )
     project_dir = os.path.abspath(workdir) if workdir is not None else os.path.dirname(paths[0])
     env = _environment(project_dir, process, chosen)
@@ -189,6 +207,20 @@ def load_project(
         merged = tree if merged is None else merge_files(merged, tree)
     assert merged is not None
     return _finish(merged, ctx, name, profiles, paths)
+
+
+def early_project_name(
+    files: Sequence[str | os.PathLike[str]],
+    *,
+    project_name: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> str:
+    """The project name :func:`load_project` gives ``files``, read without loading them
+    (Compose's precedence: ``-p``, ``COMPOSE_PROJECT_NAME``, ``name:``, the directory)."""
+    paths = [os.path.abspath(os.fspath(f)) for f in files]
+    project_dir = os.path.dirname(paths[0])
+    env = _environment(project_dir, dict(os.environ if environ is None else environ))
+    return _early_name(LoadContext(env=env, project_dir=project_dir), paths, project_name)
 
 
 def _early_name(ctx: LoadContext, paths: list[str], explicit: str | None) -> str:
@@ -288,13 +320,16 @@ def _finish(
     tree = apply_env_files(tree, ctx.env)
     tree = apply_label_files(tree)
     tree = implicit_dependencies(tree)
-    tree = apply_profiles(tree, active)
+    disabled: dict[str, Any] = {}
+    tree = apply_profiles(tree, active, disabled)
     tree = clean_mount_targets(tree)
     tree = check_images(tree)
     tree = default_networks(tree)
     tree = check_references(tree)
     tree = drop_unused(tree)
     tree = resource_names(tree, name)
-    project = to_project(tree, name=name, working_dir=ctx.project_dir, config_files=paths)
+    project = to_project(
+        tree, name=name, working_dir=ctx.project_dir, config_files=paths, disabled=disabled
+    )
     project.warnings.extend(ctx.warnings)
     return project

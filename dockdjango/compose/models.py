@@ -263,7 +263,13 @@ class Service(SpecModel):
         other = {**fields.pop("other", {}), **data.get("other", {})}
         extensions = {**fields.pop("extensions", {}), **data.get("extensions", {})}
         fields = {k: v for k, v in fields.items() if k in plain}
-        kept = {k: v for k, v in data.items() if k not in plain}
+        # what the canonical stage left out (None: unset) stays as given, so an assignment
+        # (validated through here with every field) keeps the fields it does not touch
+        kept = {
+            k: v
+            for k, v in data.items()
+            if k not in plain or (k in cls.model_fields and k not in fields)
+        }
         return {**kept, **fields, "other": other, "extensions": extensions}
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -63,19 +64,28 @@ _ITEM_FIELDS = {"ports": set(ServicePort.model_fields), "volumes": set(ServiceVo
 _HEALTH_FIELDS = set(Healthcheck.model_fields)
 
 
-def to_project(tree: Tree, *, name: str, working_dir: str, config_files: list[str]) -> Project:
-    """The stage: build the `Project`; a model error becomes a `SpecError` with its path."""
+def to_project(
+    tree: Tree,
+    *,
+    name: str,
+    working_dir: str,
+    config_files: list[str],
+    disabled: Mapping[str, Any] | None = None,
+) -> Project:
+    """The stage: build the `Project` (with the ``disabled`` services, left out by profiles,
+    kept aside); a model error becomes a `SpecError` with its path."""
     services = tree.get("services") or Tree()
     current = Loc("", tree.origin)
     try:
         built: dict[str, Service] = {}
-        for key, spec in services.items():
+        for key, spec in [*services.items(), *(disabled or {}).items()]:
             current = Loc(f"services.{key}", services.where(key))
             built[key] = Service.model_validate(service_fields(spec), context=CANONICAL)
         current = Loc("", tree.origin)
-        return Project(
+        project = Project(
             name=name,
-            services=built,
+            services={k: v for k, v in built.items() if k in services},
+            disabled_services={k: v for k, v in built.items() if k not in services},
             networks={
                 k: Network.model_validate(_split(v, set(Network.model_fields)))
                 for k, v in (tree.get("networks") or {}).items()
@@ -101,3 +111,5 @@ def to_project(tree: Tree, *, name: str, working_dir: str, config_files: list[st
             line=current.origin.line if current.origin else None,
             path=path,
         ) from None
+    project.record_origins(tree)
+    return project

@@ -6,14 +6,15 @@ parallel test workers never ask for the same port, and nothing listens beyond th
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import docker
-from docker.errors import APIError, ImageNotFound, NotFound
+from docker.errors import APIError, NotFound
 
+from dockdjango.engine.failures import translate_errors
+from dockdjango.engine.images import ensure_image
 from dockdjango.errors import EngineError
 
 LOCALHOST = "127.0.0.1"
@@ -53,6 +54,7 @@ class RunningContainer:
         """The container's engine name."""
         return str(self.inspect()["Name"]).lstrip("/")
 
+    @translate_errors
     def inspect(self) -> dict[str, Any]:
         """The engine's inspect data."""
         try:
@@ -87,6 +89,7 @@ class RunningContainer:
         """The container's ``State`` (Status, ExitCode, Health ...)."""
         return dict(self.inspect().get("State") or {})
 
+    @translate_errors
     def logs(self, tail: int | None = None) -> list[str]:
         """Log lines (stdout and stderr interleaved), the last ``tail`` when given."""
         try:
@@ -95,6 +98,7 @@ class RunningContainer:
             return []
         return raw.decode("utf-8", "replace").splitlines()
 
+    @translate_errors
     def exec(self, command: Sequence[str] | str, user: str = "") -> tuple[int, str]:
         """Run ``command`` in the container; ``(exit code, combined output)``."""
         api = self.client.api
@@ -107,10 +111,12 @@ class RunningContainer:
         text = output.decode("utf-8", "replace") if isinstance(output, bytes) else str(output)
         return (int(code) if code is not None else -1), text
 
+    @translate_errors
     def stop(self, timeout: int = 10) -> None:
         """Stop with the image's stop signal (a clean shutdown), SIGKILL after ``timeout``."""
         self.client.api.stop(self.id, timeout=timeout)
 
+    @translate_errors
     def commit(self, repository: str, tag: str, labels: Mapping[str, str]) -> str:
         """Save the container's file system as image ``repository:tag``; its id."""
         try:
@@ -124,6 +130,7 @@ class RunningContainer:
             ) from None
         return str(result["Id"])
 
+    @translate_errors
     def remove(self) -> None:
         """Stop and remove the container and its anonymous volumes; quiet if already gone."""
         try:
@@ -135,6 +142,7 @@ class RunningContainer:
                 raise
 
 
+@translate_errors
 def run_container(client: docker.DockerClient, spec: ContainerSpec) -> RunningContainer:
     """Create and start a container for ``spec``; its ports on ephemeral 127.0.0.1 ports."""
     ensure_image(client, spec.image)
@@ -157,32 +165,6 @@ def run_container(client: docker.DockerClient, spec: ContainerSpec) -> RunningCo
         reason = _first_line(exc.explanation or str(exc))
         raise EngineError(f"starting a container from {spec.image} failed: {reason}") from None
     return RunningContainer(client, str(container.id), spec)
-
-
-def image_id(client: docker.DockerClient, ref: str) -> str | None:
-    """The id of image ``ref``, or None when the engine does not have it."""
-    try:
-        return str(client.api.inspect_image(ref)["Id"])
-    except (ImageNotFound, NotFound):
-        return None
-
-
-def ensure_image(client: docker.DockerClient, ref: str) -> None:
-    """Make sure ``ref`` is present, pulling it if a registry serves it."""
-    try:
-        client.api.inspect_image(ref)
-        return
-    except (ImageNotFound, NotFound):
-        pass
-    started = time.monotonic()
-    try:
-        client.images.pull(ref)
-    except Exception as exc:  # APIError, or a requests error when no registry is reachable
-        raise EngineError(
-            f"image {ref} is not in the engine and could not be pulled "
-            f"({_first_line(str(exc))}, {time.monotonic() - started:.1f} s)",
-            hint="build or load the image first, or use one that is present (`docker images`)",
-        ) from None
 
 
 def _first_line(text: str) -> str:

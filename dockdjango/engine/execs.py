@@ -7,6 +7,8 @@ from typing import Any
 
 import docker
 
+from dockdjango.engine.failures import translate_errors
+
 
 def _create(
     client: docker.DockerClient,
@@ -33,6 +35,7 @@ def _create(
     return str(made["Id"])
 
 
+@translate_errors
 def run_captured(
     client: docker.DockerClient,
     container: str,
@@ -51,6 +54,7 @@ def run_captured(
     return code, out or b"", err or b""
 
 
+@translate_errors
 def run_streamed(
     client: docker.DockerClient,
     container: str,
@@ -74,6 +78,7 @@ def run_streamed(
     return int(client.api.exec_inspect(exec_id).get("ExitCode") or 0)
 
 
+@translate_errors
 def run_interactive(
     client: docker.DockerClient,
     container: str,

@@ -1,33 +1,57 @@
-"""Turning the engine's refusals into one sentence that names the service and the fix."""
+"""The one boundary where the Docker SDK's exceptions become dockdjango's.
+
+Every engine operation the API calls is wrapped in :func:`translate_errors`: a vanished
+daemon becomes :class:`~dockdjango.errors.EngineUnavailable`, any other refusal an
+:class:`~dockdjango.errors.EngineError` with the engine's own explanation, so neither the
+API nor the CLI (nor a script) ever sees ``docker.errors``. Refusals that need a sentence
+of their own (a port in use) are explained where they happen, with
+:func:`explain_start_error`.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from docker.errors import APIError
+from docker.errors import APIError, DockerException
+from requests.exceptions import ConnectionError as RequestsConnectionError
 
 from dockdjango.errors import EngineError, EngineUnavailable, ServiceError
+
+if TYPE_CHECKING:
+    from dockdjango.compose.project import Project
 
 _LISTEN = re.compile(
     r"listen (?:tcp|udp)[46]? (\[?[0-9a-fA-F.:]*\]?):(\d+): bind: address already in use"
 )
 _ALLOCATED = re.compile(r"Bind for (\[?[0-9a-fA-F.:]*\]?):(\d+) failed: port is already allocated")
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-def explain_start_error(service: str, exc: APIError) -> ServiceError:
-    """A :class:`ServiceError` for a container that would not start."""
+
+def explain_start_error(
+    service: str, exc: APIError, project: Project | None = None
+) -> ServiceError:
+    """A :class:`ServiceError` for a container that would not start.
+
+    With the ``project``, the hint of a port conflict also says where the port was written
+    (``compose.yaml:9``)."""
     text = str(exc.explanation or exc)
     for pattern, who in ((_LISTEN, "by another program"), (_ALLOCATED, "by another container")):
         m = pattern.search(text)
         if m:
             host = m.group(1) or "0.0.0.0"
+            path = f"services.{service}.ports"
+            origin = project.origin(path) if project is not None else None
+            written = f"; {path} is at {origin.file}:{origin.line}" if origin else ""
             return ServiceError(
                 service,
-                f"port {host}:{m.group(2)} is already in use ({who}) — free it or change "
-                f"services.{service}.ports",
-                hint=f"find the owner with: ss -ltnp 'sport = :{m.group(2)}'",
+                f"port {host}:{m.group(2)} is already in use ({who}) — free it or change {path}",
+                hint=f"find the owner with: ss -ltnp 'sport = :{m.group(2)}'{written}",
             )
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     return ServiceError(service, f"service {service} could not start: {first}")
@@ -35,13 +59,7 @@ def explain_start_error(service: str, exc: APIError) -> ServiceError:
 
 @contextmanager
 def engine_errors() -> Iterator[None]:
-    """Turn the SDK's exceptions into ours: a vanished daemon is :class:`EngineUnavailable`,
-    any other refusal an :class:`EngineError` with the engine's own explanation."""
-    from docker.errors import DockerException
-    from requests.exceptions import ConnectionError as RequestsConnectionError
-
-    from dockdjango.engine.client import engine_address
-
+    """Turn the SDK's exceptions raised in the block into ours (see the module docstring)."""
     try:
         yield
     except APIError as exc:
@@ -49,9 +67,30 @@ def engine_errors() -> Iterator[None]:
             f"the engine refused: {_first_line(str(exc.explanation or exc))}"
         ) from None
     except (RequestsConnectionError, ConnectionError) as exc:
+        from dockdjango.engine.client import engine_address
+
         raise EngineUnavailable(engine_address(), _first_line(str(exc))[:160]) from None
     except DockerException as exc:
         raise EngineError(f"Docker SDK error: {_first_line(str(exc))}") from None
+
+
+def translate_errors(function: F) -> F:
+    """Wrap an engine operation (a function or a generator) in :func:`engine_errors`."""
+    if inspect.isgeneratorfunction(function):
+
+        @functools.wraps(function)
+        def generator(*args: Any, **kwargs: Any) -> Any:
+            with engine_errors():
+                yield from function(*args, **kwargs)
+
+        return generator  # type: ignore[return-value]
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with engine_errors():
+            return function(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _first_line(text: str) -> str:

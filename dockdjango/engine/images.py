@@ -1,7 +1,8 @@
-"""Image look-ups, pulls and imports through the engine."""
+"""Image look-ups, pulls and imports through the engine: the one place images are pulled."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,26 @@ def inspect_image(client: docker.DockerClient, ref: str) -> dict[str, Any] | Non
         return dict(client.api.inspect_image(ref))
     except (ImageNotFound, NotFound):
         return None
+
+
+def image_id(client: docker.DockerClient, ref: str) -> str | None:
+    """The id of image ``ref``, or None when the engine does not have it."""
+    data = inspect_image(client, ref)
+    return None if data is None else str(data["Id"])
+
+
+def ensure_image(client: docker.DockerClient, ref: str) -> None:
+    """Make sure ``ref`` is present, pulling it if a registry serves it."""
+    if inspect_image(client, ref) is not None:
+        return
+    started = time.monotonic()
+    pulled, reason = try_pull(client, ref)
+    if not pulled:
+        raise EngineError(
+            f"image {ref} is not in the engine and could not be pulled "
+            f"({reason[:200]}, {time.monotonic() - started:.1f} s)",
+            hint="build or load the image first, or use one that is present (`docker images`)",
+        )
 
 
 def try_pull(client: docker.DockerClient, ref: str) -> tuple[bool, str]:

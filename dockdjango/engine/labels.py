@@ -12,6 +12,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dockdjango.compose.models import DependsOn
+
 PROJECT = "com.docker.compose.project"
 SERVICE = "com.docker.compose.service"
 CONFIG_HASH = "com.docker.compose.config-hash"
@@ -45,7 +47,7 @@ def container_labels(
     number: int,
     config_hash: str,
     image_id: str,
-    depends_on: Mapping[str, Mapping[str, Any]],
+    depends_on: Mapping[str, DependsOn],
     working_dir: str,
     config_files: Sequence[str],
     user_labels: Mapping[str, str],
@@ -75,14 +77,12 @@ def container_labels(
     return labels
 
 
-def depends_on_label(depends_on: Mapping[str, Mapping[str, Any]]) -> str:
+def depends_on_label(depends_on: Mapping[str, DependsOn]) -> str:
     """``db:service_healthy:false,cache:service_started:true`` as Compose writes it."""
     parts = []
     for name in sorted(depends_on):
-        dep = depends_on[name] or {}
-        condition = dep.get("condition") or "service_started"
-        restart = "true" if dep.get("restart") else "false"
-        parts.append(f"{name}:{condition}:{restart}")
+        dep = depends_on[name]
+        parts.append(f"{name}:{dep.condition}:{'true' if dep.restart else 'false'}")
     return ",".join(parts)
 
 

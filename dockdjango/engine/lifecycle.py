@@ -16,7 +16,7 @@ import docker
 from docker.errors import APIError, NotFound
 
 from dockdjango.engine import labels as L
-from dockdjango.engine.failures import explain_start_error
+from dockdjango.engine.failures import explain_start_error, translate_errors
 from dockdjango.engine.observe import (
     Observed,
     anonymous_mounts,
@@ -81,27 +81,38 @@ def stop_order(
     return groups
 
 
+@translate_errors
 def down(
     client: docker.DockerClient,
     project: str,
     *,
     services: Iterable[str] | None = None,
+    known: Iterable[str] | None = None,
     volumes: bool = False,
     remove_orphans: bool = False,
     on_progress: OnProgress = ignore,
 ) -> DownResult:
     """Stop and remove the project's containers and networks (and volumes if asked).
 
-    ``services`` are the services of the current file; containers of other services
-    (orphans) are kept unless ``remove_orphans``. None means every container of the project.
+    ``services`` are the services to remove (None: every container of the project).
+    ``known`` are all the project's services, ``services`` plus the disabled ones (default:
+    ``services``): containers of a known service outside ``services`` stay, as Compose
+    leaves a disabled profile's; containers of unknown services (orphans) stay unless
+    ``remove_orphans``.
     """
     state = observe(client, project)
     result = DownResult()
-    if services is not None and not remove_orphans:
-        known = set(services)
-        result.orphans_kept = sorted(s for s in state.containers if s not in known)
-        for s in result.orphans_kept:
-            on_progress(Event("service", s, "orphan", "kept; remove with --remove-orphans"))
+    if services is not None:
+        wanted = set(services)
+        known_names = wanted | set(known or ())
+        orphans = sorted(s for s in state.containers if s not in known_names)
+        if remove_orphans:
+            wanted |= set(orphans)
+        else:
+            result.orphans_kept = orphans
+            for s in orphans:
+                on_progress(Event("service", s, "orphan", "kept; remove with --remove-orphans"))
+        for s in [s for s in state.containers if s not in wanted]:
             del state.containers[s]
     # Remove each group while the next one stops: dependents go first, and nothing waits
     # for a removal it does not need.
@@ -147,6 +158,7 @@ def down(
     return result
 
 
+@translate_errors
 def stop(
     client: docker.DockerClient,
     project: str,
@@ -160,6 +172,7 @@ def stop(
         stop_containers(client, group, on_progress, timeout=timeout)
 
 
+@translate_errors
 def start(
     client: docker.DockerClient,
     project: str,
@@ -185,6 +198,7 @@ def start(
             on_progress(Event("container", short_name(c), "started"))
 
 
+@translate_errors
 def restart(
     client: docker.DockerClient,
     project: str,
@@ -199,6 +213,7 @@ def restart(
     start(client, project, chosen, on_progress=on_progress)
 
 
+@translate_errors
 def ps(
     client: docker.DockerClient, project: str, services: Iterable[str] | None = None
 ) -> list[ContainerStatus]:
@@ -249,6 +264,7 @@ def ps(
     return sorted(rows, key=lambda r: (r.service, r.number))
 
 
+@translate_errors
 def port(
     client: docker.DockerClient,
     project: str,
@@ -271,4 +287,29 @@ def port(
         )
     raise ServiceError(
         service, f"service {service} has no running container {index}", hint="run: dockdjango up"
+    )
+
+
+@translate_errors
+def container_id(
+    client: docker.DockerClient,
+    project: str,
+    service: str,
+    index: int = 1,
+    *,
+    running: bool = False,
+) -> str:
+    """The engine id of container ``index`` of ``service``; with ``running``, it must run."""
+    for c in observe(client, project).containers.get(service, []):
+        if number(c) != index:
+            continue
+        if running and c.get("State") != "running":
+            raise ServiceError(
+                service,
+                f"service {service} is not running ({c.get('State') or 'unknown'})",
+                hint=f"start it with: dockdjango up {service}",
+            )
+        return str(c["Id"])
+    raise ServiceError(
+        service, f"service {service} has no container {index}", hint="run: dockdjango up"
     )

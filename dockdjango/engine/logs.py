@@ -11,6 +11,7 @@ from typing import Any
 import docker
 
 from dockdjango.engine import labels as L
+from dockdjango.engine.failures import translate_errors
 from dockdjango.engine.observe import number, project_containers, short_name
 
 
@@ -58,6 +59,7 @@ def _label(c: dict[str, Any], project: str) -> tuple[str, str]:
     return service, name.removeprefix(f"{project}-")
 
 
+@translate_errors
 def iter_logs(
     client: docker.DockerClient,
     project: str,

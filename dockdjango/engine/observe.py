@@ -7,7 +7,11 @@ from typing import Any
 
 import docker
 
+from dockdjango.compose.confighash import service_hash
+from dockdjango.compose.project import Project
 from dockdjango.engine import labels as L
+from dockdjango.engine.failures import translate_errors
+from dockdjango.engine.images import image_id
 
 
 @dataclass
@@ -49,6 +53,30 @@ def observe(client: docker.DockerClient, project: str, *, resources: bool = Fals
         if key:
             state.volumes[key] = vol
     return state
+
+
+@translate_errors
+def is_current(client: docker.DockerClient, project: Project) -> bool:
+    """True when every service of ``project`` runs (healthy, if it has a check) with the
+    config hash and image it would get now, and nothing else of the project does."""
+    state = observe(client, project.name)
+    if set(state.containers) != set(project.services):
+        return False
+    for name, svc in project.services.items():
+        running = state.containers[name]
+        if len(running) != project.scale(name):
+            return False
+        image = image_id(client, project.image_ref(name))
+        if image is None:
+            return False
+        for c in running:
+            labels = c.get("Labels") or {}
+            status = str(c.get("Status", ""))
+            if c.get("State") != "running" or "unhealthy" in status or "health: starting" in status:
+                return False
+            if labels.get(L.CONFIG_HASH) != service_hash(svc) or labels.get(L.IMAGE) != image:
+                return False
+    return True
 
 
 def number(container: dict[str, Any]) -> int:

@@ -34,7 +34,7 @@ class WaitFor(Protocol):
 
 
 @dataclass(frozen=True)
-class LogLine:
+class LogPattern:
     """Ready once ``pattern`` (a regex) has matched ``times`` log lines."""
 
     pattern: str
@@ -136,7 +136,7 @@ def as_conditions(
     if wait is None:
         return []
     if isinstance(wait, str):
-        return [LogLine(wait)]
+        return [LogPattern(wait)]
     if isinstance(wait, Sequence):
         return [c for item in wait for c in as_conditions(item)]
     if hasattr(wait, "ready") and hasattr(wait, "describe"):

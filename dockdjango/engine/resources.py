@@ -3,55 +3,57 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 import docker
 from docker.errors import APIError, NotFound
 
+from dockdjango.compose.confighash import network_hash, volume_hash
+from dockdjango.compose.models import BuildConfig
+from dockdjango.compose.project import Project
 from dockdjango.engine import labels as L
-from dockdjango.engine.confighash import network_hash, volume_hash
+from dockdjango.engine.images import inspect_image, try_pull
 from dockdjango.engine.progress import Event, OnProgress
-from dockdjango.engine.stackconfig import StackConfig
 from dockdjango.errors import EngineError, ServiceError
 
 
-def used_networks(cfg: StackConfig) -> list[str]:
+def used_networks(project: Project) -> list[str]:
     """Keys of the networks some service joins, sorted."""
-    keys = {k for s in cfg.services.values() for k in (s.get("networks") or {})}
-    return sorted(k for k in keys if k in cfg.networks)
+    keys = {k for s in project.services.values() for k in s.networks}
+    return sorted(k for k in keys if k in project.networks)
 
 
-def used_volumes(cfg: StackConfig) -> list[str]:
+def used_volumes(project: Project) -> list[str]:
     """Keys of the named volumes some service mounts, sorted."""
     keys = {
-        v.get("source")
-        for s in cfg.services.values()
-        for v in s.get("volumes") or []
-        if (v.get("type") or "volume") == "volume" and v.get("source")
+        v.source
+        for s in project.services.values()
+        for v in s.volumes
+        if v.type == "volume" and v.source
     }
-    return sorted(k for k in keys if k in cfg.volumes)
+    return sorted(k for k in keys if k in project.volumes)
 
 
 def ensure_networks(
-    client: docker.DockerClient, cfg: StackConfig, on_progress: OnProgress
+    client: docker.DockerClient, project: Project, on_progress: OnProgress
 ) -> dict[str, str]:
     """Create missing networks; return file key -> engine network id."""
     ids: dict[str, str] = {}
-    for key in used_networks(cfg):
-        net = cfg.networks[key]
-        name = str(net["name"])
+    for key in used_networks(project):
+        net = project.networks[key]
+        name = str(net.name)
         found = client.api.networks(names=[name])
         found = [n for n in found if n.get("Name") == name]
         if found:
             ids[key] = str(found[0]["Id"])
             continue
-        if net.get("external"):
+        if net.external:
             raise EngineError(
-                f"network {name} is declared external but does not exist",
+                f"{project.where(f'networks.{key}')}: network {name} is declared external but "
+                "does not exist",
                 hint=f"create it (docker network create {name}) or drop `external: true`",
             )
-        ipam = net.get("ipam") or {}
+        ipam = net.ipam
         pools = [
             {
                 k2: v
@@ -68,13 +70,13 @@ def ensure_networks(
         try:
             made = client.api.create_network(
                 name,
-                driver=net.get("driver") or None,
-                options=net.get("driver_opts") or None,
+                driver=net.driver or None,
+                options=net.driver_opts or None,
                 ipam={"Driver": ipam.get("driver") or "default", "Config": pools} if ipam else None,
-                internal=bool(net.get("internal")),
-                attachable=bool(net.get("attachable")),
-                enable_ipv6=bool(net.get("enable_ipv6")),
-                labels=L.network_labels(cfg.name, key, network_hash(net), net.get("labels") or {}),
+                internal=bool(net.internal),
+                attachable=bool(net.attachable),
+                enable_ipv6=bool(net.enable_ipv6),
+                labels=L.network_labels(project.name, key, network_hash(net), net.labels),
                 check_duplicate=True,
             )
         except APIError as exc:
@@ -87,30 +89,31 @@ def ensure_networks(
 
 
 def ensure_volumes(
-    client: docker.DockerClient, cfg: StackConfig, on_progress: OnProgress
+    client: docker.DockerClient, project: Project, on_progress: OnProgress
 ) -> dict[str, str]:
     """Create missing named volumes; return file key -> engine volume name."""
     names: dict[str, str] = {}
-    for key in used_volumes(cfg):
-        vol = cfg.volumes[key]
-        name = str(vol["name"])
+    for key in used_volumes(project):
+        vol = project.volumes[key]
+        name = str(vol.name)
         names[key] = name
         try:
             client.api.inspect_volume(name)
             continue
         except NotFound:
             pass
-        if vol.get("external"):
+        if vol.external:
             raise EngineError(
-                f"volume {name} is declared external but does not exist",
+                f"{project.where(f'volumes.{key}')}: volume {name} is declared external but "
+                "does not exist",
                 hint=f"create it (docker volume create {name}) or drop `external: true`",
             )
         try:
             client.api.create_volume(
                 name,
-                driver=vol.get("driver") or "local",
-                driver_opts=vol.get("driver_opts") or None,
-                labels=L.volume_labels(cfg.name, key, volume_hash(vol), vol.get("labels") or {}),
+                driver=vol.driver or "local",
+                driver_opts=vol.driver_opts or None,
+                labels=L.volume_labels(project.name, key, volume_hash(vol), vol.labels),
             )
         except APIError as exc:
             raise EngineError(f"could not create volume {name}: {exc.explanation or exc}") from None
@@ -121,7 +124,7 @@ def ensure_volumes(
 #: Builds one service's image: (service name, its ``build`` section, tag) -> image id. The
 #: api layer supplies it (``dockdjango.api.images.build_project``), so the engine needs no
 #: knowledge of generated Dockerfiles or wheel caches.
-Builder = Callable[[str, Mapping[str, Any], str], str]
+Builder = Callable[[str, BuildConfig, str], str]
 
 
 #: Gives a stand-in for a service's missing image: (service, ref, why the official image
@@ -134,7 +137,7 @@ StandInProvider = Callable[[str, str, "str | None", OnProgress], "tuple[str, str
 
 def resolve_image(
     client: docker.DockerClient,
-    cfg: StackConfig,
+    project: Project,
     service: str,
     *,
     build: bool,
@@ -150,14 +153,12 @@ def resolve_image(
     reference goes into ``run_refs[service]``). Raises :class:`ServiceError` naming the
     service and image.
     """
-    from dockdjango.engine.images import inspect_image, try_pull
-
-    svc = cfg.services[service]
-    ref = cfg.image_ref(service)
-    policy = str(svc.get("pull_policy") or "missing")
-    build = build or (policy == "build" and bool(svc.get("build")))
-    found = None if (build and svc.get("build")) else inspect_image(client, ref)
-    if policy == "always" and not svc.get("build"):
+    svc = project.services[service]
+    ref = project.image_ref(service)
+    policy = svc.pull_policy or "missing"
+    build = build or (policy == "build" and svc.build is not None)
+    found = None if (build and svc.build) else inspect_image(client, ref)
+    if policy == "always" and not svc.build:
         pulled, reason = try_pull(client, ref)
         if pulled:
             on_progress(Event("image", ref, "pulled"))
@@ -166,13 +167,13 @@ def resolve_image(
             on_progress(
                 Event("image", ref, "warning", f"pull failed, using the local image: {reason}")
             )
-    if found is None and policy == "never" and not svc.get("build"):
+    if found is None and policy == "never" and not svc.build:
         raise ServiceError(
             service,
             f"service {service}: image {ref} is not available locally (pull_policy: never)",
             hint=f"load or build the image, or change services.{service}.pull_policy",
         )
-    if found is None and svc.get("build"):
+    if found is None and svc.build:
         if builder is None:
             raise ServiceError(
                 service,
@@ -181,7 +182,7 @@ def resolve_image(
             )
         on_progress(Event("image", ref, "building"))
         began = time.monotonic()
-        image_id = builder(service, dict(svc["build"]), ref)
+        image_id = builder(service, svc.build, ref)
         on_progress(Event("image", ref, "built", seconds=time.monotonic() - began))
         return image_id
     if found is None and stand_in is not None:

@@ -25,9 +25,15 @@ from typing import IO, Any
 import docker
 from docker.errors import APIError, NotFound
 
+from dockdjango import __version__
+from dockdjango.compose import graph
+from dockdjango.compose.confighash import hashed_service, service_hash
+from dockdjango.compose.models import Service
+from dockdjango.compose.project import Project
 from dockdjango.engine import labels as L
-from dockdjango.engine.confighash import hashed_service, service_hash
-from dockdjango.engine.containerspec import ContainerSpec, container_spec
+from dockdjango.engine.apply import create_container
+from dockdjango.engine.converge import up
+from dockdjango.engine.create_request import CreateRequest, create_request
 from dockdjango.engine.failures import explain_start_error
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.resources import (
@@ -37,8 +43,7 @@ from dockdjango.engine.resources import (
     ensure_volumes,
     resolve_image,
 )
-from dockdjango.engine.stackconfig import StackConfig
-from dockdjango.errors import ServiceError
+from dockdjango.errors import ServiceError, SpecError
 
 SLUG = "com.docker.compose.slug"
 
@@ -63,66 +68,59 @@ class RunOptions:
     labels: Mapping[str, str] = field(default_factory=dict)
 
 
-def oneoff_config(svc: Mapping[str, Any], opts: RunOptions, name: str) -> dict[str, Any]:
+def oneoff_service(svc: Service, opts: RunOptions, name: str) -> Service:
     """The service's configuration as the one-off container gets it."""
-    config = dict(svc)
-    config["container_name"] = name
-    config.pop("restart", None)
-    config.pop("deploy", None)
-    config.pop("scale", None)
+    other = {k: v for k, v in svc.other.items() if k not in ("deploy", "scale")}
+    update: dict[str, Any] = {
+        "container_name": name,
+        "restart": None,
+        "other": other,
+        "tty": opts.tty,
+        "stdin_open": opts.interactive,
+        "labels": {**svc.labels, **opts.labels},
+    }
     if not opts.service_ports:
-        config.pop("ports", None)
+        update["ports"] = []
     if opts.command is not None:
-        config["command"] = list(opts.command)
+        update["command"] = list(opts.command)
     if opts.entrypoint is not None:
-        config["entrypoint"] = list(opts.entrypoint)
+        update["entrypoint"] = list(opts.entrypoint)
         if opts.command is None:
-            config["command"] = []
+            update["command"] = []
     if opts.environment:
-        config["environment"] = {**(svc.get("environment") or {}), **opts.environment}
+        update["environment"] = {**svc.environment, **opts.environment}
     if opts.user:
-        config["user"] = opts.user
+        update["user"] = opts.user
     if opts.workdir:
-        config["working_dir"] = opts.workdir
-    config["tty"] = opts.tty
-    config["stdin_open"] = opts.interactive
-    config["labels"] = {**(svc.get("labels") or {}), **opts.labels}
-    return config
+        update["working_dir"] = opts.workdir
+    return svc.model_copy(update=update)
 
 
 def oneoff_spec(
-    cfg: StackConfig, service: str, opts: RunOptions, image_id: str, *, version: str = ""
-) -> ContainerSpec:
+    project: Project, service: str, opts: RunOptions, image_id: str, *, version: str = ""
+) -> CreateRequest:
     """The create request for a one-off container of ``service`` (pure)."""
     slug = secrets.token_hex(32)
-    name = opts.name or f"{cfg.name}-{service}-run-{slug[:12]}"
-    config = oneoff_config(cfg.services[service], opts, name)
+    name = opts.name or f"{project.name}-{service}-run-{slug[:12]}"
+    svc = oneoff_service(project.services[service], opts, name)
     labels = L.container_labels(
-        project=cfg.name,
+        project=project.name,
         service=service,
         number=1,
-        config_hash=service_hash(config),
+        config_hash=service_hash(svc),
         image_id=image_id,
-        depends_on=config.get("depends_on") or {},
-        working_dir=cfg.working_dir,
-        config_files=cfg.config_files,
-        user_labels=config.get("labels") or {},
-        hashed_config=hashed_service(config),
+        depends_on=svc.depends_on,
+        working_dir=project.working_dir,
+        config_files=project.config_files,
+        user_labels=svc.labels,
+        hashed_config=hashed_service(svc),
         version=version,
     )
     del labels[L.CONTAINER_NUMBER]  # one-off containers have no number in Compose
     labels[L.ONEOFF] = "True"
     labels[SLUG] = slug
-    spec = container_spec(
-        project=cfg.name,
-        service=service,
-        number=1,
-        config=config,
-        image=cfg.image_ref(service),
-        labels=labels,
-        network_names={k: str(v["name"]) for k, v in cfg.networks.items()},
-        volume_names={k: str(v["name"]) for k, v in cfg.volumes.items()},
-    )
+    oneoff = project.model_copy(update={"services": {**project.services, service: svc}})
+    spec = create_request(oneoff, service, 1, image=project.image_ref(service), labels=labels)
     for endpoint in spec.networks.values():
         endpoint["aliases"] = [name]  # never the service's name: it must not answer for it
     spec.host_config["auto_remove"] = opts.remove
@@ -131,7 +129,7 @@ def oneoff_spec(
 
 def prepare(
     client: docker.DockerClient,
-    cfg: StackConfig,
+    project: Project,
     service: str,
     opts: RunOptions,
     *,
@@ -142,34 +140,29 @@ def prepare(
 ) -> tuple[str, str]:
     """Start the dependencies (unless ``opts.deps`` is False), then create the one-off
     container; return its (id, name). Nothing is started yet."""
-    from dockdjango import __version__
-    from dockdjango.engine import graph
-    from dockdjango.engine.converge import create_container, up
-
-    if service not in cfg.services:
-        from dockdjango.errors import SpecError
-
+    if service not in project.services:
         raise SpecError(
-            f"no such service: {service}", hint=f"services are: {', '.join(sorted(cfg.services))}"
+            f"no such service: {service}",
+            hint=f"services are: {', '.join(sorted(project.services))}",
         )
-    deps = list(graph.dependencies(cfg.services, service)) if opts.deps else []
+    deps = list(graph.dependencies(project.services, service)) if opts.deps else []
     if deps:
         up(
             client,
-            cfg.select(deps),
+            project.with_selected_services(deps),
             wait=True,
             timeout=timeout,
             on_progress=on_progress,
             builder=builder,
             stand_in=stand_in,
         )
-    only = cfg.select([service]) if opts.deps else _alone(cfg, service)
+    only = project.with_selected_services([service]) if opts.deps else _alone(project, service)
     ensure_networks(client, only, on_progress)
     ensure_volumes(client, only, on_progress)
     image_id = resolve_image(
-        client, cfg, service, build=False, on_progress=on_progress, builder=builder
+        client, project, service, build=False, on_progress=on_progress, builder=builder
     )
-    spec = oneoff_spec(cfg, service, opts, image_id, version=str(__version__))
+    spec = oneoff_spec(project, service, opts, image_id, version=__version__)
     try:
         cid = create_container(client, spec.create, spec.host_config, spec.networks)
     except APIError as exc:
@@ -180,16 +173,14 @@ def prepare(
     return cid, spec.name
 
 
-def _alone(cfg: StackConfig, service: str) -> StackConfig:
-    """``cfg`` with only ``service`` (``--no-deps``: its dependencies are not started)."""
-    return StackConfig(
-        name=cfg.name,
-        services={service: {**cfg.services[service], "depends_on": {}}},
-        networks=cfg.networks,
-        volumes=cfg.volumes,
-        working_dir=cfg.working_dir,
-        config_files=cfg.config_files,
-        known_services=cfg.known_services,
+def _alone(project: Project, service: str) -> Project:
+    """``project`` with only ``service`` (``--no-deps``: its dependencies are not started)."""
+    others = {k: v for k, v in project.services.items() if k != service}
+    return project.model_copy(
+        update={
+            "services": {service: project.services[service].model_copy(update={"depends_on": {}})},
+            "disabled_services": {**project.disabled_services, **others},
+        }
     )
 
 

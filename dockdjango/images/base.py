@@ -73,9 +73,7 @@ class BaseImageSpec:
         if suite == "sid":
             packages = (f"python{minor}", f"python{minor}-venv", "ca-certificates")
             apt_conf = ('Acquire::Check-Valid-Until "false";',)
-        return cls(
-            suite, minor, packages, mirror=mirror, repository=repository, apt_conf=apt_conf
-        )
+        return cls(suite, minor, packages, mirror=mirror, repository=repository, apt_conf=apt_conf)
 
     @property
     def tag(self) -> str:

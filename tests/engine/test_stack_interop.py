@@ -272,3 +272,51 @@ def test_exec_attaches_a_terminal_when_there_is_one(project, engine, unique_name
     assert proc.returncode == 4
     assert b"/dev/pts/" in seen  # the command ran with a terminal
     assert b"typed-42" in seen
+
+
+PROFILES = """
+name: {name}
+services:
+  app:
+    image: {image}
+    init: true
+    command: ["sleep", "1000000"]
+  debug:
+    image: {image}
+    init: true
+    command: ["sleep", "1000000"]
+    profiles: [debug]
+"""
+
+
+def _services(engine, name: str) -> list[str]:
+    found = engine.api.containers(all=True, filters=L.project_filter(name))
+    return sorted(c["Labels"][L.SERVICE] for c in found)
+
+
+@pytest.mark.parametrize("tool", ["compose", "dockdjango"])
+def test_a_disabled_profile_is_no_orphan_as_in_compose(
+    tool, engine, base_image, unique_name, tmp_path, needs_compose
+):
+    """A service whose profile is off is still the project's: ``up --remove-orphans`` and
+    ``down --remove-orphans`` without the profile leave its container alone. The same
+    steps run through Docker Compose and through dockdjango must leave the same services."""
+    (tmp_path / "compose.yaml").write_text(PROFILES.format(name=unique_name, image=IMAGE))
+    run = compose if tool == "compose" else dockdjango
+    seen = []
+    try:
+        for args in (
+            ("--profile", "debug", "up", "-d"),
+            ("up", "-d", "--remove-orphans"),
+            ("down", "--remove-orphans"),
+        ):
+            done = run(tmp_path, *args)
+            assert done.returncode == 0, done.stderr
+            if tool == "dockdjango":
+                assert "orphan" not in done.stderr, done.stderr
+            seen.append(_services(engine, unique_name))
+    finally:
+        down(engine, unique_name, volumes=True)
+    # Docker Compose v2.40.3 gives exactly this; dockdjango must too
+    assert seen == [["app", "debug"], ["app", "debug"], ["debug"]]
+    assert _services(engine, unique_name) == []

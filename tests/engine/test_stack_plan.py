@@ -5,54 +5,44 @@ from __future__ import annotations
 import pytest
 from docker.errors import APIError
 
+from dockdjango.compose import Project, Service
+from dockdjango.compose.confighash import hashed_service, service_hash
+from dockdjango.compose.graph import closure, dependents, find_cycle, graph, levels, order
+from dockdjango.compose.models import DependsOn
+from dockdjango.compose.naming import container_name, normalize_project_name, resource_name
 from dockdjango.engine import labels as L
-from dockdjango.engine.confighash import hashed_service, service_hash
-from dockdjango.engine.containerspec import container_spec, parse_duration
+from dockdjango.engine.actions import plan_service, propagate_restarts, why_recreate
+from dockdjango.engine.create_request import create_request
 from dockdjango.engine.failures import explain_start_error
-from dockdjango.engine.graph import dependents, levels, order
-from dockdjango.engine.naming import container_name, normalize_project_name, resource_name
-from dockdjango.engine.plan import plan_service, propagate_restarts, why_recreate
-from dockdjango.engine.stackconfig import StackConfig
 from dockdjango.errors import SpecError
 
 
-def _spec(config, **kw):
-    return container_spec(
-        project="proj",
-        service="web",
-        number=1,
-        config=config,
-        image="img:1",
-        labels={"a": "b"},
-        network_names={"default": "proj_default", "back": "proj_back"},
-        volume_names={"data": "proj_data"},
-        **kw,
+def _spec(service):
+    """The create request for ``services.web`` (a compose mapping) of project ``proj``."""
+    project = Project.from_dict(
+        {
+            "name": "proj",
+            "services": {"web": service},
+            "networks": {"back": {}, "default": {}},
+            "volumes": {"data": {}},
+        }
     )
+    return create_request(project, "web", 1, image="img:1", labels={"a": "b"})
 
 
 def test_names_follow_compose():
     assert container_name("proj", "web", 2) == "proj-web-2"
     assert resource_name("proj", "data") == "proj_data"
     assert resource_name("proj", "data", "shared") == "shared"
+    assert resource_name("proj", "data", external=True) == "data"
     assert normalize_project_name("My App.v2") == "myappv2"
     assert normalize_project_name("__x") == "x"
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"),
-    [("1m30s", 90.0), ("500ms", 0.5), ("1.5s", 1.5), ("2h", 7200.0), ("10", None), (3, 3.0)],
-)
-def test_parse_duration(text, seconds):
-    if seconds is None:
-        with pytest.raises(ValueError):
-            parse_duration(text)
-    else:
-        assert parse_duration(text) == seconds
 
 
 def test_container_spec_translates_the_everyday_settings():
     spec = _spec(
         {
+            "image": "x",
             "command": ["python3", "-m", "http.server"],
             "environment": {"B": "2", "A": None},
             "ports": [
@@ -98,32 +88,37 @@ def test_container_spec_translates_the_everyday_settings():
 
 
 def test_disabled_healthcheck_and_default_network():
-    spec = _spec({"healthcheck": {"disable": True}})
+    spec = _spec({"image": "x", "healthcheck": {"disable": True}})
     assert spec.create["healthcheck"] == {"test": ["NONE"]}
     assert spec.host_config["network_mode"] == "proj_default"
 
 
 SERVICES = {
-    "db": {"image": "x"},
-    "cache": {"image": "x"},
-    "web": {"image": "x", "depends_on": {"db": {"condition": "service_healthy"}, "cache": {}}},
-    "worker": {"image": "x", "depends_on": {"web": {"restart": True}}},
+    "db": Service(image="x"),
+    "cache": Service(image="x"),
+    "web": Service(image="x", depends_on={"db": {"condition": "service_healthy"}, "cache": {}}),
+    "worker": Service(image="x", depends_on={"web": {"restart": True}}),
 }
 
 
 def test_levels_put_dependencies_first_and_group_independent_services():
-    assert levels(SERVICES) == [["cache", "db"], ["web"], ["worker"]]
-    assert order(SERVICES)[-1] == "worker"
-    assert dependents(SERVICES, ["db"]) == {"web", "worker"}
+    deps = graph(SERVICES)
+    assert levels(deps) == [["cache", "db"], ["web"], ["worker"]]
+    assert order(deps)[-1] == "worker"
+    assert dependents(deps, ["db"]) == {"web", "worker"}
+    assert closure(deps, ["web"]) == {"web", "db", "cache"}
 
 
 def test_cycles_and_missing_dependencies_are_spec_errors():
     with pytest.raises(SpecError, match="cycle"):
-        levels({"a": {"depends_on": {"b": {}}}, "b": {"depends_on": {"a": {}}}})
+        levels({"a": {"b"}, "b": {"a"}})
+    assert find_cycle({"a": ["b"], "b": ["c"], "c": ["b"]}) == ["b", "c", "b"]
+    assert find_cycle({"a": ["nope"]}) is None
     with pytest.raises(SpecError, match="'nope'"):
-        levels({"a": {"depends_on": {"nope": {}}}})
+        graph({"a": Service(image="x", depends_on=["nope"])})
     # an optional dependency that is not in the stack is skipped, as Compose does
-    assert levels({"a": {"depends_on": {"nope": {"required": False}}}}) == [["a"]]
+    optional = {"a": Service(image="x", depends_on={"nope": {"required": False}})}
+    assert levels(graph(optional)) == [["a"]]
 
 
 def _container(
@@ -219,13 +214,13 @@ def test_plan_creates_starts_keeps_and_scales_down():
 
 
 def test_dependents_with_restart_true_restart_when_their_dependency_is_recreated():
-    from dockdjango.engine.plan import Action
+    from dockdjango.engine.actions import Action
 
     actions = {"db": [Action("db", 1, "recreate")], "web": [Action("web", 1, "keep")]}
-    propagate_restarts(actions, {"web": {"db": {"restart": True}}, "db": {}})
+    propagate_restarts(actions, {"web": {"db": DependsOn(restart=True)}, "db": {}})
     assert actions["web"][0].op == "restart" and "db" in actions["web"][0].reason
     actions = {"db": [Action("db", 1, "recreate")], "web": [Action("web", 1, "keep")]}
-    propagate_restarts(actions, {"web": {"db": {"restart": False}}, "db": {}})
+    propagate_restarts(actions, {"web": {"db": DependsOn(restart=False)}, "db": {}})
     assert actions["web"][0].op == "keep"
 
 
@@ -253,23 +248,56 @@ def test_port_errors_become_one_sentence_naming_service_and_fix():
     assert "(by another container)" in str(explain_start_error("web", taken))
 
 
-def test_stack_config_adds_the_default_network_like_compose():
-    cfg = StackConfig.from_compose_dict(
-        {"name": "p", "services": {"a": {"image": "x"}}, "volumes": {"v": {}}}
-    )
-    assert cfg.services["a"]["networks"] == {"default": None}
-    assert cfg.networks["default"]["name"] == "p_default"
-    assert cfg.volumes["v"]["name"] == "p_v"
-    assert cfg.image_ref("a") == "x"
+def test_projects_built_in_python_get_compose_defaults():
+    project = Project(name="p", services={"a": Service(image="x")}, volumes={"v": {}})
+    assert project.services["a"].networks == {"default": None}
+    assert project.networks["default"].name == "p_default"
+    assert project.volumes["v"].name == "p_v"
+    assert project.image_ref("a") == "x"
+    assert Project(name="p", services={"b": Service(build=".")}).image_ref("b") == "p-b"
 
 
 def test_select_keeps_dependencies_and_knows_the_rest():
-    cfg = StackConfig.from_compose_dict({"name": "p", "services": SERVICES})
-    web = cfg.select(["web"])
+    project = Project(name="p", services=SERVICES)
+    web = project.with_selected_services(["web"])
     assert sorted(web.services) == ["cache", "db", "web"]
-    assert web.known_services == set(SERVICES)  # worker's containers are not orphans
+    assert sorted(web.disabled_services) == ["worker"]
+    assert web.all_service_names == set(SERVICES)  # worker's containers are not orphans
     with pytest.raises(SpecError, match="no such service: nope"):
-        cfg.select(["nope"])
+        project.with_selected_services(["nope"])
+
+
+def test_profiles_keep_disabled_services_on_the_project(tmp_path):
+    from dockdjango.compose import load_project
+
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  a: {image: x}\n  dbg: {image: x, profiles: [debug]}\n"
+    )
+    off = load_project([str(tmp_path / "compose.yaml")])
+    assert list(off.services) == ["a"] and list(off.disabled_services) == ["dbg"]
+    assert "dbg" not in off.to_compose_dict()["services"]
+    on = load_project([str(tmp_path / "compose.yaml")], profiles=["debug"])
+    assert sorted(on.services) == ["a", "dbg"] and on.disabled_services == {}
+
+
+def test_late_errors_and_warnings_name_file_and_line(tmp_path):
+    from dockdjango.compose import load_project
+    from dockdjango.errors import ServiceError
+
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  web:\n    image: x\n    blkio_config: {weight: 300}\n"
+        "  side:\n    image: x\n    network_mode: service:web\n"
+    )
+    project = load_project([str(tmp_path / "compose.yaml")])
+    file = project.config_files[0]
+    shown = project.origin("services.web").file
+    assert shown.endswith("compose.yaml") and file.endswith(shown)
+    request = create_request(project, "web", 1, image="x", labels={})
+    assert request.warnings == [
+        f"{shown}:4: services.web.blkio_config is not supported by dockdjango yet and was ignored"
+    ]
+    with pytest.raises(ServiceError, match=rf"^{shown}:7: services.side.network_mode: service:web"):
+        create_request(project, "side", 1, image="x", labels={})
 
 
 def test_engine_vanishing_mid_operation_is_engine_unavailable(tmp_path):
@@ -290,8 +318,12 @@ def test_engine_vanishing_mid_operation_is_engine_unavailable(tmp_path):
 def test_unsupported_network_mode_is_a_clear_error():
     from dockdjango.errors import ServiceError
 
+    project = Project(
+        name="proj",
+        services={"db": Service(image="x"), "web": Service(image="x", network_mode="service:db")},
+    )
     with pytest.raises(
         ServiceError, match=r"services.web.network_mode: service:db is not supported"
     ):
-        _spec({"network_mode": "service:db"})
-    assert _spec({"network_mode": "host"}).host_config["network_mode"] == "host"
+        create_request(project, "web", 1, image="x", labels={})
+    assert _spec({"image": "x", "network_mode": "host"}).host_config["network_mode"] == "host"

@@ -46,7 +46,7 @@ def stack(engine) -> Iterator[Stack]:
     )
     environ = postgres_environ([COMPOSE], environ, client=engine)
     stack = Stack.load(COMPOSE, project_name=project, environ=environ, client=engine)
-    web_image = stack.config.image_ref("web")
+    web_image = stack.project.image_ref("web")
     assert not engine.api.images(name=web_image)  # from nothing: `up` builds it
     try:
         yield stack
@@ -179,7 +179,7 @@ def test_dev_profile_reloads_edited_source(engine, tmp_path) -> None:
     finally:
         stack.down(volumes=True)
         try:
-            engine.api.remove_image(stack.config.image_ref("web"))
+            engine.api.remove_image(stack.project.image_ref("web"))
         except Exception:
             pass
 

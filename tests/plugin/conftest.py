@@ -74,7 +74,7 @@ def session_objects(engine, session: str) -> list[str]:
 
 def projects_left(engine, directory: Path) -> list[str]:
     """Compose projects still present that a run in ``directory`` named (``<dir>-...``)."""
-    from dockdjango.engine.naming import normalize_project_name
+    from dockdjango.compose.naming import normalize_project_name
 
     prefix = normalize_project_name(directory.name) + "-"
     key = "com.docker.compose.project"

@@ -11,7 +11,7 @@ import pytest
 
 from dockdjango.api.stack import Stack
 from dockdjango.api.testprep import own_project_name, prepare_for_tests, project_name
-from dockdjango.engine.readiness import Call, LogLine, PortOpen, as_conditions
+from dockdjango.engine.readiness import Call, LogPattern, PortOpen, as_conditions
 from dockdjango.engine.sessions import (
     KEEP,
     OWNER_PID,
@@ -85,18 +85,21 @@ def test_a_test_stack_gets_ephemeral_local_ports_labels_and_no_fixed_names() -> 
                     "container_name": "fixed",
                     "ports": [{"target": 8000, "published": "8000", "protocol": "tcp"}],
                     "labels": {"mine": "1"},
+                    "volumes": ["data:/data"],
                 }
             },
             "volumes": {"data": {}},
         }
     )
     prepare_for_tests(stack, {SESSION: "s1"})
-    web = stack.config.services["web"]
-    assert web["ports"] == [{"target": 8000, "protocol": "tcp", "host_ip": "127.0.0.1"}]
+    web = stack.project.services["web"].to_compose_dict()
+    assert web["ports"] == [
+        {"target": 8000, "protocol": "tcp", "host_ip": "127.0.0.1", "mode": "ingress"}
+    ]
     assert "container_name" not in web
     assert web["labels"] == {"mine": "1", SESSION: "s1"}
-    assert stack.config.volumes["data"]["labels"] == {SESSION: "s1"}
-    assert stack.config.networks["default"]["labels"] == {SESSION: "s1"}
+    assert stack.project.volumes["data"].labels == {SESSION: "s1"}
+    assert stack.project.networks["default"].labels == {SESSION: "s1"}
 
 
 def test_wait_shorthands() -> None:
@@ -104,7 +107,7 @@ def test_wait_shorthands() -> None:
         return True
 
     conds = as_conditions(["ready", PortOpen(5432), check])
-    assert conds[0] == LogLine("ready")
+    assert conds[0] == LogPattern("ready")
     assert conds[1] == PortOpen(5432)
     assert isinstance(conds[2], Call) and conds[2].check is check
     assert as_conditions(None) == []
@@ -149,7 +152,7 @@ def test_a_built_service_keeps_its_usual_image_tag(tmp_path, monkeypatch) -> Non
     stack = Stack({"name": "library-0123", "services": {"web": {"build": {"context": "."}}}})
     prepare_for_tests(stack, {SESSION: "s1"}, image_project="library")
     # Not library-0123-web: one tag per test project would pile up image tags.
-    assert stack.config.services["web"]["image"] == "library-web"
+    assert stack.project.services["web"].image == "library-web"
 
     monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
     named = tmp_path / "My Dir" / "compose.yaml"

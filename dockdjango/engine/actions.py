@@ -1,4 +1,4 @@
-"""Deciding, per container, what ``up`` must do: keep, start, create or recreate, and why.
+"""The plan step of ``up``: per container, keep, start, create, recreate or remove, and why.
 
 Pure: works on container summaries as the engine lists them. A container is recreated
 when Compose would recreate it (``pkg/compose/convergence.go`` ``mustRecreate``): its
@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dockdjango.compose.confighash import changed_settings
+from dockdjango.compose.models import DependsOn
 from dockdjango.engine import labels as L
-from dockdjango.engine.confighash import changed_settings
 from dockdjango.engine.observe import number
 
 #: recreate policies, as Compose names them
@@ -116,7 +117,7 @@ def config_change(labels: Mapping[str, str], hashed: Mapping[str, Any]) -> str:
 
 
 def propagate_restarts(
-    actions: dict[str, list[Action]], depends: Mapping[str, Mapping[str, Mapping[str, Any]]]
+    actions: dict[str, list[Action]], depends: Mapping[str, Mapping[str, DependsOn]]
 ) -> None:
     """Restart running dependents whose ``depends_on`` asks for ``restart: true``.
 
@@ -126,7 +127,7 @@ def propagate_restarts(
         s for s, acts in actions.items() if any(a.op in ("recreate", "create") for a in acts)
     }
     for service, deps in depends.items():
-        trigger = sorted(d for d, spec in deps.items() if spec.get("restart") and d in changed)
+        trigger = sorted(d for d, spec in deps.items() if spec.restart and d in changed)
         if not trigger:
             continue
         for action in actions.get(service, []):

@@ -10,6 +10,9 @@ json`` prints (``Project.to_compose_dict()``), put keys in Go's order and serial
 same way, so both tools agree on "changed?". Networks and volumes are hashed the same way
 (``NetworkHash``/``VolumeHash``, a volume's driver defaulting to ``local``).
 
+Pure: ``dockdjango config --hash`` prints these without a daemon; the engine labels the
+containers, networks and volumes it creates with them.
+
 Tested against the real binary: ``docker-compose config --hash '*'``.
 """
 
@@ -19,6 +22,8 @@ import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
+
+from dockdjango.compose.models import Network, Service, Volume
 
 # Field order of the Go structs, as declared in compose-go v2.9.1 (types/types.go).
 _ORDERS: dict[str, tuple[str, ...]] = {
@@ -158,9 +163,17 @@ def _ordered(value: Any, kind: str) -> Any:
     return out
 
 
-def hashed_service(service: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of a service (compose JSON shape) that Compose hashes, in Go's order."""
-    data = {k: v for k, v in service.items() if k not in NOT_HASHED}
+def _json(model: Service | Network | Volume | Mapping[str, Any]) -> Mapping[str, Any]:
+    """The JSON ``docker compose config`` prints for a model (a mapping is taken as that)."""
+    return model.to_compose_dict() if isinstance(model, Service | Network | Volume) else model
+
+
+def hashed_service(service: Service | Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a service that Compose hashes, in Go's order (plain JSON data).
+
+    ``service`` is a `Service`, or its JSON as ``docker compose config --format json``
+    prints it."""
+    data = {k: v for k, v in _json(service).items() if k not in NOT_HASHED}
     if isinstance(data.get("deploy"), Mapping):
         data["deploy"] = {k: v for k, v in data["deploy"].items() if k != "replicas"}
     data.setdefault("command", None)
@@ -168,21 +181,21 @@ def hashed_service(service: Mapping[str, Any]) -> dict[str, Any]:
     return dict(_ordered(data, "service"))
 
 
-def service_hash(service: Mapping[str, Any]) -> str:
+def service_hash(service: Service | Mapping[str, Any]) -> str:
     """The ``com.docker.compose.config-hash`` Compose v2.40 gives this service."""
     return _sha256(go_json(hashed_service(service)))
 
 
-def network_hash(network: Mapping[str, Any]) -> str:
+def network_hash(network: Network | Mapping[str, Any]) -> str:
     """The config-hash label Compose puts on a network it creates."""
-    data = dict(network)
+    data = dict(_json(network))
     data.setdefault("ipam", {})  # a struct, so Go writes it even when empty
     return _sha256(go_json(_ordered(data, "network")))
 
 
-def volume_hash(volume: Mapping[str, Any]) -> str:
+def volume_hash(volume: Volume | Mapping[str, Any]) -> str:
     """The config-hash label Compose puts on a volume it creates."""
-    data = dict(volume)
+    data = dict(_json(volume))
     if not data.get("driver"):
         data["driver"] = "local"
     return _sha256(go_json(_ordered(data, "volume")))
