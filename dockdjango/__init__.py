@@ -20,7 +20,7 @@ _EXPORTS: dict[str, str] = {
     "ServiceError": "dockdjango.errors",
     "ensure_base_image": "dockdjango.api.base",
     "BaseImage": "dockdjango.api.base",
-    "connect": "dockdjango.engine.client",
+    "connect": "dockdjango.api.connection",
     "ensure_postgres_image": "dockdjango.api.postgres",
     "resolve_postgres_image": "dockdjango.api.postgres",
     "PostgresImage": "dockdjango.api.postgres",

@@ -22,9 +22,21 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dockdjango.compose import find_compose_files, load_project
 from dockdjango.errors import DockdjangoError
 from dockdjango.images import comparison as plan
-from dockdjango.images.comparison import Comparison, Side
+from dockdjango.images.comparison import Comparison, Side, table_rows
+
+__all__ = [
+    "Comparison",
+    "Side",
+    "compare_project",
+    "default_project",
+    "dir_size",
+    "measure_image",
+    "measure_venv",
+    "table_rows",
+]
 
 if TYPE_CHECKING:
     import docker
@@ -310,18 +322,17 @@ def _host_postgres() -> str:
 
 
 def _postgres_service(project: Path) -> tuple[str, str]:
-    """(PostgreSQL service name or "", compose file name or "") from the project's compose file."""
-    for name in ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"):
-        path = project / name
-        if path.is_file():
-            from dockdjango.compose.parse import parse_file
-
-            services = parse_file(str(path)).get("services")  # a broken file: a SpecError
-            for svc_name, svc in (services if isinstance(services, dict) else {}).items():
-                if "postgres" in json.dumps(svc).lower():
-                    return str(svc_name), name
-            return "", name
-    return "", ""
+    """(PostgreSQL service name or "", compose file name or "") from the project's compose
+    files, found and loaded as Compose would (override file and profiles included)."""
+    try:
+        files = find_compose_files(project, parents=False)
+    except DockdjangoError:
+        return "", ""
+    loaded = load_project(files)
+    for name, svc in {**loaded.services, **loaded.disabled_services}.items():
+        if "postgres" in json.dumps(svc.to_compose_dict()).lower():
+            return name, Path(files[0]).name
+    return "", Path(files[0]).name
 
 
 def _suite_on_postgres(

@@ -22,14 +22,13 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import docker
-
+from dockdjango.api.links import Link, announced
+from dockdjango.api.project import config_hashes
 from dockdjango.api.stack_build import build_service
 from dockdjango.api.standins import stand_in_provider
 from dockdjango.compose import Project, load_dict, load_project
-from dockdjango.compose.confighash import service_hash
 from dockdjango.compose.loader import discover_files
 from dockdjango.compose.models import BuildConfig
 from dockdjango.engine import converge, execs, lifecycle
@@ -41,6 +40,9 @@ from dockdjango.engine.lifecycle import ContainerStatus, DownResult
 from dockdjango.engine.logs import LogLine, iter_logs
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.errors import DockdjangoError, SpecError
+
+if TYPE_CHECKING:
+    import docker
 
 __all__ = [
     "ContainerStatus",
@@ -55,15 +57,6 @@ __all__ = [
     "compose_files",
     "down_project",
 ]
-
-
-@dataclass(frozen=True)
-class Link:
-    """A URL a service announces (``x-dockdjango.urls``), or its ``note`` (label "note")."""
-
-    service: str
-    label: str
-    url: str
 
 
 @dataclass(frozen=True)
@@ -230,10 +223,7 @@ class Stack:
     def config_hashes(self, *services: str) -> dict[str, str]:
         """``{service: config hash}``, the hash Compose labels containers with (all services
         when none are named)."""
-        return {
-            name: service_hash(self.project.service(name))
-            for name in services or sorted(self.project.services)
-        }
+        return config_hashes(self.project, list(services) or None)
 
     def to_yaml(self) -> str:
         """The stack as a ``compose.yaml`` Docker Compose accepts."""
@@ -369,30 +359,9 @@ class Stack:
         return f"{scheme}://{host}:{port}"
 
     def links(self) -> list[Link]:
-        """The URLs services announce, on the ports they are published on now.
-
-        A service announces them with a compose extension (Compose ignores ``x-`` keys)::
-
-            x-dockdjango:
-              port: 8000            # container port; default: the first in its `ports:`
-              urls: {site: /, API: /api/, admin: /admin/}
-              note: "create a user: dockdjango exec web python manage.py createsuperuser"
-        """
-        out: list[Link] = []
-        for name, service in self.project.services.items():
-            ext = service.extensions.get("x-dockdjango") or {}
-            urls = ext.get("urls") if isinstance(ext, Mapping) else None
-            if not urls:
-                continue
-            target = ext.get("port") or (service.ports[0].target if service.ports else None)
-            if target is None:
-                continue
-            base = self.url(name, int(target))
-            for label, path in urls.items():
-                out.append(Link(name, str(label), base + "/" + str(path).lstrip("/")))
-            if ext.get("note"):
-                out.append(Link(name, "note", str(ext["note"])))
-        return out
+        """The URLs services announce (``x-dockdjango``), on the ports they are published
+        on now (see :func:`dockdjango.api.links.announced`)."""
+        return announced(self.project, self.url)
 
     def logs(
         self, *services: str, tail: int | None = None, follow: bool = False

@@ -8,13 +8,15 @@ Dockerfile when there is one, else a generated one for the Django project found 
 from __future__ import annotations
 
 from pathlib import Path
-
-import docker
+from typing import TYPE_CHECKING
 
 from dockdjango.api.basecheck import check_bases, wants_generated
 from dockdjango.api.images import build_project
 from dockdjango.compose.models import BuildConfig
 from dockdjango.errors import BuildError
+
+if TYPE_CHECKING:
+    import docker
 
 
 def build_service(

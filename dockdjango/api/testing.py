@@ -1,34 +1,35 @@
 """Containers for test sessions: labelled, waited for, always removed, leftovers pruned.
 
-The pytest plugin is a thin shell over :class:`TestSession`; a script or another test
-runner can use it directly::
+Everything for tests in one import; the pytest plugin is a thin shell over these, and a
+script or another test runner can use them directly::
 
     with TestSession(connect()) as session:
         session.prune()                                   # leftovers of killed runs
         redis = session.start("redis:7", ports=[6379], wait=wait_for.log("Ready to accept"))
         host, port = redis.address(6379)
+        pg = start_postgres(session, "postgres:16")       # ready; pg.url
+
+The pieces live in :mod:`~dockdjango.api.testsession` (containers, readiness),
+:mod:`~dockdjango.api.testpostgres` (a fast PostgreSQL) and
+:mod:`~dockdjango.api.testprep` (a compose stack made safe for a test run).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from pathlib import Path
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
-
-from dockdjango.engine.containers import ContainerSpec, RunningContainer, run_container
-from dockdjango.engine.readiness import (
-    Call,
-    Healthy,
-    HttpOk,
-    LogPattern,
-    PortOpen,
-    WaitFor,
-    as_conditions,
-    wait_ready,
+from dockdjango.api.connection import connect
+from dockdjango.api.locks import file_lock
+from dockdjango.api.testpostgres import (
+    REUSE_KEY,
+    PostgresServer,
+    find_kept,
+    postgres_image,
+    start_postgres,
 )
+from dockdjango.api.testsession import RunningContainer, TestSession, Wait, prune, wait_for
 from dockdjango.engine.sessions import (
+    KEEP,
+    OWNER_HOST,
+    SESSION,
     Leftovers,
     Owner,
     find_leftovers,
@@ -39,173 +40,28 @@ from dockdjango.engine.sessions import (
     session_labels,
 )
 
-if TYPE_CHECKING:
-    import docker
-
 __all__ = [
-    "TestSession",
-    "RunningContainer",
-    "wait_for",
-    "prune",
+    "KEEP",
+    "OWNER_HOST",
+    "REUSE_KEY",
+    "SESSION",
     "Leftovers",
+    "Owner",
+    "PostgresServer",
+    "RunningContainer",
+    "TestSession",
+    "Wait",
+    "connect",
+    "file_lock",
+    "find_kept",
     "find_leftovers",
-    "remove_leftovers",
+    "new_session_id",
+    "postgres_image",
     "prepared_images",
+    "prune",
     "remove_images",
+    "remove_leftovers",
+    "session_labels",
+    "start_postgres",
+    "wait_for",
 ]
-
-# The PostgreSQL helpers live in api.testpostgres (which imports this module); they are
-# importable from here too, resolved on first use.
-_POSTGRES_NAMES = {"PostgresServer", "start_postgres", "postgres_image", "REUSE_KEY", "find_kept"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _POSTGRES_NAMES:
-        from dockdjango.api import testpostgres
-
-        return getattr(testpostgres, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-#: ``wait_for.log(r"ready")``, ``wait_for.port(5432)``, ``wait_for.http(8000, "/health")``,
-#: ``wait_for.healthy()``, ``wait_for.call(fn)``: the readiness conditions by short names.
-wait_for = SimpleNamespace(log=LogPattern, port=PortOpen, http=HttpOk, healthy=Healthy, call=Call)
-
-Wait = WaitFor | Sequence[WaitFor] | Callable[..., object] | str | None
-
-
-def prune(client: docker.DockerClient, *, include_kept: bool = False) -> list[Leftovers]:
-    """Remove what test sessions whose process is gone left behind; return what was removed.
-
-    ``include_kept`` also removes stacks and containers kept on purpose by
-    ``--dockdjango-reuse``.
-    """
-    leftovers = find_leftovers(client, include_kept=include_kept)
-    remove_leftovers(client, leftovers)
-    return leftovers
-
-
-class TestSession:
-    """One test session's containers: every one labelled with the session and its owner.
-
-    ``owner_pid`` names the process whose death makes the session's objects leftovers; under
-    pytest-xdist that is the controller, so a worker finishing early orphans nothing.
-    """
-
-    __test__ = False  # not a pytest test class, whatever its name
-
-    def __init__(
-        self,
-        client: docker.DockerClient,
-        session_id: str | None = None,
-        owner_pid: int | None = None,
-    ) -> None:
-        self.client = client
-        self.id = session_id or new_session_id()
-        self.owner = Owner.current(owner_pid)
-        self._started: list[RunningContainer] = []
-
-    def labels(self, *, keep: bool = False) -> dict[str, str]:
-        """The labels naming this session and its owner (``keep`` marks a reused object)."""
-        return session_labels(self.id, self.owner, keep=keep)
-
-    def prune(self) -> list[Leftovers]:
-        """Remove leftovers of dead sessions (never this one, whose owner is alive)."""
-        return prune(self.client)
-
-    def start(
-        self,
-        image: str,
-        *,
-        env: Mapping[str, str] | None = None,
-        ports: Sequence[int | str] = (),
-        command: str | Sequence[str] | None = None,
-        wait: Wait = None,
-        timeout: float = 60.0,
-        name: str | None = None,
-        labels: Mapping[str, str] | None = None,
-        tmpfs: Mapping[str, str] | None = None,
-        keep: bool = False,
-        **options: Any,
-    ) -> RunningContainer:
-        """Run ``image`` and wait until ready; removed by :meth:`close` unless ``keep``.
-
-        On a wait failure the container is removed and :class:`~dockdjango.errors.ServiceError`
-        says what was awaited, with the container's last log lines.
-        """
-        spec = ContainerSpec(
-            image=image,
-            env=dict(env or {}),
-            ports=tuple(ports),
-            command=command,
-            labels={**dict(labels or {}), **self.labels(keep=keep)},
-            name=name,
-            tmpfs=dict(tmpfs or {}),
-            options=options,
-        )
-        container = run_container(self.client, spec)
-        if not keep:
-            self._started.append(container)
-        try:
-            wait_ready(container, as_conditions(wait), timeout)
-        except BaseException:
-            self.remove(container)
-            raise
-        return container
-
-    def remove(self, container: RunningContainer) -> None:
-        """Remove one container now."""
-        container.remove()
-        if container in self._started:
-            self._started.remove(container)
-
-    def close(self) -> None:
-        """Remove every container this session started (newest first), kept ones aside."""
-        errors: list[BaseException] = []
-        while self._started:
-            try:
-                self._started.pop().remove()
-            except Exception as exc:  # keep removing the others; report the first failure
-                errors.append(exc)
-        if errors:
-            raise errors[0]
-
-    def __enter__(self) -> TestSession:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def failure_report(exc: BaseException) -> str:
-    """A dockdjango error as the pytest report shows it: message, the logs, the hint."""
-    text = f"dockdjango: {exc}"
-    logs = list(getattr(exc, "logs", None) or [])
-    message = str(exc)
-    # Shown unless the message already carries them all (a container's wait failure does).
-    if any(line.strip() and line.strip() not in message for line in logs):
-        service = getattr(exc, "service", "") or "the service"
-        shown = "\n".join(f"    | {line}" for line in logs)
-        text += f"\n  last {len(logs)} log lines of {service}:\n{shown}"
-        return text  # the logs are the hint; "see dockdjango logs" would point at nothing
-    hint = getattr(exc, "hint", None)
-    if hint:
-        text += f"\nhint: {hint}"
-    return text
-
-
-@contextmanager
-def file_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``path`` (created if missing) for the ``with`` block.
-
-    The kernel drops the lock when the holder dies, so a killed worker never wedges the rest.
-    """
-    import fcntl  # POSIX only; imported here so merely loading the plugin works anywhere
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

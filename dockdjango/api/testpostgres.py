@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockdjango.api.testing import TestSession, file_lock
-from dockdjango.engine.containers import ContainerSpec, RunningContainer
-from dockdjango.engine.images import ensure_image, image_id
+from dockdjango.api.locks import file_lock
+from dockdjango.api.testsession import TestSession
+from dockdjango.engine.containers import RunningContainer, running_labelled
+from dockdjango.engine.images import ensure_image, image_id, image_labels, tags_labelled
 from dockdjango.engine.readiness import PortOpen
-from dockdjango.engine.sessions import PREPARED_FROM
+from dockdjango.engine.sessions import PREPARED_FROM, remove_images
 
 #: On a prepared image: a hash of the image reference and credentials it was prepared for.
 PREPARED_FOR = "dev.dockdjango.prepared-for"
@@ -181,7 +182,7 @@ def prepared_image(session: TestSession, image: str, env: dict[str, str], timeou
         )
         try:
             container.stop(timeout=30)  # a clean shutdown: the next start needs no recovery
-            labels = dict(client.api.inspect_image(image)["Config"].get("Labels") or {})
+            labels = image_labels(client, image)
             labels[PREPARED_FROM] = image
             labels[PREPARED_FOR] = reuse_key(image, sorted(env.items()))
             # A commit keeps the container's labels; blank this session's so containers
@@ -200,10 +201,8 @@ def drop_stale_prepared(client: docker.DockerClient, prepared_for: str, keep: st
     Their base is gone from the tag, so nothing would use them again. Images a container
     still uses stay (no force); ``dockdjango prune --images`` removes them later.
     """
-    from dockdjango.engine.sessions import remove_images
-
-    rows = client.api.images(filters={"label": f"{PREPARED_FOR}={prepared_for}"})
-    stale = [t for r in rows for t in r.get("RepoTags") or [] if t != keep and ":" in t]
+    tags = tags_labelled(client, f"{PREPARED_FOR}={prepared_for}")
+    stale = [t for t in tags if t != keep and ":" in t]
     try:
         remove_images(client, stale)
     except Exception:  # in use by a running test: leave it for prune --images
@@ -212,11 +211,7 @@ def drop_stale_prepared(client: docker.DockerClient, prepared_for: str, keep: st
 
 def find_kept(client: docker.DockerClient, key: str) -> RunningContainer | None:
     """A running kept container whose reuse key is ``key``, or None."""
-    rows = client.api.containers(filters={"label": f"{REUSE_KEY}={key}", "status": "running"})
-    if not rows:
-        return None
-    spec = ContainerSpec(image=str(rows[0].get("Image", "")))
-    return RunningContainer(client, str(rows[0]["Id"]), spec)
+    return running_labelled(client, f"{REUSE_KEY}={key}")
 
 
 def postgres_image(client: docker.DockerClient, configured: str | None = None) -> str:

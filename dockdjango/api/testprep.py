@@ -10,14 +10,16 @@ import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-
-import docker
+from typing import TYPE_CHECKING
 
 from dockdjango.api.stack import Stack
 from dockdjango.compose.loader import early_project_name
 from dockdjango.compose.naming import default_image_name, normalize_project_name
 from dockdjango.engine.observe import is_current
 from dockdjango.errors import SpecError
+
+if TYPE_CHECKING:
+    import docker
 
 
 def project_name(compose_file: str, profiles: Sequence[str], session_id: str, reuse: bool) -> str:

@@ -11,9 +11,8 @@ def run_base(args: argparse.Namespace) -> int:
     """Ensure the base image; print one line saying what happened."""
     import sys
 
-    from dockdjango.api.base import ensure_base_image
-    from dockdjango.engine.client import connect, engine_address, engine_version
-    from dockdjango.images.base import BaseImageSpec
+    from dockdjango.api.base import BaseImageSpec, ensure_base_image
+    from dockdjango.api.connection import connect, engine_address, engine_version
 
     client = connect()
     version, api = engine_version(client)
@@ -37,20 +36,15 @@ def run_base(args: argparse.Namespace) -> int:
 
 def run_version(args: argparse.Namespace) -> int:
     """Print versions; the engine line says so when no engine answers."""
-    import docker
+    from dockdjango.api.connection import versions
 
-    import dockdjango
-    from dockdjango.engine.client import connect, engine_version
-    from dockdjango.errors import EngineUnavailable
-
-    print(f"dockdjango {dockdjango.__version__}")
-    print(f"docker SDK {docker.__version__}")
-    try:
-        version, api = engine_version(connect())
-        print(f"engine {version} (API {api})")
-    except EngineUnavailable as exc:
-        print(f"engine: {exc}")
+    found = versions()
+    print(f"dockdjango {found.dockdjango}")
+    print(f"docker SDK {found.sdk}")
+    if found.unreachable is not None:
+        print(f"engine: {found.unreachable}")
         return 1
+    print(f"engine {found.engine} (API {found.api})")
     return 0
 
 

@@ -14,11 +14,10 @@ def run_compare(args: argparse.Namespace) -> int:
     """Measure, then print the table (or JSON) and write the chart if asked."""
     from pathlib import Path
 
-    from dockdjango.api.compare import compare_project, default_project
+    from dockdjango.api.compare import compare_project, default_project, table_rows
     from dockdjango.api.compare_chart import plot
     from dockdjango.cli.output import note, print_json, print_table
     from dockdjango.errors import DockdjangoError
-    from dockdjango.images.comparison import table_rows
 
     project = Path(args.project_dir) if args.project_dir else default_project()
     if not project.is_dir():

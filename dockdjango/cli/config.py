@@ -9,12 +9,10 @@ from dockdjango.cli.table import Command, option, project_options
 
 def run_config(args: argparse.Namespace) -> int:
     """Load the project and print it; a `SpecError` propagates to the one-line printer."""
-    import json
     import os
     import sys
 
-    from dockdjango.compose import load_project
-    from dockdjango.compose.output import escape_dollars
+    from dockdjango.api.project import config_hashes, load_project, to_json
 
     # as with Compose, -f paths are relative to the current directory, not --project-directory
     files = [os.path.abspath(f) for f in args.files] if args.files else None
@@ -30,24 +28,16 @@ def run_config(args: argparse.Namespace) -> int:
     if args.quiet:
         return 0
     if args.hash:
-        from dockdjango.compose.confighash import service_hash
-        from dockdjango.errors import SpecError
-
-        data = project.to_compose_dict()["services"]
-        wanted = sorted(data) if args.hash == "*" else args.hash.split(",")
-        for name in wanted:
-            if name not in data:
-                raise SpecError(
-                    f"no service named {name!r}", hint=f"services: {', '.join(sorted(data))}"
-                )
-            print(f"{name} {service_hash(data[name])}")
+        wanted = None if args.hash == "*" else args.hash.split(",")
+        for name, digest in config_hashes(project, wanted).items():
+            print(f"{name} {digest}")
         return 0
     if args.services:
         for name in project.services:
             print(name)
         return 0
     if args.format == "json":
-        print(json.dumps(escape_dollars(project.to_compose_dict()), indent=2))
+        print(to_json(project))
     else:
         print(project.to_yaml(), end="")
     return 0

@@ -97,7 +97,7 @@ def _options(p: argparse.ArgumentParser) -> None:
 
 
 def _dockerfile_options(args: argparse.Namespace) -> Any:
-    from dockdjango.images.dockerfile import DockerfileOptions
+    from dockdjango.api.images import DockerfileOptions
 
     return DockerfileOptions(
         base_image=args.base or "",
@@ -123,8 +123,7 @@ def run_dockerfile(args: argparse.Namespace) -> int:
     """Print (or write) the Dockerfile and .dockerignore."""
     import sys
 
-    from dockdjango.api.images import prepare, write_project_files
-    from dockdjango.images.dockerignore import generate_dockerignore
+    from dockdjango.api.images import generate_dockerignore, prepare, write_project_files
 
     if args.write:
         paths = write_project_files(

@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING
 from dockdjango.cli.table import Command, option
 
 if TYPE_CHECKING:
-    import docker
+    from dockdjango.api.connection import DockerClient
 
 
 def run_prune(args: argparse.Namespace) -> int:
     """List (and unless --dry-run remove) leftovers; one line per session."""
-    from dockdjango.api.testing import find_leftovers, remove_leftovers
-    from dockdjango.engine.client import connect
+    from dockdjango.api.testing import connect, find_leftovers, remove_leftovers
 
     client = connect()
     leftovers = find_leftovers(client, include_kept=args.reused)
@@ -40,7 +39,7 @@ def run_prune(args: argparse.Namespace) -> int:
     return 0
 
 
-def prune_images(client: docker.DockerClient, dry_run: bool) -> None:
+def prune_images(client: DockerClient, dry_run: bool) -> None:
     """Remove (or list) the prepared PostgreSQL images."""
     from dockdjango.api.testing import prepared_images, remove_images
 

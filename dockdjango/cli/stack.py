@@ -220,49 +220,35 @@ def run_ps(args: argparse.Namespace) -> int:
 
 def run_logs(args: argparse.Namespace) -> int:
     """Print (or follow) merged, prefixed output."""
-    from dockdjango.engine.failures import engine_errors
-    from dockdjango.engine.logs import iter_logs
-
     stack = _stack(args)
     width = max(
         (len(r.name.removeprefix(f"{stack.name}-")) for r in stack.ps(*args.services)), default=0
     )
-    with engine_errors():
-        for line in iter_logs(
-            stack.client, stack.name, args.services or None, tail=args.tail, follow=args.follow
-        ):
-            print(line.prefixed(width) if args.prefix else line.text, flush=args.follow)
+    for line in stack.logs(*args.services, tail=args.tail, follow=args.follow):
+        print(line.prefixed(width) if args.prefix else line.text, flush=args.follow)
     return 0
 
 
 def run_exec(args: argparse.Namespace) -> int:
     """Run the command; exit with its exit code."""
-    from dockdjango.engine.execs import run_interactive, run_streamed
-    from dockdjango.engine.failures import engine_errors
     from dockdjango.errors import DockdjangoError
 
     if not args.command:
         raise DockdjangoError(
             "exec needs a command", hint="e.g. dockdjango exec web python manage.py migrate"
         )
-    stack = _stack(args)
-    cid = stack.running_container_id(args.service, args.index)
     env = dict(item.split("=", 1) if "=" in item else (item, "") for item in args.env)
-    with engine_errors():
-        if args.tty and sys.stdin.isatty() and sys.stdout.isatty():
-            return run_interactive(
-                stack.client, cid, args.command, user=args.user, workdir=args.workdir, env=env
-            )
-        return run_streamed(
-            stack.client,
-            cid,
+    return int(
+        _stack(args).exec_attached(
+            args.service,
             args.command,
+            tty=args.tty and sys.stdin.isatty() and sys.stdout.isatty(),
             user=args.user,
             workdir=args.workdir,
             env=env,
-            write_out=lambda b: (sys.stdout.buffer.write(b), sys.stdout.flush()),
-            write_err=lambda b: (sys.stderr.buffer.write(b), sys.stderr.flush()),
+            index=args.index,
         )
+    )
 
 
 def run_stop(args: argparse.Namespace) -> int:

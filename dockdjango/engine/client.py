@@ -13,25 +13,21 @@ import os
 import docker
 from docker.errors import DockerException
 
+from dockdjango.engine.address import DEFAULT_SOCKET, engine_address
+from dockdjango.engine.failures import translate_errors
 from dockdjango.errors import EngineUnavailable
 
-DEFAULT_SOCKET = "unix:///var/run/docker.sock"
+__all__ = [
+    "DEFAULT_SOCKET",
+    "DockerClient",
+    "connect",
+    "engine_address",
+    "engine_version",
+    "sdk_version",
+]
 
-
-def engine_address() -> str:
-    """The address a client would connect to, for messages and for connecting."""
-    host = os.environ.get("DOCKER_HOST")
-    if host:
-        return host
-    try:  # Docker Desktop and rootless setups put the socket elsewhere and name it in a context
-        from docker.context import ContextAPI
-
-        ctx = ContextAPI.get_current_context()
-        if ctx is not None and ctx.Host:
-            return str(ctx.Host)
-    except Exception:  # a broken ~/.docker/config.json must not stop us from trying the default
-        pass
-    return DEFAULT_SOCKET
+#: The client type, for annotations outside the engine (which never import ``docker``).
+DockerClient = docker.DockerClient
 
 
 def connect(timeout: int = 120) -> docker.DockerClient:
@@ -58,6 +54,13 @@ def _reason(exc: Exception) -> str:
     return text.splitlines()[0][:160] if text else type(exc).__name__
 
 
+@translate_errors
+def sdk_version() -> str:
+    """The Docker SDK for Python's version."""
+    return str(docker.__version__)
+
+
+@translate_errors
 def engine_version(client: docker.DockerClient) -> tuple[str, str]:
     """(engine version, API version) as the daemon reports them."""
     info = client.version()

@@ -167,6 +167,15 @@ def run_container(client: docker.DockerClient, spec: ContainerSpec) -> RunningCo
     return RunningContainer(client, str(container.id), spec)
 
 
+@translate_errors
+def running_labelled(client: docker.DockerClient, label: str) -> RunningContainer | None:
+    """A running container carrying ``label`` (``key=value``), or None."""
+    rows = client.api.containers(filters={"label": label, "status": "running"})
+    if not rows:
+        return None
+    return RunningContainer(client, str(rows[0]["Id"]), ContainerSpec(image=str(rows[0]["Image"])))
+
+
 def _first_line(text: str) -> str:
     text = (text or "").strip()
     return text.splitlines()[0][:200] if text else "unknown error"

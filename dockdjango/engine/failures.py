@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from docker.errors import APIError, DockerException
 from requests.exceptions import ConnectionError as RequestsConnectionError
 
+from dockdjango.engine.address import engine_address
 from dockdjango.errors import EngineError, EngineUnavailable, ServiceError
 
 if TYPE_CHECKING:
@@ -67,8 +68,6 @@ def engine_errors() -> Iterator[None]:
             f"the engine refused: {_first_line(str(exc.explanation or exc))}"
         ) from None
     except (RequestsConnectionError, ConnectionError) as exc:
-        from dockdjango.engine.client import engine_address
-
         raise EngineUnavailable(engine_address(), _first_line(str(exc))[:160]) from None
     except DockerException as exc:
         raise EngineError(f"Docker SDK error: {_first_line(str(exc))}") from None

@@ -9,9 +9,11 @@ from typing import Any
 import docker
 from docker.errors import APIError, ImageNotFound, NotFound
 
+from dockdjango.engine.failures import translate_errors
 from dockdjango.errors import EngineError
 
 
+@translate_errors
 def inspect_image(client: docker.DockerClient, ref: str) -> dict[str, Any] | None:
     """The engine's inspect data for ``ref``, or None when it is not present locally."""
     try:
@@ -20,12 +22,28 @@ def inspect_image(client: docker.DockerClient, ref: str) -> dict[str, Any] | Non
         return None
 
 
+@translate_errors
 def image_id(client: docker.DockerClient, ref: str) -> str | None:
     """The id of image ``ref``, or None when the engine does not have it."""
     data = inspect_image(client, ref)
     return None if data is None else str(data["Id"])
 
 
+@translate_errors
+def image_labels(client: docker.DockerClient, ref: str) -> dict[str, str]:
+    """The labels of image ``ref`` ({} when it has none or is not there)."""
+    data = inspect_image(client, ref) or {}
+    return dict((data.get("Config") or {}).get("Labels") or {})
+
+
+@translate_errors
+def tags_labelled(client: docker.DockerClient, label: str) -> list[str]:
+    """Tags of the images carrying ``label`` (``key`` or ``key=value``), sorted."""
+    rows = client.api.images(filters={"label": label})
+    return sorted(t for r in rows for t in r.get("RepoTags") or [] if t != "<none>:<none>")
+
+
+@translate_errors
 def ensure_image(client: docker.DockerClient, ref: str) -> None:
     """Make sure ``ref`` is present, pulling it if a registry serves it."""
     if inspect_image(client, ref) is not None:
@@ -40,6 +58,7 @@ def ensure_image(client: docker.DockerClient, ref: str) -> None:
         )
 
 
+@translate_errors
 def try_pull(client: docker.DockerClient, ref: str) -> tuple[bool, str]:
     """Pull ``ref``; (True, "") on success, (False, reason) when no registry serves it."""
     repo, _, tag = ref.rpartition(":") if ":" in ref.split("/")[-1] else (ref, "", "latest")
@@ -52,6 +71,7 @@ def try_pull(client: docker.DockerClient, ref: str) -> tuple[bool, str]:
     return True, ""
 
 
+@translate_errors
 def import_rootfs(client: docker.DockerClient, tar_path: Path, ref: str, changes: list[str]) -> str:
     """``docker import`` a root file system tarball as ``ref``; return the image id."""
     repository, _, tag = ref.rpartition(":")

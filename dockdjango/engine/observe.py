@@ -27,12 +27,14 @@ class Observed:
         return [c for group in self.containers.values() for c in group]
 
 
+@translate_errors
 def project_containers(client: docker.DockerClient, project: str) -> list[dict[str, Any]]:
     """The project's service containers (one-off ``run`` containers excluded), summaries."""
     found = client.api.containers(all=True, filters=L.project_filter(project))
     return [c for c in found if (c.get("Labels") or {}).get(L.ONEOFF, "False") != "True"]
 
 
+@translate_errors
 def observe(client: docker.DockerClient, project: str, *, resources: bool = False) -> Observed:
     """The project's containers as the engine has them now; with ``resources`` its
     networks and volumes too (two more engine calls, which ``up``/``down`` do not need)."""

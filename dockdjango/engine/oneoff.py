@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import docker
 from docker.errors import APIError, ImageNotFound
 
+from dockdjango.engine.failures import translate_errors
 from dockdjango.errors import EngineError
 
 
@@ -26,6 +27,7 @@ class OneOffResult:
     seconds: float
 
 
+@translate_errors
 def run_once(
     client: docker.DockerClient,
     image: str,
@@ -82,6 +84,7 @@ def run_once(
             pass
 
 
+@translate_errors
 def image_size(client: docker.DockerClient, ref: str) -> int:
     """The image's size in bytes as the engine reports it (all layers, uncompressed)."""
     try:
@@ -90,6 +93,7 @@ def image_size(client: docker.DockerClient, ref: str) -> int:
         raise EngineError(f"image {ref} is not in the engine") from None
 
 
+@translate_errors
 def remove_image_quietly(client: docker.DockerClient, ref: str, *, force: bool = True) -> bool:
     """Remove an image this process created; False if it was already gone or is in use.
 

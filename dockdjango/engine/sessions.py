@@ -21,6 +21,8 @@ from typing import Any
 import docker
 from docker.errors import APIError, NotFound
 
+from dockdjango.engine.failures import translate_errors
+
 SESSION = "dev.dockdjango.session"
 OWNER_PID = "dev.dockdjango.owner-pid"
 OWNER_STARTED = "dev.dockdjango.owner-started"
@@ -122,6 +124,7 @@ class Leftovers:
         return len(self.containers) + len(self.networks) + len(self.volumes)
 
 
+@translate_errors
 def find_leftovers(
     client: docker.DockerClient, *, include_kept: bool = False, session: str | None = None
 ) -> list[Leftovers]:
@@ -163,6 +166,7 @@ def find_leftovers(
     return sorted(found.values(), key=lambda e: e.session)
 
 
+@translate_errors
 def remove_leftovers(client: docker.DockerClient, leftovers: Iterable[Leftovers]) -> int:
     """Remove the listed objects (containers first, then networks and volumes); return count."""
     removed = 0
@@ -191,6 +195,7 @@ def _ignore_missing(action: Callable[..., object], *args: Any, **kwargs: Any) ->
     return 1
 
 
+@translate_errors
 def prepared_images(client: docker.DockerClient) -> list[str]:
     """Tags of the PostgreSQL images the ``postgres`` fixture prepared (a cache)."""
     tags: list[str] = []
@@ -199,6 +204,7 @@ def prepared_images(client: docker.DockerClient) -> list[str]:
     return sorted(tags)
 
 
+@translate_errors
 def remove_images(client: docker.DockerClient, tags: Iterable[str]) -> int:
     """Remove image tags (and the images, when no other tag or container uses them)."""
     return sum(_ignore_missing(client.api.remove_image, tag) for tag in tags)

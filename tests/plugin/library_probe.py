@@ -24,9 +24,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     out = os.environ.get("LIBRARY_PROBE_DIR")
     if not out or not SEEN:
         return
-    from dockdjango.pytest_plugin import _STATE
+    from dockdjango.pytest_plugin import STATE
 
-    state = session.config.stash[_STATE]
+    state = session.config.stash[STATE]
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     with open(os.path.join(out, f"probe-{worker}.json"), "w") as f:
         json.dump({"seen": sorted(SEEN), "session": state.session_id, "worker": worker}, f)

@@ -1,9 +1,7 @@
-"""Plugin objects the pytest plugin registers only when their host plugin is present.
+"""pytest-django's test database on the stack's PostgreSQL (registered only when asked for).
 
-``pytest_configure_node`` exists only with pytest-xdist, and pytest-django's fixtures only
-with pytest-django, so each lives in a small class registered conditionally.
-
-**pytest-django**: with ``dockdjango_django_db = <service>`` we override pytest-django's
+This module is registered as a plugin only with ``dockdjango_django_db = <service>`` set
+and pytest-django present (its fixtures exist only then). It overrides pytest-django's
 ``django_db_modify_db_settings`` fixture. pytest-django's ``django_db_setup`` requests it
 before creating the test databases; our version first points ``DATABASES["default"]`` at
 the stack service's PostgreSQL (user, password and database name read from the service's
@@ -15,31 +13,18 @@ pytest-django's, so ``--reuse-db``/``--create-db`` keep working.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
-if TYPE_CHECKING:
-    from dockdjango.api.testpostgres import PostgresServer
-    from dockdjango.api.teststack import SessionStack, SessionState
-
-
-class XdistHooks:
-    """Hands every worker the controller's session id, pid and shared directory."""
-
-    def __init__(self, state: SessionState) -> None:
-        self.state = state
-
-    def pytest_configure_node(self, node: Any) -> None:
-        node.workerinput["dockdjango_session"] = self.state.session_id
-        node.workerinput["dockdjango_owner"] = str(self.state.owner_pid)
-        node.workerinput["dockdjango_dir"] = str(self.state.shared_dir)
+from dockdjango.api.testing import PostgresServer
+from dockdjango.errors import SpecError
+from dockdjango.pytest_plugin.sessions import SessionState
+from dockdjango.pytest_plugin.stack import SessionStack
 
 
 def database_settings(stack: SessionStack, service: str) -> dict[str, Any]:
     """Django ``DATABASES`` entries for the PostgreSQL that ``service`` of ``stack`` runs."""
-    from dockdjango.errors import SpecError
-
     services = stack.stack.project.services
     if service not in services:
         raise SpecError(
@@ -93,10 +78,6 @@ def point_default_database(values: dict[str, Any]) -> None:
         del connections["default"]
     except (AttributeError, KeyError):  # never opened: nothing cached
         pass
-
-
-# The two fixtures below are registered (this module as a plugin) only with
-# ``dockdjango_django_db`` set and pytest-django present; see the module docstring.
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,39 @@
+"""The Docker engine a script talks to: connecting, where, and which versions answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dockdjango import __version__
+from dockdjango.engine.client import (
+    DockerClient,
+    connect,
+    engine_address,
+    engine_version,
+    sdk_version,
+)
+from dockdjango.errors import EngineUnavailable
+
+__all__ = ["DockerClient", "Versions", "connect", "engine_address", "engine_version", "versions"]
+
+
+@dataclass(frozen=True)
+class Versions:
+    """dockdjango's, the Docker SDK's and (when one answers) the engine's versions.
+
+    ``engine`` and ``api`` are "" and ``unreachable`` says why when no engine answers."""
+
+    dockdjango: str
+    sdk: str
+    engine: str = ""
+    api: str = ""
+    unreachable: EngineUnavailable | None = None
+
+
+def versions() -> Versions:
+    """The versions ``dockdjango version`` prints; never raises for a missing engine."""
+    try:
+        engine, api = engine_version(connect())
+    except EngineUnavailable as exc:
+        return Versions(__version__, sdk_version(), unreachable=exc)
+    return Versions(__version__, sdk_version(), engine, api)

@@ -1,0 +1,41 @@
+"""The plugin's hooks: its options, its session state, and the plugins it adds.
+
+``pytest_configure`` reads the options into this process's `SessionState`, registers the
+xdist hooks when pytest-xdist runs, and registers the pytest-django database fixtures
+(:mod:`dockdjango.pytest_plugin.django_db`) when ``dockdjango_django_db`` asks for them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dockdjango.pytest_plugin import django_db
+from dockdjango.pytest_plugin.fixtures import STATE
+from dockdjango.pytest_plugin.options import add_options
+from dockdjango.pytest_plugin.sessions import SessionState, XdistHooks
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "engine: needs a running Docker engine")
+    state = SessionState.from_config(config)
+    config.stash[STATE] = state
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(XdistHooks(state), "dockdjango-xdist")
+    if state.django_db_service and not config.pluginmanager.hasplugin("django"):
+        raise pytest.UsageError(
+            f"dockdjango_django_db = {state.django_db_service} needs pytest-django "
+            "(pip install pytest-django)"
+        )
+    if state.django_db_service:
+        # Registered now, after pytest-django, so this fixture overrides pytest-django's.
+        config.pluginmanager.register(django_db, "dockdjango-django-db")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is not None:
+        state.finish()  # the controller takes a shared xdist stack down here

@@ -1,0 +1,153 @@
+"""What one pytest process knows about the run: session id, owner, xdist role, a client.
+
+Under pytest-xdist the controller makes the session id and a shared directory and hands
+both (and its pid, the owner named in every label) to each worker, so all workers label
+their containers as one session and share one stack (see
+:mod:`dockdjango.pytest_plugin.stack`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dockdjango.api.connection import DockerClient
+from dockdjango.api.testing import (
+    PostgresServer,
+    TestSession,
+    connect,
+    find_leftovers,
+    new_session_id,
+    postgres_image,
+    remove_leftovers,
+    start_postgres,
+)
+from dockdjango.errors import SpecError
+from dockdjango.pytest_plugin.options import Settings
+from dockdjango.pytest_plugin.stack import SessionStack, read_record
+
+
+@dataclass
+class SessionState:
+    """What one pytest process knows about the run: ids, role, options, lazily a client."""
+
+    settings: Settings
+    session_id: str
+    owner_pid: int
+    shared_dir: Path
+    worker: str = ""  # "" in the controller / a run without xdist, else "gw0", "gw1" ...
+    _client: Any = None
+    _stack: SessionStack | None = None
+    _pruned: bool = False
+    _extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def django_db_service(self) -> str:
+        """The stack service hosting pytest-django's test database, or ""."""
+        return self.settings.django_db_service
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> SessionState:
+        """Read options and ini keys; a worker takes ids from what its controller sent."""
+        settings = Settings.from_config(config)
+        workerinput = getattr(config, "workerinput", None)
+        if workerinput and "dockdjango_session" in workerinput:
+            return cls(
+                settings,
+                session_id=workerinput["dockdjango_session"],
+                owner_pid=int(workerinput["dockdjango_owner"]),
+                shared_dir=Path(workerinput["dockdjango_dir"]),
+                worker=str(workerinput.get("workerid", "")),
+            )
+        session_id = new_session_id()
+        shared = Path(tempfile.gettempdir()) / f"dockdjango-{session_id}"
+        return cls(settings, session_id=session_id, owner_pid=os.getpid(), shared_dir=shared)
+
+    # -- engine objects ---------------------------------------------------------------------
+
+    def client(self) -> DockerClient:
+        """The Docker client, connected once per process (raises EngineUnavailable)."""
+        if self._client is None:
+            self._client = connect()
+        return self._client
+
+    def test_session(self, client: DockerClient) -> TestSession:
+        """This run's :class:`TestSession`; the first one per process prunes dead leftovers."""
+        session = TestSession(client, self.session_id, self.owner_pid)
+        if self.settings.prune and not self._pruned:
+            self._pruned = True
+            removed = session.prune()
+            self._extra["pruned"] = removed
+        return session
+
+    def postgres(self, session: TestSession) -> PostgresServer:
+        """The ``postgres`` fixture's server."""
+        image = postgres_image(session.client, self.settings.postgres_image or None)
+        return start_postgres(
+            session, image, reuse=self.settings.reuse, timeout=self.settings.timeout
+        )
+
+    def stack(self, session: TestSession) -> SessionStack:
+        """The session's stack, up and healthy; shared with the other xdist workers."""
+        if self._stack is None:
+            if not self.settings.compose_file:
+                raise SpecError(
+                    "no compose file for dockdjango_stack",
+                    hint="set dockdjango_compose_file in pytest.ini/pyproject.toml "
+                    "or pass --dockdjango-file PATH",
+                )
+            if not Path(self.settings.compose_file).is_file():
+                raise SpecError(
+                    f"compose file {self.settings.compose_file} not found",
+                    hint="fix dockdjango_compose_file (relative to the ini file) or "
+                    "--dockdjango-file (relative to where pytest runs)",
+                )
+            self._stack = SessionStack.acquire(self.settings, session, self.shared_dir)
+        return self._stack
+
+    def release_stack(self) -> None:
+        """End of the session fixture: down now, unless shared with workers or kept."""
+        if self._stack is not None and not self.worker and not self.settings.reuse:
+            self._stack.down()
+            self._stack = None
+            (self.shared_dir / "stack.json").unlink(missing_ok=True)  # nothing left for finish()
+
+    def finish(self) -> None:
+        """At unconfigure, in the controller: remove whatever still carries this session's label.
+
+        Under xdist that is the shared stack the workers used (its owner, the controller,
+        takes it down); without xdist, anything a finalizer could not remove. Only runs that
+        used Docker pay for the look-up. Errors are reported, not raised: the next session's
+        prune removes what is left.
+        """
+        if self.worker:
+            return
+        try:
+            if self._client is not None or read_record(self.shared_dir):
+                client = self.client()
+                remove_leftovers(client, find_leftovers(client, session=self.session_id))
+        except Exception as exc:  # never turn a finished run into a crash at exit
+            print(
+                f"dockdjango: could not clean up session {self.session_id}: {exc}", file=sys.stderr
+            )
+        finally:
+            shutil.rmtree(self.shared_dir, ignore_errors=True)
+
+
+class XdistHooks:
+    """Hands every worker the controller's session id, pid and shared directory."""
+
+    def __init__(self, state: SessionState) -> None:
+        self.state = state
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["dockdjango_session"] = self.state.session_id
+        node.workerinput["dockdjango_owner"] = str(self.state.owner_pid)
+        node.workerinput["dockdjango_dir"] = str(self.state.shared_dir)
