@@ -216,6 +216,14 @@ def kube_manifests(
     )
 
 
+def validate_kube(manifests: KubeManifests, version: str | None = None) -> str:
+    """Check the manifests strictly against Kubernetes' schemas; the version checked
+    against (``kube --validate``)."""
+    from dockdjango.cluster.kube_validate import validate
+
+    return validate(manifests.objects, version)
+
+
 def _connect() -> docker.DockerClient:
     from dockdjango.engine.client import connect
 

@@ -95,9 +95,9 @@ def run_kube(args: argparse.Namespace) -> int:
     )
     _warn(manifests.notes.warning())
     if args.validate:
-        from dockdjango.cluster.kube_validate import validate
+        from dockdjango.api.deploy import validate_kube
 
-        version = validate(manifests.objects, args.kube_version)
+        version = validate_kube(manifests, args.kube_version)
         print(
             f"✓ {len(manifests.objects)} objects valid for Kubernetes {version} (strict)",
             file=sys.stderr,

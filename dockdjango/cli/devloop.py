@@ -24,7 +24,7 @@ def run_attached_up(args: argparse.Namespace, stack: Any) -> int:
     stopped by themselves, 130 when interrupted."""
     from dockdjango.api.attached import AttachedUp, Exited, Output
     from dockdjango.cli.logprinter import LogPrinter
-    from dockdjango.cli.stack import up_options
+    from dockdjango.cli.project import up_options
     from dockdjango.cli.stack_progress import Progress
 
     printer = LogPrinter()
@@ -108,10 +108,10 @@ def _watch_beside(stack: Any, services: list[str], stop: threading.Event) -> Non
 
 def run_run(args: argparse.Namespace) -> int:
     """A one-off container; exit with its command's exit code."""
-    from dockdjango.cli.stack import _stack
+    from dockdjango.cli.project import find_stack
     from dockdjango.errors import DockdjangoError
 
-    stack = _stack(args, need_file=True)
+    stack = find_stack(args, need_file=True)
     env: dict[str, str | None] = {}
     for item in args.env:
         key, sep, value = item.partition("=")
@@ -147,9 +147,9 @@ def run_run(args: argparse.Namespace) -> int:
 
 def run_watch(args: argparse.Namespace) -> int:
     """Up (unless --no-up), then follow file changes until Ctrl-C."""
-    from dockdjango.cli.stack import _stack
+    from dockdjango.cli.project import find_stack
 
-    stack = _stack(args, need_file=True)
+    stack = find_stack(args, need_file=True)
     quiet = {"rule"} if args.quiet else set()
     stack.watch(
         *args.services,

@@ -11,76 +11,14 @@ import signal
 import sys
 from typing import Any
 
-from dockdjango.cli.init import override_options, overrides_from
+from dockdjango.cli.init import override_options
+from dockdjango.cli.project import find_stack, up_options, zero_config
 from dockdjango.cli.stack_progress import Progress
 from dockdjango.cli.table import Command, Option, option, project_options
 
 
-def _stack(
-    args: argparse.Namespace, *, need_file: bool = False, environ: dict[str, str] | None = None
-) -> Any:
-    from dockdjango.api.stack import Stack
-
-    if _zero_config(args):
-        return _detected(args, environ)
-    return Stack.find(
-        args.files or None,
-        project_name=args.project_name,
-        profiles=args.profiles,
-        environ=environ,
-        env_files=args.env_files,
-        project_directory=args.project_directory,
-        need_file=need_file,
-    )
-
-
-def _zero_config(args: argparse.Namespace) -> bool:
-    """``--generated``, or no compose file anywhere Compose looks, in a Django project."""
-
-    from dockdjango.api.stack import compose_files
-    from dockdjango.api.zeroconfig import is_django_project
-
-    if getattr(args, "generated", False):
-        return True
-    if args.files or compose_files(args.project_directory):
-        return False
-    return is_django_project(args.project_directory or ".")
-
-
-def _detected(args: argparse.Namespace, environ: dict[str, str] | None) -> Any:
-    """The stack dockdjango detects; what it assumed is said once, on stderr."""
-    from dockdjango.api.zeroconfig import detect_for_stack, detected_stack
-
-    root = args.project_directory or "."
-    overrides = overrides_from(args)
-    project = detect_for_stack(root, environ=environ, overrides=overrides)
-    if args.command == "up":
-        print(
-            f"no compose file: running what dockdjango detects in {project.root.resolve()}",
-            file=sys.stderr,
-        )
-        for line in project.assumptions:
-            print(f"  · {line}", file=sys.stderr)
-        print(
-            "  (`dockdjango init` writes it out as compose.yaml + Dockerfile to commit)",
-            file=sys.stderr,
-        )
-    return detected_stack(root, project_name=args.project_name, environ=environ, project=project)
-
-
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
-
-
-def up_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The ``up`` flags attached and detached ``up`` share, as ``Stack.up`` arguments."""
-    return {
-        "build": args.build,
-        "force_recreate": args.force_recreate,
-        "no_recreate": args.no_recreate,
-        "remove_orphans": args.remove_orphans,
-        "timeout": args.timeout,
-    }
 
 
 def run_up(args: argparse.Namespace) -> int:
@@ -101,7 +39,7 @@ def run_up(args: argparse.Namespace) -> int:
     from dockdjango.api.zeroconfig import owner_environ
 
     environ = None
-    if not _zero_config(args):
+    if not zero_config(args):
         # A file that asks for ${DOCKDJANGO_POSTGRES_IMAGE:-postgres:16} gets the official
         # image where a registry serves it, else one built from Debian's package (said so).
         environ = postgres_environ(
@@ -110,7 +48,7 @@ def run_up(args: argparse.Namespace) -> int:
         )
     # The dev service of a file `dockdjango init` wrote runs as the checkout's owner
     environ = owner_environ(args.project_directory or ".", environ)
-    stack = _stack(args, need_file=True, environ=environ)
+    stack = find_stack(args, need_file=True, environ=environ)
     if not args.detach and args.wait is None:
         from dockdjango.cli.devloop import run_attached_up
 
@@ -158,7 +96,7 @@ def run_up(args: argparse.Namespace) -> int:
 
 def run_down(args: argparse.Namespace) -> int:
     """Remove the stack; say what was removed and what was kept."""
-    stack = _stack(args)
+    stack = find_stack(args)
     with Progress() as progress:
         result = stack.down(
             volumes=args.volumes, remove_orphans=args.remove_orphans, on_progress=progress
@@ -187,7 +125,7 @@ def _port_target(text: str) -> tuple[int, str]:
 def run_port(args: argparse.Namespace) -> int:
     """``127.0.0.1:49153``."""
     target, protocol = args.target
-    host, port = _stack(args).port(args.service, target, protocol, args.index)
+    host, port = find_stack(args).port(args.service, target, protocol, args.index)
     print(f"{host}:{port}")
     return 0
 
@@ -198,7 +136,7 @@ def run_ps(args: argparse.Namespace) -> int:
 
     from dockdjango.cli.output import print_json, print_table
 
-    rows = _stack(args).ps(*args.services)
+    rows = find_stack(args).ps(*args.services)
     if args.json:
         print_json([asdict(r) | {"ports": r.ports_text()} for r in rows])
         return 0
@@ -220,7 +158,7 @@ def run_ps(args: argparse.Namespace) -> int:
 
 def run_logs(args: argparse.Namespace) -> int:
     """Print (or follow) merged, prefixed output."""
-    stack = _stack(args)
+    stack = find_stack(args)
     width = max(
         (len(r.name.removeprefix(f"{stack.name}-")) for r in stack.ps(*args.services)), default=0
     )
@@ -239,7 +177,7 @@ def run_exec(args: argparse.Namespace) -> int:
         )
     env = dict(item.split("=", 1) if "=" in item else (item, "") for item in args.env)
     return int(
-        _stack(args).exec_attached(
+        find_stack(args).exec_attached(
             args.service,
             args.command,
             tty=args.tty and sys.stdin.isatty() and sys.stdout.isatty(),
@@ -254,21 +192,21 @@ def run_exec(args: argparse.Namespace) -> int:
 def run_stop(args: argparse.Namespace) -> int:
     """Stop containers, dependents first."""
     with Progress() as progress:
-        _stack(args).stop(*args.services, timeout=args.timeout, on_progress=progress)
+        find_stack(args).stop(*args.services, timeout=args.timeout, on_progress=progress)
     return 0
 
 
 def run_start(args: argparse.Namespace) -> int:
     """Start stopped containers, dependencies first."""
     with Progress() as progress:
-        _stack(args).start(*args.services, on_progress=progress)
+        find_stack(args).start(*args.services, on_progress=progress)
     return 0
 
 
 def run_restart(args: argparse.Namespace) -> int:
     """Stop then start."""
     with Progress() as progress:
-        _stack(args).restart(*args.services, timeout=args.timeout, on_progress=progress)
+        find_stack(args).restart(*args.services, timeout=args.timeout, on_progress=progress)
     return 0
 
 

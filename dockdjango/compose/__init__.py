@@ -14,7 +14,7 @@ The contract other packages code against (pure: this package imports nothing fro
   ``config_files`` (absolute), ``secrets``/``configs``/``models`` (plain dicts),
   ``warnings`` (what Compose would warn about), ``to_compose_dict()`` (the shape of
   ``docker compose config --format json``, literal ``$``), ``to_yaml()`` (``$`` as ``$$``),
-  ``Project.from_dict(...)``, ``Project.service(name)``.
+  ``load_dict(data, ...)`` (a dict through the same pipeline), ``Project.service(name)``.
 - `Service` and its parts (`BuildConfig`, `ServicePort`, `ServiceVolume`, `DependsOn`,
   `Healthcheck`, `ServiceNetwork`) hold Compose's *long* form, with fields named as the
   compose keys: ``environment`` is a dict (``env_file`` already merged in), ``command`` and

@@ -245,7 +245,6 @@ class Service(SpecModel):
         if not isinstance(data, dict) or (info.context or {}).get("canonical"):
             return data  # the loader's projection: already canonical
         from dockdjango.compose.canonical import SERVICE_KEYS
-        from dockdjango.compose.projection import service_fields
 
         plain = {
             k: v
@@ -365,3 +364,49 @@ def _has_model(value: Any) -> bool:
     if isinstance(value, list):
         return any(isinstance(v, BaseModel) for v in value)
     return False
+
+
+_BUILD_FIELDS = set(BuildConfig.model_fields) - {"other", "extensions"}
+_SERVICE_FIELDS = set(Service.model_fields) - {"other", "extensions"}
+
+
+def split_fields(spec: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+    """Known fields as they are; ``x-`` keys into ``extensions``; the rest into ``other``.
+
+    How the loader's last stage (and `Service`'s short forms) fill a model from a canonical
+    mapping."""
+    out: dict[str, Any] = {"extensions": {}}
+    other: dict[str, Any] = {}
+    for key, value in spec.items():
+        if key in fields:
+            out[key] = value
+        elif str(key).startswith("x-"):
+            out["extensions"][key] = value
+        else:
+            other[key] = value
+    if "other" in fields or other:
+        out["other"] = other
+    return out
+
+
+# Tells `Service` its input is already canonical (no short forms to expand).
+CANONICAL = {"canonical": True}
+
+
+def service_fields(spec: dict[str, Any]) -> dict[str, Any]:
+    """A canonical service mapping as `Service` field values (``other``/``extensions`` split)."""
+    data = split_fields(spec, _SERVICE_FIELDS | {"other"})
+    if isinstance(data.get("build"), dict):
+        data["build"] = split_fields(data["build"], _BUILD_FIELDS | {"other"})
+    data["env_file"] = [e["path"] for e in data.get("env_file") or []]
+    if data.get("labels"):
+        data["labels"] = {k: "" if v is None else v for k, v in data["labels"].items()}
+    for key in ("ports", "volumes"):
+        data[key] = [split_fields(item, _ITEM_FIELDS[key]) for item in data.get(key) or []]
+    if isinstance(data.get("healthcheck"), dict):
+        data["healthcheck"] = split_fields(data["healthcheck"], _HEALTH_FIELDS)
+    return data
+
+
+_ITEM_FIELDS = {"ports": set(ServicePort.model_fields), "volumes": set(ServiceVolume.model_fields)}
+_HEALTH_FIELDS = set(Healthcheck.model_fields)

@@ -8,7 +8,7 @@ the file and line, because the project keeps the origin of every entry it was lo
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import yaml
@@ -148,26 +148,6 @@ class Project(SpecModel):
         if scale is None:
             scale = (other.get("deploy") or {}).get("replicas")
         return 1 if scale is None else int(scale)
-
-    @classmethod
-    def from_dict(
-        cls,
-        data: Mapping[str, Any],
-        *,
-        name: str | None = None,
-        working_dir: str | os.PathLike[str] | None = None,
-        environ: Mapping[str, str] | None = None,
-        profiles: tuple[str, ...] | list[str] = (),
-    ) -> Project:
-        """Load a compose document given as a dict, through the same pipeline as a file.
-
-        Short forms are accepted and canonicalised; errors are `SpecError` with dotted paths.
-        """
-        from dockdjango.compose.loader import load_dict
-
-        return load_dict(
-            data, project_name=name, workdir=working_dir, environ=environ, profiles=profiles
-        )
 
     def service(self, name: str) -> Service:
         """The service called ``name``; `SpecError` naming the known ones if there is none."""

@@ -14,6 +14,7 @@ from dockdjango.compose import (
     Service,
     ServicePort,
     find_compose_files,
+    load_dict,
     load_project,
     normalize_project_name,
 )
@@ -191,8 +192,8 @@ def test_no_compose_file(tmp_path: Path) -> None:
 
 
 def test_from_dict_and_python_models() -> None:
-    project = Project.from_dict(
-        {"services": {"web": {"image": "x", "ports": ["8000:8000"]}}}, name="py"
+    project = load_dict(
+        {"services": {"web": {"image": "x", "ports": ["8000:8000"]}}}, project_name="py"
     )
     assert project.services["web"].ports[0].published == "8000"
     built = Project(name="py", services={"web": Service(image="x", ports=[ServicePort(target=80)])})

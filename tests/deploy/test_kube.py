@@ -13,7 +13,7 @@ import yaml
 from dockdjango.cli import main
 from dockdjango.cluster.kube import kube_manifests
 from dockdjango.cluster.kube_validate import KUBE_VERSION, validate
-from dockdjango.compose import Project, load_project
+from dockdjango.compose import load_dict, load_project
 from dockdjango.errors import DockdjangoError
 
 ROOT = Path(__file__).parents[2]
@@ -96,7 +96,7 @@ def test_depends_on_healthy_becomes_a_wait_and_healthcheck_probes():
 
 
 def test_every_unconverted_setting_is_noted(tmp_path):
-    project = Project.from_dict(
+    project = load_dict(
         {
             "name": "demo",
             "services": {
@@ -125,7 +125,7 @@ def test_every_unconverted_setting_is_noted(tmp_path):
             },
             "volumes": {"cache": {}, "shared": {}},
         },
-        working_dir=tmp_path,
+        workdir=tmp_path,
     )
     manifests = kube_manifests(project)
     validate(manifests.objects)

@@ -8,7 +8,7 @@ import pytest
 from dockdjango.cli import main
 from dockdjango.cluster.keys import KUBE, SWARM, WHY_NOT
 from dockdjango.cluster.swarm import swarm_plan
-from dockdjango.compose import Project
+from dockdjango.compose import load_dict
 from dockdjango.compose.canonical import SERVICE_KEYS
 from dockdjango.errors import SpecError
 
@@ -16,7 +16,7 @@ NS = "com.docker.stack.namespace"
 
 
 def _project(services, **top):
-    return Project.from_dict({"name": "shop", "services": services, **top}, working_dir="/srv")
+    return load_dict({"name": "shop", "services": services, **top}, workdir="/srv")
 
 
 def test_names_and_labels_follow_docker_stack():
@@ -187,7 +187,7 @@ def test_depends_on_becomes_waves_and_completed_dependencies_jobs():
 
 def test_configs_and_secrets_are_objects_with_references(tmp_path):
     (tmp_path / "pw").write_text("s3cret")
-    project = Project.from_dict(
+    project = load_dict(
         {
             "name": "shop",
             "services": {
@@ -200,7 +200,7 @@ def test_configs_and_secrets_are_objects_with_references(tmp_path):
             "secrets": {"pw": {"file": "./pw"}},
             "configs": {"conf": {"content": "debug = false\n"}},
         },
-        working_dir=tmp_path,
+        workdir=tmp_path,
     )
     plan = swarm_plan(project)
     assert [(o.kind, o.name, o.data) for o in plan.objects] == [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from docker.errors import APIError
 
-from dockdjango.compose import Project, Service
+from dockdjango.compose import Project, Service, load_dict
 from dockdjango.compose.confighash import hashed_service, service_hash
 from dockdjango.compose.graph import closure, dependents, find_cycle, graph, levels, order
 from dockdjango.compose.models import DependsOn
@@ -19,7 +19,7 @@ from dockdjango.errors import SpecError
 
 def _spec(service):
     """The create request for ``services.web`` (a compose mapping) of project ``proj``."""
-    project = Project.from_dict(
+    project = load_dict(
         {
             "name": "proj",
             "services": {"web": service},

@@ -1,0 +1,80 @@
+"""From the project options of a command line to a `Stack` (or, with no compose file in a
+Django project, the detected one), and ``up``'s shared flags.
+
+Shared by the stack commands and the daily-loop ones (attached ``up``, ``run``,
+``watch``), so neither imports the other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dockdjango.api.stack import Stack
+
+
+def find_stack(
+    args: argparse.Namespace, *, need_file: bool = False, environ: dict[str, str] | None = None
+) -> Stack:
+    """The stack ``-f``/``-p``/``--profile``/``--env-file``/``--project-directory`` name,
+    as Compose resolves it (:meth:`Stack.find`); in a Django project with no compose file
+    (or with ``--generated``), the stack dockdjango detects."""
+    from dockdjango.api.stack import Stack
+
+    if zero_config(args):
+        return _detected(args, environ)
+    return Stack.find(
+        args.files or None,
+        project_name=args.project_name,
+        profiles=args.profiles,
+        environ=environ,
+        env_files=args.env_files,
+        project_directory=args.project_directory,
+        need_file=need_file,
+    )
+
+
+def zero_config(args: argparse.Namespace) -> bool:
+    """``--generated``, or no compose file anywhere Compose looks, in a Django project."""
+    from dockdjango.api.stack import compose_files
+    from dockdjango.api.zeroconfig import is_django_project
+
+    if getattr(args, "generated", False):
+        return True
+    if args.files or compose_files(args.project_directory):
+        return False
+    return is_django_project(args.project_directory or ".")
+
+
+def _detected(args: argparse.Namespace, environ: dict[str, str] | None) -> Stack:
+    """The stack dockdjango detects; what it assumed is said once, on stderr."""
+    from dockdjango.api.zeroconfig import detect_for_stack, detected_stack
+    from dockdjango.cli.init import overrides_from
+
+    root = args.project_directory or "."
+    project = detect_for_stack(root, environ=environ, overrides=overrides_from(args))
+    if args.command == "up":
+        print(
+            f"no compose file: running what dockdjango detects in {project.root.resolve()}",
+            file=sys.stderr,
+        )
+        for line in project.assumptions:
+            print(f"  · {line}", file=sys.stderr)
+        print(
+            "  (`dockdjango init` writes it out as compose.yaml + Dockerfile to commit)",
+            file=sys.stderr,
+        )
+    return detected_stack(root, project_name=args.project_name, environ=environ, project=project)
+
+
+def up_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``up`` flags attached and detached ``up`` share, as ``Stack.up`` arguments."""
+    return {
+        "build": args.build,
+        "force_recreate": args.force_recreate,
+        "no_recreate": args.no_recreate,
+        "remove_orphans": args.remove_orphans,
+        "timeout": args.timeout,
+    }
