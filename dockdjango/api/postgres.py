@@ -164,15 +164,15 @@ def postgres_environ(
         env = postgres_environ(["compose.yaml"])
         stack = Stack.load("compose.yaml", environ=env)
     """
-    from dockdjango.compose import find_compose_files, read_compose_text
+    from dockdjango.compose import discover_files, find_compose_files, read_compose_text
     from dockdjango.compose.dotenv import parse_dotenv
 
     env = dict(os.environ if environ is None else environ)
     if env.get(ENV_VAR):
         return env
-    if not files:
-        files = env["COMPOSE_FILE"].split(os.pathsep) if env.get("COMPOSE_FILE") else None
-    paths = [Path(f) for f in files] if files else [Path(f) for f in find_compose_files()]
+    # the loader's own discovery: COMPOSE_FILE (environment or .env), else compose.yaml
+    found = list(files) if files else discover_files(environ=env) or find_compose_files()
+    paths = [Path(f) for f in found]
     dotenv = paths[0].resolve().parent / ".env"
     if dotenv.is_file() and parse_dotenv(str(dotenv), env).get(ENV_VAR):
         return env  # pinned in the project's .env, which the loader reads
