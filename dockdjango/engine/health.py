@@ -41,9 +41,17 @@ def health_output(state: dict[str, Any]) -> str:
 
 
 def status(inspect: dict[str, Any]) -> tuple[str, str]:
-    """(state, health) of an inspected container: ``("running", "healthy")``."""
+    """(state, health) of an inspected container: ``("running", "healthy")``.
+
+    Health is "" only for a container without a healthcheck: one that has a check but no
+    health record yet (the engine adds it just after the start) is ``starting``, so a
+    fast inspect never mistakes it for "running, nothing to wait for"."""
     state = inspect.get("State") or {}
-    return str(state.get("Status", "")), str((state.get("Health") or {}).get("Status", ""))
+    health = str((state.get("Health") or {}).get("Status", ""))
+    test = ((inspect.get("Config") or {}).get("Healthcheck") or {}).get("Test") or []
+    if not health and test and test[0] != "NONE":
+        health = "starting"
+    return str(state.get("Status", "")), health
 
 
 def condition_met(inspect: dict[str, Any], condition: str) -> bool:
