@@ -17,21 +17,20 @@ method is one call into ``dockdjango.engine`` (where the SDK's errors become our
 from __future__ import annotations
 
 import os
-import shlex
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dockdjango.api.links import Link, announced
 from dockdjango.api.project import config_hashes
 from dockdjango.api.stack_build import build_service
+from dockdjango.api.stack_commands import ExecResult, StackCommands
 from dockdjango.api.standins import stand_in_provider
 from dockdjango.compose import Project, load_dict, load_project
 from dockdjango.compose.loader import discover_files
 from dockdjango.compose.models import BuildConfig
-from dockdjango.engine import converge, execs, lifecycle
+from dockdjango.engine import converge, lifecycle
 from dockdjango.engine.apply import BeforeStart
 from dockdjango.engine.client import connect
 from dockdjango.engine.converge import UpResult
@@ -59,22 +58,12 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class ExecResult:
-    """What a command run with :meth:`Stack.exec` did."""
+class Stack(StackCommands):
+    """A project (services, networks, volumes) and the engine it runs on.
 
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        """stdout then stderr."""
-        return self.stdout + self.stderr
-
-
-class Stack:
-    """A project (services, networks, volumes) and the engine it runs on."""
+    Running commands in its containers (``exec``) comes from
+    :class:`~dockdjango.api.stack_commands.StackCommands`, as docker-py assembles its
+    client from one mixin per area."""
 
     def __init__(
         self,
@@ -371,71 +360,6 @@ class Stack:
         lines = iter_logs(self.client, self.name, services or None, tail=tail, follow=follow)
         return lines if follow else list(lines)
 
-    def container_id(self, service: str, index: int = 1) -> str:
-        """The engine id of container ``index`` of ``service``."""
-        return lifecycle.container_id(self.client, self.name, service, index)
-
-    def running_container_id(self, service: str, index: int = 1) -> str:
-        """Like :meth:`container_id`, but the container must be running (for exec)."""
-        return lifecycle.container_id(self.client, self.name, service, index, running=True)
-
-    # -- running commands -------------------------------------------------------------------
-
-    def exec(
-        self,
-        service: str,
-        cmd: str | Sequence[str],
-        *,
-        user: str | None = None,
-        workdir: str | None = None,
-        env: Mapping[str, str] | None = None,
-        index: int = 1,
-    ) -> ExecResult:
-        """Run ``cmd`` in the service's running container; capture its output."""
-        argv = shlex.split(cmd) if isinstance(cmd, str) else list(cmd)
-        code, out, err = execs.run_captured(
-            self.client,
-            self.running_container_id(service, index),
-            argv,
-            user=user,
-            workdir=workdir,
-            env=env,
-        )
-        return ExecResult(code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
-
-    def exec_attached(
-        self,
-        service: str,
-        cmd: Sequence[str],
-        *,
-        tty: bool = False,
-        user: str | None = None,
-        workdir: str | None = None,
-        env: Mapping[str, str] | None = None,
-        index: int = 1,
-        write_out: Any = None,
-        write_err: Any = None,
-    ) -> int:
-        """Run ``cmd`` in the service's running container as ``docker compose exec`` does;
-        return its exit code.
-
-        With ``tty`` this terminal is attached (raw mode; stdin must be a terminal);
-        otherwise the output is passed on as it comes, to ``write_out``/``write_err``
-        (callables taking bytes; default: this process's stdout and stderr)."""
-        cid = self.running_container_id(service, index)
-        if tty:
-            return execs.run_interactive(self.client, cid, cmd, user=user, workdir=workdir, env=env)
-        return execs.run_streamed(
-            self.client,
-            cid,
-            cmd,
-            user=user,
-            workdir=workdir,
-            env=env,
-            write_out=write_out or _passed_on("stdout"),
-            write_err=write_err or _passed_on("stderr"),
-        )
-
     # -- the dev loop: one-off containers, watch ----------------------------------------
 
     def run(self, service: str, command: str | Sequence[str] | None = None, **options: Any) -> Any:
@@ -494,18 +418,6 @@ def compose_files(
     """The compose files Compose would load here with no ``-f`` (``COMPOSE_FILE``, else
     ``compose.yaml`` ... in the directory or a parent, with its override); [] if none."""
     return discover_files(project_directory, environ)
-
-
-def _passed_on(stream: str) -> Any:
-    """A writer of bytes to ``sys.stdout``/``sys.stderr``, flushed at once."""
-    import sys
-
-    def write(data: bytes) -> None:
-        target = getattr(sys, stream)
-        target.buffer.write(data)
-        target.flush()
-
-    return write
 
 
 def down_project(

@@ -183,9 +183,7 @@ def init_project(
     result = InitResult(project, notes=list(project.assumptions))
     own = (base / "Dockerfile").is_file()
     dockerfile = SIDE_DOCKERFILE if own else "Dockerfile"
-    prepared = prepare(
-        base, client=client, offline=offline, generate=True, write_requirements=True
-    )
+    prepared = prepare(base, client=client, offline=offline, generate=True, write_requirements=True)
     _write(base / dockerfile, prepared.dockerfile, result, force=True)
     if own:
         result.kept.append(base / "Dockerfile")
