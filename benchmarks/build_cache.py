@@ -22,8 +22,9 @@ Adaptations every variant shares, because this machine has no registry and a
 TLS-intercepting proxy: the base is the registry-free ``dockdjango/python`` image (Debian's
 Python, which has no global pip, so the peers make a virtualenv where the official image
 would use its pip), `docker init`'s ``# syntax=`` line is dropped (the frontend image cannot
-be pulled), and pip reads the proxy's CA from the ``dockdjango-ca`` cache mount as
-dockdjango's installs do.
+be pulled), and pip reads the proxy's CA from the same read-only bind mount of
+``dockdjango/ca-bundle:<digest>`` that dockdjango's installs get in place of the
+``dockdjango-ca`` cache mount.
 
 Prints every run, then medians and the ratios dockdjango / peer. Run:
 
@@ -94,6 +95,29 @@ def compose_binary() -> str:
     found = sorted(Path(compose.__file__).parent.rglob("docker-compose*"))
     binaries = [p for p in found if p.is_file() and os.access(p, os.X_OK)]
     return str(binaries[0]) if binaries else str(REPO / ".venv" / "bin" / "docker-compose")
+
+
+def ca_mount(client) -> str:
+    """The mount that gives a peer's install the host's CA bundle, as dockdjango's get it."""
+    from dockdjango.engine.build import build_image
+    from dockdjango.engine.images import inspect_image
+    from dockdjango.images.ca import (
+        BUNDLE_DOCKERFILE,
+        bundle_image,
+        find_ca_bundle,
+        with_bundle_mount,
+    )
+    from dockdjango.images.context import make_context
+
+    found = find_ca_bundle()
+    if found is None:
+        return CA_MOUNT
+    bundle = found.read_bytes()
+    image = bundle_image(bundle)
+    if inspect_image(client, image) is None:
+        files = {"Dockerfile": BUNDLE_DOCKERFILE.encode(), "ca.pem": bundle}
+        build_image(client, make_context(None, extra_files=files), tag=image)
+    return with_bundle_mount(CA_MOUNT, image)
 
 
 def own_cache_mounts(dockerfile: str, run_id: str) -> str:
@@ -177,7 +201,8 @@ def run_compose(
     made: list[str],
 ):  # fmt: skip
     template = DOCKER_INIT if variant == "docker init" else NAIVE
-    (root / "Dockerfile").write_text(own_cache_mounts(template.replace("{base}", base), run_id))
+    text = template.replace("{base}", base).replace(CA_MOUNT, ca_mount(client))
+    (root / "Dockerfile").write_text(own_cache_mounts(text, run_id))
     if not (root / ".dockerignore").exists():
         (root / ".dockerignore").write_text(".git\n**/__pycache__\n*.sqlite3\n")
     project = f"ddbench{uuid.uuid4().hex[:8]}"

@@ -237,10 +237,14 @@ def _private_cache(path: str) -> Iterator[None]:
 
 
 def _from_image(predicted: Sequence[Any]) -> str:
-    """The image the final stage starts from, as the build plan resolved it."""
-    bases = [p.step.base for p in predicted if p.step.keyword == "FROM" and p.step.base]
-    real = [b for b in bases if not str(b).startswith("stage:")]
-    return str(real[-1]) if real else ""
+    """The image the final stage starts from, as the Dockerfile names it (after its ARGs).
+
+    The plan's ``base`` is a digest of the image's layers (how BuildKit keys it), not
+    something the engine can look up, so the name is taken from the expanded FROM line.
+    """
+    froms = [p.step for p in predicted if p.step.keyword == "FROM" and p.step.base]
+    real = [s.expanded.split()[0] for s in froms if not str(s.base).startswith("stage:")]
+    return real[-1] if real else ""
 
 
 def dir_size(path: Path) -> int:

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dockdjango.errors import DockdjangoError
-from dockdjango.images.ca import CACHE_ID as CA_CACHE_ID
-from dockdjango.images.ca import find_ca_bundle
+from dockdjango.images.ca import CACHE_MOUNT as CA_CACHE_MOUNT
+from dockdjango.images.ca import bundle_image, find_ca_bundle, with_bundle_mount
 from dockdjango.images.detect import SourceProject, detect
 from dockdjango.images.dockerfile import (
     DERIVED_REQUIREMENTS,
@@ -51,15 +51,22 @@ class Prepared:
     options: DockerfileOptions | None = None
     #: The host's CA bundle (for the ``dockdjango-ca`` cache mount), or None.
     ca: bytes | None = None
+    #: The local image the sent Dockerfile mounts the bundle from, in place of the
+    #: ``dockdjango-ca`` cache mount (None: the Dockerfile has none, or no bundle).
+    ca_image: str | None = None
+
+    @property
+    def sent_dockerfile(self) -> str:
+        """The Dockerfile BuildKit gets: ``dockerfile`` with the host's bundle mounted from
+        ``ca_image`` in place of the ``dockdjango-ca`` cache mount."""
+        if self.ca_image is None:
+            return self.dockerfile
+        return with_bundle_mount(self.dockerfile, self.ca_image)
+
     #: Build args dockdjango adds (``UV_OFFLINE=1`` for an offline build).
     buildargs: dict[str, str] = field(default_factory=dict)
     #: Things dockdjango decided for the user that it must say (one line each).
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def uses_ca_mount(self) -> bool:
-        """True when the Dockerfile's steps read the ``dockdjango-ca`` cache mount."""
-        return f"id={CA_CACHE_ID}" in self.dockerfile
 
 
 def detect_project(path: str | Path = ".", *, requirements: str | None = None) -> SourceProject:
@@ -163,9 +170,17 @@ def prepare(
                     log(f"wrote {target} (from {sources}; the Dockerfile installs it)")
             else:
                 extras[DERIVED_REQUIREMENTS] = derived
-    prepared = Prepared(root, text, path_in_context, generated, ignore, extras, project, opts)
     ca = find_ca_bundle(ca_bundle)
-    prepared.ca = ca.read_bytes() if ca is not None else None
+    bundle = ca.read_bytes() if ca is not None else None
+    ca_image = None
+    if bundle is not None and CA_CACHE_MOUNT in text:
+        # What BuildKit gets (and the plan reads): the bundle mounted from a local image;
+        # ``text`` stays what the project has or gets written.
+        ca_image = bundle_image(bundle)
+        extras[path_in_context] = with_bundle_mount(text, ca_image).encode()
+    prepared = Prepared(root, text, path_in_context, generated, ignore, extras, project, opts)
+    prepared.ca = bundle
+    prepared.ca_image = ca_image
     prepared.notes = notes
     if is_offline(offline) and f"ARG {OFFLINE_ARG}" in text:
         prepared.buildargs[OFFLINE_ARG] = "1"
@@ -201,7 +216,7 @@ def plan_project(
         return "sha256:" + hashlib.sha256(json.dumps(layers).encode()).hexdigest()
 
     return plan_build(
-        prepared.dockerfile,
+        prepared.sent_dockerfile,
         context_index(prepared),
         resolve=resolve,
         buildargs={**prepared.buildargs, **(buildargs or {})},

@@ -254,14 +254,13 @@ def _build(
 
     name = str(prepared.root / prepared.dockerfile_path)
     version = engine_version(client)[0]
-    check_dockerfile(prepared.dockerfile, name, version)
+    check_dockerfile(prepared.sent_dockerfile, name, version)
+    _ensure_ca_image(client, prepared, log)
     steps = plan_project(prepared, client, buildargs=buildargs, labels=labels, target=target)
     rpath = record_path(prepared.root, prepared.dockerfile_path, target)
     predicted = predict(steps, None if nocache else load_record(rpath))
     if nocache:
         predicted = [replace(p, reused=not p.step.has_layer) for p in predicted]
-    if prepared.ca is not None and prepared.uses_ca_mount:
-        _fill_ca(client, prepared, predicted, log)
     if on_event:
         on_event("total", sum(1 for s in steps if s.has_layer))
     context = make_context(prepared.root, exclude=prepared.ignore, extra_files=prepared.extras)
@@ -290,36 +289,27 @@ def _build(
     return result, predicted
 
 
-def _fill_ca(
-    client: docker.DockerClient,
-    prepared: Prepared,
-    predicted: list[StepPrediction],
-    log: Log,
-) -> None:
-    """Put the host's CA bundle into the ``dockdjango-ca`` cache mount, when a step needs it.
+def _ensure_ca_image(client: docker.DockerClient, prepared: Prepared, log: Log) -> None:
+    """Make the one-file image the sent Dockerfile mounts the host's CA bundle from.
 
-    Only when a step that mounts it will run (a reused step does not go online): a
-    cache-only build without the layer cache, about a second.
+    Named by the bundle's digest, so it is made once per bundle (under a second); the
+    bundle is mounted by the install steps, never copied into the image they build.
     """
     from dockdjango.engine.build import build_image
-    from dockdjango.images.ca import CACHE_ID, FILL_CONTEXT_PATH, fill_dockerfile
+    from dockdjango.engine.images import inspect_image
+    from dockdjango.images.ca import BUNDLE_DOCKERFILE
     from dockdjango.images.context import make_context
 
-    if not any(not p.reused and f"id={CACHE_ID}" in p.step.text for p in predicted):
+    if prepared.ca_image is None or prepared.ca is None:
         return
-    base = next(
-        (
-            p.step.expanded.split()[0]
-            for p in predicted
-            if p.step.keyword == "FROM" and (p.step.base or "").startswith("sha256:")
-        ),
-        None,
+    if inspect_image(client, prepared.ca_image) is not None:
+        return
+    log(
+        f"storing the host's CA bundle as {prepared.ca_image} (mounted by the install steps, "
+        "never copied into an image)"
     )
-    if base is None or prepared.ca is None:
-        return
-    files = {"Dockerfile": fill_dockerfile(base).encode(), FILL_CONTEXT_PATH: prepared.ca}
-    log("putting the host's CA bundle into the dockdjango-ca cache mount (never in an image)")
-    build_image(client, make_context(None, extra_files=files), nocache=True, cache_only=True)
+    files = {"Dockerfile": BUNDLE_DOCKERFILE.encode(), "ca.pem": prepared.ca}
+    build_image(client, make_context(None, extra_files=files), tag=prepared.ca_image)
 
 
 _NOT_CACHED = re.compile(r"Because (\S+) was not found in the cache")

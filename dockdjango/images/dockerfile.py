@@ -12,7 +12,7 @@ changes least to what changes most:
 ``dev``      (Django) the same image with ``runserver`` as its command
 
 Behind a TLS-intercepting proxy the installs trust the CA bundle found in the
-``dockdjango-ca`` cache mount (dockdjango puts the host's bundle there before a build); a
+``dockdjango-ca`` cache mount (a dockdjango build mounts the host's bundle there); a
 cache mount is never part of an image, and where it is empty (no proxy, another machine)
 the installs use the default trust store — so the committed file builds everywhere.
 """
@@ -23,8 +23,7 @@ import json
 import shlex
 from dataclasses import dataclass
 
-from dockdjango.images.ca import CACHE_ID as CA_CACHE_ID
-from dockdjango.images.ca import MOUNT_DIR as CA_MOUNT_DIR
+from dockdjango.images.ca import CACHE_MOUNT as CA_CACHE_MOUNT
 from dockdjango.images.ca import MOUNTED_BUNDLE as CA_BUNDLE
 from dockdjango.images.detect import SourceProject
 
@@ -116,7 +115,7 @@ def generate_dockerfile(project: SourceProject, options: DockerfileOptions | Non
             "",
             "# --- uv: the installer, from PyPI; mounted where needed, never in the final image",
             f"FROM {base} AS uv",
-            "RUN --mount=type=cache,id=dockdjango-ca,target=/run/dockdjango-ca,readonly \\",
+            f"RUN {CA_CACHE_MOUNT} \\",
             f"    {_trust('SSL_CERT_FILE')} \\",
             f'    && python3 -c "{UV_BOOTSTRAP}"',
         ]
@@ -235,7 +234,7 @@ def _install_dev(project: SourceProject) -> list[str]:
 
 
 def _ca_mount() -> list[str]:
-    return [f"    --mount=type=cache,id={CA_CACHE_ID},target={CA_MOUNT_DIR},readonly \\"]
+    return [f"    {CA_CACHE_MOUNT} \\"]
 
 
 def _trust(*variables: str) -> str:

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from dockdjango.errors import DockdjangoError
-from dockdjango.images.ca import MOUNTED_BUNDLE, fill_dockerfile, find_ca_bundle
+from dockdjango.images.ca import (
+    CACHE_MOUNT,
+    MOUNTED_BUNDLE,
+    bundle_image,
+    find_ca_bundle,
+    with_bundle_mount,
+)
+from dockdjango.images.detect import detect
+from dockdjango.images.dockerfile import DockerfileOptions, generate_dockerfile
 
 
 @pytest.fixture
@@ -67,9 +75,16 @@ def test_missing_explicit_bundle_is_a_clear_error(tmp_path):
         find_ca_bundle(tmp_path / "nope.pem", _env(tmp_path))
 
 
-def test_the_fill_build_writes_the_bundle_into_the_cache_mount_only():
-    text = fill_dockerfile("base:1")
-    assert text.startswith("FROM base:1\n")
-    assert "--mount=type=cache,id=dockdjango-ca,target=/run/dockdjango-ca" in text
-    assert f"mv {MOUNTED_BUNDLE}.tmp {MOUNTED_BUNDLE}" in text
-    assert "COPY" not in text and "ENV" not in text  # nothing lands in a layer
+def test_the_sent_dockerfile_mounts_the_bundle_image_in_place_of_the_cache_mount(tmp_path):
+    (tmp_path / "requirements.txt").write_text("six==1.16.0\n")
+    generated = generate_dockerfile(detect(tmp_path), DockerfileOptions(base_image="base:1"))
+    assert generated.count(CACHE_MOUNT) == 2  # the uv download and the install
+    image = bundle_image(b"-----BEGIN CERTIFICATE-----\n")
+    assert image.startswith("dockdjango/ca-bundle:") and len(image.split(":")[1]) == 16
+    assert bundle_image(b"other") != image
+    sent = with_bundle_mount(generated, image)
+    assert CACHE_MOUNT not in sent
+    bind = f"--mount=type=bind,from={image},source=/ca.pem,target={MOUNTED_BUNDLE}"
+    assert sent.count(bind) == 2
+    assert sent.replace(bind, CACHE_MOUNT) == generated  # nothing else changes
+    assert with_bundle_mount("FROM x\nRUN true\n", image) == "FROM x\nRUN true\n"
