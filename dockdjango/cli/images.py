@@ -293,7 +293,8 @@ def run_build(args: argparse.Namespace) -> int:
     short = build.image_id.removeprefix("sha256:")[:12]
     out.print(
         f"✓ image {build.result.tag or short} ({short}, {size_mb:.0f} MB): "
-        f"{build.reused} of {len(rows)} steps reused, {build.seconds:.1f} s"
+        f"{sum(1 for row in rows if row[2] == 'reused')} of {len(rows)} steps reused, "
+        f"{build.seconds:.1f} s"
     )
     wrong = build.mismatches()
     if wrong:

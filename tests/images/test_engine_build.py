@@ -287,6 +287,16 @@ def test_cli_build_and_explain_json(sample: Builds, engine) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "#1 [" in proc.stderr and ("CACHED" in proc.stderr or "DONE" in proc.stderr)
     assert "steps reused" in proc.stdout
+    # --no-cache: the summary counts what the table shows, so nothing is called reused
+    proc = subprocess.run(
+        [sys.executable, "-m", "dockdjango", "build", "--no-cache", "-t", sample.tag,
+         "--base", sample.base],
+        cwd=sample.root, capture_output=True, text=True, timeout=600, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if line[:1].isdigit() or "rebuilt" in line]
+    assert rows and all("reused" not in line for line in rows), proc.stdout
+    assert f" 0 of {len(rows)} steps reused" in proc.stdout, proc.stdout
 
     def explain_json() -> dict:
         proc = subprocess.run(
