@@ -29,6 +29,7 @@ from dockdjango.engine.failures import explain_start_error
 from dockdjango.engine.health import Cancelled, condition_met, wait_for
 from dockdjango.engine.observe import anonymous_mounts, short_name
 from dockdjango.engine.progress import Event, OnProgress, ignore
+from dockdjango.engine.replace import replacement_labels, temporary_name
 from dockdjango.engine.stop import remove_containers, stop_containers
 from dockdjango.errors import ServiceError
 
@@ -175,24 +176,43 @@ def _apply_action(run: Run, action: Action) -> str | None:
             client.api.stop(current["Id"])
         _start(run, action.service, str(current["Id"]), name, began)
         return str(current["Id"])
-    inherited: list[str] = []
     if action.op == "recreate" and current:
-        run.on_progress(Event("container", name, "recreating", action.reason))
-        inherited = [f"{volume}:{target}" for volume, target in anonymous_mounts(current)]
-        stop_containers(client, [current], ignore)
-        remove_containers(client, [current], ignore, volumes=False)
-    cid, made_name = _create(run, action, inherited)
-    if action.op == "create":
+        cid, made_name = _recreate(run, action, current, name)
+    else:
+        cid, made_name, _ = _create(run, action, [])
         run.on_progress(Event("container", made_name, "created"))
     _start(run, action.service, cid, made_name, began)
     return cid
 
 
-def _create(run: Run, action: Action, inherited: list[str]) -> tuple[str, str]:
-    """Create container ``action.number`` of its service; (id, name).
+def _recreate(run: Run, action: Action, current: dict[str, Any], name: str) -> tuple[str, str]:
+    """Replace ``current`` without a moment when no container holds its anonymous volumes:
+    create the replacement under a temporary name, then stop and remove the old one, then
+    rename (see :mod:`dockdjango.engine.replace`). One event per step, so a caller sees
+    where an interrupted recreate stopped."""
+    client = run.client
+    run.on_progress(Event("container", name, "recreating", action.reason))
+    inherited = [f"{volume}:{target}" for volume, target in anonymous_mounts(current)]
+    cid, final, temporary = _create(run, action, inherited, replaces=str(current["Id"]))
+    run.on_progress(Event("container", name, "replacement created", temporary))
+    stop_containers(client, [current], ignore)
+    run.on_progress(Event("container", name, "stopped", "the container it replaces"))
+    remove_containers(client, [current], ignore, volumes=False)
+    run.on_progress(Event("container", name, "removed", "the container it replaces"))
+    client.api.rename(cid, final)
+    run.on_progress(Event("container", final, "renamed", f"from {temporary}"))
+    return cid, final
+
+
+def _create(
+    run: Run, action: Action, inherited: list[str], *, replaces: str = ""
+) -> tuple[str, str, str]:
+    """Create container ``action.number`` of its service; (id, its name, the name it is
+    created under).
 
     ``inherited`` anonymous volumes (``volume:target``) of a recreated container are mounted
     again where the new container still declares them, keeping their data, as Compose does.
+    A replacement of container ``replaces`` (an id) is created under a temporary name.
     """
     client, project, service = run.client, run.project, action.service
     request = create_request(
@@ -206,6 +226,11 @@ def _create(run: Run, action: Action, inherited: list[str]) -> tuple[str, str]:
         run.on_progress(Event("service", service, "warning", warning))
     host = dict(request.host_config)
     create = dict(request.create)
+    if replaces:
+        create["name"] = temporary_name(replaces, request.name)
+        create["labels"] = replacement_labels(
+            create["labels"], service, action.number, project.services[service].container_name
+        )
     anonymous = list(create.get("volumes") or [])
     kept = [v for v in inherited if v.split(":", 1)[1] in anonymous]
     if kept:
@@ -215,8 +240,8 @@ def _create(run: Run, action: Action, inherited: list[str]) -> tuple[str, str]:
     try:
         cid = create_container(client, create, host, request.networks)
     except APIError as exc:
-        raise _refused(run, service, request.name, exc) from None
-    return cid, request.name
+        raise _refused(run, service, str(create["name"]), exc) from None
+    return cid, request.name, str(create["name"])
 
 
 def create_container(

@@ -1,6 +1,7 @@
 """``up``: converge the engine to a project, in three named steps: plan, apply, wait.
 
-**plan** reads what exists (containers by Compose's labels), reports or removes orphans,
+**plan** reads what exists (containers by Compose's labels), finishes or undoes recreates
+a killed ``up`` left half-way (:mod:`dockdjango.engine.replace`), reports or removes orphans,
 makes sure networks, volumes and images are there, and decides per container what to do
 (:mod:`dockdjango.engine.actions`). **apply** runs each service in its own thread: it waits
 until its dependencies meet their ``depends_on`` condition, then keeps, starts, creates or
@@ -41,6 +42,7 @@ from dockdjango.engine.health import Cancelled, wait_for
 from dockdjango.engine.images import inspect_image
 from dockdjango.engine.observe import Observed, observe, short_name
 from dockdjango.engine.progress import Event, OnProgress, ignore
+from dockdjango.engine.replace import recover
 from dockdjango.engine.resources import (
     Builder,
     StandInProvider,
@@ -153,7 +155,8 @@ def make_plan(
     builder: Builder | None,
     stand_in: StandInProvider | None = None,
 ) -> Plan:
-    """The plan step: check, handle orphans, ensure networks/volumes/images, decide actions.
+    """The plan step: check, repair recreates an earlier ``up`` left halfway, handle
+    orphans, ensure networks/volumes/images, decide actions.
 
     A dependency cycle or an unsupported setting is an error before anything is touched.
     """
@@ -162,6 +165,8 @@ def make_plan(
     for name in project.services:
         check_supported(project, name)
     state = observe(client, project.name)
+    if recover(client, state, on_progress):
+        state = observe(client, project.name)
     orphans = _orphans(client, project, state, remove_orphans, on_progress)
     network_ids = ensure_networks(client, project, on_progress)
     volume_names = ensure_volumes(client, project, on_progress)

@@ -14,6 +14,7 @@ from dockdjango.engine import labels as L
 from dockdjango.engine.actions import plan_service, propagate_restarts, why_recreate
 from dockdjango.engine.create_request import create_request
 from dockdjango.engine.failures import explain_start_error
+from dockdjango.engine.replace import final_name, replacement_labels, temporary_name
 from dockdjango.errors import SpecError
 
 
@@ -327,3 +328,14 @@ def test_unsupported_network_mode_is_a_clear_error():
     ):
         create_request(project, "web", 1, image="x", labels={})
     assert _spec({"image": "x", "network_mode": "host"}).host_config["network_mode"] == "host"
+
+
+def test_replacement_names_and_labels_follow_compose():
+    old = "0123456789abcdef" * 4
+    assert temporary_name(old, "proj-web-1") == "0123456789ab_proj-web-1"
+    assert final_name("0123456789ab_proj-web-1") == "proj-web-1"
+    assert final_name("0123456789ab_custom") == "custom"
+    assert final_name("proj-web-1") is None
+    assert final_name("0123456789ab-proj-web-1") is None  # not Compose's separator
+    assert replacement_labels({"a": "b"}, "web", 2, None) == {"a": "b", L.REPLACE: "web-2"}
+    assert replacement_labels({}, "web", 1, "custom") == {L.REPLACE: "custom"}
