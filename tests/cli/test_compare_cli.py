@@ -90,8 +90,8 @@ def test_each_number_is_measured(tmp_path, tags, base_image, engine) -> None:
         for run in (a, b):
             assert run[side]["setup_cold_s"] > 0 and run[side]["setup_warm_s"] > 0
         assert a[side]["setup_cold_s"] != b[side]["setup_cold_s"]
-    # A warm image build reuses every layer: it must beat the build without cache.
-    assert a["docker"]["setup_warm_s"] < a["docker"]["setup_cold_s"]
+    # (Which is faster is benchmarks' business: under load a warm build can lose to a cold
+    # one, so no test compares two timings.)
 
     # Test suites really ran in each environment.
     for side in ("venv", "docker"):

@@ -176,7 +176,7 @@ def compose_config(
             env=env,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=300,
         )
 
     proc = run("json")

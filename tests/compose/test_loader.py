@@ -232,9 +232,9 @@ def test_to_yaml_is_accepted_by_compose_and_reloads_the_same(tmp_path: Path) -> 
     assert compared(theirs) == compared(escape_dollars(project.to_compose_dict()))
 
 
-def test_200_services_load_fast(tmp_path: Path) -> None:
-    import time
-
+def test_200_services_load(tmp_path: Path) -> None:
+    # How fast is benchmarks/spec_load.py's figure (beside `docker compose config`); here
+    # only that a large file loads whole.
     lines = ["services:"]
     for i in range(200):
         lines += [
@@ -247,11 +247,10 @@ def test_200_services_load_fast(tmp_path: Path) -> None:
         ]
     lines += ["volumes: {v: {}}"]
     f = write(tmp_path, "compose.yaml", "\n".join(lines) + "\n")
-    start = time.perf_counter()
     project = load_project([f], environ={})
-    took = time.perf_counter() - start
     assert len(project.services) == 200
-    assert took < 1.0, f"loading 200 services took {took:.2f}s"
+    assert list(project.services["s199"].depends_on) == ["s198"]
+    assert project.services["s150"].environment == {"A": "150"}
 
 
 def test_python_built_project_gets_compose_defaults_and_loads_back(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ published port on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -98,6 +99,11 @@ def test_library_on_swarm_rolls_out_without_a_failed_request(
     root, port = library
     files = [str(root / "compose.yaml"), str(root / "compose.swarm.yaml")]
     env = postgres_environ(files, {"SECRET_KEY": "swarm-test-" + "k" * 40})
+    # db runs the PostgreSQL image under a tag of the test's own: the shared tag may be
+    # rebuilt by another run meanwhile, and then the redeploy would rightly update db
+    db_image = f"dockdjango-test/{unique_name}-db:pinned"
+    engine.images.get(env["DOCKDJANGO_POSTGRES_IMAGE"]).tag(db_image)
+    env["DOCKDJANGO_POSTGRES_IMAGE"] = db_image
     options = dict(
         project_name=unique_name, profiles=["prod"], environ=env, routing_mesh=False, timeout=420
     )
@@ -153,7 +159,7 @@ def test_library_on_swarm_rolls_out_without_a_failed_request(
 
         # `docker stack rm` manages what dockdjango deployed
         _stack("rm", unique_name)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a hang guard, not a speed check
         label = f"com.docker.stack.namespace={unique_name}"
         while engine.containers.list(all=True, filters={"label": label}, ignore_removed=True):
             assert time.monotonic() < deadline, "the stack's containers were not removed"
@@ -162,6 +168,10 @@ def test_library_on_swarm_rolls_out_without_a_failed_request(
         assert engine.volumes.list(filters={"label": label})  # named volume kept
     finally:
         undeploy_swarm(unique_name, volumes=True, client=swarm)
+        # the tag only (no force: another run may use the image); a failure here must not
+        # hide the test's own
+        with contextlib.suppress(Exception):
+            engine.api.remove_image(db_image)
 
 
 def test_cli_deploy_then_undeploy_keeps_volumes(

@@ -20,7 +20,7 @@ class Terminal:
             os.execvpe(argv[0], argv, env or os.environ)
         self.output = b""
 
-    def expect(self, text: str, timeout: float = 60.0) -> str:
+    def expect(self, text: str, timeout: float = 300.0) -> str:
         """Read until ``text`` appears; return everything read so far."""
         wanted = text.encode()
         deadline = time.monotonic() + timeout
@@ -46,7 +46,7 @@ class Terminal:
     def send(self, keys: str) -> None:
         os.write(self.fd, keys.encode())
 
-    def wait(self, timeout: float = 60.0) -> int:
+    def wait(self, timeout: float = 300.0) -> int:
         """The exit code (draining output meanwhile); kills the child on timeout."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -67,7 +67,8 @@ class Collector:
     def texts(self, container: str) -> list[str]:
         return [e.text for e in self.items if isinstance(e, Output) and e.container == container]
 
-    def wait_for(self, check, timeout: float = 60.0, what: str = "") -> None:
+    # a hang guard, not a speed check: generous, so a loaded machine does not fail it
+    def wait_for(self, check, timeout: float = 300.0, what: str = "") -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if check():
@@ -102,12 +103,12 @@ def test_attached_up_streams_answers_a_breakpoint_and_stops(project_dir, engine)
         session.send(b"c\n")
         got.wait_for(lambda: "answer 42" in got.texts("debug-1"), what="the program going on")
 
-        began = time.monotonic()
         session.stop()
-        assert got.done.wait(30), "events did not end once everything stopped"
-        assert time.monotonic() - began < 10  # init: true, nothing waits out a timeout
-    exits = {e.container for e in got.items if isinstance(e, Exited)}
-    assert exits == {"ticker-1", "debug-1"}
+        assert got.done.wait(300), "events did not end once everything stopped"
+    exits = {e.container: e.exit_code for e in got.items if isinstance(e, Exited)}
+    assert set(exits) == {"ticker-1", "debug-1"}
+    # init: true passes SIGTERM on: stopped by it, not killed (137) once a timeout ran out
+    assert 137 not in exits.values(), exits
     assert {r.state for r in stack.ps()} == {"exited"}
 
 
@@ -116,6 +117,7 @@ def test_kill_is_immediate_even_for_a_process_ignoring_sigterm(project_dir, engi
 services:
   stubborn:
     image: {IMAGE}
+    stop_grace_period: 1h
     command: ["python3", "-c", "{STUBBORN}"]
 """
     stack = Stack.load(project_dir(compose) / "compose.yaml", client=engine)
@@ -123,11 +125,9 @@ services:
         session.start()
         got = Collector(session)
         got.wait_for(lambda: "up" in got.texts("stubborn-1"), what="start")
-        session.stop()  # would wait out the 10 s timeout ...
+        session.stop()  # would wait out the hour-long stop timeout ...
         time.sleep(0.5)
-        began = time.monotonic()
         assert session.kill() == [f"{stack.name}-stubborn-1"]  # ... the second Ctrl-C
-        assert got.done.wait(20)
-        assert time.monotonic() - began < 5
+        assert got.done.wait(300)  # long before the hour: the kill ended it
     (exit_event,) = [e for e in got.items if isinstance(e, Exited)]
     assert exit_event.exit_code == 137

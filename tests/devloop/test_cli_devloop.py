@@ -66,7 +66,8 @@ class Background:
         for raw in iter(stream.readline, b""):
             sink.append(raw.decode("utf-8", "replace").rstrip("\n"))
 
-    def wait_for(self, check, timeout: float = 120.0, what: str = "") -> None:
+    # Hang guards, not speed checks: generous, so a loaded machine does not fail them.
+    def wait_for(self, check, timeout: float = 300.0, what: str = "") -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if check():
@@ -85,7 +86,7 @@ class Background:
         """Ctrl-C at a terminal: SIGINT to the whole foreground process group."""
         os.killpg(self.proc.pid, signal.SIGINT)
 
-    def finish(self, timeout: float = 60.0) -> int:
+    def finish(self, timeout: float = 300.0) -> int:
         try:
             return self.proc.wait(timeout)
         finally:
@@ -125,6 +126,14 @@ def states(engine, project: str) -> dict[str, str]:
     return {c["Names"][0].lstrip("/"): c["State"] for c in found}
 
 
+def exit_codes(engine, project: str) -> dict[str, int]:
+    found = engine.api.containers(all=True, filters=L.project_filter(project))
+    return {
+        c["Names"][0].lstrip("/"): engine.api.inspect_container(c["Id"])["State"]["ExitCode"]
+        for c in found
+    }
+
+
 def test_attached_up_streams_every_service_and_ctrl_c_stops_the_stack(
     project_dir, engine, unique_name, background
 ):
@@ -138,12 +147,14 @@ def test_attached_up_streams_every_service_and_ctrl_c_stops_the_stack(
         f"{unique_name}-db-1": "running",
         f"{unique_name}-web-1": "running",
     }
-    began = time.monotonic()
     up.interrupt()
-    assert up.finish(30) == 130
-    assert time.monotonic() - began < 15  # stopped, not waited out
+    assert up.finish() == 130
     assert any("Gracefully stopping" in line for line in up.err)
     assert set(states(engine, unique_name).values()) == {"exited"}
+    # stopped by the signal (init passes SIGTERM on), not killed (137) when the stop
+    # timeout ran out
+    codes = exit_codes(engine, unique_name)
+    assert len(codes) == 2 and 137 not in codes.values(), codes
     assert "Traceback" not in "\n".join(up.err)
 
 
@@ -162,7 +173,7 @@ def test_second_ctrl_c_kills(project_dir, engine, unique_name, background):
 services:
   stubborn:
     image: {IMAGE}
-    stop_grace_period: 60s
+    stop_grace_period: 1h
     command: ["python3", "-c", "{STUBBORN}"]
 """
     up = background(["up"], project_dir(stubborn))
@@ -170,10 +181,9 @@ services:
     up.interrupt()
     up.wait_for(lambda: any("Gracefully stopping" in line for line in up.err), what="first ^C")
     time.sleep(1)
-    began = time.monotonic()
     up.interrupt()
-    assert up.finish(30) == 130
-    assert time.monotonic() - began < 10  # not the 60 s grace period
+    # the grace period is an hour: only the kill can end it within the hang guard
+    assert up.finish() == 130
     assert any("exited with code 137" in line for line in up.out)
 
 
@@ -196,7 +206,7 @@ def test_pdb_driven_through_run(project_dir, engine, unique_name):
         [PY, "-m", "dockdjango", "run", "--rm", "web", "python3", "-c", code], cwd=str(root)
     )
     try:
-        term.expect("(Pdb)", timeout=120)
+        term.expect("(Pdb)", timeout=300)
         term.send("p x + 1\r")
         term.expect("42")
         term.send("x = 99\r")
@@ -255,7 +265,7 @@ def test_watch_syncs_an_edit_a_delete_and_rebuilds_on_requirements(
     assert stack.container_id("app") != first
     assert content("/srv/requirements.txt") == "django==5.2.1\n"
     watch.interrupt()
-    assert watch.finish(30) == 130
+    assert watch.finish() == 130
     # the watch ended; the stack keeps running, as with Compose
     assert states(engine, unique_name) == {f"{unique_name}-app-1": "running"}
 

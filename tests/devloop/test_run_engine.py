@@ -41,8 +41,9 @@ services:
 """
 
 
-def serving(url: str, timeout: float = 20.0) -> bool:
-    """True once ``url`` answers 200 (the server may still be starting)."""
+def serving(url: str, timeout: float = 300.0) -> bool:
+    """True once ``url`` answers 200 (the server may still be starting; the timeout is a
+    hang guard)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -127,7 +128,7 @@ def test_pdb_driven_through_run_with_a_tty(project_dir, engine, unique_name):
     )
     term = Terminal([sys.executable, "-c", script])
     try:
-        term.expect("(Pdb)", timeout=120)
+        term.expect("(Pdb)", timeout=300)
         term.send("p x * 2\r")
         term.expect("82")
         term.send("x = 1\r")

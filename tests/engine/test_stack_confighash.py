@@ -110,7 +110,7 @@ def _compose(workdir: Path, *args: str) -> str:
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout

@@ -119,9 +119,7 @@ def test_dependency_order_health_gate_and_parallel_start(make_stack, engine, uni
     # web waited for db's first passing health check ...
     assert _started(engine, f"{unique_name}-web-1") >= healthy_at
     # ... while worker, which depends on nothing, did not wait behind that gate
-    worker_start = _started(engine, f"{unique_name}-worker-1")
-    assert worker_start < healthy_at
-    assert abs((worker_start - _started(engine, f"{unique_name}-db-1")).total_seconds()) < 2.5
+    assert _started(engine, f"{unique_name}-worker-1") < healthy_at
 
     # the service name is a DNS alias on the network, and the published port answers
     code = stack.exec("web", ["python3", "-c", "import socket; print(socket.gethostbyname('db'))"])
@@ -289,16 +287,16 @@ def test_wait_timeout_names_service_with_health_output(make_stack, engine, uniqu
     healthcheck:
       test: ["CMD-SHELL", "echo not ready yet; exit 1"]
       interval: 250ms
-      retries: 1000
+      retries: 100
 """,
         volumes=False,
     )
-    began = time.monotonic()
     with pytest.raises(ServiceError) as err:
         stack.up(timeout=3)
-    assert time.monotonic() - began < 15
     text = str(err.value)
-    assert text.startswith("service slow did not become healthy in time")
+    # 100 failed checks 250 ms apart take at least 25 s: only the 3 s timeout (not the
+    # default 120 s one) ends the wait before the engine calls it unhealthy
+    assert text.startswith("service slow did not become healthy in time"), text
     assert "not ready yet" in text
     assert err.value.logs == ["starting up"]
 
@@ -332,7 +330,7 @@ def test_missing_image_names_service_and_image(make_stack, unique_name):
 def _serving(stack: Stack) -> None:
     """Wait until web's Python has started (and installed its SIGINT handler)."""
     probe = "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000', timeout=1)"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 300  # a hang guard, not a speed check
     while stack.exec("web", ["python3", "-c", probe]).exit_code != 0:
         assert time.monotonic() < deadline, "web never served"
         time.sleep(0.1)
@@ -355,11 +353,11 @@ def test_stop_start_restart_and_fast_stop(make_stack, engine, unique_name):
     )
     stack.up()
     _serving(stack)
-    began = time.monotonic()
     stack.stop()
-    # PID 1 python exits on SIGINT, sleep under init exits on SIGTERM: no 10-20 s wait-out
-    assert time.monotonic() - began < 5
+    # PID 1 python exits on SIGINT, sleep under init exits on SIGTERM: neither is killed
+    # (exit code 137) once its 10-20 s stop timeout has run out
     assert {r.state for r in stack.ps()} == {"exited"}
+    assert 137 not in {r.exit_code for r in stack.ps()}, stack.ps()
     stack.start("web")
     assert {r.service: r.state for r in stack.ps()} == {"tini": "exited", "web": "running"}
     with pytest.raises(ServiceError, match=r"^service tini is not running \(exited\)$"):
@@ -394,7 +392,7 @@ def test_logs_follow_merges_containers_as_lines_arrive(make_stack):
     began = time.monotonic()
     for line in stack.logs(follow=True, tail=0):
         seen[line.container].append(line.text)
-        if all(len(v) >= 3 for v in seen.values()) or time.monotonic() - began > 15:
+        if all(len(v) >= 3 for v in seen.values()) or time.monotonic() - began > 300:
             break
     assert all(len(v) >= 3 for v in seen.values()), seen
     # each container's lines arrive in order, with their own prefix

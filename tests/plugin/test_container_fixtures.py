@@ -24,7 +24,7 @@ def test_scopes_container_per_test_postgres_per_session(
 
         def serve(container):
             return container("{BASE}", command=["python3", "-m", "http.server", "8000"],
-                             ports=[8000], wait=wait_for.http(8000, "/"), timeout=30)
+                             ports=[8000], wait=wait_for.http(8000, "/"), timeout=300)
 
         def test_one(container, postgres, docker_client, dockdjango_session):
             open("session-id", "w").write(dockdjango_session.id)
@@ -117,7 +117,7 @@ def test_healthcheck_and_callable_conditions(pytester: pytest.Pytester, engine, 
                 command=["sh", "-c", "sleep 0.5; touch /tmp/made; exec sleep 300"],
                 healthcheck={{"test": ["CMD", "test", "-f", "/tmp/made"], "interval": 200_000_000}},
                 wait=[wait_for.healthy(), file_is_there],
-                timeout=30,
+                timeout=300,
             )
             assert c.state()["Health"]["Status"] == "healthy"
             assert calls == [1]  # healthy implies the file: the callable passed first time
@@ -149,30 +149,28 @@ def test_reuse_keeps_the_postgres_server_for_the_next_run(
 
         def test_it(postgres_server):
             with open("server.txt", "a") as f:
-                f.write(f"{postgres_server.container.id} {postgres_server.seconds:.3f}\\n")
+                f.write(f"{postgres_server.container.id}\\n")
             with psycopg.connect(postgres_server.url) as conn:
                 assert conn.execute("select 1").fetchone() == (1,)
         """
     )
     args = ("-p", "no:cacheprovider", "-o", f"dockdjango_postgres_image={pg_image}")
     ids: list[str] = []
+    started: list[str] = []
     try:
         for _ in range(2):
             pytester.runpytest_subprocess(*args, "--dockdjango-reuse").assert_outcomes(passed=1)
-            ids = [
-                line.split()[0] for line in (pytester.path / "server.txt").read_text().splitlines()
-            ]
+            ids = (pytester.path / "server.txt").read_text().split()
+            started.append(engine.api.inspect_container(ids[-1])["State"]["StartedAt"])
         first, second = ids
-        assert first == second  # the same server, not a new one
-        lines = (pytester.path / "server.txt").read_text().splitlines()
-        cold_seconds, warm_seconds = (float(line.split()[1]) for line in lines)
-        assert warm_seconds < cold_seconds  # found, not started (0.03-0.1 s on a quiet machine)
+        assert first == second  # the same server, not a new one ...
+        assert started[0] == started[1]  # ... found running, not started again
         labels = engine.api.inspect_container(first)["Config"]["Labels"]
         assert labels["dev.dockdjango.keep"] == "reuse"
         assert engine.api.inspect_container(first)["State"]["Running"]
         # Without --dockdjango-reuse a run neither uses nor removes the kept server.
         pytester.runpytest_subprocess(*args).assert_outcomes(passed=1)
-        third = (pytester.path / "server.txt").read_text().splitlines()[2].split()[0]
+        third = (pytester.path / "server.txt").read_text().split()[2]
         assert third != first
         assert engine.api.inspect_container(first)["State"]["Running"]
     finally:

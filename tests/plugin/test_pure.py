@@ -122,7 +122,7 @@ def test_prune_without_an_engine_says_so_on_one_line() -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,
     )
     assert proc.returncode == 1
     assert proc.stderr.startswith(
