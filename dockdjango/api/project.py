@@ -12,6 +12,7 @@ import json
 from dockdjango.compose import Project, load_project
 from dockdjango.compose.confighash import service_hash
 from dockdjango.compose.output import escape_dollars
+from dockdjango.errors import DockdjangoError
 
 __all__ = ["Project", "config_hashes", "load_project", "to_json"]
 
@@ -25,5 +26,12 @@ def config_hashes(project: Project, services: list[str] | None = None) -> dict[s
 
 
 def to_json(project: Project) -> str:
-    """The project as ``docker compose config --format json`` prints it (``$`` as ``$$``)."""
-    return json.dumps(escape_dollars(project.to_compose_dict()), indent=2)
+    """The project as ``docker compose config --format json`` prints it (``$`` as ``$$``);
+    `DockdjangoError` when it holds ``.inf`` or ``.nan`` (Compose's JSON printer fails too)."""
+    try:
+        return json.dumps(escape_dollars(project.to_compose_dict()), indent=2, allow_nan=False)
+    except ValueError:
+        raise DockdjangoError(
+            "the project holds .inf or .nan, which JSON cannot hold",
+            hint="print it with --format yaml",
+        ) from None

@@ -9,8 +9,10 @@ from dockdjango.compose.shapes import (
     Loc,
     check_keys,
     key_values,
+    not_null,
     show,
     str_list,
+    unique_items,
     want_bool,
     want_list,
     want_map,
@@ -40,6 +42,8 @@ def canonical_build(value: Any, loc: Loc) -> Tree | None:
     out.origins = dict(build.origins)
     for key, item in build.items():
         at = loc.child(build, key)
+        if not key.startswith("x-"):
+            not_null(item, at)
         if key in ("context", "dockerfile", "target", "network", "dockerfile_inline"):
             out[key] = want_str(item, at)
         elif key == "args":
@@ -76,12 +80,15 @@ def extra_hosts(value: Any, loc: Loc) -> list[str]:
             for ip in [ips] if not isinstance(ips, list) else ips:
                 out.append(f"{host}={want_scalar_str(ip, loc.child(value, host))}")
         return out
+    unique_items(want_list(value, loc), loc)
     for i, item in enumerate(want_list(value, loc)):
         text = want_str(item, loc.child(value, i))
         host, sep, ip = text.partition("=")
         if not sep:
             host, sep, ip = text.partition(":")
         if not sep or not host:
-            raise loc.child(value, i).error(f"{show(text)} — expected HOST=IP or HOST:IP")
+            raise loc.child(value, i).error(
+                f"{show(text)} — expected HOST=IP or HOST:IP", hint="write e.g. db=10.0.0.5"
+            )
         out.append(f"{host}={ip}")
     return out

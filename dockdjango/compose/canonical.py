@@ -8,10 +8,12 @@ and kept as written (they end up in ``Service.other``); anything else is an unkn
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dockdjango.compose.build_config import canonical_build, extra_hosts
 from dockdjango.compose.durations import normalize_duration
+from dockdjango.compose.mounts import canonical_volumes
 from dockdjango.compose.passthrough import check_passthrough
 from dockdjango.compose.ports import canonical_expose, canonical_ports
 from dockdjango.compose.shapes import (
@@ -19,17 +21,18 @@ from dockdjango.compose.shapes import (
     check_keys,
     check_name,
     key_values,
-    parse_volume,
+    not_null,
     show,
     split_command,
     str_list,
+    unique_items,
     want_bool,
     want_int,
     want_list,
     want_map,
     want_str,
 )
-from dockdjango.compose.tree import Seq, Tree, type_name
+from dockdjango.compose.tree import Tree, type_name
 
 # Service keys Compose knows that dockdjango keeps as written (not modelled yet).
 PASSTHROUGH_SERVICE_KEYS = frozenset(
@@ -55,7 +58,6 @@ MODELLED_SERVICE_KEYS = frozenset(
 )
 SERVICE_KEYS = MODELLED_SERVICE_KEYS | PASSTHROUGH_SERVICE_KEYS
 HEALTHCHECK_KEYS = "disable interval retries start_interval start_period test timeout".split()
-MOUNT_KEYS = "type source target read_only consistency bind volume tmpfs image".split()
 SERVICE_NETWORK_KEYS = (
     "aliases ipv4_address ipv6_address link_local_ips mac_address priority gw_priority "
     "interface_name driver_opts".split()
@@ -64,9 +66,13 @@ CONDITIONS = ("service_started", "service_healthy", "service_completed_successfu
 RESTART_POLICIES = ("no", "always", "on-failure", "unless-stopped")
 
 
+# Service keys Compose allows to be null (written with no value).
+NULLABLE_SERVICE_KEYS = frozenset({"command", "entrypoint", "deploy", "develop", "pid"})
+
+
 def canonical_service(raw: Any, loc: Loc) -> Tree:
     """One service in long form (still a `Tree` so later stages keep line numbers)."""
-    svc = want_map(raw, loc)
+    svc = want_map(not_null(raw, loc), loc)
     check_keys(svc, SERVICE_KEYS, loc, what="a service")
     out = Tree(origin=svc.origin)
     out.origins = dict(svc.origins)
@@ -75,7 +81,10 @@ def canonical_service(raw: Any, loc: Loc) -> Tree:
         at = loc.child(svc, key)
         if key in svc.resets:
             out[key] = None
-        elif key in PASSTHROUGH_SERVICE_KEYS or key.startswith("x-") or key == "extends":
+            continue
+        if key not in NULLABLE_SERVICE_KEYS and not key.startswith("x-"):
+            not_null(value, at)
+        if key in PASSTHROUGH_SERVICE_KEYS or key.startswith("x-") or key == "extends":
             out[key] = check_passthrough(key, value, at)
         else:
             out[key] = _SERVICE_HANDLERS[key](value, at)
@@ -92,22 +101,54 @@ def _bool(value: Any, loc: Loc) -> bool | None:
 
 def _restart(value: Any, loc: Loc) -> str | None:
     text = _string(value, loc)
-    if text is not None and text.split(":")[0] not in RESTART_POLICIES:
+    if text and text.split(":")[0] not in RESTART_POLICIES:  # "" is as if unset, in Compose
         raise loc.error(f"{show(text)} is not a restart policy", hint=", ".join(RESTART_POLICIES))
     return text
+
+
+def _matching(pattern: str, what: str, hint: str) -> Any:
+    """A handler for a string key Compose checks against a schema pattern (which, as in
+    JSON Schema, need only match somewhere in the value)."""
+    regex = re.compile(pattern)
+
+    def check(value: Any, loc: Loc) -> str | None:
+        text = _string(value, loc)
+        if text is not None and not regex.search(text):
+            raise loc.error(f"{show(text)} is not {what}", hint=hint)
+        return text
+
+    return check
+
+
+_pull_policy = _matching(
+    r"always|never|build|if_not_present|missing|refresh|daily|weekly|every_([0-9]+[wdhms])+",
+    "a pull policy",
+    "always, never, missing, build, daily, weekly or every_<N><unit>",
+)
+_container_name = _matching(
+    r"[a-zA-Z0-9][a-zA-Z0-9_.-]+",
+    "a container name",
+    "use letters, digits, '_', '.' and '-', starting with a letter or digit",
+)
+
+
+_DURATION_HINT = "write e.g. 10s, 1m30s, 500ms"
+_UNITLESS = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$")
 
 
 def _duration(value: Any, loc: Loc) -> str | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise loc.error(f"must be a duration such as 30s, not {type_name(value)}")
+    if not isinstance(value, str):  # as in Compose: `30` is not 30 seconds, write `30s`
+        raise loc.error(
+            f"must be a duration such as 30s, not {type_name(value)}", hint=_DURATION_HINT
+        )
+    if _UNITLESS.match(value) and float(value) != 0:
+        raise loc.error(f"{show(value)} has no unit", hint=f"write e.g. {value.lstrip('+')}s")
     try:
         return normalize_duration(value)
     except ValueError:
-        raise loc.error(
-            f"{show(value)} is not a duration", hint="write e.g. 10s, 1m30s, 500ms"
-        ) from None
+        raise loc.error(f"{show(value)} is not a duration", hint=_DURATION_HINT) from None
 
 
 def _environment(value: Any, loc: Loc) -> dict[str, str | None]:
@@ -140,69 +181,10 @@ def _env_file(value: Any, loc: Loc) -> list[dict[str, Any]]:
     return out
 
 
-def _volumes(value: Any, loc: Loc) -> Seq:
-    seq = want_list(value, loc)
-    out = Seq(origin=seq.origin)
-    for i, item in enumerate(seq):
-        at = loc.child(seq, i)
-        if isinstance(item, str):
-            entry = parse_volume(item, at)
-        else:
-            mount = want_map(item, at)
-            check_keys(mount, MOUNT_KEYS, at, what="a volume mount")
-            for required in ("type", "target"):
-                if required not in mount and not (required == "target" and "source" in mount):
-                    raise at.error(f"is missing `{required}`")
-            kind = want_str(mount["type"], at.child(mount, "type"))
-            if kind not in ("bind", "volume", "tmpfs", "npipe", "cluster", "image"):
-                raise at.child(mount, "type").error(f"{show(kind)} is not a mount type")
-            if kind == "bind" and not mount.get("source"):
-                raise at.error("a bind mount needs a non-empty `source`")
-            entry = {}
-            for key, v in mount.items():
-                k_at = at.child(mount, key)
-                if key == "read_only":
-                    entry[key] = want_bool(v, k_at)
-                elif key in ("bind", "volume", "tmpfs", "image"):
-                    entry[key] = _mount_options(key, v, k_at)
-                elif key.startswith("x-"):
-                    entry[key] = v
-                else:
-                    entry[key] = want_str(v, k_at)
-        same = [j for j, m in enumerate(out) if m.get("target") == entry.get("target")]
-        if same and entry.get("target") is not None:
-            out[same[0]] = entry  # as in Compose: a later mount on a target replaces it
-            out.origins[same[0]] = seq.where(i)
-            continue
-        out.append(entry)
-        out.origins.append(seq.where(i))
-    return out
-
-
-def _mount_options(kind: str, value: Any, loc: Loc) -> dict[str, Any]:
-    options = dict(want_map(value, loc))
-    allowed = {
-        "bind": ("propagation", "create_host_path", "selinux", "recursive"),
-        "volume": ("nocopy", "subpath", "labels"),
-        "tmpfs": ("size", "mode"),
-        "image": ("subpath",),
-    }[kind]
-    check_keys(want_map(value, loc), allowed, loc, what=f"{kind} options")
-    if kind == "bind" and "create_host_path" in options:
-        options["create_host_path"] = want_bool(options["create_host_path"], loc)
-    if kind == "tmpfs" and "size" in options:
-        size = options["size"]
-        if isinstance(size, bool) or isinstance(size, float) or not isinstance(size, int | str):
-            raise loc.error(f"size {show(size)} must be a whole number of bytes or e.g. 64m")
-        if isinstance(size, int) and size < 0:
-            raise loc.error("tmpfs size must be at least 0")
-        options["size"] = str(size)
-    return options
-
-
 def _depends_on(value: Any, loc: Loc) -> Tree:
     out = Tree(origin=loc.origin)
     if isinstance(value, list):
+        unique_items(value, loc)
         for i, name in enumerate(value):
             at = loc.child(value, i)
             out[want_str(name, at)] = {"condition": "service_started", "required": True}
@@ -214,6 +196,12 @@ def _depends_on(value: Any, loc: Loc) -> Tree:
         check_name(name, at)
         entry = want_map(spec, at)
         check_keys(entry, ("condition", "restart", "required"), at, what="depends_on")
+        if "condition" not in entry:
+            raise at.error(
+                "is missing `condition`",
+                hint="add `condition: service_started` (or service_healthy, "
+                "service_completed_successfully), or list the services instead",
+            )
         condition = entry.get("condition", "service_started")
         if condition not in CONDITIONS:
             raise at.child(entry, "condition").error(
@@ -237,6 +225,8 @@ def _healthcheck(value: Any, loc: Loc) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
     for key, item in check.items():
         at = loc.child(check, key)
+        if not key.startswith("x-"):
+            not_null(item, at)
         if key == "test":
             if isinstance(item, str):
                 out[key] = ["CMD-SHELL", item]
@@ -244,7 +234,8 @@ def _healthcheck(value: Any, loc: Loc) -> dict[str, Any] | None:
                 out[key] = str_list(item, at, allow_str=False)
                 if out[key] and out[key][0] not in ("NONE", "CMD", "CMD-SHELL"):
                     raise at.error(
-                        f"{show(out[key][0])} — a list test starts with CMD, CMD-SHELL or NONE"
+                        f"{show(out[key][0])} — a list test starts with CMD, CMD-SHELL or NONE",
+                        hint='write e.g. ["CMD", "pg_isready"], or the test as one string',
                     )
         elif key == "retries":
             out[key] = want_int(item, at, low=0)
@@ -260,6 +251,7 @@ def _healthcheck(value: Any, loc: Loc) -> dict[str, Any] | None:
 def _networks(value: Any, loc: Loc) -> Tree:
     out = Tree(origin=loc.origin)
     if isinstance(value, list):
+        unique_items(value, loc)
         for i, name in enumerate(value):
             at = loc.child(value, i)
             out[want_str(name, at)] = None
@@ -294,6 +286,8 @@ _SERVICE_HANDLERS: dict[str, Any] = {
     **{key: _string for key in STRING_KEYS},
     **{key: _bool for key in BOOL_KEYS},
     "restart": _restart,
+    "pull_policy": _pull_policy,
+    "container_name": _container_name,
     "build": canonical_build,
     "command": split_command,
     "entrypoint": split_command,
@@ -301,7 +295,7 @@ _SERVICE_HANDLERS: dict[str, Any] = {
     "env_file": _env_file,
     "ports": canonical_ports,
     "expose": canonical_expose,
-    "volumes": _volumes,
+    "volumes": canonical_volumes,
     "depends_on": _depends_on,
     "healthcheck": _healthcheck,
     "networks": _networks,

@@ -51,7 +51,8 @@ def _check_device(device: Any, loc: Loc) -> None:
             isinstance(count, int) or (isinstance(count, str) and count.isdigit())
         ):
             raise loc.child(device, "count").error(
-                f"{show(count)} — count must be a number or `all`"
+                f"{show(count)} — count must be a number or `all`",
+                hint="write e.g. `count: 1`",
             )
     if count is not None and device.get("device_ids"):
         raise loc.error(
@@ -76,7 +77,9 @@ def canonical_deploy(deploy: dict[str, Any], loc: Loc) -> dict[str, Any]:
             try:
                 spec["cpus"] = float(cpus)
             except ValueError:
-                raise at.error(f"cpus {show(cpus)} is not a number") from None
+                raise at.error(
+                    f"cpus {show(cpus)} is not a number", hint="write e.g. 0.5"
+                ) from None
         if spec.get("memory") is not None:
             spec["memory"] = byte_count(spec["memory"], at)
         out["resources"][kind] = spec

@@ -31,7 +31,9 @@ def parse_dotenv(
     except FileNotFoundError:
         raise SpecError("file not found", file=shown, hint="create it or fix the path") from None
     except OSError as exc:
-        raise SpecError(f"cannot read env file: {exc}", file=shown) from None
+        raise SpecError(
+            f"cannot read env file: {exc}", file=shown, hint="check the path and permissions"
+        ) from None
     lookup = lookup or {}
     values: dict[str, str | None] = {}
     lines = text.splitlines()
@@ -53,7 +55,12 @@ def parse_dotenv(
         key, sep, rest = m.group(1), m.group(2), m.group(3)
         if sep is None:
             if rest.strip() and not rest.strip().startswith("#"):
-                raise SpecError(f"unexpected character after {key!r}", file=shown, line=lineno)
+                raise SpecError(
+                    f"unexpected character after {key!r}",
+                    file=shown,
+                    line=lineno,
+                    hint="write KEY=VALUE, one a line",
+                )
             values[key] = lookup.get(key)
             continue
         quote = rest[:1]
@@ -68,7 +75,12 @@ def parse_dotenv(
                 i += 1
             end = _closing(body, quote)
             if end < 0:
-                raise SpecError(f"unterminated quoted value for {key}", file=shown, line=lineno)
+                raise SpecError(
+                    f"unterminated quoted value for {key}",
+                    file=shown,
+                    line=lineno,
+                    hint="close the quote",
+                )
             value = body[:end]
             if quote == '"':
                 value = value.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\")
@@ -100,4 +112,9 @@ def _expand(
     try:
         return substitute(value, env)
     except TemplateError as exc:
-        raise SpecError(str(exc), file=shown, line=lineno) from None
+        raise SpecError(
+            str(exc),
+            file=shown,
+            line=lineno,
+            hint="write `$$` for a literal `$`; variables look like ${NAME}",
+        ) from None

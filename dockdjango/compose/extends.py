@@ -20,8 +20,7 @@ def apply_extends(tree: Tree, load_tree: LoadTree) -> Tree:
         return tree
     done: dict[str, Tree] = {}
     for name in list(services):
-        if not str(name).startswith("x-"):
-            services[name] = _resolve(services, str(name), load_tree, done, [])
+        services[name] = _resolve(services, str(name), load_tree, done, [])
     return tree
 
 

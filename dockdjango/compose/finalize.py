@@ -107,7 +107,7 @@ def apply_label_files(tree: Tree) -> Tree:
                 raise (
                     _loc(tree, name)
                     .child(svc, "label_file")
-                    .error(f"entry {i} must be a file path")
+                    .error(f"entry {i} must be a file path", hint="write e.g. ./labels.env")
                 )
             values = parse_dotenv(path, {}, expand=False)
             merged.update({k: v or "" for k, v in values.items()})
@@ -152,6 +152,20 @@ def apply_profiles(
         for name, svc in services.items()
         if svc.get("profiles") and "*" not in active and not active & set(svc["profiles"])
     }
+    for name, svc in services.items():
+        deps = svc.get("depends_on") or {}
+        for dep in deps:
+            # even an optional dependency must name a service (that profiles may leave out)
+            if name not in disabled and dep not in services:
+                raise (
+                    _loc(tree, name)
+                    .child(svc, "depends_on")
+                    .child(deps, dep)
+                    .error(
+                        f"depends on undefined service {show(dep)}",
+                        hint=f"services: {', '.join(sorted(services))}",
+                    )
+                )
     for name in disabled:
         removed = services.pop(name)
         if disabled_out is not None:
@@ -184,7 +198,8 @@ def default_networks(tree: Tree) -> Tree:
                     hint="keep one of them",
                 )
             )
-        if not svc.get("networks") and not svc.get("network_mode") and not svc.get("provider"):
+        # `network_mode: ""` still counts: Compose then attaches no network at all
+        if not svc.get("networks") and "network_mode" not in svc and not svc.get("provider"):
             svc["networks"] = {DEFAULT_NETWORK: None}
     return tree
 
@@ -198,9 +213,7 @@ def check_references(tree: Tree) -> Tree:
         loc = _loc(tree, name)
         deps = svc.get("depends_on") or {}
         for dep, spec in list(deps.items()):
-            if dep not in services:
-                if not spec.get("required", True):
-                    continue  # Compose keeps an optional dependency on a missing service
+            if dep not in services and spec.get("required", True):
                 raise (
                     loc.child(svc, "depends_on")
                     .child(deps, dep)
@@ -208,7 +221,7 @@ def check_references(tree: Tree) -> Tree:
                         f"depends on undefined service {show(dep)}",
                         hint=f"services: {', '.join(sorted(services))}",
                     )
-                )
+                )  # (an optional one on a service left out by profiles is kept, as Compose)
         for net in svc.get("networks") or {}:
             if net != "default" and net not in networks:
                 raise (

@@ -65,7 +65,9 @@ def _entry(entry: Any, at: Loc) -> tuple[list[str], str | None, list[str]]:
         raise at.error("is missing `path`", hint="write `- path: ../other/compose.yaml`")
     paths = str_list(spec["path"], at.child(spec, "path"))
     if not paths:
-        raise at.child(spec, "path").error("must name at least one compose file")
+        raise at.child(spec, "path").error(
+            "must name at least one compose file", hint="e.g. `path: ../other/compose.yaml`"
+        )
     project_dir = spec.get("project_directory")
     if project_dir is not None:
         project_dir = want_str(project_dir, at.child(spec, "project_directory"))

@@ -46,7 +46,7 @@ from dockdjango.compose.paths import clean_mount_targets, resolve_paths
 from dockdjango.compose.project import Project
 from dockdjango.compose.projection import to_project
 from dockdjango.compose.toplevel import canonical_file
-from dockdjango.compose.tree import Origin, Seq, Tree, copy_tree
+from dockdjango.compose.tree import Origin, Seq, Tree, copy_tree, type_name
 from dockdjango.errors import SpecError
 
 COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -79,7 +79,10 @@ class LoadContext:
             return copy_tree(self.cache[key])  # each user owns its copy
         if path in self.loading:
             chain = " -> ".join([*self.loading[self.loading.index(path) :], path])
-            raise SpecError(f"files include or extend each other in a cycle: {chain}")
+            raise SpecError(
+                f"files include or extend each other in a cycle: {chain}",
+                hint="remove one of these include/extends entries",
+            )
         self.loading.append(path)
         try:
             env = self.env if env is None else env
@@ -237,9 +240,11 @@ def _early_name(ctx: LoadContext, paths: list[str], explicit: str | None) -> str
     if "name" in name_tree and not isinstance(name_tree["name"], str | None):
         origin = name_tree.where("name")
         raise SpecError(
-            "name: must be a string",
+            f"must be a string, not {type_name(name_tree['name'])}",
             file=origin.file if origin else None,
             line=origin.line if origin else None,
+            path="name",
+            hint="quote it",
         )
     name = project_name_for(name_tree, explicit, ctx.env, ctx.project_dir)
     ctx.env["COMPOSE_PROJECT_NAME"] = name
@@ -259,7 +264,7 @@ def load_dict(
     ctx = LoadContext(env=_environment(project_dir, environ), project_dir=project_dir)
     tree = _as_tree(data, Origin("<dict>", 0))
     if not isinstance(tree, Tree):
-        raise SpecError("a compose document must be a mapping")
+        raise SpecError("a compose document must be a mapping", hint="pass a dict")
     raw_name = tree.get("name")
     if isinstance(raw_name, str):
         raw_name = interpolate(Tree({"name": raw_name}), ctx.env)["name"]

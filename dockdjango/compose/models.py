@@ -98,12 +98,20 @@ class BindOptions(SpecModel):
     selinux: Literal["z", "Z"] | None = None
     recursive: str | None = None
 
+    def to_compose_dict(self) -> dict[str, Any]:
+        """Compose leaves out ``create_host_path: false``."""
+        return {k: v for k, v in super().to_compose_dict().items() if v is not False}
+
 
 class VolumeOptions(SpecModel):
     """``volume:`` options of a named or anonymous volume mount."""
 
     nocopy: bool | None = None
     subpath: str | None = None
+
+    def to_compose_dict(self) -> dict[str, Any]:
+        """Compose leaves out ``nocopy: false``."""
+        return {k: v for k, v in super().to_compose_dict().items() if v is not False}
 
 
 class TmpfsOptions(SpecModel):
@@ -138,9 +146,11 @@ class DependsOn(SpecModel):
     required: bool = True
 
     def to_compose_dict(self) -> dict[str, Any]:
-        """Compose always prints ``condition`` and ``required``."""
+        """Compose always prints ``condition`` and ``required``; ``restart`` only when true."""
         out = super().to_compose_dict()
         out["condition"], out["required"] = self.condition, self.required
+        if out.get("restart") is False:
+            del out["restart"]
         return out
 
 
@@ -176,6 +186,15 @@ class Healthcheck(SpecModel):
         """``start_interval`` in seconds, or None when unset."""
         return _seconds(self.start_interval)
 
+    def to_compose_dict(self) -> dict[str, Any]:
+        """Compose leaves out an empty ``test`` list and ``disable: false``."""
+        out = super().to_compose_dict()
+        if out.get("test") == []:
+            del out["test"]
+        if out.get("disable") is False:
+            del out["disable"]
+        return out
+
     @property
     def disabled(self) -> bool:
         """True when the image's healthcheck is switched off (``disable`` or ``test: [NONE]``)."""
@@ -195,6 +214,10 @@ class ServiceNetwork(SpecModel):
     interface_name: str | None = None
     driver_opts: dict[str, str] = Field(default_factory=dict)
     extensions: dict[str, Any] = Field(default_factory=dict)
+
+    def to_compose_dict(self) -> dict[str, Any]:
+        """Compose leaves out empty values (``""``, ``0``) of an attachment."""
+        return {k: v for k, v in super().to_compose_dict().items() if v not in ("", 0)}
 
 
 class Service(SpecModel):
@@ -249,7 +272,7 @@ class Service(SpecModel):
         plain = {
             k: v
             for k, v in data.items()
-            if k in SERVICE_KEYS and k != "env_file" and not _has_model(v)
+            if k in SERVICE_KEYS and k != "env_file" and v is not None and not _has_model(v)
         }
         if not plain:
             return data
@@ -298,13 +321,15 @@ class Service(SpecModel):
             if name in ("command", "entrypoint"):
                 out[name] = value
                 continue
-            if value is None or value == [] or value == {}:
-                continue
+            if _empty(value) and not (name == "init" and value is False):
+                continue  # as Compose: empty values are left out (`init: false` is kept)
             out[name] = _dump(value)
         out.update(
             (k, v)
             for k, v in self.other.items()
-            if v is not None and not (k in OMITTED_WHEN_ZERO and v in (0, "0"))
+            if v is not None
+            and not (k in OMITTED_WHEN_ZERO and v in (0, "0"))
+            and not (_empty(v) and k not in _PRINTED_WHEN_EMPTY)
         )
         # Service-level x- keys stay in the model but, as in `docker compose config`, are
         # not printed.
@@ -320,6 +345,10 @@ class Volume(SpecModel):
     external: bool | None = None
     labels: dict[str, str] = Field(default_factory=dict)
     extensions: dict[str, Any] = Field(default_factory=dict)
+
+    def to_compose_dict(self) -> dict[str, Any]:
+        """Compose leaves out ``external: false`` and an empty ``driver``."""
+        return {k: v for k, v in super().to_compose_dict().items() if v not in ("", False)}
 
 
 class Network(SpecModel):
@@ -338,8 +367,13 @@ class Network(SpecModel):
     extensions: dict[str, Any] = Field(default_factory=dict)
 
     def to_compose_dict(self) -> dict[str, Any]:
-        """Compose prints ``ipam: {}`` for every network."""
-        out = super().to_compose_dict()
+        """Compose prints ``ipam: {}`` for every network, and ``enable_ipv4``/``enable_ipv6``
+        even when false, but leaves out other false or empty values."""
+        out = {
+            k: v
+            for k, v in super().to_compose_dict().items()
+            if v not in ("", False) or k in ("enable_ipv4", "enable_ipv6")
+        }
         out["ipam"] = dict(self.ipam)
         return out
 
@@ -353,6 +387,17 @@ def _dump(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _dump(v) for k, v in value.items()}
     return value
+
+
+# Keys Compose prints even when false or empty (Go pointers to a bool or a struct).
+_PRINTED_WHEN_EMPTY = frozenset(
+    {"attach", "logging", "deploy", "develop", "blkio_config", "credential_spec", "healthcheck"}
+)
+
+
+def _empty(value: Any) -> bool:
+    """None, false, "", [] or {}: what Compose leaves out of a service it prints."""
+    return value is None or value is False or (isinstance(value, str | list | dict) and not value)
 
 
 def _has_model(value: Any) -> bool:
@@ -398,6 +443,10 @@ def service_fields(spec: dict[str, Any]) -> dict[str, Any]:
     data = split_fields(spec, _SERVICE_FIELDS | {"other"})
     if isinstance(data.get("build"), dict):
         data["build"] = split_fields(data["build"], _BUILD_FIELDS | {"other"})
+        if data["build"].get("extra_hosts"):
+            data["build"]["extra_hosts"] = sorted(data["build"]["extra_hosts"])
+    if data.get("extra_hosts"):
+        data["extra_hosts"] = sorted(data["extra_hosts"])  # Compose prints them sorted
     data["env_file"] = [e["path"] for e in data.get("env_file") or []]
     if data.get("labels"):
         data["labels"] = {k: "" if v is None else v for k, v in data["labels"].items()}

@@ -47,7 +47,7 @@ def typed_number(key: str, value: Any, loc: Loc) -> Any:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise loc.error(f"must be a number, not {show(value)}")
+        raise loc.error(f"must be a number, not {show(value)}", hint="write e.g. 2")
     if key in WHOLE_KEYS:
         low, high = WHOLE_KEYS[key]
         return _whole(value, loc, low, high)
@@ -58,7 +58,9 @@ def typed_number(key: str, value: Any, loc: Loc) -> Any:
     if key == "cpu_percent":
         number = _decimal(value, loc)
         if not number.is_integer() or not 0 <= number <= 100:
-            raise loc.error(f"{show(value)} — must be a whole percentage, 0 to 100")
+            raise loc.error(
+                f"{show(value)} — must be a whole percentage, 0 to 100", hint="write e.g. 50"
+            )
         return int(number)
     return value
 
@@ -66,14 +68,14 @@ def typed_number(key: str, value: Any, loc: Loc) -> Any:
 def _whole(value: Any, loc: Loc, low: int | None, high: int | None) -> int:
     if isinstance(value, float):
         if not value.is_integer():
-            raise loc.error(f"{show(value)} — must be a whole number")
+            raise loc.error(f"{show(value)} — must be a whole number", hint="write e.g. 512")
         value = int(value)
     elif isinstance(value, str):
         if not _GO_INT.match(value):
             raise loc.error(f"{show(value)} is not a whole number", hint="write e.g. 512")
         value = int(value)
     if not isinstance(value, int):
-        raise loc.error(f"must be a whole number, not {show(value)}")
+        raise loc.error(f"must be a whole number, not {show(value)}", hint="write e.g. 512")
     lowest = _INT64[0] if low is None else low
     highest = _INT64[1] if high is None else high
     if not lowest <= value <= highest:
@@ -90,7 +92,7 @@ def _decimal(value: Any, loc: Loc) -> float:
             raise loc.error(f"{show(value)} is not a number", hint="write e.g. 1.5")
         number = float(value)
     if not isinstance(number, int | float):
-        raise loc.error(f"must be a number, not {show(value)}")
+        raise loc.error(f"must be a number, not {show(value)}", hint="write e.g. 1.5")
     if not math.isfinite(number):
         raise loc.error(f"{show(value)} is out of range", hint="write e.g. 1.5")
     return float(number)
@@ -113,7 +115,7 @@ def byte_count(value: Any, loc: Loc) -> str:
     """``50M``, ``1gb``, ``512`` as a count of bytes, printed as Compose does (a string)."""
     if isinstance(value, int) and not isinstance(value, bool):
         if not _INT64[0] <= value <= _INT64[1]:
-            raise loc.error(f"{value} is too large")
+            raise loc.error(f"{value} is too large", hint="a size is below 8 exbibytes")
         return str(value)
     if not isinstance(value, str):
         raise loc.error(
@@ -126,7 +128,7 @@ def byte_count(value: Any, loc: Loc) -> str:
             f"{show(value)} is not a size", hint="write e.g. 512m or 2g (b, k, m, g, t or p)"
         )
     if amount >= 2**63:
-        raise loc.error(f"{show(value)} is too large")
+        raise loc.error(f"{show(value)} is too large", hint="a size is below 8 exbibytes")
     return str(int(amount))
 
 

@@ -189,7 +189,11 @@ def read_compose_text(path: str) -> str:
             "file not found", file=shown, hint="check the -f path or run from the project"
         ) from None
     except OSError as exc:
-        raise SpecError(f"cannot read file: {exc.strerror or exc}", file=shown) from None
+        raise SpecError(
+            f"cannot read file: {exc.strerror or exc}",
+            file=shown,
+            hint="check the path and its permissions",
+        ) from None
     return decode(data, shown)
 
 
@@ -227,13 +231,19 @@ def parse_text(text: str, display_name: str) -> Tree:
         ) from None
     except yaml.YAMLError as exc:
         message = " ".join(str(exc).split())
-        raise SpecError(f"invalid YAML: {message}", file=display_name) from None
+        raise SpecError(
+            f"invalid YAML: {message}",
+            file=display_name,
+            line=1,
+            hint="check indentation and quoting",
+        ) from None
     finally:
         loader.dispose()
-    if data is None:
+    if data is None or data == {}:  # Compose refuses `{}` as empty too
         raise SpecError(
             "the file is empty",
             file=display_name,
+            line=1,
             hint="a compose file needs at least `services:`",
         )
     if not isinstance(data, Tree):

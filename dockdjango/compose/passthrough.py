@@ -9,13 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from dockdjango.compose.deploy import canonical_deploy, check_deploy
+from dockdjango.compose.nested import SHAPES, conform
 from dockdjango.compose.numbers import BYTE_KEYS, WHOLE_KEYS, typed_number
+from dockdjango.compose.scalars import go_text
 from dockdjango.compose.shapes import (
     Loc,
     key_values,
     show,
     split_command,
     str_list,
+    unique_items,
     want_list,
     want_map,
     want_str,
@@ -60,7 +63,7 @@ def check_passthrough(key: str, value: Any, loc: Loc) -> Any:
     if value is None or shapes is None:
         return value
     if isinstance(value, bool) and bool not in shapes:
-        raise loc.error(f"must not be a boolean, not {show(value)}")
+        raise loc.error(f"must not be a boolean, not {show(value)}", hint="quote it")
     if not isinstance(value, shapes):
         names = " or ".join(
             {
@@ -73,9 +76,14 @@ def check_passthrough(key: str, value: Any, loc: Loc) -> Any:
             }[t]
             for t in shapes
         )
-        raise loc.error(f"must be {names}, not {type_name(value)}")
+        raise loc.error(
+            f"must be {names}, not {type_name(value)}",
+            hint="see the key in the Compose file reference",
+        )
     if key in _STRING_ITEMS and isinstance(value, list):
         str_list(value, loc, allow_str=False)
+    if key in SHAPES:
+        value = conform(value, SHAPES[key], loc)
     if key == "deploy":
         check_deploy(value, loc)
     if key == "provider" and "type" not in value:
@@ -86,15 +94,19 @@ def check_passthrough(key: str, value: Any, loc: Loc) -> Any:
             at = loc.child(value, "watch").child(watch, i)
             for required in ("action", "path"):
                 if required not in want_map(rule, at):
-                    raise at.error(f"is missing `{required}`")
+                    raise at.error(
+                        f"is missing `{required}`",
+                        hint="write e.g. `{action: sync, path: ./src, target: /app}`",
+                    )
     return canonical_passthrough(key, value, loc)
 
 
 def file_references(value: Any, loc: Loc, *, default_target: str | None) -> list[dict[str, Any]]:
     """``secrets``/``configs`` references in long form, as Compose prints them.
 
-    A bare name becomes ``{source}`` (plus ``target: <default_target>/<name>`` for service
-    secrets); ``uid``/``gid`` print as strings and an octal ``mode`` as ``"0440"``.
+    A bare name becomes ``{source}``; with no ``target`` a service secret gets
+    ``<default_target>/<name>``; ``uid``/``gid`` print as strings and an octal ``mode`` as
+    ``"0440"``.
     """
     out = []
     for i, item in enumerate(want_list(value, loc)):
@@ -107,8 +119,10 @@ def file_references(value: Any, loc: Loc, *, default_target: str | None) -> list
             continue
         entry = dict(want_map(item, at))
         if "source" not in entry:
-            raise at.error("is missing `source`")
+            raise at.error("is missing `source`", hint="name the secret or config: `source: name`")
         want_str(entry["source"], at.child(item, "source"))
+        if default_target and entry.get("target") is None:
+            entry["target"] = f"{default_target}/{entry['source']}"
         for key in ("uid", "gid"):
             if isinstance(entry.get(key), int) and not isinstance(entry[key], bool):
                 entry[key] = str(entry[key])
@@ -121,14 +135,40 @@ def file_references(value: Any, loc: Loc, *, default_target: str | None) -> list
     return out
 
 
+# Lists where Compose drops repeated entries, and lists where its schema refuses them.
+_DEDUPED = frozenset({"cap_add", "cap_drop", "dns", "dns_opt", "dns_search", "links", "tmpfs"})
+_UNIQUE = frozenset(
+    {"security_opt", "group_add", "volumes_from", "external_links", "device_cgroup_rules"}
+)
+
+
 def canonical_passthrough(key: str, value: Any, loc: Loc) -> Any:
     """The few pass-through keys whose long form is cheap to produce exactly as Compose does."""
+    value = _long_form(key, value, loc)
+    if key in _DEDUPED and isinstance(value, list):
+        return list(dict.fromkeys(value))  # strings (checked above); the first one stays
+    if key in _UNIQUE and isinstance(value, list):
+        unique_items(value, loc)
+    return value
+
+
+def _by_key(items: list[Any], key: Any) -> list[Any]:
+    """``items`` where a later item with the same key replaces an earlier one, in its place."""
+    out: dict[Any, Any] = {}
+    for item in items:
+        out[key(item)] = item
+    return list(out.values())
+
+
+def _long_form(key: str, value: Any, loc: Loc) -> Any:
     if value is None:
         return value
     if key == "secrets":
-        return file_references(value, loc, default_target="/run/secrets")
+        refs = file_references(value, loc, default_target="/run/secrets")
+        return _by_key(refs, lambda ref: ref.get("target"))
     if key == "configs":
-        return file_references(value, loc, default_target=None)
+        refs = file_references(value, loc, default_target=None)
+        return _by_key(refs, lambda ref: ref.get("target") or "/" + str(ref.get("source")))
     if key == "models" and isinstance(value, list):
         return {str(name): None for name in str_list(value, loc, allow_str=False)}
     if key == "deploy":
@@ -142,8 +182,34 @@ def canonical_passthrough(key: str, value: Any, loc: Loc) -> Any:
         return [str(item) for item in value]
     if key == "gpus" and value == "all":
         return [{"count": -1}]
+    if key == "logging" and value.get("options") is not None:
+        at = loc.child(value, "options")
+        options = want_map(value["options"], at)
+        texts = {k: _text(v, at.child(options, k)) for k, v in options.items()}
+        return {
+            **{k: v for k, v in value.items() if k != "options"},
+            **(
+                {"options": texts} if texts else {}  # Compose leaves out empty options
+            ),
+        }
+    if key == "ulimits":
+        for name, limit in want_map(value, loc).items():
+            if isinstance(limit, dict) and not {"soft", "hard"} <= set(limit):
+                raise loc.child(value, name).error(
+                    "needs both `soft` and `hard`", hint="e.g. `nofile: {soft: 1024, hard: 4096}`"
+                )
+        return {
+            name: (
+                # Compose leaves out a soft or hard limit of 0
+                {k: n for k, v in limit.items() if (n := _whole(v, loc.child(value, name)))}
+                if isinstance(limit, dict)
+                else _whole(limit, loc.child(value, name))
+            )
+            for name, limit in want_map(value, loc).items()
+        }
     if key == "devices":
-        return [_device(item, loc.child(value, i)) for i, item in enumerate(value)]
+        devices = [_device(item, loc.child(value, i)) for i, item in enumerate(value)]
+        return _by_key(devices, lambda d: d.get("target") if isinstance(d, dict) else repr(d))
     if key == "provider" and "options" in value:
         at = loc.child(value, "options")
         options = want_map(value["options"], at)
@@ -151,7 +217,9 @@ def canonical_passthrough(key: str, value: Any, loc: Loc) -> Any:
         for name, items in listed.items():
             for item in items:
                 if isinstance(item, dict | list):
-                    raise at.child(options, name).error("option values must be scalars")
+                    raise at.child(options, name).error(
+                        "option values must be scalars", hint="write text, a number or a list"
+                    )
         return {**value, "options": {k: [_option(x) for x in v] for k, v in listed.items()}}
     if key == "develop" and value.get("watch") is not None:
         return {**value, "watch": _watch_rules(value["watch"], loc.child(value, "watch"))}
@@ -191,11 +259,32 @@ def _device(item: Any, loc: Loc) -> Any:
         return item
     parts = item.split(":")
     if len(parts) > 3 or not parts[0]:
-        raise loc.error(f"{show(item)} — expected HOST_DEVICE[:CONTAINER_DEVICE[:PERMISSIONS]]")
+        raise loc.error(
+            f"{show(item)} — expected HOST_DEVICE[:CONTAINER_DEVICE[:PERMISSIONS]]",
+            hint="write e.g. /dev/ttyUSB0:/dev/ttyUSB0:rwm",
+        )
     source = parts[0]
     target = parts[1] if len(parts) > 1 and parts[1] else source
     permissions = parts[2] if len(parts) > 2 else "rwm"
     return {"source": source, "target": target, "permissions": permissions}
+
+
+def _text(value: Any, loc: Loc) -> str:
+    """An option value as Compose keeps it: text (null is empty; numbers as Go prints them)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise loc.error(f"must be text or a number, not {show(value)}", hint="quote it")
+    return go_text(value)
+
+
+def _whole(value: Any, loc: Loc) -> Any:
+    """A ulimit: a whole number (a quoted one too), as Compose reads it."""
+    if isinstance(value, str) and value.lstrip("+-").isdigit() and value.isascii():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise loc.error(f"{show(value)} is not a whole number", hint="write e.g. 65535")
+    return value
 
 
 def _option(value: Any) -> str:

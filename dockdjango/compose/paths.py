@@ -134,4 +134,5 @@ def clean_mount_targets(tree: Tree) -> Tree:
                     f"services.{name}.tmpfs[{j}]",
                     hint="mount one volume on each container path",
                 )
+            taken[target] = f"tmpfs[{j}]"
     return tree

@@ -41,6 +41,8 @@ def canonical_ports(value: Any, loc: Loc) -> Seq:
             )
         entries = parse_port(item, at) if isinstance(item, int | str) else [_long(item, at)]
         for entry in entries:
+            if entry in out:
+                continue  # as Compose, the same mapping twice is published once
             out.append(entry)
             out.origins.append(seq.where(i))
     return out
@@ -73,7 +75,10 @@ def _long(item: Any, at: Loc) -> dict[str, Any]:
 
 def _published(value: Any, loc: Loc) -> str:
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise loc.error(f"must be a port number or a range as text, not {type_name(value)}")
+        raise loc.error(
+            f"must be a port number or a range as text, not {type_name(value)}",
+            hint="write e.g. 8080 or '8080-8090'",
+        )
     text = want_scalar_str(value, loc)
     if text and port_range(text) is None:
         raise loc.error(
@@ -152,7 +157,10 @@ def parse_port(value: Any, loc: Loc) -> list[dict[str, Any]]:
         published = str(h_low) if h_low == h_high else f"{h_low}-{h_high}"
         return [{**base, "target": t_low, "published": published, "protocol": proto}]
     if h_high - h_low != t_high - t_low:
-        raise loc.error(f"{show(raw)} — host and container port ranges differ in length")
+        raise loc.error(
+            f"{show(raw)} — host and container port ranges differ in length",
+            hint="write ranges of the same length, e.g. 9000-9001:8000-8001",
+        )
     return [
         {**base, "target": t_low + i, "published": str(h_low + i), "protocol": proto}
         for i in range(t_high - t_low + 1)
@@ -175,4 +183,4 @@ def canonical_expose(value: Any, loc: Loc) -> list[str]:
                 hint="write PORT, PORT-PORT or PORT/PROTOCOL, e.g. 8000 or 9000-9001/udp",
             )
         out.append(text)
-    return out
+    return list(dict.fromkeys(out))  # as Compose, a port exposed twice is exposed once

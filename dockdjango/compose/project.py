@@ -56,7 +56,7 @@ class Project(SpecModel):
         for service in self.services.values():
             if (
                 not service.networks
-                and not service.network_mode
+                and service.network_mode is None  # `network_mode: ""` too: no network
                 and "provider" not in service.other
             ):
                 service.networks[DEFAULT_NETWORK] = None  # in place: no re-validation loop

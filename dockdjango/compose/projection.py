@@ -67,6 +67,7 @@ def to_project(
             file=current.origin.file if current.origin else None,
             line=current.origin.line if current.origin else None,
             path=path,
+            hint="see this key in the Compose file reference",
         ) from None
     project.record_origins(tree)
     return project

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from dockdjango.compose.paths import clean_path
 from dockdjango.compose.scalars import go_text
 from dockdjango.compose.tree import Origin, Seq, Tree, spec_error, type_name, where
 from dockdjango.errors import SpecError
@@ -48,6 +47,16 @@ def show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_SCALAR = "write one value (quote it to keep it as text)"
+
+
+def not_null(value: Any, loc: Loc) -> Any:
+    """``value``, which Compose does not allow to be null (a key written with no value)."""
+    if value is None:
+        raise loc.error("has no value (null)", hint="give it a value, or remove the key")
+    return value
+
+
 def want_str(value: Any, loc: Loc) -> str:
     """A string; numbers are refused like Compose's schema does."""
     if isinstance(value, str):
@@ -60,7 +69,7 @@ def want_scalar_str(value: Any, loc: Loc) -> str:
     ``true``/``false``, numbers as Go prints them: ``1e3`` is ``1000``)."""
     if isinstance(value, int | float | str):
         return go_text(value)
-    raise loc.error(f"must be a string or number, not {type_name(value)}")
+    raise loc.error(f"must be a string or number, not {type_name(value)}", hint=_SCALAR)
 
 
 def want_bool(value: Any, loc: Loc) -> bool:
@@ -69,19 +78,22 @@ def want_bool(value: Any, loc: Loc) -> bool:
         return value
     if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
         return value.lower() in _TRUE
-    raise loc.error(f"must be true or false, not {show(value)}")
+    raise loc.error(f"must be true or false, not {show(value)}", hint="write true or false")
 
 
 def want_int(value: Any, loc: Loc, *, low: int | None = None, high: int | None = None) -> int:
     """An integer (a string of digits is accepted), optionally within [low, high]."""
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise loc.error(f"must be an integer, not {type_name(value)}")
+        raise loc.error(f"must be an integer, not {type_name(value)}", hint="write e.g. 3")
     try:
         number = int(value)
     except ValueError:
-        raise loc.error(f"must be an integer, not {show(value)}") from None
+        raise loc.error(f"must be an integer, not {show(value)}", hint="write e.g. 3") from None
     if (low is not None and number < low) or (high is not None and number > high):
-        raise loc.error(f"{show(value)} — must be between {low} and {high}")
+        raise loc.error(
+            f"{show(value)} — must be between {low} and {high}",
+            hint=f"write a whole number from {low} to {high}",
+        )
     return number
 
 
@@ -93,7 +105,9 @@ def want_map(value: Any, loc: Loc) -> Tree:
         return value
     if isinstance(value, dict):
         return Tree(value, origin=loc.origin)
-    raise loc.error(f"must be a mapping, not {type_name(value)}")
+    raise loc.error(
+        f"must be a mapping, not {type_name(value)}", hint="write `key: value` lines under it"
+    )
 
 
 def want_list(value: Any, loc: Loc) -> Seq:
@@ -104,19 +118,34 @@ def want_list(value: Any, loc: Loc) -> Seq:
         return value
     if isinstance(value, list):
         return Seq(value, origin=loc.origin)
-    raise loc.error(f"must be a list, not {type_name(value)}")
+    raise loc.error(f"must be a list, not {type_name(value)}", hint="write `- item` lines under it")
 
 
-def str_list(value: Any, loc: Loc, *, allow_str: bool = True, unique: bool = False) -> list[str]:
-    """A list of strings; a single string counts as a one-item list when ``allow_str``."""
+def str_list(
+    value: Any, loc: Loc, *, allow_str: bool = True, unique: bool = False, numbers: bool = False
+) -> list[str]:
+    """A list of strings (numbers too when ``numbers``, as text); a single string counts as a
+    one-item list when ``allow_str``. Compose's lists of strings refuse numbers."""
     if allow_str and isinstance(value, str):
         return [value]
     seq = want_list(value, loc)
-    items = [want_scalar_str(v, loc.child(seq, i)) for i, v in enumerate(seq)]
+    want = want_scalar_str if numbers else want_str
+    items = [want(v, loc.child(seq, i)) for i, v in enumerate(seq)]
     if unique and len(set(items)) != len(items):
         dup = next(x for x in items if items.count(x) > 1)
         raise loc.error(f"{show(dup)} is listed twice", hint="list each item once")
     return items
+
+
+def unique_items(items: list[Any], loc: Loc) -> None:
+    """Refuse an item listed twice, as Compose's schema does for these lists."""
+    seen: list[Any] = []
+    for i, item in enumerate(items):
+        if item in seen:
+            raise loc.child(items, i).error(
+                f"{show(item)} is listed twice", hint="list each item once"
+            )
+        seen.append(item)
 
 
 def key_values(value: Any, loc: Loc, *, empty: str | None) -> dict[str, str | None]:
@@ -125,18 +154,35 @@ def key_values(value: Any, loc: Loc, *, empty: str | None) -> dict[str, str | No
     if isinstance(value, list):
         for i, item in enumerate(value):
             item_loc = loc.child(value, i)
-            text = want_scalar_str(item, item_loc)
+            text = want_str(item, item_loc)  # a list entry is text: "KEY=VALUE"
             key, sep, rest = text.partition("=")
             if not key:
-                raise item_loc.error(f"{show(text)} — expected KEY=VALUE")
+                raise item_loc.error(
+                    f"{show(text)} — expected KEY=VALUE", hint="write e.g. DEBUG=1"
+                )
             out[key] = rest if sep else empty
         return out
     mapping = want_map(value, loc)
     for key, item in mapping.items():
         item_loc = loc.child(mapping, key)
         if isinstance(item, dict | list):
-            raise item_loc.error(f"must be a string, number or boolean, not {type_name(item)}")
+            raise item_loc.error(
+                f"must be a string, number or boolean, not {type_name(item)}", hint=_SCALAR
+            )
         out[str(key)] = empty if item is None else want_scalar_str(item, item_loc)
+    return out
+
+
+def option_values(value: Any, loc: Loc) -> dict[str, str]:
+    """A mapping of options (``driver_opts``): text or numbers, as text."""
+    mapping = want_map(value, loc)
+    out = {}
+    for key, item in mapping.items():
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            raise loc.child(mapping, key).error(
+                f"must be text or a number, not {type_name(item)}", hint="quote it"
+            )
+        out[str(key)] = want_scalar_str(item, loc.child(mapping, key))
     return out
 
 
@@ -175,49 +221,3 @@ def split_command(value: Any, loc: Loc) -> list[str] | None:
         except ValueError as exc:
             raise loc.error(f"{show(value)} — {exc}", hint="balance the quotes") from None
     return str_list(value, loc, allow_str=False)
-
-
-_MOUNT_OPTS = {"ro", "rw", "z", "Z", "nocopy", "cached", "delegated", "consistent"}
-_PROPAGATION = {"shared", "rshared", "slave", "rslave", "private", "rprivate"}
-
-
-def parse_volume(value: str, loc: Loc) -> dict[str, Any]:
-    """A short-syntax mount (``SRC:DST[:OPTS]`` or ``DST``) as a long form."""
-    parts = value.split(":")
-    if re.match(r"^[A-Za-z]:[\\/]", value):  # a Windows source path: C:\data:/data
-        parts = [value[:2] + parts[1], *parts[2:]]
-    if len(parts) == 1:
-        if not value:
-            raise loc.error("an empty volume", hint="write e.g. ./src:/app or data:/var/lib/data")
-        return {"type": "volume", "target": clean_path(value), "volume": {}}
-    if len(parts) > 3 or not parts[0] or not parts[1]:
-        raise loc.error(f"{show(value)} — expected SOURCE:TARGET[:MODE]")
-    source, target = parts[0], parts[1]
-    options = parts[2].split(",") if len(parts) == 3 else []
-    is_path = source.startswith((".", "/", "~", "\\")) or bool(re.match(r"^[A-Za-z]:", source))
-    out: dict[str, Any] = {"type": "bind" if is_path else "volume", "source": source}
-    out["target"] = clean_path(target)  # Compose cleans short-syntax targets as it reads them
-    bind: dict[str, Any] = {}
-    volume: dict[str, Any] = {}
-    for option in options:
-        if option not in _MOUNT_OPTS | _PROPAGATION:
-            raise loc.error(
-                f"{show(value)} — unknown mode {show(option)}",
-                hint="modes: ro, rw, z, Z, nocopy, cached, delegated, or a propagation",
-            )
-        if option == "ro":
-            out["read_only"] = True
-        elif option in ("z", "Z"):
-            bind["selinux"] = option
-        elif option == "nocopy":
-            volume["nocopy"] = True
-        elif option in _PROPAGATION:
-            bind["propagation"] = option
-        elif option in ("cached", "delegated", "consistent"):
-            out["consistency"] = option
-    if out["type"] == "bind":
-        bind["create_host_path"] = True
-        out["bind"] = bind
-    else:
-        out["volume"] = volume
-    return out

@@ -10,8 +10,11 @@ from dockdjango.compose.shapes import (
     check_keys,
     check_name,
     key_values,
+    not_null,
+    option_values,
     show,
     want_bool,
+    want_list,
     want_map,
     want_str,
 )
@@ -24,6 +27,7 @@ NETWORK_KEYS = (
     "labels".split()
 )
 VOLUME_KEYS = ("name", "driver", "driver_opts", "external", "labels")
+IPAM_CONFIG_KEYS = ("subnet", "ip_range", "gateway", "aux_addresses")
 
 
 def canonical_file(tree: Tree) -> Tree:
@@ -35,16 +39,21 @@ def canonical_file(tree: Tree) -> Tree:
     out.resets, out.overrides = set(tree.resets), set(tree.overrides)
     for key, value in tree.items():
         at = root.child(tree, key)
+        if key in tree.resets:
+            out[key] = None
+            continue
+        if not key.startswith("x-") and key != "version":
+            not_null(value, at)
         if key == "name":
             if value is not None and not isinstance(value, str):
-                raise at.error(f"must be a string, not {type_name(value)}")
+                raise at.error(f"must be a string, not {type_name(value)}", hint="quote it")
             out[key] = value
         elif key == "services":
             out[key] = _each(value, at, canonical_service, named=True)
         elif key == "networks":
-            out[key] = _each(value, at, _network)
+            out[key] = _each(value, at, _network, extensions=True)
         elif key == "volumes":
-            out[key] = _each(value, at, _volume, named=True)
+            out[key] = _each(value, at, _volume, named=True, extensions=True)
         elif key == "secrets":
             out[key] = _each(value, at, _secret, named=True)
         elif key == "configs":
@@ -56,17 +65,23 @@ def canonical_file(tree: Tree) -> Tree:
     return out
 
 
-def _each(value: Any, loc: Loc, canonical: Any, *, named: bool = False) -> Tree:
-    """Each entry of a top-level section; ``named`` sections take only names Compose allows."""
+def _each(
+    value: Any, loc: Loc, canonical: Any, *, named: bool = False, extensions: bool = False
+) -> Tree:
+    """Each entry of a top-level section; ``named`` sections take only names Compose allows,
+    and where ``extensions`` (networks, volumes) an ``x-`` entry is not one, as in Compose
+    (an ``x-`` service, secret or config is an ordinary one there)."""
     mapping = want_map(value, loc)
     out = Tree(origin=mapping.origin)
     out.origins = dict(mapping.origins)
     out.resets, out.overrides = set(mapping.resets), set(mapping.overrides)
     for name, item in mapping.items():
         if not isinstance(name, str):
-            raise loc.child(mapping, name).error(f"name {show(name)} must be a string")
-        if name.startswith("x-"):
-            continue  # an extension among services/networks/volumes: Compose ignores it
+            raise loc.child(mapping, name).error(
+                f"name {show(name)} must be a string", hint="quote the name"
+            )
+        if extensions and name.startswith("x-"):
+            continue
         if named:
             check_name(name, loc.child(mapping, name))
         out[name] = canonical(item, loc.child(mapping, name))
@@ -80,8 +95,10 @@ def _resource(value: Any, loc: Loc, keys: list[str] | tuple[str, ...], what: str
     out.origins = dict(spec.origins)
     for key, item in spec.items():
         at = loc.child(spec, key)
-        if key in ("labels", "driver_opts"):
+        if key == "labels":
             out[key] = key_values(item, at, empty="")
+        elif key == "driver_opts":
+            out[key] = option_values(item, at)
         elif key in ("name", "driver"):
             out[key] = want_str(item, at)
         elif key == "external":
@@ -97,7 +114,9 @@ def _resource(value: Any, loc: Loc, keys: list[str] | tuple[str, ...], what: str
                 out[key] = True
             else:
                 out[key] = want_bool(item, at)
-        elif key.startswith("x-") or key == "ipam":
+        elif key == "ipam":
+            out[key] = _ipam(item, at)
+        elif key.startswith("x-"):
             out[key] = item
         else:
             out[key] = want_bool(item, at)
@@ -111,6 +130,34 @@ def _resource(value: Any, loc: Loc, keys: list[str] | tuple[str, ...], what: str
     return out
 
 
+def _ipam(value: Any, loc: Loc) -> dict[str, Any]:
+    """``ipam:`` checked, and printed as Compose prints it: no ``options`` nor extensions,
+    no empty ``driver`` or ``config``."""
+    ipam = want_map(value, loc)
+    check_keys(ipam, ("driver", "config", "options"), loc, what="ipam")
+    out: dict[str, Any] = {}
+    if ipam.get("driver"):
+        out["driver"] = want_str(ipam["driver"], loc.child(ipam, "driver"))
+    if "options" in ipam:
+        option_values(ipam["options"], loc.child(ipam, "options"))
+    at = loc.child(ipam, "config")
+    configs = []
+    for i, item in enumerate(want_list(ipam.get("config"), at)):
+        entry = want_map(item, at.child(ipam.get("config"), i))
+        check_keys(entry, IPAM_CONFIG_KEYS, at.child(ipam["config"], i), what="an ipam config")
+        config: dict[str, Any] = {}
+        for key, v in entry.items():
+            k_at = at.child(ipam["config"], i).child(entry, key)
+            if key == "aux_addresses":
+                config[key] = option_values(v, k_at)
+            elif not key.startswith("x-"):
+                config[key] = want_str(v, k_at)
+        configs.append(config)
+    if configs:
+        out["config"] = configs
+    return out
+
+
 def _network(value: Any, loc: Loc) -> Tree:
     return _resource(value, loc, NETWORK_KEYS, "network")
 
@@ -120,11 +167,11 @@ def _volume(value: Any, loc: Loc) -> Tree:
 
 
 def _secret(value: Any, loc: Loc) -> Any:
-    return _file_object(value, loc, ("file", "environment"))
+    return _file_object(not_null(value, loc), loc, ("file", "environment"))
 
 
 def _config(value: Any, loc: Loc) -> Any:
-    return _file_object(value, loc, ("file", "environment", "content"))
+    return _file_object(not_null(value, loc), loc, ("file", "environment", "content"))
 
 
 def _file_object(value: Any, loc: Loc, sources: tuple[str, ...]) -> Any:
@@ -142,7 +189,9 @@ def _file_object(value: Any, loc: Loc, sources: tuple[str, ...]) -> Any:
         )
     for key in given:
         if not isinstance(spec[key], str):
-            raise loc.child(spec, key).error(f"must be a string, not {type_name(spec[key])}")
+            raise loc.child(spec, key).error(
+                f"must be a string, not {type_name(spec[key])}", hint="quote the value"
+            )
     external = spec.get("external")
     if isinstance(external, dict) and "name" in external and "name" in spec:
         if external["name"] != spec["name"]:
