@@ -88,7 +88,7 @@ def load_error(tmp_path: Path, text: str, **kwargs: object) -> SpecError:
             "not a condition",
         ),
         (
-            "services:\n  a: {image: x, container_name: c}\n  b: {image: x, container_name: c}\n",
+            "services:\n  a: {image: x, container_name: bx}\n  b: {image: x, container_name: bx}\n",
             3,
             "container_name",
             "already used",

@@ -211,7 +211,7 @@ def test_to_yaml_is_accepted_by_compose_and_reloads_the_same(tmp_path: Path) -> 
         "compose.yaml",
         "name: rt\nservices:\n  web:\n    build: .\n"
         "    command: echo '$$HOME' done\n    ports: ['8000:8000']\n    volumes: [data:/d]\n"
-        "    healthcheck: {test: [CMD, true], interval: 5s}\n    depends_on: [db]\n"
+        "    healthcheck: {test: [CMD, 'true'], interval: 5s}\n    depends_on: [db]\n"
         "  db: {image: pg, environment: [A=1]}\nvolumes: {data: {}}\n",
     )
     project = load_project([f], environ={})

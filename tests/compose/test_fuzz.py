@@ -1,0 +1,96 @@
+"""Property-based: generated and mutated compose documents through the real CLI.
+
+For every document (valid or not; aliases, merges, escapes, odd scalars, encodings) and
+every target in `fuzz_targets.TARGETS`:
+
+- no traceback, exit code 0 or 1;
+- an error is one line naming ``compose.yaml:LINE:`` and the field, then a ``hint:`` line;
+- a document dockdjango accepts is accepted by the Compose binary too, and ``config``
+  prints the same document as ``docker compose config`` (as data: JSON, or YAML where
+  JSON cannot hold a value). Documents only dockdjango rejects are allowed: it refuses a
+  few values Compose would silently mangle (docs/spec.md lists them).
+
+The default run tries a small sample; ``-m slow`` runs 10,000 documents.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from compose_oracle import clean_environ, compose_config, differences
+from fuzz_documents import ENV, any_document
+from fuzz_targets import PROJECT, TARGETS, check_outcome, printed_document
+from hypothesis import HealthCheck, given, settings
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+MANY = settings(max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("fuzz")
+    (directory / "s.txt").write_text("secret\n")
+    return directory
+
+
+@pytest.fixture(scope="module")
+def environment() -> dict[str, str]:
+    return {**clean_environ(), **ENV, "HOME": "/home/fuzz"}
+
+
+def go_json(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` as Go's JSON printer shows it: an empty list inside a top-level
+    extension is null there (a nil slice; Compose's YAML prints ``[]``, as dockdjango
+    does)."""
+
+    def nil(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: nil(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [nil(v) for v in node] or None
+        return node
+
+    return {k: nil(v) if k.startswith("x-") else v for k, v in document.items()}
+
+
+def check_document(
+    data: bytes, target_name: str, directory: Path, env: dict[str, str], binary: str
+) -> str:
+    """The property, for one document and one target; returns what happened ("refused"
+    with a good error, "accepted" without comparing, or "same as compose")."""
+    path = directory / "compose.yaml"
+    path.write_bytes(data)
+    target = TARGETS[target_name]
+    outcome = target.run(path, env)
+    problems = check_outcome(outcome)
+    assert not problems, "\n".join(problems)
+    ours = printed_document(target, outcome, path, env)
+    if ours is None or not target.compare_with_compose:
+        return "refused" if ours is None else "accepted"
+    theirs = compose_config(binary, [str(path)], cwd=directory, env=env, project_name=PROJECT)
+    assert theirs.accepted, f"accepted here, rejected by Compose: {theirs.error}"
+    ours.pop("models", None)  # Compose's JSON leaves top-level models out
+    diff = differences(go_json(ours), theirs.output)
+    assert not diff, "differs from `docker compose config`:\n" + "\n".join(diff[:20])
+    return "same as compose"
+
+
+@pytest.mark.parametrize("target_name", sorted(TARGETS))
+@FAST
+@given(data=any_document())
+def test_documents(
+    workdir: Path, environment: dict[str, str], compose_bin: str, target_name: str, data: bytes
+) -> None:
+    check_document(data, target_name, workdir, environment, compose_bin)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target_name", sorted(TARGETS))
+@MANY
+@given(data=any_document())
+def test_ten_thousand_documents(
+    workdir: Path, environment: dict[str, str], compose_bin: str, target_name: str, data: bytes
+) -> None:
+    check_document(data, target_name, workdir, environment, compose_bin)
