@@ -59,6 +59,9 @@ def canonical_build(value: Any, loc: Loc) -> Tree | None:
         elif key in ("no_cache", "pull"):
             out[key] = want_bool(item, at)
         elif key == "additional_contexts":
+            if isinstance(item, dict):  # Compose fails on anything but text here
+                for name, v in item.items():
+                    want_str(v, at.child(item, name))
             out[key] = key_values(item, at, empty="")
         elif key == "extra_hosts":
             out[key] = extra_hosts(item, at)

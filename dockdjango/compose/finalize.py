@@ -154,6 +154,23 @@ def apply_profiles(
     }
     for name, svc in services.items():
         deps = svc.get("depends_on") or {}
+        build = svc.get("build") if isinstance(svc.get("build"), dict) else {}
+        for context, ref in (build.get("additional_contexts") or {}).items():
+            other = ref[len("service:") :] if str(ref).startswith("service:") else None
+            if other is None or name in disabled:
+                continue
+            buildable = [k for k, v in services.items() if v.get("build")]
+            if other not in buildable:
+                what = "undefined" if other not in services else "non-buildable"
+                raise (
+                    _loc(tree, name)
+                    .child(svc, "build")
+                    .error(
+                        f"additional context {show(context)} names {what} service {show(other)}",
+                        hint="name a service with a `build` section: "
+                        + (", ".join(sorted(buildable)) or "none here has one"),
+                    )
+                )
         for dep in deps:
             # even an optional dependency must name a service (that profiles may leave out)
             if name not in disabled and dep not in services:

@@ -61,8 +61,11 @@ class BuildConfig(SpecModel):
     extensions: dict[str, Any] = Field(default_factory=dict)
 
     def to_compose_dict(self) -> dict[str, Any]:
-        """Compose's shape; ``other`` keys are printed back as they were written."""
+        """Compose's shape; ``other`` keys are printed back as they were written; an empty
+        ``context`` is left out."""
         out = super().to_compose_dict()
+        if out.get("context") == "":
+            del out["context"]
         if self.dockerfile == "Dockerfile":
             out["dockerfile"] = "Dockerfile"
         if self.dockerfile_inline is not None:
@@ -120,6 +123,10 @@ class TmpfsOptions(SpecModel):
     size: str | None = None
     mode: int | None = None
 
+    def to_compose_dict(self) -> dict[str, Any]:
+        """Compose leaves out a zero ``size`` or ``mode``."""
+        return {k: v for k, v in super().to_compose_dict().items() if v not in ("0", 0)}
+
 
 class ServiceVolume(SpecModel):
     """One mount, long form. Bind sources are absolute paths; volume sources are names."""
@@ -134,6 +141,15 @@ class ServiceVolume(SpecModel):
     tmpfs: TmpfsOptions | None = None
     image: dict[str, Any] | None = None
     extensions: dict[str, Any] = Field(default_factory=dict)
+
+    def to_compose_dict(self) -> dict[str, Any]:
+        """The options as each prints itself (Compose leaves out their false values)."""
+        out = super().to_compose_dict()
+        for key in ("bind", "volume", "tmpfs"):
+            options = getattr(self, key)
+            if options is not None:
+                out[key] = options.to_compose_dict()
+        return out
 
 
 class DependsOn(SpecModel):

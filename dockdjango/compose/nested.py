@@ -236,5 +236,15 @@ SHAPES: dict[str, Any] = {
         ),
     ),
     "logging": Struct({"driver": str, "options": Map(Any)}),
+    "blkio_config": Struct(
+        {
+            "weight": int,
+            "weight_device": List(Struct({"path": str, "weight": int})),
+            **dict.fromkeys(
+                ("device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops"),
+                List(Struct({"path": str, "rate": Either((int, str))})),
+            ),
+        }
+    ),
     "credential_spec": Struct({"config": str, "file": str, "registry": str}),
 }

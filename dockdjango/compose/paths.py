@@ -75,7 +75,7 @@ def _service(svc: dict[str, Any], base_dir: str, environ: Mapping[str, str]) -> 
     build = svc.get("build")
     if isinstance(build, dict):
         context = build.get("context")
-        if isinstance(context, str) and not is_remote(context):
+        if isinstance(context, str) and context and not is_remote(context):
             build["context"] = absolute(context, base_dir, environ)
         extra = build.get("additional_contexts")
         if isinstance(extra, dict):

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import difflib
 import re
-import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from dockdjango.compose.scalars import go_text
+from dockdjango.compose.shellwords import CommandSyntaxError, split_words
 from dockdjango.compose.tree import Origin, Seq, Tree, spec_error, type_name, where
 from dockdjango.errors import SpecError
 
@@ -217,7 +217,18 @@ def split_command(value: Any, loc: Loc) -> list[str] | None:
         return None
     if isinstance(value, str):
         try:
-            return shlex.split(value)
-        except ValueError as exc:
-            raise loc.error(f"{show(value)} — {exc}", hint="balance the quotes") from None
+            split = split_words(value)
+        except CommandSyntaxError as exc:
+            raise loc.error(
+                f"{show(value)} cannot be split into words: {exc}",
+                hint="balance the quotes, and write '(' only as '$(' ... ')'",
+            ) from None
+        if split.cut_at is not None:
+            rest = value[split.cut_at :]
+            raise loc.error(
+                f"{show(rest)} is cut off: Compose reads {show(value[: split.cut_at])} as the "
+                f"whole command ({value[split.cut_at]!r} is a shell operator)",
+                hint="run a shell for it (the list form [sh, -c, '...']), or quote the character",
+            )
+        return split.words
     return str_list(value, loc, allow_str=False)

@@ -184,9 +184,53 @@ def compose_config(
         proc = run("yaml")
         if proc.returncode == 0 and proc.stdout.strip():
             return OracleResult(True, _read_yaml(proc.stdout), "")
+    if "goroutine " in proc.stderr:  # Compose crashed: no verdict on the document
+        return OracleResult(False, None, "Go panic: " + proc.stderr.strip().splitlines()[0])
     if proc.returncode != 0 or not proc.stdout.strip():
         return OracleResult(False, None, proc.stderr.strip()[-300:])
     return OracleResult(True, json.loads(proc.stdout), "")
+
+
+def ours_and_theirs(
+    binary: str, directory: Path, text: str
+) -> tuple[dict[str, Any] | None, OracleResult]:
+    """(our config document or None if we reject, Compose's `OracleResult`) for one
+    document written to ``directory/compose.yaml``."""
+    from dockdjango.compose import load_project
+    from dockdjango.compose.output import escape_dollars
+    from dockdjango.errors import SpecError
+
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "compose.yaml"
+    path.write_text(text, encoding="utf-8")
+    env = {**clean_environ(), "HOME": "/home/fid"}
+    theirs = compose_config(binary, [str(path)], cwd=directory, env=env, project_name="fid")
+    try:
+        project = load_project([path], environ=env, project_name="fid")
+    except SpecError:
+        return None, theirs
+    ours = escape_dollars(project.to_compose_dict())
+    ours.pop("models", None)
+    return ours, theirs
+
+
+def assert_read_as_compose(binary: str, root: Path, cases: list[tuple[object, str, bool]]) -> None:
+    """For each ``(label, document, whether Compose accepts it)``: the table is right about
+    Compose, what Compose accepts prints the same here, what it rejects is rejected here."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(
+            pool.map(
+                lambda i: ours_and_theirs(binary, root / str(i), cases[i][1]), range(len(cases))
+            )
+        )
+    for (label, _, accepted), (ours, theirs) in zip(cases, results, strict=True):
+        assert theirs.accepted is accepted, (label, theirs)
+        if accepted:
+            assert ours is not None, f"{label} rejected where Compose accepts it"
+            diff = differences(ours, theirs.output)
+            assert not diff, (label, diff)
+        else:
+            assert ours is None, f"{label} accepted where Compose rejects it"
 
 
 def _read_yaml(text: str) -> Any:
@@ -222,12 +266,52 @@ def oracle_results(
 ORACLE_VERSION = b"3"
 
 
-def _fingerprint(binary: str) -> str:
-    """Changes when the corpus manifest or the Compose binary changes."""
-    digest = hashlib.sha256(ORACLE_VERSION + (CORPUS / "MANIFEST.json").read_bytes())
+def _fingerprint(binary: str, corpus: bool = True) -> str:
+    """Changes when the Compose binary (or, with ``corpus``, the corpus manifest) changes."""
+    digest = hashlib.sha256(ORACLE_VERSION)
+    if corpus:
+        digest.update((CORPUS / "MANIFEST.json").read_bytes())
     stat = os.stat(binary)
     digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
+
+
+class VerdictCache:
+    """Compose's verdicts on single-file documents, by content, kept across runs in a
+    pytest-style ``cache`` (the fuzz suite draws the same documents on every run, so a
+    second run asks Compose nothing). The document's directory is stored as a
+    placeholder, so a verdict holds for the same document in any temporary directory."""
+
+    _HERE = "@@DIRECTORY@@"
+
+    def __init__(self, binary: str, cache: Any) -> None:
+        self.binary = binary
+        self.cache = cache
+        self.key = "dockdjango/fuzz-oracle/" + _fingerprint(binary, corpus=False)
+        self.verdicts: dict[str, dict[str, Any]] = cache.get(self.key, None) or {}
+        self.asked = self.reused = 0
+
+    def config(self, path: Path, env: dict[str, str], project_name: str) -> OracleResult:
+        """``compose_config`` on ``path`` (run in its directory), or the stored verdict."""
+        directory = str(path.parent)
+        digest = hashlib.sha256(path.read_bytes())
+        digest.update(json.dumps([sorted(env.items()), project_name]).encode())
+        key = digest.hexdigest()
+        stored = self.verdicts.get(key)
+        if stored is not None:
+            self.reused += 1
+            return OracleResult(**json.loads(json.dumps(stored).replace(self._HERE, directory)))
+        self.asked += 1
+        result = compose_config(
+            self.binary, [str(path)], cwd=directory, env=env, project_name=project_name
+        )
+        self.verdicts[key] = json.loads(json.dumps(result.__dict__).replace(directory, self._HERE))
+        return result
+
+    def save(self) -> None:
+        """Store the verdicts when Compose was asked anything new."""
+        if self.asked:
+            self.cache.set(self.key, self.verdicts)
 
 
 def compared(config: dict[str, Any]) -> dict[str, Any]:

@@ -5,32 +5,19 @@ naming file, line, field and the fix)."""
 
 from __future__ import annotations
 
-import concurrent.futures
 from pathlib import Path
 
 import pytest
-from compose_oracle import clean_environ, compose_config, differences
+from compose_oracle import (
+    assert_read_as_compose,
+    clean_environ,
+    compose_config,
+    differences,
+    ours_and_theirs,
+)
 
 from dockdjango.compose import load_project
-from dockdjango.compose.output import escape_dollars
 from dockdjango.errors import SpecError
-
-
-def ours_and_theirs(binary: str, directory: Path, text: str) -> tuple[dict | None, object]:
-    """(our config document or None if we reject, Compose's `OracleResult`)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "compose.yaml"
-    path.write_text(text, encoding="utf-8")
-    env = {**clean_environ(), "HOME": "/home/fid"}
-    theirs = compose_config(binary, [str(path)], cwd=directory, env=env, project_name="fid")
-    try:
-        project = load_project([path], environ=env, project_name="fid")
-    except SpecError:
-        return None, theirs
-    ours = escape_dollars(project.to_compose_dict())
-    ours.pop("models", None)
-    return ours, theirs
-
 
 MOUNTS = [
     "/var/www/:/var/www/html/",
@@ -69,8 +56,8 @@ def test_paths_are_normalised_as_compose_does(tmp_path: Path, compose_bin: str) 
         "  v3: {driver: local, driver_opts: {type: none, o: 'ro,bind', device: ./d/}}\n"
     )
     ours, theirs = ours_and_theirs(compose_bin, tmp_path, text)
-    assert theirs.accepted and ours is not None, theirs.error  # type: ignore[attr-defined]
-    assert not differences(ours, theirs.output)  # type: ignore[attr-defined]
+    assert theirs.accepted and ours is not None, theirs.error
+    assert not differences(ours, theirs.output)
     volumes = ours["services"]["web"]["volumes"]
     assert (volumes[0]["source"], volumes[0]["target"]) == ("/var/www/", "/var/www/html")
     assert volumes[1]["source"] == "/abs//x/./y/../z/" and volumes[1]["target"] == "/t1/a/c"
@@ -89,7 +76,7 @@ def test_two_mounts_on_one_path_are_refused(tmp_path: Path, text: str, compose_b
     ours, theirs = ours_and_theirs(
         compose_bin, tmp_path, f"services:\n  web:\n    image: x\n    {text}\n"
     )
-    assert ours is None and not theirs.accepted  # type: ignore[attr-defined]
+    assert ours is None and not theirs.accepted
 
 
 def test_a_later_short_mount_on_a_target_replaces_the_earlier(
@@ -97,7 +84,7 @@ def test_a_later_short_mount_on_a_target_replaces_the_earlier(
 ) -> None:
     text = "services:\n  web:\n    image: x\n    volumes: ['./x:/a', './y:/b', './z:/a/']\n"
     ours, theirs = ours_and_theirs(compose_bin, tmp_path, text)
-    assert ours is not None and not differences(ours, theirs.output)  # type: ignore[attr-defined]
+    assert ours is not None and not differences(ours, theirs.output)
     assert [v["target"] for v in ours["services"]["web"]["volumes"]] == ["/a", "/b"]
 
 
@@ -145,21 +132,9 @@ def _ports_doc(port: str) -> str:
 
 
 def test_port_syntax_as_compose_reads_it(tmp_path: Path, compose_bin: str) -> None:
-    cases = [(p, True) for p in PORTS_ACCEPTED] + [(p, False) for p in PORTS_REJECTED]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(
-            pool.map(
-                lambda c: ours_and_theirs(compose_bin, tmp_path / str(c[0]), _ports_doc(c[1][0])),
-                enumerate(cases),
-            )
-        )
-    for (port, accepted), (ours, theirs) in zip(cases, results, strict=True):
-        assert theirs.accepted is accepted, (port, theirs)  # type: ignore[attr-defined]
-        if accepted:
-            assert ours is not None, port
-            assert not differences(ours, theirs.output), port  # type: ignore[attr-defined]
-        else:
-            assert ours is None, f"{port} accepted where Compose rejects it"
+    cases = [(p, _ports_doc(p), True) for p in PORTS_ACCEPTED]
+    cases += [(p, _ports_doc(p), False) for p in PORTS_REJECTED]
+    assert_read_as_compose(compose_bin, tmp_path, cases)
 
 
 # Numeric service keys Compose types: what both accept prints the same; what Compose
@@ -190,24 +165,12 @@ NUMBERS_REJECTED = {
 
 
 def test_typed_numbers_as_compose_reads_them(tmp_path: Path, compose_bin: str) -> None:
-    cases = [(k, v, True) for k, vs in NUMBERS.items() for v in vs]
-    cases += [(k, v, False) for k, vs in NUMBERS_REJECTED.items() for v in vs]
+    def doc(key: str, value: str) -> str:
+        return f"services:\n  web:\n    image: x\n    {key}: {value}\n"
 
-    def run(item: tuple[int, tuple[str, str, bool]]) -> tuple[dict | None, object]:
-        i, (key, value, _) = item
-        doc = f"services:\n  web:\n    image: x\n    {key}: {value}\n"
-        return ours_and_theirs(compose_bin, tmp_path / str(i), doc)
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(run, enumerate(cases)))
-    for (key, value, accepted), (ours, theirs) in zip(cases, results, strict=True):
-        assert theirs.accepted is accepted, (key, value, theirs)  # type: ignore[attr-defined]
-        if accepted:
-            assert ours is not None, (key, value)
-            diff = differences(ours, theirs.output)  # type: ignore[attr-defined]
-            assert not diff, (key, value, diff)
-        else:
-            assert ours is None, f"{key}: {value} accepted where Compose rejects it"
+    cases = [((k, v), doc(k, v), True) for k, vs in NUMBERS.items() for v in vs]
+    cases += [((k, v), doc(k, v), False) for k, vs in NUMBERS_REJECTED.items() for v in vs]
+    assert_read_as_compose(compose_bin, tmp_path, cases)
 
 
 # Values Compose accepts and then mangles (truncates, drops, wraps, or cannot print as

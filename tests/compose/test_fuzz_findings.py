@@ -1,0 +1,134 @@
+"""What the fuzz suite found, each class checked against the Compose binary itself:
+``command``/``entrypoint`` strings split into words as Compose splits them (``$(...)``,
+backquotes, backslashes, parentheses), a line Compose would cut at a shell operator
+refused, and the smaller build/mount shapes (additional contexts, an empty context, mount
+options printed without their zero values)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from compose_oracle import assert_read_as_compose, ours_and_theirs
+
+from dockdjango.compose import load_project
+from dockdjango.compose.shellwords import split_words
+from dockdjango.errors import SpecError
+
+# Accepted by Compose; each must print the same words here.
+COMMANDS = [
+    '[ $$(cli --pass "$${PASSWORD}" ping) = PONG ]',  # the real-world healthcheck
+    "echo $$(a b) c",
+    "echo a$$(b)c d",
+    "echo `a b` c",
+    "echo `a (b` c",
+    'echo "a `b c` d"',
+    "echo $$(a \\) b) c",
+    "echo $$(a 'b c) d",
+    'echo "a\\b" a\\tb',
+    "echo \\a b \\  c",
+    "echo 'a\\b' \"\" '' x",
+    'a"b\'c"d',
+    "echo a#b # c",
+    "echo $${a b} c",
+    "echo \u00a0x\u2003y",
+    "echo a\\;b 'c;d' \"e|f\"",
+]
+# Rejected by Compose (unbalanced, or a `(` not after `$`): rejected here.
+BAD_COMMANDS = [
+    "echo (a b)",
+    "echo a)b c",
+    "echo $$(a (b c) d) e",
+    "echo $$((1 + 2))",
+    'echo `a "b c` d',
+    "echo a\\",
+    "echo $$(",
+    "echo 'x",
+]
+# Accepted by Compose, which keeps only what comes before the operator: refused here.
+CUT_COMMANDS = ["a; b", "a && b", "a | b c", "cmd 2>/dev/null x", "cmd x >y", "a <in"]
+
+
+def _doc(key: str, command: str) -> str:
+    return f"services:\n  web:\n    image: x\n    {key}: {json.dumps(command)}\n"
+
+
+def test_commands_split_as_compose_splits_them(tmp_path: Path, compose_bin: str) -> None:
+    cases = [((k, c), _doc(k, c), True) for c in COMMANDS for k in ("command", "entrypoint")]
+    assert_read_as_compose(compose_bin, tmp_path, cases)
+
+
+def test_commands_compose_rejects_are_rejected(tmp_path: Path, compose_bin: str) -> None:
+    cases = [(c, _doc("command", c), False) for c in BAD_COMMANDS]
+    assert_read_as_compose(compose_bin, tmp_path, cases)
+
+
+@pytest.mark.parametrize("command", CUT_COMMANDS)
+def test_a_command_compose_would_cut_is_refused(
+    tmp_path: Path, compose_bin: str, command: str
+) -> None:
+    ours, theirs = ours_and_theirs(compose_bin, tmp_path, _doc("command", command))
+    assert theirs.accepted, theirs
+    # Compose runs fewer words than were written
+    assert len(theirs.output["services"]["web"]["command"]) < len(command.split())
+    with pytest.raises(SpecError) as info:
+        load_project([tmp_path / "compose.yaml"], environ={}, project_name="fid")
+    error = info.value
+    assert (error.path, error.line) == ("services.web.command", 4), str(error)
+    assert "cut off" in str(error) and error.hint and "sh, -c" in error.hint
+
+
+def test_the_words_and_where_compose_stops() -> None:
+    assert split_words('[ $(cli --pass "${P}" ping) = PONG ]').words == [
+        "[",
+        '$(cli --pass "${P}" ping)',
+        "=",
+        "PONG",
+        "]",
+    ]
+    assert split_words("run 2>/dev/null").words == ["run"]
+    assert split_words("run 2>/dev/null").cut_at == 5
+    assert split_words("a\tb\nc").cut_at is None
+
+
+# Small shapes: (document, whether Compose accepts it). Accepted ones print the same.
+SHAPES = [
+    ("services:\n  web:\n    build: {context: ., additional_contexts: {a: 1}}\n", False),
+    ("services:\n  web:\n    build: {context: ., additional_contexts: ['a=./x']}\n", True),
+    (
+        "services:\n  web:\n    build: {context: ., additional_contexts: {a: 'service:no'}}\n",
+        False,
+    ),
+    (
+        "services:\n  web:\n    build: {context: ., additional_contexts: {a: 'service:db'}}\n"
+        "  db:\n    image: x\n",
+        False,
+    ),
+    (
+        "services:\n  web:\n    build: {context: ., additional_contexts: {a: 'service:db'}}\n"
+        "  db:\n    build: .\n",
+        True,
+    ),
+    ("services:\n  web:\n    image: x\n    build: {context: ''}\n", True),
+    (
+        "services:\n  web:\n    image: x\n    volumes: [{type: bind, source: /a, target: /b, "
+        "bind: {create_host_path: false, propagation: rprivate}}]\n",
+        True,
+    ),
+    (
+        "services:\n  web:\n    image: x\n    volumes: [{type: volume, source: v, target: /b, "
+        "volume: {nocopy: false}}]\nvolumes: {v: {}}\n",
+        True,
+    ),
+    (
+        "services:\n  web:\n    image: x\n    volumes: [{type: tmpfs, target: /b, "
+        "tmpfs: {size: 0, mode: 0}}, {type: tmpfs, target: /c, tmpfs: {size: 1k, mode: 0o777}}]\n",
+        True,
+    ),
+    ("services:\n  web:\n    image: x\n    blkio_config: {weight: abc}\n", False),
+]
+
+
+def test_build_and_mount_shapes_as_compose_reads_them(tmp_path: Path, compose_bin: str) -> None:
+    assert_read_as_compose(compose_bin, tmp_path, [(doc, doc, ok) for doc, ok in SHAPES])
