@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ from compose_oracle import (
     CORPUS,
     Case,
     OracleResult,
+    VerdictCache,
     clean_environ,
     compose_binary,
     corpus_cases,
@@ -64,6 +67,16 @@ def compose_oracle(request: pytest.FixtureRequest, compose_corpus: list[Case]) -
     return {"binary": binary, "env": env, "results": results}
 
 
+@pytest.fixture(scope="session")
+def compose_verdicts(request: pytest.FixtureRequest, compose_bin: str) -> Iterator[VerdictCache]:
+    """Compose's verdicts on generated documents, asked once and cached across runs."""
+    verdicts = VerdictCache(compose_bin, getattr(request.config, "cache", None) or FileCache())
+    yield verdicts
+    verdicts.save()
+    FUZZ_TALLY["compose asked"] += verdicts.asked
+    FUZZ_TALLY["compose verdicts reused"] += verdicts.reused
+
+
 class FileCache:
     """pytest's cache API over one JSON file per key, for runs with ``-p no:cacheprovider``
     (Compose's verdicts on the corpus take a minute of CPU to recompute)."""
@@ -88,6 +101,10 @@ class FileCache:
         tmp.replace(self._path(key))
 
 
+# Filled by test_fuzz.py: how many documents ended how; printed at the end of the run.
+FUZZ_TALLY: Counter[str] = Counter()
+
+
 def _files(ids: set[str]) -> int:
     return len({case_id.split(" [")[0] for case_id in ids})
 
@@ -101,4 +118,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             f"`docker compose config`; {len(TALLY['rejected'])}/{len(TALLY['invalid'])} "
             f"rejected cases ({_files(TALLY['rejected'])}/{_files(TALLY['invalid'])} files) "
             "also rejected"
+        )
+    if FUZZ_TALLY:
+        terminalreporter.write_line(
+            "compose fuzz: " + ", ".join(f"{n} {what}" for what, n in sorted(FUZZ_TALLY.items()))
         )

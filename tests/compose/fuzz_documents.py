@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from typing import Any
 
 import yaml
@@ -26,9 +27,24 @@ from fuzz_values import (
     valid_key_values,
     valid_text,
 )
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-__all__ = ["ENV", "aliased", "any_document", "documents", "to_yaml"]
+__all__ = ["ENV", "aliased", "any_document", "documents", "fuzz_settings", "to_yaml"]
+
+
+def fuzz_settings(examples: int) -> settings:
+    """How a fuzz property runs: ``examples`` documents (``DOCKDJANGO_FUZZ_EXAMPLES``
+    overrides it, e.g. 10000), the same ones on every run and machine (a fixed seed and no
+    example database: CI is deterministic and Compose's verdicts can be cached)."""
+    wanted = os.environ.get("DOCKDJANGO_FUZZ_EXAMPLES")
+    return settings(
+        max_examples=int(wanted) if wanted else examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
 
 MERGE = "__merge__"  # a key written out as `<<`
 

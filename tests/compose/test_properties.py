@@ -16,16 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fuzz_documents import ENV, aliased, any_document, to_yaml
-from hypothesis import HealthCheck, given, settings
+from fuzz_documents import ENV, aliased, any_document, fuzz_settings, to_yaml
+from hypothesis import given
 
 from dockdjango.compose import Project, load_project
 from dockdjango.compose.loader import LoadContext
 from dockdjango.compose.parse import parse_file
 from dockdjango.errors import SpecError
 
-QUICK = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
-MANY = settings(max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck))
+QUICK = fuzz_settings(150)  # DOCKDJANGO_FUZZ_EXAMPLES=10000 for the long run
 
 
 @pytest.fixture(scope="module")
@@ -97,10 +96,3 @@ def test_documents_print_and_reload_to_themselves(workdir: Path, data: bytes) ->
 @given(text=aliased().map(to_yaml))
 def test_aliases_and_merges_leave_nothing_shared(workdir: Path, text: str) -> None:
     check_unshared(workdir, text)
-
-
-@pytest.mark.slow
-@MANY
-@given(data=any_document())
-def test_ten_thousand_documents_print_and_reload(workdir: Path, data: bytes) -> None:
-    check_round_trip(workdir, data)
