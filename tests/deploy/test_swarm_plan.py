@@ -132,7 +132,7 @@ def test_unconverted_keys_are_listed_in_one_warning():
                 "web": {
                     "image": "w",
                     "privileged": True,
-                    "container_name": "x",
+                    "container_name": "web-1",
                     "network_mode": "host",
                     "pull_policy": "always",
                     "environment": {"UNSET": None},

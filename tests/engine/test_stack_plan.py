@@ -97,8 +97,16 @@ def test_disabled_healthcheck_and_default_network():
 SERVICES = {
     "db": Service(image="x"),
     "cache": Service(image="x"),
-    "web": Service(image="x", depends_on={"db": {"condition": "service_healthy"}, "cache": {}}),
-    "worker": Service(image="x", depends_on={"web": {"restart": True}}),
+    "web": Service(
+        image="x",
+        depends_on={
+            "db": {"condition": "service_healthy"},
+            "cache": {"condition": "service_started"},
+        },
+    ),
+    "worker": Service(
+        image="x", depends_on={"web": {"condition": "service_started", "restart": True}}
+    ),
 }
 
 
@@ -118,7 +126,11 @@ def test_cycles_and_missing_dependencies_are_spec_errors():
     with pytest.raises(SpecError, match="'nope'"):
         graph({"a": Service(image="x", depends_on=["nope"])})
     # an optional dependency that is not in the stack is skipped, as Compose does
-    optional = {"a": Service(image="x", depends_on={"nope": {"required": False}})}
+    optional = {
+        "a": Service(
+            image="x", depends_on={"nope": {"condition": "service_started", "required": False}}
+        )
+    }
     assert levels(graph(optional)) == [["a"]]
 
 
