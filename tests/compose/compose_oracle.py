@@ -279,33 +279,35 @@ def _fingerprint(binary: str, corpus: bool = True) -> str:
 class VerdictCache:
     """Compose's verdicts on single-file documents, by content, kept across runs in a
     pytest-style ``cache`` (the fuzz suite draws the same documents on every run, so a
-    second run asks Compose nothing). The document's directory is stored as a
-    placeholder, so a verdict holds for the same document in any temporary directory."""
+    second run asks Compose nothing). The document's directory and its parent (a per-run
+    temporary directory, which ``..`` reaches) are stored as a placeholder, so a verdict
+    holds for the same document in another run's temporary directory."""
 
     _HERE = "@@DIRECTORY@@"
 
     def __init__(self, binary: str, cache: Any) -> None:
         self.binary = binary
         self.cache = cache
-        self.key = "dockdjango/fuzz-oracle/" + _fingerprint(binary, corpus=False)
+        self.key = "dockdjango/fuzz-oracle-2/" + _fingerprint(binary, corpus=False)
         self.verdicts: dict[str, dict[str, Any]] = cache.get(self.key, None) or {}
         self.asked = self.reused = 0
 
     def config(self, path: Path, env: dict[str, str], project_name: str) -> OracleResult:
         """``compose_config`` on ``path`` (run in its directory), or the stored verdict."""
         directory = str(path.parent)
+        varying = str(path.parent.parent)
         digest = hashlib.sha256(path.read_bytes())
         digest.update(json.dumps([sorted(env.items()), project_name]).encode())
         key = digest.hexdigest()
         stored = self.verdicts.get(key)
         if stored is not None:
             self.reused += 1
-            return OracleResult(**json.loads(json.dumps(stored).replace(self._HERE, directory)))
+            return OracleResult(**json.loads(json.dumps(stored).replace(self._HERE, varying)))
         self.asked += 1
         result = compose_config(
             self.binary, [str(path)], cwd=directory, env=env, project_name=project_name
         )
-        self.verdicts[key] = json.loads(json.dumps(result.__dict__).replace(directory, self._HERE))
+        self.verdicts[key] = json.loads(json.dumps(result.__dict__).replace(varying, self._HERE))
         return result
 
     def save(self) -> None:
