@@ -117,9 +117,33 @@ _CHILDREN: dict[str, dict[str, tuple[str, str]]] = {
         "volume": ("volume_opts", "one"),
         "tmpfs": ("tmpfs", "one"),
     },
-    "deploy": {"resources": ("resources", "one")},
+    "deploy": {
+        "resources": ("resources", "one"),
+        "placement": ("placement", "one"),
+        "restart_policy": ("restart_policy", "one"),
+        "update_config": ("update_config", "one"),
+        "rollback_config": ("update_config", "one"),
+    },
     "resources": {"limits": ("resource", "one"), "reservations": ("resource", "one")},
     "network": {"ipam": ("ipam", "one")},
+}
+
+#: Structs inside a service whose false, "", [] and {} fields Compose leaves out, as Go's
+#: ``omitempty`` does (a struct-typed field is kept, even empty); with the zero numbers
+#: that are plain ints there (not pointers, which Compose keeps when set to 0).
+_OMITEMPTY: dict[str, frozenset[str]] = {
+    "healthcheck": frozenset(),
+    "port": frozenset(),
+    "volume_mount": frozenset(),
+    "bind": frozenset(),
+    "volume_opts": frozenset(),
+    "tmpfs": frozenset({"size", "mode"}),
+    "service_network": frozenset({"priority", "gw_priority"}),
+    "logging": frozenset(),
+    "deploy": frozenset(),
+    "resources": frozenset(),
+    "placement": frozenset(),
+    "file_ref": frozenset(),
 }
 
 #: Service keys Compose leaves out of the hash: changing them recreates nothing.
@@ -149,6 +173,8 @@ def _ordered(value: Any, kind: str) -> Any:
     for key in known + rest:
         item = value[key]
         child = children.get(key)
+        if kind in _OMITEMPTY and child is None and _omitted(item, key in _OMITEMPTY[kind]):
+            continue
         if child and item is not None:
             child_kind, shape = child
             if shape == "one":
@@ -161,6 +187,13 @@ def _ordered(value: Any, kind: str) -> Any:
             item = {k: v for k, v in sorted(item.items())}
         out[key] = item
     return out
+
+
+def _omitted(value: Any, numeric: bool) -> bool:
+    """Whether Go's ``omitempty`` leaves a struct field with this value out."""
+    if value is False or (isinstance(value, str | list | dict) and not value):
+        return True
+    return numeric and value in (0, "0") and value is not True
 
 
 def _json(model: Service | Network | Volume | Mapping[str, Any]) -> Mapping[str, Any]:

@@ -174,7 +174,7 @@ def _long_form(key: str, value: Any, loc: Loc) -> Any:
     if key == "deploy":
         return canonical_deploy(value, loc)
     if key in ("dns", "dns_search", "dns_opt", "tmpfs") and isinstance(value, str):
-        return [value]
+        return [] if key == "dns" and not value else [value]  # Compose's dns: "" is none
     if key in ("annotations", "sysctls"):
         pairs = key_values(value, loc, empty="")
         return {k: "" if v is None else v for k, v in pairs.items()}

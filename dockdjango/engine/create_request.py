@@ -85,7 +85,8 @@ def create_request(
         **_limits(svc.other),
     }
     networks = _networks(project, service, name)
-    host["network_mode"] = svc.network_mode or next(iter(networks))
+    # network_mode "" is the engine's default network (bridge), as Compose passes it on
+    host["network_mode"] = next(iter(networks)) if networks else svc.network_mode
     return CreateRequest(
         name=name,
         create={k: v for k, v in create.items() if v is not None},
@@ -250,7 +251,7 @@ def _networks(project: Project, service: str, name: str) -> dict[str, dict[str, 
     """Engine network name -> endpoint settings, the primary network first ({} with
     ``network_mode``)."""
     svc = project.services[service]
-    if svc.network_mode:
+    if svc.network_mode is not None:
         return {}
     wanted = svc.networks or {DEFAULT_NETWORK: None}
     out: dict[str, dict[str, Any]] = {}
