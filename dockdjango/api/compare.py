@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -68,34 +66,51 @@ def compare_project(
     base: str | None = None,
     run_tests: bool = True,
     log: Log = _quiet,
+    cold: bool = True,
 ) -> Comparison:
     """Measure ``project_dir`` (default: the Library example) as a venv and as an image.
 
     The image is left in the engine under ``tag`` (default ``dockdjango-compare/<dir>``) so
     a second run's warm build can reuse it; the virtualenvs live in a temporary directory
-    that is removed before this returns.
+    that is removed before this returns. ``cold=False`` measures only the warm set-up (no
+    build without cache, one venv install with a fresh pip cache). Where the virtualenv
+    cannot set the project up (a Python the host lacks, a failed install), its side says
+    why (:mod:`dockdjango.api.compare_venv`) instead of failing.
     """
-    project = Path(project_dir) if project_dir is not None else default_project()
-    project = project.resolve()
-    requirements = project / "requirements.txt"
-    if not requirements.is_file():
-        raise DockdjangoError(
-            f"{project}: no requirements.txt",
-            hint="compare sets the project up from requirements.txt; add one (pip freeze > ...)",
-        )
     from dockdjango.api.base import ensure_base_image
+    from dockdjango.api.compare_venv import measure_venv, venv_requirements
+    from dockdjango.api.detect import detect_project
     from dockdjango.engine.client import connect
 
+    project = Path(project_dir) if project_dir is not None else default_project()
+    project = project.resolve()
     client = client or connect()
+    found = detect_project(project, client=client, create=True)
     base_ref = base or ensure_base_image(client).ref
     tag = tag or f"dockdjango-compare/{_slug(project.name)}:latest"
-    venv = measure_venv(project, python=python or sys.executable, run_tests=run_tests, log=log)
+    with tempfile.TemporaryDirectory(prefix="dockdjango-compare-reqs-") as tmp:
+        requirements = venv_requirements(project, found, Path(tmp))
+        venv = measure_venv(
+            project,
+            python=python or sys.executable,
+            run_tests=run_tests,
+            log=log,
+            requirements=requirements,
+            detected=found,
+            cold=cold,
+        )
+        requirements_text = requirements.read_text()
     docker_side, image_id, base_bytes = measure_image(
-        client, project, base=base_ref, tag=tag, run_tests=run_tests, log=log
+        client, project, base=base_ref, tag=tag, run_tests=run_tests, log=log, cold=cold
     )
+    if found.services.database is not None and not docker_side.postgres.startswith("yes"):
+        docker_side.postgres = (
+            f"{found.services.database.image} as a service (`dockdjango up` starts it; "
+            "the suite was not run here)"
+        )
     return Comparison(
         project=str(project),
-        requirements=requirements.read_text(),
+        requirements=requirements_text,
         venv=venv,
         docker=docker_side,
         image=tag,
@@ -103,47 +118,6 @@ def compare_project(
         base_image=base_ref,
         base_bytes=base_bytes,
     )
-
-
-def measure_venv(project: Path, *, python: str, run_tests: bool = True, log: Log = _quiet) -> Side:
-    """Create a virtualenv and ``pip install -r requirements.txt`` twice: cold, then warm."""
-    side = Side(name="virtualenv")
-    work = Path(tempfile.mkdtemp(prefix="dockdjango-compare-"))
-    env = _clean_env(PIP_CACHE_DIR=str(work / "pip-cache"), PIP_DISABLE_PIP_VERSION_CHECK="1")
-    try:
-        for label in ("cold", "warm"):
-            venv_dir = work / f"venv-{label}"
-            log(f"virtualenv ({label}): {python} -m venv + pip install -r requirements.txt")
-            started = time.monotonic()
-            _run([python, "-m", "venv", str(venv_dir)], env=env, what="creating the venv")
-            vpy = str(venv_dir / "bin" / "python")
-            _run(
-                [vpy, "-m", "pip", "install", "-r", str(project / "requirements.txt")],
-                env=env,
-                cwd=project,
-                what="pip install -r requirements.txt",
-            )
-            probe = _run([vpy, "-c", plan.PROBE], env=env, what="probing the venv").stdout
-            seconds = round(time.monotonic() - started, 3)
-            if label == "cold":
-                side.setup_cold_s = seconds
-                side.probe = _last_json(probe)
-                side.disk_bytes = dir_size(venv_dir)
-                freeze = _run([vpy, "-m", "pip", "freeze"], env=env, what="pip freeze").stdout
-                side.packages = _count_freeze(freeze)
-                if run_tests:
-                    log("virtualenv: running the test suite (SQLite)")
-                    side.tests = _venv_tests(project, vpy, env)
-            else:
-                side.setup_warm_s = seconds
-            shutil.rmtree(venv_dir, ignore_errors=True)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    side.postgres = _host_postgres()
-    side.reproducible = _venv_reproducibility(
-        (project / "requirements.txt").read_text(), plan.lock_files(project)
-    )
-    return side
 
 
 def measure_image(
@@ -154,6 +128,7 @@ def measure_image(
     tag: str,
     run_tests: bool = True,
     log: Log = _quiet,
+    cold: bool = True,
 ) -> tuple[Side, str, int]:
     """Build the project's image as ``dockdjango build`` does, twice, and start a container.
 
@@ -171,26 +146,34 @@ def measure_image(
     old_id = _image_id(client, tag)
     image_id = ""
     made: list[str] = []  # images the cold build made that only its cache needed
+    generate = _unbuildable_dockerfile(client, project, side)
+    rounds = (("cold", True), ("warm", False)) if cold else (("warm", False),)
     with tempfile.TemporaryDirectory(prefix="dockdjango-compare-cache-") as cache:
-        for label, nocache in (("cold", True), ("warm", False)):
+        for label, nocache in rounds:
             how = "without layer or wheel cache" if nocache else "with the caches"
             log(f"docker ({label}): dockdjango build {how} + container start")
             started = time.monotonic()
             with _private_cache(cache):
                 built = build_project(
-                    project, tag=tag, client=client, labels=labels, nocache=nocache, log=log
+                    project,
+                    tag=tag,
+                    client=client,
+                    labels=labels,
+                    nocache=nocache,
+                    log=log,
+                    generate=generate,
                 )
             image_id = built.image_id
             probe = run_once(client, tag, ["python", "-c", plan.PROBE], labels=labels)
             if probe.exit_code != 0:
                 raise DockdjangoError(f"the probe failed in {tag}: {probe.output.strip()[-300:]}")
             seconds = round(time.monotonic() - started, 3)
-            if label == "cold":
-                side.setup_cold_s = seconds
+            if label == "cold" or not cold:
+                side.setup_cold_s = seconds if label == "cold" else side.setup_cold_s
                 side.probe = _last_json(probe.output)
                 made = [image_id]  # BuildKit keeps its intermediate results in its cache
                 base = _from_image(built.predicted) or base
-            else:
+            if label == "warm":
                 side.setup_warm_s = seconds
     # The cold build made fresh images; the ones it replaced, and the intermediate stages
     # (which only the build cache needed), are ours and unused. Tagged or in-use images are
@@ -216,6 +199,22 @@ def measure_image(
     short = image_id.removeprefix("sha256:")[:12]
     side.reproducible = f"image {short} (save/push it; same bytes anywhere)"
     return side, image_id, image_size(client, base)
+
+
+def _unbuildable_dockerfile(client: docker.DockerClient, project: Path, side: Side) -> bool:
+    """True (and a note) when the project's own Dockerfile starts FROM an image that cannot
+    be had here: the image side is then built from the generated Dockerfile."""
+    from dockdjango.api.basecheck import check_bases
+    from dockdjango.errors import BuildError
+
+    if not (project / "Dockerfile").is_file():
+        return False
+    try:
+        check_bases(client, project, "Dockerfile")
+    except BuildError as exc:
+        side.notes.append(f"built from the generated Dockerfile: {exc.message}")
+        return True
+    return False
 
 
 @contextlib.contextmanager
@@ -287,21 +286,6 @@ def _run(
     return proc
 
 
-def _venv_tests(project: Path, vpy: str, env: dict[str, str]) -> plan.SuiteOutcome:
-    command = [vpy, *plan.suite_command(project)[1:]]
-    proc = subprocess.run(
-        command,
-        cwd=project,
-        env={**env, "PYTHONDONTWRITEBYTECODE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    outcome = plan.parse_test_output(proc.stdout + proc.stderr, proc.returncode)
-    outcome.database = "SQLite"
-    return outcome
-
-
 def _last_json(output: str) -> dict[str, Any]:
     for line in reversed(output.strip().splitlines()):
         if line.startswith("{"):
@@ -311,18 +295,6 @@ def _last_json(output: str) -> dict[str, Any]:
 
 def _count_freeze(output: str) -> int:
     return sum(1 for line in output.splitlines() if "==" in line or " @ " in line)
-
-
-def _host_postgres() -> str:
-    """Whether the host offers tests a PostgreSQL: a server on 127.0.0.1:5432 or a binary."""
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        listening = s.connect_ex(("127.0.0.1", 5432)) == 0
-    if listening:
-        return "a server answers on 127.0.0.1:5432 (yours to set up)"
-    if shutil.which("postgres") or shutil.which("pg_ctl"):
-        return "installed, not running (SQLite)"
-    return "no (SQLite)"
 
 
 def _postgres_service(project: Path) -> tuple[str, str]:
@@ -371,14 +343,3 @@ def _suite_on_postgres(
     outcome.database = f"PostgreSQL {choice.version}"
     where = f"service `{service[0]}` in {service[1]}"
     return outcome, f"yes: PostgreSQL {choice.version} ({where}); the suite ran on it"
-
-
-def _venv_reproducibility(requirements: str, locks: list[str]) -> str:
-    total, pinned, hashed = plan.requirement_pins(requirements)
-    if locks:
-        return f"lock file ({', '.join(locks)}); host Python and libraries vary"
-    if hashed:
-        return f"hash-locked requirements ({total}); host Python varies"
-    if total and pinned == total:
-        return f"pinned requirements ({total}); host Python and libraries vary"
-    return f"requirements only ({total - pinned} of {total} ranges)"

@@ -30,7 +30,12 @@ def run_compare(args: argparse.Namespace) -> int:
         )
     with _progress() as log:
         result = compare_project(
-            project, python=args.python, tag=args.tag, run_tests=not args.no_tests, log=log
+            project,
+            python=args.python,
+            tag=args.tag,
+            run_tests=not args.no_tests,
+            log=log,
+            cold=not args.warm_only,
         )
     if args.plot:
         note(f"chart written to {plot(result, args.plot)}")
@@ -110,6 +115,11 @@ COMMANDS = (
             ),
             option("--tag", metavar="IMAGE", help="tag for the image (default derived from dir)"),
             option("--no-tests", action="store_true", help="do not run the test suites"),
+            option(
+                "--warm-only",
+                action="store_true",
+                help="measure only the warm set-up (no build without cache, one venv install)",
+            ),
         ),
         examples=(
             "dockdjango compare                      # the Library example",

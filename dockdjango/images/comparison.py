@@ -219,6 +219,14 @@ def megabytes(n: int) -> str:
     return f"{n / 1e6:.1f} MB"
 
 
+def verdict(side: Side) -> str:
+    """``yes``, ``no: <why>`` (a side that could not set the project up), or ``yes (<note>)``."""
+    cannot = [n.removeprefix("cannot set it up: ") for n in side.notes if n.startswith("cannot")]
+    if cannot:
+        return "no: " + "; ".join(cannot)
+    return "yes" + (f" ({'; '.join(side.notes)})" if side.notes else "")
+
+
 def table_rows(c: Comparison) -> list[tuple[str, str, str]]:
     """The side-by-side table: (what, virtualenv, docker) for each measurement."""
     v, d = c.venv, c.docker
@@ -228,6 +236,7 @@ def table_rows(c: Comparison) -> list[tuple[str, str, str]]:
     if above > 0:
         disk_d += f", {megabytes(above)} above base"
     return [
+        ("sets the project up", verdict(v), verdict(d)),
         ("set-up, cold", f"{v.setup_cold_s:.1f} s", f"{d.setup_cold_s:.1f} s"),
         ("set-up, warm", f"{v.setup_warm_s:.1f} s", f"{d.setup_warm_s:.1f} s"),
         ("disk", megabytes(v.disk_bytes) + " (venv)", disk_d),

@@ -107,7 +107,7 @@ def compose_file(
         "      interval: 3s",
         "      timeout: 5s",
         "      retries: 5",
-        "      start_period: 10m",
+        "      start_period: 1h  # migrations of a large project on a slow machine take long",
     ]
     out += ["    volumes:", f"      - .:{APP_DIR}  # your checkout, live"]
     if plan.data_volume:

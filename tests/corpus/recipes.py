@@ -72,7 +72,10 @@ RECIPES: dict[str, Recipe] = {
             "djangogirls",
             flags=("--generated",),
             services=("postgres",),
-            why="its compose file builds FROM node:18-slim and python:3.10.9-slim-bullseye",
+            # pinned psycopg2-binary 2.8.3 has no wheel after Python 3.9 and its C code does
+            # not compile for Python >= 3.10; the Pythons here are 3.11, 3.13, 3.14
+            refused="psycopg2-binary==2.8.3 was built from source",
+            why="its requirements.txt pins psycopg2-binary==2.8.3 (Python <= 3.9 only)",
         ),
         Recipe(
             "djangoproject-com",
