@@ -146,6 +146,7 @@ def measure_image(
     old_id = _image_id(client, tag)
     image_id = ""
     made: list[str] = []  # images the cold build made that only its cache needed
+    given_base = base
     generate = _unbuildable_dockerfile(client, project, side)
     rounds = (("cold", True), ("warm", False)) if cold else (("warm", False),)
     with tempfile.TemporaryDirectory(prefix="dockdjango-compare-cache-") as cache:
@@ -198,7 +199,21 @@ def measure_image(
         side.postgres = f"service `{service[0]}` in {service[1]} (not started: --no-tests)"
     short = image_id.removeprefix("sha256:")[:12]
     side.reproducible = f"image {short} (save/push it; same bytes anywhere)"
-    return side, image_id, image_size(client, base)
+    return side, image_id, _base_size(client, base, given_base)
+
+
+def _base_size(client: docker.DockerClient, resolved: str, given: str) -> int:
+    """The size of the image the build started from: the plan's resolution when the engine
+    knows it by that name, else the base dockdjango was given; 0 when neither is there."""
+    from dockdjango.engine.oneoff import image_size
+    from dockdjango.errors import EngineError
+
+    for ref in (resolved, given):
+        try:
+            return image_size(client, ref)
+        except EngineError:
+            continue
+    return 0
 
 
 def _unbuildable_dockerfile(client: docker.DockerClient, project: Path, side: Side) -> bool:

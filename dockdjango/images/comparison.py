@@ -219,6 +219,10 @@ def megabytes(n: int) -> str:
     return f"{n / 1e6:.1f} MB"
 
 
+def _seconds(value: float) -> str:
+    return f"{value:.1f} s" if value else "not measured"
+
+
 def verdict(side: Side) -> str:
     """``yes``, ``no: <why>`` (a side that could not set the project up), or ``yes (<note>)``."""
     cannot = [n.removeprefix("cannot set it up: ") for n in side.notes if n.startswith("cannot")]
@@ -237,8 +241,8 @@ def table_rows(c: Comparison) -> list[tuple[str, str, str]]:
         disk_d += f", {megabytes(above)} above base"
     return [
         ("sets the project up", verdict(v), verdict(d)),
-        ("set-up, cold", f"{v.setup_cold_s:.1f} s", f"{d.setup_cold_s:.1f} s"),
-        ("set-up, warm", f"{v.setup_warm_s:.1f} s", f"{d.setup_warm_s:.1f} s"),
+        ("set-up, cold", _seconds(v.setup_cold_s), _seconds(d.setup_cold_s)),
+        ("set-up, warm", _seconds(v.setup_warm_s), _seconds(d.setup_warm_s)),
         ("disk", megabytes(v.disk_bytes) + " (venv)", disk_d),
         ("packages installed", str(v.packages), str(d.packages)),
         ("Python", f"host {v.probe.get('python', '?')}", f"{d.probe.get('python', '?')} (image)"),

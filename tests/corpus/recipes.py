@@ -40,6 +40,8 @@ class Recipe:
     refused: str | None = None
     #: why it needs its flags, for the report
     why: str = ""
+    #: what `dockdjango compare` must say the virtualenv cannot do (None: it can)
+    venv_cannot: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def up_flags(self) -> list[str]:
@@ -61,12 +63,14 @@ RECIPES: dict[str, Recipe] = {
             flags=("--generated",),
             services=("postgres",),
             why="its compose file builds FROM python:3.12-slim and ghcr.io/astral-sh/uv",
+            venv_cannot="Django 6.0 needs Python >= 3.12",
         ),
         Recipe(
             "dfp-ch18-deployment",
             flags=("--generated",),
             services=("postgres",),
             why="its compose file builds FROM python:3.10.4-slim-bullseye",
+            venv_cannot="psycopg2-binary==2.9.3 was built from source",
         ),
         Recipe(
             "djangogirls",
@@ -84,12 +88,14 @@ RECIPES: dict[str, Recipe] = {
             services=("postgres",),
             why="requires-python ==3.12.* exists nowhere here (3.13 given, said as an "
             "override); its compose file builds FROM python:3.12-slim-trixie",
+            venv_cannot="the project requires Python ==3.12.*",
         ),
         Recipe(
             "kiwitcms",
             flags=("--generated",),
             paths=("/", "/accounts/login/"),
             why="its compose file runs a prebuilt pub.kiwitcms.eu image and mariadb",
+            venv_cannot="Django 6.0.8 needs Python >= 3.12",
         ),
         Recipe(
             "openstates-org",
@@ -97,7 +103,11 @@ RECIPES: dict[str, Recipe] = {
             services=("postgres",),
             why="its compose file joins an external network and builds FROM python:3.9",
         ),
-        Recipe("pretalx", paths=("/", "/orga/login/")),
+        Recipe(
+            "pretalx",
+            paths=("/", "/orga/login/"),
+            venv_cannot="the project requires Python >=3.13",
+        ),
         Recipe(
             "tabbycat",
             flags=("--generated",),

@@ -101,6 +101,21 @@ def test_up_serves_the_project_and_init_builds(
                 timeout=1800,
             )
             assert ran.returncode == 0, f"compose {args[0]}: {ran.stderr[-3000:]}"
+
+        # compare: the image side sets it up; the virtualenv side says why it cannot
+        compared = dockdjango(
+            ["compare", "--warm-only", "--no-tests", "--json", "--tag", f"{project}-cmp", "."],
+            root,
+            timeout=3600,
+        )
+        assert compared.returncode == 0, compared.stderr[-3000:]
+        result = json.loads(compared.stdout)
+        assert not any(n.startswith("cannot") for n in result["docker"]["notes"])
+        cannot = [n for n in result["venv"]["notes"] if n.startswith("cannot set it up")]
+        if recipe.venv_cannot:
+            assert cannot and recipe.venv_cannot in cannot[0], result["venv"]["notes"]
+        else:
+            assert not cannot, result["venv"]["notes"]
     finally:
         for flags in ([], list(recipe.flags)):
             dockdjango([*flags, "-p", project, "down", "-v", "--remove-orphans"], root, timeout=600)
@@ -108,11 +123,14 @@ def test_up_serves_the_project_and_init_builds(
 
 
 def _remove_images(project: str) -> None:
-    """The images `compose build` tagged for this test's project (layers stay cached)."""
+    """The images `compose build` and `compare` tagged for this test's project (layers stay
+    cached)."""
     import docker
 
     client = docker.from_env()
-    for image in client.images.list(name=f"{project}-*"):
+    for image in client.images.list(name=f"{project}-*") + client.images.list(
+        name=f"dockdjango-compare/{project}*"
+    ):
         for tag in image.tags:
             try:
                 client.images.remove(tag, noprune=True)
