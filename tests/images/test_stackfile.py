@@ -1,0 +1,70 @@
+"""The compose file init writes: services, wiring, volumes and URLs from what was detected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from dockdjango.images.detect import detect
+from dockdjango.images.stackfile import admin_path, compose_file
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+PROJECT = {
+    "requirements.txt": "Django>=5.2,<5.3\npsycopg[binary]>=3.1\nredis>=5\ncelery>=5\n",
+    "src/manage.py": "import os\n"
+    "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",
+    "src/proj/__init__.py": "",
+    "src/proj/celery.py": "from celery import Celery\napp = Celery('proj')\n",
+    "src/proj/wsgi.py": "application = None\n",
+    "src/proj/urls.py": "from django.contrib import admin\nfrom django.urls import path\n"
+    "urlpatterns = [path('backoffice/', admin.site.urls)]\n",
+    "src/proj/settings.py": "import os, dj_database_url\nROOT_URLCONF = 'proj.urls'\n"
+    "DATABASES = {'default': dj_database_url.config(default='sqlite:///x')}\n"
+    "DATABASES = {'default': dj_database_url.config(default='postgres://localhost/x')}\n"
+    "CELERY_BROKER_URL = os.environ.get('CELERY_BROKER_URL', 'redis://localhost')\n",
+}
+
+
+def test_a_postgres_redis_celery_project(tmp_path: Path) -> None:
+    root = write(tmp_path / "shop", PROJECT)
+    project = detect(root)
+    data = yaml.safe_load(compose_file(project).text)
+    web, db = data["services"]["web"], data["services"]["db"]
+    assert web["working_dir"] == "/app/src" and web["build"]["target"] == "dev"
+    assert web["environment"]["DATABASE_URL"] == "postgres://django:django@db:5432/django"
+    assert web["environment"]["CELERY_BROKER_URL"] == "redis://redis:6379/0"
+    assert web["ports"] == ["127.0.0.1:${WEB_PORT:-8000}:8000"]
+    assert web["depends_on"] == {
+        "db": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
+    }
+    assert web["x-dockdjango"] == {"urls": {"site": "/", "admin": "/backoffice/"}}
+    assert db["image"] == "postgres:16" and db["environment"]["POSTGRES_DB"] == "django"
+    assert data["services"]["worker"]["command"] == [
+        "celery",
+        "-A",
+        "proj",
+        "worker",
+        "--loglevel=info",
+    ]
+    assert set(data["volumes"]) == {"pgdata"}
+    assert admin_path(project) == "/backoffice/"
+
+
+def test_a_project_with_its_own_dockerfile(tmp_path: Path) -> None:
+    root = write(tmp_path / "own", {**PROJECT, "Dockerfile": "FROM python:3.9\n"})
+    project = detect(root)
+    in_memory = yaml.safe_load(compose_file(project, generate_in_memory=True).text)
+    assert in_memory["services"]["web"]["build"]["x-dockdjango"] == {"dockerfile": "generated"}
+    written = yaml.safe_load(compose_file(project, dockerfile="dockdjango.Dockerfile").text)
+    assert written["services"]["web"]["build"]["dockerfile"] == "dockdjango.Dockerfile"
+    assert "x-dockdjango" not in written["services"]["web"]["build"]
