@@ -69,19 +69,18 @@ def measure(recipe: Recipe, work: Path) -> dict[str, float]:
     env = {"WEB_PORT": str(port), "DOCKDJANGO_UID": "0", "DOCKDJANGO_GID": "0"}
     ours = f"bench-{uuid.uuid4().hex[:8]}"
     theirs = f"bench-{uuid.uuid4().hex[:8]}"
-    cli = [sys.executable, "-m", "dockdjango", *recipe.flags, "-p", ours]
+    cli = [sys.executable, "-m", "dockdjango"]
     out: dict[str, float] = {}
     own = any((root / n).is_file() for n in ("compose.yaml", "docker-compose.yml"))
     name = "compose.dockdjango.yaml" if own else "compose.yaml"
     compose = [str(COMPOSE), "-f", name, "-p", theirs]
     try:
-        up = [*cli, "up", "-d", "--wait", "--timeout", "1800"]
+        up = [*cli, *recipe.up(ours, "-d", "--wait", "--timeout", "1800")]
         out["dockdjango first"] = _timed_up(up, root, env, recipe, port)
         dockdjango([*recipe.flags, "-p", ours, "down"], root, env=env)
         out["dockdjango second"] = _timed_up(up, root, env, recipe, port)
         dockdjango([*recipe.flags, "-p", ours, "down", "-v"], root, env=env)
-        python = ["--python", "3.13"] if "--python" in recipe.flags else []
-        init = dockdjango(["init", "--file", name, *python], root)
+        init = dockdjango(["init", "--file", name, *recipe.answers], root)
         if init.returncode != 0:
             raise RuntimeError(init.stderr[-800:])
         cup = [*compose, "up", "-d", "--wait"]

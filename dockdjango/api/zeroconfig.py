@@ -52,6 +52,7 @@ __all__ = [
     "init_project",
     "is_django_project",
     "owner_environ",
+    "stack_name",
 ]
 
 #: The Dockerfile ``init`` writes beside a project's own ``Dockerfile`` (never over it).
@@ -76,6 +77,19 @@ def owner_environ(root: str | Path, environ: Mapping[str, str] | None = None) ->
     env.setdefault("DOCKDJANGO_UID", str(stat.st_uid))
     env.setdefault("DOCKDJANGO_GID", str(stat.st_gid))
     return env
+
+
+def stack_name(root: str | Path, environ: Mapping[str, str] | None = None) -> str:
+    """The project name a detected stack gets: ``COMPOSE_PROJECT_NAME`` (from the environment
+    or the project's ``.env``), else the directory's name, as Compose names projects."""
+    from dockdjango.compose.dotenv import parse_dotenv
+    from dockdjango.compose.naming import normalize_project_name
+
+    base = Path(root).resolve()
+    env = dict(os.environ if environ is None else environ)
+    if not env.get("COMPOSE_PROJECT_NAME") and (base / ".env").is_file():
+        env.update({k: v for k, v in parse_dotenv(str(base / ".env"), env).items() if v})
+    return env.get("COMPOSE_PROJECT_NAME") or normalize_project_name(base.name)
 
 
 def detect_for_stack(

@@ -49,12 +49,21 @@ def zero_config(args: argparse.Namespace) -> bool:
 
 
 def _detected(args: argparse.Namespace, environ: dict[str, str] | None) -> Stack:
-    """The stack dockdjango detects; what it assumed is said once, on stderr."""
-    from dockdjango.api.zeroconfig import detect_for_stack, detected_stack
+    """The stack dockdjango detects; what it assumed is said once, on stderr. Commands
+    other than ``up`` fall back to the stack the engine knows by name when detection
+    refuses (a Python that exists nowhere here matters to ``up``, not to ``down``)."""
+    from dockdjango.api.stack import Stack
+    from dockdjango.api.zeroconfig import detect_for_stack, detected_stack, stack_name
     from dockdjango.cli.init import overrides_from
+    from dockdjango.errors import DockdjangoError
 
     root = args.project_directory or "."
-    project = detect_for_stack(root, environ=environ, overrides=overrides_from(args))
+    try:
+        project = detect_for_stack(root, environ=environ, overrides=overrides_from(args))
+    except DockdjangoError:
+        if args.command == "up":
+            raise
+        return Stack.existing(args.project_name or stack_name(root, environ))
     if args.command == "up":
         print(
             f"no compose file: running what dockdjango detects in {project.root.resolve()}",

@@ -28,8 +28,10 @@ class Recipe:
     name: str
     #: (source, destination) copies the project's README asks for
     readme_copies: tuple[tuple[str, str], ...] = ()
-    #: flags for `dockdjango up` (project flags before the command)
+    #: project flags, before any command (``--generated``)
     flags: tuple[str, ...] = ()
+    #: answers to detection, after `up` or `init` (``--python 3.13``)
+    answers: tuple[str, ...] = ()
     #: the paths tried, in order; the first 2xx/3xx answer is the proof
     paths: tuple[str, ...] = ("/", "/admin/login/")
     #: the Host header the settings' ALLOWED_HOSTS / django-hosts expect (port appended)
@@ -44,9 +46,9 @@ class Recipe:
     venv_cannot: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
 
-    def up_flags(self) -> list[str]:
-        """The flags before ``up``, as a list."""
-        return list(self.flags)
+    def up(self, project: str, *after: str) -> list[str]:
+        """``dockdjango`` arguments for ``up`` of this project as ``project``."""
+        return [*self.flags, "-p", project, "up", *self.answers, *after]
 
 
 RECIPES: dict[str, Recipe] = {
@@ -83,7 +85,8 @@ RECIPES: dict[str, Recipe] = {
         ),
         Recipe(
             "djangoproject-com",
-            flags=("--generated", "--python", "3.13"),
+            flags=("--generated",),
+            answers=("--python", "3.13"),
             host="www.djangoproject.localhost",
             services=("postgres",),
             why="requires-python ==3.12.* exists nowhere here (3.13 given, said as an "

@@ -41,7 +41,7 @@ def test_project_that_cannot_run_here_is_refused_on_one_line(
     root = copy_project(corpus, name, tmp_path)
     project = f"ddtest-{uuid.uuid4().hex[:8]}"
     try:
-        proc = dockdjango([*recipe.flags, "-p", project, "up", "-d"], root, timeout=3600)
+        proc = dockdjango(recipe.up(project, "-d"), root, timeout=3600)
         assert proc.returncode == 1 and "Traceback" not in proc.stderr
         errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
         assert len(errors) == 1 and str(recipe.refused) in errors[0], proc.stderr
@@ -68,11 +68,7 @@ def test_up_serves_the_project_and_init_builds(
             assert plain.returncode == 1 and "Traceback" not in plain.stderr, plain.stderr
             errors = [line for line in plain.stderr.splitlines() if line.startswith("error:")]
             assert len(errors) == 1, plain.stderr
-        up = dockdjango(
-            [*recipe.flags, "-p", project, "up", "-d", "--wait", "--timeout", "1800"],
-            root,
-            env=env,
-        )
+        up = dockdjango(recipe.up(project, "-d", "--wait", "--timeout", "1800"), root, env=env)
         assert up.returncode == 0, up.stderr[-4000:]
         path, status = first_answer(recipe, port)
         assert 200 <= status < 400, f"GET {path} answered {status}\n{up.stderr[-2000:]}"
@@ -84,12 +80,7 @@ def test_up_serves_the_project_and_init_builds(
         assert wanted <= running, rows
 
         compose_name = "compose.dockdjango.yaml" if own_compose else "compose.yaml"
-        python = (
-            list(recipe.flags[recipe.flags.index("--python") :][:2])
-            if ("--python" in recipe.flags)
-            else []
-        )
-        init = dockdjango(["init", "--file", compose_name, *python], root)
+        init = dockdjango(["init", "--file", compose_name, *recipe.answers], root)
         assert init.returncode == 0, init.stderr
         assert (root / compose_name).is_file()
         for args in (["config", "-q"], ["build"]):
