@@ -152,7 +152,7 @@ def _add_dev_file(root: Path, deps: Dependencies, target: Target, chosen: str | 
         read = read_requirements(path, root=root)
         files = tuple(_relative(root, f, path) for f in read.files)
         deps.dev_requirements_file = files[0]
-        deps.dev_files = tuple(sorted(set(files) - set(deps.files)))
+        deps.dev_files = tuple(sorted(set(files)))  # all of them: the dev stage mounts them
         runtime = set(deps.resolved.runtime)
         deps.resolved.dev = [r.text for r in read.applicable(target) if r.text not in runtime]
         deps.resolved.dev_groups = [name]
