@@ -186,9 +186,13 @@ def init_project(
     base = Path(root)
     target = base / compose_name
     existing = [base / n for n in COMPOSE_NAMES if (base / n).is_file()]
-    if existing and not force:
+    # A file of Compose's own names beside another would change which one Compose uses
+    clash = target if target.exists() else None
+    if clash is None and compose_name in COMPOSE_NAMES and existing:
+        clash = existing[0]
+    if clash is not None and not force:
         raise DockdjangoError(
-            f"{existing[0]} exists: dockdjango uses it as it is, and init would not run",
+            f"{clash} exists: dockdjango uses it as it is, and init would not run",
             hint="`dockdjango init --file compose.dockdjango.yaml` writes beside it "
             "(then `dockdjango -f compose.dockdjango.yaml up`), or --force replaces "
             f"{compose_name}",
