@@ -32,7 +32,6 @@ __all__ = [
     "default_project",
     "dir_size",
     "measure_image",
-    "measure_venv",
     "table_rows",
 ]
 
