@@ -12,14 +12,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dockdjango.api.compare_common import (
+    Log,
+    _count_freeze,
+    _last_json,
+    _quiet,
+    dir_size,
+)
 from dockdjango.compose import find_compose_files, load_project
 from dockdjango.errors import DockdjangoError
 from dockdjango.images import comparison as plan
@@ -38,16 +44,8 @@ __all__ = [
 if TYPE_CHECKING:
     import docker
 
-Log = Callable[[str], None]
-
 #: Label on the images ``compare`` builds, so they can be found (and removed) later.
 LABEL = "dev.dockdjango.compare"
-#: Variables a developer's shell may carry that would change what the project does.
-_SCRUB = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 def default_project() -> Path:
@@ -260,16 +258,6 @@ def _from_image(predicted: Sequence[Any]) -> str:
     return real[-1] if real else ""
 
 
-def dir_size(path: Path) -> int:
-    """Bytes on disk under ``path`` (allocated blocks, as ``du`` counts), links not followed."""
-    total = 0
-    for root, dirs, files in os.walk(path):
-        for name in dirs + files:
-            st = os.lstat(os.path.join(root, name))
-            total += st.st_blocks * 512
-    return total
-
-
 def _image_id(client: docker.DockerClient, ref: str) -> str:
     from dockdjango.engine.images import inspect_image
 
@@ -279,36 +267,6 @@ def _image_id(client: docker.DockerClient, ref: str) -> str:
 
 def _slug(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in name.lower()) or "project"
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _SCRUB and not k.startswith("PYTEST_")}
-    env.update(extra)
-    return env
-
-
-def _run(
-    argv: Sequence[str], *, env: dict[str, str], what: str, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(list(argv), env=env, cwd=cwd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise DockdjangoError(
-            f"{what} failed (exit {proc.returncode}): {tail[0]}",
-            hint="run the same command by hand to see its full output",
-        )
-    return proc
-
-
-def _last_json(output: str) -> dict[str, Any]:
-    for line in reversed(output.strip().splitlines()):
-        if line.startswith("{"):
-            return dict(json.loads(line))
-    raise DockdjangoError(f"the environment probe printed no JSON: {output.strip()[-200:]}")
-
-
-def _count_freeze(output: str) -> int:
-    return sum(1 for line in output.splitlines() if "==" in line or " @ " in line)
 
 
 def _postgres_service(project: Path) -> tuple[str, str]:

@@ -116,7 +116,7 @@ def test_bad_input_is_one_line_with_the_documented_exit_code(args, code, message
     assert "Traceback" not in run.stderr
 
 
-def test_compare_refuses_a_project_without_requirements(tmp_path) -> None:
+def test_compare_refuses_a_directory_with_no_python_project(tmp_path) -> None:
     run = subprocess.run(
         [sys.executable, "-m", "dockdjango", "compare", str(tmp_path)],
         capture_output=True,
@@ -124,5 +124,6 @@ def test_compare_refuses_a_project_without_requirements(tmp_path) -> None:
         timeout=60,
     )
     assert run.returncode == 1
-    assert f"error: {tmp_path}: no requirements.txt" in run.stderr
+    assert f"error: {tmp_path}: no Python project found" in run.stderr
+    assert "hint: add a requirements.txt" in run.stderr
     assert "Traceback" not in run.stderr
