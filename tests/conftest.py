@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +28,69 @@ def base_image(engine) -> str:
     from dockdjango.api.base import ensure_base_image
 
     return ensure_base_image(engine).ref
+
+
+@pytest.fixture(scope="session")
+def ca_trusting(engine) -> Iterator[Callable[[str], str]]:
+    """``ca_trusting(base)``: a local image of ``base`` that trusts the host's CA bundle the
+    way public base images trust public CAs, so that a Dockerfile built by another tool
+    (``docker compose build``) gets through this machine's TLS-intercepting proxy as it
+    would get to PyPI elsewhere. ``base`` itself when the host configures no bundle. The
+    images made are removed at the end of the session."""
+    import hashlib
+
+    from dockdjango.engine.build import build_image
+    from dockdjango.images.ca import find_ca_bundle
+    from dockdjango.images.context import make_context
+
+    found = find_ca_bundle()
+    made: dict[str, str] = {}
+
+    def derive(base: str) -> str:
+        if found is None:
+            return base
+        if base not in made:
+            bundle = found.read_bytes()
+            digest = hashlib.sha256(bundle + base.encode()).hexdigest()[:12]
+            tag = f"ddtest-catrust:{digest}"
+            dockerfile = (
+                f"FROM {base}\n"
+                "COPY ca.pem /etc/ssl/certs/ca-certificates.crt\n"
+                "ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt\n"
+            )
+            files = {"Dockerfile": dockerfile.encode(), "ca.pem": bundle}
+            build_image(engine, make_context(None, extra_files=files), tag=tag)
+            made[base] = tag
+        return made[base]
+
+    yield derive
+    for tag in made.values():
+        try:
+            engine.api.remove_image(tag, noprune=True)
+        except Exception:  # still used by a test's image, or gone
+            pass
+
+
+@pytest.fixture(scope="session")
+def trust_ca(ca_trusting: Callable[[str], str]) -> Callable[[Path], None]:
+    """``trust_ca(dockerfile)``: point each ``FROM dockdjango/...`` of a written Dockerfile
+    at its :func:`ca_trusting` twin, for a build by another tool behind the proxy (a
+    project's own ``FROM python:...`` is left as it is)."""
+    return lambda dockerfile: _trust_ca_in(dockerfile, ca_trusting)
+
+
+def _trust_ca_in(dockerfile: Path, ca_trusting: Callable[[str], str]) -> None:
+    lines = dockerfile.read_text().splitlines(keepends=True)
+    stages = set()
+    for i, line in enumerate(lines):
+        words = line.split()
+        if len(words) >= 2 and words[0].upper() == "FROM":
+            ref = words[1]
+            if ref.lower() not in stages and ref.startswith("dockdjango/"):
+                lines[i] = line.replace(ref, ca_trusting(ref), 1)
+            if len(words) >= 4 and words[2].upper() == "AS":
+                stages.add(words[3].lower())
+    dockerfile.write_text("".join(lines))
 
 
 @pytest.fixture

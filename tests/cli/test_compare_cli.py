@@ -122,7 +122,8 @@ def test_table_output_is_plain_when_not_a_tty(tmp_path, tags, base_image) -> Non
     lines = run.stdout.splitlines()
     assert "virtualenv" in lines[1] and "docker (dockdjango)" in lines[1]
     labels = [line.split("  ")[0] for line in lines[2:]]
-    assert labels[:3] == ["set-up, cold", "set-up, warm", "disk"]
+    assert labels[:4] == ["sets the project up", "set-up, cold", "set-up, warm", "disk"]
+    assert lines[2].count("yes") == 2 and "no:" not in lines[2], lines[2]  # both sides can
     assert "\x1b[" not in run.stdout  # no terminal escapes in a pipe
     assert any(line.startswith("test suite") and "not run" in line for line in lines)
 

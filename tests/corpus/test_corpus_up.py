@@ -52,7 +52,7 @@ def test_project_that_cannot_run_here_is_refused_on_one_line(
 
 @pytest.mark.parametrize("name", SERVED)
 def test_up_serves_the_project_and_init_builds(
-    corpus: Path, tmp_path: Path, name: str, compose_binary: str
+    corpus: Path, tmp_path: Path, name: str, compose_binary: str, trust_ca
 ) -> None:
     import subprocess
 
@@ -83,6 +83,10 @@ def test_up_serves_the_project_and_init_builds(
         init = dockdjango(["init", "--file", compose_name, *recipe.answers], root)
         assert init.returncode == 0, init.stderr
         assert (root / compose_name).is_file()
+        # compose has no way to the proxy's CA: its build starts from a base trusting it,
+        # as public bases trust public CAs where there is no proxy
+        for dockerfile in sorted(root.glob("*Dockerfile*")):
+            trust_ca(dockerfile)
         for args in (["config", "-q"], ["build"]):
             ran = subprocess.run(
                 [compose_binary, "-f", compose_name, "-p", project, *args],
