@@ -34,6 +34,13 @@ GENERATED_HINT = (
 )
 
 
+def generated_python(build: Mapping[str, object]) -> str | None:
+    """The Python a generated build was told (``x-dockdjango: {python: '3.13'}``), if any."""
+    ext = build.get("x-dockdjango")
+    value = ext.get("python") if isinstance(ext, Mapping) else None
+    return str(value) if value else None
+
+
 def wants_generated(build: Mapping[str, object], environ: Mapping[str, str] | None = None) -> bool:
     """True when a service's build should use a generated Dockerfile: asked for by the
     environment (``DOCKDJANGO_DOCKERFILE=generated``) or by the compose file's

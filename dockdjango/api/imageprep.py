@@ -101,6 +101,7 @@ def prepare(
     create_base: bool = True,
     write_requirements: bool = False,
     generate: bool = False,
+    python: str | None = None,
     log: Log | None = None,
 ) -> Prepared:
     """Decide the Dockerfile, ignore rules and added files for a project.
@@ -109,7 +110,8 @@ def prepare(
     making it. ``write_requirements`` writes (or refreshes) the derived requirements file of
     a lock or pyproject project into the project, as a build must; without it the file only
     joins the plan's view of the context, so read-only commands write nothing.
-    ``generate`` uses a generated Dockerfile even when the project has its own.
+    ``generate`` uses a generated Dockerfile even when the project has its own;
+    ``python`` answers detection's Python for it (as ``--python`` does).
     """
     from dockdjango.api.base import is_offline
 
@@ -150,7 +152,9 @@ def prepare(
     else:
         from dockdjango.api.detect import detect_project as detect_with_offers
 
-        project = detect_with_offers(root, client=client, offline=offline, create=create_base)
+        project = detect_with_offers(
+            root, python=python, client=client, offline=offline, create=create_base
+        )
         if options is None or not options.base_image:
             base = resolve_base_image(project, client, offline=offline, create=create_base)
             opts = replace(opts, base_image=base)

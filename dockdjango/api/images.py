@@ -187,10 +187,12 @@ def build_project(
     on_event: OnEvent | None = None,
     log: Log | None = None,
     generate: bool = False,
+    python: str | None = None,
 ) -> ImageBuild:
     """Build the project's image on BuildKit: predict, build, compare, record what it saw.
 
-    ``generate`` builds from a generated Dockerfile even when the project has its own.
+    ``generate`` builds from a generated Dockerfile even when the project has its own;
+    ``python`` answers detection's Python for it (as ``--python`` does).
 
     ``on_event(kind, payload)`` follows the build live: ``("total", n)`` build steps, then
     per step ``("step", StepResult)`` when it starts, ``("cached", ...)`` or ``("done", ...)``
@@ -213,6 +215,7 @@ def build_project(
         offline=offline,
         write_requirements=True,
         generate=generate,
+        python=python,
         log=note,
     )
     for line in prepared.notes:
@@ -225,7 +228,15 @@ def build_project(
         if "syntax=" not in str(exc) or prepared.generated:
             raise
         # The `# syntax=` frontend could not be pulled: once more with the built-in one.
-        retry = prepare(path, dockerfile=dockerfile, options=options, client=client, offline=True)
+        retry = prepare(
+            path,
+            dockerfile=dockerfile,
+            options=options,
+            client=client,
+            offline=True,
+            generate=generate,
+            python=python,
+        )
         retry.buildargs = dict(prepared.buildargs)
         for line in retry.notes:
             note(line.replace("(offline)", "(it could not be pulled)"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockdjango.api.basecheck import check_bases, wants_generated
+from dockdjango.api.basecheck import check_bases, generated_python, wants_generated
 from dockdjango.api.images import build_project
 from dockdjango.compose.models import BuildConfig
 from dockdjango.errors import BuildError
@@ -47,6 +47,7 @@ def build_service(
             dockerfile=dockerfile,
             nocache=bool(build.no_cache),
             generate=generate,
+            python=generated_python(build.extensions) if generate else None,
         )
     except BuildError as exc:
         from dockdjango.api.detect import explain_failed_install

@@ -70,7 +70,12 @@ def compose_file(
         "    build:",
         "      context: .",
     ]
-    marker = ["      x-dockdjango: {dockerfile: generated}"] if generate_in_memory else []
+    marker = []
+    if generate_in_memory:
+        # an explicit Python (--python) travels with the build, which detects again
+        chosen = project.python_request.override
+        extra = f", python: '{chosen}'" if chosen else ""
+        marker = [f"      x-dockdjango: {{dockerfile: generated{extra}}}"]
     if generated_dockerfile:
         out.append(f"      dockerfile: {generated_dockerfile}")
     out += marker

@@ -68,3 +68,18 @@ def test_a_project_with_its_own_dockerfile(tmp_path: Path) -> None:
     written = yaml.safe_load(compose_file(project, dockerfile="dockdjango.Dockerfile").text)
     assert written["services"]["web"]["build"]["dockerfile"] == "dockdjango.Dockerfile"
     assert "x-dockdjango" not in written["services"]["web"]["build"]
+
+
+def test_an_explicit_python_travels_with_the_generated_build(tmp_path: Path) -> None:
+    """`up --python 3.13` on a project asking for a Python nothing here offers: the build
+    (which detects again) is told the same Python through the compose file's marker."""
+    from dockdjango.api.basecheck import generated_python
+
+    root = write(tmp_path / "own", {**PROJECT, "Dockerfile": "FROM python:3.12\n"})
+    project = detect(root, python="3.13")
+    build = yaml.safe_load(compose_file(project, generate_in_memory=True).text)["services"][
+        "web"
+    ]["build"]
+    assert build["x-dockdjango"] == {"dockerfile": "generated", "python": "3.13"}
+    assert generated_python(build) == "3.13"
+    assert generated_python({"x-dockdjango": {"dockerfile": "generated"}}) is None
