@@ -24,9 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from dockdjango.api.links import Link, announced
 from dockdjango.api.project import config_hashes
-from dockdjango.api.stack_build import build_service
 from dockdjango.api.stack_commands import ExecResult, StackCommands
-from dockdjango.api.standins import stand_in_provider
 from dockdjango.compose import Project, load_dict, load_project
 from dockdjango.compose.loader import discover_files
 from dockdjango.compose.models import BuildConfig
@@ -260,10 +258,14 @@ class Stack(StackCommands):
 
     def _stand_in(self) -> Any:
         """Stand-ins for backing-service images that cannot be had (see api.standins)."""
+        from dockdjango.api.standins import stand_in_provider  # only when an image is missing
+
         return stand_in_provider(self.client)
 
     def _build_service(self, service: str, build: BuildConfig, tag: str) -> str:
         """Build a service's image from its ``build:`` section; return the image id."""
+        from dockdjango.api.stack_build import build_service  # image building, when asked
+
         return build_service(self.client, self.project.working_dir, service, build, tag)
 
     def down(

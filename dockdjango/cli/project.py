@@ -39,12 +39,13 @@ def find_stack(
 def zero_config(args: argparse.Namespace) -> bool:
     """``--generated``, or no compose file anywhere Compose looks, in a Django project."""
     from dockdjango.api.stack import compose_files
-    from dockdjango.api.zeroconfig import is_django_project
 
     if getattr(args, "generated", False):
         return True
     if args.files or compose_files(args.project_directory):
         return False
+    from dockdjango.api.zeroconfig import is_django_project  # detection: only when needed
+
     return is_django_project(args.project_directory or ".")
 
 
