@@ -13,6 +13,7 @@ from dockdjango.compose.shapes import (
     not_null,
     option_values,
     show,
+    str_list,
     want_bool,
     want_list,
     want_map,
@@ -59,7 +60,7 @@ def canonical_file(tree: Tree) -> Tree:
         elif key == "configs":
             out[key] = _each(value, at, _config, named=True)
         elif key == "models":
-            out[key] = _each(value, at, lambda v, _loc: v)
+            out[key] = _each(value, at, _model)
         else:
             out[key] = value
     return out
@@ -172,6 +173,30 @@ def _secret(value: Any, loc: Loc) -> Any:
 
 def _config(value: Any, loc: Loc) -> Any:
     return _file_object(not_null(value, loc), loc, ("file", "environment", "content"))
+
+
+def _model(value: Any, loc: Loc) -> Any:
+    """A model is kept as written; checked as Compose's schema checks it."""
+    spec = want_map(not_null(value, loc), loc)
+    check_keys(spec, ("name", "model", "context_size", "runtime_flags"), loc, what="model")
+    if "model" not in spec:
+        raise loc.error(
+            "is missing `model`", hint="name the model to run, e.g. `model: ai/smollm2`"
+        )
+    for key, item in spec.items():
+        if not str(key).startswith("x-"):
+            not_null(item, loc.child(spec, key))
+    for key in ("name", "model"):
+        if key in spec:
+            want_str(spec[key], loc.child(spec, key))
+    size = spec.get("context_size")
+    if "context_size" in spec and (isinstance(size, bool) or not isinstance(size, int)):
+        raise loc.child(spec, "context_size").error(
+            f"must be a whole number of tokens, not {type_name(size)}", hint="write e.g. 4096"
+        )
+    if "runtime_flags" in spec:
+        str_list(spec["runtime_flags"], loc.child(spec, "runtime_flags"), allow_str=False)
+    return value
 
 
 def _file_object(value: Any, loc: Loc, sources: tuple[str, ...]) -> Any:

@@ -1,8 +1,8 @@
 """What the fuzz suite found, each class checked against the Compose binary itself:
 ``command``/``entrypoint`` strings split into words as Compose splits them (``$(...)``,
 backquotes, backslashes, parentheses), a line Compose would cut at a shell operator
-refused, and the smaller build/mount shapes (additional contexts, an empty context, mount
-options printed without their zero values)."""
+refused, and the smaller shapes (additional contexts, an empty context, mount options
+printed without their zero values, top-level models)."""
 
 from __future__ import annotations
 
@@ -127,6 +127,19 @@ SHAPES = [
         True,
     ),
     ("services:\n  web:\n    image: x\n    blkio_config: {weight: abc}\n", False),
+    *(
+        (f"services:\n  web:\n    image: x\n    models: [m]\nmodels:\n  m: {model}\n", ok)
+        for model, ok in [
+            ("null", False),
+            ("{}", False),
+            ("ai/x", False),
+            ("{model: 1}", False),
+            ("{model: ai/x, size: 1}", False),
+            ("{model: ai/x, context_size: '10'}", False),
+            ("{model: ai/x, runtime_flags: null}", False),
+            ("{model: ai/x, context_size: 10, runtime_flags: [a], x-a: null}", True),
+        ]
+    ),
 ]
 
 
