@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dockdjango.errors import DockdjangoError
+from dockdjango.images.buildcompat import build_constraints
 from dockdjango.images.compose_hints import ComposeHints, read_compose_hints
 from dockdjango.images.dependencies import (
     Dependencies,
@@ -100,6 +101,9 @@ class SourceProject:
     assumptions: tuple[str, ...] = ()
     #: Where the dependencies were read from (``uv.lock``, ``requirements.txt``).
     dependency_source: str = ""
+    #: Requirement lines every sdist build is held to (``setuptools<70`` for projects whose
+    #: Django predates it; see :mod:`dockdjango.images.buildcompat`).
+    build_constraints: tuple[str, ...] = ()
 
     @property
     def dependency_names(self) -> tuple[str, ...]:
@@ -177,6 +181,9 @@ def detect(
         dependency_source=deps.source,
     )
     assumptions = list(choice.notes) + _dependency_notes(deps)
+    constraints = build_constraints(request.django, request.django_source)
+    if constraints.note and project.requirements:
+        assumptions.append(constraints.note)
     if manage_py is not None:
         project, more = _django(project, manage_py, others, given, environ or {})
         assumptions += more
@@ -198,6 +205,7 @@ def detect(
         runtime_packages=runtime,
         notes=tuple(deps.resolved.notes),
         assumptions=tuple(assumptions),
+        build_constraints=constraints.lines if project.requirements else (),
     )
 
 

@@ -228,8 +228,9 @@ def _install_dev(project: SourceProject) -> list[str]:
         *mounts,
         "    export UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never \\",
         f"    && {_trust('SSL_CERT_FILE')} \\",
+        *_constrain(project),
         f"    && cd {DEPS_DIR} 2>/dev/null || cd / ; {UV_DIR}/bin/uv pip install "
-        f"--python {VENV}/bin/python {what}",
+        f"--python {VENV}/bin/python {what}{_unconstrain(project)}",
     ]
 
 
@@ -249,7 +250,17 @@ def _install(project: SourceProject) -> list[str]:
         f"    --mount=type=bind,source={src},target={DEPS_DIR}/{src} \\"
         for src in dependency_sources(project)
     ]
+    held = ", ".join(project.build_constraints)
+    why = (
+        [
+            f"# Packages built from source (no wheel) use {held}: the project's Django",
+            "# predates the setuptools that removed names their setup.py files import.",
+        ]
+        if project.build_constraints
+        else []
+    )
     return [
+        *why,
         "# Only the dependency files are mounted, so a source edit never reaches this step;",
         "# the cache mount keeps every wheel, so adding a package downloads only that one.",
         f"# With {OFFLINE_ARG}=1 (dockdjango sets it for DOCKDJANGO_OFFLINE=1) the install",
@@ -261,9 +272,30 @@ def _install(project: SourceProject) -> list[str]:
         *mounts,
         "    export UV_LINK_MODE=copy UV_COMPILE_BYTECODE=1 UV_PYTHON_DOWNLOADS=never \\",
         f"    && {_trust('SSL_CERT_FILE')} \\",
+        *_constrain(project),
         f"    && {UV_DIR}/bin/uv venv --seed --python python3 {VENV} \\",
-        f"    && cd {DEPS_DIR} && {UV_DIR}/bin/uv pip install --python {VENV}/bin/python -r {req}",
+        f"    && cd {DEPS_DIR} && {UV_DIR}/bin/uv pip install --python {VENV}/bin/python -r {req}"
+        + _unconstrain(project),
     ]
+
+
+#: Where the install step writes the build constraints (and removes them after).
+BUILD_CONSTRAINTS_FILE = "/tmp/build-constraints.txt"
+
+
+def _constrain(project: SourceProject) -> list[str]:
+    """Hold sdist builds to the project's build constraints (none: no lines at all)."""
+    if not project.build_constraints:
+        return []
+    lines = " ".join(shlex.quote(line) for line in project.build_constraints)
+    return [
+        f"    && printf '%s\\n' {lines} > {BUILD_CONSTRAINTS_FILE} \\",
+        f"    && export UV_BUILD_CONSTRAINT={BUILD_CONSTRAINTS_FILE} \\",
+    ]
+
+
+def _unconstrain(project: SourceProject) -> str:
+    return f" \\\n    && rm {BUILD_CONSTRAINTS_FILE}" if project.build_constraints else ""
 
 
 def prod_command(project: SourceProject, port: int = 8000) -> list[str]:
