@@ -107,6 +107,11 @@ RECIPES: dict[str, Recipe] = {
             "openstates-org",
             flags=("--generated",),
             services=("postgres",),
+            # the image builds (its old sdists, django-allauth 0.48.0 among them, with the
+            # setuptools<70 its Django 3.2 calls for), but the project's own
+            # graphapi/common.py imports collections.Iterable, gone since Python 3.10; it asks
+            # for 3.9 (.python-version) and the Pythons here are 3.11, 3.13, 3.14
+            refused="ImportError: cannot import name 'Iterable' from 'collections'",
             why="its compose file joins an external network and builds FROM python:3.9",
         ),
         Recipe(
