@@ -45,6 +45,11 @@ def canonical_file(tree: Tree) -> Tree:
             continue
         if not key.startswith("x-") and key != "version":
             not_null(value, at)
+        if key == "version" and not isinstance(value, str):  # Compose's schema: a string
+            raise at.error(
+                f"must be a string, not {type_name(value)}",
+                hint="remove it (Compose ignores `version`), or quote it",
+            )
         if key == "name":
             if value is not None and not isinstance(value, str):
                 raise at.error(f"must be a string, not {type_name(value)}", hint="quote it")
