@@ -152,14 +152,16 @@ def read_marks(client: docker.DockerClient, project: str) -> tuple[bool, bool]:
     return named, anon
 
 
-def seed(client: docker.DockerClient, project: str, *, named: bool, anon: bool) -> None:
-    """Write the markers into the running store container's volumes."""
+def seed(client: docker.DockerClient, project: str, *, named: bool, anon: bool) -> bool:
+    """Write the markers into the running store container's volumes; False when no
+    store container runs (the recovery `up` left the stack broken)."""
     c = store_container(client, project)
     if c is None:
-        raise SystemExit(f"{project}: no running store container to seed")
+        return False
     for path, wanted in (("/named/mark", named), ("/anon/mark", anon)):
         if wanted:
             c.exec_run(["sh", "-c", f"echo {MARK} > {path}"])
+    return True
 
 
 def stray_count(client: docker.DockerClient, project: str) -> int:
@@ -209,7 +211,15 @@ def soak(tool: str, project: str, workdir: Path, trials: int, rng: random.Random
     if code != 0:
         raise SystemExit(f"{tool}: first up failed: {err}")
     typical = typical_seconds(cmds, workdir, log)
-    seed(client, project, named=True, anon=True)
+
+    def reseed(*, named: bool, anon: bool) -> None:
+        # a stack the recovery `up` left broken gets one more plain `up` before giving up
+        if not seed(client, project, named=named, anon=anon):
+            run(cmds["recover"], workdir)
+            if not seed(client, project, named=named, anon=anon):
+                raise SystemExit(f"{project}: no running store container after two `up`s")
+
+    reseed(named=True, anon=True)
     results: dict[tuple[str, str], Tally] = {}
     for op in OPS:
         for sig_name, sig in SIGNALS.items():
@@ -226,16 +236,18 @@ def soak(tool: str, project: str, workdir: Path, trials: int, rng: random.Random
                     states = sorted(f"{c.name}:{c.status}" for c in containers(client, project))
                     last = err.strip().splitlines()[-1:] or [""]
                     tally.failures.append(f"exit {code}: {last[0][:160]} [{', '.join(states)}]")
+                if store_container(client, project) is None:
+                    run(cmds["recover"], workdir)  # read the data once the stack runs again
                 named, anon = read_marks(client, project)
                 tally.named_lost += not named
                 if op == "down":
-                    seed(client, project, named=not named, anon=not anon)
+                    reseed(named=not named, anon=not anon)
                 else:
                     tally.anon_lost += not anon
                     if not anon:  # count each loss once, then start the next trial whole
-                        seed(client, project, named=False, anon=True)
+                        reseed(named=False, anon=True)
                 if not named:
-                    seed(client, project, named=True, anon=False)
+                    reseed(named=True, anon=False)
                 tally.strays += stray_count(client, project) > 0
             log(
                 f"{op:<20} {sig_name:<4} converged {tally.converged}/{tally.trials}, "
