@@ -104,11 +104,18 @@ class SourceProject:
     #: Requirement lines every sdist build is held to (``setuptools<70`` for projects whose
     #: Django predates it; see :mod:`dockdjango.images.buildcompat`).
     build_constraints: tuple[str, ...] = ()
+    #: The instant dependencies not pinned with ``==`` resolve as of (``""``: the newest).
+    resolve_before: str = ""
 
     @property
     def dependency_names(self) -> tuple[str, ...]:
         """Normalised distribution names of the requirements (``Django`` -> ``django``)."""
         return tuple(n for n in (requirement_name(r) for r in self.requirements) if n)
+
+    @property
+    def pinned_names(self) -> tuple[str, ...]:
+        """Names the runtime and dev requirements pin with ``==``, sorted."""
+        return tuple(sorted(_pins(self.requirements + self.dev_requirements)))
 
 
 def system_packages(requirements: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -181,9 +188,14 @@ def detect(
         dependency_source=deps.source,
     )
     assumptions = list(choice.notes) + _dependency_notes(deps)
-    constraints = build_constraints(request.django, request.django_source)
-    if constraints.note and project.requirements:
-        assumptions.append(constraints.note)
+    constraints = build_constraints(
+        request.django,
+        request.django_source,
+        python=choice.version,
+        locked=deps.kind in ("uv", "poetry", "pipenv"),
+    )
+    if project.requirements:
+        assumptions += [n for n in (constraints.note, constraints.resolve_note) if n]
     if manage_py is not None:
         project, more = _django(project, manage_py, others, given, environ or {})
         assumptions += more
@@ -206,6 +218,7 @@ def detect(
         notes=tuple(deps.resolved.notes),
         assumptions=tuple(assumptions),
         build_constraints=constraints.lines if project.requirements else (),
+        resolve_before=constraints.resolve_before if project.requirements else "",
     )
 
 

@@ -230,7 +230,7 @@ def _install_dev(project: SourceProject) -> list[str]:
         f"    && {_trust('SSL_CERT_FILE')} \\",
         *_constrain(project),
         f"    && cd {DEPS_DIR} 2>/dev/null || cd / ; {UV_DIR}/bin/uv pip install "
-        f"--python {VENV}/bin/python {what}{_unconstrain(project)}",
+        f"--python {VENV}/bin/python {what}{_resolve_before(project)}{_unconstrain(project)}",
     ]
 
 
@@ -259,6 +259,11 @@ def _install(project: SourceProject) -> list[str]:
         if project.build_constraints
         else []
     )
+    if project.resolve_before:
+        why += [
+            "# What the project does not pin resolves as of its Django's end of support",
+            "# (--exclude-newer); what it pins with == is exempt (--exclude-newer-package).",
+        ]
     return [
         *why,
         "# Only the dependency files are mounted, so a source edit never reaches this step;",
@@ -275,6 +280,7 @@ def _install(project: SourceProject) -> list[str]:
         *_constrain(project),
         f"    && {UV_DIR}/bin/uv venv --seed --python python3 {VENV} \\",
         f"    && cd {DEPS_DIR} && {UV_DIR}/bin/uv pip install --python {VENV}/bin/python -r {req}"
+        + _resolve_before(project)
         + _unconstrain(project),
     ]
 
@@ -292,6 +298,17 @@ def _constrain(project: SourceProject) -> list[str]:
         f"    && printf '%s\\n' {lines} > {BUILD_CONSTRAINTS_FILE} \\",
         f"    && export UV_BUILD_CONSTRAINT={BUILD_CONSTRAINTS_FILE} \\",
     ]
+
+
+def _resolve_before(project: SourceProject) -> str:
+    """uv's date cutoff for what the project does not pin (none: no text at all)."""
+    if not project.resolve_before:
+        return ""
+    exempt = [f"--exclude-newer-package {name}=false" for name in project.pinned_names]
+    rows = [" ".join(exempt[i : i + 2]) for i in range(0, len(exempt), 2)]
+    return "".join(
+        f" \\\n        {row}" for row in [f"--exclude-newer {project.resolve_before}", *rows]
+    )
 
 
 def _unconstrain(project: SourceProject) -> str:

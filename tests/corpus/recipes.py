@@ -71,10 +71,10 @@ RECIPES: dict[str, Recipe] = {
             "dfp-ch18-deployment",
             flags=("--generated",),
             services=("postgres",),
-            # the image builds (psycopg2-binary 2.9.3 and Pillow 9.0.1 compile for 3.11 with
-            # the packages dockdjango adds), but requirements.txt pins environs 9.5.0 and not
-            # marshmallow, whose newest release (4.x) environs 9.5.0 cannot import
-            refused="AttributeError: module 'marshmallow' has no attribute '__version_info__'",
+            # psycopg2-binary 2.9.3 and Pillow 9.0.1 compile for 3.11 with the packages
+            # dockdjango adds; requirements.txt pins environs 9.5.0 but not marshmallow, which
+            # resolves as of Django 4.0's end of support (3.x), not to 4.x it cannot import
+            refused=None,
             why="its compose file builds FROM python:3.10.4-slim-bullseye",
         ),
         Recipe(

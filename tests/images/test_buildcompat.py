@@ -56,6 +56,7 @@ def test_the_decision_follows_the_django_series(django: str | None, constrained:
 
 def test_an_old_django_project_says_so_and_its_installs_are_constrained(tmp_path: Path) -> None:
     project = detect(_project(tmp_path, "Django==3.2.25\ndjango-allauth==0.48.0\n"))
+    project = dataclasses.replace(project, resolve_before="")  # tested on its own below
     assert project.build_constraints == ("setuptools<70",)
     said = [a for a in project.assumptions if "setuptools<70" in a]
     assert len(said) == 1 and "Django 3.2 (pinned in requirements.txt)" in said[0]
@@ -86,7 +87,7 @@ def _runs(text: str) -> list[list[str]]:
 
 
 def test_the_constraint_is_the_only_difference(tmp_path: Path) -> None:
-    project = detect(_project(tmp_path, "Django==3.2.25\n"))
+    project = dataclasses.replace(detect(_project(tmp_path, "Django==3.2.25\n")), resolve_before="")
     plain = generate_dockerfile(dataclasses.replace(project, build_constraints=()))
     constrained = generate_dockerfile(project)
     removed = re.sub(r" \\\n    && rm /tmp/build-constraints\.txt\n", "\n", constrained)
@@ -118,3 +119,74 @@ def test_the_written_file_holds_exactly_the_constraint_lines(tmp_path: Path) -> 
         ["sh", "-c", line.replace(BUILD_CONSTRAINTS_FILE, str(target))], check=True, timeout=10
     )
     assert target.read_text() == "setuptools<70\nwheel<0.40\n"
+
+
+@pytest.mark.parametrize(
+    ("django", "python", "locked", "before"),
+    [
+        ("4.0.4", "3.11", False, "2023-05-01T00:00:00Z"),  # support ended 2023-04
+        ("4.1.13", "3.11", False, "2024-01-01T00:00:00Z"),  # ended 2023-12: next January
+        ("2.2", "3.11", False, "2022-11-01T00:00:00Z"),  # 3.11 (2022-10) came out later
+        ("3.2.25", "3.13", False, "2024-11-01T00:00:00Z"),
+        ("3.2.25", None, False, "2024-05-01T00:00:00Z"),
+        ("3.2.25", "3.11", True, ""),  # a lock file pins everything
+        ("5.2", "3.11", False, ""),  # supported
+        ("7.0", "3.11", False, ""),  # newer than the table
+        ("1.4.22", "3.11", False, ""),  # older than the table: no known date
+        (None, "3.11", False, ""),
+    ],
+)
+def test_unpinned_dependencies_resolve_as_of_the_end_of_support(
+    django: str | None, python: str | None, locked: bool, before: str
+) -> None:
+    got = build_constraints(django, python=python, locked=locked)
+    assert got.resolve_before == before
+    assert (got.resolve_note is not None) is bool(before)
+    if got.resolve_note:
+        assert got.resolve_note.startswith(
+            f"dependencies not pinned with == resolve as of {before[:10]}"
+        )
+        assert "--exclude-newer" in got.resolve_note
+
+
+def test_the_note_names_the_python_when_it_sets_the_date() -> None:
+    note = build_constraints("2.2.28", python="3.11").resolve_note
+    assert note is not None and "Python 3.11, the image's, came out in 2022-10" in note
+    note = build_constraints("4.0.4", python="3.11").resolve_note
+    assert note is not None and "Django 4.0 was out of support after 2023-04" in note
+
+
+def test_the_install_resolves_as_of_the_date_and_exempts_every_pin(tmp_path: Path) -> None:
+    project = detect(_project(tmp_path, "Django==4.0.4\nenvirons[django]==9.5.0\nrequests\n"))
+    assert project.resolve_before == "2023-05-01T00:00:00Z"
+    assert project.pinned_names == ("django", "environs", "pytest")
+    said = [a for a in project.assumptions if "--exclude-newer" in a]
+    assert len(said) == 1 and "resolve as of 2023-05-01" in said[0]
+    text = generate_dockerfile(project)
+    installs = [run for run in _runs(text) if any("uv pip install" in s for s in run)]
+    assert len(installs) == 2
+    for run in installs:
+        steps = [s.strip(" \\") for s in run]
+        at = next(i for i, s in enumerate(steps) if "uv pip install" in s)
+        assert steps[at + 1] == "--exclude-newer 2023-05-01T00:00:00Z"
+        flags = " ".join(steps[at + 2 : at + 4]).split()
+        assert flags == [
+            "--exclude-newer-package", "django=false",
+            "--exclude-newer-package", "environs=false",
+            "--exclude-newer-package", "pytest=false",
+        ]  # fmt: skip
+        assert steps[at + 4] == f"&& rm {BUILD_CONSTRAINTS_FILE}"
+    plain = generate_dockerfile(dataclasses.replace(project, resolve_before=""))
+    added = [line for line in text.splitlines() if line not in plain.splitlines()]
+    # the comment, and three lines in each install (the install line already continues to
+    # the removal of the build constraints)
+    assert len(added) == 2 + 2 * 3
+    assert all("exclude-newer" in line or line.startswith("# ") for line in added)
+    assert "exclude-newer" not in plain
+
+
+def test_a_locked_or_current_project_gets_no_date(tmp_path: Path) -> None:
+    current = detect(_project(tmp_path, "Django==5.2.8\nenvirons==9.5.0\n"))
+    assert current.resolve_before == ""
+    assert not any("exclude-newer" in a for a in current.assumptions)
+    assert "exclude-newer" not in generate_dockerfile(current)
