@@ -145,7 +145,7 @@ def apply_profiles(
 ) -> Tree:
     """Services whose profiles are all inactive are left out (``*`` enables every profile);
     they go to ``disabled_out`` when given (the project keeps them, as Compose does)."""
-    active = set(profiles)
+    active = set(profiles) or {""}  # with none given, Compose's active profile is ""
     services = _services(tree)
     disabled = {
         name: svc["profiles"]

@@ -321,7 +321,7 @@ def _finish(
 ) -> Project:
     active = list(profiles)
     if not active and ctx.env.get("COMPOSE_PROFILES"):
-        active = [p for p in ctx.env["COMPOSE_PROFILES"].split(",") if p]
+        active = ctx.env["COMPOSE_PROFILES"].split(",")  # "a," enables "" too, as in Compose
     tree = apply_env_files(tree, ctx.env)
     tree = apply_label_files(tree)
     tree = implicit_dependencies(tree)

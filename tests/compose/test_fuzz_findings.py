@@ -2,7 +2,7 @@
 ``command``/``entrypoint`` strings split into words as Compose splits them (``$(...)``,
 backquotes, backslashes, parentheses), a line Compose would cut at a shell operator
 refused, and the smaller shapes (additional contexts, an empty context, mount options
-printed without their zero values, top-level models, `version` a string)."""
+printed without their zero values, top-level models, `version` a string, the empty profile)."""
 
 from __future__ import annotations
 
@@ -129,6 +129,7 @@ SHAPES = [
     ("services:\n  web:\n    image: x\n    blkio_config: {weight: abc}\n", False),
     *((f"version: {v}\nservices:\n  web:\n    image: x\n", False) for v in ("null", "3.8", "3")),
     ("version: '3.8'\nservices:\n  web:\n    image: x\n", True),
+    ("services:\n  web:\n    image: x\n  t:\n    image: y\n    profiles: ['']\n", True),
     *(
         (f"services:\n  web:\n    image: x\n    models: [m]\nmodels:\n  m: {model}\n", ok)
         for model, ok in [
