@@ -47,9 +47,12 @@ def ca_trusting(engine) -> Iterator[Callable[[str], str]]:
     made: dict[str, str] = {}
 
     def derive(base: str) -> str:
+        from dockdjango.engine.images import inspect_image
+
         if found is None:
             return base
-        if base not in made:
+        # made again when gone (a test's image clean-up may take a tag it did not make)
+        if base not in made or inspect_image(engine, made[base]) is None:
             bundle = found.read_bytes()
             digest = hashlib.sha256(bundle + base.encode()).hexdigest()[:12]
             tag = f"ddtest-catrust:{digest}"

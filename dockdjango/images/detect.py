@@ -211,6 +211,11 @@ def detect(
         official=choice.provider == "official",
         python=choice.version,
     )
+    vcs = sorted({line.split("@")[0].strip() for line in _vcs_lines(project)})
+    if vcs and "git" not in build:
+        # uv and pip fetch a `name @ git+URL` requirement with the git command
+        build = tuple(sorted((*build, "git")))
+        assumptions.append(f"git in the build stage: {', '.join(vcs)} installed from a Git URL")
     return replace(
         project,
         build_packages=build,
@@ -442,3 +447,12 @@ def _dotenv(root: Path) -> dict[str, str]:
     except DockdjangoError:
         return {}
     return {k: v for k, v in values.items() if v is not None}
+
+
+def _vcs_lines(project: SourceProject) -> list[str]:
+    """The requirements installed from a Git URL (``name @ git+https://...``)."""
+    return [
+        line
+        for line in (*project.requirements, *project.dev_requirements)
+        if "git+" in line.split("#")[0]
+    ]

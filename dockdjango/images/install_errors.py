@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 #: Build output -> what it means (the package most likely to need it, for the hint).
 _MISSING: tuple[tuple[str, str], ...] = (
@@ -94,6 +95,18 @@ def explain_install_failure(
             f"{where} failed: no matching distribution for {m.group(1)} (no release of it "
             f"installs on {py}, or the index does not have it)",
             "check the name and version, and that PyPI (or your index) is reachable from the build",
+            m.group(1),
+        )
+    m = re.search(r"Failed to (?:download and )?build `([^`]+ @ git\+([^`]+))`", text)
+    if m and re.search(r"Git operation failed|fatal: unable to access", text):
+        host = urlsplit(m.group(2)).hostname or m.group(2)
+        causes = re.findall(r"^\s*(?:cause: |fatal: )(.+)$", text, re.M)
+        why = causes[-1].strip() if causes else "the git fetch failed"
+        return InstallFailure(
+            f"{where} failed: {m.group(1).split(' @ ')[0]} is installed from a Git URL and "
+            f"{host} could not be fetched from the build ({why})",
+            f"make {host} reachable from builds (a proxy, as for PyPI), or install a release "
+            "of it from PyPI instead",
             m.group(1),
         )
     m = re.search(r"Failed to (?:download and )?build `([^`]+)`", text) or re.search(

@@ -46,6 +46,7 @@ def fuzz_settings(examples: int) -> settings:
         suppress_health_check=list(HealthCheck),
     )
 
+
 MERGE = "__merge__"  # a key written out as `<<`
 
 

@@ -9,6 +9,7 @@ messages (``--generated`` where the project's own compose file cannot run here,
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -45,6 +46,15 @@ class Recipe:
     #: what `dockdjango compare` must say the virtualenv cannot do (None: it can)
     venv_cannot: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    #: a host a dependency is fetched from (a Git URL), not PyPI: where it cannot be
+    #: reached, `up` must refuse on one line naming it
+    needs_host: str | None = None
+
+    def refusal(self) -> str | None:
+        """What the one-line refusal must say on this machine, or None: it is served."""
+        if self.refused is None and self.needs_host and not reachable(self.needs_host):
+            return f"{self.needs_host} could not be fetched from the build"
+        return self.refused
 
     def up(self, project: str, *after: str) -> list[str]:
         """``dockdjango`` arguments for ``up`` of this project as ``project``."""
@@ -95,6 +105,7 @@ RECIPES: dict[str, Recipe] = {
             why="requires-python ==3.12.* exists nowhere here (3.13 given, said as an "
             "override); its compose file builds FROM python:3.12-slim-trixie",
             venv_cannot="the project requires Python ==3.12.*",
+            needs_host="github.com",  # django-push @ git+https://github.com/...
         ),
         Recipe(
             "kiwitcms",
@@ -197,3 +208,13 @@ def first_answer(recipe: Recipe, port: int, *, within: float = 120.0) -> tuple[s
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: object, **kwargs: object) -> None:
         return None
+
+
+@functools.cache
+def reachable(host: str) -> bool:
+    """Whether ``host`` answers on port 443 from here (builds share this network)."""
+    try:
+        with socket.create_connection((host, 443), timeout=5):
+            return True
+    except OSError:
+        return False

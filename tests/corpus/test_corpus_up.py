@@ -25,7 +25,7 @@ from .recipes import RECIPES, copy_project, dockdjango, first_answer, free_port
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
-SERVED = sorted(n for n, r in RECIPES.items() if r.refused is None)
+SERVED = sorted(n for n, r in RECIPES.items() if r.refusal() is None)
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 
 
@@ -33,7 +33,7 @@ def test_every_corpus_project_has_a_recipe(corpus: Path) -> None:
     assert set(RECIPES) == set(corpus_names())
 
 
-@pytest.mark.parametrize("name", sorted(n for n, r in RECIPES.items() if r.refused))
+@pytest.mark.parametrize("name", sorted(n for n, r in RECIPES.items() if r.refusal()))
 def test_project_that_cannot_run_here_is_refused_on_one_line(
     corpus: Path, tmp_path: Path, name: str
 ) -> None:
@@ -44,7 +44,7 @@ def test_project_that_cannot_run_here_is_refused_on_one_line(
         proc = dockdjango(recipe.up(project, "-d"), root, timeout=3600)
         assert proc.returncode == 1 and "Traceback" not in proc.stderr
         errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
-        assert len(errors) == 1 and str(recipe.refused) in errors[0], proc.stderr
+        assert len(errors) == 1 and str(recipe.refusal()) in errors[0], proc.stderr
         assert "hint:" in proc.stderr
     finally:
         dockdjango([*recipe.flags, "-p", project, "down", "-v"], root, timeout=600)

@@ -93,13 +93,18 @@ def _run(engine, ref: str, port: int, started: list[Any], env: dict[str, str] | 
 
 
 def _ask(port: int, data: bytes) -> bytes:
-    for _ in range(50):
+    # The engine's port proxy accepts (and then closes) connections before the server in
+    # the container listens: an empty answer means "not yet", like a refused connection.
+    for _ in range(150):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
                 sock.sendall(data)
-                return sock.recv(4096)
+                answer = sock.recv(4096)
+            if answer:
+                return answer
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     raise AssertionError(f"nothing answers on 127.0.0.1:{port}")
 
 

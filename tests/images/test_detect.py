@@ -171,3 +171,14 @@ def test_system_packages_for_psycopg_variants() -> None:
     build, run = system_packages(("psycopg[c]",))
     assert "libpq-dev" in build and run == ("libpq5",)
     assert system_packages(("psycopg2-binary",)) == ((), ())
+
+
+def test_a_git_url_requirement_puts_git_in_the_build_stage(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text(
+        "six==1.16.0\ndjango-push @ git+https://github.com/brutasse/django-push.git@22fda99\n"
+    )
+    project = detect(tmp_path)
+    assert "git" in project.build_packages
+    assert "git in the build stage: django-push installed from a Git URL" in project.assumptions
+    (tmp_path / "requirements.txt").write_text("six==1.16.0\n")
+    assert "git" not in detect(tmp_path).build_packages

@@ -80,3 +80,25 @@ def test_c_code_that_predates_the_python_is_said_so() -> None:
     assert "its C code does not compile for Python 3.11 (psycopg/psycopgmodule.c:920: lvalue " in (
         found.message
     )
+
+
+def test_a_git_dependency_whose_host_cannot_be_reached() -> None:
+    # recorded (trimmed): uv fetching a `name @ git+URL` requirement where github.com
+    # does not resolve from the build
+    url = "https://github.com/brutasse/django-push.git"
+    output = [
+        f"   Updating {url} (22fda99641cfbd2f3075a723d92652a8e38220a5)",
+        f"error: Failed to download and build `django-push @ git+{url}@22fda99`",
+        "  cause: Git operation failed",
+        "  cause: failed to fetch commit `22fda99`",
+        "         --- stderr",
+        f"         fatal: unable to access '{url}/': Could not resolve host: github.com",
+    ]
+    found = explain_install_failure(output, requirements="requirements.txt", python="3.11")
+    assert found is not None and found.requirement == f"django-push @ git+{url}@22fda99"
+    assert found.message.startswith(
+        "installing requirements.txt failed: django-push is installed from a Git URL and "
+        "github.com could not be fetched from the build (unable to access"
+    )
+    assert "Could not resolve host: github.com" in found.message
+    assert "make github.com reachable from builds" in found.hint

@@ -77,9 +77,9 @@ def test_an_explicit_python_travels_with_the_generated_build(tmp_path: Path) -> 
 
     root = write(tmp_path / "own", {**PROJECT, "Dockerfile": "FROM python:3.12\n"})
     project = detect(root, python="3.13")
-    build = yaml.safe_load(compose_file(project, generate_in_memory=True).text)["services"][
-        "web"
-    ]["build"]
+    build = yaml.safe_load(compose_file(project, generate_in_memory=True).text)["services"]["web"][
+        "build"
+    ]
     assert build["x-dockdjango"] == {"dockerfile": "generated", "python": "3.13"}
     assert generated_python(build) == "3.13"
     assert generated_python({"x-dockdjango": {"dockerfile": "generated"}}) is None
