@@ -41,9 +41,13 @@ class Loc:
         return spec_error(message, self.origin, self.path, hint=hint)
 
 
+_CONTROL = {c: repr(chr(c))[1:-1] for c in [*range(32), 127]}
+
+
 def show(value: Any) -> str:
     """A short rendering of a user's value for a message."""
-    text = f'"{value}"' if isinstance(value, str) else repr(value)
+    # control characters escaped, so the message stays on one line
+    text = f'"{value.translate(_CONTROL)}"' if isinstance(value, str) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -148,3 +148,12 @@ SHAPES = [
 
 def test_build_and_mount_shapes_as_compose_reads_them(tmp_path: Path, compose_bin: str) -> None:
     assert_read_as_compose(compose_bin, tmp_path, [(doc, doc, ok) for doc, ok in SHAPES])
+
+
+def test_an_error_on_a_value_with_control_characters_stays_on_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "compose.yaml"
+    path.write_text('services:\n  web:\n    image: x\n    command: ")\\r\\n\\t"\n')
+    with pytest.raises(SpecError) as info:
+        load_project([path], environ={}, project_name="fid")
+    assert "\n" not in str(info.value) and "\r" not in str(info.value), str(info.value)
+    assert '")\\r\\n\\t"' in str(info.value)
