@@ -138,7 +138,14 @@ def generate_dockerfile(project: SourceProject, options: DockerfileOptions | Non
     lines += [
         f"# The app user owns {APP_DIR}, so Django can write there (SQLite, static, media).",
         f"RUN useradd --create-home --no-log-init --uid {APP_UID} {APP_USER} \\",
-        f"    && install -d -o {APP_USER} -g {APP_USER} {APP_DIR}",
+        f"    && install -d -o {APP_USER} -g {APP_USER} {APP_DIR}"
+        + (
+            # made here (empty) rather than in dev, which starts after the source copy:
+            # a source edit then rebuilds that copy only
+            f" \\\n    && install -d -m 1777 {DEV_DATA_DIR} {DEV_HOME}"
+            if project.django
+            else ""
+        ),
     ]
     env = [
         "PYTHONDONTWRITEBYTECODE=1",
@@ -186,13 +193,12 @@ def _dev_stage(project: SourceProject, port: int) -> list[str]:
     lines = [
         "# --- dev: build with --target dev for Django's autoreloading server ---",
         "FROM runtime AS dev",
-        "USER root",
     ]
     if project.dev_requirements and project.requirements:
-        lines += _install_dev(project)
+        lines += ["USER root", *_install_dev(project)]
     lines += [
-        "# Whatever uid runs this (`user:` in compose), it has a HOME and a data directory.",
-        f"RUN install -d -m 1777 {DEV_DATA_DIR} {DEV_HOME}",
+        "# Whatever uid runs this (`user:` in compose), it has a HOME and a data directory",
+        f"# (both made in the runtime stage: {DEV_DATA_DIR}, {DEV_HOME}).",
         f"ENV HOME={DEV_HOME}",
         f"USER {APP_USER}",
     ]

@@ -104,9 +104,7 @@ def test_library_example_explain_matches_buildkit(tmp_path: Path, engine, build_
         made.append(edited.image_id)
         assert edited.mismatches() == []
         assert [p.status for p in explained] == [p.status for p in edited.predicted]
-        # the source copy, then the dev stage's one directory step built on it; nothing else
-        assert rebuilt(edited) == ["COPY", "RUN"]
-        assert "install -d" in [p for p in edited.predicted if not p.reused][-1].step.text
+        assert rebuilt(edited) == ["COPY"]  # the source copy, nothing else (dev included)
 
         # +1 package: the install reruns (from the dependency file), then the source copy
         with open(root / "requirements.txt", "a") as fh:
@@ -118,7 +116,7 @@ def test_library_example_explain_matches_buildkit(tmp_path: Path, engine, build_
         added = build_project(root, tag=tag, client=engine, options=opts)
         made.append(added.image_id)
         assert added.mismatches() == []
-        assert rebuilt(added) == ["RUN", "COPY", "RUN"]
+        assert rebuilt(added) == ["RUN", "COPY"]
     finally:
         subprocess.run(["docker", "rmi", "-f", tag, *made], capture_output=True)
         record_path(root, GENERATED_DOCKERFILE, None).unlink(missing_ok=True)
