@@ -8,12 +8,10 @@ one of its networks, or lacks one of its named volumes. The reason names the set
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dockdjango.compose.confighash import changed_settings
 from dockdjango.compose.models import DependsOn
 from dockdjango.engine import labels as L
 from dockdjango.engine.observe import number
@@ -101,18 +99,17 @@ def why_recreate(
 
 
 def config_change(labels: Mapping[str, str], hashed: Mapping[str, Any]) -> str:
-    """``changed: command, environment.DEBUG`` when we recorded the old config, else generic."""
-    raw = labels.get(L.CONFIG)
-    if raw:
-        try:
-            old = json.loads(raw)
-        except ValueError:
-            old = None
-        if isinstance(old, dict):
-            changed = changed_settings(old, json.loads(json.dumps(hashed)))
-            if changed:
-                shown = ", ".join(changed[:4]) + (" ..." if len(changed) > 4 else "")
-                return f"changed: {shown}"
+    """``changed: command, environment`` when the container records its settings' digests.
+
+    Only top-level settings are named: the label holds a digest per setting, never a value.
+    """
+    old = L.recorded_digests(labels)
+    if old is not None:
+        new = L.config_digests(hashed)
+        changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+        if changed:
+            shown = ", ".join(changed[:4]) + (" ..." if len(changed) > 4 else "")
+            return f"changed: {shown}"
     return "configuration changed"
 
 

@@ -8,6 +8,7 @@ on the same file recreates nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -35,9 +36,17 @@ COMPOSE_VERSION = "2.40.3"
 
 #: Our own labels. Compose ignores labels it does not know.
 DOCKDJANGO = "dev.dockdjango.version"
-#: The hashed service configuration, compact JSON, so a later ``up`` can say which
-#: setting changed rather than only that the hash differs.
-CONFIG = "dev.dockdjango.config"
+#: Per hashed setting a short digest of its value, compact JSON
+#: (``{"command":"3f2a...","environment":"9c1e...",...}``), so a later ``up`` can say which
+#: setting changed rather than only that the hash differs. Digests, never values: labels
+#: are shown by ``docker ps --format`` and exported by monitoring tools, and a setting
+#: such as ``environment`` holds passwords.
+CONFIG_DIGESTS = "dev.dockdjango.config-digests"
+#: What earlier dockdjango versions wrote instead: the whole hashed configuration, values
+#: included. Only read (turned into digests), never written.
+OLD_CONFIG = "dev.dockdjango.config"
+#: Hex digits kept of each setting's sha256: plenty to notice a change.
+DIGEST_LENGTH = 12
 
 
 def container_labels(
@@ -73,8 +82,46 @@ def container_labels(
     if version:
         labels[DOCKDJANGO] = version
     if hashed_config is not None:
-        labels[CONFIG] = json.dumps(hashed_config, separators=(",", ":"), sort_keys=True)
+        digests = config_digests(hashed_config)
+        labels[CONFIG_DIGESTS] = json.dumps(digests, separators=(",", ":"), sort_keys=True)
     return labels
+
+
+def config_digests(hashed_config: Mapping[str, Any]) -> dict[str, str]:
+    """Each top-level setting of a hashed service config -> a short sha256 of its value.
+
+    The digest is of the value's canonical JSON (sorted keys, compact), so it changes
+    exactly when the setting does and tells nothing else about it.
+    """
+    out = {}
+    for key, value in hashed_config.items():
+        text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+        out[str(key)] = hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
+    return out
+
+
+def recorded_digests(labels: Mapping[str, str]) -> dict[str, str] | None:
+    """The per-setting digests a container's labels record, or None when they record none.
+
+    A container made by an older dockdjango carries the whole config instead: its digests
+    are computed from that. A label that does not parse counts as no record.
+    """
+    raw = labels.get(CONFIG_DIGESTS)
+    if raw is not None:
+        data = _json_object(raw)
+        if data is None or not all(isinstance(v, str) for v in data.values()):
+            return None
+        return {str(k): str(v) for k, v in data.items()}
+    old = _json_object(labels.get(OLD_CONFIG) or "")
+    return None if old is None else config_digests(old)
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def depends_on_label(depends_on: Mapping[str, DependsOn]) -> str:

@@ -57,6 +57,17 @@ WEB = """
 """
 
 
+def sleeper(environment: str, extra: str = "") -> str:
+    """A service ``app`` that sleeps, with ``environment`` (a YAML flow mapping)."""
+    return f"""
+  app:
+    image: {IMAGE}
+    init: true
+    command: ["sleep", "1000000"]
+    environment: {environment}
+{extra}"""
+
+
 def leftovers(client, project: str) -> list[str]:
     """Names of anything still labelled with ``project``."""
     f = L.project_filter(project)
@@ -144,7 +155,7 @@ def test_recreate_only_what_changed_and_say_why(make_stack, engine, unique_name)
 
     changed = make_stack(DB.format(image=IMAGE, delay=0) + WEB.format(image=IMAGE, greeting="two"))
     result = changed.up()
-    assert result.services["web"] == ("recreated", "changed: environment.GREETING")
+    assert result.services["web"] == ("recreated", "changed: environment")
     assert result.services["db"] == ("unchanged", "")
     assert changed.container_id("db") == ids["db"]
     assert changed.container_id("web") != ids["web"]
@@ -155,6 +166,26 @@ def test_recreate_only_what_changed_and_say_why(make_stack, engine, unique_name)
     forced = changed.up(force_recreate=True)
     assert forced.services["db"] == ("recreated", "--force-recreate")
     assert changed.container_id("db") != before
+
+
+def test_no_label_carries_a_setting_value(make_stack, engine, unique_name):
+    def app(password: str) -> str:
+        return sleeper(f"{{POSTGRES_PASSWORD: {password}}}")
+
+    def labels_everywhere(stack: Stack) -> str:
+        cid = stack.container_id("app")
+        listed = engine.api.containers(all=True, filters={"id": cid})[0]["Labels"]
+        inspected = engine.api.inspect_container(cid)["Config"]["Labels"]
+        return repr(sorted(listed.items())) + repr(sorted(inspected.items()))
+
+    first = make_stack(app("s3cret-value"), volumes=False)
+    first.up()
+    shown = labels_everywhere(first)
+    assert L.CONFIG_DIGESTS in shown and "POSTGRES_PASSWORD" not in shown
+    assert "s3cret-value" not in shown and "s3cret" not in shown
+    second = make_stack(app("other-s3cret"), volumes=False)
+    assert second.up().services["app"] == ("recreated", "changed: environment")
+    assert "s3cret" not in labels_everywhere(second)
 
 
 def test_orphans_reported_then_removed(make_stack, engine, unique_name):
@@ -454,20 +485,13 @@ def test_name_taken_by_a_foreign_container(make_stack, engine, unique_name):
 
 def test_recreate_keeps_anonymous_volume_data(make_stack, engine, unique_name):
     def app(version: str) -> str:
-        return f"""
-  app:
-    image: {IMAGE}
-    init: true
-    command: ["sleep", "1000000"]
-    environment: {{VERSION: "{version}"}}
-    volumes: ["/cache"]
-"""
+        return sleeper(f'{{VERSION: "{version}"}}', '    volumes: ["/cache"]\n')
 
     first = make_stack(app("1"), volumes=False)
     first.up()
     assert first.exec("app", ["sh", "-c", "echo warm > /cache/entry"]).exit_code == 0
     second = make_stack(app("2"), volumes=False)
-    assert second.up().services["app"] == ("recreated", "changed: environment.VERSION")
+    assert second.up().services["app"] == ("recreated", "changed: environment")
     assert second.exec("app", "cat /cache/entry").stdout == "warm\n"
     # down -v removes the anonymous volume with its container; the fixture checks the rest
     mounts = engine.api.inspect_container(second.container_id("app"))["Mounts"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from docker.errors import APIError
 
@@ -143,7 +145,7 @@ def _container(
         L.CONTAINER_NUMBER: "1",
     }
     if record:
-        labels[L.CONFIG] = L.container_labels(
+        labels[L.CONFIG_DIGESTS] = L.container_labels(
             project="p",
             service="s",
             number=1,
@@ -154,7 +156,7 @@ def _container(
             config_files=[],
             user_labels={},
             hashed_config=hashed_service(svc),
-        )[L.CONFIG]
+        )[L.CONFIG_DIGESTS]
     return {
         "Id": "c1",
         "Names": ["/p-s-1"],
@@ -173,7 +175,7 @@ def test_why_recreate_names_the_setting_that_changed():
     assert why_recreate(c, service_hash(old), hashed_service(old), "sha256:1", **args) == ""
     assert (
         why_recreate(c, service_hash(new), hashed_service(new), "sha256:1", **args)
-        == "changed: environment.A"
+        == "changed: environment"
     )
     unrecorded = _container(old, record=False)
     assert why_recreate(unrecorded, service_hash(new), hashed_service(new), "sha256:1", **args) == (
@@ -194,6 +196,30 @@ def test_why_recreate_names_the_setting_that_changed():
     assert why_recreate(detached, service_hash(old), hashed_service(old), "sha256:1", **args) == (
         "not connected to network default"
     )
+
+
+def test_the_config_label_holds_digests_never_values():
+    old = {"image": "x", "environment": {"POSTGRES_PASSWORD": "s3cret-value"}}
+    new = {"image": "x", "environment": {"POSTGRES_PASSWORD": "other-value"}}
+    args = dict(network_ids={}, volume_names={})
+    c = _container(old)
+    assert all("s3cret" not in value for value in c["Labels"].values())
+    assert why_recreate(c, service_hash(new), hashed_service(new), "sha256:1", **args) == (
+        "changed: environment"
+    )
+    # a container made by an older dockdjango carries the whole config: still read, as digests
+    legacy = _container(old, record=False)
+    legacy["Labels"][L.OLD_CONFIG] = json.dumps(hashed_service(old), sort_keys=True)
+    assert why_recreate(legacy, service_hash(new), hashed_service(new), "sha256:1", **args) == (
+        "changed: environment"
+    )
+    # a label that does not parse is no record: the generic reason, no crash
+    for broken in ("{", "[]", '{"environment": 1}'):
+        for key in (L.CONFIG_DIGESTS, L.OLD_CONFIG):
+            odd = _container(old, record=False)
+            odd["Labels"][key] = broken
+            reason = why_recreate(odd, service_hash(new), hashed_service(new), "sha256:1", **args)
+            assert reason.startswith(("changed: ", "configuration changed")), reason
 
 
 def test_plan_creates_starts_keeps_and_scales_down():
