@@ -26,6 +26,7 @@ from dockdjango.images.base import (
     tarball_path,
 )
 from dockdjango.images.pythons import DEBIAN_PYTHONS, KNOWN_MINORS, PythonRequest
+from dockdjango.images.redact import without_credentials
 
 if TYPE_CHECKING:
     import docker
@@ -100,7 +101,8 @@ def ensure_base_image(
         log(
             f"importing cached root file system {tarball_path(spec)}"
             if cached
-            else f"bootstrapping Debian {spec.suite} from {spec.mirror} (about a minute)"
+            else f"bootstrapping Debian {spec.suite} from {without_credentials(spec.mirror)} "
+            "(about a minute)"
         )
     tar = bootstrap_tarball(spec, log=log, force=force)
     import_rootfs(client, tar, spec.ref, image_changes(spec, tar))

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from dockdjango.errors import DockdjangoError
 from dockdjango.images.pythons import DEBIAN_PYTHONS, describe_offers
+from dockdjango.images.redact import without_credentials
 
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 LABEL_PREFIX = "org.dockdjango.base"
@@ -143,13 +144,13 @@ def bootstrap_tarball(
             spec.mirror,
         ]
         if log:
-            log(f"running {' '.join(cmd)}")
+            log(f"running {without_credentials(' '.join(cmd))}")
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
             raise DockdjangoError(
                 f"debootstrap of {spec.suite} failed (exit {proc.returncode}): {' | '.join(tail)}",
-                hint=f"check that {spec.mirror} is reachable from this host",
+                hint=f"check that {without_credentials(spec.mirror)} is reachable from this host",
             )
         _link_python(root, spec.python)
         if spec.apt_conf:
@@ -225,7 +226,7 @@ def image_changes(spec: BaseImageSpec, tar_path: Path) -> list[str]:
         f"{LABEL_PREFIX}.suite": spec.suite,
         f"{LABEL_PREFIX}.packages": ",".join(spec.packages),
         f"{LABEL_PREFIX}.python": py_version,
-        f"{LABEL_PREFIX}.mirror": spec.mirror,
+        f"{LABEL_PREFIX}.mirror": without_credentials(spec.mirror),
         f"{LABEL_PREFIX}.created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         f"{LABEL_PREFIX}.cache-key": spec.cache_key,
         "org.opencontainers.image.description": (

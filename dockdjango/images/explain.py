@@ -27,6 +27,7 @@ from pathlib import Path
 
 from dockdjango.images.base import cache_dir
 from dockdjango.images.plan import StepInputs
+from dockdjango.images.redact import shown_value
 
 #: How many chain entries a record keeps (oldest dropped first).
 MAX_LAYERS = 20000
@@ -250,12 +251,17 @@ def files_changed(before: Mapping[str, str], after: Mapping[str, str], limit: in
 
 
 def _changed_args(before: Mapping[str, str], after: Mapping[str, str]) -> str:
+    """``FLAVOR 'plain' -> 'fancy'``; a secret-like name's values are not shown."""
     keys = sorted(set(before) | set(after))
     return ", ".join(
-        f"{k} {before.get(k, '(unset)')!r} -> {after.get(k, '(unset)')!r}"
+        f"{k} {_value(k, before)} -> {_value(k, after)}"
         for k in keys
         if before.get(k) != after.get(k)
     )
+
+
+def _value(name: str, values: Mapping[str, str]) -> str:
+    return shown_value(name, values[name]) if name in values else "'(unset)'"
 
 
 def _short(ref: str | None) -> str:
