@@ -43,7 +43,8 @@ def prune(client: docker.DockerClient, *, include_kept: bool = False) -> list[Le
     """Remove what test sessions whose process is gone left behind; return what was removed.
 
     ``include_kept`` also removes stacks and containers kept on purpose by
-    ``--dockdjango-reuse``.
+    ``--dockdjango-reuse``. An object another session still uses is left, with a line in
+    its entry's ``warnings``.
     """
     leftovers = find_leftovers(client, include_kept=include_kept)
     remove_leftovers(client, leftovers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 from dockdjango.cli.table import Command, option
@@ -33,8 +34,10 @@ def run_prune(args: argparse.Namespace) -> int:
         ]
         if not args.dry_run:
             remove_leftovers(client, [entry])
-        total += entry.count
+        total += entry.count - len(entry.warnings)
         print(f"{verb} session {entry.session} ({why}): {', '.join(parts)}")
+        for warning in entry.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
     print(f"{verb} {total} object(s) of {len(leftovers)} session(s)")
     return 0
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -117,6 +118,8 @@ class Leftovers:
     containers: list[str] = field(default_factory=list)
     networks: list[str] = field(default_factory=list)
     volumes: list[str] = field(default_factory=list)
+    #: One line per object removal left in place (a network another session still uses).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -166,19 +169,94 @@ def find_leftovers(
     return sorted(found.values(), key=lambda e: e.session)
 
 
+#: How long a network that still has endpoints is retried before it is left (seconds).
+NETWORK_BUSY_GRACE = 15.0
+
+
 @translate_errors
-def remove_leftovers(client: docker.DockerClient, leftovers: Iterable[Leftovers]) -> int:
-    """Remove the listed objects (containers first, then networks and volumes); return count."""
+def remove_leftovers(
+    client: docker.DockerClient,
+    leftovers: Iterable[Leftovers],
+    *,
+    busy_grace: float = NETWORK_BUSY_GRACE,
+) -> int:
+    """Remove the listed objects (containers first, then networks and volumes); return count.
+
+    Several sessions may prune the same dead session at once: a container another one is
+    removing is skipped, and its network, which stays attached until that removal ends, is
+    retried for ``busy_grace`` seconds. A network still in use after that (a live
+    session's container on it) is left, with a line in the entry's ``warnings``.
+    """
+    entries = list(leftovers)
+    removing = {cid for entry in entries for cid in entry.containers}
     removed = 0
     api = client.api
-    for entry in leftovers:
+    for entry in entries:
         for cid in entry.containers:
             removed += _ignore_missing(api.remove_container, cid, force=True, v=True)
         for nid in entry.networks:
-            removed += _ignore_missing(api.remove_network, nid)
+            left = remove_network(client, nid, removing=removing, grace=busy_grace)
+            if left:
+                entry.warnings.append(left)
+            else:
+                removed += 1
         for name in entry.volumes:
             removed += _ignore_missing(api.remove_volume, name, force=True)
     return removed
+
+
+def remove_network(
+    client: docker.DockerClient, network: str, *, removing: set[str], grace: float
+) -> str:
+    """Remove ``network`` (gone already counts); "" when done, else why it was left.
+
+    While the engine says it has active endpoints, those of containers in ``removing``
+    (ours to remove, or being removed by another session) or of containers that no longer
+    exist are disconnected, and the removal is retried until ``grace`` seconds have passed.
+    """
+    api = client.api
+    deadline = time.monotonic() + grace
+    while True:
+        try:
+            api.remove_network(network)
+            return ""
+        except NotFound:
+            return ""
+        except APIError as exc:
+            text = str(exc.explanation or exc)
+            if "active endpoints" not in text and exc.status_code != 403:
+                if "in progress" in text or exc.status_code == 409:
+                    return ""  # another session is removing it
+                raise
+        try:
+            info = api.inspect_network(network)
+        except NotFound:
+            return ""
+        attached = info.get("Containers") or {}
+        for cid in attached:
+            if cid in removing or not _exists(api, cid):
+                try:
+                    api.disconnect_container_from_network(cid, network, force=True)
+                except (NotFound, APIError):
+                    pass  # gone meanwhile, or already being disconnected
+        if time.monotonic() >= deadline:
+            name = info.get("Name") or network[:12]
+            users = ", ".join(sorted(str(c.get("Name") or k[:12]) for k, c in attached.items()))
+            return (
+                f"kept network {name}: still used by {users or 'a container'} (another test "
+                "session may own it); `dockdjango prune` removes it once that is gone"
+            )
+        time.sleep(0.2)
+
+
+def _exists(api: Any, container: str) -> bool:
+    try:
+        api.inspect_container(container)
+    except NotFound:
+        return False
+    except APIError:
+        return True  # cannot tell: leave its endpoint alone
+    return True
 
 
 def _ignore_missing(action: Callable[..., object], *args: Any, **kwargs: Any) -> int:

@@ -35,6 +35,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(django_db, "dockdjango-django-db")
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    state = terminalreporter.config.stash.get(STATE, None)
+    for warning in state.warnings if state is not None else ():
+        terminalreporter.write_line(f"dockdjango: {warning}", yellow=True)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state is not None:

@@ -29,7 +29,7 @@ from dockdjango.api.testing import (
     remove_leftovers,
     start_postgres,
 )
-from dockdjango.errors import SpecError
+from dockdjango.errors import DockdjangoError, SpecError
 from dockdjango.pytest_plugin.options import Settings
 from dockdjango.pytest_plugin.stack import SessionStack, read_record
 
@@ -47,6 +47,8 @@ class SessionState:
     _stack: SessionStack | None = None
     _pruned: bool = False
     _extra: dict[str, Any] = field(default_factory=dict)
+    #: One line each, shown in the terminal summary (what pruning had to leave).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def django_db_service(self) -> str:
@@ -79,12 +81,21 @@ class SessionState:
         return self._client
 
     def test_session(self, client: DockerClient) -> TestSession:
-        """This run's :class:`TestSession`; the first one per process prunes dead leftovers."""
+        """This run's :class:`TestSession`; the first one per process prunes dead leftovers.
+
+        Pruning is a courtesy to earlier runs: what it cannot remove (a network another
+        session still uses, an engine refusal) becomes a warning, never a setup error.
+        """
         session = TestSession(client, self.session_id, self.owner_pid)
         if self.settings.prune and not self._pruned:
             self._pruned = True
-            removed = session.prune()
-            self._extra["pruned"] = removed
+            try:
+                removed = session.prune()
+            except DockdjangoError as exc:
+                self.warnings.append(f"could not prune the leftovers of killed sessions: {exc}")
+            else:
+                self._extra["pruned"] = removed
+                self.warnings += [w for entry in removed for w in entry.warnings]
         return session
 
     def postgres(self, session: TestSession) -> PostgresServer:
@@ -132,7 +143,10 @@ class SessionState:
         try:
             if self._client is not None or read_record(self.shared_dir):
                 client = self.client()
-                remove_leftovers(client, find_leftovers(client, session=self.session_id))
+                mine = find_leftovers(client, session=self.session_id)
+                remove_leftovers(client, mine)
+                for warning in (w for entry in mine for w in entry.warnings):
+                    print(f"dockdjango: {warning}", file=sys.stderr)
         except Exception as exc:  # never turn a finished run into a crash at exit
             print(
                 f"dockdjango: could not clean up session {self.session_id}: {exc}", file=sys.stderr
