@@ -25,7 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockdjango.api.standins import INPUTS_LABEL, build_stand_in, files_dir, resolve_service_image
+from dockdjango.api.standins import (
+    INPUTS_LABEL,
+    build_stand_in,
+    files_dir,
+    planned_service_image,
+    resolve_service_image,
+)
 from dockdjango.images.standins import StandIn, stand_in_for
 
 if TYPE_CHECKING:
@@ -152,14 +158,18 @@ def postgres_environ(
     offline: bool | None = None,
     log: Log | None = None,
     on_choice: Callable[[PostgresImage], None] | None = None,
+    dry_run: bool = False,
 ) -> dict[str, str]:
     """The environment to load ``files`` with, ``DOCKDJANGO_POSTGRES_IMAGE`` resolved.
 
     Returns a copy of ``environ`` (default: ``os.environ``). When some file interpolates
     the variable and neither ``environ`` nor the project's ``.env`` sets it, it is set to
     :func:`ensure_postgres_image`'s choice (``on_choice`` hears about it); otherwise no
-    engine is contacted, so a user's own pin always wins. ``files`` None means the files
-    Compose would use (``COMPOSE_FILE``, else ``compose.yaml`` here or above)::
+    engine is contacted, so a user's own pin always wins. With ``dry_run`` nothing is
+    pulled or built: the choice is the one already made (the official image, or a
+    stand-in built earlier), else the official reference, whose stand-in a dry ``up``
+    then says it would build. ``files`` None means the files Compose would use
+    (``COMPOSE_FILE``, else ``compose.yaml`` here or above)::
 
         env = postgres_environ(["compose.yaml"])
         stack = Stack.load("compose.yaml", environ=env)
@@ -178,6 +188,10 @@ def postgres_environ(
         return env  # pinned in the project's .env, which the loader reads
     # decoded as the loader decodes it (UTF-16, a bad byte: a SpecError naming the line)
     if not any(ENV_VAR in read_compose_text(str(p)) for p in paths if p.is_file()):
+        return env
+    if dry_run:
+        planned = planned_service_image(OFFICIAL_REF, client, offline=offline)
+        env[ENV_VAR] = planned or OFFICIAL_REF
         return env
     env[ENV_VAR] = ensure_postgres_image(client, offline=offline, log=log, on_choice=on_choice)
     return env

@@ -232,12 +232,14 @@ class Stack(StackCommands):
         timeout: float = 120.0,
         on_progress: OnProgress | None = None,
         before_start: BeforeStart | None = None,
+        dry_run: bool = False,
     ) -> UpResult:
         """Create/start what is missing or changed; with ``wait``, return once all are healthy.
 
         ``services`` limits ``up`` to those services and what they depend on.
         ``before_start(service, container_id, name)`` is called as each container is about
-        to start (:meth:`attached` uses it so no output is missed).
+        to start (:meth:`attached` uses it so no output is missed). With ``dry_run``
+        (:meth:`plan`) nothing is changed, built or pulled.
         """
         if force_recreate and no_recreate:
             raise DockdjangoError("force_recreate and no_recreate cannot be used together")
@@ -253,14 +255,41 @@ class Stack(StackCommands):
             on_progress=self._progress(on_progress),
             builder=self._build_service,
             before_start=before_start,
-            stand_in=self._stand_in(),
+            stand_in=self._stand_in(dry_run),
+            dry_run=dry_run,
         )
 
-    def _stand_in(self) -> Any:
-        """Stand-ins for backing-service images that cannot be had (see api.standins)."""
-        from dockdjango.api.standins import stand_in_provider  # only when an image is missing
+    def plan(
+        self,
+        *services: str,
+        build: bool = False,
+        force_recreate: bool = False,
+        no_recreate: bool = False,
+        remove_orphans: bool = False,
+        on_progress: OnProgress | None = None,
+    ) -> UpResult:
+        """What :meth:`up` would do, changing nothing (Compose's ``up --dry-run``): no
+        container, network, volume or image is created or removed, nothing is built or
+        pulled. ``result.planned`` lists the steps (``Event("container", "demo-web-1",
+        "would recreate", "changed: environment.DEBUG")`` ...); ``result.services`` sums
+        them up per service."""
+        return self.up(
+            *services,
+            wait=False,
+            build=build,
+            force_recreate=force_recreate,
+            no_recreate=no_recreate,
+            remove_orphans=remove_orphans,
+            on_progress=on_progress,
+            dry_run=True,
+        )
 
-        return stand_in_provider(self.client)
+    def _stand_in(self, dry_run: bool = False) -> Any:
+        """Stand-ins for backing-service images that cannot be had (see api.standins); for a
+        dry run, the same choice without building one."""
+        from dockdjango.api.standins import stand_in_provider
+
+        return stand_in_provider(self.client, dry_run=dry_run)
 
     def _build_service(self, service: str, build: BuildConfig, tag: str) -> str:
         """Build a service's image from its ``build:`` section; return the image id."""

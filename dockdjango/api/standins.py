@@ -214,15 +214,20 @@ def _since(started: float) -> float:
 
 
 def stand_in_provider(
-    client: docker.DockerClient, *, offline: bool | None = None
+    client: docker.DockerClient, *, offline: bool | None = None, dry_run: bool = False
 ) -> Callable[[str, str, str | None, Callable[..., None]], tuple[str, str, str] | None]:
     """What :meth:`dockdjango.Stack.up` gives the engine to stand in for missing images.
 
     Before a pull (``reason`` None) it answers only when offline, so no registry is
     contacted; after a failed pull it builds (or finds) the stand-in. Services without
     a stand-in get None: the engine reports their image as it always did.
+
+    With ``dry_run`` nothing is built: a stand-in that is there already gives its image id
+    (it is rebuilt first if its files changed, which is said, not checked); one that is not
+    is reported (``would build``) and its id is "" (the engine's "not known yet").
     """
     from dockdjango.api.base import is_offline
+    from dockdjango.engine.images import inspect_image
     from dockdjango.engine.progress import Event
 
     def provide(
@@ -232,6 +237,13 @@ def stand_in_provider(
         if stand_in is None or (reason is None and not is_offline(offline)):
             return None
         why = "offline" if reason is None else _short_reason(reason)
+        if dry_run:
+            found = inspect_image(client, stand_in.ref)
+            line = f"{ref} not reachable ({why}) → {stand_in.ref}"
+            if found is None:
+                on_progress(Event("image", stand_in.ref, "would build", f"stand-in for {ref}"))
+                return "", stand_in.ref, line
+            return str(found["Id"]), stand_in.ref, line + " (rebuilt if its files changed)"
         began = time.monotonic()
 
         def log(line: str) -> None:
@@ -245,6 +257,27 @@ def stand_in_provider(
         return str(data["Id"]), made.ref, image.summary
 
     return provide
+
+
+def planned_service_image(
+    ref: str, client: docker.DockerClient | None = None, *, offline: bool | None = None
+) -> str | None:
+    """The reference :func:`resolve_service_image` would choose for ``ref``, found without
+    pulling or building anything: ``ref`` when the engine has it or a registry serves it,
+    else its stand-in's when that is there already; None when the choice would have to
+    build the stand-in first (or ``ref`` has none)."""
+    from dockdjango.api.base import is_offline
+    from dockdjango.engine.images import can_pull, inspect_image
+
+    client = _client(client)
+    if inspect_image(client, ref) is not None:
+        return ref
+    if not is_offline(offline) and can_pull(client, ref)[0]:
+        return ref
+    stand_in = stand_in_for(ref)
+    if stand_in is None or inspect_image(client, stand_in.ref) is None:
+        return None
+    return stand_in.ref
 
 
 def _short_reason(reason: str) -> str:

@@ -45,10 +45,17 @@ def run_up(args: argparse.Namespace) -> int:
         environ = postgres_environ(
             args.files or None,
             on_choice=lambda pg: print(f"✓ postgres image ({pg.summary})", file=sys.stderr),
+            dry_run=args.dry_run,
         )
     # The dev service of a file `dockdjango init` wrote runs as the checkout's owner
     environ = owner_environ(args.project_directory or ".", environ)
     stack = find_stack(args, need_file=True, environ=environ)
+    if args.dry_run:
+        from dockdjango.cli.dry_run import plan_lines
+
+        result = stack.plan(*args.services, **_plan_options(args))
+        print("\n".join(plan_lines(stack.name, result)))
+        return 0
     if not args.detach and args.wait is None:
         from dockdjango.cli.devloop import run_attached_up
 
@@ -92,6 +99,13 @@ def run_up(args: argparse.Namespace) -> int:
             else:
                 print(f"  {link.label:<{width}}  {link.url}")
     return 0
+
+
+def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``up``'s flags that change what it does (not how long it waits)."""
+    options = up_options(args)
+    del options["timeout"]
+    return options
 
 
 def run_down(args: argparse.Namespace) -> int:
@@ -276,6 +290,12 @@ COMMANDS = (
                 help="remove containers of services no longer in the file",
             ),
             option(
+                "--dry-run",
+                action="store_true",
+                help="print what up would do and change nothing: no container, network, "
+                "volume or image is created or removed, nothing is built or pulled",
+            ),
+            option(
                 "--timeout",
                 "--wait-timeout",
                 dest="timeout",
@@ -297,6 +317,7 @@ COMMANDS = (
             "dockdjango up -d           # in the background, once healthy",
             "dockdjango up --watch      # output, and edits synced as you save",
             "dockdjango up -d --build --force-recreate --remove-orphans",
+            "dockdjango up --dry-run    # what up would create, recreate (and why) or start",
         ),
     ),
     Command(

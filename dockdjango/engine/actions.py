@@ -82,7 +82,8 @@ def why_recreate(
     if labels.get(L.CONFIG_HASH) != config_hash:
         return config_change(labels, hashed)
     if labels.get(L.IMAGE) != image_id:
-        return "image changed"
+        # "": a dry run's image, to be built or pulled, whose id is not known yet
+        return "image changed" if image_id else "if the new image differs"
     if container.get("State") == "running":
         connected = {
             n.get("NetworkID")

@@ -9,6 +9,11 @@ recreates its containers (:mod:`dockdjango.engine.apply`). **wait** blocks until
 service is running and healthy. On Ctrl-C the threads are told to stop, and what this run
 started is stopped.
 
+A **dry run** (Compose's ``up --dry-run``) is the plan step alone, told to change nothing:
+each thing it would otherwise do -- remove an orphan, create a network or volume, build or
+pull an image, create, recreate, start or remove a container -- is reported as a ``would
+...`` event instead, and those events are the result.
+
 The project is the typed `dockdjango.compose.Project`; its ``disabled_services`` (profiles
 not enabled, services not selected) are the project's too, so their containers are never
 orphans, as in Compose.
@@ -35,7 +40,7 @@ from dockdjango.engine.actions import (
     propagate_restarts,
 )
 from dockdjango.engine.apply import BeforeStart, Run, apply, stop_started
-from dockdjango.engine.create_request import check_supported
+from dockdjango.engine.create_request import check_supported, create_request
 from dockdjango.engine.failures import translate_errors
 from dockdjango.engine.faststop import slow_stop
 from dockdjango.engine.health import Cancelled, wait_for
@@ -55,15 +60,21 @@ from dockdjango.engine.stop import remove_containers, stop_containers
 
 @dataclass
 class UpResult:
-    """What ``up`` did, per service: ``{"web": ("recreated", "changed: command")}``."""
+    """What ``up`` did, per service: ``{"web": ("recreated", "changed: command")}``; after
+    a dry run, what it would do (``("would recreate", "changed: command")``), each step in
+    ``planned``."""
 
     services: dict[str, tuple[str, str]] = field(default_factory=dict)
     orphans: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    dry_run: bool = False
+    #: a dry run's steps, in order: ``Event("network", "demo_default", "would create")`` ...
+    planned: list[Event] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        """Whether anything was created, recreated, started or restarted."""
+        """Whether anything was (after a dry run: would be) created, recreated, started or
+        restarted."""
         return any(op != "unchanged" for op, _ in self.services.values())
 
 
@@ -97,25 +108,45 @@ def up(
     builder: Builder | None = None,
     before_start: BeforeStart | None = None,
     stand_in: StandInProvider | None = None,
+    dry_run: bool = False,
 ) -> UpResult:
     """Bring ``project`` up; see the module docstring. Raises ServiceError naming the service.
 
     ``before_start(service, container id, name)`` is called just before each container
     starts (an attached ``up`` attaches there). ``stand_in`` offers an image for a service
     whose own cannot be had (see :func:`~dockdjango.engine.resources.resolve_image`);
-    ``timeout`` counts from after the images are there, as Compose's ``--wait-timeout``."""
+    ``timeout`` counts from after the images are there, as Compose's ``--wait-timeout``.
+    With ``dry_run`` nothing is changed: the result lists what would be done (``stand_in``
+    must then be one that builds nothing, too)."""
     started_at = time.monotonic()
     policy = FORCE if force_recreate else NEVER if no_recreate else DIVERGED
+    planned: list[Event] = []
+
+    def report(event: Event) -> None:
+        planned.append(event)
+        on_progress(event)
+
     plan = make_plan(
         client,
         project,
         policy=policy,
         build=build,
         remove_orphans=remove_orphans,
-        on_progress=on_progress,
+        on_progress=report if dry_run else on_progress,
         builder=builder,
         stand_in=stand_in,
+        dry_run=dry_run,
     )
+    if dry_run:
+        for event in planned_containers(project, plan):
+            report(event)
+        return UpResult(
+            services={s: _summary(acts, dry_run=True) for s, acts in plan.actions.items()},
+            orphans=plan.orphans,
+            seconds=round(time.monotonic() - started_at, 3),
+            dry_run=True,
+            planned=planned,
+        )
     run = Run(
         client=client,
         project=project,
@@ -154,9 +185,11 @@ def make_plan(
     on_progress: OnProgress,
     builder: Builder | None,
     stand_in: StandInProvider | None = None,
+    dry_run: bool = False,
 ) -> Plan:
     """The plan step: check, repair recreates an earlier ``up`` left halfway, handle
-    orphans, ensure networks/volumes/images, decide actions.
+    orphans, ensure networks/volumes/images, decide actions. With ``dry_run`` every
+    change is reported as a ``would ...`` event instead of made.
 
     A dependency cycle or an unsupported setting is an error before anything is touched.
     """
@@ -165,11 +198,11 @@ def make_plan(
     for name in project.services:
         check_supported(project, name)
     state = observe(client, project.name)
-    if recover(client, state, on_progress):
+    if recover(client, state, on_progress, dry_run=dry_run):
         state = observe(client, project.name)
-    orphans = _orphans(client, project, state, remove_orphans, on_progress)
-    network_ids = ensure_networks(client, project, on_progress)
-    volume_names = ensure_volumes(client, project, on_progress)
+    orphans = _orphans(client, project, state, remove_orphans, on_progress, dry_run)
+    network_ids = ensure_networks(client, project, on_progress, dry_run=dry_run)
+    volume_names = ensure_volumes(client, project, on_progress, dry_run=dry_run)
     run_refs: dict[str, str] = {}
     images = {
         s: resolve_image(
@@ -181,6 +214,7 @@ def make_plan(
             builder=builder,
             stand_in=stand_in,
             run_refs=run_refs,
+            dry_run=dry_run,
         )
         for s in project.services
     }
@@ -214,13 +248,17 @@ def _orphans(
     state: Observed,
     remove: bool,
     on_progress: OnProgress,
+    dry_run: bool = False,
 ) -> list[str]:
     """Services with containers that the project does not know (enabled or disabled):
-    removed with ``remove``, else reported."""
+    removed with ``remove`` (with ``dry_run``: said to be), else reported."""
     orphans = sorted(s for s in state.containers if s not in project.all_service_names)
     for service in orphans:
         containers = state.containers[service]
-        if remove:
+        if remove and dry_run:
+            for c in containers:
+                on_progress(Event("container", short_name(c), "would remove", "orphan"))
+        elif remove:
             stop_containers(client, containers, on_progress)
             remove_containers(client, containers, on_progress)
         else:
@@ -239,6 +277,8 @@ def _warn_slow_stops(
 ) -> None:
     """Say which services will wait out their stop timeout (PID 1 ignoring SIGTERM)."""
     for name, svc in project.services.items():
+        if not images[name]:
+            continue  # not built or pulled yet (a dry run): nothing to read the signal from
         process = {
             "init": svc.init,
             "stop_signal": svc.stop_signal,
@@ -282,7 +322,28 @@ def wait_ready(run: Run) -> None:
             )
 
 
-def _summary(actions: list[Action]) -> tuple[str, str]:
+def planned_containers(project: Project, plan: Plan) -> list[Event]:
+    """A dry run's container steps, dependencies first: ``would create``, ``would
+    recreate`` (and why), ``would start``, ``would restart``, ``would remove``, or
+    ``unchanged``. A new container's create request is made (not sent), so a setting the
+    engine would refuse is an error here too."""
+    events = []
+    for service in graph.order(graph.graph(project.services)):
+        for action in plan.actions[service]:
+            if action.container is not None:
+                name = short_name(action.container)
+            else:
+                ref = plan.run_refs.get(service) or project.image_ref(service)
+                request = create_request(project, service, action.number, image=ref, labels={})
+                name = request.name
+                events += [Event("service", service, "warning", w) for w in request.warnings]
+            word = "unchanged" if action.op == "keep" else f"would {action.op}"
+            reason = "" if action.reason == "new" else action.reason
+            events.append(Event("container", name, word, reason))
+    return events
+
+
+def _summary(actions: list[Action], *, dry_run: bool = False) -> tuple[str, str]:
     ops = [a for a in actions if a.op != "remove"]
     for op, word in (
         ("recreate", "recreated"),
@@ -292,8 +353,8 @@ def _summary(actions: list[Action]) -> tuple[str, str]:
     ):
         hit = [a for a in ops if a.op == op]
         if hit:
-            return word, hit[0].reason
+            return f"would {op}" if dry_run else word, hit[0].reason
     removed = len(actions) - len(ops)
     if removed:
-        return "scaled down", f"{removed} container(s) removed"
+        return "would scale down" if dry_run else "scaled down", f"{removed} container(s) removed"
     return "unchanged", ""

@@ -72,6 +72,19 @@ def try_pull(client: docker.DockerClient, ref: str) -> tuple[bool, str]:
 
 
 @translate_errors
+def can_pull(client: docker.DockerClient, ref: str) -> tuple[bool, str]:
+    """Whether a registry serves ``ref`` (its manifest is asked for; nothing is pulled):
+    (True, "") when one does, else (False, why not) -- what :func:`try_pull` would say."""
+    try:
+        client.api.inspect_distribution(ref)
+    except APIError as exc:
+        return False, _first_line(exc.explanation or str(exc))
+    except Exception as exc:  # connection-level failures come as requests errors
+        return False, _first_line(str(exc))
+    return True, ""
+
+
+@translate_errors
 def import_rootfs(client: docker.DockerClient, tar_path: Path, ref: str, changes: list[str]) -> str:
     """``docker import`` a root file system tarball as ``ref``; return the image id."""
     repository, _, tag = ref.rpartition(":")

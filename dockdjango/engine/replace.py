@@ -55,19 +55,29 @@ def replacement_labels(
     return {**labels, L.REPLACE: container_name or f"{service}-{number}"}
 
 
-def recover(client: docker.DockerClient, state: Observed, on_progress: OnProgress) -> bool:
+def recover(
+    client: docker.DockerClient, state: Observed, on_progress: OnProgress, *, dry_run: bool = False
+) -> bool:
     """Finish or undo recreates a killed ``up`` left halfway (see the module docstring);
-    True when anything was changed (``state`` is then stale)."""
+    True when anything was changed (``state`` is then stale). With ``dry_run`` what would
+    be done is only reported (``would remove``, ``would rename``) and False returned."""
     changed = False
     names = {short_name(c) for c in state.all_containers()}
     for container in _temporaries(state.all_containers()):
         temp = short_name(container)
         final = final_name(temp) or temp
         if final in names:
-            _remove(client, container)
             why = f"left by an interrupted recreate of {final}"
+            if dry_run:
+                on_progress(Event("container", temp, "would remove", why))
+                continue
+            _remove(client, container)
             on_progress(Event("container", temp, "removed", why))
         else:
+            if dry_run:
+                on_progress(Event("container", temp, "would rename", f"to {final}"))
+                names.add(final)
+                continue
             try:
                 client.api.rename(container["Id"], final)
             except NotFound:

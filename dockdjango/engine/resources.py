@@ -12,7 +12,7 @@ from dockdjango.compose.confighash import network_hash, volume_hash
 from dockdjango.compose.models import BuildConfig
 from dockdjango.compose.project import Project
 from dockdjango.engine import labels as L
-from dockdjango.engine.images import inspect_image, try_pull
+from dockdjango.engine.images import can_pull, inspect_image, try_pull
 from dockdjango.engine.progress import Event, OnProgress
 from dockdjango.errors import EngineError, ServiceError
 
@@ -35,9 +35,10 @@ def used_volumes(project: Project) -> list[str]:
 
 
 def ensure_networks(
-    client: docker.DockerClient, project: Project, on_progress: OnProgress
+    client: docker.DockerClient, project: Project, on_progress: OnProgress, *, dry_run: bool = False
 ) -> dict[str, str]:
-    """Create missing networks; return file key -> engine network id."""
+    """Create missing networks; return file key -> engine network id. With ``dry_run`` a
+    missing network is reported (``would create``) and its id is "" (not known yet)."""
     ids: dict[str, str] = {}
     for key in used_networks(project):
         net = project.networks[key]
@@ -53,6 +54,10 @@ def ensure_networks(
                 "does not exist",
                 hint=f"create it (docker network create {name}) or drop `external: true`",
             )
+        if dry_run:
+            ids[key] = ""
+            on_progress(Event("network", name, "would create"))
+            continue
         ipam = net.ipam
         pools = [
             {
@@ -89,9 +94,10 @@ def ensure_networks(
 
 
 def ensure_volumes(
-    client: docker.DockerClient, project: Project, on_progress: OnProgress
+    client: docker.DockerClient, project: Project, on_progress: OnProgress, *, dry_run: bool = False
 ) -> dict[str, str]:
-    """Create missing named volumes; return file key -> engine volume name."""
+    """Create missing named volumes; return file key -> engine volume name. With
+    ``dry_run`` a missing volume is only reported (``would create``)."""
     names: dict[str, str] = {}
     for key in used_volumes(project):
         vol = project.volumes[key]
@@ -108,6 +114,9 @@ def ensure_volumes(
                 "does not exist",
                 hint=f"create it (docker volume create {name}) or drop `external: true`",
             )
+        if dry_run:
+            on_progress(Event("volume", name, "would create"))
+            continue
         try:
             client.api.create_volume(
                 name,
@@ -145,13 +154,16 @@ def resolve_image(
     builder: Builder | None = None,
     stand_in: StandInProvider | None = None,
     run_refs: dict[str, str] | None = None,
+    dry_run: bool = False,
 ) -> str:
     """The id of the image ``service`` runs: found locally, built, pulled or stood in for.
 
     Builds when asked to (``build``) or when the image is missing and the service has
     ``build:``; otherwise pulls, and when that fails asks ``stand_in`` (whose image
     reference goes into ``run_refs[service]``). Raises :class:`ServiceError` naming the
-    service and image.
+    service and image. With ``dry_run`` nothing is built or pulled: a build or a pull is
+    reported (``would build``, ``would pull`` -- whether a registry serves the image is
+    asked, not the image itself), and the id of an image not there yet is "".
     """
     svc = project.services[service]
     ref = project.image_ref(service)
@@ -159,10 +171,9 @@ def resolve_image(
     build = build or (policy == "build" and svc.build is not None)
     found = None if (build and svc.build) else inspect_image(client, ref)
     if policy == "always" and not svc.build:
-        pulled, reason = try_pull(client, ref)
+        pulled, reason = _pull(client, ref, on_progress, dry_run)
         if pulled:
-            on_progress(Event("image", ref, "pulled"))
-            found = inspect_image(client, ref)
+            found = {"Id": ""} if dry_run else inspect_image(client, ref)
         elif found is not None:
             on_progress(
                 Event("image", ref, "warning", f"pull failed, using the local image: {reason}")
@@ -174,6 +185,9 @@ def resolve_image(
             hint=f"load or build the image, or change services.{service}.pull_policy",
         )
     if found is None and svc.build:
+        if dry_run:
+            on_progress(Event("image", ref, "would build"))
+            return ""
         if builder is None:
             raise ServiceError(
                 service,
@@ -190,8 +204,8 @@ def resolve_image(
         if substitute is not None:
             return _stood_in(service, ref, substitute, on_progress, run_refs)
     if found is None:
-        pulled, reason = try_pull(client, ref)
-        found = inspect_image(client, ref) if pulled else None
+        pulled, reason = _pull(client, ref, on_progress, dry_run)
+        found = ({"Id": ""} if dry_run else inspect_image(client, ref)) if pulled else None
         substitute = None
         if found is None and stand_in is not None:
             substitute = stand_in(service, ref, reason or "not found", on_progress)
@@ -204,8 +218,18 @@ def resolve_image(
                 f"pulled ({reason or 'not found'})",
                 hint=f"build or load the image, or fix services.{service}.image",
             )
-        on_progress(Event("image", ref, "pulled"))
     return str(found["Id"])
+
+
+def _pull(
+    client: docker.DockerClient, ref: str, on_progress: OnProgress, dry_run: bool
+) -> tuple[bool, str]:
+    """Pull ``ref`` (with ``dry_run``: only ask whether a registry serves it); said when
+    it worked (would work), else (False, why not)."""
+    pulled, reason = can_pull(client, ref) if dry_run else try_pull(client, ref)
+    if pulled:
+        on_progress(Event("image", ref, "would pull" if dry_run else "pulled"))
+    return pulled, reason
 
 
 def _stood_in(
