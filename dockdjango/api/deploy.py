@@ -15,6 +15,7 @@ manage it too.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -247,7 +248,14 @@ def _images(
     for key, service in sorted(plan.services.items()):
         present = inspect_image(client, service.image)
         if service.build is not None and (build or present is None):
-            out[key] = build_service(client, project.working_dir, key, service.build, service.image)
+            out[key] = build_service(
+                client,
+                project.working_dir,
+                key,
+                service.build,
+                service.image,
+                functools.partial(notes.add, f"services.{key}.build"),
+            )
         elif present is not None:
             out[key] = str(present["Id"])
         else:

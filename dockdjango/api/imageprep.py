@@ -191,6 +191,16 @@ def prepare(
     return prepared
 
 
+def context_credentials(prepared: Prepared) -> list[str]:
+    """Credential files (``id_rsa``, ``.aws/credentials``, ``secrets.json`` ...) the context
+    about to be sent holds: what the project's ``.dockerignore`` lets through."""
+    from dockdjango.images.context import iter_context_files
+    from dockdjango.images.credentials import credential_files
+
+    files = iter_context_files(prepared.root, prepared.ignore)
+    return credential_files((p for p in files if p not in prepared.extras), prepared.ignore)
+
+
 def context_index(prepared: Prepared) -> dict[str, str]:
     """Digests of the context's files: exactly what :func:`make_context` will send."""
     return index_context(prepared.root, prepared.ignore, prepared.extras)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from dockdjango.api.imageprep import (
     GENERATED_DOCKERFILE,
     Prepared,
+    context_credentials,
     context_index,
     detect_project,
     plan_project,
@@ -37,6 +38,7 @@ from dockdjango.api.imageprep import (
     resolve_base_image,
 )
 from dockdjango.errors import BuildError, DockdjangoError
+from dockdjango.images.credentials import credential_warning
 from dockdjango.images.dockerfile import DERIVED_REQUIREMENTS, OFFLINE_ARG, DockerfileOptions
 from dockdjango.images.dockerignore import generate_dockerignore
 from dockdjango.images.explain import (
@@ -53,6 +55,7 @@ __all__ = [
     "Prepared",
     "build_project",
     "compare",
+    "context_credentials",
     "context_index",
     "detect_project",
     "explain_project",
@@ -79,6 +82,8 @@ class ImageBuild:
     seconds: float = 0.0
     #: What dockdjango did or decided on the way (derived files written, substitutions).
     notes: list[str] = field(default_factory=list)
+    #: What the user should fix (credential files in the build context), one line each.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def image_id(self) -> str:
@@ -194,6 +199,11 @@ def build_project(
     ``generate`` builds from a generated Dockerfile even when the project has its own;
     ``python`` answers detection's Python for it (as ``--python`` does).
 
+    ``log(line)`` gets each note as it happens, and each warning as ``warning: ...``; the
+    result holds both (``notes``, ``warnings``). A context holding a credential file
+    (:mod:`dockdjango.images.credentials`) is warned about before the build starts; the
+    build still runs.
+
     ``on_event(kind, payload)`` follows the build live: ``("total", n)`` build steps, then
     per step ``("step", StepResult)`` when it starts, ``("cached", ...)`` or ``("done", ...)``
     when it ends, and ``("output", line)`` for what it prints.
@@ -220,6 +230,12 @@ def build_project(
     )
     for line in prepared.notes:
         note(line)
+    warnings: list[str] = []
+    found = credential_warning(context_credentials(prepared))
+    if found is not None:
+        warnings.append(found)
+        if log:
+            log(f"warning: {found}")
     try:
         result, predicted = _build(
             prepared, client, tag, buildargs, labels, target, nocache, on_event, note
@@ -243,7 +259,7 @@ def build_project(
         result, predicted = _build(
             retry, client, tag, buildargs, labels, target, nocache, on_event, note
         )
-    return ImageBuild(result, predicted, round(time.monotonic() - started, 3), notes)
+    return ImageBuild(result, predicted, round(time.monotonic() - started, 3), notes, warnings)
 
 
 def _build(

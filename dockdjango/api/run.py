@@ -85,7 +85,7 @@ def run(
             service,
             opts,
             on_progress=on_progress or stack.on_progress or ignore,
-            builder=stack._build_service,
+            builder=stack._builder(on_progress or stack.on_progress or ignore),
             stand_in=stack._stand_in(),
             timeout=timeout,
         )

@@ -41,6 +41,8 @@ from dockdjango.errors import DockdjangoError, SpecError
 if TYPE_CHECKING:
     import docker
 
+    from dockdjango.engine.resources import Builder
+
 __all__ = [
     "ContainerStatus",
     "DownResult",
@@ -243,6 +245,7 @@ class Stack(StackCommands):
         """
         if force_recreate and no_recreate:
             raise DockdjangoError("force_recreate and no_recreate cannot be used together")
+        progress = self._progress(on_progress)
         return converge.up(
             self.client,
             self.project.with_selected_services(services) if services else self.project,
@@ -252,8 +255,8 @@ class Stack(StackCommands):
             no_recreate=no_recreate,
             remove_orphans=remove_orphans,
             timeout=timeout,
-            on_progress=self._progress(on_progress),
-            builder=self._build_service,
+            on_progress=progress,
+            builder=self._builder(progress),
             before_start=before_start,
             stand_in=self._stand_in(dry_run),
             dry_run=dry_run,
@@ -291,11 +294,18 @@ class Stack(StackCommands):
 
         return stand_in_provider(self.client, dry_run=dry_run)
 
-    def _build_service(self, service: str, build: BuildConfig, tag: str) -> str:
-        """Build a service's image from its ``build:`` section; return the image id."""
-        from dockdjango.api.stack_build import build_service  # image building, when asked
+    def _builder(self, on_progress: OnProgress) -> Builder:
+        """Builds a service's image from its ``build:`` section (returning the image id),
+        reporting each build warning as an ``image`` event."""
 
-        return build_service(self.client, self.project.working_dir, service, build, tag)
+        def build_one(service: str, build: BuildConfig, tag: str) -> str:
+            # image building, imported only when a build is asked for
+            from dockdjango.api.stack_build import build_service, image_warnings
+
+            warn = image_warnings(on_progress, tag)
+            return build_service(self.client, self.project.working_dir, service, build, tag, warn)
+
+        return build_one
 
     def down(
         self,

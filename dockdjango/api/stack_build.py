@@ -7,12 +7,14 @@ Dockerfile when there is one, else a generated one for the Django project found 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dockdjango.api.basecheck import check_bases, generated_python, wants_generated
 from dockdjango.api.images import build_project
 from dockdjango.compose.models import BuildConfig
+from dockdjango.engine.progress import Event, OnProgress
 from dockdjango.errors import BuildError
 
 if TYPE_CHECKING:
@@ -25,8 +27,12 @@ def build_service(
     service: str,
     build: BuildConfig,
     tag: str,
+    on_warning: Callable[[str], None] | None = None,
 ) -> str:
-    """Build ``tag`` for ``service``; return the image id. Errors name the service."""
+    """Build ``tag`` for ``service``; return the image id. Errors name the service.
+
+    ``on_warning(line)`` gets the build's warnings (credential files in the context).
+    """
     context = Path(build.context or working_dir or ".")
     dockerfile = build.dockerfile
     generate = wants_generated(build.extensions)
@@ -56,4 +62,16 @@ def build_service(
         raise BuildError(
             f"service {service}: {exc.message}", step=exc.step, output=exc.output, hint=exc.hint
         ) from None
+    if on_warning is not None:
+        for line in made.warnings:
+            on_warning(line)
     return made.image_id
+
+
+def image_warnings(on_progress: OnProgress, tag: str) -> Callable[[str], None]:
+    """``on_warning`` for :func:`build_service`: each warning as an ``image`` event."""
+
+    def warn(line: str) -> None:
+        on_progress(Event("image", tag, "warning", line))
+
+    return warn

@@ -45,7 +45,7 @@ def rules(stack: Stack, *services: str) -> list[WatchRule]:
 
 def rebuild(stack: Stack, services: Sequence[str], on_progress: OnProgress) -> None:
     """Build the images of ``services`` and recreate their containers, nothing else."""
-    from dockdjango.api.stack_build import build_service
+    from dockdjango.api.stack_build import build_service, image_warnings
     from dockdjango.engine.converge import up
     from dockdjango.engine.failures import engine_errors
 
@@ -55,7 +55,9 @@ def rebuild(stack: Stack, services: Sequence[str], on_progress: OnProgress) -> N
             build = project.services[name].build
             if build is None:
                 continue
-            build_service(stack.client, project.working_dir, name, build, project.image_ref(name))
+            tag = project.image_ref(name)
+            warn = image_warnings(on_progress, tag)
+            build_service(stack.client, project.working_dir, name, build, tag, warn)
         # dependencies are kept as they are; the new image recreates the rebuilt services
         up(
             stack.client,

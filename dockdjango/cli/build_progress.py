@@ -45,7 +45,10 @@ class BuildProgress:
     def log(self, line: str) -> None:
         """A note from dockdjango itself (a file written, a cache mount filled)."""
         if self._live is not None:
-            self._live.console.print(f"[dim]{line}[/]")
+            from rich.markup import escape
+
+            style = "yellow" if line.startswith("warning: ") else "dim"
+            self._live.console.print(f"[{style}]{escape(line)}[/]")
         else:
             print(line, file=sys.stderr, flush=True)
 
