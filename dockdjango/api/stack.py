@@ -33,7 +33,7 @@ from dockdjango.engine.apply import BeforeStart
 from dockdjango.engine.client import connect
 from dockdjango.engine.converge import UpResult
 from dockdjango.engine.kill import kill
-from dockdjango.engine.lifecycle import ContainerStatus, DownResult
+from dockdjango.engine.lifecycle import ContainerStatus, DownResult, host_port
 from dockdjango.engine.logs import LogLine, iter_logs
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.errors import DockdjangoError, SpecError
@@ -55,6 +55,7 @@ __all__ = [
     "UpResult",
     "compose_files",
     "down_project",
+    "host_port",
 ]
 
 
@@ -380,11 +381,22 @@ class Stack(StackCommands):
     def port(
         self, service: str, target: int, protocol: str = "tcp", index: int = 1
     ) -> tuple[str, int]:
-        """Where ``target`` of ``service`` is published: ``("127.0.0.1", 49153)``."""
+        """An address to connect to ``target`` of ``service``: ``("127.0.0.1", 49153)``.
+
+        A port published on all interfaces (``"8000:8000"``: ``0.0.0.0`` and ``::``) is
+        reached at 127.0.0.1; :meth:`published` says where the engine bound it."""
         return lifecycle.port(self.client, self.name, service, int(target), protocol, index)
 
+    def published(
+        self, service: str, target: int, protocol: str = "tcp", index: int = 1
+    ) -> list[tuple[str, int]]:
+        """Where the engine bound ``target`` of ``service``, IPv4 first: ``[("0.0.0.0",
+        8000), ("::", 8000)]`` for ``"8000:8000"``, ``[("127.0.0.1", 8000)]`` for
+        ``"127.0.0.1:8000:8000"``."""
+        return lifecycle.published(self.client, self.name, service, int(target), protocol, index)
+
     def url(self, service: str, target: int, scheme: str = "http") -> str:
-        """``http://127.0.0.1:49153`` for a published port."""
+        """``http://127.0.0.1:49153`` for a published port (an address :meth:`port` gives)."""
         host, port = self.port(service, target)
         return f"{scheme}://{host}:{port}"
 

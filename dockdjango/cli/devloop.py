@@ -24,7 +24,7 @@ def run_attached_up(args: argparse.Namespace, stack: Any) -> int:
     stopped by themselves, 130 when interrupted."""
     from dockdjango.api.attached import AttachedUp, Exited, Output
     from dockdjango.cli.logprinter import LogPrinter
-    from dockdjango.cli.project import up_options
+    from dockdjango.cli.project import public_port_warnings, up_options
     from dockdjango.cli.stack_progress import Progress
 
     printer = LogPrinter()
@@ -46,8 +46,11 @@ def run_attached_up(args: argparse.Namespace, stack: Any) -> int:
         try:
             with Progress() as progress:
                 session.start(**up_options(args), on_progress=progress)
-            names = [r.name.removeprefix(f"{stack.name}-") for r in stack.ps(*args.services)]
+            rows = stack.ps(*args.services)
+            names = [r.name.removeprefix(f"{stack.name}-") for r in rows]
             printer.expect(names)
+            for line in public_port_warnings(rows):
+                note(line)
             note("Attaching to " + ", ".join(names))
             for link in stack.links():
                 note(f"  {link.label}  {link.url}" if link.label != "note" else f"  {link.url}")

@@ -12,7 +12,9 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dockdjango.api.stack import Stack
+    from collections.abc import Iterable
+
+    from dockdjango.api.stack import ContainerStatus, Stack
 
 
 def find_stack(
@@ -88,3 +90,23 @@ def up_options(args: argparse.Namespace) -> dict[str, Any]:
         "remove_orphans": args.remove_orphans,
         "timeout": args.timeout,
     }
+
+
+def public_port_warnings(rows: Iterable[ContainerStatus]) -> list[str]:
+    """One ``warning:`` line per port published on all interfaces, which other machines can
+    reach: where it is bound, and the ``127.0.0.1:`` form that keeps it on this one."""
+    out = []
+    seen = set()
+    for row in rows:
+        for target, proto, where in row.on_all_interfaces():
+            if (row.service, target, proto) in seen:
+                continue  # said once per service, not per container
+            seen.add((row.service, target, proto))
+            host = where[0].rsplit(":", 1)[1]
+            suffix = "" if proto == "tcp" else f"/{proto}"
+            out.append(
+                f"warning: {row.service} publishes {target}{suffix} on all interfaces "
+                f"({', '.join(where)}): other machines can reach it; to keep it on this one, "
+                f'write "127.0.0.1:{host}:{target}{suffix}" in services.{row.service}.ports'
+            )
+    return out

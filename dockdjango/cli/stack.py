@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from dockdjango.cli.init import override_options
-from dockdjango.cli.project import find_stack, up_options, zero_config
+from dockdjango.cli.project import find_stack, public_port_warnings, up_options, zero_config
 from dockdjango.cli.stack_progress import Progress
 from dockdjango.cli.table import Command, Option, option, project_options
 
@@ -86,12 +86,15 @@ def run_up(args: argparse.Namespace) -> int:
     else:
         for service, (what, why) in sorted(result.services.items()):
             print(f"{service}: {what}" + (f" ({why})" if why and why != "new" else ""))
-    for row in stack.ps():
+    rows = stack.ps()
+    for row in rows:
         if row.ports_text() and any(host for _, host, _, _ in row.ports):
             print(f"  {row.service}  {row.ports_text()}")
+    for line in public_port_warnings(rows):
+        print(line, file=sys.stderr)
     links = stack.links()
     if links:
-        print(f"{stack.name.capitalize()} is up:")
+        print(f"{stack.name} is up:")
         width = max(len(link.label) for link in links)
         for link in links:
             if link.label == "note":
@@ -137,10 +140,13 @@ def _port_target(text: str) -> tuple[int, str]:
 
 
 def run_port(args: argparse.Namespace) -> int:
-    """``127.0.0.1:49153``."""
+    """Where the engine bound the port, as Compose prints it: ``127.0.0.1:49153``, or
+    ``0.0.0.0:8000`` for a port published on all interfaces."""
+    from dockdjango.api.stack import host_port
+
     target, protocol = args.target
-    host, port = find_stack(args).port(args.service, target, protocol, args.index)
-    print(f"{host}:{port}")
+    ip, port = find_stack(args).published(args.service, target, protocol, args.index)[0]
+    print(host_port(ip, port))
     return 0
 
 

@@ -54,6 +54,34 @@ class ContainerStatus:
             parts.append(f"{ip}:{host}->{target}/{proto}" if host else f"{target}/{proto}")
         return ", ".join(parts)
 
+    def bindings(self, target: int, protocol: str = "tcp") -> list[tuple[str, int]]:
+        """Where the engine published ``target``: (host ip as bound, host port), IPv4
+        first (``[("0.0.0.0", 18557), ("::", 18557)]`` for ``"18557:8000"``)."""
+        return [
+            (ip, host)
+            for ip, host, tgt, proto in self.ports
+            if tgt == target and proto == protocol and host
+        ]
+
+    def on_all_interfaces(self) -> list[tuple[int, str, list[str]]]:
+        """The ports published on every interface of the machine, which other machines
+        can reach: (target, protocol, ["0.0.0.0:18557", "[::]:18557"])."""
+        found: dict[tuple[int, str], list[str]] = {}
+        for ip, host, target, proto in self.ports:
+            if host and ip in ALL_INTERFACES:
+                found.setdefault((target, proto), []).append(host_port(ip, host))
+        return [(target, proto, where) for (target, proto), where in found.items()]
+
+
+#: the host addresses that mean "every interface of the machine"
+ALL_INTERFACES = ("", "0.0.0.0", "::")
+
+
+def host_port(ip: str, port: int) -> str:
+    """``0.0.0.0:18557``, ``[::]:18557``: an address as the engine bound it."""
+    ip = ip or "0.0.0.0"
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
 
 @dataclass
 class DownResult:
@@ -273,13 +301,30 @@ def port(
     protocol: str = "tcp",
     index: int = 1,
 ) -> tuple[str, int]:
-    """The (host ip, host port) where container ``index`` of ``service`` publishes ``target``."""
+    """An address to connect to ``target`` of container ``index`` of ``service``: (host ip,
+    host port) as bound, with 127.0.0.1 for a port bound on all interfaces (see
+    :func:`published` for the bindings themselves)."""
+    ip, host = published(client, project, service, target, protocol, index)[0]
+    return ("127.0.0.1" if ip in ALL_INTERFACES else ip), host
+
+
+@translate_errors
+def published(
+    client: docker.DockerClient,
+    project: str,
+    service: str,
+    target: int,
+    protocol: str = "tcp",
+    index: int = 1,
+) -> list[tuple[str, int]]:
+    """Every (host ip, host port) where container ``index`` of ``service`` publishes
+    ``target``, as the engine bound it (``0.0.0.0`` and ``::`` for all interfaces)."""
     for row in ps(client, project, [service]):
         if row.number != index:
             continue
-        for ip, host, tgt, proto in row.ports:
-            if tgt == target and proto == protocol and host:
-                return ("127.0.0.1" if ip in ("", "0.0.0.0", "::") else ip), host
+        found = row.bindings(target, protocol)
+        if found:
+            return found
         raise ServiceError(
             service,
             f"service {service} does not publish port {target}/{protocol}",

@@ -53,7 +53,7 @@ def test_cli_up_prints_the_announced_urls_which_answer(compose_file, unique_name
     )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    start = lines.index(f"{unique_name.capitalize()} is up:")
+    start = lines.index(f"{unique_name} is up:")
     announced = [line.split() for line in lines[start + 1 :]]
     assert announced[-1] == ["try:", "dockdjango", "exec", "web", "ls"]
     urls = dict(row for row in announced[:-1])
