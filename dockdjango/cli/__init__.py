@@ -7,7 +7,8 @@ Command modules import only the standard library at top level; the API and ``ric
 imported inside the run functions so ``dockdjango --help`` stays fast.
 
 Exit codes: 0 success; 1 an error dockdjango explains (bad input, engine unreachable, a
-failed build or service); 2 bad command-line usage; 130 interrupted (Ctrl-C).
+failed build or service); 2 bad command-line usage; 130 interrupted (Ctrl-C); 143
+terminated (SIGTERM, which cleans up as Ctrl-C does: see ``dockdjango.cli.signals``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from dockdjango.cli.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, sigterm_unwinds
 from dockdjango.cli.table import add_commands, add_global_options, merge_global_options
 
 # Command modules, in the order their commands appear in --help.
@@ -47,7 +49,8 @@ EPILOG = """examples:
   dockdjango base                 build the registry-free Debian base image if missing
   dockdjango compare              a virtualenv and a container side by side, measured
 
-exit codes: 0 ok, 1 error (explained on one line), 2 usage error, 130 interrupted"""
+exit codes: 0 ok, 1 error (explained on one line), 2 usage error, 130 interrupted,
+143 terminated (SIGTERM)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,13 +83,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dockdjango.errors import DockdjangoError
 
     try:
-        return int(args.func(args) or 0)
+        with sigterm_unwinds():
+            return int(args.func(args) or 0)
     except DockdjangoError as exc:
         print_error(exc)
         return 1
+    except Terminated:
+        print("terminated (SIGTERM)", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def print_error(exc: Exception) -> None:

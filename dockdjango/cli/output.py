@@ -23,7 +23,10 @@ import sys
 from collections.abc import Sequence
 from typing import IO, Any
 
-EXIT_CODES = "exit codes: 0 ok, 1 error (explained on one line), 2 usage error, 130 interrupted"
+EXIT_CODES = (
+    "exit codes: 0 ok, 1 error (explained on one line), 2 usage error, 130 interrupted, "
+    "143 terminated (SIGTERM)"
+)
 #: The help of every command's ``--json`` flag (``{what}``: what is printed).
 JSON_HELP = "print {what} as JSON on stdout (nothing else is printed there)"
 

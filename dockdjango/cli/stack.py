@@ -13,12 +13,9 @@ from typing import Any
 
 from dockdjango.cli.init import override_options
 from dockdjango.cli.project import find_stack, public_port_warnings, up_options, zero_config
+from dockdjango.cli.signals import raise_terminated
 from dockdjango.cli.stack_progress import Progress
 from dockdjango.cli.table import Command, Option, option, project_options
-
-
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 def run_up(args: argparse.Namespace) -> int:
@@ -63,7 +60,7 @@ def run_up(args: argparse.Namespace) -> int:
     if args.watch:
         raise DockdjangoError("--watch follows the output: use it without -d/--wait")
     # SIGTERM (a CI job cancelled, `kill`) cleans up like Ctrl-C: what this run started stops
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
     try:
         with Progress() as progress:
             result = stack.up(

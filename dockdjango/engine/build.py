@@ -210,6 +210,7 @@ def build_image(
         params["outputs"] = json.dumps([{"Type": "cacheonly"}])
     steps = BuildStream(on_event)
     api = client.api
+    response = None
     try:
         response = api._post(
             api._url("/build"),
@@ -227,6 +228,11 @@ def build_image(
             f"the engine refused the build: {exc.explanation or exc}",
             hint="check that the engine has BuildKit (Engine 18.09 or newer)",
         ) from None
+    finally:
+        # Closing the stream cancels a build still running (Ctrl-C, SIGTERM, an error in
+        # on_event): the engine stops its steps instead of finishing them for nobody.
+        if response is not None:
+            response.close()
     steps.flush()
     image_id = steps.image_id
     if not image_id and not cache_only:

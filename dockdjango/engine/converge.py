@@ -165,8 +165,10 @@ def up(
         apply(run, plan.actions)
         if wait:
             wait_ready(run)
-    except (KeyboardInterrupt, Cancelled):
+    except (KeyboardInterrupt, Cancelled) as exc:
         stop_started(run)
+        if isinstance(exc, KeyboardInterrupt):
+            raise  # as it came: the CLI tells Ctrl-C from SIGTERM by its class
         raise KeyboardInterrupt from None
     return UpResult(
         services={service: _summary(acts) for service, acts in plan.actions.items()},

@@ -15,6 +15,7 @@ import docker
 from docker.errors import APIError, ImageNotFound
 
 from dockdjango.engine.failures import translate_errors
+from dockdjango.engine.sessions import helper_labels
 from dockdjango.errors import EngineError
 
 
@@ -51,7 +52,7 @@ def run_once(
             list(command),
             environment=dict(environment or {}),
             working_dir=working_dir,
-            labels=dict(labels or {}),
+            labels={**helper_labels("run-once"), **dict(labels or {})},
             name=name,
         )
     except ImageNotFound:

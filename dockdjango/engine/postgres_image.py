@@ -15,6 +15,8 @@ from typing import Any
 import docker
 from docker.errors import APIError, NotFound
 
+from dockdjango.engine.sessions import helper_labels
+
 #: Written at build time by dockdjango's stand-in images (``postgres --version``...).
 VERSION_FILE = "/usr/share/dockdjango-standin-version"
 #: Where stand-ins built before the file was shared by every kind wrote it.
@@ -28,10 +30,12 @@ def read_image_file(client: docker.DockerClient, ref: str, path: str) -> str | N
     """The text of one file inside image ``ref``, or None when it is not there.
 
     Creates a container without starting it (no process runs), copies the file out, and
-    removes the container again.
+    removes the container again (labelled as a helper, so a killed process's is pruned).
     """
     try:
-        created = client.api.create_container(ref, command=["true"], entrypoint=["true"])
+        created = client.api.create_container(
+            ref, command=["true"], entrypoint=["true"], labels=helper_labels("read-file")
+        )
     except (APIError, NotFound):
         return None
     container_id = created["Id"]

@@ -32,6 +32,9 @@ OWNER_HOST = "dev.dockdjango.owner-host"
 KEEP = "dev.dockdjango.keep"
 #: On images the ``postgres`` fixture prepared (initialised data): the image made from.
 PREPARED_FROM = "dev.dockdjango.prepared-from"
+#: On a short-lived helper container (reading a file out of an image, a measurement):
+#: what it is for. Such a container is its own session, owned by the process that made it.
+HELPER = "dev.dockdjango.helper"
 
 
 def new_session_id(prefix: str = "pytest") -> str:
@@ -80,6 +83,16 @@ def session_labels(session: str, owner: Owner, *, keep: bool = False) -> dict[st
     if keep:
         labels[KEEP] = "reuse"
     return labels
+
+
+def helper_labels(purpose: str) -> dict[str, str]:
+    """Labels for a helper container this process makes and removes itself.
+
+    The process removes it on return, error, Ctrl-C or SIGTERM; if it is killed first, the
+    owner labels make the container a leftover that ``dockdjango prune`` (and the next test
+    session) removes.
+    """
+    return {**session_labels(new_session_id("helper"), Owner.current()), HELPER: purpose}
 
 
 def owner_alive(labels: Mapping[str, str], host: str | None = None) -> bool | None:
