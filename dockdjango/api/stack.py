@@ -275,7 +275,7 @@ class Stack(StackCommands):
         """What :meth:`up` would do, changing nothing (Compose's ``up --dry-run``): no
         container, network, volume or image is created or removed, nothing is built or
         pulled. ``result.planned`` lists the steps (``Event("container", "demo-web-1",
-        "would recreate", "changed: environment.DEBUG")`` ...); ``result.services`` sums
+        "would recreate", "changed: environment")`` ...); ``result.services`` sums
         them up per service."""
         return self.up(
             *services,

@@ -5,7 +5,7 @@ only words them, on stdout::
 
     would create network demo_default
     would build image demo-web
-    would recreate container demo-web-1 (changed: environment.DEBUG)
+    would recreate container demo-web-1 (changed: environment)
     container demo-db-1 unchanged
     dry run: nothing was changed (3 steps planned)
 """

@@ -135,7 +135,7 @@ def test_dry_run_of_a_running_project_names_the_changed_setting_and_changes_noth
     ended = time.time()
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == [
-        f"would recreate container {unique_name}-db-1 (changed: environment.GREETING)",
+        f"would recreate container {unique_name}-db-1 (changed: environment)",
         f"container {unique_name}-web-1 unchanged",
         "dry run: nothing was changed (1 step(s) planned)",
     ]
@@ -151,7 +151,7 @@ def test_dry_run_of_a_running_project_names_the_changed_setting_and_changes_noth
     planned = changed.plan()
     assert planned.dry_run and planned.changed
     assert planned.services == {
-        "db": ("would recreate", "changed: environment.GREETING"),
+        "db": ("would recreate", "changed: environment"),
         "web": ("unchanged", ""),
     }
     assert [(e.kind, e.action) for e in planned.planned] == [
@@ -164,6 +164,6 @@ def test_dry_run_of_a_running_project_names_the_changed_setting_and_changes_noth
     # and the real up does what the dry run said
     result = changed.up(wait=False)
     assert result.services == {
-        "db": ("recreated", "changed: environment.GREETING"),
+        "db": ("recreated", "changed: environment"),
         "web": ("unchanged", ""),
     }
