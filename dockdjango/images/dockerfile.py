@@ -9,7 +9,10 @@ changes least to what changes most:
 ``runtime``  base + run-time packages + the app user (owning ``/app``) + the dependencies,
              installed from the dependency files alone with a cache mount (adding one package
              downloads one package), then metadata, then the source, last
-``dev``      (Django) the same image with ``runserver`` as its command
+``dev``      (Django) the same image with ``runserver`` as its command; when the project
+             has dev dependencies, both start from a ``deps`` stage that ends before the
+             source copy, and dev installs them before copying the source itself (so a
+             source edit never reinstalls them)
 
 Behind a TLS-intercepting proxy the installs trust the CA bundle found in the
 ``dockdjango-ca`` cache mount (a dockdjango build mounts the host's bundle there); a
@@ -128,8 +131,15 @@ def generate_dockerfile(project: SourceProject, options: DockerfileOptions | Non
             *opts.build_steps,
             *_install(project),
         ]
-    lines += ["", "# --- runtime: what runs; no compilers, no CA bundle, not root ---"]
-    lines.append(f"FROM {base} AS runtime")
+    # With dev dependencies, runtime and dev share a stage that stops before the source
+    # copy, so a source edit never reinstalls the dev dependencies in the dev target.
+    dev_deps = _has_dev_install(project)
+    if dev_deps:
+        lines += ["", f"# --- {DEPS_STAGE}: what runtime and dev share, up to the source copy ---"]
+        lines.append(f"FROM {base} AS {DEPS_STAGE}")
+    else:
+        lines += ["", "# --- runtime: what runs; no compilers, no CA bundle, not root ---"]
+        lines.append(f"FROM {base} AS runtime")
     runtime_pkgs = sorted(set(project.runtime_packages) | set(opts.system_packages))
     if build_pkgs and not separate_build:
         runtime_pkgs = sorted(set(runtime_pkgs) | set(build_pkgs))
@@ -173,11 +183,26 @@ def generate_dockerfile(project: SourceProject, options: DockerfileOptions | Non
     if command[:2] == ["python3", "manage.py"]:
         lines.append("STOPSIGNAL SIGINT")  # runserver as PID 1 stops on SIGINT, not SIGTERM
     lines.append("CMD " + json.dumps(command))
-    lines.append(f"COPY --chown={APP_USER}:{APP_USER} . {APP_DIR}")
-    lines += list(opts.app_steps)
+    source = [f"COPY --chown={APP_USER}:{APP_USER} . {APP_DIR}", *opts.app_steps]
+    if dev_deps:
+        lines += [
+            "",
+            "# --- runtime: what runs; no compilers, no CA bundle, not root ---",
+            f"FROM {DEPS_STAGE} AS runtime",
+        ]
+    lines += source
     if project.django:
-        lines += ["", *_dev_stage(project, opts.port)]
+        lines += ["", *_dev_stage(project, opts.port, source if dev_deps else [])]
     return "\n".join(lines) + "\n"
+
+
+#: The stage runtime and dev both start from when the dev target installs more.
+DEPS_STAGE = "deps"
+
+
+def _has_dev_install(project: SourceProject) -> bool:
+    """True when the dev target installs dev dependencies on top of the runtime ones."""
+    return project.django and bool(project.dev_requirements) and bool(project.requirements)
 
 
 #: Where the dev target keeps what Django writes outside the bind-mounted source (SQLite
@@ -186,21 +211,25 @@ DEV_DATA_DIR = "/data"
 DEV_HOME = "/home/dev"
 
 
-def _dev_stage(project: SourceProject, port: int) -> list[str]:
+def _dev_stage(project: SourceProject, port: int, source: list[str]) -> list[str]:
     """The ``dev`` target: runserver from manage.py's directory, the dev dependencies, and
     any uid able to run it (compose passes the checkout owner's, as Dev Containers'
-    updateRemoteUserUID does, so files made in a bind-mounted checkout are the owner's)."""
-    lines = [
-        "# --- dev: build with --target dev for Django's autoreloading server ---",
-        "FROM runtime AS dev",
-    ]
-    if project.dev_requirements and project.requirements:
-        lines += ["USER root", *_install_dev(project)]
+    updateRemoteUserUID does, so files made in a bind-mounted checkout are the owner's).
+
+    With dev dependencies it starts from the shared stage, installs them, then copies the
+    ``source`` steps itself: the source copy stays the last layer that a source edit moves.
+    """
+    lines = ["# --- dev: build with --target dev for Django's autoreloading server ---"]
+    if _has_dev_install(project):
+        lines += [f"FROM {DEPS_STAGE} AS dev", "USER root", *_install_dev(project)]
+    else:
+        lines.append("FROM runtime AS dev")
     lines += [
         "# Whatever uid runs this (`user:` in compose), it has a HOME and a data directory",
-        f"# (both made in the runtime stage: {DEV_DATA_DIR}, {DEV_HOME}).",
+        f"# (both made before the source copy: {DEV_DATA_DIR}, {DEV_HOME}).",
         f"ENV HOME={DEV_HOME}",
         f"USER {APP_USER}",
+        *source,
     ]
     if project.app_dir not in ("", "."):
         lines.append(f"WORKDIR {APP_DIR}/{project.app_dir}")

@@ -86,6 +86,25 @@ def test_cache_friendly_order_and_final_stage(django_project: Path) -> None:
     ]
 
 
+def test_dev_dependencies_install_before_the_dev_source_copy(django_project: Path) -> None:
+    """runtime and dev share a stage that ends before the source: dev installs its extra
+    dependencies, then copies the source, so an edit never reinstalls them."""
+    (django_project / "requirements-dev.txt").write_text("-r requirements.txt\npytest==8.0\n")
+    st = stages(generate_dockerfile(detect(django_project)))
+    assert list(st) == ["uv", "deps", "runtime", "dev"]
+    assert not any(line.startswith("COPY --chown") for line in st["deps"])
+    assert st["runtime"] == ["FROM deps AS runtime", "COPY --chown=app:app . /app"]
+    dev = st["dev"]
+    assert dev[0] == "FROM deps AS dev"
+    install = next(i for i, line in enumerate(dev) if "pip install" in line)
+    assert "-r requirements-dev.txt" in dev[install]
+    assert install < dev.index("COPY --chown=app:app . /app") < len(dev) - 1
+    assert dev.index("USER app") < dev.index("COPY --chown=app:app . /app")
+    # without dev dependencies the file keeps its simpler shape: dev starts from runtime
+    (django_project / "requirements-dev.txt").unlink()
+    assert stages(generate_dockerfile(detect(django_project)))["dev"][0] == "FROM runtime AS dev"
+
+
 def test_ca_bundle_only_through_the_cache_mount(django_project: Path) -> None:
     """The proxy's CA reaches the installs through a cache mount, never a COPY or an ENV."""
     st = stages(generate_dockerfile(detect(django_project)))

@@ -336,3 +336,42 @@ def test_a_source_distribution_builds_in_the_build_stage_only(
         assert run(engine, builds.tag, "sh", "-c", "command -v gcc || echo none") == "none"
     finally:
         builds.cleanup()
+
+
+def test_a_source_edit_never_reinstalls_the_dev_dependencies(
+    tmp_path: Path, engine, build_base: str, unique_name: str
+) -> None:
+    """With dev dependencies, dev installs them before its own source copy: a source edit
+    rebuilds that copy alone, in the dev target as in runtime; dev has them, runtime not."""
+    root = tmp_path / "site"
+    shutil.copytree(DATA / "django_min", root)
+    token = uuid.uuid4().hex
+    (root / "requirements-dev.txt").write_text(f"-r requirements.txt\nsix==1.16.0\n# {token}\n")
+    (root / "proj" / "views.py").write_text(f"TOKEN = {token!r}\n")
+    builds = Builds(engine, root, f"{unique_name}:dev", build_base)
+    try:
+        cold = builds.build()  # no target: the last stage, dev
+        assert cold.mismatches() == []
+        assert run(engine, builds.tag, "python3", "-c", "import six; print(six.__version__)") == (
+            "1.16.0"
+        )
+        with open(root / "proj" / "views.py", "a") as fh:
+            fh.write("# edited\n")
+        explained = builds.explain()
+        edited = builds.build()
+        assert_prediction_holds(explained, edited)
+        assert rebuilt(edited) == ["COPY --chown=app:app . /app"]
+        runtime = build_project(
+            root, tag=f"{unique_name}:runtime", client=engine, options=builds.options,
+            target="runtime",
+        )  # fmt: skip
+        builds.images.append(runtime.image_id)
+        probe = "python3 -c 'import six' 2>/dev/null || echo no six"
+        assert "no six" in run(engine, runtime.image_id, "sh", "-c", probe)
+    finally:
+        builds.cleanup()
+        record_path(root, GENERATED_DOCKERFILE, "runtime").unlink(missing_ok=True)
+        try:
+            engine.api.remove_image(f"{unique_name}:runtime", force=True, noprune=True)
+        except Exception:  # never made
+            pass
