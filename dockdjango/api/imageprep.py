@@ -31,6 +31,8 @@ from dockdjango.images.plan import StepInputs, index_context, plan_build
 if TYPE_CHECKING:
     import docker
 
+    from dockdjango.images.projectconfig import Overrides
+
 #: Where a generated Dockerfile travels in the context (never written into the project).
 GENERATED_DOCKERFILE = ".dockdjango.Dockerfile"
 
@@ -102,6 +104,7 @@ def prepare(
     write_requirements: bool = False,
     generate: bool = False,
     python: str | None = None,
+    overrides: Overrides | None = None,
     log: Log | None = None,
 ) -> Prepared:
     """Decide the Dockerfile, ignore rules and added files for a project.
@@ -111,7 +114,8 @@ def prepare(
     a lock or pyproject project into the project, as a build must; without it the file only
     joins the plan's view of the context, so read-only commands write nothing.
     ``generate`` uses a generated Dockerfile even when the project has its own;
-    ``python`` answers detection's Python for it (as ``--python`` does).
+    ``python`` answers detection's Python for it (as ``--python`` does); ``overrides``
+    answer the rest of what detection would guess (as ``--settings``, ``--manage`` ... do).
     """
     from dockdjango.api.base import is_offline
 
@@ -134,7 +138,8 @@ def prepare(
         generated = False
         path_in_context = name
         if DERIVED_REQUIREMENTS in text:
-            project = detect(root)  # a Dockerfile dockdjango wrote: keep its file current
+            # a Dockerfile dockdjango wrote: keep its file current
+            project = detect(root, python=python, overrides=overrides)
         frontend = syntax_directive(text)
         if frontend is not None and is_offline(offline):
             text = without_syntax_directive(text)
@@ -153,7 +158,12 @@ def prepare(
         from dockdjango.api.detect import detect_project as detect_with_offers
 
         project = detect_with_offers(
-            root, python=python, client=client, offline=offline, create=create_base
+            root,
+            python=python,
+            overrides=overrides,
+            client=client,
+            offline=offline,
+            create=create_base,
         )
         if options is None or not options.base_image:
             base = resolve_base_image(project, client, offline=offline, create=create_base)

@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     import docker
 
     from dockdjango.engine.build import BuildResult, OnEvent, StepResult
+    from dockdjango.images.projectconfig import Overrides
 
 Log = Callable[[str], None]
 
@@ -162,8 +163,10 @@ def explain_project(
     options: DockerfileOptions | None = None,
     dockerfile: str | None = None,
     offline: bool | None = None,
+    overrides: Overrides | None = None,
 ) -> list[StepPrediction]:
-    """Predict, per step, whether the next build reuses BuildKit's cache, and why not."""
+    """Predict, per step, whether the next build reuses BuildKit's cache, and why not
+    (``overrides`` answer what detection would guess, as in :func:`build_project`)."""
     client = _client(client)
     prepared = prepare(
         path,
@@ -172,6 +175,7 @@ def explain_project(
         client=client,
         offline=offline,
         create_base=False,
+        overrides=overrides,
     )
     steps = plan_project(prepared, client, buildargs=buildargs, labels=labels, target=target)
     return predict(steps, load_record(record_path(prepared.root, prepared.dockerfile_path, target)))
@@ -193,11 +197,13 @@ def build_project(
     log: Log | None = None,
     generate: bool = False,
     python: str | None = None,
+    overrides: Overrides | None = None,
 ) -> ImageBuild:
     """Build the project's image on BuildKit: predict, build, compare, record what it saw.
 
     ``generate`` builds from a generated Dockerfile even when the project has its own;
-    ``python`` answers detection's Python for it (as ``--python`` does).
+    ``python`` answers detection's Python for it (as ``--python`` does); ``overrides``
+    answer the rest of what detection would guess (as ``--settings``, ``--manage`` ... do).
 
     ``log(line)`` gets each note as it happens, and each warning as ``warning: ...``; the
     result holds both (``notes``, ``warnings``). A context holding a credential file
@@ -226,6 +232,7 @@ def build_project(
         write_requirements=True,
         generate=generate,
         python=python,
+        overrides=overrides,
         log=note,
     )
     for line in prepared.notes:
@@ -252,6 +259,7 @@ def build_project(
             offline=True,
             generate=generate,
             python=python,
+            overrides=overrides,
         )
         retry.buildargs = dict(prepared.buildargs)
         for line in retry.notes:
@@ -366,6 +374,7 @@ def write_project_files(
     client: docker.DockerClient | None = None,
     offline: bool | None = None,
     overwrite: bool = False,
+    overrides: Overrides | None = None,
 ) -> list[Path]:
     """Write the generated Dockerfile, .dockerignore (and derived requirements) into the
     project; return the paths written."""
@@ -377,6 +386,7 @@ def write_project_files(
         client=client,
         offline=offline,
         write_requirements=True,
+        overrides=overrides,
         log=lambda _line: written.append(root / DERIVED_REQUIREMENTS),
     )
     if not prepared.generated:

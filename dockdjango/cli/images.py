@@ -94,6 +94,16 @@ def _options(p: argparse.ArgumentParser) -> None:
         "--package", action="append", default=[], help="extra Debian package for the image"
     )
     p.add_argument("--offline", action="store_true", default=None, help="never contact a registry")
+    from dockdjango.cli.init import override_options
+
+    for opt in override_options(services=False):  # what detection would otherwise guess
+        opt.add_to(p)
+
+
+def _overrides(args: argparse.Namespace) -> Any:
+    from dockdjango.cli.init import overrides_from
+
+    return overrides_from(args)
 
 
 def _dockerfile_options(args: argparse.Namespace) -> Any:
@@ -127,7 +137,11 @@ def run_dockerfile(args: argparse.Namespace) -> int:
 
     if args.write:
         paths = write_project_files(
-            args.path, options=_dockerfile_options(args), offline=args.offline, overwrite=args.force
+            args.path,
+            options=_dockerfile_options(args),
+            offline=args.offline,
+            overwrite=args.force,
+            overrides=_overrides(args),
         )
         for path in paths:
             print(f"wrote {path}")
@@ -141,6 +155,7 @@ def run_dockerfile(args: argparse.Namespace) -> int:
         args.path,
         options=_dockerfile_options(args),
         offline=args.offline,
+        overrides=_overrides(args),
         create_base=False,
         generate=args.generate,
     )
@@ -166,6 +181,7 @@ def run_explain(args: argparse.Namespace) -> int:
         options=_dockerfile_options(args),
         dockerfile=args.file,
         offline=args.offline,
+        overrides=_overrides(args),
     )
     rebuild = sum(1 for p in preds if not p.reused and p.step.has_layer)
     layered = sum(1 for p in preds if p.step.has_layer)
@@ -257,6 +273,7 @@ def run_build(args: argparse.Namespace) -> int:
                 options=_dockerfile_options(args),
                 dockerfile=args.file,
                 offline=args.offline,
+        overrides=_overrides(args),
                 nocache=args.no_cache,
                 on_event=progress,
                 log=progress.log,

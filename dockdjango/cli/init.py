@@ -13,10 +13,10 @@ if TYPE_CHECKING:
     from dockdjango.api.zeroconfig import Overrides
 
 
-def override_options() -> tuple[Option, ...]:
+def override_options(*, services: bool = True) -> tuple[Option, ...]:
     """The flags that answer what detection would otherwise guess (they win over
-    ``[tool.dockdjango]`` in pyproject.toml)."""
-    return (
+    ``[tool.dockdjango]`` in pyproject.toml); the image commands take all but ``--service``."""
+    flags = (
         option("--python", metavar="X.Y", help="the image's Python (3.11, 3.13, 3.14 here)"),
         option("--settings", metavar="MODULE", help="DJANGO_SETTINGS_MODULE"),
         option("--manage", metavar="PATH", help="the manage.py to run (e.g. src/manage.py)"),
@@ -29,6 +29,7 @@ def override_options() -> tuple[Option, ...]:
             help="backing services instead of the detected ones (repeatable; `none`: SQLite)",
         ),
     )
+    return flags if services else flags[:-1]
 
 
 def overrides_from(args: argparse.Namespace) -> Overrides:

@@ -127,3 +127,34 @@ def test_compare_refuses_a_directory_with_no_python_project(tmp_path) -> None:
     assert f"error: {tmp_path}: no Python project found" in run.stderr
     assert "hint: add a requirements.txt" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("command", ["dockerfile", "build", "explain", "init", "detect", "up"])
+def test_commands_that_detect_take_the_flags_their_hints_name(command: str) -> None:
+    """Detection's hints say `--python X.Y` (and --settings, --manage): each command that
+    detects a project takes them."""
+    args = build_parser().parse_args(
+        [command, "--python", "3.13", "--settings", "s.settings", "--manage", "src/manage.py"]
+    )
+    assert (args.python, args.settings, args.manage) == ("3.13", "s.settings", "src/manage.py")
+
+
+def test_dockerfile_honours_python_where_the_project_asks_for_one_not_here(tmp_path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "site"\nversion = "1"\nrequires-python = "==3.10.*"\n'
+        'dependencies = ["Django>=5.2,<6"]\n'
+    )
+    (tmp_path / "manage.py").write_text("import os\n")
+    refused = subprocess.run(
+        [sys.executable, "-m", "dockdjango", "dockerfile", "--offline", str(tmp_path)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert refused.returncode == 1 and "--python X.Y" in refused.stderr
+    given = subprocess.run(
+        [sys.executable, "-m", "dockdjango", "dockerfile", "--offline", "--python", "3.13",
+         str(tmp_path)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert given.returncode == 0, given.stderr
+    assert "Python 3.13 as set by --python" in given.stderr
+    assert "FROM dockdjango/python:3.13-trixie AS runtime" in given.stdout
