@@ -198,15 +198,7 @@ def _long_form(key: str, value: Any, loc: Loc) -> Any:
                 raise loc.child(value, name).error(
                     "needs both `soft` and `hard`", hint="e.g. `nofile: {soft: 1024, hard: 4096}`"
                 )
-        return {
-            name: (
-                # Compose leaves out a soft or hard limit of 0
-                {k: n for k, v in limit.items() if (n := _whole(v, loc.child(value, name)))}
-                if isinstance(limit, dict)
-                else _whole(limit, loc.child(value, name))
-            )
-            for name, limit in want_map(value, loc).items()
-        }
+        return {name: _ulimit(limit, loc.child(value, name)) for name, limit in value.items()}
     if key == "devices":
         devices = [_device(item, loc.child(value, i)) for i, item in enumerate(value)]
         return _by_key(devices, lambda d: d.get("target") if isinstance(d, dict) else repr(d))
@@ -276,6 +268,15 @@ def _text(value: Any, loc: Loc) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise loc.error(f"must be text or a number, not {show(value)}", hint="quote it")
     return go_text(value)
+
+
+def _ulimit(limit: Any, loc: Loc) -> Any:
+    """One ulimit as Compose's JSON has it: a single non-zero limit as a number, else the
+    soft and hard limits that are not 0 (``to_yaml`` prints both, as Compose's YAML does)."""
+    if isinstance(limit, dict):
+        return {k: n for k, v in limit.items() if (n := _whole(v, loc.child(limit, k)))}
+    single = _whole(limit, loc)
+    return single if single else {}
 
 
 def _whole(value: Any, loc: Loc) -> Any:

@@ -183,6 +183,12 @@ class Project(SpecModel):
             for key in ("command", "entrypoint"):
                 if service.get(key) is None:
                     service.pop(key, None)
+            # and prints a limit pair whole, zeros included (its JSON leaves zeros out)
+            build = service.get("build")
+            for owner in (service, build if isinstance(build, dict) else {}):
+                for name, limit in (owner.get("ulimits") or {}).items():
+                    if isinstance(limit, dict):
+                        owner["ulimits"][name] = {k: limit.get(k, 0) for k in ("soft", "hard")}
         return yaml.safe_dump(
             escape_dollars(data),
             sort_keys=False,
