@@ -7,13 +7,9 @@ port (``"8000"``), so no fixed port is taken on the machine.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 import requests
+from cli_run import cli
 
 from dockdjango.api.stack import Stack
 from dockdjango.engine.lifecycle import down
@@ -38,17 +34,6 @@ services:
     x-dockdjango:
       urls: {{{{site: /}}}}
 """
-
-
-def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dockdjango", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=root,
-        env={**os.environ, "CI": "1"},
-    )
 
 
 @pytest.fixture

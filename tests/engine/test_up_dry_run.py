@@ -8,14 +8,13 @@ dry run, in which nothing may mention the project.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_run import cli
 
 from dockdjango.api.stack import Stack
 from dockdjango.engine import labels as L
@@ -76,14 +75,7 @@ def events_about(engine, project: str, since: float, until: float) -> list[dict[
 
 
 def dry_run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dockdjango", "up", "--dry-run", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=root,
-        env={**os.environ, "CI": "1"},
-    )
+    return cli(root, "up", "--dry-run", *args)
 
 
 @pytest.fixture
