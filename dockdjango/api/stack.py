@@ -222,6 +222,25 @@ class Stack(StackCommands):
     def _progress(self, on_progress: OnProgress | None) -> OnProgress:
         return on_progress or self.on_progress or ignore
 
+    def _named(self, services: Sequence[str]) -> list[str] | None:
+        """``services`` (None for all) once each is known, as Compose checks them: a
+        service of the file (any profile), or for a stack known only by name one the
+        engine has containers of. Raises ``no such service: ghost`` naming those there are."""
+        if not services:
+            return None
+        if self.file_less:
+            known = {r.service for r in lifecycle.ps(self.client, self.name)}
+        else:
+            known = self.project.all_service_names
+        unknown = [s for s in services if s not in known]
+        if unknown:
+            there = ", ".join(sorted(known)) or "none"
+            raise DockdjangoError(
+                f"no such service: {unknown[0]} (the services of {self.name}: {there})",
+                hint="name one of those, or none for every service",
+            )
+        return list(services)
+
     # -- lifecycle ------------------------------------------------------------------------
 
     def up(
@@ -337,7 +356,7 @@ class Stack(StackCommands):
         lifecycle.stop(
             self.client,
             self.name,
-            services or None,
+            self._named(services),
             timeout=timeout,
             on_progress=self._progress(on_progress),
         )
@@ -349,7 +368,7 @@ class Stack(StackCommands):
         return kill(
             self.client,
             self.name,
-            services or None,
+            self._named(services),
             signal=signal,
             on_progress=self._progress(on_progress),
         )
@@ -357,7 +376,7 @@ class Stack(StackCommands):
     def start(self, *services: str, on_progress: OnProgress | None = None) -> None:
         """Start existing, stopped containers."""
         lifecycle.start(
-            self.client, self.name, services or None, on_progress=self._progress(on_progress)
+            self.client, self.name, self._named(services), on_progress=self._progress(on_progress)
         )
 
     def restart(
@@ -367,7 +386,7 @@ class Stack(StackCommands):
         lifecycle.restart(
             self.client,
             self.name,
-            services or None,
+            self._named(services),
             timeout=timeout,
             on_progress=self._progress(on_progress),
         )

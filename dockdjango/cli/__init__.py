@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument(
+        "--version", action=_Version, nargs=0, help="print dockdjango's version and exit"
+    )
     add_global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
@@ -70,6 +73,21 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             module.register(sub)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``: ``dockdjango 0.1.0``, from the installed package's metadata (read
+    only when asked, so ``--help`` stays fast)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kw: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("dockdjango")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            number = "(not installed: no package metadata)"
+        print(f"dockdjango {number}")
+        parser.exit(0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -70,8 +70,9 @@ def run_up(args: argparse.Namespace) -> int:
                 **up_options(args),
             )
     except ServiceError as exc:
-        # the error itself is one line; the service's last output helps explain it
-        if len(exc.logs) > 1:
+        # the error itself is one line; the service's last output helps explain it (even
+        # one line: the error quotes only the last error line, and only its start)
+        if exc.logs:
             print(f"last output of {exc.service}:", file=sys.stderr)
             for line in exc.logs[-10:]:
                 print(f"  {line}", file=sys.stderr)

@@ -126,7 +126,8 @@ def wait_for(
                 container,
                 f"did not become {want} in time (it is {now})",
                 probe=health_output(state),
-                hint="raise the timeout, or check the healthcheck and the logs below",
+                hint=f"raise the timeout, or check the healthcheck and the service's output "
+                f"(dockdjango logs {service})",
             )
         time.sleep(POLL)
 

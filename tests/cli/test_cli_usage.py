@@ -86,6 +86,19 @@ def test_known_gaps_are_still_gaps() -> None:
     assert not fixed, f"{fixed} now have examples: remove them from KNOWN_WITHOUT_EXAMPLES"
 
 
+def test_version_prints_the_package_version_and_exits_0() -> None:
+    from importlib.metadata import version
+
+    run = subprocess.run(
+        [sys.executable, "-m", "dockdjango", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == f"dockdjango {version('dockdjango')}\n"
+
+
 def test_no_command_prints_help_and_exits_2() -> None:
     run = subprocess.run(
         [sys.executable, "-m", "dockdjango"], capture_output=True, text=True, timeout=60
