@@ -273,7 +273,7 @@ def run_build(args: argparse.Namespace) -> int:
                 options=_dockerfile_options(args),
                 dockerfile=args.file,
                 offline=args.offline,
-        overrides=_overrides(args),
+                overrides=_overrides(args),
                 nocache=args.no_cache,
                 on_event=progress,
                 log=progress.log,

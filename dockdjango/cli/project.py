@@ -95,18 +95,38 @@ def up_options(args: argparse.Namespace) -> dict[str, Any]:
 def public_port_warnings(rows: Iterable[ContainerStatus]) -> list[str]:
     """One ``warning:`` line per port published on all interfaces, which other machines can
     reach: where it is bound, and the ``127.0.0.1:`` form that keeps it on this one."""
+    return _warnings(
+        (row.service, target, proto, where[0].rsplit(":", 1)[1], ", ".join(where))
+        for row in rows
+        for target, proto, where in row.on_all_interfaces()
+    )
+
+
+def planned_port_warnings(stack: Stack) -> list[str]:
+    """The same warnings before ``up`` (a dry run), from the file: a ``ports:`` entry with
+    no host IP (or ``0.0.0.0``, ``::``) will be published on all interfaces."""
+    return _warnings(
+        (name, port.target, port.protocol, port.published or "", where)
+        for name, svc in stack.project.services.items()
+        for port in svc.ports
+        if (port.host_ip or "") in ("", "0.0.0.0", "::")
+        for where in [f"{port.host_ip or '0.0.0.0'}:{port.published or '<any free port>'}"]
+    )
+
+
+def _warnings(found: Iterable[tuple[str, int, str, str, str]]) -> list[str]:
+    """(service, target, protocol, host port, where it is bound) -> one line each, said once
+    per service and port (not per container)."""
     out = []
     seen = set()
-    for row in rows:
-        for target, proto, where in row.on_all_interfaces():
-            if (row.service, target, proto) in seen:
-                continue  # said once per service, not per container
-            seen.add((row.service, target, proto))
-            host = where[0].rsplit(":", 1)[1]
-            suffix = "" if proto == "tcp" else f"/{proto}"
-            out.append(
-                f"warning: {row.service} publishes {target}{suffix} on all interfaces "
-                f"({', '.join(where)}): other machines can reach it; to keep it on this one, "
-                f'write "127.0.0.1:{host}:{target}{suffix}" in services.{row.service}.ports'
-            )
+    for service, target, proto, host, where in found:
+        if (service, target, proto) in seen:
+            continue
+        seen.add((service, target, proto))
+        suffix = "" if proto == "tcp" else f"/{proto}"
+        out.append(
+            f"warning: {service} publishes {target}{suffix} on all interfaces ({where}): "
+            "other machines can reach it; to keep it on this one, "
+            f'write "127.0.0.1:{host}:{target}{suffix}" in services.{service}.ports'
+        )
     return out

@@ -12,7 +12,13 @@ import sys
 from typing import Any
 
 from dockdjango.cli.init import override_options
-from dockdjango.cli.project import find_stack, public_port_warnings, up_options, zero_config
+from dockdjango.cli.project import (
+    find_stack,
+    planned_port_warnings,
+    public_port_warnings,
+    up_options,
+    zero_config,
+)
 from dockdjango.cli.signals import raise_terminated
 from dockdjango.cli.stack_progress import Progress
 from dockdjango.cli.table import Command, Option, option, project_options
@@ -52,6 +58,8 @@ def run_up(args: argparse.Namespace) -> int:
 
         result = stack.plan(*args.services, **_plan_options(args))
         print("\n".join(plan_lines(stack.name, result)))
+        for line in planned_port_warnings(stack.select(*args.services) if args.services else stack):
+            print(line, file=sys.stderr)
         return 0
     if not args.detach and args.wait is None:
         from dockdjango.cli.devloop import run_attached_up

@@ -36,3 +36,43 @@ def test_a_plan_with_nothing_to_do_says_so() -> None:
         planned=[Event("container", "demo-web-1", "unchanged")],
     )
     assert plan_lines("demo", result)[-1] == "demo: nothing to do, 1 service(s) already up to date"
+
+
+def test_ports_on_all_interfaces_are_warned_about_before_and_after_up() -> None:
+    from dockdjango.api.stack import ContainerStatus, Stack
+    from dockdjango.cli.project import planned_port_warnings, public_port_warnings
+
+    stack = Stack(
+        {
+            "name": "demo",
+            "services": {
+                "web": {"image": "x", "ports": ["18557:8000", "127.0.0.1:8001:8001", "9000"]}
+            },
+        }
+    )
+    fix = "other machines can reach it; to keep it on this one, write"
+    assert planned_port_warnings(stack) == [
+        "warning: web publishes 8000 on all interfaces (0.0.0.0:18557): "
+        f'{fix} "127.0.0.1:18557:8000" in services.web.ports',
+        "warning: web publishes 9000 on all interfaces (0.0.0.0:<any free port>): "
+        f'{fix} "127.0.0.1::9000" in services.web.ports',
+    ]
+    rows = [
+        ContainerStatus(
+            name=f"demo-web-{n}",
+            service="web",
+            number=n,
+            state="running",
+            health="",
+            exit_code=0,
+            status="Up",
+            image="x",
+            ports=[("0.0.0.0", 18557, 8000, "tcp"), ("::", 18557, 8000, "tcp")]
+            + [("127.0.0.1", 8001, 8001, "tcp")],
+        )
+        for n in (1, 2)
+    ]
+    assert public_port_warnings(rows) == [  # once per service and port, not per container
+        "warning: web publishes 8000 on all interfaces (0.0.0.0:18557, [::]:18557): "
+        f'{fix} "127.0.0.1:18557:8000" in services.web.ports'
+    ]
