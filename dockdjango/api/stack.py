@@ -395,7 +395,7 @@ class Stack(StackCommands):
 
     def ps(self, *services: str) -> list[ContainerStatus]:
         """Containers with state, health and published ports."""
-        return lifecycle.ps(self.client, self.name, services or None)
+        return lifecycle.ps(self.client, self.name, self._named(services))
 
     def port(
         self, service: str, target: int, protocol: str = "tcp", index: int = 1
@@ -429,7 +429,7 @@ class Stack(StackCommands):
     ) -> list[LogLine] | Iterator[LogLine]:
         """Output of the containers, merged; with ``follow`` an iterator of new lines, until
         the containers stop (or the caller stops iterating)."""
-        lines = iter_logs(self.client, self.name, services or None, tail=tail, follow=follow)
+        lines = iter_logs(self.client, self.name, self._named(services), tail=tail, follow=follow)
         return lines if follow else list(lines)
 
     # -- the dev loop: one-off containers, watch ----------------------------------------

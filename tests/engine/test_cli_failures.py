@@ -105,5 +105,5 @@ def test_stop_of_an_unknown_service_names_the_services_there_are(
     assert by_name.stderr.startswith(
         f"error: no such service: ghost (the services of {unique_name}: web)"
     )
-    for command in ("start", "restart"):
+    for command in ("start", "restart", "ps", "logs"):
         assert cli(root, command, "ghost").returncode == 1
