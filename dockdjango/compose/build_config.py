@@ -56,8 +56,13 @@ def canonical_build(value: Any, loc: Loc) -> Tree | None:
             out[key] = file_references(item, at, default_target=None)
         elif key == "ssh" and item is None:
             raise at.error("must list SSH agent sockets or keys", hint="write `ssh: [default]`")
-        elif key in ("no_cache", "pull"):
-            out[key] = want_bool(item, at)
+        elif key in ("no_cache", "pull", "privileged"):
+            if want_bool(item, at):  # Compose prints these only when true
+                out[key] = True
+        elif key in ("provenance", "sbom"):
+            text = _text_or_bool(item, at)
+            if text:  # "" is as if unset, in Compose
+                out[key] = text
         elif key == "additional_contexts":
             if isinstance(item, dict):  # Compose fails on anything but text here
                 for name, v in item.items():
@@ -73,6 +78,13 @@ def canonical_build(value: Any, loc: Loc) -> Tree | None:
     elif "dockerfile_inline" not in out:
         out.setdefault("dockerfile", "Dockerfile")
     return out
+
+
+def _text_or_bool(value: Any, loc: Loc) -> str:
+    """``provenance``/``sbom``: text, or a boolean Compose prints as text (``"true"``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return want_str(value, loc)
 
 
 def extra_hosts(value: Any, loc: Loc) -> list[str]:

@@ -31,6 +31,7 @@ from dockdjango.compose.shapes import (
     want_list,
     want_map,
     want_str,
+    want_yaml_bool,
 )
 from dockdjango.compose.tree import Tree, type_name
 
@@ -211,7 +212,7 @@ def _depends_on(value: Any, loc: Loc) -> Tree:
         if "restart" in entry:
             item["restart"] = want_bool(entry["restart"], at.child(entry, "restart"))
         if "required" in entry:
-            item["required"] = want_bool(entry["required"], at.child(entry, "required"))
+            item["required"] = want_yaml_bool(entry["required"], at.child(entry, "required"))
         out[str(name)] = item
         out.origins[name] = at.origin  # type: ignore[assignment]
     return out

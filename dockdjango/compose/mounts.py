@@ -90,8 +90,9 @@ def _long(item: Any, at: Loc) -> dict[str, Any]:
 def _mount_options(kind: str, value: Any, loc: Loc) -> dict[str, Any]:
     options = dict(want_map(value, loc))
     check_keys(want_map(value, loc), _OPTION_KEYS[kind], loc, what=f"{kind} options")
-    if kind == "bind" and "create_host_path" in options:
-        options["create_host_path"] = want_bool(options["create_host_path"], loc)
+    for flag in ("create_host_path", "nocopy"):
+        if flag in options:
+            options[flag] = want_bool(options[flag], loc.child(value, flag))
     if kind == "tmpfs" and "size" in options:
         size = options["size"]
         if isinstance(size, int) and not isinstance(size, bool) and size < 0:

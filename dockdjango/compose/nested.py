@@ -3,8 +3,9 @@
 They are not modelled, but Compose checks every value in them, so a wrong one is refused
 here too, with its line, rather than passed on. A shape is a small description:
 
-- ``str``, ``int``, ``bool``, ``NUMBER`` (int, float or numeric text), ``DURATION``
-  (Compose duration text), ``TEXT_OR_NUMBER``;
+- ``str``, ``int``, ``bool``, `Flag` (a boolean Compose leaves out when false), ``NUMBER``
+  (int, float or numeric text), ``DURATION`` (Compose duration text), ``TEXT_OR_NUMBER``,
+  ``BYTES`` (a size, printed as bytes), ``WEIGHT`` (a block IO weight);
 - ``List(shape)``, ``Map(shape)`` (any keys), ``Struct({...}, required=...)`` (known keys,
   ``x-`` extensions allowed), ``OneOf(value, ...)``, ``Either(shape, ...)``.
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dockdjango.compose.durations import normalize_duration
+from dockdjango.compose.numbers import byte_count
 from dockdjango.compose.shapes import (
     Loc,
     check_keys,
@@ -27,6 +29,7 @@ from dockdjango.compose.shapes import (
     want_list,
     want_map,
     want_str,
+    want_yaml_bool,
 )
 from dockdjango.compose.tree import type_name
 
@@ -34,6 +37,8 @@ NUMBER = "number"
 DURATION = "duration"
 TEXT_OR_NUMBER = "text or number"
 COMMAND = "command"
+WEIGHT = "weight"  # a block IO weight: a YAML integer 0-65535 (Compose wraps larger ones)
+BYTES = "bytes"  # a size (``1mb``, 1024), printed as Compose prints it: bytes, as text
 _DURATION = re.compile(r"^[+-]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h|d))+$|^0$")
 
 
@@ -64,6 +69,14 @@ class Either:
 
 
 @dataclass(frozen=True)
+class Flag:
+    """A boolean Compose leaves out when false (a plain Go ``bool``); ``yaml_only``: its
+    schema takes no text (``yes``, a variable), only true or false."""
+
+    yaml_only: bool = False
+
+
+@dataclass(frozen=True)
 class Whole:
     low: int | None = None
 
@@ -74,6 +87,8 @@ def conform(value: Any, shape: Any, loc: Loc) -> Any:
         return want_str(value, loc)
     if shape is bool:
         return want_bool(value, loc)
+    if isinstance(shape, Flag):
+        return want_yaml_bool(value, loc) if shape.yaml_only else want_bool(value, loc)
     if shape is int or isinstance(shape, Whole):
         return _whole(value, loc, shape.low if isinstance(shape, Whole) else None)
     if shape == NUMBER or shape == TEXT_OR_NUMBER:
@@ -84,6 +99,18 @@ def conform(value: Any, shape: Any, loc: Loc) -> Any:
         if not isinstance(value, str) or not _DURATION.match(value):
             raise loc.error(f"{show(value)} is not a duration", hint="write e.g. 10s or 1m30s")
         return normalize_duration(value)  # as Compose prints it: 90s is 1m30s
+    if shape == BYTES:
+        if isinstance(value, float):  # Compose reads 1.0 as 0
+            raise loc.error(f"{show(value)} is not a whole number", hint="write e.g. 1024 or 1mb")
+        return byte_count(value, loc)
+    if shape == WEIGHT:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
+            raise loc.error(
+                f"{show(value)} is not a weight", hint="write a whole number from 0 to 65535"
+            )
+        return value
     if shape == COMMAND:
         if value is None or isinstance(value, str):
             return value
@@ -125,9 +152,12 @@ def _struct(value: Any, shape: Struct, loc: Loc) -> dict[str, Any]:
     for key in shape.required:
         if key not in mapping:
             raise loc.error(f"is missing `{key}`", hint=f"add `{key}:`")
-    return {
+    out = {
         k: v if k.startswith("x-") else conform(v, shape.keys[k], loc.child(mapping, k))
         for k, v in mapping.items()
+    }
+    return {
+        k: v for k, v in out.items() if not (isinstance(shape.keys.get(k), Flag) and v is False)
     }
 
 
@@ -204,12 +234,12 @@ SHAPES: dict[str, Any] = {
                         "target": str,
                         "ignore": Either((str, List(str))),
                         "include": Either((str, List(str))),
-                        "initial_sync": bool,
+                        "initial_sync": Flag(yaml_only=True),
                         "exec": Struct(
                             {
                                 "command": COMMAND,
                                 "user": str,
-                                "privileged": bool,
+                                "privileged": Flag(),
                                 "working_dir": str,
                                 "environment": LIST_OR_DICT,
                             }
@@ -227,7 +257,7 @@ SHAPES: dict[str, Any] = {
                 {
                     "command": COMMAND,
                     "user": str,
-                    "privileged": bool,
+                    "privileged": Flag(),
                     "working_dir": str,
                     "environment": LIST_OR_DICT,
                 },
@@ -238,11 +268,11 @@ SHAPES: dict[str, Any] = {
     "logging": Struct({"driver": str, "options": Map(Any)}),
     "blkio_config": Struct(
         {
-            "weight": int,
-            "weight_device": List(Struct({"path": str, "weight": int})),
+            "weight": WEIGHT,
+            "weight_device": List(Struct({"path": str, "weight": WEIGHT})),
             **dict.fromkeys(
                 ("device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops"),
-                List(Struct({"path": str, "rate": Either((int, str))})),
+                List(Struct({"path": str, "rate": BYTES})),
             ),
         }
     ),

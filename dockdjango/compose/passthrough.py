@@ -19,9 +19,11 @@ from dockdjango.compose.shapes import (
     split_command,
     str_list,
     unique_items,
+    want_bool,
     want_list,
     want_map,
     want_str,
+    want_yaml_bool,
 )
 from dockdjango.compose.tree import type_name
 
@@ -37,7 +39,6 @@ _PASSTHROUGH_SHAPES: dict[str, tuple[type, ...]] = {
         "memswap_limit shm_size".split(),
         (int, float, str),
     ),
-    **dict.fromkeys("attach oom_kill_disable use_api_socket".split(), (bool, str)),
     **dict.fromkeys(
         "blkio_config deploy develop logging storage_opt ulimits credential_spec provider".split(),
         (dict,),
@@ -51,6 +52,8 @@ _PASSTHROUGH_SHAPES: dict[str, tuple[type, ...]] = {
     **dict.fromkeys("dns dns_search tmpfs label_file gpus".split(), (list, str)),
 }
 _TYPED_NUMBERS = {*WHOLE_KEYS, *BYTE_KEYS, "cpus", "cpu_percent"}
+# Booleans, as Compose reads them (``yes`` is true); `use_api_socket` takes no text at all.
+_BOOLEANS = {"attach": want_bool, "oom_kill_disable": want_bool, "use_api_socket": want_yaml_bool}
 # Items that later stages read (implicit dependencies) must be strings.
 _STRING_ITEMS = {"links", "volumes_from", "external_links", "cap_add", "cap_drop", "dns"}
 
@@ -59,6 +62,8 @@ def check_passthrough(key: str, value: Any, loc: Loc) -> Any:
     """Keys kept as written are still shape-checked, and the usual slips get a message."""
     if key in _TYPED_NUMBERS:
         return typed_number(key, value, loc)
+    if key in _BOOLEANS:
+        return _BOOLEANS[key](value, loc)
     shapes = _PASSTHROUGH_SHAPES.get(key)
     if value is None or shapes is None:
         return value
@@ -152,6 +157,12 @@ def canonical_passthrough(key: str, value: Any, loc: Loc) -> Any:
     return value
 
 
+_BLKIO_DEVICES = frozenset(
+    "weight_device device_read_bps device_read_iops device_write_bps device_write_iops".split()
+)
+_BLKIO_ZERO = {"weight_device": {"weight": 0}}
+
+
 def _by_key(items: list[Any], key: Any) -> list[Any]:
     """``items`` where a later item with the same key replaces an earlier one, in its place."""
     out: dict[Any, Any] = {}
@@ -173,6 +184,16 @@ def _long_form(key: str, value: Any, loc: Loc) -> Any:
         return {str(name): None for name in str_list(value, loc, allow_str=False)}
     if key == "deploy":
         return canonical_deploy(value, loc)
+    if key == "blkio_config":
+        # as Compose prints it: each device in full (a path, and a weight or rate of 0),
+        # no empty list and no weight of 0
+        return {
+            name: [{"path": "", **_BLKIO_ZERO.get(name, {"rate": "0"}), **d} for d in devices]
+            if name in _BLKIO_DEVICES
+            else devices
+            for name, devices in value.items()
+            if devices or name.startswith("x-")
+        }
     if key in ("dns", "dns_search", "dns_opt", "tmpfs") and isinstance(value, str):
         return [] if key == "dns" and not value else [value]  # Compose's dns: "" is none
     if key in ("annotations", "sysctls"):

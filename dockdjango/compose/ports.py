@@ -33,6 +33,7 @@ def canonical_ports(value: Any, loc: Loc) -> Seq:
     """``ports:`` as a list of long-form mappings (a short-syntax range gives several)."""
     seq = want_list(value, loc)
     out = Seq(origin=seq.origin)
+    places: dict[tuple[Any, ...], int] = {}
     for i, item in enumerate(seq):
         at = loc.child(seq, i)
         if isinstance(item, bool) or item is None or isinstance(item, float):
@@ -40,9 +41,24 @@ def canonical_ports(value: Any, loc: Loc) -> Seq:
                 f"must be a port mapping, not {type_name(item)}", hint="write e.g. 8000:8000"
             )
         entries = parse_port(item, at) if isinstance(item, int | str) else [_long(item, at)]
+        # Compose tells a host port written as a number from one written as text here
+        published = item.get("published") if isinstance(item, dict) else None
+        number = isinstance(published, int) and not isinstance(published, bool)
         for entry in entries:
-            if entry in out:
-                continue  # as Compose, the same mapping twice is published once
+            # As Compose: one mapping per host IP, host port, container port and protocol; a
+            # later one replaces an earlier one in its place (`80` then `{target: 80, mode:
+            # host}` is the second one alone).
+            key = (
+                entry.get("host_ip") or "0.0.0.0",
+                number,
+                entry.get("published") or "",
+                entry["target"],
+                entry.get("protocol") or "tcp",
+            )
+            if key in places:
+                out[places[key]] = entry
+                continue
+            places[key] = len(out)
             out.append(entry)
             out.origins.append(seq.where(i))
     return out

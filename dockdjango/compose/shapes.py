@@ -17,8 +17,9 @@ from dockdjango.compose.shellwords import CommandSyntaxError, split_words
 from dockdjango.compose.tree import Origin, Seq, Tree, spec_error, type_name, where
 from dockdjango.errors import SpecError
 
-_TRUE = {"true", "yes", "y", "on", "1"}
-_FALSE = {"false", "no", "n", "off", "0"}
+# The text Compose casts to a boolean, in any case (YAML 1.1's words; not 0/1, not "").
+_TRUE = {"true", "yes", "y", "on"}
+_FALSE = {"false", "no", "n", "off"}
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,25 @@ def want_scalar_str(value: Any, loc: Loc) -> str:
 
 
 def want_bool(value: Any, loc: Loc) -> bool:
-    """A boolean; the strings interpolation produces (``true``, ``0``...) are accepted."""
+    """A boolean, or text Compose casts to one (what interpolation gives): ``true``/``false``,
+    ``yes``/``no``, ``y``/``n``, ``on``/``off``, in any case. Not ``0``/``1``, not ``""``."""
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
         return value.lower() in _TRUE
     raise loc.error(f"must be true or false, not {show(value)}", hint="write true or false")
+
+
+def want_yaml_bool(value: Any, loc: Loc) -> bool:
+    """A YAML boolean and nothing else: the keys Compose's schema types as boolean alone
+    (``use_api_socket``, ``depends_on.*.required``, ``develop.watch[].initial_sync``)
+    take no text, not even a variable that gives ``true``."""
+    if isinstance(value, bool):
+        return value
+    raise loc.error(
+        f"must be true or false, not {show(value)}",
+        hint="write true or false, unquoted (Compose takes no text or variable here)",
+    )
 
 
 def want_int(value: Any, loc: Loc, *, low: int | None = None, high: int | None = None) -> int:

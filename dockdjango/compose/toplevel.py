@@ -19,7 +19,7 @@ from dockdjango.compose.shapes import (
     want_map,
     want_str,
 )
-from dockdjango.compose.tree import Tree, type_name
+from dockdjango.compose.tree import Tree, copy_tree, type_name
 
 TOP_KEYS = ("version", "name", "services", "networks", "volumes", "secrets", "configs")
 TOP_KEYS_ALL = (*TOP_KEYS, "include", "models")
@@ -208,6 +208,14 @@ def _file_object(value: Any, loc: Loc, sources: tuple[str, ...]) -> Any:
     """Secrets and configs are kept as written; checked: one source (unless external),
     and the ``external.name`` clash."""
     spec = want_map(value, loc)
+    if "external" in spec and not isinstance(spec["external"], dict):
+        # as Compose prints it: a boolean (`yes` is true), and left out when false
+        is_external = want_bool(spec["external"], loc.child(spec, "external"))
+        spec = copy_tree(spec)  # the parsed tree is shared (aliases): never changed in place
+        if is_external:
+            spec["external"] = True
+        else:
+            del spec["external"]
     given = [key for key in sources if key in spec]
     if not spec.get("external") and len(given) != 1:
         which = " or ".join(f"`{key}`" for key in sources)

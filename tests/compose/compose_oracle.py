@@ -191,11 +191,23 @@ def compose_config(
     return OracleResult(True, json.loads(proc.stdout), "")
 
 
+def yaml_names(document: dict[str, Any]) -> dict[str, Any]:
+    """Compose's JSON ``document`` with the names its YAML printer uses: in
+    ``blkio_config``'s device lists its JSON printer uses Go's field names (``Path``,
+    ``Rate``, ``Weight``; the struct has no JSON tags), its YAML printer ``path``..."""
+    for service in (document.get("services") or {}).values():
+        blkio = service.get("blkio_config") or {}
+        for name, devices in blkio.items():
+            if isinstance(devices, list):
+                blkio[name] = [{k.lower(): v for k, v in d.items()} for d in devices]
+    return document
+
+
 def ours_and_theirs(
-    binary: str, directory: Path, text: str
+    binary: str, directory: Path, text: str, env: dict[str, str] | None = None
 ) -> tuple[dict[str, Any] | None, OracleResult]:
     """(our config document or None if we reject, Compose's `OracleResult`) for one
-    document written to ``directory/compose.yaml``."""
+    document written to ``directory/compose.yaml`` (``env``: variables set for both)."""
     from dockdjango.compose import load_project
     from dockdjango.compose.output import escape_dollars
     from dockdjango.errors import SpecError
@@ -203,8 +215,10 @@ def ours_and_theirs(
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "compose.yaml"
     path.write_text(text, encoding="utf-8")
-    env = {**clean_environ(), "HOME": "/home/fid"}
+    env = {**clean_environ(), "HOME": "/home/fid", **(env or {})}
     theirs = compose_config(binary, [str(path)], cwd=directory, env=env, project_name="fid")
+    if theirs.output is not None:
+        yaml_names(theirs.output)
     try:
         project = load_project([path], environ=env, project_name="fid")
     except SpecError:
@@ -214,13 +228,19 @@ def ours_and_theirs(
     return ours, theirs
 
 
-def assert_read_as_compose(binary: str, root: Path, cases: list[tuple[object, str, bool]]) -> None:
+def assert_read_as_compose(
+    binary: str,
+    root: Path,
+    cases: list[tuple[object, str, bool]],
+    env: dict[str, str] | None = None,
+) -> None:
     """For each ``(label, document, whether Compose accepts it)``: the table is right about
     Compose, what Compose accepts prints the same here, what it rejects is rejected here."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         results = list(
             pool.map(
-                lambda i: ours_and_theirs(binary, root / str(i), cases[i][1]), range(len(cases))
+                lambda i: ours_and_theirs(binary, root / str(i), cases[i][1], env),
+                range(len(cases)),
             )
         )
     for (label, _, accepted), (ours, theirs) in zip(cases, results, strict=True):

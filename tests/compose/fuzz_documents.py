@@ -20,6 +20,7 @@ from compose_oracle import CORPUS
 from fuzz_values import (
     ENV,
     Dumper,
+    Plain,
     odd_scalars,
     service_fields,
     valid_commands,
@@ -69,8 +70,14 @@ def documents(draw: st.DrawFn, clean: bool | None = None) -> dict[str, Any]:
         doc["name"] = draw(st.sampled_from(["demo", "${SET}", "x1"]) if clean else odd_scalars)
     doc["volumes"] = _resources(draw, clean, ["data", "cache"], _volume_spec(clean))
     doc["networks"] = _resources(draw, clean, ["front", "back"], _network_spec(clean))
-    files = [{"file": "./s.txt"}, {"environment": "SET"}, {"external": True}]
-    odd_files = [{}, {"file": "./a", "environment": "B"}, {"name": "x"}]
+    files = [
+        {"file": "./s.txt"},
+        {"environment": "SET"},
+        {"external": True},
+        {"external": Plain("yes")},
+        {"file": "./s.txt", "external": "no"},
+    ]
+    odd_files = [{}, {"file": "./a", "environment": "B"}, {"name": "x"}, {"external": "0"}]
     doc["secrets"] = {
         k: draw(st.sampled_from(files if clean else files + odd_files)) for k in ("s1", "s2")
     }

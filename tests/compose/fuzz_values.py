@@ -111,6 +111,13 @@ valid_scalars = st.one_of(
     st.sampled_from(["017", "0x1F", "1e3", "1:20", "yes", "12.50"]).map(Plain),
 )
 
+# Booleans as Compose reads them: YAML's, and text it casts (any case; no 0/1 or "").
+VALID_FLAGS = [True, False, "yes", "TRUE", "off", "${FLAG}", Plain("on"), Plain("n"), Plain("tRUE")]
+ODD_FLAGS = ["", "0", "1", 0, 1, " true", "${EMPTY}", "${UNSET}", "maybe", 1.0, None]
+valid_flags = st.sampled_from(VALID_FLAGS)
+odd_flags = st.sampled_from(ODD_FLAGS)
+yaml_flags = st.booleans()  # keys whose schema takes only true or false
+
 VALID_DURATIONS = ["10s", "1m30s", "500ms", "90s", "1h", "0s", "2m", "1.5s", "1h2m3s", "30"]
 durations = st.sampled_from(VALID_DURATIONS)
 odd_durations = st.sampled_from(["-1s", "abc", "1d", "", "10", 30, 0, 1.5])
@@ -202,7 +209,7 @@ valid_healthchecks = st.fixed_dictionaries(
         "timeout": durations,
         "start_period": durations,
         "retries": st.sampled_from([0, 3, 10]),
-        "disable": st.booleans(),
+        "disable": valid_flags,
     },
 )
 odd_healthchecks = st.fixed_dictionaries(
@@ -212,6 +219,39 @@ odd_healthchecks = st.fixed_dictionaries(
         "interval": odd_durations,
         "retries": st.sampled_from([-1, 1.5, "3", "x"]),
         "disable": st.just("maybe"),
+    },
+)
+_devices = st.lists(
+    st.fixed_dictionaries(
+        {"path": st.sampled_from(["/dev/sda", "/dev/sdb"])},
+        optional={"rate": st.sampled_from(["1mb", 1024, "2k", "30", 0])},
+    ),
+    max_size=2,
+)
+valid_blkio = st.fixed_dictionaries(
+    {},
+    optional={
+        "weight": st.sampled_from([10, 500, 1000, 0]),
+        "weight_device": st.lists(
+            st.fixed_dictionaries(
+                {"path": st.just("/dev/sda")}, optional={"weight": st.sampled_from([10, 20])}
+            ),
+            max_size=2,
+        ),
+        "device_read_bps": _devices,
+        "device_write_iops": _devices,
+    },
+)
+odd_blkio = st.fixed_dictionaries(
+    {},
+    optional={
+        "weight": st.sampled_from(["10", 70000, -1, 1.5, 10.0, None]),
+        "device_read_bps": st.lists(
+            st.fixed_dictionaries(
+                {}, optional={"rate": st.sampled_from([1.5, 1.0, "x", -1, "${UNSET}", None])}
+            ),
+            max_size=2,
+        ),
     },
 )
 NUMERIC = {
@@ -256,7 +296,17 @@ def service_fields(names: list[str], clean: bool) -> dict[str, st.SearchStrategy
                 st.sampled_from([".", "./app", "/abs/ctx/", "~/ctx"]),
                 st.fixed_dictionaries(
                     {"context": st.sampled_from([".", "./x/../y/"])},
-                    optional={"dockerfile": valid_text, "args": valid_key_values},
+                    optional={
+                        "dockerfile": valid_text,
+                        "args": valid_key_values,
+                        **dict.fromkeys(
+                            ("no_cache", "pull", "privileged"), f(valid_flags, odd_flags)
+                        ),
+                        **dict.fromkeys(
+                            ("provenance", "sbom"),
+                            f(st.sampled_from([True, False, "mode=max", ""]), odd_scalars),
+                        ),
+                    },
                 ),
             ),
             st.fixed_dictionaries({"context": odd_scalars}),
@@ -293,7 +343,10 @@ def service_fields(names: list[str], clean: bool) -> dict[str, st.SearchStrategy
                             else ["service_started", "bad"]
                         )
                     },
-                    optional={"required": st.booleans(), "restart": st.booleans()},
+                    optional={
+                        "required": f(yaml_flags, valid_flags),
+                        "restart": f(valid_flags, odd_flags),
+                    },
                 ),
                 max_size=2,
             ),
@@ -324,10 +377,10 @@ def service_fields(names: list[str], clean: bool) -> dict[str, st.SearchStrategy
         "user": f(st.sampled_from(["1000", "1000:1000", "app", "${SET}"]), odd_scalars),
         "working_dir": f(st.sampled_from(["/app", "/app/", "rel", "/a/./b/../c", ""]), odd_scalars),
         "hostname": f(valid_text, odd_scalars),
-        "init": f(st.booleans(), st.sampled_from([Plain("yes"), "true", "1", 1])),
-        "tty": f(st.booleans(), odd_scalars),
-        "read_only": f(st.booleans(), st.just(Plain("on"))),
-        "privileged": f(st.booleans(), odd_scalars),
+        "init": f(valid_flags, st.sampled_from([Plain("yes"), "true", "1", 1])),
+        "tty": f(valid_flags, st.one_of(odd_flags, odd_scalars)),
+        "read_only": f(valid_flags, st.just(Plain("on"))),
+        "privileged": f(valid_flags, st.one_of(odd_flags, odd_scalars)),
         "stop_grace_period": f(durations, odd_durations),
         "stop_signal": f(st.sampled_from(["SIGTERM", "SIGINT", "9"]), odd_scalars),
         "extra_hosts": f(
@@ -405,4 +458,7 @@ def service_fields(names: list[str], clean: bool) -> dict[str, st.SearchStrategy
         ),
         "x-note": odd_scalars,
         **{key: numeric(key, clean) for key in NUMERIC},
+        **{key: f(valid_flags, odd_flags) for key in ("attach", "oom_kill_disable", "stdin_open")},
+        "use_api_socket": f(yaml_flags, st.one_of(valid_flags, odd_flags)),
+        "blkio_config": f(valid_blkio, odd_blkio),
     }

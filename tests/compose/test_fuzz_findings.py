@@ -127,6 +127,54 @@ SHAPES = [
         True,
     ),
     ("services:\n  web:\n    image: x\n    blkio_config: {weight: abc}\n", False),
+    # blkio_config: rates are sizes printed as bytes; a device in full; nothing empty
+    *(
+        (f"services:\n  web:\n    image: x\n    blkio_config: {blkio}\n", ok)
+        for blkio, ok in [
+            (
+                "{weight: 10, weight_device: [{path: /dev/sda, weight: 20}, {path: /dev/sdb}], "
+                "device_read_bps: [{path: /dev/sda, rate: 1mb}, {rate: 1024}], "
+                "device_write_iops: [{path: /dev/sda, rate: '30'}]}",
+                True,
+            ),
+            ("{weight: 0, device_read_bps: [], device_write_bps: [{path: /a, rate: 1.5k}]}", True),
+            ("{weight: '10'}", False),
+            ("{weight: -1}", False),
+            ("{weight_device: [{path: /a, weight: '5'}]}", False),
+            ("{device_read_bps: [{path: /a, rate: ''}]}", False),
+        ]
+    ),
+    # ports: one mapping per host IP, host port (a number and text differ), container
+    # port and protocol; a later one replaces an earlier one in its place
+    (
+        "services:\n  web:\n    image: x\n    ports:\n"
+        + "".join(
+            f"    - {port}\n"
+            for port in [
+                "80",
+                "{target: 80, mode: host}",
+                "'82'",
+                "{target: 82, published: '8082'}",
+                "'8082:82'",
+                "{target: 82, published: 8082, host_ip: 0.0.0.0, name: x}",
+                "{target: 82, published: 8082, mode: host}",
+                "'127.0.0.1:90:90'",
+                "'90:90'",
+                "'0.0.0.0:90:90/udp'",
+                "'90:90/udp'",
+                "{target: 90, published: '90', protocol: UDP}",
+                "'8000-8001:9000-9001'",
+                "'8001:9001'",
+            ]
+        ),
+        True,
+    ),
+    # secrets and configs: `external` is a boolean Compose prints as one (left out if false)
+    *(
+        (f"services:\n  web:\n    image: x\n{kind}:\n  s: {{file: ./s, external: {v}}}\n", True)
+        for kind in ("secrets", "configs")
+        for v in ("yes", "'no'", "'TRUE'")
+    ),
     *((f"version: {v}\nservices:\n  web:\n    image: x\n", False) for v in ("null", "3.8", "3")),
     ("version: '3.8'\nservices:\n  web:\n    image: x\n", True),
     ("services:\n  web:\n    image: x\n  t:\n    image: y\n    profiles: ['']\n", True),
@@ -148,6 +196,26 @@ SHAPES = [
 
 def test_build_and_mount_shapes_as_compose_reads_them(tmp_path: Path, compose_bin: str) -> None:
     assert_read_as_compose(compose_bin, tmp_path, [(doc, doc, ok) for doc, ok in SHAPES])
+
+
+@pytest.mark.parametrize(
+    ("blkio", "compose_prints"),
+    [("{weight: 70000}", {"weight": 4464}), ("{device_read_bps: [{path: /a, rate: 1.0}]}", None)],
+)
+def test_a_block_io_value_compose_would_mangle_is_refused(
+    tmp_path: Path, compose_bin: str, blkio: str, compose_prints: object
+) -> None:
+    text = f"services:\n  web:\n    image: x\n    blkio_config: {blkio}\n"
+    ours, theirs = ours_and_theirs(compose_bin, tmp_path, text)
+    assert theirs.accepted and ours is None, theirs
+    printed = theirs.output["services"]["web"]["blkio_config"]
+    if compose_prints is not None:
+        assert printed == compose_prints  # 70000 wraps around a 16-bit weight
+    else:
+        assert printed["device_read_bps"][0]["rate"] == "0"  # 1.0 is read as 0
+    with pytest.raises(SpecError) as info:
+        load_project([tmp_path / "compose.yaml"], environ={}, project_name="fid")
+    assert info.value.line == 4 and "services.web.blkio_config" in str(info.value.path)
 
 
 def test_an_error_on_a_value_with_control_characters_stays_on_one_line(tmp_path: Path) -> None:
