@@ -43,18 +43,45 @@ _OPTION_KEYS = {
 def canonical_volumes(value: Any, loc: Loc) -> Seq:
     """``volumes:`` of a service as long-form mounts."""
     seq = want_list(value, loc)
-    out = Seq(origin=seq.origin)
+    # As Compose: a later mount on the same target replaces an earlier one in its place,
+    # twice: by the target as written, then by the target once the short syntax is cleaned
+    # (so `/app`, `/app/`, `{type: volume, target: /app}` ends as the `/app/` mount). Two
+    # left on one path after that are refused, later (`clean_mount_targets`).
+    written: list[tuple[int, dict[str, Any]]] = []
+    places: dict[str, int] = {}
     for i, item in enumerate(seq):
         at = loc.child(seq, i)
         entry = parse_volume(item, at) if isinstance(item, str) else _long(item, at)
-        same = [j for j, m in enumerate(out) if m.get("target") == entry.get("target")]
-        if same and entry.get("target") is not None:
-            out[same[0]] = entry
-            out.origins[same[0]] = seq.where(i)
-            continue
-        out.append(entry)
-        out.origins.append(seq.where(i))
+        _replace_or_add(written, places, _written_target(item, entry, at), (i, entry))
+    pairs: list[tuple[int, dict[str, Any]]] = []
+    places = {}
+    for i, entry in written:
+        target = entry.get("target")
+        _replace_or_add(pairs, places, target if isinstance(target, str) else None, (i, entry))
+    out = Seq((entry for _, entry in pairs), origin=seq.origin)
+    out.origins = [seq.where(i) for i, _ in pairs]
     return out
+
+
+def _replace_or_add(items: list[Any], places: dict[str, int], key: str | None, item: Any) -> None:
+    """``item`` in place of the one with the same ``key``, else at the end."""
+    if key is not None and key in places:
+        items[places[key]] = item
+        return
+    if key is not None:
+        places[key] = len(items)
+    items.append(item)
+
+
+def _written_target(item: Any, entry: dict[str, Any], loc: Loc) -> str | None:
+    """A mount's container path as written (before the short syntax is cleaned)."""
+    if not isinstance(item, str):
+        target = entry.get("target")
+        return target if isinstance(target, str) else None
+    if len(item) <= 2:
+        return item
+    parts = _split(item, loc)
+    return item if len(parts) == 1 else parts[1]
 
 
 def _long(item: Any, at: Loc) -> dict[str, Any]:

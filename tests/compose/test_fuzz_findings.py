@@ -169,6 +169,19 @@ SHAPES = [
         ),
         True,
     ),
+    # volumes: a later mount replaces an earlier one on the same target as written, then
+    # on the same target once the short syntax is cleaned; two left on one path: refused
+    *(
+        (f"services:\n  web:\n    image: x\n    volumes: {mounts}\nvolumes: {{data: {{}}}}\n", ok)
+        for mounts, ok in [
+            ("[/app, /app/, {type: volume, target: /app}]", True),
+            ("[/app/, {type: volume, target: /app}]", True),
+            ("[data:/app/, /app]", True),
+            ("[/app/, {type: volume, source: data, target: /app}]", True),
+            ("[{type: volume, source: data, target: /app/}, {type: volume, target: /app}]", False),
+            ("[./a:/app/, data:/app, /app//, {type: bind, source: ./b, target: /app/}]", False),
+        ]
+    ),
     # secrets and configs: `external` is a boolean Compose prints as one (left out if false)
     *(
         (f"services:\n  web:\n    image: x\n{kind}:\n  s: {{file: ./s, external: {v}}}\n", True)
