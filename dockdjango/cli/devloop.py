@@ -21,7 +21,7 @@ from dockdjango.cli.table import Command, option, project_options
 
 def run_attached_up(args: argparse.Namespace, stack: Any) -> int:
     """``up`` in the foreground: see the module docstring. Exit 0 when the containers
-    stopped by themselves, 130 when interrupted."""
+    stopped by themselves, 130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM)."""
     from dockdjango.api.attached import AttachedUp, Exited, Output
     from dockdjango.cli.logprinter import LogPrinter
     from dockdjango.cli.project import public_port_warnings, up_options
@@ -67,7 +67,9 @@ def run_attached_up(args: argparse.Namespace, stack: Any) -> int:
             stop_watch.set()
             for s, handler in previous.items():
                 signal.signal(s, handler)
-    return 130 if interrupts else 0
+    if not interrupts:
+        return 0
+    return 143 if interrupts[0] == signal.SIGTERM else 130  # as every other command
 
 
 def _pass_input(session: Any) -> None:

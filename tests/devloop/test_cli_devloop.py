@@ -86,6 +86,10 @@ class Background:
         """Ctrl-C at a terminal: SIGINT to the whole foreground process group."""
         os.killpg(self.proc.pid, signal.SIGINT)
 
+    def terminate(self) -> None:
+        """What a process manager sends: SIGTERM to the process alone."""
+        self.proc.send_signal(signal.SIGTERM)
+
     def finish(self, timeout: float = 300.0) -> int:
         try:
             return self.proc.wait(timeout)
@@ -155,6 +159,19 @@ def test_attached_up_streams_every_service_and_ctrl_c_stops_the_stack(
     # timeout ran out
     codes = exit_codes(engine, unique_name)
     assert len(codes) == 2 and 137 not in codes.values(), codes
+    assert "Traceback" not in "\n".join(up.err)
+
+
+def test_sigterm_stops_the_attached_stack_and_exits_143(
+    project_dir, engine, unique_name, background
+):
+    root = project_dir(TWO)
+    up = background(["up"], root)
+    up.wait_for(lambda: sum("web line" in line for line in up.out) >= 2, what="web output")
+    up.terminate()
+    assert up.finish() == 143
+    assert any("Gracefully stopping" in line for line in up.err)
+    assert set(states(engine, unique_name).values()) == {"exited"}
     assert "Traceback" not in "\n".join(up.err)
 
 
