@@ -15,11 +15,21 @@ from dockdjango.errors import EngineError
 
 @translate_errors
 def inspect_image(client: docker.DockerClient, ref: str) -> dict[str, Any] | None:
-    """The engine's inspect data for ``ref``, or None when it is not present locally."""
+    """The engine's inspect data for ``ref``, or None when it is not present locally.
+    A reference the engine cannot parse is an error saying how to write one."""
     try:
         return dict(client.api.inspect_image(ref))
     except (ImageNotFound, NotFound):
         return None
+    except APIError as exc:
+        if exc.status_code != 400:
+            raise
+        raise EngineError(
+            f"{ref!r} is not an image reference the engine accepts "
+            f"({_first_line(exc.explanation or str(exc))})",
+            hint="write it as name[:tag] or name@sha256:digest, in lower case "
+            "(in a compose file: services.NAME.image)",
+        ) from None
 
 
 @translate_errors
