@@ -3,7 +3,8 @@
 A `Target` is one dockdjango command run in-process through the real CLI entry point
 (``dockdjango.cli.main``), with stdout/stderr captured and the environment fixed: any
 exception escaping ``main`` is what a user would see as a traceback. ``config`` is the
-first target; ``up --dry-run`` becomes a second one by adding a row to `TARGETS`.
+first target, compared with Compose; ``up --dry-run`` the second, which plans against the
+real engine (nothing is created, built or pulled) and must refuse on one line too.
 """
 
 from __future__ import annotations

@@ -84,7 +84,14 @@ def check_document(
     return "same as compose"
 
 
-@pytest.mark.parametrize("target_name", sorted(TARGETS))
+@pytest.mark.parametrize(
+    "target_name",
+    # a target that asks the engine (up --dry-run) runs with the engine tests, not the pure
+    [
+        pytest.param(n, marks=pytest.mark.engine) if TARGETS[n].asks_engine else n
+        for n in sorted(TARGETS)
+    ],
+)
 @fuzz_settings(300)
 @given(data=any_document())
 def test_documents(
