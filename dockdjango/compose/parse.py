@@ -246,6 +246,13 @@ def parse_text(text: str, display_name: str) -> Tree:
             line=1,
             hint="a compose file needs at least `services:`",
         )
+    if isinstance(data, dict) and set(data) == {"version"}:  # Compose: "empty compose file"
+        raise SpecError(
+            "the file holds only `version`, so it is empty",
+            file=display_name,
+            line=getattr(data.where("version") if isinstance(data, Tree) else None, "line", 1),
+            hint="a compose file needs at least `services:` (Compose ignores `version`)",
+        )
     if not isinstance(data, Tree):
         raise SpecError(
             f"the top level must be a mapping, not {type_name(data)}",

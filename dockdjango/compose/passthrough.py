@@ -248,8 +248,8 @@ def _long_form(key: str, value: Any, loc: Loc) -> Any:
 
 
 def _watch_rules(rules: list[Any], loc: Loc) -> list[dict[str, Any]]:
-    """``develop.watch`` rules as Compose prints them: ``include``/``ignore`` lists, an
-    ``exec.command`` list (or null), no ``x-`` keys."""
+    """``develop.watch`` rules as Compose prints them: ``include``/``ignore`` lists (none
+    when empty), an ``exec.command`` list (or null), no ``x-`` keys."""
     out = []
     for i, rule in enumerate(want_list(rules, loc)):
         at = loc.child(rules, i)
@@ -257,6 +257,8 @@ def _watch_rules(rules: list[Any], loc: Loc) -> list[dict[str, Any]]:
         for listed in ("include", "ignore"):
             if isinstance(entry.get(listed), str):
                 entry[listed] = [entry[listed]]
+            elif listed in entry and not entry[listed]:
+                del entry[listed]  # Compose leaves an empty list out
         exec_spec = dict(want_map(entry.get("exec"), at.child(entry, "exec")))
         command = exec_spec.get("command")
         if isinstance(command, str):

@@ -190,6 +190,13 @@ SHAPES = [
     ),
     *((f"version: {v}\nservices:\n  web:\n    image: x\n", False) for v in ("null", "3.8", "3")),
     ("version: '3.8'\nservices:\n  web:\n    image: x\n", True),
+    ("version: '3.8'\n", False),  # only `version`: Compose's "empty compose file"
+    ("version: '3.8'\nx-a: 1\n", True),
+    (
+        "services:\n  web:\n    image: x\n    develop: {watch: [{path: ./a, action: sync, "
+        "target: /a, ignore: [], include: x}]}\n",
+        True,
+    ),
     ("services:\n  web:\n    image: x\n  t:\n    image: y\n    profiles: ['']\n", True),
     *(
         (f"services:\n  web:\n    image: x\n    models: [m]\nmodels:\n  m: {model}\n", ok)
