@@ -41,17 +41,13 @@ def canonical_ports(value: Any, loc: Loc) -> Seq:
                 f"must be a port mapping, not {type_name(item)}", hint="write e.g. 8000:8000"
             )
         entries = parse_port(item, at) if isinstance(item, int | str) else [_long(item, at)]
-        # Compose tells a host port written as a number from one written as text here
-        published = item.get("published") if isinstance(item, dict) else None
-        number = isinstance(published, int) and not isinstance(published, bool)
         for entry in entries:
             # As Compose: one mapping per host IP, host port, container port and protocol; a
             # later one replaces an earlier one in its place (`80` then `{target: 80, mode:
             # host}` is the second one alone).
             key = (
                 entry.get("host_ip") or "0.0.0.0",
-                number,
-                entry.get("published") or "",
+                _published_as_written(item, entry),
                 entry["target"],
                 entry.get("protocol") or "tcp",
             )
@@ -62,6 +58,18 @@ def canonical_ports(value: Any, loc: Loc) -> Seq:
             out.append(entry)
             out.origins.append(seq.where(i))
     return out
+
+
+def _published_as_written(item: Any, entry: dict[str, Any]) -> tuple[str, Any]:
+    """The host port as Compose tells mappings apart by it: left out, ``""``, ``8080`` (a
+    number) and ``"8080"`` (text, as the short syntax gives) are four different ones."""
+    if not isinstance(item, dict):
+        return ("text", entry["published"]) if "published" in entry else ("none", None)
+    if "published" not in item:
+        return ("none", None)
+    published = item["published"]
+    number = isinstance(published, int) and not isinstance(published, bool)
+    return ("number" if number else "text", published)
 
 
 def _long(item: Any, at: Loc) -> dict[str, Any]:

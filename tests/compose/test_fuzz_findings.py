@@ -144,7 +144,7 @@ SHAPES = [
             ("{device_read_bps: [{path: /a, rate: ''}]}", False),
         ]
     ),
-    # ports: one mapping per host IP, host port (a number and text differ), container
+    # ports: one mapping per host IP, host port (a number, text and "" differ), container
     # port and protocol; a later one replaces an earlier one in its place
     (
         "services:\n  web:\n    image: x\n    ports:\n"
@@ -165,6 +165,9 @@ SHAPES = [
                 "{target: 90, published: '90', protocol: UDP}",
                 "'8000-8001:9000-9001'",
                 "'8001:9001'",
+                "83",
+                "{target: 83, published: ''}",  # "" is not the same as left out
+                "{target: 83, published: '', mode: host}",
             ]
         ),
         True,
