@@ -27,7 +27,7 @@ BUILD_KEYS = (
     "provenance pull sbom secrets shm_size ssh tags target ulimits".split()
 )
 BUILD_MODELLED = {"context", "dockerfile", "dockerfile_inline", "args", "target", "labels"}
-BUILD_LISTS = ("cache_from", "cache_to", "tags", "platforms")
+BUILD_LISTS = ("cache_from", "cache_to", "tags", "platforms", "entitlements")
 
 
 def canonical_build(value: Any, loc: Loc) -> Tree | None:
@@ -44,7 +44,7 @@ def canonical_build(value: Any, loc: Loc) -> Tree | None:
         at = loc.child(build, key)
         if not key.startswith("x-"):
             not_null(item, at)
-        if key in ("context", "dockerfile", "target", "network", "dockerfile_inline"):
+        if key in ("context", "dockerfile", "target", "network", "dockerfile_inline", "isolation"):
             out[key] = want_str(item, at)
         elif key == "args":
             out[key] = key_values(item, at, empty=None)

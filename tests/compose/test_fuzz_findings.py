@@ -111,6 +111,15 @@ SHAPES = [
         True,
     ),
     ("services:\n  web:\n    image: x\n    build: {context: ''}\n", True),
+    *(
+        (f"services:\n  web:\n    build: {{context: ., {build}}}\n", ok)
+        for build, ok in [
+            ("entitlements: [network.host], isolation: default", True),
+            ("entitlements: network.host", False),
+            ("entitlements: [1]", False),
+            ("isolation: 1", False),
+        ]
+    ),
     (
         "services:\n  web:\n    image: x\n    volumes: [{type: bind, source: /a, target: /b, "
         "bind: {create_host_path: false, propagation: rprivate}}]\n",
