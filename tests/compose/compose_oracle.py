@@ -4,8 +4,8 @@ Compared, on every service: the keys in ``SERVICE_FIELDS`` (``build`` only on
 ``BUILD_FIELDS``); on every top-level network ``NETWORK_FIELDS`` and volume
 ``VOLUME_FIELDS``; plus the project ``name`` and the set of services, networks, volumes.
 
-Not compared yet (kept as written in ``Service.other``, where Compose prints its own
-canonical form, or absent from the corpus and our own cases): ``blkio_config``,
+Not in ``compared`` (the conformance and fuzz tests compare the whole document as well,
+so these are checked there): ``blkio_config``,
 ``device_cgroup_rules``, ``cpu_count``/``cpu_percent``/``cpu_period``/
 ``cpu_quota``/``cpu_rt_*``, ``cpuset``, ``mem_swappiness``, ``oom_kill_disable``,
 ``isolation``, ``cgroup_parent``, ``external_links``, ``attach``, ``use_api_socket``,
