@@ -242,7 +242,8 @@ SHAPES: dict[str, Any] = {
                                 "privileged": Flag(),
                                 "working_dir": str,
                                 "environment": LIST_OR_DICT,
-                            }
+                            },
+                            required=("command",),
                         ),
                     },
                     required=("path", "action"),

@@ -15,6 +15,7 @@ from dockdjango.compose.scalars import go_text
 from dockdjango.compose.shapes import (
     Loc,
     key_values,
+    not_null,
     show,
     split_command,
     str_list,
@@ -87,6 +88,8 @@ def check_passthrough(key: str, value: Any, loc: Loc) -> Any:
         )
     if key in _STRING_ITEMS and isinstance(value, list):
         str_list(value, loc, allow_str=False)
+    if key == "develop" and "watch" in value:
+        not_null(value["watch"], loc.child(value, "watch"))  # Compose: it must be a list
     if key in SHAPES:
         value = conform(value, SHAPES[key], loc)
     if key == "deploy":
@@ -234,8 +237,10 @@ def _long_form(key: str, value: Any, loc: Loc) -> Any:
                         "option values must be scalars", hint="write text, a number or a list"
                     )
         return {**value, "options": {k: [_option(x) for x in v] for k, v in listed.items()}}
-    if key == "develop" and value.get("watch") is not None:
-        return {**value, "watch": _watch_rules(value["watch"], loc.child(value, "watch"))}
+    if key == "develop" and "watch" in value:
+        rules = _watch_rules(value["watch"], loc.child(value, "watch"))
+        others = {k: v for k, v in value.items() if k != "watch"}
+        return {**others, "watch": rules} if rules else others  # none: Compose prints none
     if key in ("post_start", "pre_stop"):
         hooks = []
         for i, hook in enumerate(value):

@@ -209,6 +209,15 @@ SHAPES = [
         "target: /a, ignore: [], include: x}]}\n",
         True,
     ),
+    *(
+        (f"services:\n  web:\n    image: x\n    develop: {{watch: {watch}}}\n", ok)
+        for watch, ok in [
+            ("[]", True),  # printed as no watch
+            ("null", False),
+            ("[{path: ., target: /a, action: sync+exec, exec: {}}]", False),  # no command
+            ("[{path: ., target: /a, action: sync+exec, exec: {command: ls}}]", True),
+        ]
+    ),
     ("services:\n  web:\n    image: x\n  t:\n    image: y\n    profiles: ['']\n", True),
     *(
         (f"services:\n  web:\n    image: x\n    models: [m]\nmodels:\n  m: {model}\n", ok)
