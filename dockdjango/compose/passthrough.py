@@ -106,6 +106,10 @@ def check_passthrough(key: str, value: Any, loc: Loc) -> Any:
                         f"is missing `{required}`",
                         hint="write e.g. `{action: sync, path: ./src, target: /app}`",
                     )
+            if rule["path"] == "":  # Compose: "value can't be blank"
+                raise at.child(rule, "path").error(
+                    "is empty", hint="name the host path to watch, e.g. `path: ./src`"
+                )
     return canonical_passthrough(key, value, loc)
 
 

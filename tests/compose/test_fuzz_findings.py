@@ -216,6 +216,7 @@ SHAPES = [
             ("null", False),
             ("[{path: ., target: /a, action: sync+exec, exec: {}}]", False),  # no command
             ("[{path: ., target: /a, action: sync+exec, exec: {command: ls}}]", True),
+            ("[{path: '', target: /a, action: sync}]", False),
         ]
     ),
     ("services:\n  web:\n    image: x\n  t:\n    image: y\n    profiles: ['']\n", True),
