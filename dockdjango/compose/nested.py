@@ -24,6 +24,7 @@ from dockdjango.compose.numbers import byte_count
 from dockdjango.compose.shapes import (
     Loc,
     check_keys,
+    not_null,
     show,
     want_bool,
     want_list,
@@ -147,7 +148,7 @@ def _whole(value: Any, loc: Loc, low: int | None) -> int:
 
 
 def _struct(value: Any, shape: Struct, loc: Loc) -> dict[str, Any]:
-    mapping = want_map(value, loc)
+    mapping = want_map(not_null(value, loc), loc)  # Compose's schema: a mapping, not null
     check_keys(mapping, shape.keys, loc, what=loc.path.rsplit(".", 1)[-1] or "this mapping")
     for key in shape.required:
         if key not in mapping:

@@ -203,6 +203,7 @@ SHAPES = [
     *((f"version: {v}\nservices:\n  web:\n    image: x\n", False) for v in ("null", "3.8", "3")),
     ("version: '3.8'\nservices:\n  web:\n    image: x\n", True),
     ("version: '3.8'\n", False),  # only `version`: Compose's "empty compose file"
+    ("services:\n  web:\n    image: x\n    deploy: {resources: null}\n", False),
     ("version: '3.8'\nx-a: 1\n", True),
     (
         "services:\n  web:\n    image: x\n    develop: {watch: [{path: ./a, action: sync, "
@@ -217,6 +218,7 @@ SHAPES = [
             ("[{path: ., target: /a, action: sync+exec, exec: {}}]", False),  # no command
             ("[{path: ., target: /a, action: sync+exec, exec: {command: ls}}]", True),
             ("[{path: '', target: /a, action: sync}]", False),
+            ("[{path: ., target: /a, action: sync+exec, exec: null}]", False),
         ]
     ),
     ("services:\n  web:\n    image: x\n  t:\n    image: y\n    profiles: ['']\n", True),
