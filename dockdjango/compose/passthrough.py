@@ -96,6 +96,8 @@ def check_passthrough(key: str, value: Any, loc: Loc) -> Any:
         check_deploy(value, loc)
     if key == "provider" and "type" not in value:
         raise loc.error("is missing `type`", hint="write `provider: {type: <name>}`")
+    if key == "provider":
+        want_str(value["type"], loc.child(value, "type"))
     if key == "develop":
         watch = value.get("watch") or []
         for i, rule in enumerate(want_list(watch, loc.child(value, "watch"))):
@@ -321,7 +323,6 @@ def _whole(value: Any, loc: Loc) -> Any:
 
 
 def _option(value: Any) -> str:
-    """A provider option value as Compose prints it: a string (booleans lowercase)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    """A provider option value as Compose prints it: text (booleans lowercase, numbers as
+    Go prints them: 80.0 is 80)."""
+    return go_text(value)

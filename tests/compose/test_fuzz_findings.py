@@ -204,6 +204,8 @@ SHAPES = [
     ("version: '3.8'\nservices:\n  web:\n    image: x\n", True),
     ("version: '3.8'\n", False),  # only `version`: Compose's "empty compose file"
     ("services:\n  web:\n    image: x\n    deploy: {resources: null}\n", False),
+    ("services:\n  web:\n    provider: {type: foo, options: {a: 80.0, b: [1e3, true]}}\n", True),
+    ("services:\n  web:\n    provider: {type: null}\n", False),
     ("version: '3.8'\nx-a: 1\n", True),
     (
         "services:\n  web:\n    image: x\n    develop: {watch: [{path: ./a, action: sync, "
