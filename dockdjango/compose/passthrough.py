@@ -14,6 +14,7 @@ from dockdjango.compose.numbers import BYTE_KEYS, WHOLE_KEYS, typed_number
 from dockdjango.compose.scalars import go_text
 from dockdjango.compose.shapes import (
     Loc,
+    check_keys,
     key_values,
     not_null,
     show,
@@ -115,6 +116,10 @@ def check_passthrough(key: str, value: Any, loc: Loc) -> Any:
     return canonical_passthrough(key, value, loc)
 
 
+#: What Compose's schema allows in a long-form ``secrets``/``configs`` entry (and ``x-``).
+_FILE_REF_KEYS = ("source", "target", "uid", "gid", "mode")
+
+
 def file_references(value: Any, loc: Loc, *, default_target: str | None) -> list[dict[str, Any]]:
     """``secrets``/``configs`` references in long form, as Compose prints them.
 
@@ -131,7 +136,9 @@ def file_references(value: Any, loc: Loc, *, default_target: str | None) -> list
                 entry["target"] = f"{default_target}/{item}"
             out.append(entry)
             continue
-        entry = dict(want_map(item, at))
+        mapping = want_map(item, at)
+        check_keys(mapping, _FILE_REF_KEYS, at, what="a secret or config reference")
+        entry = dict(mapping)
         if "source" not in entry:
             raise at.error("is missing `source`", hint="name the secret or config: `source: name`")
         want_str(entry["source"], at.child(item, "source"))

@@ -237,6 +237,16 @@ SHAPES = [
             ("{model: ai/x, context_size: 10, runtime_flags: [a], x-a: null}", True),
         ]
     ),
+    # a secret or config reference: Compose's schema allows its five keys (and x-) only
+    *(
+        (
+            f"services:\n  web:\n    image: x\n    {where}:\n    - {{source: s, {extra}}}\n"
+            f"{where}:\n  s:\n    file: ./s.txt\n",
+            ok,
+        )
+        for where in ("secrets", "configs")
+        for extra, ok in [("arget: /x", False), ("uid: '1', mode: 0o440", True)]
+    ),
 ]
 
 
