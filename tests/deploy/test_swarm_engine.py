@@ -70,8 +70,24 @@ def _get(url: str) -> int | str:
 
 
 def _stack(*args: str) -> str:
-    done = subprocess.run(["docker", "stack", *args], capture_output=True, text=True, check=True)
+    done = subprocess.run(["docker", "stack", *args], capture_output=True, text=True)
+    assert done.returncode == 0, f"docker stack {' '.join(args)}: {done.stderr.strip()}"
     return done.stdout
+
+
+def _stack_rm(name: str) -> None:
+    """`docker stack rm`, again while it fails only to remove a resource still in use (its
+    own race: it removes networks, configs and secrets right after the services, before
+    their tasks have stopped; a later call removes what is left)."""
+    for _ in range(30):  # bounded: about a minute
+        done = subprocess.run(["docker", "stack", "rm", name], capture_output=True, text=True)
+        if done.returncode == 0:
+            return
+        racing = "active endpoints" in done.stderr or "Failed to remove" in done.stderr
+        assert racing, f"docker stack rm {name}: {done.stderr.strip()}"
+        print(f"\ndocker stack rm {name}, again after: {done.stderr.strip()}")
+        time.sleep(2)
+    raise AssertionError(f"docker stack rm {name} kept failing: {done.stderr.strip()}")
 
 
 @pytest.fixture
@@ -158,7 +174,7 @@ def test_library_on_swarm_rolls_out_without_a_failed_request(
         assert failed == []
 
         # `docker stack rm` manages what dockdjango deployed
-        _stack("rm", unique_name)
+        _stack_rm(unique_name)
         deadline = time.monotonic() + 300  # a hang guard, not a speed check
         label = f"com.docker.stack.namespace={unique_name}"
         while engine.containers.list(all=True, filters={"label": label}, ignore_removed=True):
