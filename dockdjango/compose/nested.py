@@ -181,6 +181,17 @@ def _either(value: Any, shape: Either, loc: Loc) -> Any:
 
 WATCH_ACTIONS = ("rebuild", "sync", "restart", "sync+restart", "sync+exec")
 LIST_OR_DICT = Either((List(str), Map(Any)))
+#: A lifecycle hook (post_start, pre_stop) and a watch rule's exec: Compose's ServiceHook.
+HOOK = Struct(
+    {
+        "command": COMMAND,
+        "user": str,
+        "privileged": Flag(),
+        "working_dir": str,
+        "environment": LIST_OR_DICT,
+    },
+    required=("command",),
+)
 _UPDATE = Struct(
     {
         "parallelism": Whole(0),
@@ -236,16 +247,7 @@ SHAPES: dict[str, Any] = {
                         "ignore": Either((str, List(str))),
                         "include": Either((str, List(str))),
                         "initial_sync": Flag(yaml_only=True),
-                        "exec": Struct(
-                            {
-                                "command": COMMAND,
-                                "user": str,
-                                "privileged": Flag(),
-                                "working_dir": str,
-                                "environment": LIST_OR_DICT,
-                            },
-                            required=("command",),
-                        ),
+                        "exec": HOOK,
                     },
                     required=("path", "action"),
                 )
@@ -254,18 +256,7 @@ SHAPES: dict[str, Any] = {
     ),
     **dict.fromkeys(
         ("post_start", "pre_stop"),
-        List(
-            Struct(
-                {
-                    "command": COMMAND,
-                    "user": str,
-                    "privileged": Flag(),
-                    "working_dir": str,
-                    "environment": LIST_OR_DICT,
-                },
-                required=("command",),
-            )
-        ),
+        List(HOOK),
     ),
     "logging": Struct({"driver": str, "options": Map(Any)}),
     "blkio_config": Struct(
