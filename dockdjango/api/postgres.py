@@ -175,7 +175,7 @@ def postgres_environ(
         stack = Stack.load("compose.yaml", environ=env)
     """
     from dockdjango.compose import discover_files, find_compose_files, read_compose_text
-    from dockdjango.compose.dotenv import parse_dotenv
+    from dockdjango.compose.loader.dotenv import parse_dotenv
 
     env = dict(os.environ if environ is None else environ)
     if env.get(ENV_VAR):

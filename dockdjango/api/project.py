@@ -11,7 +11,7 @@ import json
 
 from dockdjango.compose import Project, load_project
 from dockdjango.compose.confighash import service_hash
-from dockdjango.compose.output import escape_dollars
+from dockdjango.compose.dollars import escape_dollars
 from dockdjango.errors import DockdjangoError
 
 __all__ = ["Project", "config_hashes", "load_project", "to_json"]

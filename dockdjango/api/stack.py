@@ -26,7 +26,7 @@ from dockdjango.api.links import Link, announced
 from dockdjango.api.project import config_hashes
 from dockdjango.api.stack_commands import ExecResult, StackCommands
 from dockdjango.compose import Project, load_dict, load_project
-from dockdjango.compose.loader import discover_files
+from dockdjango.compose.loader.pipeline import discover_files
 from dockdjango.compose.models import BuildConfig
 from dockdjango.engine import converge, lifecycle
 from dockdjango.engine.apply import BeforeStart

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from dockdjango.api.stack import Stack
+    from dockdjango.compose.develop_watch import WatchRule
     from dockdjango.engine.progress import OnProgress
-    from dockdjango.engine.watchrules import WatchRule
 
 
 def rules(stack: Stack, *services: str) -> list[WatchRule]:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from dockdjango.engine.watchrules import (
+from dockdjango.compose.develop_watch import (
     ALWAYS_IGNORED,
     EDITOR_FILES,
     REBUILD,

@@ -82,7 +82,7 @@ def owner_environ(root: str | Path, environ: Mapping[str, str] | None = None) ->
 def stack_name(root: str | Path, environ: Mapping[str, str] | None = None) -> str:
     """The project name a detected stack gets: ``COMPOSE_PROJECT_NAME`` (from the environment
     or the project's ``.env``), else the directory's name, as Compose names projects."""
-    from dockdjango.compose.dotenv import parse_dotenv
+    from dockdjango.compose.loader.dotenv import parse_dotenv
     from dockdjango.compose.naming import normalize_project_name
 
     base = Path(root).resolve()
@@ -141,7 +141,7 @@ def detected_stack(
     """A :class:`~dockdjango.api.stack.Stack` of what dockdjango detects at ``root``, loaded
     as if its compose file were there (its name is the directory's, as Compose's)."""
     from dockdjango.api.stack import Stack
-    from dockdjango.compose.loader import load_dict
+    from dockdjango.compose.loader.pipeline import load_dict
 
     base = Path(root).resolve()
     project = project or detect_for_stack(

@@ -9,8 +9,8 @@ from typing import Any
 from dockdjango.cluster.notes import Notes
 from dockdjango.cluster.settings import deploy_of, resource_settings
 from dockdjango.compose import Healthcheck, Service
-from dockdjango.compose.deploy import byte_count
-from dockdjango.compose.shapes import Loc
+from dockdjango.compose.schema.deploy_keys import byte_count
+from dockdjango.compose.schema.shapes import Loc
 
 _MIB = 1024 * 1024
 

@@ -11,8 +11,8 @@ from typing import Any
 from dockdjango.cluster.notes import Notes
 from dockdjango.cluster.settings import resource_settings
 from dockdjango.compose import Healthcheck, Project, Service, ServiceVolume, parse_duration
-from dockdjango.compose.deploy import byte_count
-from dockdjango.compose.shapes import Loc
+from dockdjango.compose.schema.deploy_keys import byte_count
+from dockdjango.compose.schema.shapes import Loc
 
 NAMESPACE_LABEL = "com.docker.stack.namespace"
 IMAGE_LABEL = "com.docker.stack.image"

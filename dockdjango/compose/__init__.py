@@ -34,13 +34,23 @@ The contract other packages code against (pure: this package imports nothing fro
 - ``read_compose_text(path)``: a compose file's text decoded as the loader decodes it
   (UTF-8, or UTF-16 with a byte-order mark), or a `SpecError` naming the bad line.
 
-The loader's stages are listed in ``dockdjango.compose.loader``; docs/spec.md has the rest.
+Rooms: the top holds the models and the rules a running project needs (``models``,
+``project``, ``naming``, ``graph``, ``dependency_order``, ``confighash``, ``durations``,
+``dollars``, ``develop_watch``, ``faststop``); ``compose.loader`` holds the pipeline's
+stages (listed in its docstring) and ``compose.schema`` the validate+canonicalise stage.
+docs/spec.md has the rest.
 """
 
 from __future__ import annotations
 
 from dockdjango.compose.durations import format_duration, normalize_duration, parse_duration
-from dockdjango.compose.loader import discover_files, find_compose_files, load_dict, load_project
+from dockdjango.compose.loader.parse import read_compose_text
+from dockdjango.compose.loader.pipeline import (
+    discover_files,
+    find_compose_files,
+    load_dict,
+    load_project,
+)
 from dockdjango.compose.models import (
     BindOptions,
     BuildConfig,
@@ -56,7 +66,6 @@ from dockdjango.compose.models import (
     VolumeOptions,
 )
 from dockdjango.compose.naming import normalize_project_name
-from dockdjango.compose.parse import read_compose_text
 from dockdjango.compose.project import Project
 
 __all__ = [

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from dockdjango.compose.durations import parse_duration
-from dockdjango.compose.numbers import OMITTED_WHEN_ZERO
+from dockdjango.compose.schema.numbers import OMITTED_WHEN_ZERO
 
 
 class SpecModel(BaseModel):
@@ -283,7 +283,7 @@ class Service(SpecModel):
         paths stay relative (there is no project directory here)."""
         if not isinstance(data, dict) or (info.context or {}).get("canonical"):
             return data  # the loader's projection: already canonical
-        from dockdjango.compose.canonical import SERVICE_KEYS
+        from dockdjango.compose.schema.canonical import SERVICE_KEYS
 
         plain = {
             k: v
@@ -292,9 +292,9 @@ class Service(SpecModel):
         }
         if not plain:
             return data
-        from dockdjango.compose.canonical import canonical_service
-        from dockdjango.compose.shapes import Loc
-        from dockdjango.compose.tree import Tree
+        from dockdjango.compose.loader.tree import Tree
+        from dockdjango.compose.schema.canonical import canonical_service
+        from dockdjango.compose.schema.shapes import Loc
 
         canonical = canonical_service(Tree(plain), Loc("Service", None))
         fields = service_fields({k: v for k, v in canonical.items() if v is not None})

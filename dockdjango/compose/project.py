@@ -15,9 +15,9 @@ import yaml
 from pydantic import Field, PrivateAttr, model_validator
 
 from dockdjango.compose import graph
+from dockdjango.compose.loader.tree import Origin, Seq, Tree
 from dockdjango.compose.models import Network, Service, SpecModel, Volume
 from dockdjango.compose.naming import DEFAULT_NETWORK, default_image_name, resource_name
-from dockdjango.compose.tree import Origin, Seq, Tree
 from dockdjango.errors import SpecError
 
 
@@ -175,7 +175,7 @@ class Project(SpecModel):
 
     def to_yaml(self) -> str:
         """The project as a compose YAML document that Docker Compose accepts (``$`` as ``$$``)."""
-        from dockdjango.compose.output import escape_dollars
+        from dockdjango.compose.dollars import escape_dollars
 
         data = self.to_compose_dict()
         for service in data["services"].values():

@@ -30,6 +30,7 @@ import docker
 
 from dockdjango.compose import graph
 from dockdjango.compose.confighash import hashed_service, service_hash
+from dockdjango.compose.faststop import slow_stop
 from dockdjango.compose.project import Project
 from dockdjango.engine.actions import (
     DIVERGED,
@@ -42,7 +43,6 @@ from dockdjango.engine.actions import (
 from dockdjango.engine.apply import BeforeStart, Run, apply, stop_started
 from dockdjango.engine.create_request import check_supported, create_request
 from dockdjango.engine.failures import translate_errors
-from dockdjango.engine.faststop import slow_stop
 from dockdjango.engine.health import Cancelled, wait_for
 from dockdjango.engine.images import inspect_image
 from dockdjango.engine.observe import Observed, observe, short_name

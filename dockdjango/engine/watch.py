@@ -18,17 +18,17 @@ from collections.abc import Callable, Sequence
 import docker
 from docker.errors import APIError, NotFound
 
-from dockdjango.engine import labels as L
-from dockdjango.engine.observe import project_containers
-from dockdjango.engine.progress import Event, OnProgress, ignore
-from dockdjango.engine.stop import each
-from dockdjango.engine.watchrules import (
+from dockdjango.compose.develop_watch import (
     SYNCING,
     ServicePlan,
     WatchRule,
     plan_batch,
     watched_roots,
 )
+from dockdjango.engine import labels as L
+from dockdjango.engine.observe import project_containers
+from dockdjango.engine.progress import Event, OnProgress, ignore
+from dockdjango.engine.stop import each
 from dockdjango.engine.watchsync import initial_items, owner_of, sync
 from dockdjango.errors import DockdjangoError
 

@@ -22,7 +22,7 @@ from typing import IO
 import docker
 from docker.errors import APIError, NotFound
 
-from dockdjango.engine.watchrules import SyncItem, WatchRule
+from dockdjango.compose.develop_watch import SyncItem, WatchRule
 from dockdjango.errors import EngineError
 
 

@@ -437,7 +437,7 @@ def _django(
 
 
 def _dotenv(root: Path) -> dict[str, str]:
-    from dockdjango.compose.dotenv import parse_dotenv
+    from dockdjango.compose.loader.dotenv import parse_dotenv
 
     path = root / ".env"
     if not path.is_file():

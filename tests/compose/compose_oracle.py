@@ -209,7 +209,7 @@ def ours_and_theirs(
     """(our config document or None if we reject, Compose's `OracleResult`) for one
     document written to ``directory/compose.yaml`` (``env``: variables set for both)."""
     from dockdjango.compose import load_project
-    from dockdjango.compose.output import escape_dollars
+    from dockdjango.compose.dollars import escape_dollars
     from dockdjango.errors import SpecError
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -255,7 +255,7 @@ def assert_read_as_compose(
 
 def _read_yaml(text: str) -> Any:
     """Compose's YAML output as plain data, read with the scalar rules Compose uses."""
-    from dockdjango.compose.parse import parse_text
+    from dockdjango.compose.loader.parse import parse_text
 
     return json.loads(json.dumps(parse_text(text, "<compose output>")))
 

@@ -106,7 +106,7 @@ def printed_document(target: Target, outcome: Outcome, path: Path, env: dict[str
     if outcome.code == 0:
         return json.loads(outcome.stdout)
     if "JSON cannot hold" in outcome.stderr:
-        from dockdjango.compose.parse import parse_text
+        from dockdjango.compose.loader.parse import parse_text
 
         again = Target(target.name, ("config",), target.compare_with_compose).run(path, env)
         return json.loads(json.dumps(parse_text(again.stdout, "<ours>")))

@@ -20,7 +20,7 @@ from compose_oracle import KNOWN_GAPS, Case, compared, corpus_cases, differences
 from conftest import TALLY
 
 from dockdjango.compose import load_project
-from dockdjango.compose.output import unescape_dollars
+from dockdjango.compose.dollars import unescape_dollars
 from dockdjango.errors import SpecError
 
 try:

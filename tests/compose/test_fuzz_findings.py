@@ -13,7 +13,7 @@ import pytest
 from compose_oracle import assert_read_as_compose, ours_and_theirs
 
 from dockdjango.compose import load_project
-from dockdjango.compose.shellwords import split_words
+from dockdjango.compose.schema.shellwords import split_words
 from dockdjango.errors import SpecError
 
 # Accepted by Compose; each must print the same words here.

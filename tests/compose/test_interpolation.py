@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dockdjango.compose.interpolation import TemplateError, substitute
+from dockdjango.compose.loader.interpolation import TemplateError, substitute
 
 ENV = {"SET": "value", "EMPTY": "", "OTHER": "o"}
 

@@ -227,7 +227,7 @@ def test_to_yaml_is_accepted_by_compose_and_reloads_the_same(tmp_path: Path) -> 
         check=True,
     )
     theirs = json.loads(proc.stdout)
-    from dockdjango.compose.output import escape_dollars
+    from dockdjango.compose.dollars import escape_dollars
 
     assert compared(theirs) == compared(escape_dollars(project.to_compose_dict()))
 

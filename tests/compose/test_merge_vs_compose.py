@@ -14,7 +14,7 @@ import pytest
 from compose_oracle import clean_environ, compared, compose_binary, differences
 
 from dockdjango.compose import load_project
-from dockdjango.compose.output import unescape_dollars
+from dockdjango.compose.dollars import unescape_dollars
 from dockdjango.errors import SpecError
 
 BASE = """\

@@ -10,8 +10,8 @@ import pytest
 from compose_oracle import clean_environ, compose_config, differences
 
 from dockdjango.compose import load_project
-from dockdjango.compose.output import escape_dollars
-from dockdjango.compose.parse import MAX_DEPTH, MAX_VALUES
+from dockdjango.compose.dollars import escape_dollars
+from dockdjango.compose.loader.parse import MAX_DEPTH, MAX_VALUES
 from dockdjango.errors import SpecError
 
 ALIASES = """\

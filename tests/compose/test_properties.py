@@ -20,8 +20,8 @@ from fuzz_documents import ENV, aliased, any_document, fuzz_settings, to_yaml
 from hypothesis import given
 
 from dockdjango.compose import Project, load_project
-from dockdjango.compose.loader import LoadContext
-from dockdjango.compose.parse import parse_file
+from dockdjango.compose.loader.parse import parse_file
+from dockdjango.compose.loader.pipeline import LoadContext
 from dockdjango.errors import SpecError
 
 QUICK = fuzz_settings(150)  # DOCKDJANGO_FUZZ_EXAMPLES=10000 for the long run

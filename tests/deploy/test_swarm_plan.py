@@ -9,7 +9,7 @@ from dockdjango.cli import main
 from dockdjango.cluster.keys import KUBE, SWARM, WHY_NOT
 from dockdjango.cluster.swarm import swarm_plan
 from dockdjango.compose import load_dict
-from dockdjango.compose.canonical import SERVICE_KEYS
+from dockdjango.compose.schema.canonical import SERVICE_KEYS
 from dockdjango.errors import SpecError
 
 NS = "com.docker.stack.namespace"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dockdjango.engine.faststop import pid1, slow_stop
+from dockdjango.compose.faststop import pid1, slow_stop
 
 
 @pytest.mark.parametrize(

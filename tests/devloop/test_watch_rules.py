@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dockdjango.api.watchrules import DEFAULT_ORIGIN, matcher, service_rules
-from dockdjango.engine.watchrules import (
+from dockdjango.compose.develop_watch import (
     REBUILD,
     SYNC,
     SYNC_RESTART,

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockdjango.compose.deploy import canonical_deploy, check_deploy
-from dockdjango.compose.nested import SHAPES, conform
-from dockdjango.compose.numbers import BYTE_KEYS, WHOLE_KEYS, typed_number
-from dockdjango.compose.scalars import go_text
-from dockdjango.compose.shapes import (
+from dockdjango.compose.loader.scalars import go_text
+from dockdjango.compose.loader.tree import type_name
+from dockdjango.compose.schema.deploy_keys import canonical_deploy, check_deploy
+from dockdjango.compose.schema.nested import SHAPES, conform
+from dockdjango.compose.schema.numbers import BYTE_KEYS, WHOLE_KEYS, typed_number
+from dockdjango.compose.schema.shapes import (
     Loc,
     check_keys,
     key_values,
@@ -27,7 +28,6 @@ from dockdjango.compose.shapes import (
     want_str,
     want_yaml_bool,
 )
-from dockdjango.compose.tree import type_name
 
 _PASSTHROUGH_SHAPES: dict[str, tuple[type, ...]] = {
     **dict.fromkeys(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockdjango.compose.numbers import byte_count
-from dockdjango.compose.shapes import Loc, check_keys, show, want_list, want_map
+from dockdjango.compose.schema.numbers import byte_count
+from dockdjango.compose.schema.shapes import Loc, check_keys, show, want_list, want_map
 
 DEPLOY_KEYS = (
     "mode endpoint_mode replicas labels rollback_config update_config resources "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockdjango.compose.tree import Seq, Tree, copy_tree
+from dockdjango.compose.loader.tree import Seq, Tree, copy_tree
 
 _REPLACE = {"command", "entrypoint"}
 

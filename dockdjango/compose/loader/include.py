@@ -10,13 +10,21 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from dockdjango.compose.dotenv import parse_dotenv
-from dockdjango.compose.merge import merge_files
-from dockdjango.compose.shapes import Loc, check_keys, show, str_list, want_list, want_map, want_str
-from dockdjango.compose.tree import Tree
+from dockdjango.compose.loader.dotenv import parse_dotenv
+from dockdjango.compose.loader.merge import merge_files
+from dockdjango.compose.loader.tree import Tree
+from dockdjango.compose.schema.shapes import (
+    Loc,
+    check_keys,
+    show,
+    str_list,
+    want_list,
+    want_map,
+    want_str,
+)
 
 if TYPE_CHECKING:
-    from dockdjango.compose.loader import LoadContext
+    from dockdjango.compose.loader.pipeline import LoadContext
 
 _KINDS = ("services", "networks", "volumes", "secrets", "configs")
 

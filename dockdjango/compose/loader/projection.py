@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from dockdjango.compose.loader.tree import Tree
 from dockdjango.compose.models import (
     CANONICAL,
     Network,
@@ -16,8 +17,7 @@ from dockdjango.compose.models import (
     split_fields,
 )
 from dockdjango.compose.project import Project
-from dockdjango.compose.shapes import Loc
-from dockdjango.compose.tree import Tree
+from dockdjango.compose.schema.shapes import Loc
 from dockdjango.errors import SpecError
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockdjango.compose.canonical import canonical_service
-from dockdjango.compose.shapes import (
+from dockdjango.compose.loader.tree import Tree, copy_tree, type_name
+from dockdjango.compose.schema.canonical import canonical_service
+from dockdjango.compose.schema.shapes import (
     Loc,
     check_keys,
     check_name,
@@ -19,7 +20,6 @@ from dockdjango.compose.shapes import (
     want_map,
     want_str,
 )
-from dockdjango.compose.tree import Tree, copy_tree, type_name
 
 TOP_KEYS = ("version", "name", "services", "networks", "volumes", "secrets", "configs")
 TOP_KEYS_ALL = (*TOP_KEYS, "include", "models")

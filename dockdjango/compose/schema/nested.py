@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dockdjango.compose.durations import normalize_duration
-from dockdjango.compose.numbers import byte_count
-from dockdjango.compose.shapes import (
+from dockdjango.compose.loader.tree import type_name
+from dockdjango.compose.schema.numbers import byte_count
+from dockdjango.compose.schema.shapes import (
     Loc,
     check_keys,
     not_null,
@@ -32,7 +33,6 @@ from dockdjango.compose.shapes import (
     want_str,
     want_yaml_bool,
 )
-from dockdjango.compose.tree import type_name
 
 NUMBER = "number"
 DURATION = "duration"

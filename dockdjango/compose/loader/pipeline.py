@@ -24,9 +24,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dockdjango.compose.dotenv import parse_dotenv
-from dockdjango.compose.extends import apply_extends
-from dockdjango.compose.finalize import (
+from dockdjango.compose.loader.dotenv import parse_dotenv
+from dockdjango.compose.loader.extends import apply_extends
+from dockdjango.compose.loader.finalize import (
     apply_env_files,
     apply_label_files,
     apply_profiles,
@@ -37,16 +37,16 @@ from dockdjango.compose.finalize import (
     implicit_dependencies,
     resource_names,
 )
-from dockdjango.compose.include import apply_include
-from dockdjango.compose.interpolation import interpolate
-from dockdjango.compose.merge import merge_files
+from dockdjango.compose.loader.include import apply_include
+from dockdjango.compose.loader.interpolation import interpolate
+from dockdjango.compose.loader.merge import merge_files
+from dockdjango.compose.loader.parse import parse_file
+from dockdjango.compose.loader.paths import clean_mount_targets, resolve_paths
+from dockdjango.compose.loader.projection import to_project
+from dockdjango.compose.loader.tree import Origin, Seq, Tree, copy_tree, type_name
 from dockdjango.compose.naming import is_valid_project_name, normalize_project_name
-from dockdjango.compose.parse import parse_file
-from dockdjango.compose.paths import clean_mount_targets, resolve_paths
 from dockdjango.compose.project import Project
-from dockdjango.compose.projection import to_project
-from dockdjango.compose.toplevel import canonical_file
-from dockdjango.compose.tree import Origin, Seq, Tree, copy_tree, type_name
+from dockdjango.compose.schema.toplevel import canonical_file
 from dockdjango.errors import SpecError
 
 COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")

@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from dockdjango.compose.tree import Tree, spec_error, where
+from dockdjango.compose.loader.tree import Tree, spec_error, where
 
 _REMOTE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)", re.I)
 

@@ -15,7 +15,7 @@ import re
 import struct
 from typing import Any
 
-from dockdjango.compose.shapes import Loc, show
+from dockdjango.compose.schema.shapes import Loc, show
 
 _INT64 = (-(2**63), 2**63 - 1)
 _FLOAT32_MAX = 3.4028234663852886e38

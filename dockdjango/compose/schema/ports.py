@@ -13,7 +13,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from dockdjango.compose.shapes import (
+from dockdjango.compose.loader.tree import Seq, type_name
+from dockdjango.compose.schema.shapes import (
     Loc,
     check_keys,
     show,
@@ -23,7 +24,6 @@ from dockdjango.compose.shapes import (
     want_scalar_str,
     want_str,
 )
-from dockdjango.compose.tree import Seq, type_name
 
 PORT_KEYS = "name mode host_ip target published protocol app_protocol".split()
 PROTOCOLS = ("tcp", "udp", "sctp")

@@ -4,7 +4,7 @@ Mappings are `Tree` (a dict) and sequences `Seq` (a list); each records the `Ori
 (file, line) of itself and of every entry, so any stage can raise a `SpecError` that
 says ``compose.yaml:14: services.web.ports[0]: ...`` even after merging files. Scalars
 are plain Python values. Compose's ``!reset`` and ``!override`` tags are recorded on the
-parent. `dockdjango.compose.parse` builds these from YAML.
+parent. `dockdjango.compose.loader.parse` builds these from YAML.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockdjango.compose.passthrough import file_references
-from dockdjango.compose.shapes import (
+from dockdjango.compose.loader.tree import Tree
+from dockdjango.compose.schema.passthrough import file_references
+from dockdjango.compose.schema.shapes import (
     Loc,
     check_keys,
     key_values,
@@ -19,7 +20,6 @@ from dockdjango.compose.shapes import (
     want_scalar_str,
     want_str,
 )
-from dockdjango.compose.tree import Tree
 
 BUILD_KEYS = (
     "additional_contexts args cache_from cache_to context dockerfile dockerfile_inline "

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from dockdjango.compose.tree import Origin, Seq, Tree, spec_error
+from dockdjango.compose.loader.tree import Origin, Seq, Tree, spec_error
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

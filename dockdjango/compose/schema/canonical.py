@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dockdjango.compose.build_config import canonical_build, extra_hosts
 from dockdjango.compose.durations import normalize_duration
-from dockdjango.compose.mounts import canonical_volumes
-from dockdjango.compose.passthrough import check_passthrough
-from dockdjango.compose.ports import canonical_expose, canonical_ports
-from dockdjango.compose.shapes import (
+from dockdjango.compose.loader.tree import Tree, type_name
+from dockdjango.compose.schema.build_config import canonical_build, extra_hosts
+from dockdjango.compose.schema.mounts import canonical_volumes
+from dockdjango.compose.schema.passthrough import check_passthrough
+from dockdjango.compose.schema.ports import canonical_expose, canonical_ports
+from dockdjango.compose.schema.shapes import (
     Loc,
     check_keys,
     check_name,
@@ -33,7 +34,6 @@ from dockdjango.compose.shapes import (
     want_str,
     want_yaml_bool,
 )
-from dockdjango.compose.tree import Tree, type_name
 
 # Service keys Compose knows that dockdjango keeps as written (not modelled yet).
 PASSTHROUGH_SERVICE_KEYS = frozenset(

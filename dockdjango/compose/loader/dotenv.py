@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from dockdjango.compose.interpolation import TemplateError, substitute
-from dockdjango.compose.tree import display_path
+from dockdjango.compose.loader.interpolation import TemplateError, substitute
+from dockdjango.compose.loader.tree import display_path
 from dockdjango.errors import SpecError
 
 _KEY = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*(=|:)?\s*(.*)$", re.S)

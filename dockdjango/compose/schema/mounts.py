@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockdjango.compose.numbers import byte_count
-from dockdjango.compose.paths import clean_path
-from dockdjango.compose.shapes import (
+from dockdjango.compose.loader.paths import clean_path
+from dockdjango.compose.loader.tree import Seq
+from dockdjango.compose.schema.numbers import byte_count
+from dockdjango.compose.schema.shapes import (
     Loc,
     check_keys,
     show,
@@ -25,7 +26,6 @@ from dockdjango.compose.shapes import (
     want_map,
     want_str,
 )
-from dockdjango.compose.tree import Seq
 
 MOUNT_KEYS = "type source target read_only consistency bind volume tmpfs image".split()
 MOUNT_TYPES = ("bind", "volume", "tmpfs", "npipe", "cluster", "image")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dockdjango.compose.merge import merge_service
-from dockdjango.compose.shapes import Loc, check_keys, show, want_map, want_str
-from dockdjango.compose.tree import Tree
+from dockdjango.compose.loader.merge import merge_service
+from dockdjango.compose.loader.tree import Tree
+from dockdjango.compose.schema.shapes import Loc, check_keys, show, want_map, want_str
 
 # Loads another compose file (absolute path) through the per-file stages.
 LoadTree = Callable[[str], Tree]

@@ -10,11 +10,11 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dockdjango.compose.dotenv import parse_dotenv
 from dockdjango.compose.graph import find_cycle
+from dockdjango.compose.loader.dotenv import parse_dotenv
+from dockdjango.compose.loader.tree import Tree, display_path
 from dockdjango.compose.naming import DEFAULT_NETWORK, resource_name
-from dockdjango.compose.shapes import Loc, show
-from dockdjango.compose.tree import Tree, display_path
+from dockdjango.compose.schema.shapes import Loc, show
 
 
 def _services(tree: Tree) -> Tree:

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from dockdjango.compose.scalars import go_text
-from dockdjango.compose.shellwords import CommandSyntaxError, split_words
-from dockdjango.compose.tree import Origin, Seq, Tree, spec_error, type_name, where
+from dockdjango.compose.loader.scalars import go_text
+from dockdjango.compose.loader.tree import Origin, Seq, Tree, spec_error, type_name, where
+from dockdjango.compose.schema.shellwords import CommandSyntaxError, split_words
 from dockdjango.errors import SpecError
 
 # The text Compose casts to a boolean, in any case (YAML 1.1's words; not 0/1, not "").

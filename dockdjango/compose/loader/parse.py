@@ -2,7 +2,7 @@
 
 - Bytes are decoded as Compose does: UTF-8 (a byte-order mark is skipped) or UTF-16 with a
   byte-order mark; anything else is an error naming the line of the first bad byte.
-- Scalars follow `dockdjango.compose.scalars` (YAML 1.2 as Compose reads it: ``yes`` is a
+- Scalars follow `dockdjango.compose.loader.scalars` (YAML 1.2 as Compose reads it: ``yes`` is a
   string, ``017`` and ``0x1F`` are integers, ``1:20`` is text, a bare date is a timestamp).
 - Before any value is built, the document's node graph is checked: an alias may not point
   into its own anchor (a cycle), nesting is at most `MAX_DEPTH` deep, and the document,
@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from dockdjango.compose.scalars import Timestamp, parse_timestamp, resolve_plain
-from dockdjango.compose.tree import Origin, Seq, Tree, display_path, type_name
+from dockdjango.compose.loader.scalars import Timestamp, parse_timestamp, resolve_plain
+from dockdjango.compose.loader.tree import Origin, Seq, Tree, display_path, type_name
 from dockdjango.errors import SpecError
 
 #: The most values a document may hold with its aliases expanded (the largest compose
