@@ -20,10 +20,11 @@ PACKAGE = Path(dockdjango.__file__).parent
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "compose": {"errors"},
-    "images": {"compose", "errors"},
+    "detection": {"compose", "errors"},
+    "images": {"compose", "detection", "errors"},
     "cluster": {"compose", "errors"},
-    "engine": {"compose", "images", "cluster", "errors", "dockdjango"},
-    "api": {"engine", "compose", "images", "cluster", "errors", "dockdjango"},
+    "engine": {"compose", "detection", "images", "cluster", "errors", "dockdjango"},
+    "api": {"engine", "compose", "detection", "images", "cluster", "errors", "dockdjango"},
     "cli": {"api", "errors"},
     "pytest_plugin": {"api", "errors"},
     "dockdjango": set(),  # the package itself names its exports as strings, lazily

@@ -2,7 +2,7 @@
 
 ``ensure_base_image`` makes the registry-free Debian base (debootstrap → ``docker import``)
 of a Python when it is missing (3.11 from bookworm, 3.13 from trixie, 3.14 from sid);
-``python_offers`` says which Pythons can be had (for :func:`dockdjango.images.pythons.
+``python_offers`` says which Pythons can be had (for :func:`dockdjango.detection.pythons.
 choose_python`); ``resolve_python_image`` picks the image a generated Dockerfile starts
 from. The offline setting (``offline=True`` or ``DOCKDJANGO_OFFLINE=1``) means nothing
 ever contacts a registry. With ``create=False`` (read-only commands: printing a
@@ -18,14 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dockdjango.images.base import (
+from dockdjango.detection.pythons import DEBIAN_PYTHONS, KNOWN_MINORS, PythonRequest
+from dockdjango.images.debootstrap import (
     LABEL_PREFIX,
     BaseImageSpec,
     bootstrap_tarball,
     image_changes,
     tarball_path,
 )
-from dockdjango.images.pythons import DEBIAN_PYTHONS, KNOWN_MINORS, PythonRequest
 from dockdjango.images.redact import without_credentials
 
 if TYPE_CHECKING:
@@ -175,9 +175,9 @@ def python_offers(
     satisfies the hard constraint, for the oldest minor that does -- when it is present
     locally, or (online, ``create=True``) a registry serves it.
     """
+    from dockdjango.detection.pythons import minor_of
     from dockdjango.engine.images import inspect_image
     from dockdjango.errors import EngineUnavailable
-    from dockdjango.images.pythons import minor_of
 
     offers = dict(DEBIAN_PYTHONS)
     wanted = [m for m in (minor_of(request.override or ""), request.soft) if m]

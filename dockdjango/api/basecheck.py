@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dockdjango.detection.base_refs import base_refs
 from dockdjango.errors import BuildError
-from dockdjango.images.base_refs import base_refs
 
 if TYPE_CHECKING:
     import docker

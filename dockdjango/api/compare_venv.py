@@ -33,12 +33,12 @@ from dockdjango.api.compare_common import (
     _run,
     dir_size,
 )
+from dockdjango.detection.detect import SourceProject
+from dockdjango.detection.pythons import DJANGO_PYTHONS, django_series
 from dockdjango.errors import DockdjangoError
 from dockdjango.images import comparison as plan
 from dockdjango.images.comparison import Side
-from dockdjango.images.detect import SourceProject
 from dockdjango.images.install_errors import explain_install_failure
-from dockdjango.images.pythons import DJANGO_PYTHONS, django_series
 
 
 def host_python(python: str | None = None) -> str:

@@ -1,6 +1,6 @@
 """Detecting a project with the Pythons this machine can really give it.
 
-:func:`dockdjango.images.detect.detect` is pure and assumes what is on offer; this module
+:func:`dockdjango.detection.detect.detect` is pure and assumes what is on offer; this module
 asks the engine (and, unless offline, a registry) which ``python:X-slim`` images can be had,
 so the project gets the exact Python it asks for wherever one is reachable, and the
 nearest Debian-built one otherwise -- said in its assumptions.
@@ -21,9 +21,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dockdjango.detection.detect import SourceProject, detect, requested_python
+from dockdjango.detection.projectconfig import Overrides
 from dockdjango.errors import BuildError
-from dockdjango.images.detect import SourceProject, detect, requested_python
-from dockdjango.images.projectconfig import Overrides
 
 if TYPE_CHECKING:
     import docker

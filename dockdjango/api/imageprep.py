@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dockdjango.detection.detect import SourceProject, detect
 from dockdjango.errors import DockdjangoError
 from dockdjango.images.ca import CACHE_MOUNT as CA_CACHE_MOUNT
 from dockdjango.images.ca import bundle_image, find_ca_bundle, with_bundle_mount
-from dockdjango.images.detect import SourceProject, detect
 from dockdjango.images.dockerfile import (
     DERIVED_REQUIREMENTS,
     OFFLINE_ARG,
@@ -31,7 +31,7 @@ from dockdjango.images.plan import StepInputs, index_context, plan_build
 if TYPE_CHECKING:
     import docker
 
-    from dockdjango.images.projectconfig import Overrides
+    from dockdjango.detection.projectconfig import Overrides
 
 #: Where a generated Dockerfile travels in the context (never written into the project).
 GENERATED_DOCKERFILE = ".dockdjango.Dockerfile"

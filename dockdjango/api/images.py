@@ -68,8 +68,8 @@ __all__ = [
 if TYPE_CHECKING:
     import docker
 
+    from dockdjango.detection.projectconfig import Overrides
     from dockdjango.engine.build import BuildResult, OnEvent, StepResult
-    from dockdjango.images.projectconfig import Overrides
 
 Log = Callable[[str], None]
 

@@ -143,8 +143,8 @@ def build_stand_in(
     from dockdjango.engine.build import build_image
     from dockdjango.engine.images import inspect_image
     from dockdjango.engine.postgres_image import server_version
-    from dockdjango.images.base import BaseImageSpec
     from dockdjango.images.context import make_context
+    from dockdjango.images.debootstrap import BaseImageSpec
 
     client = _client(client)
     started = time.monotonic()

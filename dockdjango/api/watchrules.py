@@ -127,7 +127,7 @@ def django_default(
 ) -> list[WatchRule]:
     """The default rules for a Django service (see the module docstring); [] if the build
     context is not a Django project."""
-    from dockdjango.images.detect import detect
+    from dockdjango.detection.detect import detect
 
     if not (Path(context) / "manage.py").is_file():
         return []

@@ -28,17 +28,17 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from dockdjango.detection.compose_hints import COMPOSE_NAMES
+from dockdjango.detection.layout import find_manage_py
+from dockdjango.detection.projectconfig import Overrides
 from dockdjango.errors import DockdjangoError
-from dockdjango.images.compose_hints import COMPOSE_NAMES
-from dockdjango.images.layout import find_manage_py
-from dockdjango.images.projectconfig import Overrides
 from dockdjango.images.stackfile import StackFile, compose_file
 
 if TYPE_CHECKING:
     import docker
 
     from dockdjango.api.stack import Stack
-    from dockdjango.images.detect import SourceProject
+    from dockdjango.detection.detect import SourceProject
 
 __all__ = [
     "InitResult",
@@ -117,7 +117,7 @@ def detect_for_stack(
 
 def detect_only(root: str | Path = ".", *, overrides: Overrides | None = None) -> SourceProject:
     """Detection alone: files read, no engine asked (Debian's Pythons assumed on offer)."""
-    from dockdjango.images.detect import detect
+    from dockdjango.detection.detect import detect
 
     return detect(root, overrides=overrides)
 

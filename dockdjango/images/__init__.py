@@ -1,1 +1,11 @@
-"""Planning images: base images, Dockerfiles, build contexts, cache plans (pure, no ``docker``)."""
+"""What dockdjango writes and builds for a project: pure plans, no ``docker``.
+
+``dockerfile`` (the generated Dockerfile) and ``dockerignore``, ``stackfile`` (the compose
+file ``init`` writes), ``context`` (the build context), ``plan`` and ``explain`` (the cache
+plan, predicted before a build), ``frontend`` (what the engine's Dockerfile frontend can
+build), ``debootstrap`` (registry-free base images), ``standins`` (with ``standin_files/``:
+backing services when no registry serves them), ``ca``, ``credentials``, ``redact``,
+``install_errors`` and ``comparison`` (the pure half of ``compare``). Modules here import
+``dockdjango.detection`` (the project they write for, and the Dockerfile parser),
+``dockdjango.compose`` and ``dockdjango.errors`` only.
+"""

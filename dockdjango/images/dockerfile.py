@@ -26,9 +26,9 @@ import json
 import shlex
 from dataclasses import dataclass
 
+from dockdjango.detection.detect import SourceProject
 from dockdjango.images.ca import CACHE_MOUNT as CA_CACHE_MOUNT
 from dockdjango.images.ca import MOUNTED_BUNDLE as CA_BUNDLE
-from dockdjango.images.detect import SourceProject
 
 #: The requirements file dockdjango writes into a project whose dependencies come from a
 #: lock file or pyproject.toml (the Dockerfile installs it; commit it with the Dockerfile).

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dockdjango.images.base import cache_dir
+from dockdjango.images.debootstrap import cache_dir
 from dockdjango.images.plan import StepInputs
 from dockdjango.images.redact import shown_value
 

@@ -14,9 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dockdjango.detection.dockerfile_syntax import parse_dockerfile, run_mounts
 from dockdjango.errors import BuildError
-from dockdjango.images.instructions import parse_dockerfile
-from dockdjango.images.plan import run_mounts
 
 _SYNTAX = re.compile(r"^#\s*syntax\s*=\s*(\S+)\s*$", re.I)
 _HEREDOC = re.compile(r"<<-?[\"']?[A-Za-z_]")

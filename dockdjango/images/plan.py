@@ -37,8 +37,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from dockdjango.detection.dockerfile_syntax import (
+    Instruction,
+    expand,
+    parse_dockerfile,
+    run_mounts,
+    split_assignments,
+)
 from dockdjango.images.context import Exclude, iter_context_files
-from dockdjango.images.instructions import Instruction, expand, parse_dockerfile, split_assignments
 
 #: Context-relative POSIX path -> digest of the file's mode and content.
 ContextIndex = dict[str, str]
@@ -258,21 +264,6 @@ def _stage_refs(ins: Instruction) -> list[str]:
     if ins.keyword == "RUN":
         return [m["from"] for m in run_mounts(ins.args) if "from" in m]
     return []
-
-
-def run_mounts(args: str) -> list[dict[str, str]]:
-    """The ``--mount=k=v,...`` options at the start of a RUN's arguments."""
-    mounts = []
-    for word in args.split():
-        if not word.startswith("--"):
-            break
-        if word.startswith("--mount="):
-            opts: dict[str, str] = {}
-            for part in word[len("--mount=") :].split(","):
-                key, _, value = part.partition("=")
-                opts[key.strip().lower()] = value.strip()
-            mounts.append(opts)
-    return mounts
 
 
 def _from(

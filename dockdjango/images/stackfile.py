@@ -3,7 +3,7 @@ and runs in memory when a project has none (``dockdjango up``).
 
 Readable and commented, and plain Compose: ``docker compose config`` accepts it and
 ``docker compose up`` runs it. It holds, as detection found them
-(:mod:`dockdjango.images.detect`):
+(:mod:`dockdjango.detection.detect`):
 
 - ``web``: the project's ``dev`` image target, the source bind-mounted for live reload,
   migrations run before ``runserver``, published on 127.0.0.1 only, the variables that
@@ -21,9 +21,9 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from dockdjango.images.detect import SourceProject
+from dockdjango.detection.backing_services import Database
+from dockdjango.detection.detect import SourceProject
 from dockdjango.images.dockerfile import APP_DIR, DEV_DATA_DIR
-from dockdjango.images.services import Database
 
 WEB_PORT = 8000
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from dockdjango.detection.detect import detect
 from dockdjango.errors import DockdjangoError
-from dockdjango.images.detect import detect
 
 from .conftest import corpus_names
 

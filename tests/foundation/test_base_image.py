@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from dockdjango.images.base import LABEL_PREFIX, BaseImageSpec, image_changes, tarball_path
+from dockdjango.images.debootstrap import LABEL_PREFIX, BaseImageSpec, image_changes, tarball_path
 
 pytestmark = pytest.mark.engine
 

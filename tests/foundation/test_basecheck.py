@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from dockdjango.api.basecheck import wants_generated
-from dockdjango.images.base_refs import base_refs
+from dockdjango.detection.base_refs import base_refs
 
 DOCKERFILE = """ARG UV=0.4
 FROM ghcr.io/astral-sh/uv:${UV} AS uv

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from dockdjango.detection.detect import detect
 from dockdjango.errors import DockdjangoError
 from dockdjango.images.ca import (
     CACHE_MOUNT,
@@ -14,7 +15,6 @@ from dockdjango.images.ca import (
     find_ca_bundle,
     with_bundle_mount,
 )
-from dockdjango.images.detect import detect
 from dockdjango.images.dockerfile import DockerfileOptions, generate_dockerfile
 
 

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from dockdjango.errors import DockdjangoError
-from dockdjango.images.base import BaseImageSpec
+from dockdjango.images.debootstrap import BaseImageSpec
 
 
 def test_each_offered_python_has_its_suite():
@@ -36,7 +36,7 @@ def test_existing_tarball_keys_do_not_move():
 
 def test_dockerfile_names_the_base_without_an_engine(tmp_path, monkeypatch):
     from dockdjango.api.detect import base_image_for
-    from dockdjango.images.detect import detect
+    from dockdjango.detection.detect import detect
 
     (tmp_path / "requirements.txt").write_text("")
     (tmp_path / ".python-version").write_text("3.14\n")

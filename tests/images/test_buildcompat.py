@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dockdjango.images.buildcompat import build_constraints
-from dockdjango.images.detect import detect
+from dockdjango.detection.buildcompat import build_constraints
+from dockdjango.detection.detect import detect
 from dockdjango.images.dockerfile import BUILD_CONSTRAINTS_FILE, generate_dockerfile
 
 MANAGE = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_cfg.settings")\n'

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from dockdjango.images.detect import detect
+from dockdjango.detection.detect import detect
+from dockdjango.detection.dockerfile_syntax import parse_dockerfile
 from dockdjango.images.dockerfile import DockerfileOptions, generate_dockerfile
-from dockdjango.images.instructions import parse_dockerfile
 
 MANAGE = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_cfg.settings")\n'
 

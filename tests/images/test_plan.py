@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from dockdjango.detection.dockerfile_syntax import parse_dockerfile
 from dockdjango.images.explain import BuildRecord, files_changed, predict
-from dockdjango.images.instructions import parse_dockerfile
 from dockdjango.images.plan import StepInputs, index_context, plan_build
 
 DOCKERFILE = """\

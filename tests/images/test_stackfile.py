@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from dockdjango.images.detect import detect
+from dockdjango.detection.detect import detect
 from dockdjango.images.stackfile import admin_path, compose_file
 
 

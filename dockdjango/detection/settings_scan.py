@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dockdjango.images.layout import module_file
+from dockdjango.detection.layout import module_file
 
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _READER_FUNCS = {"env", "config", "get_secret", "getenv", "get_env", "env_var", "get_env_var"}

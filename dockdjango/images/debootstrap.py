@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dockdjango.detection.pythons import DEBIAN_PYTHONS, describe_offers
 from dockdjango.errors import DockdjangoError
-from dockdjango.images.pythons import DEBIAN_PYTHONS, describe_offers
 from dockdjango.images.redact import without_credentials
 
 DEFAULT_MIRROR = "http://deb.debian.org/debian"

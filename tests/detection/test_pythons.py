@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from dockdjango.detection.pythons import DEBIAN_PYTHONS, PythonRequest, choose_python
 from dockdjango.errors import DockdjangoError
-from dockdjango.images.pythons import DEBIAN_PYTHONS, PythonRequest, choose_python
 
 
 def test_no_request_gives_the_default() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from dockdjango.detection.detect import detect, requirement_name, system_packages
 from dockdjango.errors import DockdjangoError
-from dockdjango.images.detect import detect, requirement_name, system_packages
 
 
 def write(root: Path, files: dict[str, str]) -> Path:

@@ -2,7 +2,7 @@
 
 - **pyproject.toml** ``[project.dependencies]`` go to the runtime image;
   ``[dependency-groups]`` (PEP 735, with ``{include-group = ...}``), uv's and PDM's
-  dev-dependencies to the dev target, sorted by :mod:`dockdjango.images.groups`.
+  dev-dependencies to the dev target, sorted by :mod:`dockdjango.detection.dependencies.groups`.
 - **setup.py** is read, never run: a literal ``install_requires=[...]`` list, or -- the
   common pattern of building that list from requirements files -- the requirements files
   it names (``open("requirements/base.txt")``), read in order.
@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dockdjango.images.groups import Resolved, split_groups
-from dockdjango.images.markers import Target, marker_holds
-from dockdjango.images.requirements import (
+from dockdjango.detection.dependencies.groups import Resolved, split_groups
+from dockdjango.detection.dependencies.markers import Target, marker_holds
+from dockdjango.detection.dependencies.requirements import (
     read_requirements,
     requirement_extras,
     requirement_marker,

@@ -4,10 +4,10 @@ Decided from three readings, each said in the result's notes:
 
 - **dependencies**: a PostgreSQL driver (psycopg, psycopg2...), a MySQL one (mysqlclient,
   PyMySQL), a Redis client (redis, django-redis, channels-redis...), Celery;
-- **settings** (:mod:`dockdjango.images.settings_scan`): the database engine that wins, the
+- **settings** (:mod:`dockdjango.detection.settings_scan`): the database engine that wins, the
   variables read (``DATABASE_URL``, ``POSTGRES_HOST``, ``KIWI_DB_HOST``, ``REDIS_URL``,
   ``CELERY_BROKER_URL``, ``*_DATA_DIR``);
-- the project's own compose file (:mod:`dockdjango.images.compose_hints`): its database's
+- the project's own compose file (:mod:`dockdjango.detection.compose_hints`): its database's
   version, user and password, its Django service's environment.
 
 Every variable the settings read that names a database host, port, user, password, name,
@@ -24,8 +24,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from dockdjango.images.compose_hints import ComposeHints
-from dockdjango.images.settings_scan import SettingsScan, engine_kind
+from dockdjango.detection.compose_hints import ComposeHints
+from dockdjango.detection.settings_scan import SettingsScan, engine_kind
 
 POSTGRES_DRIVERS = {
     "psycopg",

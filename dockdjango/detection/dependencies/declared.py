@@ -24,18 +24,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dockdjango.errors import DockdjangoError
-from dockdjango.images.groups import Resolved
-from dockdjango.images.manifests import (
+from dockdjango.detection.dependencies.groups import Resolved
+from dockdjango.detection.dependencies.manifests import (
     resolve_pep621,
     setup_cfg_requirements,
     setup_py_requirements,
 )
-from dockdjango.images.markers import Target
-from dockdjango.images.pipenv import read_pipfile_lock, resolve_pipfile, resolve_pipfile_lock
-from dockdjango.images.poetrylock import poetry_groups, poetry_specifier, resolve_poetry_lock
-from dockdjango.images.requirements import read_requirements, requirement_name
-from dockdjango.images.uvlock import resolve_uv_lock
+from dockdjango.detection.dependencies.markers import Target
+from dockdjango.detection.dependencies.pipenv import (
+    read_pipfile_lock,
+    resolve_pipfile,
+    resolve_pipfile_lock,
+)
+from dockdjango.detection.dependencies.poetrylock import (
+    poetry_groups,
+    poetry_specifier,
+    resolve_poetry_lock,
+)
+from dockdjango.detection.dependencies.requirements import read_requirements, requirement_name
+from dockdjango.detection.dependencies.uvlock import resolve_uv_lock
+from dockdjango.errors import DockdjangoError
 
 _MAIN_IN_DIR = ("production.txt", "prod.txt", "base.txt", "common.txt", "main.txt")
 _DEV_FILES = (
@@ -271,7 +279,7 @@ def django_version(lines: list[str]) -> str | None:
     """The Django release the requirement lines pin, or the newest series they allow."""
     from packaging.requirements import InvalidRequirement, Requirement
 
-    from dockdjango.images.pythons import DJANGO_PYTHONS
+    from dockdjango.detection.pythons import DJANGO_PYTHONS
 
     for line in lines:
         if requirement_name(line) != "django":

@@ -11,8 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dockdjango.images.instructions import expand, parse_dockerfile, split_assignments
-from dockdjango.images.plan import run_mounts
+from dockdjango.detection.dockerfile_syntax import (
+    expand,
+    parse_dockerfile,
+    run_mounts,
+    split_assignments,
+)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from dockdjango.detection.backing_services import find_celery_app, plan_services
+from dockdjango.detection.compose_hints import read_compose_hints
+from dockdjango.detection.layout import find_manage_py, find_settings, settings_from_source
+from dockdjango.detection.projectconfig import read_overrides
+from dockdjango.detection.settings_scan import engine_kind, scan_settings
 from dockdjango.errors import DockdjangoError
-from dockdjango.images.compose_hints import read_compose_hints
-from dockdjango.images.layout import find_manage_py, find_settings, settings_from_source
-from dockdjango.images.projectconfig import read_overrides
-from dockdjango.images.services import find_celery_app, plan_services
-from dockdjango.images.settings_scan import engine_kind, scan_settings
 
 
 def write(root: Path, files: dict[str, str]) -> Path:

@@ -6,19 +6,19 @@ import tomllib
 
 import pytest
 
-from dockdjango.errors import DockdjangoError
-from dockdjango.images.groups import group_kind
-from dockdjango.images.manifests import dependency_groups, resolve_pep621
-from dockdjango.images.markers import Target, marker_holds
-from dockdjango.images.pipenv import resolve_pipfile, resolve_pipfile_lock
-from dockdjango.images.poetrylock import (
+from dockdjango.detection.dependencies.groups import group_kind
+from dockdjango.detection.dependencies.manifests import dependency_groups, resolve_pep621
+from dockdjango.detection.dependencies.markers import Target, marker_holds
+from dockdjango.detection.dependencies.pipenv import resolve_pipfile, resolve_pipfile_lock
+from dockdjango.detection.dependencies.poetrylock import (
     poetry_constraint_holds,
     poetry_specifier,
     resolve_poetry_lock,
 )
-from dockdjango.images.requirements import read_requirements, requirement_name
-from dockdjango.images.uvlock import resolve_uv_lock
-from dockdjango.images.wheeltags import wheel_fits
+from dockdjango.detection.dependencies.requirements import read_requirements, requirement_name
+from dockdjango.detection.dependencies.uvlock import resolve_uv_lock
+from dockdjango.detection.dependencies.wheeltags import wheel_fits
+from dockdjango.errors import DockdjangoError
 
 PY311 = Target("3.11", machine="x86_64", suite="bookworm")
 PY313 = Target("3.13", machine="x86_64", suite="trixie")

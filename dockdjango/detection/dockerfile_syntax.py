@@ -177,3 +177,18 @@ def _shell_words(text: str) -> list[str]:
     if in_word:
         words.append(cur)
     return words
+
+
+def run_mounts(args: str) -> list[dict[str, str]]:
+    """The ``--mount=k=v,...`` options at the start of a RUN's arguments."""
+    mounts = []
+    for word in args.split():
+        if not word.startswith("--"):
+            break
+        if word.startswith("--mount="):
+            opts: dict[str, str] = {}
+            for part in word[len("--mount=") :].split(","):
+                key, _, value = part.partition("=")
+                opts[key.strip().lower()] = value.strip()
+            mounts.append(opts)
+    return mounts

@@ -16,11 +16,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from dockdjango.detection.dependencies.groups import Resolved, split_groups
+from dockdjango.detection.dependencies.markers import Target, marker_holds
+from dockdjango.detection.dependencies.requirements import normalize_name
+from dockdjango.detection.dependencies.wheeltags import wheel_fits
 from dockdjango.errors import DockdjangoError
-from dockdjango.images.groups import Resolved, split_groups
-from dockdjango.images.markers import Target, marker_holds
-from dockdjango.images.requirements import normalize_name
-from dockdjango.images.wheeltags import wheel_fits
 
 _ROOT_SOURCES = ("virtual", "editable")
 

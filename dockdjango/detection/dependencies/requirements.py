@@ -15,8 +15,8 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from dockdjango.detection.dependencies.markers import Target, marker_holds
 from dockdjango.errors import DockdjangoError
-from dockdjango.images.markers import Target, marker_holds
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?")
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")

@@ -19,10 +19,10 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from dockdjango.images.groups import Resolved, split_groups
-from dockdjango.images.markers import Target, marker_holds
-from dockdjango.images.requirements import normalize_name
-from dockdjango.images.wheeltags import wheel_fits
+from dockdjango.detection.dependencies.groups import Resolved, split_groups
+from dockdjango.detection.dependencies.markers import Target, marker_holds
+from dockdjango.detection.dependencies.requirements import normalize_name
+from dockdjango.detection.dependencies.wheeltags import wheel_fits
 
 Dep = tuple[str, frozenset[str]]  # (normalised name, extras)
 

@@ -1,6 +1,6 @@
 """Does a wheel fit the image? Lock files list each package's wheels; when none fits the
 image's Python and platform, pip builds the package from its sdist, which needs compilers
-and headers (:mod:`dockdjango.images.syspkgs`).
+and headers (:mod:`dockdjango.detection.syspkgs`).
 
 The image is CPython X.Y on glibc Linux (Debian), on the host's machine architecture;
 ``manylinux_2_N`` wheels fit when N is at most the suite's glibc minor version.
@@ -15,7 +15,7 @@ from functools import lru_cache
 from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
-from dockdjango.images.markers import Target
+from dockdjango.detection.dependencies.markers import Target
 
 #: glibc minor version of each Debian suite (bookworm 2.36, trixie 2.41).
 GLIBC = {"bookworm": 36, "trixie": 41, "sid": 41}

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dockdjango.detection.dependencies.groups import Resolved
+from dockdjango.detection.dependencies.markers import Target, marker_holds
 from dockdjango.errors import DockdjangoError
-from dockdjango.images.groups import Resolved
-from dockdjango.images.markers import Target, marker_holds
 
 #: Pipfile keys that restrict a package to some platforms, as PEP 508 marker variables.
 _MARKER_KEYS = (

@@ -4,7 +4,7 @@ Pure: reads files, never runs anything. The result, :class:`SourceProject`, is a
 Dockerfile and compose generation need to know about a project, and every guess in it is
 listed in :attr:`SourceProject.assumptions` with the way to override it (a command-line
 flag, or ``[tool.dockdjango]`` in pyproject.toml -- see
-:mod:`dockdjango.images.projectconfig`). An unknown layout raises a
+:mod:`dockdjango.detection.projectconfig`). An unknown layout raises a
 :class:`~dockdjango.errors.DockdjangoError` that lists what was looked for.
 """
 
@@ -16,32 +16,32 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dockdjango.errors import DockdjangoError
-from dockdjango.images.buildcompat import build_constraints
-from dockdjango.images.compose_hints import ComposeHints, read_compose_hints
-from dockdjango.images.dependencies import (
+from dockdjango.detection.backing_services import ServicePlan, plan_services
+from dockdjango.detection.buildcompat import build_constraints
+from dockdjango.detection.compose_hints import ComposeHints, read_compose_hints
+from dockdjango.detection.dependencies.declared import (
     Dependencies,
     django_version,
     find_dependencies,
     toml_file,
 )
-from dockdjango.images.layout import find_app, find_manage_py, find_settings
-from dockdjango.images.markers import Target
-from dockdjango.images.pipenv import pipfile_python
-from dockdjango.images.poetrylock import poetry_specifier
-from dockdjango.images.projectconfig import Overrides, check_paths, read_overrides
-from dockdjango.images.pythons import (
+from dockdjango.detection.dependencies.markers import Target
+from dockdjango.detection.dependencies.pipenv import pipfile_python
+from dockdjango.detection.dependencies.poetrylock import poetry_specifier
+from dockdjango.detection.dependencies.requirements import requirement_extras, requirement_name
+from dockdjango.detection.layout import find_app, find_manage_py, find_settings
+from dockdjango.detection.projectconfig import Overrides, check_paths, read_overrides
+from dockdjango.detection.pythons import (
     DEBIAN_PYTHONS,
     PythonChoice,
     PythonRequest,
     choose_python,
     minor_of,
 )
-from dockdjango.images.requirements import requirement_extras, requirement_name
-from dockdjango.images.services import ServicePlan, plan_services
-from dockdjango.images.settings_scan import SettingsScan, scan_settings
-from dockdjango.images.syspkgs import builds_from_source
-from dockdjango.images.syspkgs import system_packages as _system_packages
+from dockdjango.detection.settings_scan import SettingsScan, scan_settings
+from dockdjango.detection.syspkgs import builds_from_source
+from dockdjango.detection.syspkgs import system_packages as _system_packages
+from dockdjango.errors import DockdjangoError
 
 __all__ = [
     "LOCK_FILES",
@@ -102,7 +102,7 @@ class SourceProject:
     #: Where the dependencies were read from (``uv.lock``, ``requirements.txt``).
     dependency_source: str = ""
     #: Requirement lines every sdist build is held to (``setuptools<70`` for projects whose
-    #: Django predates it; see :mod:`dockdjango.images.buildcompat`).
+    #: Django predates it; see :mod:`dockdjango.detection.buildcompat`).
     build_constraints: tuple[str, ...] = ()
     #: The instant dependencies not pinned with ``==`` resolve as of (``""``: the newest).
     resolve_before: str = ""
@@ -291,7 +291,7 @@ def _names(lines: tuple[str, ...]) -> set[str]:
 def python_request(
     root: Path, pyproject: dict[str, Any], deps: Dependencies, given: Overrides
 ) -> PythonRequest:
-    """What the project asks for (see :mod:`dockdjango.images.pythons`)."""
+    """What the project asks for (see :mod:`dockdjango.detection.pythons`)."""
     hard = hard_source = None
     project = pyproject.get("project") or {}
     poetry = ((pyproject.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}
@@ -331,7 +331,7 @@ def python_request(
 
 def _dockerfile_python(root: Path) -> tuple[str | None, str | None]:
     """The Python minor of the project Dockerfile's ``FROM python:X...``, if any."""
-    from dockdjango.images.base_refs import base_refs
+    from dockdjango.detection.base_refs import base_refs
 
     path = root / "Dockerfile"
     if not path.is_file():
