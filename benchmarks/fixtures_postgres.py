@@ -117,7 +117,7 @@ def kept_containers(client: object) -> set[str]:
 def drop_prepared_image(client: object, image: str) -> None:
     """Remove the prepared image for the fixture's default settings, if no container uses it."""
     from dockdjango.api.testpostgres import PREPARED_REPOSITORY, reuse_key
-    from dockdjango.engine.images import image_id
+    from dockdjango.engine.image_store import image_id
 
     env = {"POSTGRES_USER": "test", "POSTGRES_PASSWORD": "test", "POSTGRES_DB": "test"}
     key = reuse_key("prepared", image_id(client, image), sorted(env.items()))  # type: ignore[arg-type]

@@ -98,7 +98,7 @@ def main() -> int:
     from dockdjango.api.base import ensure_base_image
     from dockdjango.api.deploy import undeploy_swarm
     from dockdjango.engine.client import connect
-    from dockdjango.engine.swarm_local import one_node_swarm
+    from dockdjango.engine.swarm.swarm_local import one_node_swarm
 
     client = connect()
     image = ensure_base_image(client).ref

@@ -39,7 +39,7 @@ def ca_trusting(engine) -> Iterator[Callable[[str], str]]:
     images made are removed at the end of the session."""
     import hashlib
 
-    from dockdjango.engine.build import build_image
+    from dockdjango.engine.build.buildkit import build_image
     from dockdjango.images.ca import find_ca_bundle
     from dockdjango.images.context import make_context
 
@@ -47,7 +47,7 @@ def ca_trusting(engine) -> Iterator[Callable[[str], str]]:
     made: dict[str, str] = {}
 
     def derive(base: str) -> str:
-        from dockdjango.engine.images import inspect_image
+        from dockdjango.engine.image_store import inspect_image
 
         if found is None:
             return base

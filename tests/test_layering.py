@@ -37,7 +37,7 @@ class Import:
     """One import statement: who imports what, and whether only for type checking."""
 
     module: str  # dockdjango.api.stack
-    target: str  # dockdjango.engine.converge, or docker
+    target: str  # dockdjango.engine.up.converge, or docker
     line: int
     type_only: bool
 

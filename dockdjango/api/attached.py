@@ -17,12 +17,12 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from dockdjango.engine.attach import AttachEvent, Exited, Output
+from dockdjango.engine.project.attach import AttachEvent, Exited, Output
 
 if TYPE_CHECKING:
     from dockdjango.api.stack import Stack
-    from dockdjango.engine.attach import Attachment
-    from dockdjango.engine.converge import UpResult
+    from dockdjango.engine.project.attach import Attachment
+    from dockdjango.engine.up.converge import UpResult
 
 __all__ = ["AttachedUp", "Exited", "Output"]
 
@@ -37,8 +37,8 @@ class AttachedUp:
         self.stopping: threading.Thread | None = None
 
     def __enter__(self) -> AttachedUp:
-        from dockdjango.engine.attach import Attachment
         from dockdjango.engine.failures import engine_errors
+        from dockdjango.engine.project.attach import Attachment
 
         project = self.stack.project
         chosen = project.with_selected_services(self.services) if self.services else project

@@ -88,7 +88,7 @@ def ensure_base_image(
     Cold (no tarball cached), this runs debootstrap (~40 s); warm, it imports the cached
     tarball (seconds); when the image exists it only inspects it.
     """
-    from dockdjango.engine.images import import_rootfs, inspect_image
+    from dockdjango.engine.image_store import import_rootfs, inspect_image
 
     client = _client(client)
     spec = spec or BaseImageSpec.for_python()
@@ -137,7 +137,7 @@ def resolve_python_image(
     Python, made if missing (unless ``create=False``). A Python neither can give is a
     :class:`~dockdjango.errors.DockdjangoError` naming the versions available.
     """
-    from dockdjango.engine.images import inspect_image
+    from dockdjango.engine.image_store import inspect_image
 
     client = _client(client)
     official = f"python:{python}-slim"
@@ -176,7 +176,7 @@ def python_offers(
     locally, or (online, ``create=True``) a registry serves it.
     """
     from dockdjango.detection.pythons import minor_of
-    from dockdjango.engine.images import inspect_image
+    from dockdjango.engine.image_store import inspect_image
     from dockdjango.errors import EngineUnavailable
 
     offers = dict(DEBIAN_PYTHONS)
@@ -204,6 +204,6 @@ def python_offers(
 
 
 def _pull(client: docker.DockerClient, ref: str) -> tuple[bool, str]:
-    from dockdjango.engine.images import try_pull
+    from dockdjango.engine.image_store import try_pull
 
     return try_pull(client, ref)

@@ -63,7 +63,7 @@ def check_bases(
     """Raise a one-line :class:`BuildError` for the first image the Dockerfile starts from
     that the engine lacks and cannot pull; pull what can be pulled, so BuildKit finds it."""
     from dockdjango.api.base import is_offline
-    from dockdjango.engine.images import inspect_image, try_pull
+    from dockdjango.engine.image_store import inspect_image, try_pull
 
     path = context / dockerfile
     if not path.is_file():

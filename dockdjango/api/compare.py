@@ -136,7 +136,7 @@ def measure_image(
     size of the image the Dockerfile starts from (``base`` when it cannot be told).
     """
     from dockdjango.api.images import build_project
-    from dockdjango.engine.oneoff import image_size, remove_image_quietly, run_once
+    from dockdjango.engine.project.oneoff import image_size, remove_image_quietly, run_once
 
     side = Side(name="docker")
     labels = {LABEL: "1"}
@@ -202,7 +202,7 @@ def measure_image(
 def _base_size(client: docker.DockerClient, resolved: str, given: str) -> int:
     """The size of the image the build started from: the plan's resolution when the engine
     knows it by that name, else the base dockdjango was given; 0 when neither is there."""
-    from dockdjango.engine.oneoff import image_size
+    from dockdjango.engine.project.oneoff import image_size
     from dockdjango.errors import EngineError
 
     for ref in (resolved, given):
@@ -259,7 +259,7 @@ def _from_image(predicted: Sequence[Any]) -> str:
 
 
 def _image_id(client: docker.DockerClient, ref: str) -> str:
-    from dockdjango.engine.images import inspect_image
+    from dockdjango.engine.image_store import inspect_image
 
     data = inspect_image(client, ref)
     return str(data["Id"]) if data else ""
@@ -294,7 +294,7 @@ def _suite_on_postgres(
     """Run the suite in a container whose ``DATABASE_URL`` is a real, throw-away PostgreSQL."""
     from dockdjango.api.postgres import resolve_postgres_image
     from dockdjango.api.testing import TestSession, start_postgres
-    from dockdjango.engine.oneoff import run_once
+    from dockdjango.engine.project.oneoff import run_once
 
     choice = resolve_postgres_image(client, log=log)
     log(f"docker: running the test suite in a container (PostgreSQL {choice.version})")

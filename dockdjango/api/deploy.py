@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from dockdjango.cluster.swarm import SwarmPlan
     from dockdjango.compose import Project
     from dockdjango.engine.progress import OnProgress
-    from dockdjango.engine.swarm import Removed
-    from dockdjango.engine.swarm_watch import Convergence
+    from dockdjango.engine.swarm.swarm_apply import Removed
+    from dockdjango.engine.swarm.swarm_watch import Convergence
 
 
 @dataclass
@@ -116,10 +116,10 @@ def deploy_swarm(
     converged — its tasks running and healthy, or its job complete — and raises
     `ServiceError` when one fails or ``timeout`` seconds pass.
     """
-    from dockdjango.engine import swarm as engine
     from dockdjango.engine.failures import engine_errors
     from dockdjango.engine.progress import Event, ignore
-    from dockdjango.engine.swarm_watch import wait_service
+    from dockdjango.engine.swarm import swarm_apply as engine
+    from dockdjango.engine.swarm.swarm_watch import wait_service
 
     report = on_progress or ignore
     started = time.monotonic()
@@ -187,9 +187,9 @@ def undeploy_swarm(
     """Remove stack ``stack`` (services, networks, configs, secrets; named volumes only with
     ``volumes``), found by its ``com.docker.stack.namespace`` label as ``docker stack rm``
     finds it."""
-    from dockdjango.engine import swarm as engine
     from dockdjango.engine.failures import engine_errors
     from dockdjango.engine.progress import ignore
+    from dockdjango.engine.swarm import swarm_apply as engine
 
     client = client or _connect()
     with engine_errors():
@@ -242,7 +242,7 @@ def _images(
 ) -> dict[str, str]:
     """Service -> what Swarm runs: a built or local image by id, else the reference."""
     from dockdjango.api.stack_build import build_service
-    from dockdjango.engine.images import inspect_image
+    from dockdjango.engine.image_store import inspect_image
 
     out: dict[str, str] = {}
     for key, service in sorted(plan.services.items()):

@@ -228,7 +228,7 @@ def plan_project(
     import hashlib
     import json
 
-    from dockdjango.engine.images import inspect_image
+    from dockdjango.engine.image_store import inspect_image
 
     def resolve(ref: str) -> str | None:
         # BuildKit keys an image by its file system (its layers), not by its config: a

@@ -61,7 +61,7 @@ def run(
     """Run ``command`` (default: the service's) in a new container of ``service``."""
     from dockdjango.engine.failures import engine_errors
     from dockdjango.engine.progress import ignore
-    from dockdjango.engine.run import RunOptions, prepare, remove_quietly, run_attached
+    from dockdjango.engine.project.run import RunOptions, prepare, remove_quietly, run_attached
 
     argv = shlex.split(command) if isinstance(command, str) else command
     feed = io.BytesIO(stdin) if isinstance(stdin, bytes) else stdin

@@ -28,20 +28,21 @@ from dockdjango.api.stack_commands import ExecResult, StackCommands
 from dockdjango.compose import Project, load_dict, load_project
 from dockdjango.compose.loader.pipeline import discover_files
 from dockdjango.compose.models import BuildConfig
-from dockdjango.engine import converge, lifecycle
-from dockdjango.engine.apply import BeforeStart
 from dockdjango.engine.client import connect
-from dockdjango.engine.converge import UpResult
-from dockdjango.engine.kill import kill
-from dockdjango.engine.lifecycle import ContainerStatus, DownResult, host_port
-from dockdjango.engine.logs import LogLine, iter_logs
 from dockdjango.engine.progress import Event, OnProgress, ignore
+from dockdjango.engine.project import lifecycle
+from dockdjango.engine.project.kill import kill
+from dockdjango.engine.project.lifecycle import ContainerStatus, DownResult, host_port
+from dockdjango.engine.project.logs import LogLine, iter_logs
+from dockdjango.engine.up import converge
+from dockdjango.engine.up.apply import BeforeStart
+from dockdjango.engine.up.converge import UpResult
 from dockdjango.errors import DockdjangoError, SpecError
 
 if TYPE_CHECKING:
     import docker
 
-    from dockdjango.engine.resources import Builder
+    from dockdjango.engine.up.resources import Builder
 
 __all__ = [
     "ContainerStatus",

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dockdjango.engine import execs, lifecycle
+from dockdjango.engine.project import execs, lifecycle
 
 if TYPE_CHECKING:
     import docker

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     import docker
 
-    from dockdjango.engine.build import OnEvent
+    from dockdjango.engine.build.buildkit import OnEvent
 
 Log = Callable[[str], None]
 #: Label on a stand-in image: a digest of its build inputs, to spot a stale image.
@@ -97,8 +97,8 @@ def resolve_service_image(
     """``ref`` when it can be had, else its stand-in (built if missing); None when ``ref``
     cannot be had and dockdjango has no stand-in for it."""
     from dockdjango.api.base import is_offline
-    from dockdjango.engine.images import inspect_image, try_pull
-    from dockdjango.engine.postgres_image import server_version
+    from dockdjango.engine.build.postgres_image import server_version
+    from dockdjango.engine.image_store import inspect_image, try_pull
 
     client = _client(client)
     started = time.monotonic()
@@ -140,9 +140,9 @@ def build_stand_in(
     next call rebuild (mostly from the layer cache).
     """
     from dockdjango.api.base import ensure_base_image
-    from dockdjango.engine.build import build_image
-    from dockdjango.engine.images import inspect_image
-    from dockdjango.engine.postgres_image import server_version
+    from dockdjango.engine.build.buildkit import build_image
+    from dockdjango.engine.build.postgres_image import server_version
+    from dockdjango.engine.image_store import inspect_image
     from dockdjango.images.context import make_context
     from dockdjango.images.debootstrap import BaseImageSpec
 
@@ -187,7 +187,7 @@ def stand_ins_for(
     Services whose image is present, pullable or without a stand-in are left out (the
     engine reports those as it always did). ``on_choice(service, image)`` hears each.
     """
-    from dockdjango.engine.images import inspect_image
+    from dockdjango.engine.image_store import inspect_image
 
     client = _client(client)
     out: dict[str, ServiceImage] = {}
@@ -227,7 +227,7 @@ def stand_in_provider(
     is reported (``would build``) and its id is "" (the engine's "not known yet").
     """
     from dockdjango.api.base import is_offline
-    from dockdjango.engine.images import inspect_image
+    from dockdjango.engine.image_store import inspect_image
     from dockdjango.engine.progress import Event
 
     def provide(
@@ -267,7 +267,7 @@ def planned_service_image(
     else its stand-in's when that is there already; None when the choice would have to
     build the stand-in first (or ``ref`` has none)."""
     from dockdjango.api.base import is_offline
-    from dockdjango.engine.images import can_pull, inspect_image
+    from dockdjango.engine.image_store import can_pull, inspect_image
 
     client = _client(client)
     if inspect_image(client, ref) is not None:

@@ -26,7 +26,7 @@ from dockdjango.api.testpostgres import (
     start_postgres,
 )
 from dockdjango.api.testsession import RunningContainer, TestSession, Wait, prune, wait_for
-from dockdjango.engine.sessions import (
+from dockdjango.engine.testing.sessions import (
     KEEP,
     OWNER_HOST,
     SESSION,

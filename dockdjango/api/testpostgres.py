@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING
 
 from dockdjango.api.locks import file_lock
 from dockdjango.api.testsession import TestSession
-from dockdjango.engine.containers import RunningContainer, running_labelled
-from dockdjango.engine.images import ensure_image, image_id, image_labels, tags_labelled
-from dockdjango.engine.readiness import PortOpen
-from dockdjango.engine.sessions import PREPARED_FROM, remove_images
+from dockdjango.engine.image_store import ensure_image, image_id, image_labels, tags_labelled
+from dockdjango.engine.testing.containers import RunningContainer, running_labelled
+from dockdjango.engine.testing.readiness import PortOpen
+from dockdjango.engine.testing.sessions import PREPARED_FROM, remove_images
 
 #: On a prepared image: a hash of the image reference and credentials it was prepared for.
 PREPARED_FOR = "dev.dockdjango.prepared-for"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from dockdjango.api.stack import Stack
 from dockdjango.compose.loader.pipeline import early_project_name
 from dockdjango.compose.naming import default_image_name, normalize_project_name
-from dockdjango.engine.observe import is_current
+from dockdjango.engine.up.observe import is_current
 from dockdjango.errors import SpecError
 
 if TYPE_CHECKING:

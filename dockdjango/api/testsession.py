@@ -9,8 +9,8 @@ from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from dockdjango.engine.containers import ContainerSpec, RunningContainer, run_container
-from dockdjango.engine.readiness import (
+from dockdjango.engine.testing.containers import ContainerSpec, RunningContainer, run_container
+from dockdjango.engine.testing.readiness import (
     Call,
     Healthy,
     HttpOk,
@@ -20,7 +20,7 @@ from dockdjango.engine.readiness import (
     as_conditions,
     wait_ready,
 )
-from dockdjango.engine.sessions import (
+from dockdjango.engine.testing.sessions import (
     Leftovers,
     Owner,
     find_leftovers,

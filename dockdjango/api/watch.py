@@ -1,7 +1,7 @@
 """``Stack.watch``: bring the stack up, then keep it in step with the files being edited.
 
 The rules come from :mod:`dockdjango.api.watchrules`; the watching itself from
-:mod:`dockdjango.engine.watch`. A ``rebuild`` builds only the services whose files changed
+:mod:`dockdjango.engine.watch.watch`. A ``rebuild`` builds only the services whose files changed
 and recreates only their containers (never their dependencies').
 """
 
@@ -22,7 +22,7 @@ def rules(stack: Stack, *services: str) -> list[WatchRule]:
     :mod:`dockdjango.api.watchrules`)."""
     from dockdjango.api.watchrules import watch_rules
     from dockdjango.engine.failures import engine_errors
-    from dockdjango.engine.images import inspect_image
+    from dockdjango.engine.image_store import inspect_image
 
     project = stack.project.with_selected_services(services) if services else stack.project
     chosen = services or tuple(project.services)
@@ -46,8 +46,8 @@ def rules(stack: Stack, *services: str) -> list[WatchRule]:
 def rebuild(stack: Stack, services: Sequence[str], on_progress: OnProgress) -> None:
     """Build the images of ``services`` and recreate their containers, nothing else."""
     from dockdjango.api.stack_build import build_service, image_warnings
-    from dockdjango.engine.converge import up
     from dockdjango.engine.failures import engine_errors
+    from dockdjango.engine.up.converge import up
 
     project = stack.project
     with engine_errors():
@@ -79,7 +79,7 @@ def watch(
     """Bring ``services`` up (unless not ``start``), then watch until ``stop`` or Ctrl-C."""
     from dockdjango.engine.failures import engine_errors
     from dockdjango.engine.progress import Event, ignore
-    from dockdjango.engine.watch import watch as engine_watch
+    from dockdjango.engine.watch.watch import watch as engine_watch
     from dockdjango.errors import DockdjangoError
 
     report = on_progress or stack.on_progress or ignore

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from docker.errors import ImageNotFound
 
-from dockdjango.engine.sessions import HELPER, OWNER_PID, find_leftovers, remove_leftovers
+from dockdjango.engine.testing.sessions import HELPER, OWNER_PID, find_leftovers, remove_leftovers
 
 pytestmark = pytest.mark.engine
 
@@ -94,7 +94,7 @@ def test_sigterm_during_build_cancels_it_and_exits_143(
 MAKE_HELPER = """
 import sys
 from dockdjango.engine.client import connect
-from dockdjango.engine.sessions import helper_labels
+from dockdjango.engine.testing.sessions import helper_labels
 client = connect()
 created = client.api.create_container(sys.argv[1], ["true"], labels=helper_labels("read-file"))
 print(created["Id"], flush=True)

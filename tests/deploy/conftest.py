@@ -21,7 +21,7 @@ LOCK = os.path.join(tempfile.gettempdir(), "dockdjango-test-swarm.lock")
 @pytest.fixture(scope="module")
 def swarm(engine) -> Iterator[object]:
     """The engine as a one-node swarm manager for the module's tests."""
-    from dockdjango.engine.swarm_local import one_node_swarm
+    from dockdjango.engine.swarm.swarm_local import one_node_swarm
 
     with open(LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

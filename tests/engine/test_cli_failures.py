@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from cli_run import cli
 
-from dockdjango.engine.lifecycle import down
+from dockdjango.engine.project.lifecycle import down
 
 pytestmark = pytest.mark.engine
 

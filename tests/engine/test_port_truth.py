@@ -12,7 +12,7 @@ import requests
 from cli_run import cli
 
 from dockdjango.api.stack import Stack
-from dockdjango.engine.lifecycle import down
+from dockdjango.engine.project.lifecycle import down
 
 pytestmark = pytest.mark.engine
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from dockdjango.engine.sessions import (
+from dockdjango.engine.testing.sessions import (
     SESSION,
     Leftovers,
     Owner,

@@ -16,7 +16,7 @@ import requests
 
 from dockdjango.api.stack import Stack, down_project
 from dockdjango.engine import labels as L
-from dockdjango.engine.lifecycle import down
+from dockdjango.engine.project.lifecycle import down
 from dockdjango.errors import ServiceError
 
 pytestmark = pytest.mark.engine

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from dockdjango.engine import labels as L
-from dockdjango.engine.lifecycle import down
+from dockdjango.engine.project.lifecycle import down
 
 pytestmark = pytest.mark.engine
 

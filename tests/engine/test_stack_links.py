@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from dockdjango.api.stack import Stack
-from dockdjango.engine.lifecycle import down
+from dockdjango.engine.project.lifecycle import down
 
 pytestmark = pytest.mark.engine
 

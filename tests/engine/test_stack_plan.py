@@ -13,10 +13,10 @@ from dockdjango.compose.graph import closure, dependents, find_cycle, graph, lev
 from dockdjango.compose.models import DependsOn
 from dockdjango.compose.naming import container_name, normalize_project_name, resource_name
 from dockdjango.engine import labels as L
-from dockdjango.engine.actions import plan_service, propagate_restarts, why_recreate
-from dockdjango.engine.create_request import create_request
 from dockdjango.engine.failures import explain_start_error
-from dockdjango.engine.replace import final_name, replacement_labels, temporary_name
+from dockdjango.engine.up.actions import plan_service, propagate_restarts, why_recreate
+from dockdjango.engine.up.create_request import create_request
+from dockdjango.engine.up.replace import final_name, replacement_labels, temporary_name
 from dockdjango.errors import SpecError
 
 
@@ -253,7 +253,7 @@ def test_plan_creates_starts_keeps_and_scales_down():
 
 
 def test_dependents_with_restart_true_restart_when_their_dependency_is_recreated():
-    from dockdjango.engine.actions import Action
+    from dockdjango.engine.up.actions import Action
 
     actions = {"db": [Action("db", 1, "recreate")], "web": [Action("web", 1, "keep")]}
     propagate_restarts(actions, {"web": {"db": DependsOn(restart=True)}, "db": {}})

@@ -18,8 +18,8 @@ import pytest
 
 from dockdjango.api.stack import Stack
 from dockdjango.engine import labels as L
-from dockdjango.engine.lifecycle import down
-from dockdjango.engine.replace import final_name
+from dockdjango.engine.project.lifecycle import down
+from dockdjango.engine.up.replace import final_name
 
 pytestmark = pytest.mark.engine
 

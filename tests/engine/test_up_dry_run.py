@@ -18,7 +18,7 @@ from cli_run import cli
 
 from dockdjango.api.stack import Stack
 from dockdjango.engine import labels as L
-from dockdjango.engine.lifecycle import down
+from dockdjango.engine.project.lifecycle import down
 
 pytestmark = pytest.mark.engine
 

@@ -11,8 +11,8 @@ import pytest
 
 from dockdjango.api.stack import Stack
 from dockdjango.api.testprep import own_project_name, prepare_for_tests, project_name
-from dockdjango.engine.readiness import Call, LogPattern, PortOpen, as_conditions
-from dockdjango.engine.sessions import (
+from dockdjango.engine.testing.readiness import Call, LogPattern, PortOpen, as_conditions
+from dockdjango.engine.testing.sessions import (
     KEEP,
     OWNER_PID,
     OWNER_STARTED,

@@ -12,7 +12,7 @@ import docker
 
 from dockdjango.engine import labels as L
 from dockdjango.engine.failures import translate_errors
-from dockdjango.engine.observe import number, project_containers, short_name
+from dockdjango.engine.up.observe import number, project_containers, short_name
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import docker
 from docker.errors import APIError, ImageNotFound
 
 from dockdjango.engine.failures import translate_errors
-from dockdjango.engine.sessions import helper_labels
+from dockdjango.engine.testing.sessions import helper_labels
 from dockdjango.errors import EngineError
 
 

@@ -12,7 +12,7 @@ from dockdjango.compose.confighash import network_hash, volume_hash
 from dockdjango.compose.models import BuildConfig
 from dockdjango.compose.project import Project
 from dockdjango.engine import labels as L
-from dockdjango.engine.images import can_pull, inspect_image, try_pull
+from dockdjango.engine.image_store import can_pull, inspect_image, try_pull
 from dockdjango.engine.progress import Event, OnProgress
 from dockdjango.errors import EngineError, ServiceError
 

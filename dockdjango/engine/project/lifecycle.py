@@ -17,7 +17,9 @@ from docker.errors import APIError, NotFound
 
 from dockdjango.engine import labels as L
 from dockdjango.engine.failures import explain_start_error, translate_errors
-from dockdjango.engine.observe import (
+from dockdjango.engine.progress import Event, OnProgress, ignore
+from dockdjango.engine.stop import remove_containers, stop_containers
+from dockdjango.engine.up.observe import (
     Observed,
     anonymous_mounts,
     depends_on,
@@ -26,8 +28,6 @@ from dockdjango.engine.observe import (
     project_containers,
     short_name,
 )
-from dockdjango.engine.progress import Event, OnProgress, ignore
-from dockdjango.engine.stop import remove_containers, stop_containers
 from dockdjango.errors import EngineError, ServiceError
 
 

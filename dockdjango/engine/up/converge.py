@@ -1,11 +1,11 @@
 """``up``: converge the engine to a project, in three named steps: plan, apply, wait.
 
 **plan** reads what exists (containers by Compose's labels), finishes or undoes recreates
-a killed ``up`` left half-way (:mod:`dockdjango.engine.replace`), reports or removes orphans,
+a killed ``up`` left half-way (:mod:`dockdjango.engine.up.replace`), reports or removes orphans,
 makes sure networks, volumes and images are there, and decides per container what to do
-(:mod:`dockdjango.engine.actions`). **apply** runs each service in its own thread: it waits
+(:mod:`dockdjango.engine.up.actions`). **apply** runs each service in its own thread: it waits
 until its dependencies meet their ``depends_on`` condition, then keeps, starts, creates or
-recreates its containers (:mod:`dockdjango.engine.apply`). **wait** blocks until every
+recreates its containers (:mod:`dockdjango.engine.up.apply`). **wait** blocks until every
 service is running and healthy. On Ctrl-C the threads are told to stop, and what this run
 started is stopped.
 
@@ -32,7 +32,11 @@ from dockdjango.compose import graph
 from dockdjango.compose.confighash import hashed_service, service_hash
 from dockdjango.compose.faststop import slow_stop
 from dockdjango.compose.project import Project
-from dockdjango.engine.actions import (
+from dockdjango.engine.failures import translate_errors
+from dockdjango.engine.image_store import inspect_image
+from dockdjango.engine.progress import Event, OnProgress, ignore
+from dockdjango.engine.stop import remove_containers, stop_containers
+from dockdjango.engine.up.actions import (
     DIVERGED,
     FORCE,
     NEVER,
@@ -40,22 +44,18 @@ from dockdjango.engine.actions import (
     plan_service,
     propagate_restarts,
 )
-from dockdjango.engine.apply import BeforeStart, Run, apply, stop_started
-from dockdjango.engine.create_request import check_supported, create_request
-from dockdjango.engine.failures import translate_errors
-from dockdjango.engine.health import Cancelled, wait_for
-from dockdjango.engine.images import inspect_image
-from dockdjango.engine.observe import Observed, observe, short_name
-from dockdjango.engine.progress import Event, OnProgress, ignore
-from dockdjango.engine.replace import recover
-from dockdjango.engine.resources import (
+from dockdjango.engine.up.apply import BeforeStart, Run, apply, stop_started
+from dockdjango.engine.up.create_request import check_supported, create_request
+from dockdjango.engine.up.health import Cancelled, wait_for
+from dockdjango.engine.up.observe import Observed, observe, short_name
+from dockdjango.engine.up.replace import recover
+from dockdjango.engine.up.resources import (
     Builder,
     StandInProvider,
     ensure_networks,
     ensure_volumes,
     resolve_image,
 )
-from dockdjango.engine.stop import remove_containers, stop_containers
 
 
 @dataclass
@@ -114,7 +114,7 @@ def up(
 
     ``before_start(service, container id, name)`` is called just before each container
     starts (an attached ``up`` attaches there). ``stand_in`` offers an image for a service
-    whose own cannot be had (see :func:`~dockdjango.engine.resources.resolve_image`);
+    whose own cannot be had (see :func:`~dockdjango.engine.up.resources.resolve_image`);
     ``timeout`` counts from after the images are there, as Compose's ``--wait-timeout``.
     With ``dry_run`` nothing is changed: the result lists what would be done (``stand_in``
     must then be one that builds nothing, too)."""

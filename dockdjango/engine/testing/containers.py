@@ -14,7 +14,7 @@ import docker
 from docker.errors import APIError, NotFound
 
 from dockdjango.engine.failures import translate_errors
-from dockdjango.engine.images import ensure_image
+from dockdjango.engine.image_store import ensure_image
 from dockdjango.errors import EngineError
 
 LOCALHOST = "127.0.0.1"

@@ -9,9 +9,9 @@ from docker.errors import APIError, NotFound
 
 from dockdjango.engine import labels as L
 from dockdjango.engine.failures import translate_errors
-from dockdjango.engine.observe import project_containers, short_name
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.stop import each
+from dockdjango.engine.up.observe import project_containers, short_name
 
 
 @translate_errors

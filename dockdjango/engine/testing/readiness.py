@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from dockdjango.engine.containers import RunningContainer
+from dockdjango.engine.testing.containers import RunningContainer
 from dockdjango.errors import EngineError, ServiceError
 
 #: How many log lines a failure shows.

@@ -31,12 +31,12 @@ from dockdjango.compose.confighash import hashed_service, service_hash
 from dockdjango.compose.models import Service
 from dockdjango.compose.project import Project
 from dockdjango.engine import labels as L
-from dockdjango.engine.apply import create_container
-from dockdjango.engine.converge import up
-from dockdjango.engine.create_request import CreateRequest, create_request
 from dockdjango.engine.failures import explain_start_error
 from dockdjango.engine.progress import Event, OnProgress, ignore
-from dockdjango.engine.resources import (
+from dockdjango.engine.up.apply import create_container
+from dockdjango.engine.up.converge import up
+from dockdjango.engine.up.create_request import CreateRequest, create_request
+from dockdjango.engine.up.resources import (
     Builder,
     StandInProvider,
     ensure_networks,
@@ -213,7 +213,7 @@ def run_attached(
     except APIError as exc:
         raise explain_start_error(service, exc) from None
     if tty:
-        from dockdjango.engine.terminal import attach_terminal
+        from dockdjango.engine.project.terminal import attach_terminal
 
         attach_terminal(sock, lambda rows, cols: _resize(client, cid, rows, cols))
         return waiter.result()
@@ -256,7 +256,7 @@ class _Waiter:
 def _pump(sock: Any, stdin: IO[bytes] | None, write_out: Write, write_err: Write) -> None:
     from docker.utils.socket import STDERR, frames_iter
 
-    from dockdjango.engine.terminal import raw_socket
+    from dockdjango.engine.project.terminal import raw_socket
 
     conn = raw_socket(sock)
     conn.settimeout(None)

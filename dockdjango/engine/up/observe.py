@@ -11,7 +11,7 @@ from dockdjango.compose.confighash import service_hash
 from dockdjango.compose.project import Project
 from dockdjango.engine import labels as L
 from dockdjango.engine.failures import translate_errors
-from dockdjango.engine.images import image_id
+from dockdjango.engine.image_store import image_id
 
 
 @dataclass

@@ -23,7 +23,7 @@ import docker
 from docker.errors import APIError, NotFound
 
 from dockdjango.engine import labels as L
-from dockdjango.engine.terminal import raw_socket
+from dockdjango.engine.project.terminal import raw_socket
 
 PROMPT_WAIT = 0.15
 

@@ -96,7 +96,7 @@ def write_tar(items: Iterable[SyncItem], out: IO[bytes], owner: tuple[int, int] 
 
 def owner_of(client: docker.DockerClient, container: str) -> tuple[int, int]:
     """(uid, gid) of the user the container runs as (``0, 0`` for root or when unknown)."""
-    from dockdjango.engine.execs import run_captured
+    from dockdjango.engine.project.execs import run_captured
 
     user = str((client.api.inspect_container(container).get("Config") or {}).get("User") or "")
     name, _, group = user.partition(":")
@@ -116,7 +116,7 @@ def owner_of(client: docker.DockerClient, container: str) -> tuple[int, int]:
 
 def remove_paths(client: docker.DockerClient, container: str, paths: list[str]) -> None:
     """``rm -rf`` the container ``paths``; raises EngineError when that fails."""
-    from dockdjango.engine.execs import run_captured
+    from dockdjango.engine.project.execs import run_captured
 
     for start in range(0, len(paths), 200):  # keep the command line reasonable
         chunk = paths[start : start + 200]

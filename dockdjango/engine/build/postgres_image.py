@@ -1,7 +1,7 @@
 """Engine calls behind the service image choice: reading an image's server version.
 
-Building goes through :mod:`dockdjango.engine.build`, look-ups and pulls through
-:mod:`dockdjango.engine.images`; what is left is finding out which server (PostgreSQL,
+Building goes through :mod:`dockdjango.engine.build.buildkit`, look-ups and pulls through
+:mod:`dockdjango.engine.image_store`; what is left is finding out which server (PostgreSQL,
 Redis, MariaDB...) an image holds without starting it.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 import docker
 from docker.errors import APIError, NotFound
 
-from dockdjango.engine.sessions import helper_labels
+from dockdjango.engine.testing.sessions import helper_labels
 
 #: Written at build time by dockdjango's stand-in images (``postgres --version``...).
 VERSION_FILE = "/usr/share/dockdjango-standin-version"

@@ -89,7 +89,7 @@ def run_interactive(
     env: Mapping[str, str] | None = None,
 ) -> int:
     """Run ``cmd`` with this terminal attached (raw mode, TTY); return its exit code."""
-    from dockdjango.engine.terminal import attach_terminal
+    from dockdjango.engine.project.terminal import attach_terminal
 
     exec_id = _create(
         client, container, cmd, tty=True, stdin=True, user=user, workdir=workdir, env=env

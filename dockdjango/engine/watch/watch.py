@@ -26,10 +26,10 @@ from dockdjango.compose.develop_watch import (
     watched_roots,
 )
 from dockdjango.engine import labels as L
-from dockdjango.engine.observe import project_containers
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.stop import each
-from dockdjango.engine.watchsync import initial_items, owner_of, sync
+from dockdjango.engine.up.observe import project_containers
+from dockdjango.engine.watch.watchsync import initial_items, owner_of, sync
 from dockdjango.errors import DockdjangoError
 
 #: Rebuilds the images of the named services and recreates their containers (and only
@@ -230,7 +230,7 @@ def _apply_service(
         each(lambda cid: _restart(client, cid), ids)
         on_progress(Event("service", service, "restarted", seconds=time.monotonic() - began))
     for spec in plan.execs:
-        from dockdjango.engine.execs import run_captured
+        from dockdjango.engine.project.execs import run_captured
 
         for cid in ids:
             code, out, err = run_captured(

@@ -23,14 +23,14 @@ from dockdjango.compose import graph
 from dockdjango.compose.confighash import hashed_service, service_hash
 from dockdjango.compose.project import Project
 from dockdjango.engine import labels as L
-from dockdjango.engine.actions import Action
-from dockdjango.engine.create_request import create_request
 from dockdjango.engine.failures import explain_start_error
-from dockdjango.engine.health import Cancelled, condition_met, wait_for
-from dockdjango.engine.observe import anonymous_mounts, short_name
 from dockdjango.engine.progress import Event, OnProgress, ignore
-from dockdjango.engine.replace import replacement_labels, temporary_name
 from dockdjango.engine.stop import remove_containers, stop_containers
+from dockdjango.engine.up.actions import Action
+from dockdjango.engine.up.create_request import create_request
+from dockdjango.engine.up.health import Cancelled, condition_met, wait_for
+from dockdjango.engine.up.observe import anonymous_mounts, short_name
+from dockdjango.engine.up.replace import replacement_labels, temporary_name
 from dockdjango.errors import ServiceError
 
 
@@ -188,7 +188,7 @@ def _apply_action(run: Run, action: Action) -> str | None:
 def _recreate(run: Run, action: Action, current: dict[str, Any], name: str) -> tuple[str, str]:
     """Replace ``current`` without a moment when no container holds its anonymous volumes:
     create the replacement under a temporary name, then stop and remove the old one, then
-    rename (see :mod:`dockdjango.engine.replace`). One event per step, so a caller sees
+    rename (see :mod:`dockdjango.engine.up.replace`). One event per step, so a caller sees
     where an interrupted recreate stopped."""
     client = run.client
     run.on_progress(Event("container", name, "recreating", action.reason))
