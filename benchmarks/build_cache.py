@@ -168,7 +168,7 @@ def scenario_edits(root: Path, package: str) -> dict[str, Callable[[], None]]:
 def run_dockdjango(
     client, root: Path, tag: str, package: str, base: str, run_id: str, made: list[str]
 ):
-    from dockdjango.api.images import build_project, prepare
+    from dockdjango.api.images.project_images import build_project, prepare
     from dockdjango.errors import BuildError
     from dockdjango.images.dockerfile import DockerfileOptions
 
@@ -231,7 +231,7 @@ def run_compose(
 
 def make_base(client, tag: str) -> str:
     """The shared base plus a file of its own: a base no step has been built on yet."""
-    from dockdjango.api.base import ensure_base_image
+    from dockdjango.api.images.base_image import ensure_base_image
     from dockdjango.engine.build.buildkit import build_image
     from dockdjango.images.context import make_context
 

@@ -106,7 +106,7 @@ def stand_ins(root: Path, compose_name: str, tagged: list[str]) -> None:
     import docker
     import yaml
 
-    from dockdjango.api.standins import resolve_service_image
+    from dockdjango.api.stack.service_images import resolve_service_image
 
     client = docker.from_env()
     services = (yaml.safe_load((root / compose_name).read_text()) or {}).get("services") or {}

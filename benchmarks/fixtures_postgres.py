@@ -108,7 +108,7 @@ def run_session(root: Path, *args: str, **env: str) -> tuple[float, float]:
 
 
 def kept_containers(client: object) -> set[str]:
-    from dockdjango.api.testpostgres import REUSE_KEY
+    from dockdjango.api.testing.testpostgres import REUSE_KEY
 
     rows = client.api.containers(all=True, filters={"label": REUSE_KEY})  # type: ignore[attr-defined]
     return {str(r["Id"]) for r in rows}
@@ -116,7 +116,7 @@ def kept_containers(client: object) -> set[str]:
 
 def drop_prepared_image(client: object, image: str) -> None:
     """Remove the prepared image for the fixture's default settings, if no container uses it."""
-    from dockdjango.api.testpostgres import PREPARED_REPOSITORY, reuse_key
+    from dockdjango.api.testing.testpostgres import PREPARED_REPOSITORY, reuse_key
     from dockdjango.engine.image_store import image_id
 
     env = {"POSTGRES_USER": "test", "POSTGRES_PASSWORD": "test", "POSTGRES_DB": "test"}
@@ -133,7 +133,7 @@ def main() -> int:
     parser.add_argument("--tests", type=int, default=5, help="tests in the session")
     args = parser.parse_args()
 
-    from dockdjango.api.postgres import ensure_postgres_image
+    from dockdjango.api.stack.postgres import ensure_postgres_image
     from dockdjango.engine.client import connect
 
     client = connect()

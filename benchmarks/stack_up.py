@@ -78,7 +78,7 @@ def commands(tool: str, project: str) -> dict[str, list[str]]:
 
 def timed_api(phase: str, project: str, cwd: Path) -> float:
     """Seconds one phase took through the Python API, in this process (no start-up cost)."""
-    from dockdjango.api.stack import Stack
+    from dockdjango.api.stack.stack import Stack
 
     began = time.perf_counter()
     stack = Stack.load(cwd / "compose.yaml", project_name=project)
@@ -133,7 +133,7 @@ def main() -> int:
                 print(f"round {r + 1}: {line}", flush=True)
         finally:
             # by label, with no compose file involved, so a failed round still cleans up
-            from dockdjango.api.stack import down_project
+            from dockdjango.api.stack.stack import down_project
 
             for project in projects.values():
                 down_project(project, volumes=True)

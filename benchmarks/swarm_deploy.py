@@ -95,8 +95,8 @@ def main() -> int:
     if shutil.which("docker") is None:
         print("docker CLI not found: no peer to compare with", file=sys.stderr)
         return 1
-    from dockdjango.api.base import ensure_base_image
     from dockdjango.api.deploy import undeploy_swarm
+    from dockdjango.api.images.base_image import ensure_base_image
     from dockdjango.engine.client import connect
     from dockdjango.engine.swarm.swarm_local import one_node_swarm
 

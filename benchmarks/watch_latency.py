@@ -191,14 +191,14 @@ class Watcher:
 
 def server_output(project: str) -> str:
     """The last lines the web container wrote, to explain a page that never changed."""
-    from dockdjango.api.stack import Stack
+    from dockdjango.api.stack.stack import Stack
 
     lines = Stack.existing(project).logs("web", tail=30)
     return "\n".join(f"web | {line.text}" for line in lines)
 
 
 def published_url(project: str) -> str:
-    from dockdjango.api.stack import Stack
+    from dockdjango.api.stack.stack import Stack
 
     host, port = Stack.existing(project).port("web", 8000)
     return f"http://{host}:{port}/"
@@ -210,8 +210,8 @@ def main() -> int:
     )
     parser.add_argument("--rounds", type=int, default=10, help="edits of each kind per tool")
     args = parser.parse_args()
-    from dockdjango.api.images import build_project
-    from dockdjango.api.stack import down_project
+    from dockdjango.api.images.project_images import build_project
+    from dockdjango.api.stack.stack import down_project
 
     tag = uuid.uuid4().hex[:6]
     image = f"ddbench-watch-{tag}:dev"

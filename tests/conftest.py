@@ -25,7 +25,7 @@ def engine():
 @pytest.fixture(scope="session")
 def base_image(engine) -> str:
     """The registry-free base image, made if missing."""
-    from dockdjango.api.base import ensure_base_image
+    from dockdjango.api.images.base_image import ensure_base_image
 
     return ensure_base_image(engine).ref
 

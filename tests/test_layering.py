@@ -36,7 +36,7 @@ ALLOWED: dict[str, set[str]] = {
 class Import:
     """One import statement: who imports what, and whether only for type checking."""
 
-    module: str  # dockdjango.api.stack
+    module: str  # dockdjango.api.stack.stack
     target: str  # dockdjango.engine.up.converge, or docker
     line: int
     type_only: bool

@@ -241,7 +241,7 @@ def _images(
     notes: Notes,
 ) -> dict[str, str]:
     """Service -> what Swarm runs: a built or local image by id, else the reference."""
-    from dockdjango.api.stack_build import build_service
+    from dockdjango.api.stack.stack_build import build_service
     from dockdjango.engine.image_store import inspect_image
 
     out: dict[str, str] = {}

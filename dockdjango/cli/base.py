@@ -11,8 +11,8 @@ def run_base(args: argparse.Namespace) -> int:
     """Ensure the base image; print one line saying what happened."""
     import sys
 
-    from dockdjango.api.base import BaseImageSpec, ensure_base_image
     from dockdjango.api.connection import connect, engine_address, engine_version
+    from dockdjango.api.images.base_image import BaseImageSpec, ensure_base_image
 
     client = connect()
     version, api = engine_version(client)

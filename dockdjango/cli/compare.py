@@ -14,8 +14,8 @@ def run_compare(args: argparse.Namespace) -> int:
     """Measure, then print the table (or JSON) and write the chart if asked."""
     from pathlib import Path
 
-    from dockdjango.api.compare import compare_project, default_project, table_rows
-    from dockdjango.api.compare_chart import plot
+    from dockdjango.api.compare.compare_chart import plot
+    from dockdjango.api.compare.side_by_side import compare_project, default_project, table_rows
     from dockdjango.cli.output import note, print_json, print_table
     from dockdjango.errors import DockdjangoError
 

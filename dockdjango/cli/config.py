@@ -12,7 +12,7 @@ def run_config(args: argparse.Namespace) -> int:
     import os
     import sys
 
-    from dockdjango.api.project import config_hashes, load_project, to_json
+    from dockdjango.api.compose_project import config_hashes, load_project, to_json
 
     # as with Compose, -f paths are relative to the current directory, not --project-directory
     files = [os.path.abspath(f) for f in args.files] if args.files else None

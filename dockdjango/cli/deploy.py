@@ -13,7 +13,7 @@ def _load(args: argparse.Namespace, *, local_images: bool = True) -> Any:
     """The project; with ``local_images`` (Swarm on this engine), a file asking for
     ``${DOCKDJANGO_POSTGRES_IMAGE:-postgres:16}`` gets the image this engine can run."""
     from dockdjango.api.deploy import load
-    from dockdjango.api.postgres import postgres_environ
+    from dockdjango.api.stack.postgres import postgres_environ
 
     environ = None
     if local_images:

@@ -22,7 +22,7 @@ from dockdjango.cli.table import Command, option, project_options
 def run_attached_up(args: argparse.Namespace, stack: Any) -> int:
     """``up`` in the foreground: see the module docstring. Exit 0 when the containers
     stopped by themselves, 130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM)."""
-    from dockdjango.api.attached import AttachedUp, Exited, Output
+    from dockdjango.api.stack.attached import AttachedUp, Exited, Output
     from dockdjango.cli.logprinter import LogPrinter
     from dockdjango.cli.project import public_port_warnings, up_options
     from dockdjango.cli.stack_progress import Progress

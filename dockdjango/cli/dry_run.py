@@ -1,6 +1,6 @@
 """``dockdjango up --dry-run``: what ``up`` would do, one line per step, nothing changed.
 
-The steps are the engine's own plan (:meth:`dockdjango.api.stack.Stack.plan`); this module
+The steps are the engine's own plan (:meth:`dockdjango.api.stack.stack.Stack.plan`); this module
 only words them, on stdout::
 
     would create network demo_default
@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dockdjango.api.stack import Event, UpResult
+    from dockdjango.api.stack.stack import Event, UpResult
 
 
 def step_line(event: Event) -> str:

@@ -107,7 +107,7 @@ def _overrides(args: argparse.Namespace) -> Any:
 
 
 def _dockerfile_options(args: argparse.Namespace) -> Any:
-    from dockdjango.api.images import DockerfileOptions
+    from dockdjango.api.images.project_images import DockerfileOptions
 
     return DockerfileOptions(
         base_image=args.base or "",
@@ -133,7 +133,11 @@ def run_dockerfile(args: argparse.Namespace) -> int:
     """Print (or write) the Dockerfile and .dockerignore."""
     import sys
 
-    from dockdjango.api.images import generate_dockerignore, prepare, write_project_files
+    from dockdjango.api.images.project_images import (
+        generate_dockerignore,
+        prepare,
+        write_project_files,
+    )
 
     if args.write:
         paths = write_project_files(
@@ -171,7 +175,7 @@ def run_dockerfile(args: argparse.Namespace) -> int:
 
 def run_explain(args: argparse.Namespace) -> int:
     """Print the cache prediction: a table (coloured on a terminal), or JSON with --json."""
-    from dockdjango.api.images import explain_project
+    from dockdjango.api.images.project_images import explain_project
     from dockdjango.cli.output import is_tty, print_json, print_table
 
     preds = explain_project(
@@ -258,7 +262,7 @@ def run_build(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from dockdjango.api.images import build_project
+    from dockdjango.api.images.project_images import build_project
     from dockdjango.cli.build_progress import BuildProgress
     from dockdjango.errors import BuildError
 

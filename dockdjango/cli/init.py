@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from dockdjango.cli.table import Command, Option, json_option, option
 
 if TYPE_CHECKING:
-    from dockdjango.api.zeroconfig import Overrides
+    from dockdjango.api.stack.zeroconfig import Overrides
 
 
 def override_options(*, services: bool = True) -> tuple[Option, ...]:
@@ -33,8 +33,8 @@ def override_options(*, services: bool = True) -> tuple[Option, ...]:
 
 
 def overrides_from(args: argparse.Namespace) -> Overrides:
-    """The command line's answers as :class:`~dockdjango.api.zeroconfig.Overrides`."""
-    from dockdjango.api.zeroconfig import Overrides
+    """The command line's answers as :class:`~dockdjango.api.stack.zeroconfig.Overrides`."""
+    from dockdjango.api.stack.zeroconfig import Overrides
 
     services = getattr(args, "services", None)
     chosen = tuple(s for s in services or () if s != "none") if services else None
@@ -58,7 +58,7 @@ def overrides_from(args: argparse.Namespace) -> Overrides:
 
 def run_init(args: argparse.Namespace) -> int:
     """Write the files; say what was written, kept and detected."""
-    from dockdjango.api.zeroconfig import describe, detect_for_stack, init_project
+    from dockdjango.api.stack.zeroconfig import describe, detect_for_stack, init_project
 
     if args.explain:
         project = detect_for_stack(args.path, overrides=overrides_from(args))
@@ -83,7 +83,7 @@ def run_init(args: argparse.Namespace) -> int:
 
 def run_detect(args: argparse.Namespace) -> int:
     """Print what was detected (nothing is written, no image is made)."""
-    from dockdjango.api.zeroconfig import describe, detect_only
+    from dockdjango.api.stack.zeroconfig import describe, detect_only
 
     project = detect_only(args.path, overrides=overrides_from(args))
     return _explain(describe(project), args.json)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from dockdjango.api.stack import ContainerStatus, Stack
+    from dockdjango.api.stack.stack import ContainerStatus, Stack
 
 
 def find_stack(
@@ -23,7 +23,7 @@ def find_stack(
     """The stack ``-f``/``-p``/``--profile``/``--env-file``/``--project-directory`` name,
     as Compose resolves it (:meth:`Stack.find`); in a Django project with no compose file
     (or with ``--generated``), the stack dockdjango detects."""
-    from dockdjango.api.stack import Stack
+    from dockdjango.api.stack.stack import Stack
 
     if zero_config(args):
         return _detected(args, environ)
@@ -40,13 +40,13 @@ def find_stack(
 
 def zero_config(args: argparse.Namespace) -> bool:
     """``--generated``, or no compose file anywhere Compose looks, in a Django project."""
-    from dockdjango.api.stack import compose_files
+    from dockdjango.api.stack.stack import compose_files
 
     if getattr(args, "generated", False):
         return True
     if args.files or compose_files(args.project_directory):
         return False
-    from dockdjango.api.zeroconfig import is_django_project  # detection: only when needed
+    from dockdjango.api.stack.zeroconfig import is_django_project  # detection: only when needed
 
     return is_django_project(args.project_directory or ".")
 
@@ -55,8 +55,8 @@ def _detected(args: argparse.Namespace, environ: dict[str, str] | None) -> Stack
     """The stack dockdjango detects; what it assumed is said once, on stderr. Commands
     other than ``up`` fall back to the stack the engine knows by name when detection
     refuses (a Python that exists nowhere here matters to ``up``, not to ``down``)."""
-    from dockdjango.api.stack import Stack
-    from dockdjango.api.zeroconfig import detect_for_stack, detected_stack, stack_name
+    from dockdjango.api.stack.stack import Stack
+    from dockdjango.api.stack.zeroconfig import detect_for_stack, detected_stack, stack_name
     from dockdjango.cli.init import overrides_from
     from dockdjango.errors import DockdjangoError
 

@@ -1,7 +1,7 @@
 """`dockdjango up/down/ps/logs/exec/stop/start/restart`: run a compose stack.
 
 Results go to stdout, progress to stderr (drawn with ``rich`` on a terminal, plain lines
-otherwise). Everything here is a thin shell over ``dockdjango.api.stack.Stack``.
+otherwise). Everything here is a thin shell over ``dockdjango.api.stack.stack.Stack``.
 """
 
 from __future__ import annotations
@@ -31,15 +31,15 @@ def run_up(args: argparse.Namespace) -> int:
     if args.force_recreate and args.no_recreate:
         raise DockdjangoError("--force-recreate and --no-recreate cannot be used together")
 
-    from dockdjango.api.postgres import postgres_environ
+    from dockdjango.api.stack.postgres import postgres_environ
 
     if args.generated_dockerfile:
         import os
 
-        from dockdjango.api.basecheck import ENV_VAR
+        from dockdjango.api.images.basecheck import ENV_VAR
 
         os.environ[ENV_VAR] = "generated"  # read by every service build of this process
-    from dockdjango.api.zeroconfig import owner_environ
+    from dockdjango.api.stack.zeroconfig import owner_environ
 
     environ = None
     if not zero_config(args):
@@ -148,7 +148,7 @@ def _port_target(text: str) -> tuple[int, str]:
 def run_port(args: argparse.Namespace) -> int:
     """Where the engine bound the port, as Compose prints it: ``127.0.0.1:49153``, or
     ``0.0.0.0:8000`` for a port published on all interfaces."""
-    from dockdjango.api.stack import host_port
+    from dockdjango.api.stack.stack import host_port
 
     target, protocol = args.target
     ip, port = find_stack(args).published(args.service, target, protocol, args.index)[0]

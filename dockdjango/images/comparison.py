@@ -1,8 +1,8 @@
 """Pure parts of ``dockdjango compare``: the probe, parsing test output, the table model.
 
-Nothing here runs anything. :mod:`dockdjango.api.compare` measures a project both ways (a
-virtualenv on the host; the image ``dockdjango build`` makes, and a container) and fills
-the dataclasses below; the CLI prints :func:`table_rows`, and ``--json`` prints
+Nothing here runs anything. :mod:`dockdjango.api.compare.side_by_side` measures a project
+both ways (a virtualenv on the host; the image ``dockdjango build`` makes, and a container)
+and fills the dataclasses below; the CLI prints :func:`table_rows`, and ``--json`` prints
 :meth:`Comparison.to_json`.
 """
 

@@ -3,7 +3,7 @@
 This module is host-side and never talks to Docker: it produces a tarball of a minimal
 Debian tree (``debootstrap --variant=minbase``) with a Python, its ``venv`` module and
 ``ca-certificates``, cached under ``~/.cache/dockdjango/base/`` so that re-importing it
-takes seconds. ``dockdjango.api.base`` imports the tarball into the engine.
+takes seconds. ``dockdjango.api.images.base_image`` imports the tarball into the engine.
 
 Each Python comes from the Debian suite that ships it (:data:`DEBIAN_PYTHONS`: bookworm
 3.11, trixie 3.13, sid 3.14); :meth:`BaseImageSpec.for_python` picks the suite, and asking

@@ -1,7 +1,7 @@
 """dockdjango's pytest plugin (registered through the ``pytest11`` entry point).
 
 Options and fixtures only; the work lives in the Python API (:mod:`dockdjango.api.testing`:
-containers, sessions, PostgreSQL; :mod:`dockdjango.api.testprep`: a compose stack made
+containers, sessions, PostgreSQL; :mod:`dockdjango.api.testing.testprep`: a compose stack made
 safe for a test run). The modules here are the pytest side of it:
 
 - ``plugin``: the hooks (options, configure, unconfigure);

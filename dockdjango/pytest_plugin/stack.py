@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dockdjango.api.stack import Stack
+from dockdjango.api.stack.stack import Stack
 from dockdjango.api.testing import (
     KEEP,
     OWNER_HOST,
@@ -39,7 +39,7 @@ from dockdjango.api.testing import (
     remove_leftovers,
     session_labels,
 )
-from dockdjango.api.testprep import (
+from dockdjango.api.testing.testprep import (
     matches_running,
     own_project_name,
     prepare_for_tests,

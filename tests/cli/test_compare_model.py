@@ -133,7 +133,7 @@ def test_libraries_text_names_psycopgs_own_libpq() -> None:
 
 
 def test_the_chart_is_drawn_from_the_measurements(tmp_path: Path) -> None:
-    from dockdjango.api.compare_chart import plot
+    from dockdjango.api.compare.compare_chart import plot
 
     png = plot(_comparison(), tmp_path / "a.png").read_bytes()
     assert png.startswith(b"\x89PNG")
@@ -146,7 +146,7 @@ def test_the_chart_is_drawn_from_the_measurements(tmp_path: Path) -> None:
 
 
 def test_the_chart_must_be_png_or_svg(tmp_path: Path) -> None:
-    from dockdjango.api.compare_chart import plot
+    from dockdjango.api.compare.compare_chart import plot
     from dockdjango.errors import DockdjangoError
 
     with pytest.raises(DockdjangoError, match="must be a .png or .svg"):

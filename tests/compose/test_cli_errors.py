@@ -50,7 +50,7 @@ def test_up_reads_the_file_as_the_loader_does(
 
 
 def test_utf16_with_a_byte_order_mark_is_read(here: Path) -> None:
-    from dockdjango.api.postgres import postgres_environ
+    from dockdjango.api.stack.postgres import postgres_environ
 
     (here / "compose.yaml").write_bytes("services:\n  web:\n    image: café\n".encode("utf-16"))
     env = postgres_environ(environ={})  # no variable named: no engine is asked

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dockdjango.api.zeroconfig import describe, detect_only
+from dockdjango.api.stack.zeroconfig import describe, detect_only
 from dockdjango.images.stackfile import compose_file
 
 from .recipes import Recipe, dockdjango, first_answer, free_port

@@ -110,7 +110,7 @@ def library(tmp_path, unique_name, base_image, engine, cleanup_images):
 def test_library_on_swarm_rolls_out_without_a_failed_request(
     swarm, library, unique_name, engine, capsys
 ):
-    from dockdjango.api.postgres import postgres_environ
+    from dockdjango.api.stack.postgres import postgres_environ
 
     root, port = library
     files = [str(root / "compose.yaml"), str(root / "compose.swarm.yaml")]

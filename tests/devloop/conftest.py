@@ -37,7 +37,7 @@ def project_dir(engine, base_image, unique_name, tmp_path) -> Iterator[Callable[
         return root
 
     yield make
-    from dockdjango.api.stack import down_project
+    from dockdjango.api.stack.stack import down_project
 
     # one-off containers (run) first: down leaves them, as Compose's does
     for c in engine.api.containers(all=True, filters=L.project_filter(unique_name)):

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from dockdjango.api.attached import Exited, Output
-from dockdjango.api.stack import Stack
+from dockdjango.api.stack.attached import Exited, Output
+from dockdjango.api.stack.stack import Stack
 
 pytestmark = pytest.mark.engine
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dockdjango.api.stack import Stack
+from dockdjango.api.stack.stack import Stack
 from dockdjango.engine import labels as L
 
 from .ptyrun import Terminal

@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from dockdjango.api.stack import Stack
+from dockdjango.api.stack.stack import Stack
 from dockdjango.engine import labels as L
 
 from .ptyrun import Terminal
@@ -120,7 +120,7 @@ def test_pdb_driven_through_run_with_a_tty(project_dir, engine, unique_name):
     root = project_dir(COMPOSE)
     script = textwrap.dedent(
         f"""
-        from dockdjango.api.stack import Stack
+        from dockdjango.api.stack.stack import Stack
         stack = Stack.load({str(root / "compose.yaml")!r})
         code = "x = 41\\nbreakpoint()\\nprint('answer', x + 1)\\n"
         raise SystemExit(stack.run("web", ["python3", "-c", code], tty=True, deps=False).exit_code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dockdjango.api.stack import Stack
+from dockdjango.api.stack.stack import Stack
 
 from .test_watch_engine import Watching, cat, until
 

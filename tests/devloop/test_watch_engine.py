@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
-from dockdjango.api.stack import Stack
-from dockdjango.api.watch import watch
+from dockdjango.api.stack.stack import Stack
+from dockdjango.api.stack.stack_watch import watch
 from dockdjango.errors import EngineError, ServiceError
 
 pytestmark = pytest.mark.engine

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dockdjango.api.watchrules import DEFAULT_ORIGIN, matcher, service_rules
+from dockdjango.api.stack.watchrules import DEFAULT_ORIGIN, matcher, service_rules
 from dockdjango.compose.develop_watch import (
     REBUILD,
     SYNC,

@@ -11,7 +11,7 @@ import pytest
 import requests
 from cli_run import cli
 
-from dockdjango.api.stack import Stack
+from dockdjango.api.stack.stack import Stack
 from dockdjango.engine.project.lifecycle import down
 
 pytestmark = pytest.mark.engine

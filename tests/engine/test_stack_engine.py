@@ -14,7 +14,7 @@ import docker
 import pytest
 import requests
 
-from dockdjango.api.stack import Stack, down_project
+from dockdjango.api.stack.stack import Stack, down_project
 from dockdjango.engine import labels as L
 from dockdjango.engine.project.lifecycle import down
 from dockdjango.errors import ServiceError

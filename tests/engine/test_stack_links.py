@@ -8,7 +8,7 @@ import sys
 import pytest
 import requests
 
-from dockdjango.api.stack import Stack
+from dockdjango.api.stack.stack import Stack
 from dockdjango.engine.project.lifecycle import down
 
 pytestmark = pytest.mark.engine

@@ -342,7 +342,7 @@ def test_late_errors_and_warnings_name_file_and_line(tmp_path):
 def test_engine_vanishing_mid_operation_is_engine_unavailable(tmp_path):
     import docker
 
-    from dockdjango.api.stack import Stack
+    from dockdjango.api.stack.stack import Stack
     from dockdjango.errors import EngineUnavailable
 
     sock = tmp_path / "gone.sock"

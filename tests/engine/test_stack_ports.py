@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from dockdjango.api.stack import Stack
+from dockdjango.api.stack.stack import Stack
 from dockdjango.engine.project.lifecycle import down
 
 pytestmark = pytest.mark.engine

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dockdjango.api.stack import Stack
+from dockdjango.api.stack.stack import Stack
 from dockdjango.engine import labels as L
 from dockdjango.engine.project.lifecycle import down
 from dockdjango.engine.up.replace import final_name
@@ -40,7 +40,7 @@ STEPS = {
 CHILD = textwrap.dedent(
     """
     import os, signal, sys
-    from dockdjango.api.stack import Stack
+    from dockdjango.api.stack.stack import Stack
 
     def on_progress(event):
         if event.kind == "container" and event.action == sys.argv[2]:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from cli_run import cli
 
-from dockdjango.api.stack import Stack
+from dockdjango.api.stack.stack import Stack
 from dockdjango.engine import labels as L
 from dockdjango.engine.project.lifecycle import down
 

@@ -27,7 +27,7 @@ def build_example_image(engine, tag: str, target: str = "runtime") -> str:
     ``build_project``: the generated Dockerfile on BuildKit, the project's ``.dockerignore``,
     dependencies from the cache mount, the host's CA bundle through a cache mount only.
     """
-    from dockdjango.api.images import build_project
+    from dockdjango.api.images.project_images import build_project
 
     built = build_project(
         EXAMPLE, tag=tag, target=target, client=engine, labels={TEST_LABEL: tag.split(":")[0]}
@@ -63,7 +63,7 @@ def library_db(engine) -> Iterator[LibraryDB]:
     """PostgreSQL as the stack runs it (same image choice), on a fresh network, healthy."""
     from docker.types import EndpointConfig
 
-    from dockdjango.api.postgres import ensure_postgres_image
+    from dockdjango.api.stack.postgres import ensure_postgres_image
 
     image = ensure_postgres_image(engine)
     name = f"ddtest-{uuid.uuid4().hex[:8]}"

@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from dockdjango.api.postgres import (
+from dockdjango.api.stack.postgres import (
     DEBIAN_REF,
     ENV_VAR,
     INPUTS_LABEL,

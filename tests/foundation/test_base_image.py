@@ -25,7 +25,7 @@ def test_base_image_is_labelled_with_what_it_contains(engine, base_image):
 
 
 def test_second_ensure_reuses_the_image(engine, base_image):
-    from dockdjango.api.base import ensure_base_image
+    from dockdjango.api.images.base_image import ensure_base_image
 
     again = ensure_base_image(engine)
     assert again.source == "existing"
@@ -45,7 +45,7 @@ def test_base_image_can_make_a_venv_with_pip(engine, base_image, unique_name):
 
 def test_reimport_from_cached_tarball(engine, base_image, unique_name, cleanup_images):
     """A spec whose image is missing but whose tarball is cached imports without debootstrap."""
-    from dockdjango.api.base import ensure_base_image
+    from dockdjango.api.images.base_image import ensure_base_image
 
     spec = BaseImageSpec(repository=f"dockdjango-test/{unique_name}")
     assert tarball_path(spec) == tarball_path(BaseImageSpec())  # same tree, other tag
@@ -77,7 +77,7 @@ def test_import_changes_name_python_version():
 )
 def test_each_python_runs_what_its_label_says(engine, python, suite, unique_name):
     """The label never claims a version the image does not run: ask the interpreter."""
-    from dockdjango.api.base import ensure_base_image
+    from dockdjango.api.images.base_image import ensure_base_image
 
     spec = BaseImageSpec.for_python(python)
     assert (spec.suite, spec.ref) == (suite, f"dockdjango/python:{python}-{suite}")

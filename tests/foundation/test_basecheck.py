@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from dockdjango.api.basecheck import wants_generated
+from dockdjango.api.images.basecheck import wants_generated
 from dockdjango.detection.base_refs import base_refs
 
 DOCKERFILE = """ARG UV=0.4

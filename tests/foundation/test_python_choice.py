@@ -35,7 +35,7 @@ def test_existing_tarball_keys_do_not_move():
 
 
 def test_dockerfile_names_the_base_without_an_engine(tmp_path, monkeypatch):
-    from dockdjango.api.detect import base_image_for
+    from dockdjango.api.images.detect_here import base_image_for
     from dockdjango.detection.detect import detect
 
     (tmp_path / "requirements.txt").write_text("")

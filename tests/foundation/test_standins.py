@@ -114,7 +114,7 @@ def _ask(port: int, data: bytes) -> bytes:
 def test_postgres_stand_ins_serve_the_version_they_say(engine, started, asked) -> None:
     import psycopg
 
-    from dockdjango.api.standins import resolve_service_image
+    from dockdjango.api.stack.service_images import resolve_service_image
 
     image = resolve_service_image(asked, engine, offline=True)
     assert image is not None and not image.official
@@ -132,7 +132,7 @@ def test_postgres_stand_ins_serve_the_version_they_say(engine, started, asked) -
 @pytest.mark.slow
 @pytest.mark.parametrize("asked", ["redis:7", "redis:8"])
 def test_redis_stand_ins_answer_from_outside_the_container(engine, started, asked) -> None:
-    from dockdjango.api.standins import resolve_service_image
+    from dockdjango.api.stack.service_images import resolve_service_image
 
     image = resolve_service_image(asked, engine, offline=True)
     assert image is not None and image.version.startswith(
@@ -150,7 +150,7 @@ def test_redis_stand_ins_answer_from_outside_the_container(engine, started, aske
 @pytest.mark.engine
 @pytest.mark.slow
 def test_memcached_stand_in_serves(engine, started) -> None:
-    from dockdjango.api.standins import resolve_service_image
+    from dockdjango.api.stack.service_images import resolve_service_image
 
     image = resolve_service_image("memcached:1.6", engine, offline=True)
     assert image is not None and image.version.startswith("1.6")

@@ -18,7 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from dockdjango.api.images import GENERATED_DOCKERFILE, build_project, explain_project
+from dockdjango.api.images.project_images import (
+    GENERATED_DOCKERFILE,
+    build_project,
+    explain_project,
+)
 from dockdjango.errors import BuildError
 from dockdjango.images.dockerfile import DockerfileOptions
 from dockdjango.images.explain import record_path

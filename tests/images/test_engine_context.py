@@ -68,7 +68,11 @@ def test_context_files_match_the_docker_cli(tmp_path: Path, engine, base_image: 
 @pytest.mark.slow
 def test_library_example_explain_matches_buildkit(tmp_path: Path, engine, build_base: str) -> None:
     """examples/library: no-change, source edit and +1 package, explain == BuildKit."""
-    from dockdjango.api.images import GENERATED_DOCKERFILE, build_project, explain_project
+    from dockdjango.api.images.project_images import (
+        GENERATED_DOCKERFILE,
+        build_project,
+        explain_project,
+    )
     from dockdjango.images.dockerfile import DockerfileOptions
     from dockdjango.images.explain import record_path
 

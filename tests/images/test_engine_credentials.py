@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dockdjango.api.images import GENERATED_DOCKERFILE, ImageBuild, build_project
+from dockdjango.api.images.project_images import GENERATED_DOCKERFILE, ImageBuild, build_project
 from dockdjango.cli import main
 from dockdjango.images.dockerfile import DockerfileOptions
 from dockdjango.images.dockerignore import generate_dockerignore
@@ -116,7 +116,7 @@ def test_a_projects_own_dockerignore_that_lets_a_secret_through_is_warned(
 def test_a_stack_build_reports_the_warning_as_an_image_event(
     tmp_path: Path, engine, base_image: str, unique_name: str, cleanup_images: list[str]
 ) -> None:
-    from dockdjango.api.stack import Stack
+    from dockdjango.api.stack.stack import Stack
     from dockdjango.engine.progress import Event
 
     (tmp_path / "Dockerfile").write_text(f"FROM {base_image}\nCOPY . /app\n")

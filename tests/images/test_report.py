@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dockdjango.api.images import compare
+from dockdjango.api.images.project_images import compare
 from dockdjango.engine.build.buildkit import BuildStream, StepResult
 from dockdjango.engine.build.buildkit_status import DecodeError, decode_status, decode_trace
 from dockdjango.errors import BuildError

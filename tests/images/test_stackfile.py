@@ -73,7 +73,7 @@ def test_a_project_with_its_own_dockerfile(tmp_path: Path) -> None:
 def test_an_explicit_python_travels_with_the_generated_build(tmp_path: Path) -> None:
     """`up --python 3.13` on a project asking for a Python nothing here offers: the build
     (which detects again) is told the same Python through the compose file's marker."""
-    from dockdjango.api.basecheck import generated_python
+    from dockdjango.api.images.basecheck import generated_python
 
     root = write(tmp_path / "own", {**PROJECT, "Dockerfile": "FROM python:3.12\n"})
     project = detect(root, python="3.13")

@@ -19,7 +19,7 @@ BASE = "dockdjango/python:3.11-bookworm"
 @pytest.fixture(scope="session")
 def pg_image(engine, base_image) -> str:
     """The PostgreSQL image the stack and the postgres fixture use (built from Debian here)."""
-    from dockdjango.api.postgres import ensure_postgres_image
+    from dockdjango.api.stack.postgres import ensure_postgres_image
 
     return ensure_postgres_image(engine)
 

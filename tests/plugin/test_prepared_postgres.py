@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from dockdjango.api.testing import TestSession
-from dockdjango.api.testpostgres import PREPARED_REPOSITORY, start_postgres
+from dockdjango.api.testing.testpostgres import PREPARED_REPOSITORY, start_postgres
 
 pytestmark = pytest.mark.engine
 

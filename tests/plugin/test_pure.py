@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from dockdjango.api.stack import Stack
-from dockdjango.api.testprep import own_project_name, prepare_for_tests, project_name
+from dockdjango.api.stack.stack import Stack
+from dockdjango.api.testing.testprep import own_project_name, prepare_for_tests, project_name
 from dockdjango.engine.testing.readiness import Call, LogPattern, PortOpen, as_conditions
 from dockdjango.engine.testing.sessions import (
     KEEP,

@@ -131,15 +131,15 @@ def ensure_volumes(
 
 
 #: Builds one service's image: (service name, its ``build`` section, tag) -> image id. The
-#: api layer supplies it (``dockdjango.api.images.build_project``), so the engine needs no
-#: knowledge of generated Dockerfiles or wheel caches.
+#: api layer supplies it (``dockdjango.api.images.build_project``), so the engine needs
+#: no knowledge of generated Dockerfiles or wheel caches.
 Builder = Callable[[str, BuildConfig, str], str]
 
 
 #: Gives a stand-in for a service's missing image: (service, ref, why the official image
 #: cannot be had -- None before any pull was tried --, on_progress) -> (image id, the
 #: reference to run, one line saying what was asked and what is given), or None. The api
-#: layer supplies it (``dockdjango.api.standins``); before a pull it answers only when
+#: layer supplies it (``dockdjango.api.stack.service_images``); before a pull it answers only when
 #: offline, so no registry is contacted then.
 StandInProvider = Callable[[str, str, "str | None", OnProgress], "tuple[str, str, str] | None"]
 

@@ -1,6 +1,6 @@
 """``Stack.watch``: bring the stack up, then keep it in step with the files being edited.
 
-The rules come from :mod:`dockdjango.api.watchrules`; the watching itself from
+The rules come from :mod:`dockdjango.api.stack.watchrules`; the watching itself from
 :mod:`dockdjango.engine.watch.watch`. A ``rebuild`` builds only the services whose files changed
 and recreates only their containers (never their dependencies').
 """
@@ -12,15 +12,15 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dockdjango.api.stack import Stack
+    from dockdjango.api.stack.stack import Stack
     from dockdjango.compose.develop_watch import WatchRule
     from dockdjango.engine.progress import OnProgress
 
 
 def rules(stack: Stack, *services: str) -> list[WatchRule]:
     """The watch rules of ``services`` (default: all), own or default (see
-    :mod:`dockdjango.api.watchrules`)."""
-    from dockdjango.api.watchrules import watch_rules
+    :mod:`dockdjango.api.stack.watchrules`)."""
+    from dockdjango.api.stack.watchrules import watch_rules
     from dockdjango.engine.failures import engine_errors
     from dockdjango.engine.image_store import inspect_image
 
@@ -45,7 +45,7 @@ def rules(stack: Stack, *services: str) -> list[WatchRule]:
 
 def rebuild(stack: Stack, services: Sequence[str], on_progress: OnProgress) -> None:
     """Build the images of ``services`` and recreate their containers, nothing else."""
-    from dockdjango.api.stack_build import build_service, image_warnings
+    from dockdjango.api.stack.stack_build import build_service, image_warnings
     from dockdjango.engine.failures import engine_errors
     from dockdjango.engine.up.converge import up
 

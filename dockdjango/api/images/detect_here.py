@@ -6,7 +6,7 @@ so the project gets the exact Python it asks for wherever one is reachable, and 
 nearest Debian-built one otherwise -- said in its assumptions.
 
 ```python
-from dockdjango.api.detect import detect_project
+from dockdjango.api.images.detect_here import detect_project
 
 project = detect_project("path/to/project")
 print(project.python, project.settings_module, project.services.names)
@@ -28,7 +28,7 @@ from dockdjango.errors import BuildError
 if TYPE_CHECKING:
     import docker
 
-    from dockdjango.api.base import ImageChoice
+    from dockdjango.api.images.base_image import ImageChoice
 
 
 def detect_project(
@@ -48,7 +48,7 @@ def detect_project(
     Pythons are assumed on offer). ``create=True`` lets it pull an official image to learn
     that a registry serves it; read-only callers leave it False.
     """
-    from dockdjango.api.base import is_offline, python_offers
+    from dockdjango.api.images.base_image import is_offline, python_offers
 
     request = requested_python(path, requirements=requirements, python=python, overrides=overrides)
     offers = None
@@ -76,7 +76,7 @@ def base_image_for(
     Without an engine (printing a Dockerfile), the image is named from the project's
     choice: ``python:X-slim`` when a registry gave it, else the Debian-built base.
     """
-    from dockdjango.api.base import ImageChoice, resolve_python_image
+    from dockdjango.api.images.base_image import ImageChoice, resolve_python_image
     from dockdjango.errors import EngineUnavailable
 
     python = project.python or "3.11"

@@ -62,7 +62,7 @@ def check_bases(
 ) -> None:
     """Raise a one-line :class:`BuildError` for the first image the Dockerfile starts from
     that the engine lacks and cannot pull; pull what can be pulled, so BuildKit finds it."""
-    from dockdjango.api.base import is_offline
+    from dockdjango.api.images.base_image import is_offline
     from dockdjango.engine.image_store import inspect_image, try_pull
 
     path = context / dockerfile

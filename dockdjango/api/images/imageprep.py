@@ -72,8 +72,9 @@ class Prepared:
 
 
 def detect_project(path: str | Path = ".", *, requirements: str | None = None) -> SourceProject:
-    """What dockdjango finds in a project (see :func:`dockdjango.api.detect.detect_project`)."""
-    from dockdjango.api.detect import detect_project as detect_with_offers
+    """What dockdjango finds in a project (see
+    :func:`dockdjango.api.images.detect_here.detect_project`)."""
+    from dockdjango.api.images.detect_here import detect_project as detect_with_offers
 
     return detect_with_offers(path, requirements=requirements)
 
@@ -87,7 +88,7 @@ def resolve_base_image(
 ) -> str:
     """The base image a generated Dockerfile starts from (``python:X-slim`` or a Debian
     base); with ``create=False`` it is only named, never pulled or made."""
-    from dockdjango.api.detect import base_image_for
+    from dockdjango.api.images.detect_here import base_image_for
 
     return base_image_for(project, client, offline=offline, create=create).ref
 
@@ -117,7 +118,7 @@ def prepare(
     ``python`` answers detection's Python for it (as ``--python`` does); ``overrides``
     answer the rest of what detection would guess (as ``--settings``, ``--manage`` ... do).
     """
-    from dockdjango.api.base import is_offline
+    from dockdjango.api.images.base_image import is_offline
 
     root = Path(path)
     if not root.is_dir():
@@ -155,7 +156,7 @@ def prepare(
     elif dockerfile is not None and not generate:
         raise DockdjangoError(f"{root / name}: no such Dockerfile")
     else:
-        from dockdjango.api.detect import detect_project as detect_with_offers
+        from dockdjango.api.images.detect_here import detect_project as detect_with_offers
 
         project = detect_with_offers(
             root,

@@ -9,23 +9,25 @@ script or another test runner can use them directly::
         host, port = redis.address(6379)
         pg = start_postgres(session, "postgres:16")       # ready; pg.url
 
-The pieces live in :mod:`~dockdjango.api.testsession` (containers, readiness),
-:mod:`~dockdjango.api.testpostgres` (a fast PostgreSQL) and
-:mod:`~dockdjango.api.testprep` (a compose stack made safe for a test run).
+The pieces live in this room: :mod:`~dockdjango.api.testing.testsession` (containers,
+readiness), :mod:`~dockdjango.api.testing.testpostgres` (a fast PostgreSQL) and
+:mod:`~dockdjango.api.testing.testprep` (a compose stack made safe for a test run). Modules
+here import the top of ``api``, ``api.stack`` and the floors below; nothing here imports
+pytest.
 """
 
 from __future__ import annotations
 
 from dockdjango.api.connection import connect
 from dockdjango.api.locks import file_lock
-from dockdjango.api.testpostgres import (
+from dockdjango.api.testing.testpostgres import (
     REUSE_KEY,
     PostgresServer,
     find_kept,
     postgres_image,
     start_postgres,
 )
-from dockdjango.api.testsession import RunningContainer, TestSession, Wait, prune, wait_for
+from dockdjango.api.testing.testsession import RunningContainer, TestSession, Wait, prune, wait_for
 from dockdjango.engine.testing.sessions import (
     KEEP,
     OWNER_HOST,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from dockdjango.engine.project.attach import AttachEvent, Exited, Output
 
 if TYPE_CHECKING:
-    from dockdjango.api.stack import Stack
+    from dockdjango.api.stack.stack import Stack
     from dockdjango.engine.project.attach import Attachment
     from dockdjango.engine.up.converge import UpResult
 

@@ -1,6 +1,6 @@
 """Preparing a compose stack for a test run: names, labels, ports, services, "still current?".
 
-Pure rewrites of the loaded :class:`~dockdjango.api.stack.Stack`'s configuration, plus the
+Pure rewrites of the loaded :class:`~dockdjango.api.stack.stack.Stack`'s configuration, plus the
 one look-up that decides whether a kept (``--dockdjango-reuse``) stack can be used as is.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockdjango.api.stack import Stack
+from dockdjango.api.stack.stack import Stack
 from dockdjango.compose.loader.pipeline import early_project_name
 from dockdjango.compose.naming import default_image_name, normalize_project_name
 from dockdjango.engine.up.observe import is_current
@@ -79,7 +79,7 @@ def prepare_for_tests(stack: Stack, labels: Mapping[str, str], image_project: st
 
 def stack_environ(compose_file: str, client: docker.DockerClient) -> dict[str, str]:
     """The environment to load with: ``DOCKDJANGO_POSTGRES_IMAGE`` resolved if the file uses it."""
-    from dockdjango.api.postgres import postgres_environ
+    from dockdjango.api.stack.postgres import postgres_environ
 
     return postgres_environ([compose_file], client=client)
 

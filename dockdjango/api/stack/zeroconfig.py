@@ -6,7 +6,7 @@ images built from a generated Dockerfile. ``dockdjango init`` (:func:`init_proje
 writes the same files into the project, to read, edit and commit.
 
 ```python
-from dockdjango.api.zeroconfig import detected_stack, init_project
+from dockdjango.api.stack.zeroconfig import detected_stack, init_project
 
 with detected_stack("path/to/project") as stack:      # up, every service healthy
     print(stack.url("web", 8000))
@@ -37,7 +37,7 @@ from dockdjango.images.stackfile import StackFile, compose_file
 if TYPE_CHECKING:
     import docker
 
-    from dockdjango.api.stack import Stack
+    from dockdjango.api.stack.stack import Stack
     from dockdjango.detection.detect import SourceProject
 
 __all__ = [
@@ -101,7 +101,7 @@ def detect_for_stack(
     offline: bool | None = None,
 ) -> SourceProject:
     """The project as detection sees it, refusing clearly what is not a Django project."""
-    from dockdjango.api.detect import detect_project
+    from dockdjango.api.images.detect_here import detect_project
 
     base = Path(root)
     if not is_django_project(base):
@@ -138,9 +138,9 @@ def detected_stack(
     offline: bool | None = None,
     project: SourceProject | None = None,
 ) -> Stack:
-    """A :class:`~dockdjango.api.stack.Stack` of what dockdjango detects at ``root``, loaded
+    """A :class:`~dockdjango.api.stack.stack.Stack` of what dockdjango detects at ``root``, loaded
     as if its compose file were there (its name is the directory's, as Compose's)."""
-    from dockdjango.api.stack import Stack
+    from dockdjango.api.stack.stack import Stack
     from dockdjango.compose.loader.pipeline import load_dict
 
     base = Path(root).resolve()
@@ -180,7 +180,7 @@ def init_project(
     file or ``.dockerignore`` is kept unless ``force``; a lock/pyproject project also gets
     the derived requirements file its Dockerfile installs.
     """
-    from dockdjango.api.imageprep import prepare
+    from dockdjango.api.images.imageprep import prepare
     from dockdjango.images.dockerignore import generate_dockerignore
 
     base = Path(root)

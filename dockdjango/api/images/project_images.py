@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockdjango.api.imageprep import (
+from dockdjango.api.images.imageprep import (
     GENERATED_DOCKERFILE,
     Prepared,
     context_credentials,

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockdjango.api.compare_common import (
+from dockdjango.api.compare.compare_common import (
     Log,
     _count_freeze,
     _last_json,
@@ -72,11 +72,11 @@ def compare_project(
     that is removed before this returns. ``cold=False`` measures only the warm set-up (no
     build without cache, one venv install with a fresh pip cache). Where the virtualenv
     cannot set the project up (a Python the host lacks, a failed install), its side says
-    why (:mod:`dockdjango.api.compare_venv`) instead of failing.
+    why (:mod:`dockdjango.api.compare.compare_venv`) instead of failing.
     """
-    from dockdjango.api.base import ensure_base_image
-    from dockdjango.api.compare_venv import measure_venv, venv_requirements
-    from dockdjango.api.detect import detect_project
+    from dockdjango.api.compare.compare_venv import measure_venv, venv_requirements
+    from dockdjango.api.images.base_image import ensure_base_image
+    from dockdjango.api.images.detect_here import detect_project
     from dockdjango.engine.client import connect
 
     project = Path(project_dir) if project_dir is not None else default_project()
@@ -135,7 +135,7 @@ def measure_image(
     used nor changed. Returns the side, the image id and the
     size of the image the Dockerfile starts from (``base`` when it cannot be told).
     """
-    from dockdjango.api.images import build_project
+    from dockdjango.api.images.project_images import build_project
     from dockdjango.engine.project.oneoff import image_size, remove_image_quietly, run_once
 
     side = Side(name="docker")
@@ -216,7 +216,7 @@ def _base_size(client: docker.DockerClient, resolved: str, given: str) -> int:
 def _unbuildable_dockerfile(client: docker.DockerClient, project: Path, side: Side) -> bool:
     """True (and a note) when the project's own Dockerfile starts FROM an image that cannot
     be had here: the image side is then built from the generated Dockerfile."""
-    from dockdjango.api.basecheck import check_bases
+    from dockdjango.api.images.basecheck import check_bases
     from dockdjango.errors import BuildError
 
     if not (project / "Dockerfile").is_file():
@@ -292,7 +292,7 @@ def _suite_on_postgres(
     log: Log,
 ) -> tuple[plan.SuiteOutcome, str]:
     """Run the suite in a container whose ``DATABASE_URL`` is a real, throw-away PostgreSQL."""
-    from dockdjango.api.postgres import resolve_postgres_image
+    from dockdjango.api.stack.postgres import resolve_postgres_image
     from dockdjango.api.testing import TestSession, start_postgres
     from dockdjango.engine.project.oneoff import run_once
 

@@ -1,7 +1,7 @@
 """Building a stack service's image from its ``build:`` section, with dockdjango's builder.
 
 The engine asks for an image id through a callback (``engine.resources.Builder``); this
-module answers it with ``dockdjango.api.images.build_project``: the context's own
+module answers it with ``dockdjango.api.images.project_images.build_project``: the context's own
 Dockerfile when there is one, else a generated one for the Django project found there.
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockdjango.api.basecheck import check_bases, generated_python, wants_generated
-from dockdjango.api.images import build_project
+from dockdjango.api.images.basecheck import check_bases, generated_python, wants_generated
+from dockdjango.api.images.project_images import build_project
 from dockdjango.compose.models import BuildConfig
 from dockdjango.engine.progress import Event, OnProgress
 from dockdjango.errors import BuildError
@@ -56,7 +56,7 @@ def build_service(
             python=generated_python(build.extensions) if generate else None,
         )
     except BuildError as exc:
-        from dockdjango.api.detect import explain_failed_install
+        from dockdjango.api.images.detect_here import explain_failed_install
 
         exc = explain_failed_install(exc, context)
         raise BuildError(

@@ -22,9 +22,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockdjango.api.links import Link, announced
-from dockdjango.api.project import config_hashes
-from dockdjango.api.stack_commands import ExecResult, StackCommands
+from dockdjango.api.compose_project import config_hashes
+from dockdjango.api.stack.links import Link, announced
+from dockdjango.api.stack.stack_exec import ExecResult, StackCommands
 from dockdjango.compose import Project, load_dict, load_project
 from dockdjango.compose.loader.pipeline import discover_files
 from dockdjango.compose.models import BuildConfig
@@ -64,7 +64,7 @@ class Stack(StackCommands):
     """A project (services, networks, volumes) and the engine it runs on.
 
     Running commands in its containers (``exec``) comes from
-    :class:`~dockdjango.api.stack_commands.StackCommands`, as docker-py assembles its
+    :class:`~dockdjango.api.stack.stack_exec.StackCommands`, as docker-py assembles its
     client from one mixin per area."""
 
     def __init__(
@@ -311,7 +311,7 @@ class Stack(StackCommands):
     def _stand_in(self, dry_run: bool = False) -> Any:
         """Stand-ins for backing-service images that cannot be had (see api.standins); for a
         dry run, the same choice without building one."""
-        from dockdjango.api.standins import stand_in_provider
+        from dockdjango.api.stack.service_images import stand_in_provider
 
         return stand_in_provider(self.client, dry_run=dry_run)
 
@@ -321,7 +321,7 @@ class Stack(StackCommands):
 
         def build_one(service: str, build: BuildConfig, tag: str) -> str:
             # image building, imported only when a build is asked for
-            from dockdjango.api.stack_build import build_service, image_warnings
+            from dockdjango.api.stack.stack_build import build_service, image_warnings
 
             warn = image_warnings(on_progress, tag)
             return build_service(self.client, self.project.working_dir, service, build, tag, warn)
@@ -422,7 +422,7 @@ class Stack(StackCommands):
 
     def links(self) -> list[Link]:
         """The URLs services announce (``x-dockdjango``), on the ports they are published
-        on now (see :func:`dockdjango.api.links.announced`)."""
+        on now (see :func:`dockdjango.api.stack.links.announced`)."""
         return announced(self.project, self.url)
 
     def logs(
@@ -437,29 +437,29 @@ class Stack(StackCommands):
 
     def run(self, service: str, command: str | Sequence[str] | None = None, **options: Any) -> Any:
         """A one-off container of ``service`` (its dependencies started first), like
-        ``docker compose run``; see :func:`dockdjango.api.run.run` for the options.
-        Returns a :class:`~dockdjango.api.run.RunResult` with the exit code."""
-        from dockdjango.api.run import run
+        ``docker compose run``; see :func:`dockdjango.api.stack.stack_run.run` for the options.
+        Returns a :class:`~dockdjango.api.stack.stack_run.RunResult` with the exit code."""
+        from dockdjango.api.stack.stack_run import run
 
         return run(self, service, command, **options)
 
     def attached(self, *services: str) -> Any:
-        """An attached ``up`` session (:class:`~dockdjango.api.attached.AttachedUp`): every
+        """An attached ``up`` session (:class:`~dockdjango.api.stack.attached.AttachedUp`): every
         service's output as it is written, input for a ``breakpoint()``, stop and kill."""
-        from dockdjango.api.attached import AttachedUp
+        from dockdjango.api.stack.attached import AttachedUp
 
         return AttachedUp(self, *services)
 
     def watch(self, *services: str, **options: Any) -> None:
         """Bring the stack up, then keep it in step with edited files (``develop.watch``)
-        until ``stop`` is set or Ctrl-C; see :func:`dockdjango.api.watch.watch`."""
-        from dockdjango.api.watch import watch
+        until ``stop`` is set or Ctrl-C; see :func:`dockdjango.api.stack.stack_watch.watch`."""
+        from dockdjango.api.stack.stack_watch import watch
 
         watch(self, *services, **options)
 
     def watch_rules(self, *services: str) -> list[Any]:
         """The watch rules ``watch`` would follow (a service's own, or the Django default)."""
-        from dockdjango.api.watch import rules
+        from dockdjango.api.stack.stack_watch import rules
 
         return rules(self, *services)
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dockdjango.api.locks import file_lock
-from dockdjango.api.testsession import TestSession
+from dockdjango.api.testing.testsession import TestSession
 from dockdjango.engine.image_store import ensure_image, image_id, image_labels, tags_labelled
 from dockdjango.engine.testing.containers import RunningContainer, running_labelled
 from dockdjango.engine.testing.readiness import PortOpen
@@ -224,7 +224,7 @@ def postgres_image(client: docker.DockerClient, configured: str | None = None) -
     if chosen:
         return chosen
     try:
-        from dockdjango.api.postgres import ensure_postgres_image
+        from dockdjango.api.stack.postgres import ensure_postgres_image
     except ImportError:  # the PostgreSQL image module is not part of this install
         return "postgres:16"
     ref = ensure_postgres_image(client)

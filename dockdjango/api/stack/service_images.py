@@ -11,7 +11,7 @@ given::
     (Debian bookworm); 16 is not in Debian (ships 15, 17, 18)
 
 ```python
-from dockdjango.api.standins import resolve_service_image
+from dockdjango.api.stack.service_images import resolve_service_image
 
 image = resolve_service_image("redis:7")
 print(image.ref, image.version, image.summary)
@@ -96,7 +96,7 @@ def resolve_service_image(
 ) -> ServiceImage | None:
     """``ref`` when it can be had, else its stand-in (built if missing); None when ``ref``
     cannot be had and dockdjango has no stand-in for it."""
-    from dockdjango.api.base import is_offline
+    from dockdjango.api.images.base_image import is_offline
     from dockdjango.engine.build.postgres_image import server_version
     from dockdjango.engine.image_store import inspect_image, try_pull
 
@@ -139,7 +139,7 @@ def build_stand_in(
     those is kept in a label, so editing the package data or rebuilding the base makes the
     next call rebuild (mostly from the layer cache).
     """
-    from dockdjango.api.base import ensure_base_image
+    from dockdjango.api.images.base_image import ensure_base_image
     from dockdjango.engine.build.buildkit import build_image
     from dockdjango.engine.build.postgres_image import server_version
     from dockdjango.engine.image_store import inspect_image
@@ -226,7 +226,7 @@ def stand_in_provider(
     (it is rebuilt first if its files changed, which is said, not checked); one that is not
     is reported (``would build``) and its id is "" (the engine's "not known yet").
     """
-    from dockdjango.api.base import is_offline
+    from dockdjango.api.images.base_image import is_offline
     from dockdjango.engine.image_store import inspect_image
     from dockdjango.engine.progress import Event
 
@@ -266,7 +266,7 @@ def planned_service_image(
     pulling or building anything: ``ref`` when the engine has it or a registry serves it,
     else its stand-in's when that is there already; None when the choice would have to
     build the stand-in first (or ``ref`` has none)."""
-    from dockdjango.api.base import is_offline
+    from dockdjango.api.images.base_image import is_offline
     from dockdjango.engine.image_store import can_pull, inspect_image
 
     client = _client(client)

@@ -24,7 +24,7 @@ from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from dockdjango.api.compare_common import (
+from dockdjango.api.compare.compare_common import (
     Log,
     _clean_env,
     _count_freeze,

@@ -33,7 +33,7 @@ class ExecResult:
 
 class StackCommands:
     """``exec`` (captured or attached) and container look-ups for
-    :class:`~dockdjango.api.stack.Stack`, which provides ``client`` and ``name``."""
+    :class:`~dockdjango.api.stack.stack.Stack`, which provides ``client`` and ``name``."""
 
     if TYPE_CHECKING:
 

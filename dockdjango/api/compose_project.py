@@ -1,7 +1,7 @@
 """A compose project without an engine: load it as Compose does, print it, hash it.
 
 What ``dockdjango config`` does, for a script: nothing here talks to Docker, so it is as
-fast as the loader. ``Stack`` (:mod:`dockdjango.api.stack`) wraps the same `Project`
+fast as the loader. ``Stack`` (:mod:`dockdjango.api.stack.stack`) wraps the same `Project`
 when it is to run.
 """
 

@@ -3,7 +3,7 @@
 Where a registry answers, the official ``postgres:16`` is used (present locally, or
 pulled). Without one -- or with ``offline=True`` / ``DOCKDJANGO_OFFLINE=1``, under which
 no registry is ever contacted -- dockdjango builds its Debian stand-in
-(:mod:`dockdjango.api.standins`; for 16, ``dockdjango/postgres:15-bookworm``, said so),
+(:mod:`dockdjango.api.stack.service_images`; for 16, ``dockdjango/postgres:15-bookworm``, said so),
 whose entry point honours the official image's contract (``POSTGRES_USER``,
 ``POSTGRES_PASSWORD``, ``POSTGRES_DB``, ``PGDATA``, ``/docker-entrypoint-initdb.d``,
 ``pg_isready`` health).
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockdjango.api.standins import (
+from dockdjango.api.stack.service_images import (
     INPUTS_LABEL,
     build_stand_in,
     files_dir,

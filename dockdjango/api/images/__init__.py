@@ -1,0 +1,44 @@
+"""Images from a project directory: detect it, write its files, explain the cache, build.
+
+``project_images`` holds the calls (`build_project`, `explain_project`,
+`write_project_files`, `detect_project`); ``imageprep`` prepares a build (which Dockerfile,
+which context, which files to add); ``detect_here`` detects with the Pythons this machine
+can really give; ``base_image`` makes or finds the base image and ``basecheck`` checks
+that a project's own Dockerfile can have the images it starts from. Modules here import
+the top of ``api`` and the floors below, never the other ``api`` rooms.
+``from dockdjango.api.images import build_project`` is the public path (re-exported here).
+"""
+
+from __future__ import annotations
+
+from dockdjango.api.images.project_images import (
+    GENERATED_DOCKERFILE,
+    ImageBuild,
+    Prepared,
+    build_project,
+    compare,
+    context_credentials,
+    context_index,
+    detect_project,
+    explain_project,
+    plan_project,
+    prepare,
+    resolve_base_image,
+    write_project_files,
+)
+
+__all__ = [
+    "GENERATED_DOCKERFILE",
+    "ImageBuild",
+    "Prepared",
+    "build_project",
+    "compare",
+    "context_credentials",
+    "context_index",
+    "detect_project",
+    "explain_project",
+    "plan_project",
+    "prepare",
+    "resolve_base_image",
+    "write_project_files",
+]
