@@ -1,6 +1,11 @@
 """dockdjango: a reproducible Docker dev environment for Django projects.
 
-Names are imported lazily so ``import dockdjango`` (and the CLI's ``--help``) stay fast.
+The floors, each importing only those below it: ``compose`` (compose files, pure),
+``detection`` (reading a user's project, pure), ``images`` (what dockdjango writes and
+builds, pure), ``cluster`` (Swarm and Kubernetes plans, pure), ``engine`` (the only one
+that imports ``docker``), ``api`` (what a script imports), then the front ends ``cli`` and
+``pytest_plugin``; ``errors`` serves them all (docs/architecture.md draws them). The names
+below are imported lazily so ``import dockdjango`` (and the CLI's ``--help``) stay fast.
 """
 
 from __future__ import annotations

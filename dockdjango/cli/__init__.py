@@ -4,7 +4,9 @@ Each command group lives in its own module under ``dockdjango.cli``: a table
 ``COMMANDS`` of ``Command`` rows (``dockdjango.cli.table``: name, help, options, examples,
 the ``run_*`` function), or a ``register(subparsers)`` function that adds its commands.
 Command modules import only the standard library at top level; the API and ``rich`` are
-imported inside the run functions so ``dockdjango --help`` stays fast.
+imported inside the run functions so ``dockdjango --help`` stays fast. Modules here
+import ``dockdjango.api`` and ``dockdjango.errors`` only; ``project_options`` turns the
+project options of a command line into a `Stack`.
 
 Exit codes: 0 success; 1 an error dockdjango explains (bad input, engine unreachable, a
 failed build or service); 2 bad command-line usage; 130 interrupted (Ctrl-C); 143
@@ -23,7 +25,7 @@ from dockdjango.cli.table import add_commands, add_global_options, merge_global_
 
 # Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
-    "dockdjango.cli.stack",
+    "dockdjango.cli.stack_commands",
     "dockdjango.cli.init",
     "dockdjango.cli.devloop",
     "dockdjango.cli.images",
@@ -31,7 +33,7 @@ COMMAND_MODULES = (
     "dockdjango.cli.base",
     "dockdjango.cli.prune",
     "dockdjango.cli.compare",
-    "dockdjango.cli.deploy",
+    "dockdjango.cli.deploy_commands",
 )
 
 EPILOG = """examples:

@@ -24,7 +24,7 @@ def run_attached_up(args: argparse.Namespace, stack: Any) -> int:
     stopped by themselves, 130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM)."""
     from dockdjango.api.stack.attached import AttachedUp, Exited, Output
     from dockdjango.cli.logprinter import LogPrinter
-    from dockdjango.cli.project import public_port_warnings, up_options
+    from dockdjango.cli.project_options import public_port_warnings, up_options
     from dockdjango.cli.stack_progress import Progress
 
     printer = LogPrinter()
@@ -113,7 +113,7 @@ def _watch_beside(stack: Any, services: list[str], stop: threading.Event) -> Non
 
 def run_run(args: argparse.Namespace) -> int:
     """A one-off container; exit with its command's exit code."""
-    from dockdjango.cli.project import find_stack
+    from dockdjango.cli.project_options import find_stack
     from dockdjango.errors import DockdjangoError
 
     stack = find_stack(args, need_file=True)
@@ -152,7 +152,7 @@ def run_run(args: argparse.Namespace) -> int:
 
 def run_watch(args: argparse.Namespace) -> int:
     """Up (unless --no-up), then follow file changes until Ctrl-C."""
-    from dockdjango.cli.project import find_stack
+    from dockdjango.cli.project_options import find_stack
 
     stack = find_stack(args, need_file=True)
     quiet = {"rule"} if args.quiet else set()

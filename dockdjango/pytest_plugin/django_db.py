@@ -19,8 +19,8 @@ import pytest
 
 from dockdjango.api.testing import PostgresServer
 from dockdjango.errors import SpecError
-from dockdjango.pytest_plugin.sessions import SessionState
-from dockdjango.pytest_plugin.stack import SessionStack
+from dockdjango.pytest_plugin.session_stack import SessionStack
+from dockdjango.pytest_plugin.session_state import SessionState
 
 
 def database_settings(stack: SessionStack, service: str) -> dict[str, Any]:

@@ -15,8 +15,8 @@ import pytest
 from dockdjango.api.connection import DockerClient
 from dockdjango.api.testing import PostgresServer, RunningContainer, TestSession
 from dockdjango.errors import DockdjangoError
-from dockdjango.pytest_plugin.sessions import SessionState
-from dockdjango.pytest_plugin.stack import SessionStack
+from dockdjango.pytest_plugin.session_stack import SessionStack
+from dockdjango.pytest_plugin.session_state import SessionState
 
 #: Where ``pytest_configure`` keeps this process's `SessionState`.
 STATE = pytest.StashKey[SessionState]()

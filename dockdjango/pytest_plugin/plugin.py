@@ -12,7 +12,7 @@ import pytest
 from dockdjango.pytest_plugin import django_db
 from dockdjango.pytest_plugin.fixtures import STATE
 from dockdjango.pytest_plugin.options import add_options
-from dockdjango.pytest_plugin.sessions import SessionState, XdistHooks
+from dockdjango.pytest_plugin.session_state import SessionState, XdistHooks
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

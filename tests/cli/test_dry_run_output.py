@@ -40,7 +40,7 @@ def test_a_plan_with_nothing_to_do_says_so() -> None:
 
 def test_ports_on_all_interfaces_are_warned_about_before_and_after_up() -> None:
     from dockdjango.api.stack.stack import ContainerStatus, Stack
-    from dockdjango.cli.project import planned_port_warnings, public_port_warnings
+    from dockdjango.cli.project_options import planned_port_warnings, public_port_warnings
 
     stack = Stack(
         {

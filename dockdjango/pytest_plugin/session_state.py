@@ -3,7 +3,7 @@
 Under pytest-xdist the controller makes the session id and a shared directory and hands
 both (and its pid, the owner named in every label) to each worker, so all workers label
 their containers as one session and share one stack (see
-:mod:`dockdjango.pytest_plugin.stack`).
+:mod:`dockdjango.pytest_plugin.session_stack`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from dockdjango.api.testing import (
 )
 from dockdjango.errors import DockdjangoError, SpecError
 from dockdjango.pytest_plugin.options import Settings
-from dockdjango.pytest_plugin.stack import SessionStack, read_record
+from dockdjango.pytest_plugin.session_stack import SessionStack, read_record
 
 
 @dataclass

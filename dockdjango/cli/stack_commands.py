@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from dockdjango.cli.init import override_options
-from dockdjango.cli.project import (
+from dockdjango.cli.project_options import (
     find_stack,
     planned_port_warnings,
     public_port_warnings,
