@@ -309,8 +309,8 @@ class Stack(StackCommands):
         )
 
     def _stand_in(self, dry_run: bool = False) -> Any:
-        """Stand-ins for backing-service images that cannot be had (see api.standins); for a
-        dry run, the same choice without building one."""
+        """Stand-ins for backing-service images that cannot be had (see
+        api.stack.service_images); for a dry run, the same choice without building one."""
         from dockdjango.api.stack.service_images import stand_in_provider
 
         return stand_in_provider(self.client, dry_run=dry_run)

@@ -1,7 +1,7 @@
 """Building a stack service's image from its ``build:`` section, with dockdjango's builder.
 
-The engine asks for an image id through a callback (``engine.resources.Builder``); this
-module answers it with ``dockdjango.api.images.project_images.build_project``: the context's own
+The engine asks for an image id through a callback (``engine.up.resources.Builder``); this
+module answers it with ``dockdjango.api.images.build_project``: the context's own
 Dockerfile when there is one, else a generated one for the Django project found there.
 """
 
