@@ -99,7 +99,7 @@ def compose_binary() -> str:
 
 def ca_mount(client) -> str:
     """The mount that gives a peer's install the host's CA bundle, as dockdjango's get it."""
-    from dockdjango.engine.build.buildkit import build_image
+    from dockdjango.engine.builds.buildkit import build_image
     from dockdjango.engine.image_store import inspect_image
     from dockdjango.images.ca import (
         BUNDLE_DOCKERFILE,
@@ -232,7 +232,7 @@ def run_compose(
 def make_base(client, tag: str) -> str:
     """The shared base plus a file of its own: a base no step has been built on yet."""
     from dockdjango.api.images.base_image import ensure_base_image
-    from dockdjango.engine.build.buildkit import build_image
+    from dockdjango.engine.builds.buildkit import build_image
     from dockdjango.images.context import make_context
 
     base = ensure_base_image(client).ref

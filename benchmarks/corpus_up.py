@@ -70,7 +70,7 @@ def trust_ca(root: Path, made: dict[str, str]) -> None:
 
     import docker
 
-    from dockdjango.engine.build.buildkit import build_image
+    from dockdjango.engine.builds.buildkit import build_image
     from dockdjango.images.ca import find_ca_bundle
     from dockdjango.images.context import make_context
 

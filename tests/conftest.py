@@ -39,7 +39,7 @@ def ca_trusting(engine) -> Iterator[Callable[[str], str]]:
     images made are removed at the end of the session."""
     import hashlib
 
-    from dockdjango.engine.build.buildkit import build_image
+    from dockdjango.engine.builds.buildkit import build_image
     from dockdjango.images.ca import find_ca_bundle
     from dockdjango.images.context import make_context
 

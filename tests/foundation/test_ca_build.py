@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from dockdjango.api.images.project_images import build_project
-from dockdjango.engine.build.buildkit import build_image
+from dockdjango.engine.builds.buildkit import build_image
 from dockdjango.errors import BuildError
 from dockdjango.images.ca import find_ca_bundle
 from dockdjango.images.context import make_context

@@ -19,7 +19,7 @@ import pytest
 @pytest.fixture(scope="session")
 def build_base(engine, base_image: str) -> Iterator[str]:
     """``ddtest-base-<uuid8>:latest``: the base image plus a file, for this session only."""
-    from dockdjango.engine.build.buildkit import build_image
+    from dockdjango.engine.builds.buildkit import build_image
 
     tag = f"ddtest-base-{uuid.uuid4().hex[:8]}:latest"
     # A file of its own: BuildKit keys a base by its layers, so a label alone would not do.

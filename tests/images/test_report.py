@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from dockdjango.api.images.project_images import compare
-from dockdjango.engine.build.buildkit import BuildStream, StepResult
-from dockdjango.engine.build.buildkit_status import DecodeError, decode_status, decode_trace
+from dockdjango.engine.builds.buildkit import BuildStream, StepResult
+from dockdjango.engine.builds.buildkit_status import DecodeError, decode_status, decode_trace
 from dockdjango.errors import BuildError
 from dockdjango.images.explain import StepPrediction
 from dockdjango.images.plan import StepInputs

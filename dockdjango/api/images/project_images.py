@@ -13,7 +13,7 @@ A Dockerfile in the project is always used as it is; otherwise dockdjango genera
 (:mod:`dockdjango.images.dockerfile`) and sends it inside the context as
 ``.dockdjango.Dockerfile`` (BuildKit without a session reads the Dockerfile from the context
 tar, so a ``COPY .`` copies it too). Builds run on the engine's BuildKit
-(:mod:`dockdjango.engine.build.buildkit`). The project directory is written to only for the derived
+(:mod:`dockdjango.engine.builds.buildkit`). The project directory is written to only for the derived
 requirements file a lock-file project's Dockerfile installs, and when asked
 (:func:`write_project_files`).
 """
@@ -69,7 +69,7 @@ if TYPE_CHECKING:
     import docker
 
     from dockdjango.detection.projectconfig import Overrides
-    from dockdjango.engine.build.buildkit import BuildResult, OnEvent, StepResult
+    from dockdjango.engine.builds.buildkit import BuildResult, OnEvent, StepResult
 
 Log = Callable[[str], None]
 
@@ -282,7 +282,7 @@ def _build(
     log: Log,
 ) -> tuple[BuildResult, list[StepPrediction]]:
     """Check, plan, predict, fill the CA mount when needed, build, and record."""
-    from dockdjango.engine.build.buildkit import build_image
+    from dockdjango.engine.builds.buildkit import build_image
     from dockdjango.engine.client import engine_version
     from dockdjango.images.context import make_context
     from dockdjango.images.frontend import check_dockerfile, explain_failure
@@ -330,7 +330,7 @@ def _ensure_ca_image(client: docker.DockerClient, prepared: Prepared, log: Log) 
     Named by the bundle's digest, so it is made once per bundle (under a second); the
     bundle is mounted by the install steps, never copied into the image they build.
     """
-    from dockdjango.engine.build.buildkit import build_image
+    from dockdjango.engine.builds.buildkit import build_image
     from dockdjango.engine.image_store import inspect_image
     from dockdjango.images.ca import BUNDLE_DOCKERFILE
     from dockdjango.images.context import make_context

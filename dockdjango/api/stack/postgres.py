@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     import docker
 
-    from dockdjango.engine.build.buildkit import OnEvent
+    from dockdjango.engine.builds.buildkit import OnEvent
 
 Log = Callable[[str], None]
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     import docker
 
-    from dockdjango.engine.build.buildkit import OnEvent
+    from dockdjango.engine.builds.buildkit import OnEvent
 
 Log = Callable[[str], None]
 #: Label on a stand-in image: a digest of its build inputs, to spot a stale image.
@@ -97,7 +97,7 @@ def resolve_service_image(
     """``ref`` when it can be had, else its stand-in (built if missing); None when ``ref``
     cannot be had and dockdjango has no stand-in for it."""
     from dockdjango.api.images.base_image import is_offline
-    from dockdjango.engine.build.postgres_image import server_version
+    from dockdjango.engine.builds.postgres_image import server_version
     from dockdjango.engine.image_store import inspect_image, try_pull
 
     client = _client(client)
@@ -140,8 +140,8 @@ def build_stand_in(
     next call rebuild (mostly from the layer cache).
     """
     from dockdjango.api.images.base_image import ensure_base_image
-    from dockdjango.engine.build.buildkit import build_image
-    from dockdjango.engine.build.postgres_image import server_version
+    from dockdjango.engine.builds.buildkit import build_image
+    from dockdjango.engine.builds.postgres_image import server_version
     from dockdjango.engine.image_store import inspect_image
     from dockdjango.images.context import make_context
     from dockdjango.images.debootstrap import BaseImageSpec

@@ -1,6 +1,6 @@
 """Engine calls behind the service image choice: reading an image's server version.
 
-Building goes through :mod:`dockdjango.engine.build.buildkit`, look-ups and pulls through
+Building goes through :mod:`dockdjango.engine.builds.buildkit`, look-ups and pulls through
 :mod:`dockdjango.engine.image_store`; what is left is finding out which server (PostgreSQL,
 Redis, MariaDB...) an image holds without starting it.
 """

@@ -7,7 +7,7 @@ and features that need a session (``RUN --mount=type=secret|ssh``, local exporte
 :mod:`dockdjango.images.frontend` says so before a build starts.
 
 Progress arrives as ``moby.buildkit.trace`` messages (decoded by
-:mod:`dockdjango.engine.build.buildkit_status`). Each Dockerfile step is a vertex named
+:mod:`dockdjango.engine.builds.buildkit_status`). Each Dockerfile step is a vertex named
 ``[stage i/N] INSTRUCTION``; this module turns them into :class:`StepResult`\\ s (cached or
 run, with seconds and output) as they happen, calls ``on_event`` for each change, and turns a
 failure into a :class:`BuildError` naming the step and its last output lines.
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import docker
 from docker.errors import APIError
 
-from dockdjango.engine.build.buildkit_status import DecodeError, Vertex, decode_trace
+from dockdjango.engine.builds.buildkit_status import DecodeError, Vertex, decode_trace
 from dockdjango.errors import BuildError
 
 #: ``[builder 2/4] RUN ...``, ``[2/3] COPY ...`` (a one-stage Dockerfile has no stage name).
