@@ -167,7 +167,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("projects", nargs="*", help="corpus projects (default: every served one)")
     args = parser.parse_args()
-    names = args.projects or sorted(n for n, r in RECIPES.items() if r.refusal() is None)
+    names = args.projects or sorted(
+        n for n, r in RECIPES.items() if r.refusal() is None and not r.not_yet
+    )
     print(
         f"{'project':<22} {'dockdjango 1st':>15} {'2nd':>7} {'compose 1st':>12} {'2nd':>7} "
         f"{'ratio 1st':>10} {'ratio 2nd':>10}"

@@ -229,3 +229,18 @@ def test_rejected_like_compose_on_one_line(tmp_path: Path, case: str, compose_bi
     error = info.value
     assert error.file and error.file.endswith("compose.yaml") and error.line, str(error)
     assert error.path and error.hint and "\n" not in str(error) + error.hint, str(error)
+
+
+def test_files_of_services_off_by_profile_are_not_read(tmp_path: Path, compose_bin: str) -> None:
+    """Compose reads ``env_file`` and ``label_file`` of enabled services only: a missing one on
+    a service whose profile is off is no error; once the profile is on, it is one."""
+    text = (
+        "services:\n  web:\n    image: x\n"
+        "  engine:\n    image: x\n    profiles: [engine]\n    env_file: dev/.env.dev\n"
+        "    label_file: dev/labels\n"
+    )
+    ours, theirs = ours_and_theirs(compose_bin, tmp_path, text)
+    assert theirs.accepted and ours is not None, theirs.error
+    assert not differences(ours, theirs.output)
+    with pytest.raises(SpecError, match="env file .* not found"):
+        load_project([tmp_path / "compose.yaml"], environ={}, profiles=["engine"])

@@ -49,9 +49,13 @@ class Recipe:
     #: a host a dependency is fetched from (a Git URL), not PyPI: where it cannot be
     #: reached, `up` must refuse on one line naming it
     needs_host: str | None = None
+    #: not brought up yet, and why (issue 19: the class it shows is being fixed)
+    not_yet: str | None = None
 
     def refusal(self) -> str | None:
         """What the one-line refusal must say on this machine, or None: it is served."""
+        if self.not_yet:
+            return None
         if self.refused is None and self.needs_host and not reachable(self.needs_host):
             return f"{self.needs_host} could not be fetched from the build"
         return self.refused
@@ -60,6 +64,16 @@ class Recipe:
         """``dockdjango`` arguments for ``up`` of this project as ``project``."""
         return [*self.flags, "-p", project, "up", *self.answers, *after]
 
+
+#: the projects added to the corpus whose way up is not written yet (issue 19)
+_NOT_YET = {
+    name: "not yet brought up: the class of project it shows is being fixed"
+    for name in (
+        "django-cms-quickstart django-crm django-oscar django-silk doccano evap grafana-oncall "
+        "kompass linkding mathesar mit-tab penn-courses penn-mobile peering-manager ralph "
+        "richie taiga-back tubearchivist"
+    ).split()
+}
 
 RECIPES: dict[str, Recipe] = {
     r.name: r
@@ -142,6 +156,7 @@ RECIPES: dict[str, Recipe] = {
             readme_copies=((".env.example", ".env"),),
             refused="this project is too old to run here: Django 1.11.29",
         ),
+        *(Recipe(name, not_yet=why) for name, why in _NOT_YET.items()),
     )
 }
 

@@ -100,10 +100,44 @@ REFUSED = {
 }
 
 
+#: projects whose expectation is not written yet, and why (issue 19: the classes they show
+#: are being fixed); detection must still answer them without a traceback
+NOT_YET: dict[str, str] = {
+    "django-cms-quickstart": "psycopg2 via dj-database-url default sqlite://:memory:",
+    "django-crm": "settings edited in place; mysqlclient needs MariaDB headers",
+    "django-oscar": "a sandbox site of a package that must be installed (pip install -e .)",
+    "django-silk": "a sandbox site of a package that must be installed (pip install -e .)",
+    "doccano": "a poetry project in backend/ that packages its own folder",
+    "evap": "manage.py runs the package with runpy; settings need localsettings.py",
+    "grafana-oncall": "engine/ requirements beside manage.py, settings.dev by default",
+    "kompass": "uv project at the root, Django project in jdav_web/, MariaDB",
+    "linkding": "settings package whose __init__ picks dev; env file from .env.sample",
+    "mathesar": "manage.py defaults to production settings; compose picks development",
+    "mit-tab": "requires Python >=3.10.16,<3.11, which nothing here provides",
+    "penn-courses": "uv project in backend/ with its own index",
+    "penn-mobile": "Pipfile in backend/, an empty one at the root",
+    "peering-manager": "configuration.py copied from an example and edited",
+    "ralph": "no manage.py: console scripts in setup.py",
+    "richie": "django-configurations settings classes, a sandbox of a package",
+    "taiga-back": "settings.config copied from an example; RabbitMQ",
+    "tubearchivist": "Elasticsearch; git URL requirement",
+}
+
+
 def test_every_corpus_project_has_an_expectation(corpus: Path) -> None:
-    assert sorted(EXPECTED) + sorted(REFUSED) and set(EXPECTED) | set(REFUSED) == set(
-        corpus_names()
-    )
+    assert not set(EXPECTED) & set(REFUSED) and not (set(EXPECTED) | set(REFUSED)) & set(NOT_YET)
+    assert set(EXPECTED) | set(REFUSED) | set(NOT_YET) == set(corpus_names())
+
+
+@pytest.mark.parametrize("name", sorted(NOT_YET))
+def test_detection_answers_without_a_traceback(corpus: Path, name: str) -> None:
+    """Until its expectation is written: a detection, or a one-line refusal with a hint."""
+    try:
+        p = detect(corpus / name, environ={})
+    except DockdjangoError as exc:
+        assert "\n" not in str(exc) and exc.hint, str(exc)
+    else:
+        assert p.assumptions, "detection says what it assumed"
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

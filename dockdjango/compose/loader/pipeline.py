@@ -322,11 +322,12 @@ def _finish(
     active = list(profiles)
     if not active and ctx.env.get("COMPOSE_PROFILES"):
         active = ctx.env["COMPOSE_PROFILES"].split(",")  # "a," enables "" too, as in Compose
-    tree = apply_env_files(tree, ctx.env)
-    tree = apply_label_files(tree)
     tree = implicit_dependencies(tree)
     disabled: dict[str, Any] = {}
     tree = apply_profiles(tree, active, disabled)
+    # after profiles: Compose reads the env and label files of enabled services only
+    tree = apply_env_files(tree, ctx.env)
+    tree = apply_label_files(tree)
     tree = clean_mount_targets(tree)
     tree = check_images(tree)
     tree = default_networks(tree)
