@@ -29,7 +29,7 @@ from dockdjango.detection.dependencies.markers import Target
 from dockdjango.detection.dependencies.pipenv import pipfile_python
 from dockdjango.detection.dependencies.poetrylock import poetry_specifier
 from dockdjango.detection.dependencies.requirements import requirement_extras, requirement_name
-from dockdjango.detection.layout import find_app, find_manage_py, find_settings
+from dockdjango.detection.layout import find_app, find_manage_py
 from dockdjango.detection.projectconfig import Overrides, check_paths, read_overrides
 from dockdjango.detection.pythons import (
     DEBIAN_PYTHONS,
@@ -39,6 +39,7 @@ from dockdjango.detection.pythons import (
     minor_of,
 )
 from dockdjango.detection.settings_scan import SettingsScan, scan_settings
+from dockdjango.detection.settings_sources import find_settings
 from dockdjango.detection.syspkgs import builds_from_source
 from dockdjango.detection.syspkgs import system_packages as _system_packages
 from dockdjango.errors import DockdjangoError

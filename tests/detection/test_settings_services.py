@@ -8,9 +8,10 @@ import pytest
 
 from dockdjango.detection.backing_services import find_celery_app, plan_services
 from dockdjango.detection.compose_hints import read_compose_hints
-from dockdjango.detection.layout import find_manage_py, find_settings, settings_from_source
+from dockdjango.detection.layout import find_manage_py, settings_from_source
 from dockdjango.detection.projectconfig import read_overrides
 from dockdjango.detection.settings_scan import engine_kind, scan_settings
+from dockdjango.detection.settings_sources import find_settings
 from dockdjango.errors import DockdjangoError
 
 
