@@ -148,8 +148,10 @@ def plan_services(
                 "celery is a dependency, but the settings read no broker address dockdjango "
                 "can set (CELERY_BROKER_URL, BROKER_URL, REDIS_URL): no worker is started"
             )
+    renamed = _renamed_hosts(hints, plan)
     for key, value in hints.environment.items():
-        plan.environment[key] = value  # the project's own values win over generic wiring
+        # the project's own values win over generic wiring, its services under our names
+        plan.environment[key] = _rehost(value, renamed)
     if hints.environment:
         plan.notes.append(
             f"environment of service {hints.django_service!r} taken from {hints.file}: "
@@ -158,10 +160,37 @@ def plan_services(
     return plan
 
 
+def _renamed_hosts(hints: ComposeHints, plan: ServicePlan) -> dict[str, str]:
+    """The compose file's backing services whose host name differs from the generated
+    service's (``database_default`` -> ``db``)."""
+    ours = {"postgres": "db", "mysql": "db", "redis": "redis"}
+    used = {"postgres": plan.database, "mysql": plan.database, "redis": plan.redis}
+    return {
+        s.name: ours[s.kind]
+        for s in hints.services
+        if s.name != ours[s.kind] and used[s.kind] is not None
+    }
+
+
+def _rehost(value: str, renamed: Mapping[str, str]) -> str:
+    for old, new in renamed.items():
+        if value == old:
+            return new
+        value = re.sub(rf"(?<=[@/]){re.escape(old)}(?=[:/]|$)", new, value)
+    return value
+
+
 def _database_kind(deps: set[str], scan: SettingsScan, given: Mapping[str, str]) -> str | None:
     url = given.get("DATABASE_URL")
     if url:
         return engine_kind(url)
+    for name, value in given.items():
+        # a variable the settings read to pick the engine (DATABASE_TYPE=sqlite3, DB_ENGINE)
+        selector = name.upper().endswith(("_ENGINE", "_TYPE", "_BACKEND"))
+        if selector and _DB_TOKEN.search(name.upper()) and scan.reads(name):
+            kind = engine_kind(value)
+            if kind:
+                return kind
     final = scan.final_engine
     if final == "sqlite":
         return "sqlite"

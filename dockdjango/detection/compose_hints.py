@@ -8,7 +8,8 @@ and MySQL/MariaDB services (``postgres:17`` -> a PostgreSQL 17 named ``db`` with
 user and password), plus files it mounts into them (``docker-entrypoint-initdb.d``).
 
 Only plain values are taken: ``${VAR:-default}`` becomes its default, a bare ``${VAR}``
-or a pass-through entry (``- SECRET_KEY``) is left out.
+or a pass-through entry (``- SECRET_KEY``) is left out. The Django service's ``env_file``
+entries that exist (``.env-local``) count too, under its ``environment``, as in Compose.
 """
 
 from __future__ import annotations
@@ -76,8 +77,35 @@ def read_compose_hints(root: Path) -> ComposeHints:
     backing = tuple(
         b for b in (_backing(name, svc) for name, svc in services.items()) if b is not None
     )
-    env = _environment(services[django].get("environment")) if django else {}
+    env = {}
+    if django:
+        env = {
+            **_env_files(root, services[django].get("env_file")),
+            **_environment(services[django].get("environment")),
+        }
     return ComposeHints(path.name, django, env, backing)
+
+
+def _env_files(root: Path, value: Any) -> dict[str, str]:
+    """The variables of a service's ``env_file`` entries that exist (missing ones are
+    skipped, as ``required: false`` would; a broken one is not ours to report here)."""
+    from dockdjango.compose.loader.dotenv import parse_dotenv
+    from dockdjango.errors import DockdjangoError
+
+    entries = value if isinstance(value, list) else [value] if value else []
+    out: dict[str, str] = {}
+    for entry in entries:
+        name = entry.get("path") if isinstance(entry, dict) else entry
+        path = root / str(name) if isinstance(name, str) else None
+        if path is None or not path.is_file():
+            continue
+        try:
+            values = parse_dotenv(str(path), {}, expand=False)
+        except DockdjangoError:
+            continue
+        # a value that interpolates a variable depends on the user's environment: left out
+        out.update({k: v for k, v in values.items() if v is not None and "$" not in v})
+    return out
 
 
 def _django_service(services: Mapping[str, Any]) -> str | None:

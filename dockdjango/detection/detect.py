@@ -18,28 +18,23 @@ from typing import Any
 
 from dockdjango.detection.backing_services import ServicePlan, plan_services
 from dockdjango.detection.buildcompat import build_constraints
-from dockdjango.detection.compose_hints import ComposeHints, read_compose_hints
-from dockdjango.detection.dependencies.declared import (
-    Dependencies,
-    django_version,
-    find_dependencies,
-    toml_file,
-)
+from dockdjango.detection.compose_hints import ComposeHints
+from dockdjango.detection.dependencies.declared import Dependencies, toml_file
 from dockdjango.detection.dependencies.markers import Target
-from dockdjango.detection.dependencies.pipenv import pipfile_python
-from dockdjango.detection.dependencies.poetrylock import poetry_specifier
 from dockdjango.detection.dependencies.requirements import requirement_extras, requirement_name
-from dockdjango.detection.layout import find_app, find_manage_py
+from dockdjango.detection.dependency_place import dependency_dir, read_dependencies
+from dockdjango.detection.layout import find_manage_py
+from dockdjango.detection.own_package import ProjectInstall, find_project_install
 from dockdjango.detection.projectconfig import Overrides, check_paths, read_overrides
+from dockdjango.detection.python_request import python_request
 from dockdjango.detection.pythons import (
     DEBIAN_PYTHONS,
     PythonChoice,
     PythonRequest,
     choose_python,
-    minor_of,
 )
-from dockdjango.detection.settings_scan import SettingsScan, scan_settings
-from dockdjango.detection.settings_sources import find_settings
+from dockdjango.detection.settings_scan import SettingsScan
+from dockdjango.detection.site import DjangoSite, find_site
 from dockdjango.detection.syspkgs import builds_from_source
 from dockdjango.detection.syspkgs import system_packages as _system_packages
 from dockdjango.errors import DockdjangoError
@@ -107,6 +102,15 @@ class SourceProject:
     build_constraints: tuple[str, ...] = ()
     #: The instant dependencies not pinned with ``==`` resolve as of (``""``: the newest).
     resolve_before: str = ""
+    #: The folder the dependencies are declared in, relative to the root (``backend`` in a
+    #: monorepo whose uv.lock sits beside manage.py; ``.`` usually).
+    dependency_dir: str = "."
+    #: The repository's own package, when the site needs it installed (a sandbox of a
+    #: reusable app, or code reading its own metadata); its dependencies are already in
+    #: :attr:`requirements`, so the package itself is installed without them.
+    project_install: ProjectInstall | None = None
+    #: django-configurations' settings class (``DJANGO_CONFIGURATION``), when used.
+    configuration: str | None = None
 
     @property
     def dependency_names(self) -> tuple[str, ...]:
@@ -154,19 +158,15 @@ def detect(
     ``overrides`` are command-line answers (they win over ``[tool.dockdjango]``).
     """
     base, pyproject, given = _read(root, requirements, python, overrides)
-    request = _request(base, pyproject, given)
+    manage_py, others = (given.manage, []) if given.manage else find_manage_py(base)
+    site = find_site(base, manage_py, others, given, environ or {}) if manage_py else None
+    install = _project_install(base, pyproject, site)
+    where = dependency_dir(base, site.app_dir) if site and not given.requirements else "."
+    request = _request(base, where, given, install)
     choice = choose_python(request, offers if offers is not None else dict(DEBIAN_PYTHONS))
     suite = "trixie" if choice.provider == "official" else choice.provider
     target = Target(python=choice.version, suite=suite)
-    deps = find_dependencies(
-        base,
-        target,
-        pyproject=pyproject,
-        chosen=given.requirements,
-        chosen_dev=given.dev_requirements,
-        groups=given.groups,
-    )
-    manage_py, others = (given.manage, []) if given.manage else find_manage_py(base)
+    deps = read_dependencies(base, where, target, given, install)
     if deps.kind == "none" and manage_py is None and not list(base.glob("*.py")):
         raise DockdjangoError(
             f"{base}: no Python project found (looked for requirements*.txt, pyproject.toml, "
@@ -187,8 +187,12 @@ def detect(
         python_choice=choice,
         suite=suite,
         dependency_source=deps.source,
+        dependency_dir=where,
+        project_install=install,
     )
-    assumptions = list(choice.notes) + _dependency_notes(deps)
+    assumptions = list(choice.notes) + _dependency_notes(deps, where, site)
+    if install is not None:
+        assumptions.append(install.reason)
     constraints = build_constraints(
         request.django,
         request.django_source,
@@ -197,9 +201,13 @@ def detect(
     )
     if project.requirements:
         assumptions += [n for n in (constraints.note, constraints.resolve_note) if n]
-    if manage_py is not None:
-        project, more = _django(project, manage_py, others, given, environ or {})
-        assumptions += more
+    if site is not None:
+        project = _with_site(project, site, given)
+        assumptions += [*site.notes, *project.services.notes]
+        if given.services is not None:
+            assumptions.append(
+                f"services {', '.join(given.services) or 'none'} ({given.source('services')})"
+            )
     pins = _pins(project.requirements + project.dev_requirements)
     from_source = set(deps.resolved.from_source) | {
         name for name, version in pins.items() if builds_from_source(name, version, choice.version)
@@ -236,8 +244,11 @@ def requested_python(
     overrides: Overrides | None = None,
 ) -> PythonRequest:
     """What the project at ``root`` asks of Python (before anything is chosen)."""
-    base, pyproject, given = _read(root, requirements, python, overrides)
-    return _request(base, pyproject, given)
+    base, _, given = _read(root, requirements, python, overrides)
+    manage_py, others = (given.manage, []) if given.manage else find_manage_py(base)
+    site = find_site(base, manage_py, others, given, {}) if manage_py else None
+    where = dependency_dir(base, site.app_dir) if site and not given.requirements else "."
+    return _request(base, where, given, _project_install(base, _, site))
 
 
 def _read(
@@ -260,18 +271,22 @@ def _read(
     return base, pyproject, given
 
 
-def _request(base: Path, pyproject: dict[str, Any], given: Overrides) -> PythonRequest:
+def _request(
+    base: Path, where: str, given: Overrides, install: ProjectInstall | None
+) -> PythonRequest:
     # Markers depend on the Python chosen, which depends on the Django pinned: this first
     # read with the default target finds Django; detect() reads again for the Python chosen.
-    first = find_dependencies(
-        base,
-        Target(),
-        pyproject=pyproject,
-        chosen=given.requirements,
-        chosen_dev=given.dev_requirements,
-        groups=given.groups,
-    )
-    return python_request(base, pyproject, first, given)
+    first = read_dependencies(base, where, Target(), given, install)
+    places = [base / where, base] if where != "." else [base]
+    return python_request(base, places, first, given)
+
+
+def _project_install(
+    base: Path, pyproject: dict[str, Any], site: DjangoSite | None
+) -> ProjectInstall | None:
+    if site is None:
+        return None
+    return find_project_install(base, base / site.app_dir, pyproject, site.files(base))
 
 
 def _pins(lines: tuple[str, ...]) -> dict[str, str]:
@@ -289,68 +304,11 @@ def _names(lines: tuple[str, ...]) -> set[str]:
     return {n for n in (_variant(line) for line in lines) if n}
 
 
-def python_request(
-    root: Path, pyproject: dict[str, Any], deps: Dependencies, given: Overrides
-) -> PythonRequest:
-    """What the project asks for (see :mod:`dockdjango.detection.pythons`)."""
-    hard = hard_source = None
-    project = pyproject.get("project") or {}
-    poetry = ((pyproject.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}
-    if isinstance(project, dict) and project.get("requires-python"):
-        hard, hard_source = str(project["requires-python"]), "pyproject.toml requires-python"
-    elif isinstance(poetry.get("python"), str):
-        hard = poetry_specifier(poetry["python"])
-        hard_source = "pyproject.toml [tool.poetry.dependencies] python"
-    soft = soft_source = None
-    for name, reader in (
-        (".python-version", lambda t: minor_of(t.strip().splitlines()[0]) if t.strip() else None),
-        ("runtime.txt", lambda t: minor_of(t) if "python" in t else None),
-    ):
-        path = root / name
-        if path.is_file():
-            soft = reader(path.read_text(encoding="utf-8", errors="replace"))
-            if soft:
-                soft_source = name
-                break
-    if soft is None and (root / "Pipfile").is_file():
-        soft = minor_of(pipfile_python(toml_file(root / "Pipfile")) or "")
-        soft_source = "Pipfile [requires] python_version" if soft else None
-    if soft is None:
-        soft, soft_source = _dockerfile_python(root)
-    django = django_version(deps.resolved.runtime)
-    return PythonRequest(
-        hard=hard,
-        hard_source=hard_source,
-        soft=soft,
-        soft_source=soft_source,
-        django=django,
-        django_source=deps.source if django else None,
-        override=given.python,
-        override_source=given.source("python") if given.python else None,
-    )
-
-
-def _dockerfile_python(root: Path) -> tuple[str | None, str | None]:
-    """The Python minor of the project Dockerfile's ``FROM python:X...``, if any."""
-    from dockdjango.detection.base_refs import base_refs
-
-    path = root / "Dockerfile"
-    if not path.is_file():
-        return None, None
-    try:
-        refs = base_refs(path.read_text(encoding="utf-8", errors="replace"))
-    except DockdjangoError:
-        return None, None
-    for ref in refs:
-        repo, _, tag = ref.ref.partition(":")
-        if repo.rsplit("/", 1)[-1] == "python" and minor_of(tag):
-            return minor_of(tag), f"Dockerfile:{ref.line} FROM {ref.ref}"
-    return None, None
-
-
-def _dependency_notes(deps: Dependencies) -> list[str]:
+def _dependency_notes(deps: Dependencies, where: str, site: DjangoSite | None) -> list[str]:
     r = deps.resolved
     out = [f"dependencies from {deps.source}" if deps.kind != "none" else "no dependency file"]
+    if where != "." and site is not None:
+        out[0] += f" (beside {site.manage_py}, not at the root)"
     if r.runtime_groups and deps.kind in ("uv", "poetry", "pyproject"):
         out.append(f"groups in the runtime image: {', '.join(r.runtime_groups)}")
     if r.dev_groups:
@@ -365,89 +323,33 @@ def _dependency_notes(deps: Dependencies) -> list[str]:
     return out
 
 
-def _django(
-    project: SourceProject,
-    manage_py: str,
-    others: list[str],
-    given: Overrides,
-    environ: Mapping[str, str],
-) -> tuple[SourceProject, list[str]]:
-    root = project.root
-    app = (root / manage_py).parent
-    app_dir = app.relative_to(root).as_posix() if app != root else "."
-    notes = []
-    if app_dir != ".":
-        notes.append(f"Django runs from {app_dir}/ (where {manage_py} is; override: --manage)")
-    if others:
-        notes.append(f"also found {', '.join(others)}; using {manage_py} (override: --manage)")
-    hints = read_compose_hints(root)
-    dotenv = _dotenv(root)
-    settings: str | None
-    if given.settings:
-        settings = given.settings
-        notes.append(f"settings {settings} ({given.source('settings')})")
-    else:
-        found = find_settings(
-            root,
-            app,
-            manage_py,
-            environ=environ,
-            dotenv=dotenv,
-            compose_env=hints.environment,
-            compose_file=hints.file,
-        )
-        settings = found.value if found else None
-        notes.append(
-            f"settings {found.value} (from {found.source}; override: --settings)"
-            if found
-            else "no settings module found (set one with --settings or [tool.dockdjango] settings)"
-        )
-    known_env = {**dotenv, **hints.environment, **dict(given.environment), **dict(environ)}
-    scan = scan_settings(app, settings, environ=known_env) if settings else SettingsScan()
-    wsgi = given.wsgi or find_app(app, settings, "wsgi", scan.values.get("WSGI_APPLICATION"))
-    asgi = given.asgi or find_app(app, settings, "asgi", scan.values.get("ASGI_APPLICATION"))
-    if wsgi is None and asgi is None:
-        notes.append("no WSGI/ASGI application found: the dev server is runserver only")
+def _with_site(project: SourceProject, site: DjangoSite, given: Overrides) -> SourceProject:
+    """``project`` with its Django site and the backing services it needs."""
+    names = set(project.dependency_names) | _names(project.dev_requirements)
     services = plan_services(
-        app,
-        set(project.dependency_names) | _names(project.dev_requirements),
-        scan,
-        hints,
-        dotenv,
+        project.root / site.app_dir,
+        names,
+        site.scan,
+        site.hints,
+        site.dotenv,
         chosen=given.services,
     )
     services.environment.update(dict(given.environment))
-    notes += services.notes
-    if given.services is not None:
-        notes.append(f"services {', '.join(given.services) or 'none'} ({given.source('services')})")
-    return (
-        replace(
-            project,
-            django=True,
-            manage_py=manage_py,
-            app_dir=app_dir,
-            settings_module=settings,
-            wsgi_app=wsgi,
-            asgi_app=asgi,
-            services=services,
-            settings_scan=scan,
-            compose_hints=hints,
-        ),
-        notes,
+    if site.configuration:
+        services.environment.setdefault("DJANGO_CONFIGURATION", site.configuration)
+    return replace(
+        project,
+        django=True,
+        manage_py=site.manage_py,
+        app_dir=site.app_dir,
+        settings_module=site.settings,
+        configuration=site.configuration,
+        wsgi_app=site.wsgi,
+        asgi_app=site.asgi,
+        services=services,
+        settings_scan=site.scan,
+        compose_hints=site.hints,
     )
-
-
-def _dotenv(root: Path) -> dict[str, str]:
-    from dockdjango.compose.loader.dotenv import parse_dotenv
-
-    path = root / ".env"
-    if not path.is_file():
-        return {}
-    try:
-        values = parse_dotenv(str(path), {})
-    except DockdjangoError:
-        return {}
-    return {k: v for k, v in values.items() if v is not None}
 
 
 def _vcs_lines(project: SourceProject) -> list[str]:

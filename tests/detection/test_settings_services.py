@@ -233,3 +233,94 @@ def test_tool_dockdjango_overrides_are_checked() -> None:
         read_overrides({"tool": {"dockdjango": {"services": ["mongo"]}}})
     with pytest.raises(DockdjangoError, match="python: expected a str"):
         read_overrides({"tool": {"dockdjango": {"python": 3.13}}})
+
+
+CLASS_SETTINGS = """
+from configurations import Configuration, values
+
+class Base(Configuration):
+    SECRET_KEY = values.SecretValue()
+    DATABASES = {
+        "default": {
+            "ENGINE": values.Value(
+                "django.db.backends.postgresql", environ_name="DB_ENGINE", environ_prefix=None
+            ),
+            "HOST": values.Value("localhost", environ_name="DB_HOST", environ_prefix=None),
+            "NAME": values.Value("shop", environ_name="DB_NAME", environ_prefix=None),
+        }
+    }
+
+class Development(Base):
+    DEBUG = True
+
+class Test(Base):
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3"}}
+"""
+
+
+def test_django_configurations_settings_classes(tmp_path: Path) -> None:
+    manage = (
+        "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'settings')\n"
+        "os.environ.setdefault('DJANGO_CONFIGURATION', 'Development')\n"
+        "from configurations.management import execute_from_command_line\n"
+    )
+    write(
+        tmp_path,
+        {
+            "manage.py": manage,
+            "settings.py": CLASS_SETTINGS,
+            "requirements.txt": "django\ndjango-configurations\npsycopg2-binary\n",
+        },
+    )
+    from dockdjango.detection.detect import detect
+
+    p = detect(tmp_path, environ={})
+    assert p.configuration == "Development"
+    scan = p.settings_scan
+    assert {"DJANGO_SECRET_KEY", "DB_ENGINE", "DB_HOST", "DB_NAME"} <= set(scan.env_reads)
+    assert scan.final_engine == "postgres"  # Development's base, not Test's SQLite
+    env = p.services.environment
+    assert p.services.names == ("postgres",) and env["DB_HOST"] == "db"
+    assert env["DJANGO_CONFIGURATION"] == "Development"
+    assert env["DB_NAME"] == "shop"  # the name the settings default to
+    test = scan_settings(tmp_path, "settings", configuration="Test")
+    assert test.final_engine == "sqlite"
+
+
+def test_compose_env_file_and_the_services_under_our_names(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "compose.yaml": "services:\n  web:\n    build: .\n    env_file: .env-local\n"
+            "    command: python manage.py runserver\n"
+            "  database_default:\n    image: postgres:15-alpine\n",
+            ".env-local": "DATABASE_URL=postgres://postgres:pw@database_default:5432/db\n"
+            "DEBUG=True\nMISSING=${NOPE}\n",
+            "proj/settings.py": "import dj_database_url\n"
+            "DATABASES = {'default': dj_database_url.config(default='sqlite://:memory:')}\n",
+        },
+    )
+    hints = read_compose_hints(tmp_path)
+    assert hints.environment["DEBUG"] == "True" and "MISSING" not in hints.environment
+    scan = scan_settings(tmp_path, "proj.settings")
+    plan = plan_services(tmp_path, {"django", "psycopg2"}, scan, hints, {})
+    assert plan.names == ("postgres",)  # the env file's URL wins over the SQLite default
+    assert plan.environment["DATABASE_URL"] == "postgres://postgres:pw@db:5432/db"
+
+
+def test_a_variable_that_picks_the_engine(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "proj/settings.py": "import os\nDATABASE_TYPE = os.environ.get('DATABASE_TYPE', "
+            "'mysql')\nDATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql',"
+            " 'HOST': os.environ.get('DATABASE_HOST')}}\n",
+        },
+    )
+    scan = scan_settings(tmp_path, "proj.settings")
+    hints = read_compose_hints(tmp_path)
+    given = {"DATABASE_TYPE": "sqlite3"}
+    plan = plan_services(tmp_path, {"django", "psycopg2", "mysqlclient"}, scan, hints, given)
+    assert plan.database is None
+    plan = plan_services(tmp_path, {"django", "psycopg2"}, scan, hints, {})
+    assert plan.names == ("postgres",)
