@@ -23,6 +23,7 @@ from dockdjango.detection.dependencies.declared import Dependencies, toml_file
 from dockdjango.detection.dependencies.markers import Target
 from dockdjango.detection.dependencies.requirements import requirement_extras, requirement_name
 from dockdjango.detection.dependency_place import dependency_dir, read_dependencies
+from dockdjango.detection.entry_points import console_script_site
 from dockdjango.detection.layout import find_manage_py
 from dockdjango.detection.own_package import ProjectInstall, find_project_install
 from dockdjango.detection.projectconfig import Overrides, check_paths, read_overrides
@@ -34,6 +35,7 @@ from dockdjango.detection.pythons import (
     choose_python,
 )
 from dockdjango.detection.settings_scan import SettingsScan
+from dockdjango.detection.setup_steps import SetupStep, find_setup_steps
 from dockdjango.detection.site import DjangoSite, find_site
 from dockdjango.detection.syspkgs import builds_from_source
 from dockdjango.detection.syspkgs import system_packages as _system_packages
@@ -111,6 +113,8 @@ class SourceProject:
     project_install: ProjectInstall | None = None
     #: django-configurations' settings class (``DJANGO_CONFIGURATION``), when used.
     configuration: str | None = None
+    #: Copies the project asks the user to make (an example config file), not made yet.
+    setup_steps: tuple[SetupStep, ...] = ()
 
     @property
     def dependency_names(self) -> tuple[str, ...]:
@@ -201,9 +205,24 @@ def detect(
     )
     if project.requirements:
         assumptions += [n for n in (constraints.note, constraints.resolve_note) if n]
+    if site is None and manage_py is None:
+        script = console_script_site(base)
+        if script is not None:
+            message, hint = script.problem()
+            assumptions.append(f"{message} (fix: {hint})")
+            project = replace(project, settings_module=script.settings)
     if site is not None:
         project = _with_site(project, site, given)
         assumptions += [*site.notes, *project.services.notes]
+        steps = find_setup_steps(
+            base,
+            base / site.app_dir,
+            site.settings,
+            site.files(base),
+            site.hints.env_files,
+        )
+        project = replace(project, setup_steps=steps)
+        assumptions += [f"a copy the project asks for: {step.describe()}" for step in steps]
         if given.services is not None:
             assumptions.append(
                 f"services {', '.join(given.services) or 'none'} ({given.source('services')})"

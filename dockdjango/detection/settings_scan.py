@@ -237,8 +237,14 @@ class _Scanner:
 
     # -- anywhere in the file ---------------------------------------------------------
     def _collect_reads(self, tree: ast.AST) -> None:
+        constants = _class_constants(tree)
         reads = list(
-            (getattr(node, "lineno", 0), getattr(node, "col_offset", 0), name, default)
+            (
+                getattr(node, "lineno", 0),
+                getattr(node, "col_offset", 0),
+                name,
+                default if default is not None else _constant_default(node, constants),
+            )
             for node in ast.walk(tree)
             for name, default in env_reads(node)
         )
@@ -271,6 +277,27 @@ class _Scanner:
         if not names:
             return None
         return any(self.environ.get(n, "") not in ("", "0", "false", "False") for n in names)
+
+
+def _class_constants(tree: ast.AST) -> dict[str, str]:
+    """``Kinds.MYSQL`` -> ``"mysql"`` for string constants of the file's classes."""
+    out = {}
+    for node in getattr(tree, "body", []):
+        if isinstance(node, ast.ClassDef):
+            for stmt in node.body:
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                    name = _target_name(stmt.targets[0])
+                    text = literal(stmt.value)
+                    if name and text is not None:
+                        out[f"{node.name}.{name}"] = text
+    return out
+
+
+def _constant_default(node: ast.AST, constants: dict[str, str]) -> str | None:
+    """The default of ``os.getenv("X", Kinds.MYSQL)`` when the class is the file's own."""
+    if isinstance(node, ast.Call) and len(node.args) > 1:
+        return constants.get(dotted(node.args[1]))
+    return None
 
 
 def _children(stmt: ast.stmt, active: object) -> list[ast.stmt]:

@@ -152,9 +152,7 @@ def generate_dockerfile(project: SourceProject, options: DockerfileOptions | Non
         + (
             # made here (empty) rather than in dev, which starts after the source copy:
             # a source edit then rebuilds that copy only
-            f" \\\n    && install -d -m 1777 {DEV_DATA_DIR} {DEV_HOME}"
-            if project.django
-            else ""
+            f" \\\n    && install -d -m 1777 {DEV_DATA_DIR} {DEV_HOME}" if project.django else ""
         ),
     ]
     env = [

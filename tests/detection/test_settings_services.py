@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from dockdjango.detection.backing_services import find_celery_app, plan_services
+from dockdjango.detection.backing_services import plan_services
 from dockdjango.detection.compose_hints import read_compose_hints
 from dockdjango.detection.layout import find_manage_py, settings_from_source
 from dockdjango.detection.projectconfig import read_overrides
+from dockdjango.detection.redis_wiring import find_celery_app
 from dockdjango.detection.settings_scan import engine_kind, scan_settings
 from dockdjango.detection.settings_sources import find_settings
 from dockdjango.errors import DockdjangoError
@@ -312,15 +313,47 @@ def test_a_variable_that_picks_the_engine(tmp_path: Path) -> None:
     write(
         tmp_path,
         {
-            "proj/settings.py": "import os\nDATABASE_TYPE = os.environ.get('DATABASE_TYPE', "
-            "'mysql')\nDATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql',"
-            " 'HOST': os.environ.get('DATABASE_HOST')}}\n",
+            "proj/settings.py": "import os\nDB_ENGINE = os.environ.get('DB_ENGINE', "
+            "'postgresql')\nDATABASES = {'default': {'ENGINE': 'django.db.backends.' + "
+            "DB_ENGINE, 'HOST': os.environ.get('DB_HOST')}}\n",
         },
     )
     scan = scan_settings(tmp_path, "proj.settings")
     hints = read_compose_hints(tmp_path)
-    given = {"DATABASE_TYPE": "sqlite3"}
-    plan = plan_services(tmp_path, {"django", "psycopg2", "mysqlclient"}, scan, hints, given)
+    deps = {"django", "psycopg2", "mysqlclient"}
+    plan = plan_services(tmp_path, deps, scan, hints, {"DB_ENGINE": "sqlite3"})
     assert plan.database is None
-    plan = plan_services(tmp_path, {"django", "psycopg2"}, scan, hints, {})
-    assert plan.names == ("postgres",)
+    plan = plan_services(tmp_path, deps, scan, hints, {"DB_ENGINE": "mysql"})
+    assert plan.names == ("mysql",)
+    plan = plan_services(tmp_path, deps, scan, hints, {})
+    assert plan.names == ("postgres",) and plan.environment["DB_HOST"] == "db"
+
+
+def test_the_compose_file_that_builds_the_checkout_and_its_database_host(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            # the published stack: a prebuilt image, production settings
+            "docker-compose.yml": "services:\n  app:\n    image: shop/shop:latest\n"
+            "    environment:\n      DJANGO_SETTINGS_MODULE: proj.settings.production\n",
+            # the developers' stack: builds the checkout, its own database image
+            "docker-compose.dev.yml": "services:\n  dev-db:\n    build: ./db\n"
+            "    container_name: shop_dev_db\n  dev:\n    build: .\n"
+            "    command: python manage.py runserver\n    environment:\n"
+            "      - DJANGO_SETTINGS_MODULE=proj.settings.development\n"
+            "      - POSTGRES_HOST=${POSTGRES_HOST-shop_dev_db}\n"
+            "      - POSTGRES_USER=shop\n      - POSTGRES_PASSWORD=secret\n",
+            "proj/settings/development.py": "import os\nDATABASES = {'default': {"
+            "'ENGINE': 'django.db.backends.postgresql', 'HOST': os.environ['POSTGRES_HOST'], "
+            "'USER': os.environ['POSTGRES_USER'], "
+            "'PASSWORD': os.environ['POSTGRES_PASSWORD']}}\n",
+        },
+    )
+    hints = read_compose_hints(tmp_path)
+    assert hints.file == "docker-compose.dev.yml" and hints.django_service == "dev"
+    assert hints.environment["DJANGO_SETTINGS_MODULE"] == "proj.settings.development"
+    scan = scan_settings(tmp_path, "proj.settings.development")
+    plan = plan_services(tmp_path, {"django", "psycopg"}, scan, hints, {})
+    assert plan.environment["POSTGRES_HOST"] == "db"  # their database's host is ours
+    assert plan.database is not None
+    assert (plan.database.user, plan.database.password) == ("shop", "secret")
