@@ -61,6 +61,9 @@ class Database:
     mounts: tuple[str, ...] = ()
     #: GeoDjango's PostGIS backend: the image must carry the PostGIS extension
     postgis: bool = False
+    #: ``mysql`` when the project's compose file runs MySQL itself (``mysql:8.0.32``);
+    #: MariaDB otherwise
+    flavor: str = "mariadb"
 
     @property
     def image(self) -> str:
@@ -71,7 +74,7 @@ class Database:
                 if self.postgis
                 else f"postgres:{self.version}"
             )
-        return f"mariadb:{self.version}"
+        return f"{self.flavor}:{self.version}"
 
     @property
     def port(self) -> int:
@@ -237,7 +240,9 @@ def _database(kind: str, hints: ComposeHints) -> Database:
     version = (service.version if service else None) or DEFAULT_VERSIONS[kind]
     extra = tuple(sorted(env.items()))
     mounts = service.mounts if service else ()
-    return Database(kind, version, user, password, name, extra, mounts)
+    repo = service.image.split(":", 1)[0].rsplit("/", 1)[-1] if service else ""
+    flavor = "mysql" if kind == "mysql" and repo == "mysql" else "mariadb"
+    return Database(kind, version, user, password, name, extra, mounts, flavor=flavor)
 
 
 _PARTS = (

@@ -113,9 +113,13 @@ def read_compose_hints(root: Path) -> ComposeHints:
     return ComposeHints(path.name, django, env, backing, files, frozenset(hosts))
 
 
+#: libyaml's loader where PyYAML has it (several compose files may be read)
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _services(path: Path) -> dict[str, Any] | None:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506
     except (yaml.YAMLError, UnicodeDecodeError):
         return None
     services = data.get("services") if isinstance(data, dict) else None

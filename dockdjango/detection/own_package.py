@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dockdjango.detection.pysource import parsed
+
 #: Folders that hold no package the site imports by name.
 _NOT_PACKAGES = {
     "tests",
@@ -69,8 +71,8 @@ def find_project_install(
     if manifest is None:
         return None
     name = _distribution_name(root, pyproject)
-    texts = [p.read_text(encoding="utf-8", errors="replace") for p in site_files if p.is_file()]
-    used = set().union(*(_used_modules(t) for t in texts)) if texts else set()
+    trees = [t for t in map(parsed, site_files) if t is not None]
+    used = set().union(*map(_used_modules, trees)) if trees else set()
     scm = _scm_version(root, pyproject)
     outside = [p for p in _top_packages(root, app_dir) if p in used]
     if app_dir != root and outside:
@@ -82,7 +84,7 @@ def find_project_install(
             + (f" with the extras {', '.join(extras)}" if extras else "")
         )
         return ProjectInstall(".", name, manifest, extras, tuple(outside), scm, reason)
-    if name and any(_reads_own_metadata(t, name) for t in texts):
+    if name and any(_reads_own_metadata(t, name) for t in trees):
         reason = (
             f"the settings read the metadata of {name} (importlib.metadata), which exists "
             f"once the package is installed: it is installed into the image"
@@ -172,13 +174,9 @@ def _top_packages(root: Path, app_dir: Path) -> list[str]:
     return out
 
 
-def _used_modules(text: str) -> set[str]:
+def _used_modules(tree: ast.Module) -> set[str]:
     """Top-level modules a settings file imports, names in a dotted path
     (``"whitenoise.middleware.WhiteNoiseMiddleware"``) or lists in its ``*_APPS``."""
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return set()
     out: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -215,12 +213,8 @@ def _import_names(requirement: str) -> set[str]:
     return out
 
 
-def _reads_own_metadata(text: str, name: str) -> bool:
+def _reads_own_metadata(tree: ast.Module, name: str) -> bool:
     wanted = re.sub(r"[-_.]+", "-", name.lower())
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return False
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and node.args:
             func = node.func

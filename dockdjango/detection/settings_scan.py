@@ -29,6 +29,7 @@ from pathlib import Path
 
 from dockdjango.detection.env_reads import dotted, env_reads, fstring_head, literal
 from dockdjango.detection.layout import module_file
+from dockdjango.detection.pysource import parsed
 from dockdjango.detection.settings_classes import (
     class_bodies,
     is_value_call,
@@ -136,9 +137,8 @@ class _Scanner:
         except ValueError:
             rel = str(path)
         self.scan.files.append(rel)
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-        except SyntaxError:
+        tree = parsed(path)
+        if tree is None:
             return
         package = module if path.name == "__init__.py" else module.rpartition(".")[0]
         self._collect_reads(tree)

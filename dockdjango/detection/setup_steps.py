@@ -26,6 +26,7 @@ from pathlib import Path
 
 from dockdjango.detection.env_reads import env_reads
 from dockdjango.detection.layout import SKIP_DIRS, module_file
+from dockdjango.detection.pysource import parsed
 
 #: what example copies are called: ``X.example``, ``X.py.example``, ``X.example.py``...
 _EXAMPLE = re.compile(
@@ -119,6 +120,8 @@ def _docs(root: Path, app_dir: Path) -> Iterator[Path]:
 
 
 def _from_docs(root: Path, app_dir: Path) -> Iterator[SetupStep]:
+    """Every ``cp`` of the docs first, then the prose (a command says it more exactly)."""
+    prose: list[SetupStep] = []
     for doc in _docs(root, app_dir):
         where = doc.relative_to(root).as_posix()
         folder = Path(".")
@@ -134,8 +137,9 @@ def _from_docs(root: Path, app_dir: Path) -> Iterator[SetupStep]:
                 step = _copy(root, folder, cp.group("src"), cp.group("dst"), f"{where}:{number}")
                 if step:
                     yield step
-                continue
-            yield from _prose(root, line, f"{where}:{number}")
+            else:
+                prose += _prose(root, line, f"{where}:{number}")
+    yield from prose
 
 
 def _copy(root: Path, folder: Path, src: str, dst: str, where: str) -> SetupStep | None:
@@ -173,14 +177,14 @@ def _prose(root: Path, line: str, where: str) -> Iterator[SetupStep]:
 def _from_imports(root: Path, app_dir: Path, read: Iterable[Path]) -> Iterator[SetupStep]:
     files = list(read)
     for path in files:
-        if not path.is_file() or path.suffix != ".py":
-            continue
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-        except SyntaxError:
+        tree = parsed(path) if path.suffix == ".py" else None
+        if tree is None:
             continue
         module = _module_of(app_dir, path)
         for name, optional in _imported(tree, module):
+            top = app_dir / name.split(".")[0]
+            if not (top.is_dir() or top.with_suffix(".py").is_file()):
+                continue  # not the project's own module (os, django...)
             if module_file(app_dir, name) is not None:
                 continue
             target = app_dir.joinpath(*name.split(".")).with_suffix(".py")
