@@ -4,9 +4,9 @@ Decided from three readings, each said in the result's notes:
 
 - **dependencies**: a PostgreSQL driver (psycopg, psycopg2...), a MySQL one (mysqlclient,
   PyMySQL), a Redis client (redis, django-redis, channels-redis...), Celery;
-- **settings** (:mod:`dockdjango.detection.settings_scan`): the database engine that wins, the
-  variables read (``DATABASE_URL``, ``POSTGRES_HOST``, ``KIWI_DB_HOST``, ``REDIS_URL``,
-  ``CELERY_BROKER_URL``, ``*_DATA_DIR``);
+- **settings** (:mod:`dockdjango.detection.django_settings.settings_scan`): the database
+  engine that wins, the variables read (``DATABASE_URL``, ``POSTGRES_HOST``,
+  ``KIWI_DB_HOST``, ``REDIS_URL``, ``CELERY_BROKER_URL``, ``*_DATA_DIR``);
 - the project's own compose file (:mod:`dockdjango.detection.compose_hints`): its database's
   version, user and password, its Django service's environment.
 
@@ -25,12 +25,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dockdjango.detection.compose_hints import ComposeHints
+from dockdjango.detection.django_settings.settings_scan import SettingsScan, engine_kind
 from dockdjango.detection.redis_wiring import (
     find_celery_app,
     redis_variables,
     wants_redis,
 )
-from dockdjango.detection.settings_scan import SettingsScan, engine_kind
 
 POSTGRES_DRIVERS = {
     "psycopg",

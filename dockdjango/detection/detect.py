@@ -23,6 +23,7 @@ from dockdjango.detection.dependencies.declared import Dependencies, toml_file
 from dockdjango.detection.dependencies.markers import Target
 from dockdjango.detection.dependencies.requirements import requirement_extras, requirement_name
 from dockdjango.detection.dependency_place import dependency_dir, read_dependencies
+from dockdjango.detection.django_settings.settings_scan import SettingsScan
 from dockdjango.detection.entry_points import console_script_site
 from dockdjango.detection.layout import find_manage_py
 from dockdjango.detection.own_package import ProjectInstall, find_project_install
@@ -34,7 +35,6 @@ from dockdjango.detection.pythons import (
     PythonRequest,
     choose_python,
 )
-from dockdjango.detection.settings_scan import SettingsScan
 from dockdjango.detection.setup_steps import SetupStep, find_setup_steps
 from dockdjango.detection.site import DjangoSite, find_site
 from dockdjango.detection.syspkgs import builds_from_source

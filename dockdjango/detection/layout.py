@@ -7,7 +7,7 @@ holding it is the one Django runs from (its ``sys.path[0]``), so every module pa
 resolved from there.
 
 Which settings module Django runs with is decided in
-:mod:`dockdjango.detection.settings_sources`.
+:mod:`dockdjango.detection.django_settings.settings_sources`.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dockdjango.detection.pysource import parsed
+from dockdjango.detection.django_settings.pysource import parsed
 
 #: Folders that hold no package the site imports by name.
 _NOT_PACKAGES = {

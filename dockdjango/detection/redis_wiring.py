@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from dockdjango.detection.settings_scan import SettingsScan
+from dockdjango.detection.django_settings.settings_scan import SettingsScan
 
 REDIS_CLIENTS = {
     "redis",

@@ -24,9 +24,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockdjango.detection.env_reads import env_reads
+from dockdjango.detection.django_settings.env_reads import env_reads
+from dockdjango.detection.django_settings.pysource import parsed
 from dockdjango.detection.layout import SKIP_DIRS, module_file
-from dockdjango.detection.pysource import parsed
 
 #: what example copies are called: ``X.example``, ``X.py.example``, ``X.example.py``...
 _EXAMPLE = re.compile(

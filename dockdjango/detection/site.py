@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockdjango.detection.compose_hints import ComposeHints, read_compose_hints
+from dockdjango.detection.django_settings.settings_scan import SettingsScan, scan_settings
+from dockdjango.detection.django_settings.settings_sources import find_settings
 from dockdjango.detection.layout import find_app, manage_source, module_file, settings_from_source
 from dockdjango.detection.projectconfig import Overrides
-from dockdjango.detection.settings_scan import SettingsScan, scan_settings
-from dockdjango.detection.settings_sources import find_settings
 from dockdjango.errors import DockdjangoError
 
 

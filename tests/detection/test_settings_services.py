@@ -8,11 +8,11 @@ import pytest
 
 from dockdjango.detection.backing_services import plan_services
 from dockdjango.detection.compose_hints import read_compose_hints
+from dockdjango.detection.django_settings.settings_scan import engine_kind, scan_settings
+from dockdjango.detection.django_settings.settings_sources import find_settings
 from dockdjango.detection.layout import find_manage_py, settings_from_source
 from dockdjango.detection.projectconfig import read_overrides
 from dockdjango.detection.redis_wiring import find_celery_app
-from dockdjango.detection.settings_scan import engine_kind, scan_settings
-from dockdjango.detection.settings_sources import find_settings
 from dockdjango.errors import DockdjangoError
 
 

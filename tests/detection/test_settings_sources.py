@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dockdjango.detection.detect import detect
-from dockdjango.detection.settings_sources import find_settings
+from dockdjango.detection.django_settings.settings_sources import find_settings
 
 from .conftest import Tree
 

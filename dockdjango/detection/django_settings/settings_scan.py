@@ -16,7 +16,7 @@ django-split-settings (``include("core.py", optional("local.py"))``) are parsed 
 Branches that depend on the environment are followed only when ``environ`` says so
 (django-split-settings' ``if os.environ.get("IN_DOCKER"): files.append("docker.py")``).
 Class-based settings (django-configurations) are read for the class ``configuration``
-names, with its bases (:mod:`dockdjango.detection.settings_classes`).
+names, with its bases (:mod:`dockdjango.detection.django_settings.settings_classes`).
 """
 
 from __future__ import annotations
@@ -27,15 +27,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dockdjango.detection.env_reads import dotted, env_reads, fstring_head, literal
-from dockdjango.detection.layout import module_file
-from dockdjango.detection.pysource import parsed
-from dockdjango.detection.settings_classes import (
+from dockdjango.detection.django_settings.env_reads import dotted, env_reads, fstring_head, literal
+from dockdjango.detection.django_settings.pysource import parsed
+from dockdjango.detection.django_settings.settings_classes import (
     class_bodies,
     is_value_call,
     value_default,
     value_reads,
 )
+from dockdjango.detection.layout import module_file
 
 _URL_SCHEMES = {
     "postgres": "postgres",
