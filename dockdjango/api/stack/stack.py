@@ -16,17 +16,15 @@ method is one call into ``dockdjango.engine`` (where the SDK's errors become our
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockdjango.api.compose_project import config_hashes
+from dockdjango.api.compose_project import ProjectOptions, config_hashes
 from dockdjango.api.stack.links import Link, announced
 from dockdjango.api.stack.stack_exec import ExecResult, StackCommands
-from dockdjango.compose import Project, load_dict, load_project
-from dockdjango.compose.loader.pipeline import discover_files
+from dockdjango.compose import Project, discover_files, load_dict, load_project
 from dockdjango.compose.models import BuildConfig
 from dockdjango.engine.client import connect
 from dockdjango.engine.progress import Event, OnProgress, ignore
@@ -161,24 +159,36 @@ class Stack(StackCommands):
         project_directory: str | Path | None = None,
         need_file: bool = False,
     ) -> Stack:
-        """The stack a command line names, as Compose resolves it: the given files, else
-        the ones Compose finds; with only ``project_name`` and no compose file around, the
-        project the engine has under that name (unless ``need_file``, as for ``up``)."""
-        if (
-            not need_file
-            and project_name
-            and not files
-            and not discover_files(project_directory, environ, [os.fspath(f) for f in env_files])
-        ):
-            return cls.existing(project_name)
-        return cls.load(
+        """The stack a command line names, as Compose resolves it (``files`` and
+        ``env_files`` relative to the current directory): the given files, else the ones
+        Compose finds; with only ``project_name`` and no compose file around, the project
+        the engine has under that name (unless ``need_file``, as for ``up``)."""
+        options = ProjectOptions.resolve(
             files,
             project_name=project_name,
             profiles=profiles,
-            environ=environ,
             env_files=env_files,
             project_directory=project_directory,
+            environ=environ,
         )
+        return cls.from_options(options, need_file=need_file)
+
+    @classmethod
+    def from_options(
+        cls,
+        options: ProjectOptions,
+        *,
+        need_file: bool = False,
+        client: docker.DockerClient | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> Stack:
+        """The stack of a resolved project: its files loaded; with no file but a project
+        name (``down -p NAME``), the project the engine has under that name, unless
+        ``need_file``. A zero-config project is :func:`~dockdjango.api.stack.zeroconfig.
+        detected_stack`'s."""
+        if not need_file and options.project_name and not options.located.files:
+            return cls.existing(options.project_name, client=client, on_progress=on_progress)
+        return cls(options.load(), client=client, on_progress=on_progress)
 
     # -- what it is ---------------------------------------------------------------------
 
