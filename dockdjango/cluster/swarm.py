@@ -24,6 +24,7 @@ from dockdjango.cluster.settings import deploy_of, replicas
 from dockdjango.cluster.swarm_objects import SwarmObject, swarm_networks, swarm_objects
 from dockdjango.cluster.swarm_parts import IMAGE_LABEL, NAMESPACE_LABEL
 from dockdjango.compose import BuildConfig, Project, Service
+from dockdjango.compose.engine_api import extra_hosts, nanoseconds, ulimits
 from dockdjango.errors import SpecError
 
 
@@ -123,20 +124,18 @@ def _service(
         "Dir": service.working_dir,
         "User": service.user,
         "StopSignal": service.stop_signal,
-        "StopGracePeriod": parts.nanoseconds(service.stop_grace_period),
+        "StopGracePeriod": nanoseconds(service.stop_grace_period),
         "TTY": service.tty,
         "OpenStdin": service.stdin_open,
         "ReadOnly": service.read_only,
         "Init": service.init,
         "Healthcheck": parts.healthcheck(service.healthcheck, f"{path}.healthcheck", notes),
-        "Hosts": [
-            f"{ip} {host}" for host, _, ip in (h.partition("=") for h in service.extra_hosts)
-        ],
+        "Hosts": [f"{ip} {host}" for host, ip in extra_hosts(service.extra_hosts)],
         "CapabilityAdd": other.get("cap_add"),
         "CapabilityDrop": other.get("cap_drop"),
         "Groups": [str(g) for g in other.get("group_add") or []],
         "Sysctls": {k: str(v) for k, v in parts.key_values(other.get("sysctls") or {}).items()},
-        "Ulimits": parts.ulimits(other.get("ulimits") or {}),
+        "Ulimits": ulimits(other.get("ulimits")),
         "Isolation": other.get("isolation"),
     }
     container.update({k: v for k, v in optional.items() if v not in (None, [], {})})
