@@ -40,7 +40,10 @@ from dockdjango.errors import DockdjangoError, SpecError
 if TYPE_CHECKING:
     import docker
 
-    from dockdjango.engine.up.resources import Builder
+    from dockdjango.api.stack.attached import AttachedUp
+    from dockdjango.api.stack.stack_run import RunResult
+    from dockdjango.compose.develop_watch import WatchRule
+    from dockdjango.engine.up.resources import Builder, StandInProvider
 
 __all__ = [
     "ContainerStatus",
@@ -287,9 +290,9 @@ class Stack(StackCommands):
             remove_orphans=remove_orphans,
             timeout=timeout,
             on_progress=progress,
-            builder=self._builder(progress),
+            builder=self.image_builder(progress),
             before_start=before_start,
-            stand_in=self._stand_in(dry_run),
+            stand_in=self.stand_ins(dry_run),
             dry_run=dry_run,
         )
 
@@ -318,14 +321,14 @@ class Stack(StackCommands):
             dry_run=True,
         )
 
-    def _stand_in(self, dry_run: bool = False) -> Any:
+    def stand_ins(self, dry_run: bool = False) -> StandInProvider:
         """Stand-ins for backing-service images that cannot be had (see
         api.stack.service_images); for a dry run, the same choice without building one."""
         from dockdjango.api.stack.service_images import stand_in_provider
 
         return stand_in_provider(self.client, dry_run=dry_run)
 
-    def _builder(self, on_progress: OnProgress) -> Builder:
+    def image_builder(self, on_progress: OnProgress) -> Builder:
         """Builds a service's image from its ``build:`` section (returning the image id),
         reporting each build warning as an ``image`` event."""
 
@@ -445,7 +448,9 @@ class Stack(StackCommands):
 
     # -- the dev loop: one-off containers, watch ----------------------------------------
 
-    def run(self, service: str, command: str | Sequence[str] | None = None, **options: Any) -> Any:
+    def run(
+        self, service: str, command: str | Sequence[str] | None = None, **options: Any
+    ) -> RunResult:
         """A one-off container of ``service`` (its dependencies started first), like
         ``docker compose run``; see :func:`dockdjango.api.stack.stack_run.run` for the options.
         Returns a :class:`~dockdjango.api.stack.stack_run.RunResult` with the exit code."""
@@ -453,7 +458,7 @@ class Stack(StackCommands):
 
         return run(self, service, command, **options)
 
-    def attached(self, *services: str) -> Any:
+    def attached(self, *services: str) -> AttachedUp:
         """An attached ``up`` session (:class:`~dockdjango.api.stack.attached.AttachedUp`): every
         service's output as it is written, input for a ``breakpoint()``, stop and kill."""
         from dockdjango.api.stack.attached import AttachedUp
@@ -467,7 +472,7 @@ class Stack(StackCommands):
 
         watch(self, *services, **options)
 
-    def watch_rules(self, *services: str) -> list[Any]:
+    def watch_rules(self, *services: str) -> list[WatchRule]:
         """The watch rules ``watch`` would follow (a service's own, or the Django default)."""
         from dockdjango.api.stack.stack_watch import rules
 

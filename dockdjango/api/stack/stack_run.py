@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dockdjango.api.stack.stack import Stack
+    from dockdjango.api.stack.running_stack import RunningStack
     from dockdjango.engine.progress import OnProgress
 
 
@@ -39,7 +39,7 @@ class RunResult:
 
 
 def run(
-    stack: Stack,
+    stack: RunningStack,
     service: str,
     command: str | Sequence[str] | None = None,
     *,
@@ -61,7 +61,13 @@ def run(
     """Run ``command`` (default: the service's) in a new container of ``service``."""
     from dockdjango.engine.failures import engine_errors
     from dockdjango.engine.progress import ignore
-    from dockdjango.engine.project.run import RunOptions, prepare, remove_quietly, run_attached
+    from dockdjango.engine.project.run import (
+        RunOptions,
+        prepare,
+        remove_quietly,
+        run_attached,
+        start_detached,
+    )
 
     argv = shlex.split(command) if isinstance(command, str) else command
     feed = io.BytesIO(stdin) if isinstance(stdin, bytes) else stdin
@@ -85,12 +91,12 @@ def run(
             service,
             opts,
             on_progress=on_progress or stack.on_progress or ignore,
-            builder=stack._builder(on_progress or stack.on_progress or ignore),
-            stand_in=stack._stand_in(),
+            builder=stack.image_builder(on_progress or stack.on_progress or ignore),
+            stand_in=stack.stand_ins(),
             timeout=timeout,
         )
         if detach:
-            stack.client.api.start(cid)
+            start_detached(stack.client, cid)
             return RunResult(0, name)
         try:
             code = run_attached(

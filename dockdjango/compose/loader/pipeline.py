@@ -102,7 +102,7 @@ class LoadContext:
     def file_stages(self, tree: Tree, base_dir: str, env: Mapping[str, str]) -> Tree:
         """interpolate -> include -> validate+canonicalise -> resolve paths -> extends."""
         tree = interpolate(tree, env, warnings=self.warnings)
-        tree = apply_include(tree, base_dir, self)
+        tree = apply_include(tree, base_dir, self.env, self.load_tree)
         tree = canonical_file(tree)
         tree = resolve_paths(tree, base_dir, env)
         return apply_extends(tree, lambda other: self.load_tree(other))
