@@ -13,7 +13,6 @@ without a daemon:
   specs in the Engine API's JSON shape, overlay networks, configs and secrets, with
   ``docker stack``'s labels;
 - ``cluster.kube`` (with ``kube_objects``, ``kube_container``, ``kube_pod`` and
-  ``kube_volumes``): Kubernetes
-  manifests, deterministic, optionally as a Kustomize base; ``cluster.kube_validate``
-  checks them offline in strict mode.
+  ``kube_volumes``): Kubernetes manifests, deterministic, optionally as a Kustomize
+  base; ``cluster.kube_validate`` checks them offline in strict mode.
 """
