@@ -128,15 +128,15 @@ def install_runtime(project: SourceProject) -> list[str]:
         what = ["# uv.lock as a lock: `uv sync --locked` honours its indexes, sources, markers."]
     else:
         req = project.requirements_file or DERIVED_REQUIREMENTS
-        command = (
-            f"{UV} venv --seed --python python3 {VENV} \\\n"
-            f"    && {UV} pip install --python {VENV}/bin/python -r {req}"
-        )
-        files = (
-            project.dependency_files
-            if project.requirements_file is not None
-            else (DERIVED_REQUIREMENTS,)
-        )
+        command = f"{UV} venv --seed --python python3 {VENV}"
+        files = ()
+        if project.requirements:  # none: only dev dependencies, installed by dev
+            command += f" \\\n    && {UV} pip install --python {VENV}/bin/python -r {req}"
+            files = (
+                project.dependency_files
+                if project.requirements_file is not None
+                else (DERIVED_REQUIREMENTS,)
+            )
         what = []
     return [
         *why,
