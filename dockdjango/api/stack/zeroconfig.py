@@ -227,12 +227,15 @@ def init_project(
     _write(base / ".dockerignore", generate_dockerignore(), result, force=force)
     stack_file = compose_file(project, dockerfile=dockerfile if own else None)
     _write(target, stack_file.text, result, force=True)
-    from dockdjango.images.dockerfile import DERIVED_REQUIREMENTS
+    from dockdjango.api.images.project_images import keep_mounted_files
+    from dockdjango.images.dockerfile import derived_files
 
-    derived = base / DERIVED_REQUIREMENTS
     made = prepared.project
-    if derived.is_file() and made is not None and made.requirements_file is None:
-        result.written.append(derived)
+    for name in derived_files(made) if made is not None else {}:
+        if (base / name).is_file():
+            result.written.append(base / name)
+    if keep_mounted_files(base, prepared.dockerfile):
+        result.written.append(base / ".dockerignore")
     return result
 
 
