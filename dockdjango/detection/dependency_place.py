@@ -133,3 +133,23 @@ def _package_manifest(
         files += [f.relative_to(root.resolve()).as_posix() for f in read_file.files]
         source += " and requirements.txt"
     return Dependencies(kind, tuple(dict.fromkeys(files)), resolved=resolved, source=source)
+
+
+def dependency_notes(deps: Dependencies, where: str, manage_py: str | None) -> list[str]:
+    """One line each: where the dependencies come from, and which groups go where."""
+    r = deps.resolved
+    out = [f"dependencies from {deps.source}" if deps.kind != "none" else "no dependency file"]
+    if where != "." and manage_py is not None:
+        out[0] += f" (beside {manage_py}, not at the root)"
+    if r.runtime_groups and deps.kind in ("uv", "poetry", "pyproject"):
+        out.append(f"groups in the runtime image: {', '.join(r.runtime_groups)}")
+    if r.dev_groups:
+        out.append(
+            f"{', '.join(r.dev_groups)} installed in the dev target only (the one `up` runs)"
+        )
+    if r.skipped_groups:
+        out.append(
+            f"groups installed nowhere: {', '.join(r.skipped_groups)} (add them with "
+            "[tool.dockdjango] groups)"
+        )
+    return out

@@ -20,9 +20,15 @@ from dockdjango.detection.backing_services import ServicePlan, plan_services
 from dockdjango.detection.buildcompat import build_constraints
 from dockdjango.detection.compose_hints import ComposeHints
 from dockdjango.detection.dependencies.declared import Dependencies, toml_file
+from dockdjango.detection.dependencies.itself import PRETEND_VERSION, project_package
 from dockdjango.detection.dependencies.markers import Target
 from dockdjango.detection.dependencies.requirements import requirement_extras, requirement_name
-from dockdjango.detection.dependency_place import dependency_dir, read_dependencies
+from dockdjango.detection.dependency_place import (
+    dependency_dir,
+    dependency_notes,
+    place_pyproject,
+    read_dependencies,
+)
 from dockdjango.detection.django_settings.settings_scan import SettingsScan
 from dockdjango.detection.entry_points import console_script_site
 from dockdjango.detection.layout import find_manage_py
@@ -37,7 +43,7 @@ from dockdjango.detection.pythons import (
 )
 from dockdjango.detection.setup_steps import SetupStep, find_setup_steps
 from dockdjango.detection.site import DjangoSite, find_site
-from dockdjango.detection.syspkgs import builds_from_source
+from dockdjango.detection.syspkgs import packages_for, variant_name
 from dockdjango.detection.syspkgs import system_packages as _system_packages
 from dockdjango.errors import DockdjangoError
 
@@ -115,6 +121,14 @@ class SourceProject:
     configuration: str | None = None
     #: Copies the project asks the user to make (an example config file), not made yet.
     setup_steps: tuple[SetupStep, ...] = ()
+    #: The project itself is installed, editable, after the source copy (see
+    #: :mod:`dockdjango.detection.dependencies.itself` and :attr:`project_install`), with
+    #: this ``SETUPTOOLS_SCM_PRETEND_VERSION`` when its version comes from Git (``""``: none).
+    install_project: bool = False
+    scm_version: str = ""
+    #: The lock's groups the runtime image and the dev target install (uv: ``--group``).
+    runtime_groups: tuple[str, ...] = ()
+    dev_groups: tuple[str, ...] = ()
 
     @property
     def dependency_names(self) -> tuple[str, ...]:
@@ -129,19 +143,8 @@ class SourceProject:
 
 def system_packages(requirements: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(build-time, run-time) Debian packages the requirement lines need, sorted."""
-    names = [_variant(line) for line in requirements]
+    names = [variant_name(line) for line in requirements]
     return _system_packages([n for n in names if n])
-
-
-def _variant(line: str) -> str | None:
-    name = requirement_name(line)
-    if name == "psycopg":
-        extras = requirement_extras(line)
-        if "binary" in extras:
-            return "psycopg-binary"
-        if "c" in extras:
-            return "psycopg-c"
-    return name
 
 
 def detect(
@@ -162,22 +165,67 @@ def detect(
     ``overrides`` are command-line answers (they win over ``[tool.dockdjango]``).
     """
     base, pyproject, given = _read(root, requirements, python, overrides)
-    manage_py, others = (given.manage, []) if given.manage else find_manage_py(base)
-    site = find_site(base, manage_py, others, given, environ or {}) if manage_py else None
-    install = _project_install(base, pyproject, site)
-    where = dependency_dir(base, site.app_dir) if site and not given.requirements else "."
+    manage_py, site, install, where = _located(base, pyproject, given, environ or {})
     request = _request(base, where, given, install)
     choice = choose_python(request, offers if offers is not None else dict(DEBIAN_PYTHONS))
     suite = "trixie" if choice.provider == "official" else choice.provider
-    target = Target(python=choice.version, suite=suite)
-    deps = read_dependencies(base, where, target, given, install)
+    deps = read_dependencies(
+        base, where, Target(python=choice.version, suite=suite), given, install
+    )
     if deps.kind == "none" and manage_py is None and not list(base.glob("*.py")):
         raise DockdjangoError(
             f"{base}: no Python project found (looked for requirements*.txt, pyproject.toml, "
             f"{', '.join(LOCK_FILES)}, Pipfile, setup.py, manage.py and *.py)",
             hint="add a requirements.txt listing your dependencies (it may be empty)",
         )
-    project = SourceProject(
+    project = _declared(base, deps, request, choice, where, install)
+    assumptions = list(choice.notes) + dependency_notes(
+        deps, where, site.manage_py if site else None
+    )
+    constraints = build_constraints(
+        request.django,
+        request.django_source,
+        python=choice.version,
+        locked=deps.kind in ("uv", "poetry", "pipenv"),
+    )
+    if project.requirements:
+        assumptions += [n for n in (constraints.note, constraints.resolve_note) if n]
+    project, notes = _django_side(project, site, given)
+    project, more = _installed(project, deps, install)
+    return replace(
+        project,
+        assumptions=tuple(assumptions + notes + more),
+        build_constraints=constraints.lines if project.requirements else (),
+        resolve_before=constraints.resolve_before if project.requirements else "",
+    )
+
+
+def _located(
+    base: Path, pyproject: dict[str, Any], given: Overrides, environ: Mapping[str, str]
+) -> tuple[str | None, DjangoSite | None, ProjectInstall | None, str]:
+    """(manage.py, the site it runs, the project install it needs, where the dependencies
+    are declared): the site is read first, because it says where the rest is."""
+    manage_py, others = (given.manage, []) if given.manage else find_manage_py(base)
+    site = find_site(base, manage_py, others, given, environ) if manage_py else None
+    install = (
+        find_project_install(base, base / site.app_dir, pyproject, site.files(base))
+        if site
+        else None
+    )
+    where = dependency_dir(base, site.app_dir) if site and not given.requirements else "."
+    return manage_py, site, install, where
+
+
+def _declared(
+    base: Path,
+    deps: Dependencies,
+    request: PythonRequest,
+    choice: PythonChoice,
+    where: str,
+    install: ProjectInstall | None,
+) -> SourceProject:
+    """The project as its dependency declaration and Python choice describe it."""
+    return SourceProject(
         root=base,
         dependency_files=deps.files,
         kind=deps.kind,
@@ -189,69 +237,78 @@ def detect(
         dev_dependency_files=deps.dev_files,
         python_request=request,
         python_choice=choice,
-        suite=suite,
+        suite="trixie" if choice.provider == "official" else choice.provider,
         dependency_source=deps.source,
         dependency_dir=where,
         project_install=install,
+        runtime_groups=tuple(deps.resolved.runtime_groups),
+        dev_groups=tuple(deps.resolved.dev_groups),
     )
-    assumptions = list(choice.notes) + _dependency_notes(deps, where, site)
+
+
+def _django_side(
+    project: SourceProject, site: DjangoSite | None, given: Overrides
+) -> tuple[SourceProject, list[str]]:
+    """``project`` with its site, services and the copies its docs ask for; or, with no
+    manage.py, why not (a console script runs Django)."""
+    base = project.root
+    if site is None:
+        script = console_script_site(base) if not given.manage else None
+        if script is None:
+            return project, []
+        message, hint = script.problem()
+        return replace(project, settings_module=script.settings), [f"{message} (fix: {hint})"]
+    project = _with_site(project, site, given)
+    notes = [*site.notes, *project.services.notes]
+    steps = find_setup_steps(
+        base, base / site.app_dir, site.settings, site.files(base), site.hints.env_files
+    )
+    notes += [f"a copy the project asks for: {step.describe()}" for step in steps]
+    if given.services is not None:
+        notes.append(f"services {', '.join(given.services) or 'none'} ({given.source('services')})")
+    return replace(project, setup_steps=steps), notes
+
+
+def _installed(
+    project: SourceProject, deps: Dependencies, install: ProjectInstall | None
+) -> tuple[SourceProject, list[str]]:
+    """``project`` with the Debian packages its dependencies need and whether the project
+    itself is installed (its own tool's default, or what the site needs)."""
+    package = project_package(
+        project.root,
+        place_pyproject(project.root, project.dependency_dir),
+        kind=deps.kind,
+        editable_root=deps.editable_root,
+        app_dir=project.app_dir,
+    )
+    scm = package.scm_version or (PRETEND_VERSION if install and install.scm_version else "")
+    notes = []
     if install is not None:
-        assumptions.append(install.reason)
-    constraints = build_constraints(
-        request.django,
-        request.django_source,
-        python=choice.version,
-        locked=deps.kind in ("uv", "poetry", "pipenv"),
+        notes.append(install.reason + (f"; its version comes from Git: {scm}" if scm else ""))
+    elif package.install:
+        notes.append(package.reason)
+    choice = project.python_choice
+    build, runtime, more = packages_for(
+        project.requirements + project.dev_requirements,
+        pins=_pins(project.requirements + project.dev_requirements),
+        from_source=deps.resolved.from_source,
+        wheels_known=deps.resolved.wheels_known,
+        postgis=project.settings_scan.postgis,
+        suite=project.suite,
+        official=choice is not None and choice.provider == "official",
+        python=project.python or "",
+        source=deps.source,
     )
-    if project.requirements:
-        assumptions += [n for n in (constraints.note, constraints.resolve_note) if n]
-    if site is None and manage_py is None:
-        script = console_script_site(base)
-        if script is not None:
-            message, hint = script.problem()
-            assumptions.append(f"{message} (fix: {hint})")
-            project = replace(project, settings_module=script.settings)
-    if site is not None:
-        project = _with_site(project, site, given)
-        assumptions += [*site.notes, *project.services.notes]
-        steps = find_setup_steps(
-            base,
-            base / site.app_dir,
-            site.settings,
-            site.files(base),
-            site.hints.env_files,
-        )
-        project = replace(project, setup_steps=steps)
-        assumptions += [f"a copy the project asks for: {step.describe()}" for step in steps]
-        if given.services is not None:
-            assumptions.append(
-                f"services {', '.join(given.services) or 'none'} ({given.source('services')})"
-            )
-    pins = _pins(project.requirements + project.dev_requirements)
-    from_source = set(deps.resolved.from_source) | {
-        name for name, version in pins.items() if builds_from_source(name, version, choice.version)
-    }
-    build, runtime = _system_packages(
-        _names(project.requirements) | _names(project.dev_requirements),
-        from_source=from_source,
-        geodjango=project.settings_scan.postgis,
-        suite=suite,
-        official=choice.provider == "official",
-        python=choice.version,
-    )
-    vcs = sorted({line.split("@")[0].strip() for line in _vcs_lines(project)})
-    if vcs and "git" not in build:
-        # uv and pip fetch a `name @ git+URL` requirement with the git command
-        build = tuple(sorted((*build, "git")))
-        assumptions.append(f"git in the build stage: {', '.join(vcs)} installed from a Git URL")
-    return replace(
-        project,
-        build_packages=build,
-        runtime_packages=runtime,
-        notes=tuple(deps.resolved.notes),
-        assumptions=tuple(assumptions),
-        build_constraints=constraints.lines if project.requirements else (),
-        resolve_before=constraints.resolve_before if project.requirements else "",
+    return (
+        replace(
+            project,
+            build_packages=build,
+            runtime_packages=runtime,
+            notes=tuple(deps.resolved.notes),
+            install_project=package.install or install is not None,
+            scm_version=scm,
+        ),
+        notes + more,
     )
 
 
@@ -263,11 +320,9 @@ def requested_python(
     overrides: Overrides | None = None,
 ) -> PythonRequest:
     """What the project at ``root`` asks of Python (before anything is chosen)."""
-    base, _, given = _read(root, requirements, python, overrides)
-    manage_py, others = (given.manage, []) if given.manage else find_manage_py(base)
-    site = find_site(base, manage_py, others, given, {}) if manage_py else None
-    where = dependency_dir(base, site.app_dir) if site and not given.requirements else "."
-    return _request(base, where, given, _project_install(base, _, site))
+    base, pyproject, given = _read(root, requirements, python, overrides)
+    _, _, install, where = _located(base, pyproject, given, {})
+    return _request(base, where, given, install)
 
 
 def _read(
@@ -300,14 +355,6 @@ def _request(
     return python_request(base, places, first, given)
 
 
-def _project_install(
-    base: Path, pyproject: dict[str, Any], site: DjangoSite | None
-) -> ProjectInstall | None:
-    if site is None:
-        return None
-    return find_project_install(base, base / site.app_dir, pyproject, site.files(base))
-
-
 def _pins(lines: tuple[str, ...]) -> dict[str, str]:
     """name -> version for lines pinned with ``==`` (``Pillow==9.0.1``)."""
     out = {}
@@ -320,26 +367,7 @@ def _pins(lines: tuple[str, ...]) -> dict[str, str]:
 
 
 def _names(lines: tuple[str, ...]) -> set[str]:
-    return {n for n in (_variant(line) for line in lines) if n}
-
-
-def _dependency_notes(deps: Dependencies, where: str, site: DjangoSite | None) -> list[str]:
-    r = deps.resolved
-    out = [f"dependencies from {deps.source}" if deps.kind != "none" else "no dependency file"]
-    if where != "." and site is not None:
-        out[0] += f" (beside {site.manage_py}, not at the root)"
-    if r.runtime_groups and deps.kind in ("uv", "poetry", "pyproject"):
-        out.append(f"groups in the runtime image: {', '.join(r.runtime_groups)}")
-    if r.dev_groups:
-        out.append(
-            f"{', '.join(r.dev_groups)} installed in the dev target only (the one `up` runs)"
-        )
-    if r.skipped_groups:
-        out.append(
-            f"groups installed nowhere: {', '.join(r.skipped_groups)} (add them with "
-            "[tool.dockdjango] groups)"
-        )
-    return out
+    return {n for n in (variant_name(line) for line in lines) if n}
 
 
 def _with_site(project: SourceProject, site: DjangoSite, given: Overrides) -> SourceProject:
@@ -369,12 +397,3 @@ def _with_site(project: SourceProject, site: DjangoSite, given: Overrides) -> So
         settings_scan=site.scan,
         compose_hints=site.hints,
     )
-
-
-def _vcs_lines(project: SourceProject) -> list[str]:
-    """The requirements installed from a Git URL (``name @ git+https://...``)."""
-    return [
-        line
-        for line in (*project.requirements, *project.dev_requirements)
-        if "git+" in line.split("#")[0]
-    ]

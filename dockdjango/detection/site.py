@@ -60,26 +60,8 @@ def find_site(
         notes.append(f"also found {', '.join(others)}; using {manage_py} (override: --manage)")
     hints = read_compose_hints(root)
     dotenv = read_dotenv(root)
-    settings: str | None
-    if given.settings:
-        settings = given.settings
-        notes.append(f"settings {settings} ({given.source('settings')})")
-    else:
-        found = find_settings(
-            root,
-            app,
-            manage_py,
-            environ=environ,
-            dotenv=dotenv,
-            compose_env=hints.environment,
-            compose_file=hints.file,
-        )
-        settings = found.value if found else None
-        notes.append(
-            f"settings {found.value} (from {found.source}; override: --settings)"
-            if found
-            else "no settings module found (set one with --settings or [tool.dockdjango] settings)"
-        )
+    settings, said = _settings(root, app, manage_py, given, environ, dotenv, hints)
+    notes.append(said)
     known_env = {**dotenv, **hints.environment, **dict(given.environment), **dict(environ)}
     configuration = _configuration(root, manage_py, known_env)
     if configuration:
@@ -111,6 +93,35 @@ def find_site(
         dotenv,
         tuple(notes),
     )
+
+
+def _settings(
+    root: Path,
+    app: Path,
+    manage_py: str,
+    given: Overrides,
+    environ: Mapping[str, str],
+    dotenv: Mapping[str, str],
+    hints: ComposeHints,
+) -> tuple[str | None, str]:
+    """(the settings module, the line that says where it came from)."""
+    if given.settings:
+        return given.settings, f"settings {given.settings} ({given.source('settings')})"
+    found = find_settings(
+        root,
+        app,
+        manage_py,
+        environ=environ,
+        dotenv=dotenv,
+        compose_env=hints.environment,
+        compose_file=hints.file,
+    )
+    if found is None:
+        return (
+            None,
+            "no settings module found (set one with --settings or [tool.dockdjango] settings)",
+        )
+    return found.value, f"settings {found.value} (from {found.source}; override: --settings)"
 
 
 def _configuration(root: Path, manage_py: str, env: Mapping[str, str]) -> str | None:
