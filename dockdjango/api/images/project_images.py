@@ -283,13 +283,15 @@ def _build(
 ) -> tuple[BuildResult, list[StepPrediction]]:
     """Check, plan, predict, fill the CA mount when needed, build, and record."""
     from dockdjango.engine.builds.buildkit import build_image
-    from dockdjango.engine.client import engine_version
+    from dockdjango.engine.client import describe_engine
     from dockdjango.images.context import make_context
     from dockdjango.images.frontend import check_dockerfile, explain_failure
 
     name = str(prepared.root / prepared.dockerfile_path)
-    version = engine_version(client)[0]
-    check_dockerfile(prepared.sent_dockerfile, name, version)
+    engine = describe_engine(client)
+    version = engine.version
+    buildah = (engine.builder_version or "?") if engine.builder == "buildah" else ""
+    check_dockerfile(prepared.sent_dockerfile, name, version, buildah)
     _ensure_ca_image(client, prepared, log)
     steps = plan_project(prepared, client, buildargs=buildargs, labels=labels, target=target)
     rpath = record_path(prepared.root, prepared.dockerfile_path, target)

@@ -101,7 +101,7 @@ class Healthy:
 
     def ready(self, container: RunningContainer) -> bool:
         health = container.state().get("Health") or {}
-        if not health:
+        if not health.get("Status"):  # Podman reports {"Status": ""} for no healthcheck
             raise ServiceError(
                 container.spec.image,
                 f"{container.spec.image} has no healthcheck to wait for",

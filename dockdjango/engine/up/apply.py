@@ -24,6 +24,7 @@ from dockdjango.compose.confighash import hashed_service, service_hash
 from dockdjango.compose.project import Project
 from dockdjango.engine import labels as L
 from dockdjango.engine.failures import explain_start_error
+from dockdjango.engine.podman import create_for
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.stop import remove_containers, stop_containers
 from dockdjango.engine.up.actions import Action
@@ -262,7 +263,7 @@ def create_container(
     created = client.api.create_container(
         host_config=client.api.create_host_config(**host),
         networking_config=networking,
-        **{k: v for k, v in create.items() if v is not None},
+        **{k: v for k, v in create_for(client, create).items() if v is not None},
     )
     cid = str(created["Id"])
     for net, endpoint in nets[1:]:
@@ -289,7 +290,8 @@ def _labels(run: Run, service: str, number: int) -> dict[str, str]:
 
 
 def _refused(run: Run, service: str, name: str, exc: APIError) -> ServiceError:
-    if exc.status_code == 409:
+    # Docker answers 409 for a name in use; Podman 500 with the same words
+    if exc.status_code == 409 or "already in use" in str(exc.explanation or ""):
         return ServiceError(
             service,
             f"service {service}: a container named {name} already exists and is not "
