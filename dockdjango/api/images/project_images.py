@@ -300,14 +300,20 @@ def _build(
         predicted = [replace(p, reused=not p.step.has_layer) for p in predicted]
     if on_event:
         on_event("total", sum(1 for s in steps if s.has_layer))
-    context = make_context(prepared.root, exclude=prepared.ignore, extra_files=prepared.extras)
+    extras: dict[str, bytes] = prepared.extras
+    keyed: dict[str, str] = {}
+    if buildah:
+        from dockdjango.api.images.buildah_build import buildah_inputs
+
+        extras, keyed = buildah_inputs(client, prepared, log)
+    context = make_context(prepared.root, exclude=prepared.ignore, extra_files=extras)
     try:
         result = build_image(
             client,
             context,
             dockerfile=prepared.dockerfile_path,
             tag=tag,
-            buildargs={**prepared.buildargs, **(buildargs or {})},
+            buildargs={**prepared.buildargs, **keyed, **(buildargs or {})},
             labels=labels,
             target=target,
             nocache=nocache,
