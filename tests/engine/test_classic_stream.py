@@ -90,7 +90,7 @@ def test_a_failed_step_is_named_with_its_output_and_cause():
         _read(messages)
     error = caught.value
     assert str(error).startswith("step [2/2] `RUN echo about to fail")
-    assert "failed: while running runtime: exit status 1" in str(error)
+    assert "failed: exit code: 1" in str(error)
     assert error.output == ["about to fail", "partial"]
 
 

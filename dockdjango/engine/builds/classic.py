@@ -158,7 +158,9 @@ def _error_text(event: Mapping[str, object]) -> str:
     # `building at STEP "RUN false": while running runtime: exit status 1`: the result
     # names the step already; the cause is what follows the quoted instruction
     head, sep, cause = text.strip().rpartition('": ')
-    return cause if sep and head.startswith('building at STEP "') else text
+    cause = cause if sep and head.startswith('building at STEP "') else text
+    # BuildKit's words for a command that failed, so one message reads alike everywhere
+    return re.sub(r"while running runtime: exit status (\d+)", r"exit code: \1", cause)
 
 
 def _from_stage(text: str) -> bool:
