@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-pytestmark = [pytest.mark.engine, pytest.mark.matrix]
+pytestmark = pytest.mark.engine
 
 IMAGE = "dockdjango/python:3.11-bookworm"
 COMPOSE = """

@@ -344,7 +344,6 @@ def test_a_source_distribution_builds_in_the_build_stage_only(
         builds.cleanup()
 
 
-@pytest.mark.matrix
 def test_a_source_edit_never_reinstalls_the_dev_dependencies(
     tmp_path: Path, engine, build_base: str, unique_name: str
 ) -> None:
