@@ -356,27 +356,27 @@ def test_a_source_edit_never_reinstalls_the_dev_dependencies(
     (root / "proj" / "views.py").write_text(f"TOKEN = {token!r}\n")
     builds = Builds(engine, root, f"{unique_name}:dev", build_base)
     try:
-        cold = builds.build()  # no target: the last stage, dev
+        cold = builds.build(target="dev")  # the target compose names
         assert cold.mismatches() == []
         assert run(engine, builds.tag, "python3", "-c", "import six; print(six.__version__)") == (
             "1.16.0"
         )
         with open(root / "proj" / "views.py", "a") as fh:
             fh.write("# edited\n")
-        explained = builds.explain()
-        edited = builds.build()
+        explained = builds.explain(target="dev")
+        edited = builds.build(target="dev")
         assert_prediction_holds(explained, edited)
         assert rebuilt(edited) == ["COPY --chown=app:app . /app"]
+        # no target: the last stage, runtime (what a plain `docker build .` gives)
         runtime = build_project(
-            root, tag=f"{unique_name}:runtime", client=engine, options=builds.options,
-            target="runtime",
-        )  # fmt: skip
+            root, tag=f"{unique_name}:runtime", client=engine, options=builds.options
+        )
         builds.images.append(runtime.image_id)
         probe = "python3 -c 'import six' 2>/dev/null || echo no six"
         assert "no six" in run(engine, runtime.image_id, "sh", "-c", probe)
     finally:
         builds.cleanup()
-        record_path(root, GENERATED_DOCKERFILE, "runtime").unlink(missing_ok=True)
+        record_path(root, GENERATED_DOCKERFILE, "dev").unlink(missing_ok=True)
         try:
             engine.api.remove_image(f"{unique_name}:runtime", force=True, noprune=True)
         except Exception:  # never made
