@@ -31,7 +31,6 @@ PENDING: dict[str, str] = {
     "cli/stack_commands.py:run_up": "up's output (issue 20, truth) changes it",
     "cli/images.py:run_explain": "the Dockerfile's shape (issue 19, deps) changes it",
     "cli/images.py:run_build": "build failures (issue 20, truth) change it",
-    "compose/models.py": "defer_build (issue 22, speed) changes it",
     "images/plan.py": "issue 19 (deps) changes it",
     "images/install_errors.py:explain_install_failure": "issue 19 (deps) changes it",
     "images/stackfile.py:compose_file": "generated services (issue 20, truth) change it",
