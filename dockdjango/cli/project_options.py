@@ -78,7 +78,10 @@ def _detected(args: argparse.Namespace, environ: dict[str, str] | None) -> Stack
             "  (`dockdjango init` writes it out as compose.yaml + Dockerfile to commit)",
             file=sys.stderr,
         )
-    return detected_stack(root, project_name=args.project_name, environ=environ, project=project)
+    note = (lambda line: print(f"  · {line}", file=sys.stderr)) if args.command == "up" else None
+    return detected_stack(
+        root, project_name=args.project_name, environ=environ, project=project, on_note=note
+    )
 
 
 def up_options(args: argparse.Namespace) -> dict[str, Any]:

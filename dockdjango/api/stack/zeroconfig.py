@@ -21,7 +21,7 @@ to the owner's ids (as Dev Containers' ``updateRemoteUserUID`` does for its user
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -137,9 +137,13 @@ def detected_stack(
     client: docker.DockerClient | None = None,
     offline: bool | None = None,
     project: SourceProject | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> Stack:
     """A :class:`~dockdjango.api.stack.stack.Stack` of what dockdjango detects at ``root``, loaded
-    as if its compose file were there (its name is the directory's, as Compose's)."""
+    as if its compose file were there (its name is the directory's, as Compose's).
+
+    ``web`` publishes on 8000, or the next free port when another program holds it (unless
+    ``WEB_PORT`` says where); ``on_note`` hears that line."""
     from dockdjango.api.stack.stack import Stack
     from dockdjango.compose.loader.pipeline import load_dict
 
@@ -150,8 +154,35 @@ def detected_stack(
     stack_file = detected_compose(project)
     data = yaml.safe_load(stack_file.text)
     env = owner_environ(base, environ)
+    client = _choose_web_port(env, base, project_name, client, on_note)
     loaded = load_dict(data, project_name=project_name, environ=env, workdir=base)
     return Stack(loaded, client=client)
+
+
+def _choose_web_port(
+    env: dict[str, str],
+    base: Path,
+    project_name: str | None,
+    client: docker.DockerClient | None,
+    on_note: Callable[[str], None] | None,
+) -> docker.DockerClient | None:
+    """Set ``WEB_PORT`` in ``env`` to the port ``web`` publishes on, unless the user set it
+    (see :mod:`dockdjango.api.stack.webport`); returns the client it connected, if any."""
+    from dockdjango.api.stack.webport import choose_web_port, web_port_given
+    from dockdjango.compose.loader.dotenv import parse_dotenv
+
+    dotenv = parse_dotenv(str(base / ".env"), env) if (base / ".env").is_file() else {}
+    if web_port_given(env, dotenv):
+        return client
+    if client is None:
+        from dockdjango.engine.client import connect
+
+        client = connect()
+    port, note = choose_web_port(client, project_name or stack_name(base, env))
+    env["WEB_PORT"] = str(port)
+    if note and on_note is not None:
+        on_note(note)
+    return client
 
 
 @dataclass
