@@ -74,14 +74,16 @@ def _detected(args: argparse.Namespace, environ: dict[str, str] | None) -> Stack
         )
         for line in project.assumptions:
             print(f"  · {line}", file=sys.stderr)
+    note = (lambda line: print(f"  · {line}", file=sys.stderr)) if args.command == "up" else None
+    stack = detected_stack(
+        root, project_name=args.project_name, environ=environ, project=project, on_note=note
+    )
+    if args.command == "up":
         print(
             "  (`dockdjango init` writes it out as compose.yaml + Dockerfile to commit)",
             file=sys.stderr,
         )
-    note = (lambda line: print(f"  · {line}", file=sys.stderr)) if args.command == "up" else None
-    return detected_stack(
-        root, project_name=args.project_name, environ=environ, project=project, on_note=note
-    )
+    return stack
 
 
 def up_options(args: argparse.Namespace) -> dict[str, Any]:
