@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from dockdjango.api.stack.service_images import ServiceImage, build_stand_in, short_reason
 from dockdjango.detection.layout import find_manage_py
-from dockdjango.errors import ServiceError
+from dockdjango.errors import EngineError, ServiceError
 from dockdjango.images.missing_image import build_command
 from dockdjango.images.standin_data import check_data, covers, data_dir
 from dockdjango.images.standins import (
@@ -59,8 +59,7 @@ def stand_in_provider(
     is reported (``would build``) and its id is "" (the engine's "not known yet").
     """
     from dockdjango.api.images.base_image import is_offline
-    from dockdjango.engine.image_store import inspect_image, registry_mirrors
-    from dockdjango.engine.progress import Event
+    from dockdjango.engine.image_store import registry_mirrors
 
     mirrors: list[list[str]] = []  # asked of the engine once, when a pull has failed
 
@@ -81,27 +80,57 @@ def stand_in_provider(
             return None
         why = "offline" if reason is None else why_not(ref, reason)
         if dry_run:
-            found = inspect_image(client, stand_in.ref)
-            line = f"{ref} not reachable ({why}) → {stand_in.ref}"
-            if found is None:
-                on_progress(Event("image", stand_in.ref, "would build", f"stand-in for {ref}"))
-                return "", stand_in.ref, line
-            return str(found["Id"]), stand_in.ref, line + " (rebuilt if its files changed)"
-        began = time.monotonic()
-
-        def log(line: str) -> None:
-            on_progress(Event("image", stand_in.ref, "building", line))
-
-        made = build_stand_in(stand_in, client, log=log)
-        if made.source == "built":
-            on_progress(Event("image", made.ref, "built", seconds=time.monotonic() - began))
-        if project is not None:
-            refuse_foreign_data(client, project, service, stand_in, made.ref)
-        image = ServiceImage(ref, made.ref, made.source, made.version, why, stand_in=stand_in)
-        data = client.api.inspect_image(made.ref)
-        return str(data["Id"]), made.ref, image.summary
+            return _planned(client, stand_in, why, on_progress)
+        return _stood_in(client, project, service, stand_in, why, on_progress)
 
     return provide
+
+
+def _planned(
+    client: docker.DockerClient, stand_in: StandIn, why: str, on_progress: Callable[..., None]
+) -> tuple[str, str, str]:
+    """A dry run's answer: the stand-in's id when it is there, else "" and `would build`."""
+    from dockdjango.engine.image_store import inspect_image
+    from dockdjango.engine.progress import Event
+
+    found = inspect_image(client, stand_in.ref)
+    line = f"{stand_in.asked} not reachable ({why}) → {stand_in.ref}"
+    if found is None:
+        on_progress(Event("image", stand_in.ref, "would build", f"stand-in for {stand_in.asked}"))
+        return "", stand_in.ref, line
+    return str(found["Id"]), stand_in.ref, line + " (rebuilt if its files changed)"
+
+
+def _stood_in(
+    client: docker.DockerClient,
+    project: Project | None,
+    service: str,
+    stand_in: StandIn,
+    why: str,
+    on_progress: Callable[..., None],
+) -> tuple[str, str, str]:
+    """The stand-in built (or found), once the service's data is known to be its own:
+    (image id, reference, the line that says what was asked and what is given)."""
+    from dockdjango.engine.image_store import inspect_image
+    from dockdjango.engine.progress import Event
+
+    began = time.monotonic()
+
+    def log(line: str) -> None:
+        on_progress(Event("image", stand_in.ref, "building", line))
+
+    made = build_stand_in(stand_in, client, log=log)
+    if made.source == "built":
+        on_progress(Event("image", made.ref, "built", seconds=time.monotonic() - began))
+    if project is not None:
+        refuse_foreign_data(client, project, service, stand_in, made.ref)
+    image = ServiceImage(
+        stand_in.asked, made.ref, made.source, made.version, why, stand_in=stand_in
+    )
+    data = inspect_image(client, made.ref)
+    if data is None:  # removed between its build and now: say so, never a blank id
+        raise EngineError(f"the stand-in image {made.ref} is gone from the engine")
+    return str(data["Id"]), made.ref, image.summary
 
 
 def raise_unavailable(project: Project, service: str, ref: str, why: str) -> None:
@@ -121,8 +150,7 @@ def raise_unavailable(project: Project, service: str, ref: str, why: str) -> Non
         )
         raise ServiceError(
             service,
-            f"service {service}: image {ref} cannot be pulled ({why}), and "
-            f"{unpackaged}",
+            f"service {service}: image {ref} cannot be pulled ({why}), and {unpackaged}",
             hint=hint + (f"; or {instead} without it" if django else ""),
         )
     command = build_command(ref, root) if svc is not None and svc.build is None else None
