@@ -1,76 +1,72 @@
-"""The keys Compose allows, read from Compose's own JSON Schema instead of written by hand.
+"""The keys Compose allows in each section, as Compose's own JSON Schema says.
 
-``compose_spec.json`` beside this module is the Compose Specification's schema exactly as
-the Compose binary this project is tested against embeds it and validates every file
-with (the Compose Specification is Apache-2.0, as dockdjango is;
-``tests/compose/test_spec_schema.py`` fails when the binary's copy changes). The
-validate+canonicalise stage takes from it which keys each section may hold -- the top
-level, a service, ``build``, ``healthcheck``, ``deploy``, a mount, a network, a volume,
-a secret or config reference -- and keeps its own checks of values, each with a message
-and a hint. A key a newer schema adds is then known here too: a service key dockdjango
-does not model yet is kept as written (and ``up`` says it does not apply it).
+The Compose Specification's schema (``compose_spec.json``, which the Compose binary embeds
+and validates every file with) is the authority; this table is what it says, section by
+section -- the top level, a service, ``build``, ``healthcheck``, ``deploy``, a mount, a
+network, a volume, a secret or config reference -- in the schema's order.
+``tests/compose/test_spec_schema.py`` reads the schema out of the Compose binary this
+project is tested against and fails, printing the new row, when any entry here differs, so
+a key a newer Compose adds is known here too: a service key dockdjango does not model yet is
+kept as written (and ``up`` says it does not apply it). The validate+canonicalise stage
+takes its key lists from here and keeps its own checks of values, each with a hint.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-from importlib import resources
-from typing import Any
 
-SCHEMA_FILE = "compose_spec.json"
+def _keys(words: str) -> tuple[str, ...]:
+    return tuple(words.split())
 
 
-@functools.cache
-def compose_schema() -> dict[str, Any]:
-    """The schema, read once."""
-    text = resources.files(__package__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
-    return dict(json.loads(text))
+#: schema path -> the property names allowed there. ``("service",)`` is the schema's
+#: ``definitions.service``; further names walk its properties, ``"*"`` a map's values.
+SPEC_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {
+    (): _keys("version name include services models networks volumes secrets configs"),
+    ("network",): _keys(
+        "name driver driver_opts ipam external internal enable_ipv4 enable_ipv6 attachable labels"
+    ),
+    ("volume",): _keys("name driver driver_opts external labels"),
+    ("network", "ipam", "config"): _keys("subnet ip_range gateway aux_addresses"),
+    ("service_config_or_secret",): _keys("source target uid gid mode"),
+    ("service",): _keys(
+        "develop deploy annotations attach build blkio_config cap_add cap_drop cgroup "
+        "cgroup_parent command configs container_name cpu_count cpu_percent cpu_shares "
+        "cpu_quota cpu_period cpu_rt_period cpu_rt_runtime cpus cpuset credential_spec "
+        "depends_on device_cgroup_rules devices dns dns_opt dns_search domainname entrypoint "
+        "env_file label_file environment expose extends provider external_links extra_hosts "
+        "gpus group_add healthcheck hostname image init ipc isolation labels links logging "
+        "mac_address mem_limit mem_reservation mem_swappiness memswap_limit network_mode "
+        "models networks oom_kill_disable oom_score_adj pid pids_limit platform ports "
+        "post_start pre_stop privileged profiles pull_policy pull_refresh_after read_only "
+        "restart runtime scale security_opt shm_size secrets sysctls stdin_open "
+        "stop_grace_period stop_signal storage_opt tmpfs tty ulimits use_api_socket user uts "
+        "userns_mode volumes volumes_from working_dir"
+    ),
+    ("healthcheck",): _keys("disable interval retries test timeout start_period start_interval"),
+    ("service", "networks", "*"): _keys(
+        "aliases interface_name ipv4_address ipv6_address link_local_ips mac_address "
+        "driver_opts priority gw_priority"
+    ),
+    ("service", "build"): _keys(
+        "context dockerfile dockerfile_inline entitlements args ssh labels cache_from "
+        "cache_to no_cache additional_contexts network provenance sbom pull target shm_size "
+        "extra_hosts isolation privileged secrets tags ulimits platforms"
+    ),
+    ("deployment",): _keys(
+        "mode endpoint_mode replicas labels rollback_config update_config resources "
+        "restart_policy placement"
+    ),
+    ("devices",): _keys("capabilities count device_ids driver options"),
+    ("service", "volumes"): _keys(
+        "type source target read_only consistency bind volume tmpfs image"
+    ),
+    ("service", "volumes", "bind"): _keys("propagation create_host_path recursive selinux"),
+    ("service", "volumes", "volume"): _keys("labels nocopy subpath"),
+    ("service", "volumes", "tmpfs"): _keys("size mode"),
+    ("service", "volumes", "image"): _keys("subpath"),
+}
 
 
 def keys_of(*path: str) -> tuple[str, ...]:
-    """The property names the schema allows at ``path`` (``"service"`` is
-    ``definitions.service``; further names walk its properties, through ``$ref``s, the
-    object alternative of a ``oneOf`` and an array's items; ``"*"`` is a map's values)."""
-    schema = compose_schema()
-    node: Any = schema if not path else schema["definitions"].get(path[0], schema)
-    if node is schema and path:
-        node = schema["properties"][path[0]]
-    for name in path[1:]:
-        node = _object(node)
-        node = _values(node) if name == "*" else node["properties"][name]
-    return tuple(_object(node).get("properties", {}))
-
-
-def _object(node: Any) -> dict[str, Any]:
-    """The object schema ``node`` stands for (its ``$ref``, its object alternative, the
-    items of an array of objects)."""
-    for _ in range(10):  # refs chain a few deep at most
-        if "$ref" in node:
-            node = _deref(node)
-        elif "properties" not in node and any(k in node for k in ("oneOf", "anyOf")):
-            choices = [_deref(c) for c in node.get("oneOf") or node.get("anyOf")]
-            node = next((c for c in choices if _is_object(c)), choices[-1])
-        elif node.get("type") == "array" and "items" in node:
-            node = node["items"]
-        else:
-            break
-    return dict(node)
-
-
-def _deref(node: dict[str, Any]) -> dict[str, Any]:
-    """The definition a ``$ref`` names, or ``node`` itself."""
-    if "$ref" not in node:
-        return node
-    return dict(compose_schema()["definitions"][node["$ref"].rsplit("/", 1)[1]])
-
-
-def _is_object(node: dict[str, Any]) -> bool:
-    return "properties" in node or "patternProperties" in node or node.get("type") == "object"
-
-
-def _values(node: dict[str, Any]) -> Any:
-    """The schema of a map's values (``patternProperties``, else ``additionalProperties``)."""
-    patterns = node.get("patternProperties") or {}
-    named = [v for k, v in patterns.items() if k != "^x-"]
-    return named[0] if named else node.get("additionalProperties", {})
+    """The property names Compose's schema allows at ``path`` (see `SPEC_KEYS`)."""
+    return SPEC_KEYS[path]
