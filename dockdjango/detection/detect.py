@@ -112,6 +112,8 @@ class SourceProject:
     #: ``SETUPTOOLS_SCM_PRETEND_VERSION`` when its version comes from Git (``""``: none).
     install_project: bool = False
     scm_version: str = ""
+    #: ... with its own dependencies (they are not among those installed before the source).
+    install_project_deps: bool = False
     #: The lock's groups the runtime image and the dev target install (uv: ``--group``).
     runtime_groups: tuple[str, ...] = ()
     dev_groups: tuple[str, ...] = ()
@@ -227,6 +229,7 @@ def detect(
         notes=tuple(deps.resolved.notes),
         assumptions=tuple(assumptions),
         install_project=package.install,
+        install_project_deps=package.with_dependencies,
         scm_version=package.scm_version,
         build_constraints=constraints.lines if project.requirements else (),
         resolve_before=constraints.resolve_before if project.requirements else "",

@@ -86,6 +86,18 @@ def explain_install_failure(
             "release of it that supports this one",
             requirement,
         )
+    m = re.search(
+        r"Because you require ([^\s,]+) and ([^\s,]+), we can conclude that your requirements "
+        r"are unsatisfiable",
+        text,
+    )
+    if m:
+        return InstallFailure(
+            f"{where} failed: it asks for {m.group(1)} and {m.group(2)} together, which no "
+            "install can satisfy",
+            f"keep one of them in {requirements or 'the requirements'}",
+            m.group(1),
+        )
     m = re.search(r"The lockfile at `([^`]+)` needs to be updated, but `--locked`", text)
     if m:
         return InstallFailure(

@@ -174,13 +174,16 @@ def install_itself(project: SourceProject) -> list[str]:
     if not project.install_project:
         return []
     scm = f" SETUPTOOLS_SCM_PRETEND_VERSION={project.scm_version}" if project.scm_version else ""
+    # its dependencies were installed before the source copy, unless they are not its own
+    deps = "" if project.install_project_deps else " --no-deps"
     note = (
         [f"# Its version comes from Git, which the build context has not: {project.scm_version}."]
         if scm
         else []
     )
     return [
-        "# The project itself, editable: its site imports it as an installed package.",
+        "# The project itself, editable: its site imports it as an installed package"
+        + (" (with its own dependencies)." if project.install_project_deps else "."),
         *note,
         "USER root",
         f"RUN --mount=type=bind,from=uv,source={UV_DIR},target={UV_DIR} \\",
@@ -188,7 +191,7 @@ def install_itself(project: SourceProject) -> list[str]:
         f"    {CA_CACHE_MOUNT} \\",
         f"    export UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never{scm} \\",
         f"    && {trust()} \\",
-        f"    && {UV} pip install --python {VENV}/bin/python --no-deps --editable {APP_DIR}",
+        f"    && {UV} pip install --python {VENV}/bin/python{deps} --editable {APP_DIR}",
     ]
 
 

@@ -32,6 +32,9 @@ class ProjectPackage:
     reason: str = ""
     #: The version the build pretends (``SETUPTOOLS_SCM_PRETEND_VERSION``), or ``""``.
     scm_version: str = ""
+    #: Its own dependencies come with it: the installed dependencies are not its own (a
+    #: sandbox's requirements file), so the install resolves the package's too.
+    with_dependencies: bool = False
 
 
 #: What a Git-versioned project is built as where the context has no Git metadata.
@@ -53,7 +56,10 @@ def project_package(
     elif kind in ("pyproject", "setup.py") and packaged:
         reason = f"its dependencies are its own package's ({kind}): installed editable"
     elif packaged and app_dir not in ("", "."):
-        reason = f"the site in {app_dir}/ runs beside the package at the root: installed editable"
+        reason = (
+            f"the site in {app_dir}/ runs beside the package at the root: installed editable, "
+            "with the package's own dependencies"
+        )
     else:
         return ProjectPackage()
     texts = [str(build_system or "")]
@@ -63,4 +69,5 @@ def project_package(
     scm = PRETEND_VERSION if any(_SCM.search(t) for t in texts) else ""
     if scm:
         reason += f"; its version comes from Git, which the build has not: {scm}"
-    return ProjectPackage(True, f"the project itself is installed: {reason}", scm)
+    own = kind == "uv" or kind in ("pyproject", "setup.py")
+    return ProjectPackage(True, f"the project itself is installed: {reason}", scm, not own)
