@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import shlex
 
+from dockdjango.detection.dependencies.itself import with_own_dependencies
 from dockdjango.detection.detect import SourceProject
 from dockdjango.images.ca import CACHE_MOUNT as CA_CACHE_MOUNT
 from dockdjango.images.ca import MOUNTED_BUNDLE as CA_BUNDLE
@@ -175,7 +176,8 @@ def install_itself(project: SourceProject) -> list[str]:
         return []
     scm = f" SETUPTOOLS_SCM_PRETEND_VERSION={project.scm_version}" if project.scm_version else ""
     # its dependencies were installed before the source copy, unless they are not its own
-    deps = "" if project.install_project_deps else " --no-deps"
+    own = with_own_dependencies(project.kind, project.project_install is not None)
+    deps = "" if own else " --no-deps"
     note = (
         [f"# Its version comes from Git, which the build context has not: {project.scm_version}."]
         if scm
@@ -183,7 +185,7 @@ def install_itself(project: SourceProject) -> list[str]:
     )
     return [
         "# The project itself, editable: its site imports it as an installed package"
-        + (" (with its own dependencies)." if project.install_project_deps else "."),
+        + (" (with its own dependencies)." if own else "."),
         *note,
         "USER root",
         f"RUN --mount=type=bind,from=uv,source={UV_DIR},target={UV_DIR} \\",

@@ -221,6 +221,7 @@ def test_cache_and_bind_mounts_in_a_users_dockerfile(sample: Builds, engine) -> 
     assert len(rebuilt(edited)) == 1 and "--mount=type=bind" in rebuilt(edited)[0]
 
 
+@pytest.mark.matrix
 def test_a_failing_step_is_named_with_its_last_lines(sample: Builds) -> None:
     (sample.root / "Dockerfile").write_text(
         f"FROM {sample.base}\nRUN echo first-line && echo boom-line && exit 3\n"
@@ -245,6 +246,7 @@ def test_what_the_builtin_frontend_lacks_is_named_before_building(sample: Builds
         sample.build()
 
 
+@pytest.mark.matrix
 def test_users_dockerfile_is_used_as_it_is(sample: Builds, engine) -> None:
     (sample.root / "Dockerfile").write_text(
         f'FROM {sample.base}\nCOPY app.py /only/app.py\nCMD ["ls", "/only"]\n'

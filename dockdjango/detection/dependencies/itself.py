@@ -6,7 +6,9 @@ a site that reads its own metadata (``importlib.metadata.version("evap")`` fails
 package metadata was found" until the project is installed). Each tool installs the project
 by default when it is a package -- ``uv sync`` (the lock's own entry is ``editable = "."``),
 ``pip install -e .`` for setup.py and pyproject projects -- so dockdjango does the same,
-editable, after the source copy (the dev target's bind mount then keeps it current).
+editable, after the source copy (the dev target's bind mount then keeps it current); its
+own dependencies come with it when they are not those installed before (a sandbox's
+requirements file: :func:`with_own_dependencies`).
 
 A version from Git (setuptools-scm, hatch-vcs) cannot be computed in a build: the context
 holds no ``.git``. Those builds get ``SETUPTOOLS_SCM_PRETEND_VERSION``.
@@ -32,9 +34,6 @@ class ProjectPackage:
     reason: str = ""
     #: The version the build pretends (``SETUPTOOLS_SCM_PRETEND_VERSION``), or ``""``.
     scm_version: str = ""
-    #: Its own dependencies come with it: the installed dependencies are not its own (a
-    #: sandbox's requirements file), so the install resolves the package's too.
-    with_dependencies: bool = False
 
 
 #: What a Git-versioned project is built as where the context has no Git metadata.
@@ -69,5 +68,11 @@ def project_package(
     scm = PRETEND_VERSION if any(_SCM.search(t) for t in texts) else ""
     if scm:
         reason += f"; its version comes from Git, which the build has not: {scm}"
-    own = kind == "uv" or kind in ("pyproject", "setup.py")
-    return ProjectPackage(True, f"the project itself is installed: {reason}", scm, not own)
+    return ProjectPackage(True, f"the project itself is installed: {reason}", scm)
+
+
+def with_own_dependencies(kind: str, found_by_site: bool) -> bool:
+    """True when the project's install must bring its own dependencies: they came neither
+    from its own metadata (``kind``) nor from the package the site was found to import
+    (``found_by_site``: detection added that package's dependencies to the requirements)."""
+    return kind not in ("uv", "pyproject", "setup.py") and not found_by_site
