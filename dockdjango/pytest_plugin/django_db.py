@@ -22,8 +22,9 @@ from typing import Any
 
 import pytest
 
-from dockdjango.api.testing import PostgresServer
+from dockdjango.api.testing import PostgresServer, TestSession
 from dockdjango.errors import SpecError
+from dockdjango.pytest_plugin.fixtures import _or_fail
 from dockdjango.pytest_plugin.session_stack import SessionStack
 from dockdjango.pytest_plugin.session_state import SessionState
 
@@ -111,8 +112,8 @@ def _dockdjango_django_database(request: pytest.FixtureRequest) -> dict[str, Any
     """
     state: SessionState = request.getfixturevalue("dockdjango_state")
     if not state.settings.compose_file and state.django_db_service == "postgres":
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        values = server_settings(server)
+        session: TestSession = request.getfixturevalue("dockdjango_session")
+        values = server_settings(_or_fail(lambda: state.django_postgres(session)))
     else:
         stack: SessionStack = request.getfixturevalue("dockdjango_stack")
         values = database_settings(stack, state.django_db_service)
