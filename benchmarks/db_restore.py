@@ -174,14 +174,14 @@ def report(
         f"\nsnapshot ({size / 1e9:.2f} GB): " + ", ".join(f"{k} {v:.2f} s" for k, v in snap.items())
     )
     print(f"restore, median of {len(api[VARIANTS[2]])} (load average {load:.1f} at the start):")
-    print(f"  {'variant':<26}{'restore':>10}{'command':>10}{'pg_restore / this':>20}")
+    print(f"  {'variant':<26}{'restore':>10}{'command':>10}  pg_restore / this")
     for variant in VARIANTS:
         mid = statistics.median(api[variant])
         command = f"{statistics.median(typed[variant]):.2f} s" if variant in typed else "-"
         ratios = f"{peer / mid:.1f}x" + (
             f" ({peer / statistics.median(typed[variant]):.1f}x typed)" if variant in typed else ""
         )
-        print(f"  {variant:<26}{mid:>8.2f} s{command:>10}{ratios:>20}")
+        print(f"  {variant:<26}{mid:>8.2f} s{command:>10}  {ratios}")
 
 
 if __name__ == "__main__":

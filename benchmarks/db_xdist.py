@@ -41,6 +41,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "django-corpus" / "django-oscar"
+KEPT = "dev.dockdjango.keep=reuse"
+#: The servers the sessions ran on (container host names), to remove only our kept one
+SERVERS: set[str] = set()
 CACHE = Path(os.environ.get("DOCKDJANGO_CACHE") or Path.home() / ".cache" / "dockdjango")
 REQUIREMENTS = [
     "django>=5.2,<5.3", "django-environ", "django-extra-views>=0.13,<0.17", "django-haystack",
@@ -68,9 +71,14 @@ def pytest_fixture_setup(fixturedef, request):
     started = time.perf_counter()
     yield
     if fixturedef.argname == "django_db_setup":
+        took = time.perf_counter() - started
+        from django.db import connection
+        with connection.cursor() as cur:  # the server's container (its host name)
+            cur.execute("SELECT pg_read_file('/etc/hostname')")
+            server = cur.fetchone()[0].strip()
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         with open(os.path.join(os.environ["BENCH_TIMES"], worker), "w") as f:
-            f.write(str(time.perf_counter() - started))
+            f.write(f"{took} {server}")
 """
 TESTCONTAINERS = """
 import os
@@ -120,7 +128,10 @@ def main() -> int:
     from dockdjango.api.stack.postgres import ensure_postgres_image
 
     client = connect()
-    image = ensure_postgres_image(client)
+    # a tag of its own: the kept server's reuse key holds the image reference, so this
+    # benchmark neither uses nor removes a server another run keeps
+    image = f"ddbench-pg-{uuid.uuid4().hex[:8]}:pg"
+    client.api.tag(ensure_postgres_image(client), *image.split(":"))
     work = Path(tempfile.mkdtemp(prefix="ddbench-oscar-"))
     (work / "test_shop.py").write_text(TESTS.format(tests=args.tests))
     (work / "bench_timing.py").write_text(TIMING)
@@ -135,8 +146,10 @@ def main() -> int:
         return measure(python, work, image, server, args)
     finally:
         client.api.remove_container(server["id"], force=True, v=True)
-        subprocess.run([str(python), "-m", "dockdjango", "prune", "--reused"], cwd=work,
-                       capture_output=True)  # fmt: skip
+        for found in client.api.containers(all=True, filters={"label": KEPT}):
+            if found["Id"][:12] in SERVERS:  # the server the kept runs used: ours
+                client.api.remove_container(found["Id"], force=True, v=True)
+        client.api.remove_image(image)
 
 
 def bench_venv() -> Path:
@@ -190,8 +203,9 @@ def session(python: Path, work: Path, env: dict[str, str], *extra: str) -> tuple
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(proc.stdout[-3000:] + proc.stderr[-3000:])
-    setups = [float(p.read_text()) for p in times.iterdir()]
-    return wall, statistics.median(setups)
+    setups = [p.read_text().split() for p in times.iterdir()]
+    SERVERS.update(server for _took, server in setups)
+    return wall, statistics.median(float(took) for took, _server in setups)
 
 
 def measure(python: Path, work: Path, image: str, server: dict[str, str], args) -> int:  # noqa: ANN001
