@@ -4,10 +4,12 @@ Per engine and round, as a person types them: ``dockdjango up -d --wait`` from n
 containers (db's healthcheck gates web), the same again with nothing changed, then
 ``dockdjango watch`` running while a file is saved: the time until the site serves the new
 content (``develop.watch``: ``sync ./site -> /app``, no bind mount on any engine, so every
-engine takes the same path), then ``down -v``. Docker Compose v2 does the same on the
-Docker engine in the same run (``docker compose up -d --wait``, ``docker compose watch
---no-up``), as the peer. Prints per-runner medians, each dockdjango runner's ratio to
-Compose's and to dockdjango's on Docker (above 1.0 is slower), and the machine's load.
+engine takes the same path; on the ssh engine the site is reached through ``dockdjango
+port --forward``, as its user would reach it), then ``down -v``. Docker Compose v2 does
+the same on the Docker engine in the same run (``docker compose up -d --wait``, ``docker
+compose watch --no-up``), as the peer. Prints per-runner medians, each dockdjango
+runner's ratio to Compose's and to dockdjango's on Docker (above 1.0 is slower), and
+the machine's load.
 
 The ssh engine is this machine's Docker behind an sshd of the benchmark's own
 (tests/sshengine.py; needs root, OpenSSH and the user from scripts/ensure-ssh-engine.sh);
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -30,6 +33,8 @@ import threading
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,17 +97,26 @@ def timed(env: dict[str, str], cwd: Path, argv: list[str], check: bool = True) -
     return time.monotonic() - began
 
 
-def published(runner: str, env: dict[str, str], cwd: Path, project: str) -> str:
-    """The URL of web's port 8000, as the runner's ``port`` command prints it."""
-    out = subprocess.run(
-        command(runner, project, "port", "web", "8000"),
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    return f"http://{out.splitlines()[-1]}/"
+@contextmanager
+def reached(runner: str, env: dict[str, str], cwd: Path, project: str) -> Iterator[str]:
+    """The URL of web's port 8000 on this machine, as a person gets it: ``port`` prints it;
+    on the ssh engine ``port --forward`` (the engine host's ports are not this machine's)
+    prints the local end and forwards until stopped."""
+    forward = runner == "ssh"
+    argv = command(runner, project, "port", *(["--forward"] if forward else []), "web", "8000")
+    proc = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        address = proc.stdout.readline().strip()
+        if not address:
+            raise SystemExit(f"{' '.join(argv[-4:])} printed no address: {proc.stderr.read()}")
+        yield f"http://{address}/"
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
 
 
 class Watcher(watch_latency.Watcher):
@@ -159,8 +173,8 @@ def one_round(runner: str, env: dict[str, str], work: Path) -> dict[str, float]:
         up = command(runner, project, "up", "-d", "--wait")
         out["up --wait"] = timed(env, work, up)
         out["up (no change)"] = timed(env, work, up)
-        url = published(runner, env, work, project)
-        out["watch save-to-visible"] = watch_latency(runner, env, work, project, url)
+        with reached(runner, env, work, project) as url:
+            out["watch save-to-visible"] = watch_latency(runner, env, work, project, url)
     finally:
         timed(env, work, command(runner, project, "down", "-v"), check=False)
     return out
@@ -210,7 +224,7 @@ def report(results: dict[str, dict[str, list[float]]], rounds: int, load: list[s
                 for r in results
             ]
             print(f"  {phase:22}" + "".join(f"{c:>12}" for c in cells))
-    print(f"medians of {rounds} rounds, runners alternating; {os.cpu_count()} CPUs")
+    print(f"medians of {rounds} rounds, runners alternating in turn; {os.cpu_count()} CPUs")
     print("load average (1/5/15 min): " + "; ".join(load))
 
 
@@ -233,7 +247,11 @@ def main() -> None:
             (work / "compose.yaml").write_text(STACK)
             (work / "site").mkdir()
             for n in range(args.rounds):
-                for runner, env in envs.items():  # alternating: load hits each alike
+                # alternating, and rotated each round: load hits each alike, and no runner
+                # always follows the same other one (a teardown still settling in the daemon)
+                order = list(envs.items())
+                order = order[n % len(order) :] + order[: n % len(order)]
+                for runner, env in order:
                     times = one_round(runner, env, work)
                     for phase, seconds in times.items():
                         results[runner][phase].append(seconds)
