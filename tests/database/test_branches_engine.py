@@ -165,7 +165,8 @@ def test_without_per_branch_databases_up_names_another_branchs_migrations(
     assert "dockdjango db restore NAME" in warning and "per_branch: true" in warning
 
 
-IN_CONTAINER = SETTINGS.replace('"HOST": "127.0.0.1", "PORT": os.environ["DB_PORT"]', '"HOST": "db"')
+ON_HOST = '"HOST": "127.0.0.1", "PORT": os.environ["DB_PORT"]'
+IN_CONTAINER = SETTINGS.replace(ON_HOST, '"HOST": "db"')
 MANAGE = """\
 import sys
 from django.core.management import execute_from_command_line

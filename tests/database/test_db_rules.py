@@ -100,7 +100,7 @@ def test_defaults_follow_the_official_image() -> None:
         (None, ["python", "manage.py"]),
         (["python3", "src/manage.py", "runserver"], ["python3", "src/manage.py"]),
         (["/venv/bin/python", "manage.py", "runserver"], ["/venv/bin/python", "manage.py"]),
-        (["sh", "-c", "python3.11 app/manage.py runserver 0:8000"], ["python3.11", "app/manage.py"]),
+        (["sh", "-c", "python3.11 app/manage.py runserver"], ["python3.11", "app/manage.py"]),
         (["./manage.py", "runserver"], ["python", "./manage.py"]),
         (["gunicorn", "site.wsgi"], ["python", "manage.py"]),
     ],
