@@ -289,9 +289,11 @@ COMMANDS = (
                 "--wait-timeout",
                 dest="timeout",
                 type=float,
-                default=120.0,
+                default=600.0,
                 metavar="SECONDS",
-                help="give up waiting after this long (default 120)",
+                help="give up waiting after this long (default 600: a first start may "
+                "build and migrate for minutes; a service whose healthcheck fails stops the "
+                "wait at once)",
             ),
             *override_options(),
             option(
