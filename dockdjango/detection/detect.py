@@ -29,6 +29,7 @@ from dockdjango.detection.dependencies.markers import Target
 from dockdjango.detection.dependencies.pipenv import pipfile_python
 from dockdjango.detection.dependencies.poetrylock import poetry_specifier
 from dockdjango.detection.dependencies.requirements import requirement_extras, requirement_name
+from dockdjango.detection.dev_hosts import HostVariable, host_variables
 from dockdjango.detection.layout import find_app, find_manage_py, find_settings
 from dockdjango.detection.projectconfig import Overrides, check_paths, read_overrides
 from dockdjango.detection.pythons import (
@@ -106,6 +107,9 @@ class SourceProject:
     build_constraints: tuple[str, ...] = ()
     #: The instant dependencies not pinned with ``==`` resolve as of (``""``: the newest).
     resolve_before: str = ""
+    #: Variables ALLOWED_HOSTS / CSRF_TRUSTED_ORIGINS are read from (the dev server adds
+    #: this machine's names to them; see :mod:`dockdjango.detection.dev_hosts`).
+    host_variables: tuple[HostVariable, ...] = ()
 
     @property
     def dependency_names(self) -> tuple[str, ...]:
@@ -417,6 +421,8 @@ def _django(
     )
     services.environment.update(dict(given.environment))
     notes += services.notes
+    hosts = tuple(host_variables(app, scan.files))
+    notes += [host.note() for host in hosts]
     if given.services is not None:
         notes.append(f"services {', '.join(given.services) or 'none'} ({given.source('services')})")
     return (
@@ -431,6 +437,7 @@ def _django(
             services=services,
             settings_scan=scan,
             compose_hints=hints,
+            host_variables=hosts,
         ),
         notes,
     )

@@ -394,3 +394,10 @@ def _absolute(stmt: ast.ImportFrom, package: str) -> str | None:
     if stmt.module:
         return f"{base}.{stmt.module}" if base else stmt.module
     return base or None
+
+
+#: The same readings for other readers of settings files
+#: (:mod:`dockdjango.detection.dev_hosts`): ``os.environ.get`` from a call's function, and a
+#: string constant's value.
+dotted_name = _dotted
+string_literal = _literal
