@@ -16,7 +16,7 @@ import threading
 from typing import Any
 
 from dockdjango.cli.output import note
-from dockdjango.cli.table import Command, option, project_options
+from dockdjango.cli.table import Command, option, project_options, verbose_option
 
 
 def run_attached_up(args: argparse.Namespace, stack: Any) -> int:
@@ -52,9 +52,8 @@ def run_attached_up(args: argparse.Namespace, stack: Any) -> int:
             for line in public_port_warnings(rows):
                 note(line)
             note("Attaching to " + ", ".join(names))
-            for link in stack.links():
-                note(f"  {link.label}  {link.url}" if link.label != "note" else f"  {link.url}")
             if not interrupts:
+                _announce_beside(stack, float(args.timeout), stop_watch)
                 _pass_input(session)
                 if args.watch:
                     _watch_beside(stack, args.services, stop_watch)
@@ -70,6 +69,28 @@ def run_attached_up(args: argparse.Namespace, stack: Any) -> int:
     if not interrupts:
         return 0
     return 143 if interrupts[0] == signal.SIGTERM else 130  # as every other command
+
+
+def _announce_beside(stack: Any, wait: float, stop: threading.Event) -> None:
+    """The announced URLs, each printed once it answers (beside the output, which keeps
+    coming), or what it got instead."""
+    from dockdjango.cli.outcome import answer_lines
+
+    def announce() -> None:
+        from dockdjango.errors import DockdjangoError
+
+        try:
+            answers = stack.answers(wait=wait)
+        except DockdjangoError as exc:
+            note(f"could not ask the announced URLs: {exc}")
+            return
+        if stop.is_set():
+            return  # stopping already: the answers say nothing now
+        good, bad = answer_lines(stack.name, stack.links(), answers)
+        for line in [*good, *bad]:
+            note(line)
+
+    threading.Thread(target=announce, daemon=True, name="dd-urls").start()
 
 
 def _pass_input(session: Any) -> None:
@@ -201,6 +222,7 @@ COMMANDS = (
                 action="store_true",
                 help="publish the service's ports too (off by default, as in Compose)",
             ),
+            verbose_option(),
             option("service", help="service name"),
             option("command", nargs=argparse.REMAINDER, help="command and its arguments"),
         ),
@@ -226,6 +248,7 @@ COMMANDS = (
             option("--no-up", action="store_true", help="do not bring the stack up first"),
             option("--build", action="store_true", help="build images before starting"),
             option("--quiet", action="store_true", help="do not list the rules at start"),
+            verbose_option(),
         ),
         examples=(
             "dockdjango watch",

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from dockdjango.cli.output import add_json_flag, epilog
+from dockdjango.cli.table import verbose_option
 
 EXAMPLES_DOCKERFILE = epilog(
     "dockdjango dockerfile                       print the Dockerfile for the project here",
@@ -60,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     b.add_argument("path", nargs="?", default=".", help="project directory (default: .)")
     b.add_argument("-t", "--tag", help="name:tag for the image")
     b.add_argument("--no-cache", action="store_true", help="rebuild every step")
+    verbose_option().add_to(b)
     _build_args(b)
     _options(b)
     b.set_defaults(func=run_build)
@@ -257,35 +259,28 @@ def _first_line(text: str, width: int) -> str:
 
 def run_build(args: argparse.Namespace) -> int:
     """Build with live progress, then a per-step table and whether `explain` was right."""
-    import sys
-
     from rich.console import Console
     from rich.table import Table
 
     from dockdjango.api.images.project_images import build_project
     from dockdjango.cli.build_progress import BuildProgress
-    from dockdjango.errors import BuildError
 
     progress = BuildProgress()
-    try:
-        with progress:
-            build = build_project(
-                args.path,
-                tag=args.tag,
-                buildargs=_buildargs(args),
-                target=args.target,
-                options=_dockerfile_options(args),
-                dockerfile=args.file,
-                offline=args.offline,
-                overrides=_overrides(args),
-                nocache=args.no_cache,
-                on_event=progress,
-                log=progress.log,
-            )
-    except BuildError as exc:
-        for line in exc.output:
-            print(f"  | {line}", file=sys.stderr)
-        raise
+    # a failure's step output is printed with the error (dockdjango.cli.outcome)
+    with progress:
+        build = build_project(
+            args.path,
+            tag=args.tag,
+            buildargs=_buildargs(args),
+            target=args.target,
+            options=_dockerfile_options(args),
+            dockerfile=args.file,
+            offline=args.offline,
+            overrides=_overrides(args),
+            nocache=args.no_cache,
+            on_event=progress,
+            log=progress.log,
+        )
     from dockdjango.cli.output import is_tty, print_table
 
     out = Console()

@@ -21,7 +21,7 @@ from dockdjango.cli.project_options import (
 )
 from dockdjango.cli.signals import raise_terminated
 from dockdjango.cli.stack_progress import Progress
-from dockdjango.cli.table import Command, Option, option, project_options
+from dockdjango.cli.table import Command, Option, option, project_options, verbose_option
 
 
 def run_up(args: argparse.Namespace) -> int:
@@ -98,15 +98,15 @@ def run_up(args: argparse.Namespace) -> int:
             print(f"  {row.service}  {row.ports_text()}")
     for line in public_port_warnings(rows):
         print(line, file=sys.stderr)
-    links = stack.links()
-    if links:
-        print(f"{stack.name} is up:")
-        width = max(len(link.label) for link in links)
-        for link in links:
-            if link.label == "note":
-                print(f"  {link.url}")
-            else:
-                print(f"  {link.label:<{width}}  {link.url}")
+    # a URL is printed once it answered (a server without a health check gets a while)
+    from dockdjango.cli.outcome import answer_lines
+
+    answers = stack.answers(wait=15.0 if args.wait is not False else 0.0)
+    good, bad = answer_lines(stack.name, stack.links(), answers)
+    for line in good:
+        print(line)
+    for line in bad:
+        print(line, file=sys.stderr)
     return 0
 
 
@@ -317,6 +317,7 @@ COMMANDS = (
                 help="give up waiting after this long (default 120)",
             ),
             *override_options(),
+            verbose_option(),
             option(
                 "--generated-dockerfile",
                 action="store_true",

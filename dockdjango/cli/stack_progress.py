@@ -66,6 +66,9 @@ class Progress:
         from rich.markup import escape
 
         with self.lock:
+            if event.action == "output":  # a failed step's line, under its warning
+                self.console.print(f"  [dim]| {escape(event.detail)}[/]")
+                return
             if event.action in NOTES:
                 colour = "red" if event.action == "interrupted" else "yellow"
                 detail = f" ({escape(event.detail)})" if event.detail else ""

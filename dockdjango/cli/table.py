@@ -195,6 +195,18 @@ def merge_global_options(parser: argparse.ArgumentParser, args: argparse.Namespa
         setattr(args, key, value if value is not None else default)
 
 
+#: ``--verbose``: before the command (every command) or after a command that builds.
+VERBOSE_HELP = (
+    "show more of what failed: a failing build step's whole kept output, not its last 20 lines"
+)
+
+
+def verbose_option() -> Option:
+    """``--verbose`` after a command that builds; unset here, so the flag given before the
+    command is not overwritten."""
+    return option("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
+
+
 def json_option(what: str = "the result") -> Option:
     """The one ``--json`` flag: machine-readable output on stdout instead of a table."""
     return option("--json", action="store_true", help=JSON_HELP.format(what=what))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from dockdjango.detection.detect import SourceProject, detect
 from dockdjango.errors import DockdjangoError
+from dockdjango.images.build_inputs import BuildInputs, build_inputs, context_reader
 from dockdjango.images.ca import CACHE_MOUNT as CA_CACHE_MOUNT
 from dockdjango.images.ca import bundle_image, find_ca_bundle, with_bundle_mount
 from dockdjango.images.dockerfile import (
@@ -248,4 +249,30 @@ def plan_project(
         labels=labels,
         target=target,
         name=str(prepared.root / prepared.dockerfile_path),
+    )
+
+
+def recorded_inputs(
+    prepared: Prepared,
+    client: docker.DockerClient,
+    *,
+    buildargs: Mapping[str, str] | None = None,
+    target: str | None = None,
+) -> BuildInputs:
+    """What a build of ``prepared`` is made from, as the image's label records it
+    (:mod:`dockdjango.images.build_inputs`): the Dockerfile, the files it names, the
+    images it starts from (by the engine's id for them now), build args and target."""
+    from dockdjango.engine.image_store import inspect_image
+
+    def resolve(ref: str) -> str | None:
+        data = inspect_image(client, ref)
+        return str(data["Id"]) if data else None
+
+    return build_inputs(
+        prepared.dockerfile,
+        name=prepared.dockerfile_path,
+        read=context_reader(prepared.root, prepared.extras),
+        resolve=resolve,
+        buildargs={**prepared.buildargs, **(buildargs or {})},
+        target=target,
     )

@@ -35,9 +35,11 @@ from dockdjango.api.images.imageprep import (
     detect_project,
     plan_project,
     prepare,
+    recorded_inputs,
     resolve_base_image,
 )
 from dockdjango.errors import BuildError, DockdjangoError
+from dockdjango.images.build_inputs import INPUTS_LABEL
 from dockdjango.images.credentials import credential_warning
 from dockdjango.images.dockerfile import DERIVED_REQUIREMENTS, OFFLINE_ARG, DockerfileOptions
 from dockdjango.images.dockerignore import generate_dockerignore
@@ -299,6 +301,8 @@ def _build(
     if on_event:
         on_event("total", sum(1 for s in steps if s.has_layer))
     context = make_context(prepared.root, exclude=prepared.ignore, extra_files=prepared.extras)
+    # what it is built from, on the image: a later `up` tells a stale image by it
+    inputs = recorded_inputs(prepared, client, buildargs=buildargs, target=target)
     try:
         result = build_image(
             client,
@@ -306,7 +310,7 @@ def _build(
             dockerfile=prepared.dockerfile_path,
             tag=tag,
             buildargs={**prepared.buildargs, **(buildargs or {})},
-            labels=labels,
+            labels={**(labels or {}), INPUTS_LABEL: inputs.label()},
             target=target,
             nocache=nocache,
             on_event=on_event,

@@ -23,11 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dockdjango.api.compose_project import config_hashes
-from dockdjango.api.stack.links import Link, announced
+from dockdjango.api.stack.links import Answer, Link, announced, check_links
 from dockdjango.api.stack.stack_exec import ExecResult, StackCommands
 from dockdjango.compose import Project, load_dict, load_project
 from dockdjango.compose.loader.pipeline import discover_files
-from dockdjango.compose.models import BuildConfig
 from dockdjango.engine.client import connect
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.project import lifecycle
@@ -45,6 +44,7 @@ if TYPE_CHECKING:
     from dockdjango.engine.up.resources import Builder
 
 __all__ = [
+    "Answer",
     "ContainerStatus",
     "DownResult",
     "Event",
@@ -316,17 +316,12 @@ class Stack(StackCommands):
         return stand_in_provider(self.client, dry_run=dry_run)
 
     def _builder(self, on_progress: OnProgress) -> Builder:
-        """Builds a service's image from its ``build:`` section (returning the image id),
-        reporting each build warning as an ``image`` event."""
+        """Builds a service's image from its ``build:`` section (reporting each build warning
+        as an ``image`` event) and says when an existing one is stale."""
+        # image building, imported only when a stack is brought up
+        from dockdjango.api.stack.stack_build import ServiceBuilder
 
-        def build_one(service: str, build: BuildConfig, tag: str) -> str:
-            # image building, imported only when a build is asked for
-            from dockdjango.api.stack.stack_build import build_service, image_warnings
-
-            warn = image_warnings(on_progress, tag)
-            return build_service(self.client, self.project.working_dir, service, build, tag, warn)
-
-        return build_one
+        return ServiceBuilder(self.client, self.project.working_dir, on_progress)
 
     def down(
         self,
@@ -424,6 +419,16 @@ class Stack(StackCommands):
         """The URLs services announce (``x-dockdjango``), on the ports they are published
         on now (see :func:`dockdjango.api.stack.links.announced`)."""
         return announced(self.project, self.url)
+
+    def answers(self, *, wait: float = 0.0, settle: float = 5.0) -> list[Answer]:
+        """Each announced URL asked with a GET (redirects not followed): ``answer.ok`` for a
+        2xx/3xx, else what it got and what to do (see :mod:`dockdjango.api.stack.links`).
+        ``wait``: seconds a URL may take to answer at all (a server still starting)."""
+
+        def output(service: str) -> list[str]:
+            return [line.text for line in self.logs(service, tail=50)]
+
+        return check_links(self.links(), output, wait=wait, settle=settle)
 
     def logs(
         self, *services: str, tail: int | None = None, follow: bool = False

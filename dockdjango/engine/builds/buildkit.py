@@ -257,7 +257,8 @@ def _build_error(event: Mapping[str, object], steps: BuildStream) -> BuildError:
             f"step [{failed.label}] `{failed.instruction}` failed: {_first_line(failed.error)}",
             step=failed.instruction,
             output=tail,
-            hint="the step's last output lines are above; fix the instruction or its inputs",
+            # no "see above": whoever shows this error decides whether the lines are shown
+            hint="fix the instruction, or the files it reads",
         )
     return BuildError(f"the build failed: {_first_line(raw)}", step=None)
 

@@ -106,6 +106,11 @@ def wait_for(
                     "is unhealthy",
                     probe=health_output(state),
                 )
+            if health == "starting" and _refuses_host(client, container, state):
+                # no start period turns a refused Host into a healthy answer: say it now
+                raise _failed(
+                    client, service, container, "answers 400", probe=health_output(state)
+                )
         elif st in ("exited", "dead") or state.get("Restarting"):
             if condition == "service_started" and st == "exited" and code == 0:
                 return data
@@ -148,7 +153,16 @@ def _failed(
     # errors go to stderr, and a crashing program's stdout is often flushed after them
     errors = [line for line in last_logs(client, container, stdout=False) if line.strip()]
     last = errors[-1] if errors else next((ln for ln in reversed(logs) if ln.strip()), "")
-    if last:
+    host = next((ln for ln in reversed(errors) if DISALLOWED_HOST in ln), None)
+    if host is not None:
+        # Django refused the Host the check (and a browser) sends: that line, not the
+        # access-log line after it, is the cause, and waiting longer changes nothing
+        message += f"; {host[host.index(DISALLOWED_HOST) :].strip()[:200]}"
+        hint = (
+            "add 127.0.0.1 and localhost to ALLOWED_HOSTS in the settings the service runs "
+            "(or to the variable they read it from, in the environment or .env)"
+        )
+    elif last:
         message += f"; last {'error' if errors else 'log'} line: {last.strip()[:200]}"
     return ServiceError(
         service,
@@ -156,3 +170,15 @@ def _failed(
         logs=logs,
         hint=hint or f"see its output with: dockdjango logs {service}",
     )
+
+
+#: Django's words for a request whose Host is not in ALLOWED_HOSTS (a 400).
+DISALLOWED_HOST = "Invalid HTTP_HOST header"
+
+
+def _refuses_host(client: docker.DockerClient, container: str, state: dict[str, Any]) -> bool:
+    """True when the last health probe got a 400 (dockdjango's generated check prints
+    ``GET / answered 400``) and the service logged Django's refusal of the Host."""
+    if "answered 400" not in health_output(state):
+        return False
+    return any(DISALLOWED_HOST in line for line in last_logs(client, container, stdout=False))
