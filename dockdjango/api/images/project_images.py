@@ -239,6 +239,14 @@ def build_project(
     )
     for line in prepared.notes:
         note(line)
+    if not prepared.generated:
+        # a base no registry serves, said on one line naming the file and line (BuildKit's
+        # own words are a resolver error); what can be pulled is pulled for BuildKit
+        from dockdjango.api.images.basecheck import check_bases
+
+        check_bases(
+            client, prepared.root, prepared.dockerfile_path, buildargs=buildargs, offline=offline
+        )
     warnings: list[str] = []
     found = credential_warning(context_credentials(prepared))
     if found is not None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockdjango.api.images.basecheck import check_bases, generated_python, wants_generated
+from dockdjango.api.images.basecheck import generated_python, wants_generated
 from dockdjango.api.images.imageprep import prepare, recorded_inputs
 from dockdjango.api.images.project_images import build_project
 from dockdjango.compose.models import BuildConfig
@@ -145,8 +145,6 @@ def build_service(
     """
     request = build_request(working_dir, build)
     try:
-        if request.dockerfile:
-            check_bases(client, request.context, request.dockerfile, buildargs=request.args)
         made = build_project(
             request.context,
             tag=tag,
