@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="A reproducible Docker dev environment for Django projects.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        # no prefixes of the global flags: `dockerfile --generate` is that command's own
+        allow_abbrev=False,
     )
     parser.add_argument(
         "--version", action=_Version, nargs=0, help="print dockdjango's version and exit"

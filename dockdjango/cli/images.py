@@ -6,10 +6,11 @@ import argparse
 from typing import Any
 
 from dockdjango.cli.output import add_json_flag, epilog
-from dockdjango.cli.table import verbose_option
+from dockdjango.cli.table import add_project_options, verbose_option
 
 EXAMPLES_DOCKERFILE = epilog(
     "dockdjango dockerfile                       print the Dockerfile for the project here",
+    "dockdjango dockerfile --generated           the generated one, even beside the project's",
     "dockdjango dockerfile examples/library --dockerignore",
     "dockdjango dockerfile --write               write Dockerfile and .dockerignore to commit",
 )
@@ -17,7 +18,14 @@ EXAMPLES_DOCKERFILE = epilog(
 EXAMPLES_BUILD = epilog(
     "dockdjango build -t library:dev examples/library",
     "dockdjango build --target dev --build-arg GIT_SHA=abc123",
+    "dockdjango build --generated .              from the Dockerfile dockdjango generates",
+    "dockdjango --file compose.yaml build web    a compose service's image, as `up` builds it",
 )
+#: The project options naming a compose project: with any of them, `build` builds its
+#: services (as `docker compose build`) rather than one directory (as `docker build`).
+STACK_OPTIONS = ("files", "project_name", "profiles", "env_files")
+#: What the commands that read one project directory take of the project options.
+DIRECTORY_OPTIONS = ("project_directory", "generated")
 
 EXAMPLES_EXPLAIN = epilog(
     "dockdjango explain                 which steps the next build reuses, and why not",
@@ -37,13 +45,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         epilog=EXAMPLES_DOCKERFILE,
         formatter_class=fmt,
     )
-    d.add_argument("path", nargs="?", default=".", help="project directory (default: .)")
+    d.add_argument("path", nargs="?", help="project directory (default: .)")
     d.add_argument("--dockerignore", action="store_true", help="print the .dockerignore instead")
     d.add_argument("--write", action="store_true", help="write Dockerfile and .dockerignore")
+    add_project_options(d, only=DIRECTORY_OPTIONS)
+    # the old spelling of --generated here, kept working (not listed)
     d.add_argument(
         "--generate",
+        dest="generated",
         action="store_true",
-        help="print the generated Dockerfile even when the project has its own",
+        default=argparse.SUPPRESS,
+        help=argparse.SUPPRESS,
     )
     d.add_argument("--force", action="store_true", help="with --write: overwrite .dockerignore")
     _options(d)
@@ -58,10 +70,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         epilog=EXAMPLES_BUILD,
         formatter_class=fmt,
     )
-    b.add_argument("path", nargs="?", default=".", help="project directory (default: .)")
+    b.add_argument(
+        "targets",
+        nargs="*",
+        metavar="PATH | SERVICE",
+        help="the project directory (default: .); with a compose project named (--file, -p, "
+        "--profile, --env-file): its services to build (default: all with `build:`)",
+    )
     b.add_argument("-t", "--tag", help="name:tag for the image")
     b.add_argument("--no-cache", action="store_true", help="rebuild every step")
     verbose_option().add_to(b)
+    add_project_options(b, short_file=False)
     _build_args(b)
     _options(b)
     b.set_defaults(func=run_build)
@@ -75,7 +94,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         epilog=EXAMPLES_EXPLAIN,
         formatter_class=fmt,
     )
-    e.add_argument("path", nargs="?", default=".", help="project directory (default: .)")
+    e.add_argument("path", nargs="?", help="project directory (default: .)")
+    add_project_options(e, only=DIRECTORY_OPTIONS)
     _build_args(e)
     _options(e)
     add_json_flag(e, "the prediction, step by step")
@@ -87,7 +107,12 @@ def _build_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--build-arg", action="append", default=[], metavar="KEY=VALUE", help="a build arg"
     )
-    p.add_argument("-f", "--file", help="the project's own Dockerfile (default: Dockerfile)")
+    p.add_argument(
+        "-f",
+        "--dockerfile",
+        dest="dockerfile",
+        help="the project's own Dockerfile (default: Dockerfile)",
+    )
 
 
 def _options(p: argparse.ArgumentParser) -> None:
@@ -141,16 +166,17 @@ def run_dockerfile(args: argparse.Namespace) -> int:
         write_project_files,
     )
 
+    path = _path(args)
     if args.write:
         paths = write_project_files(
-            args.path,
+            path,
             options=_dockerfile_options(args),
             offline=args.offline,
             overwrite=args.force,
             overrides=_overrides(args),
         )
-        for path in paths:
-            print(f"wrote {path}")
+        for written in paths:
+            print(f"wrote {written}")
         if not paths:
             print("nothing written (files exist; --force overwrites .dockerignore)")
         return 0
@@ -158,12 +184,12 @@ def run_dockerfile(args: argparse.Namespace) -> int:
         sys.stdout.write(generate_dockerignore())
         return 0
     prepared = prepare(
-        args.path,
+        path,
         options=_dockerfile_options(args),
         offline=args.offline,
         overrides=_overrides(args),
         create_base=False,
-        generate=args.generate,
+        generate=args.generated,
     )
     project = prepared.project
     if prepared.generated and project is not None:
@@ -181,13 +207,14 @@ def run_explain(args: argparse.Namespace) -> int:
     from dockdjango.cli.output import is_tty, print_json, print_table
 
     preds = explain_project(
-        args.path,
+        _path(args),
         buildargs=_buildargs(args),
         target=args.target,
         options=_dockerfile_options(args),
-        dockerfile=args.file,
+        dockerfile=args.dockerfile,
         offline=args.offline,
         overrides=_overrides(args),
+        generate=args.generated,
     )
     rebuild = sum(1 for p in preds if not p.reused and p.step.has_layer)
     layered = sum(1 for p in preds if p.step.has_layer)
@@ -265,21 +292,31 @@ def run_build(args: argparse.Namespace) -> int:
     from dockdjango.api.images.project_images import build_project
     from dockdjango.cli.build_progress import BuildProgress
 
+    if any(getattr(args, key) for key in STACK_OPTIONS):
+        return _build_services(args)
+    if len(args.targets) > 1:
+        from dockdjango.errors import DockdjangoError
+
+        raise DockdjangoError(
+            f"build takes one project directory, not {len(args.targets)}",
+            hint="name a compose project (--file compose.yaml) to build services by name",
+        )
     progress = BuildProgress()
     # a failure's step output is printed with the error (dockdjango.cli.outcome)
     with progress:
         build = build_project(
-            args.path,
+            _path(args, args.targets[0] if args.targets else None),
             tag=args.tag,
             buildargs=_buildargs(args),
             target=args.target,
             options=_dockerfile_options(args),
-            dockerfile=args.file,
+            dockerfile=args.dockerfile,
             offline=args.offline,
             overrides=_overrides(args),
             nocache=args.no_cache,
             on_event=progress,
             log=progress.log,
+            generate=args.generated,
         )
     from dockdjango.cli.output import is_tty, print_table
 
@@ -317,4 +354,26 @@ def run_build(args: argparse.Namespace) -> int:
         out.print("[yellow]! the cache prediction differed:[/]")
         for line in wrong:
             out.print(f"  {line}")
+    return 0
+
+
+def _path(args: argparse.Namespace, given: str | None = None) -> str:
+    """The project directory: the one named, else --project-directory, else here."""
+    return given or getattr(args, "path", None) or args.project_directory or "."
+
+
+def _build_services(args: argparse.Namespace) -> int:
+    """``build`` of a compose project: its services' images, as ``up --build`` builds them
+    (``docker compose build``)."""
+    from dockdjango.api.stack.stack_build import build_services
+    from dockdjango.cli.project_options import find_stack
+    from dockdjango.cli.stack_progress import Progress
+
+    stack = find_stack(args, need_file=True)
+    with Progress() as progress:
+        built = build_services(stack, *args.targets, on_progress=progress)
+    for service, image_id in sorted(built.items()):
+        print(f"{service}: built {image_id.removeprefix('sha256:')[:12]}")
+    if not built:
+        print(f"{stack.name}: no service to build (none has `build:`)")
     return 0

@@ -32,13 +32,6 @@ def run_up(args: argparse.Namespace) -> int:
         raise DockdjangoError("--force-recreate and --no-recreate cannot be used together")
 
     from dockdjango.api.stack.postgres import postgres_environ
-
-    if args.generated_dockerfile:
-        import os
-
-        from dockdjango.api.images.basecheck import ENV_VAR
-
-        os.environ[ENV_VAR] = "generated"  # read by every service build of this process
     from dockdjango.api.stack.zeroconfig import owner_environ
 
     environ = None
@@ -318,12 +311,6 @@ COMMANDS = (
             ),
             *override_options(),
             verbose_option(),
-            option(
-                "--generated-dockerfile",
-                action="store_true",
-                help="build services from a Dockerfile dockdjango generates, not the project's "
-                "own (e.g. when its FROM image cannot be pulled)",
-            ),
         ),
         examples=(
             "dockdjango up              # every service's output; Ctrl-C stops the stack",

@@ -4,7 +4,7 @@
   is installed by the next ``up``, which says why it rebuilt -- and the package imports;
 - a compose file's own ``build:`` (Compose leaves the image as it is): the next ``up``
   keeps the image and warns, naming the file; ``up --build`` rebuilds it, and then there
-  is nothing to warn about.
+  is nothing to warn about; so does ``build`` with the compose file named.
 """
 
 from __future__ import annotations
@@ -92,6 +92,15 @@ def test_a_compose_build_is_warned_about_not_rebuilt(tmp_path, base_image, engin
         assert inspect_image(engine, tag)["Id"] != first
         up = dockdjango(tmp_path, "up", "-d")
         assert "was built before" not in up.stderr
+
+        # `build` with the compose file named builds the service as `up --build` does
+        (tmp_path / "requirements.txt").write_text("six\nattrs\npackaging\n")
+        built = dockdjango(tmp_path, "--file", "compose.yaml", "build", "app")
+        assert built.returncode == 0, built.stderr[-3000:]
+        image = inspect_image(engine, tag)["Id"]
+        assert built.stdout.strip() == f"app: built {image.removeprefix('sha256:')[:12]}"
+        up = dockdjango(tmp_path, "up", "-d")
+        assert "was built before" not in up.stderr and "app: recreated" in up.stdout
     finally:
         dockdjango(tmp_path, "down", "-v")
         try:

@@ -166,9 +166,11 @@ def explain_project(
     dockerfile: str | None = None,
     offline: bool | None = None,
     overrides: Overrides | None = None,
+    generate: bool = False,
 ) -> list[StepPrediction]:
     """Predict, per step, whether the next build reuses BuildKit's cache, and why not
-    (``overrides`` answer what detection would guess, as in :func:`build_project`)."""
+    (``overrides`` answer what detection would guess, ``generate`` explains the generated
+    Dockerfile beside the project's own, as in :func:`build_project`)."""
     client = _client(client)
     prepared = prepare(
         path,
@@ -178,6 +180,7 @@ def explain_project(
         offline=offline,
         create_base=False,
         overrides=overrides,
+        generate=generate,
     )
     steps = plan_project(prepared, client, buildargs=buildargs, labels=labels, target=target)
     return predict(steps, load_record(record_path(prepared.root, prepared.dockerfile_path, target)))

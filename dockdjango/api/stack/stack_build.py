@@ -33,6 +33,8 @@ from dockdjango.images.build_inputs import BuildInputs, changes
 if TYPE_CHECKING:
     import docker
 
+    from dockdjango.api.stack.stack import Stack
+
 
 @dataclass(frozen=True)
 class BuildRequest:
@@ -168,6 +170,32 @@ def build_service(
         for line in made.warnings:
             on_warning(line)
     return made.image_id
+
+
+def build_services(
+    stack: Stack, *services: str, on_progress: OnProgress | None = None
+) -> dict[str, str]:
+    """Build the images of ``services`` (default: every one with ``build:``) as ``up
+    --build`` builds them (``docker compose build``); ``{service: image id}``."""
+    import time
+
+    from dockdjango.engine.failures import engine_errors
+    from dockdjango.engine.progress import ignore
+
+    report = on_progress or ignore
+    project = stack.select(*services).project if services else stack.project
+    builder = ServiceBuilder(stack.client, project.working_dir, report)
+    built: dict[str, str] = {}
+    with engine_errors():
+        for name, service in project.services.items():
+            if service.build is None or (services and name not in services):
+                continue
+            tag = project.image_ref(name)
+            report(Event("image", tag, "building"))
+            began = time.monotonic()
+            built[name] = builder(name, service.build, tag)
+            report(Event("image", tag, "built", seconds=time.monotonic() - began))
+    return built
 
 
 def _listed(changed: list[str], limit: int = 3) -> str:
