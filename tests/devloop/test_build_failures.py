@@ -96,6 +96,7 @@ def test_a_failing_dependency_install_names_the_requirement(tmp_path, base_image
         run = cli(root, "-p", name, "up", "-d")
         assert run.returncode == 1, run.stderr
         error = next(line for line in run.stderr.splitlines() if line.startswith("error: "))
+        assert error.startswith("error: service web: installing requirements.txt failed: "), error
         assert "ddtest-no-such-package-anywhere" in error, error
         shown = block(run.stderr)
         assert 0 < len(shown) <= 20
