@@ -31,6 +31,10 @@ The contract other packages code against (pure: this package imports nothing fro
 - The engine works from these models directly; ``Project.where(path)`` names the file and
   line an entry came from, so errors found after loading still point into the file.
 
+- ``locate(files=None, *, project_directory=None, environ=None, env_files=())`` finds a
+  project once (its files, directory and interpolation variables) as a `ProjectFiles`;
+  ``load_located(located, project_name=None, profiles=())`` loads it. ``load_project`` is
+  the two in one call. Nothing after ``locate`` looks for files again.
 - ``read_compose_text(path)``: a compose file's text decoded as the loader decodes it
   (UTF-8, or UTF-16 with a byte-order mark), or a `SpecError` naming the bad line.
 
@@ -44,13 +48,14 @@ docs/spec.md has the rest.
 from __future__ import annotations
 
 from dockdjango.compose.durations import format_duration, normalize_duration, parse_duration
-from dockdjango.compose.loader.parse import read_compose_text
-from dockdjango.compose.loader.pipeline import (
+from dockdjango.compose.loader.locate import (
+    ProjectFiles,
     discover_files,
     find_compose_files,
-    load_dict,
-    load_project,
+    locate,
 )
+from dockdjango.compose.loader.parse import read_compose_text
+from dockdjango.compose.loader.pipeline import load_dict, load_located, load_project
 from dockdjango.compose.models import (
     BindOptions,
     BuildConfig,
@@ -75,6 +80,7 @@ __all__ = [
     "Healthcheck",
     "Network",
     "Project",
+    "ProjectFiles",
     "Service",
     "ServiceNetwork",
     "ServicePort",
@@ -86,7 +92,9 @@ __all__ = [
     "find_compose_files",
     "format_duration",
     "load_dict",
+    "load_located",
     "load_project",
+    "locate",
     "normalize_duration",
     "normalize_project_name",
     "parse_duration",

@@ -41,7 +41,7 @@ from dockdjango.api.images.imageprep import (
 from dockdjango.errors import BuildError, DockdjangoError
 from dockdjango.images.build_inputs import INPUTS_LABEL
 from dockdjango.images.credentials import credential_warning
-from dockdjango.images.dockerfile import DERIVED_REQUIREMENTS, OFFLINE_ARG, DockerfileOptions
+from dockdjango.images.dockerfile import OFFLINE_ARG, DockerfileOptions
 from dockdjango.images.dockerignore import generate_dockerignore
 from dockdjango.images.explain import (
     StepPrediction,
@@ -250,6 +250,7 @@ def build_project(
         check_bases(
             client, prepared.root, prepared.dockerfile_path, buildargs=buildargs, offline=offline
         )
+    target = effective_target(prepared, target)
     warnings: list[str] = []
     found = credential_warning(context_credentials(prepared))
     if found is not None:
@@ -281,6 +282,14 @@ def build_project(
             retry, client, tag, buildargs, labels, target, nocache, on_event, note
         )
     return ImageBuild(result, predicted, round(time.monotonic() - started, 3), notes, warnings)
+
+
+def effective_target(prepared: Prepared, target: str | None) -> str | None:
+    """The target a build of ``prepared`` uses: ``dev`` only where the file has that
+    stage (a generated file has one for Django projects only)."""
+    if target == "dev" and prepared.generated and "AS dev" not in prepared.dockerfile:
+        return None
+    return target
 
 
 def _build(
@@ -394,7 +403,6 @@ def write_project_files(
     """Write the generated Dockerfile, .dockerignore (and derived requirements) into the
     project; return the paths written."""
     root = Path(path)
-    written: list[Path] = []
     prepared = prepare(
         root,
         options=options,
@@ -402,13 +410,13 @@ def write_project_files(
         offline=offline,
         write_requirements=True,
         overrides=overrides,
-        log=lambda _line: written.append(root / DERIVED_REQUIREMENTS),
     )
     if not prepared.generated:
         raise DockdjangoError(
             f"{root / 'Dockerfile'} already exists and is used as it is",
             hint="delete it to have dockdjango generate one",
         )
+    written = list(prepared.written)
     for name, text in (
         ("Dockerfile", prepared.dockerfile),
         (".dockerignore", generate_dockerignore()),
@@ -418,7 +426,27 @@ def write_project_files(
             continue
         target.write_text(text, encoding="utf-8")
         written.append(target)
-    return written
+    if keep_mounted_files(root, prepared.dockerfile):
+        written.append(root / ".dockerignore")
+    return list(dict.fromkeys(written))
+
+
+def keep_mounted_files(root: Path, dockerfile: str) -> list[str]:
+    """Make the project's .dockerignore let through every file ``dockerfile`` mounts (a
+    written Dockerfile must build with plain ``docker build``); return the lines added."""
+    from dockdjango.images.dockerfile import mounted_files
+    from dockdjango.images.dockerignore import DockerIgnore
+
+    path = root / ".dockerignore"
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8")
+    ignore = DockerIgnore(text)
+    wanted = [f"!{name}" for name in mounted_files(dockerfile) if ignore.ignored(name)]
+    if wanted:
+        lines = ["", "# read by the Dockerfile's install steps (added by dockdjango)", *wanted]
+        path.write_text(text.rstrip("\n") + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return wanted
 
 
 def _client(client: docker.DockerClient | None) -> docker.DockerClient:

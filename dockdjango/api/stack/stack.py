@@ -16,23 +16,23 @@ method is one call into ``dockdjango.engine`` (where the SDK's errors become our
 
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dockdjango.api.compose_project import config_hashes
-from dockdjango.api.stack.links import Answer, Link, announced, check_links
+from dockdjango.api.stack.links import Answer, Link
 from dockdjango.api.stack.stack_exec import ExecResult, StackCommands
-from dockdjango.compose import Project, load_dict, load_project
-from dockdjango.compose.loader.pipeline import discover_files
+from dockdjango.api.stack.stack_inspect import StackInspection
+from dockdjango.api.stack.stack_load import StackLoaders
+from dockdjango.compose import Project, discover_files, load_dict
 from dockdjango.engine.client import connect
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.project import lifecycle
 from dockdjango.engine.project.kill import kill
 from dockdjango.engine.project.lifecycle import ContainerStatus, DownResult, host_port
-from dockdjango.engine.project.logs import LogLine, iter_logs
+from dockdjango.engine.project.logs import LogLine
 from dockdjango.engine.up import converge
 from dockdjango.engine.up.apply import BeforeStart
 from dockdjango.engine.up.converge import UpResult
@@ -41,7 +41,10 @@ from dockdjango.errors import DockdjangoError, SpecError
 if TYPE_CHECKING:
     import docker
 
-    from dockdjango.engine.up.resources import Builder
+    from dockdjango.api.stack.attached import AttachedUp
+    from dockdjango.api.stack.stack_run import RunResult
+    from dockdjango.compose.develop_watch import WatchRule
+    from dockdjango.engine.up.resources import Builder, StandInProvider
 
 __all__ = [
     "Answer",
@@ -60,12 +63,15 @@ __all__ = [
 ]
 
 
-class Stack(StackCommands):
+class Stack(StackLoaders, StackCommands, StackInspection):
     """A project (services, networks, volumes) and the engine it runs on.
 
-    Running commands in its containers (``exec``) comes from
-    :class:`~dockdjango.api.stack.stack_exec.StackCommands`, as docker-py assembles its
-    client from one mixin per area."""
+    Its constructors from files or options come from
+    :class:`~dockdjango.api.stack.stack_load.StackLoaders`, running commands in its
+    containers (``exec``) from
+    :class:`~dockdjango.api.stack.stack_exec.StackCommands`, looking at them (``ps``,
+    ports, URLs, logs) from :class:`~dockdjango.api.stack.stack_inspect.StackInspection`,
+    as docker-py assembles its client from one mixin per area."""
 
     def __init__(
         self,
@@ -100,85 +106,6 @@ class Stack(StackCommands):
         self._client = client
         self._lock = threading.Lock()
         self.on_progress = on_progress
-
-    @classmethod
-    def load(
-        cls,
-        files: str | Path | Sequence[str | Path] | None = None,
-        *,
-        project_name: str | None = None,
-        profiles: Sequence[str] = (),
-        environ: Mapping[str, str] | None = None,
-        workdir: str | Path | None = None,
-        client: docker.DockerClient | None = None,
-        on_progress: OnProgress | None = None,
-        env_files: Sequence[str | Path] = (),
-        project_directory: str | Path | None = None,
-    ) -> Stack:
-        """Load compose file(s) the way Compose does and wrap the project.
-
-        With no ``files``, finds ``compose.yaml`` (or ``docker-compose.yml`` ...) and its
-        override file in the current directory or a parent, as Compose does
-        (``COMPOSE_FILE`` wins). ``project_directory`` (or ``workdir``) is Compose's
-        ``--project-directory``, by default the first file's directory; ``env_files``
-        replace the project's ``.env`` (``--env-file``).
-        """
-        if isinstance(files, str | Path):
-            files = [files]
-        project = load_project(
-            [str(f) for f in files] if files else None,
-            project_name=project_name,
-            profiles=tuple(profiles),
-            environ=environ,
-            workdir=project_directory if project_directory is not None else workdir,
-            env_files=[str(f) for f in env_files],
-        )
-        return cls(project, client=client, on_progress=on_progress)
-
-    @classmethod
-    def existing(
-        cls,
-        name: str,
-        *,
-        client: docker.DockerClient | None = None,
-        on_progress: OnProgress | None = None,
-    ) -> Stack:
-        """A stack known only by its project name, found by labels (``down -p NAME`` with
-        no compose file, as Compose allows): everything but ``up`` works."""
-        stack = cls(Project(name=name), client=client, on_progress=on_progress)
-        stack.file_less = True
-        return stack
-
-    @classmethod
-    def find(
-        cls,
-        files: Sequence[str | Path] | None = None,
-        *,
-        project_name: str | None = None,
-        profiles: Sequence[str] = (),
-        environ: Mapping[str, str] | None = None,
-        env_files: Sequence[str | Path] = (),
-        project_directory: str | Path | None = None,
-        need_file: bool = False,
-    ) -> Stack:
-        """The stack a command line names, as Compose resolves it: the given files, else
-        the ones Compose finds; with only ``project_name`` and no compose file around, the
-        project the engine has under that name (unless ``need_file``, as for ``up``)."""
-        if (
-            not need_file
-            and project_name
-            and not files
-            and not discover_files(project_directory, environ, [os.fspath(f) for f in env_files])
-        ):
-            return cls.existing(project_name)
-        return cls.load(
-            files,
-            project_name=project_name,
-            profiles=profiles,
-            environ=environ,
-            env_files=env_files,
-            project_directory=project_directory,
-        )
 
     # -- what it is ---------------------------------------------------------------------
 
@@ -223,25 +150,6 @@ class Stack(StackCommands):
     def _progress(self, on_progress: OnProgress | None) -> OnProgress:
         return on_progress or self.on_progress or ignore
 
-    def _named(self, services: Sequence[str]) -> list[str] | None:
-        """``services`` (None for all) once each is known, as Compose checks them: a
-        service of the file (any profile), or for a stack known only by name one the
-        engine has containers of. Raises ``no such service: ghost`` naming those there are."""
-        if not services:
-            return None
-        if self.file_less:
-            known = {r.service for r in lifecycle.ps(self.client, self.name)}
-        else:
-            known = self.project.all_service_names
-        unknown = [s for s in services if s not in known]
-        if unknown:
-            there = ", ".join(sorted(known)) or "none"
-            raise DockdjangoError(
-                f"no such service: {unknown[0]} (the services of {self.name}: {there})",
-                hint="name one of those, or none for every service",
-            )
-        return list(services)
-
     # -- lifecycle ------------------------------------------------------------------------
 
     def up(
@@ -277,9 +185,9 @@ class Stack(StackCommands):
             remove_orphans=remove_orphans,
             timeout=timeout,
             on_progress=progress,
-            builder=self._builder(progress),
+            builder=self.image_builder(progress),
             before_start=before_start,
-            stand_in=self._stand_in(dry_run),
+            stand_in=self.stand_ins(dry_run),
             dry_run=dry_run,
         )
 
@@ -308,14 +216,14 @@ class Stack(StackCommands):
             dry_run=True,
         )
 
-    def _stand_in(self, dry_run: bool = False) -> Any:
+    def stand_ins(self, dry_run: bool = False) -> StandInProvider:
         """Stand-ins for backing-service images that cannot be had (see
         api.stack.service_images); for a dry run, the same choice without building one."""
         from dockdjango.api.stack.service_images import stand_in_provider
 
         return stand_in_provider(self.client, dry_run=dry_run)
 
-    def _builder(self, on_progress: OnProgress) -> Builder:
+    def image_builder(self, on_progress: OnProgress) -> Builder:
         """Builds a service's image from its ``build:`` section (reporting each build warning
         as an ``image`` event) and says when an existing one is stale."""
         # image building, imported only when a stack is brought up
@@ -387,60 +295,11 @@ class Stack(StackCommands):
             on_progress=self._progress(on_progress),
         )
 
-    # -- inspection -----------------------------------------------------------------------
-
-    def ps(self, *services: str) -> list[ContainerStatus]:
-        """Containers with state, health and published ports."""
-        return lifecycle.ps(self.client, self.name, self._named(services))
-
-    def port(
-        self, service: str, target: int, protocol: str = "tcp", index: int = 1
-    ) -> tuple[str, int]:
-        """An address to connect to ``target`` of ``service``: ``("127.0.0.1", 49153)``.
-
-        A port published on all interfaces (``"8000:8000"``: ``0.0.0.0`` and ``::``) is
-        reached at 127.0.0.1; :meth:`published` says where the engine bound it."""
-        return lifecycle.port(self.client, self.name, service, int(target), protocol, index)
-
-    def published(
-        self, service: str, target: int, protocol: str = "tcp", index: int = 1
-    ) -> list[tuple[str, int]]:
-        """Where the engine bound ``target`` of ``service``, IPv4 first: ``[("0.0.0.0",
-        8000), ("::", 8000)]`` for ``"8000:8000"``, ``[("127.0.0.1", 8000)]`` for
-        ``"127.0.0.1:8000:8000"``."""
-        return lifecycle.published(self.client, self.name, service, int(target), protocol, index)
-
-    def url(self, service: str, target: int, scheme: str = "http") -> str:
-        """``http://127.0.0.1:49153`` for a published port (an address :meth:`port` gives)."""
-        host, port = self.port(service, target)
-        return f"{scheme}://{host}:{port}"
-
-    def links(self) -> list[Link]:
-        """The URLs services announce (``x-dockdjango``), on the ports they are published
-        on now (see :func:`dockdjango.api.stack.links.announced`)."""
-        return announced(self.project, self.url)
-
-    def answers(self, *, wait: float = 0.0, settle: float = 5.0) -> list[Answer]:
-        """Each announced URL asked with a GET (redirects not followed): ``answer.ok`` for a
-        2xx/3xx, else what it got and what to do (see :mod:`dockdjango.api.stack.links`).
-        ``wait``: seconds a URL may take to answer at all (a server still starting)."""
-
-        def output(service: str) -> list[str]:
-            return [line.text for line in self.logs(service, tail=50)]
-
-        return check_links(self.links(), output, wait=wait, settle=settle)
-
-    def logs(
-        self, *services: str, tail: int | None = None, follow: bool = False
-    ) -> list[LogLine] | Iterator[LogLine]:
-        """Output of the containers, merged; with ``follow`` an iterator of new lines, until
-        the containers stop (or the caller stops iterating)."""
-        lines = iter_logs(self.client, self.name, self._named(services), tail=tail, follow=follow)
-        return lines if follow else list(lines)
-
     # -- the dev loop: one-off containers, watch ----------------------------------------
 
-    def run(self, service: str, command: str | Sequence[str] | None = None, **options: Any) -> Any:
+    def run(
+        self, service: str, command: str | Sequence[str] | None = None, **options: Any
+    ) -> RunResult:
         """A one-off container of ``service`` (its dependencies started first), like
         ``docker compose run``; see :func:`dockdjango.api.stack.stack_run.run` for the options.
         Returns a :class:`~dockdjango.api.stack.stack_run.RunResult` with the exit code."""
@@ -448,7 +307,7 @@ class Stack(StackCommands):
 
         return run(self, service, command, **options)
 
-    def attached(self, *services: str) -> Any:
+    def attached(self, *services: str) -> AttachedUp:
         """An attached ``up`` session (:class:`~dockdjango.api.stack.attached.AttachedUp`): every
         service's output as it is written, input for a ``breakpoint()``, stop and kill."""
         from dockdjango.api.stack.attached import AttachedUp
@@ -462,7 +321,7 @@ class Stack(StackCommands):
 
         watch(self, *services, **options)
 
-    def watch_rules(self, *services: str) -> list[Any]:
+    def watch_rules(self, *services: str) -> list[WatchRule]:
         """The watch rules ``watch`` would follow (a service's own, or the Django default)."""
         from dockdjango.api.stack.stack_watch import rules
 

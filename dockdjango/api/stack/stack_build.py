@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from dockdjango.api.images.basecheck import generated_python, wants_generated
 from dockdjango.api.images.imageprep import prepare, recorded_inputs
-from dockdjango.api.images.project_images import build_project
+from dockdjango.api.images.project_images import build_project, effective_target
 from dockdjango.compose.models import BuildConfig
 from dockdjango.engine.progress import Event, OnProgress
 from dockdjango.engine.up.resources import Stale
@@ -33,7 +33,7 @@ from dockdjango.images.build_inputs import BuildInputs, changes
 if TYPE_CHECKING:
     import docker
 
-    from dockdjango.api.stack.stack import Stack
+    from dockdjango.api.stack.running_stack import RunningStack
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,9 @@ def build_request(working_dir: str, build: BuildConfig) -> BuildRequest:
         generate=generate,
         python=generated_python(build.extensions) if generate else None,
         args={k: str(v) for k, v in build.args.items() if v is not None},
-        target=build.target or None,
+        # a generated Dockerfile ends with its runtime stage; a compose service made for
+        # the project's own file runs the dev server, as dockdjango's own files do
+        target=build.target or ("dev" if dockerfile is None else None),
         rebuild=generate or dockerfile is None or marked,
     )
 
@@ -130,7 +132,8 @@ def current_inputs(client: docker.DockerClient, request: BuildRequest) -> BuildI
         generate=request.generate,
         python=request.python,
     )
-    return recorded_inputs(prepared, client, buildargs=request.args, target=request.target)
+    target = effective_target(prepared, request.target)
+    return recorded_inputs(prepared, client, buildargs=request.args, target=target)
 
 
 def build_service(
@@ -173,7 +176,7 @@ def build_service(
 
 
 def build_services(
-    stack: Stack, *services: str, on_progress: OnProgress | None = None
+    stack: RunningStack, *services: str, on_progress: OnProgress | None = None
 ) -> dict[str, str]:
     """Build the images of ``services`` (default: every one with ``build:``) as ``up
     --build`` builds them (``docker compose build``); ``{service: image id}``."""
@@ -183,7 +186,7 @@ def build_services(
     from dockdjango.engine.progress import ignore
 
     report = on_progress or ignore
-    project = stack.select(*services).project if services else stack.project
+    project = stack.project.with_selected_services(services) if services else stack.project
     builder = ServiceBuilder(stack.client, project.working_dir, report)
     built: dict[str, str] = {}
     with engine_errors():

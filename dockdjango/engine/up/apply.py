@@ -24,6 +24,7 @@ from dockdjango.compose.confighash import hashed_service, service_hash
 from dockdjango.compose.project import Project
 from dockdjango.engine import labels as L
 from dockdjango.engine.failures import explain_start_error
+from dockdjango.engine.probes import Probes
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.stop import remove_containers, stop_containers
 from dockdjango.engine.up.actions import Action
@@ -63,6 +64,8 @@ class Run:
     before_start: BeforeStart | None = None
     #: service -> the image reference to run when a stand-in replaced the one asked for
     run_refs: dict[str, str] = field(default_factory=dict)
+    #: healthchecks run through exec, so a health gate opens without the engine's interval
+    probes: Probes | None = None
 
 
 def apply(run: Run, actions: dict[str, list[Action]]) -> None:
@@ -155,7 +158,7 @@ def _wait_for_dependencies(run: Run, service: str) -> None:
             ):
                 word = "healthy" if spec.condition == "service_healthy" else "completed"
                 run.on_progress(Event("service", service, "waiting", f"for {dep} to be {word}"))
-            wait_for(run.client, dep, cid, spec.condition, run.deadline, run.cancel)
+            wait_for(run.client, dep, cid, spec.condition, run.deadline, run.cancel, run.probes)
 
 
 def _apply_action(run: Run, action: Action) -> str | None:

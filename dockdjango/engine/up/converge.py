@@ -34,6 +34,7 @@ from dockdjango.compose.faststop import slow_stop
 from dockdjango.compose.project import Project
 from dockdjango.engine.failures import translate_errors
 from dockdjango.engine.image_store import inspect_image
+from dockdjango.engine.probes import Probes
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.stop import remove_containers, stop_containers
 from dockdjango.engine.up.actions import (
@@ -160,6 +161,7 @@ def up(
         volume_names=plan.volume_names,
         before_start=before_start,
         run_refs=plan.run_refs,
+        probes=Probes(client),
     )
     try:
         apply(run, plan.actions)
@@ -170,6 +172,9 @@ def up(
         if isinstance(exc, KeyboardInterrupt):
             raise  # as it came: the CLI tells Ctrl-C from SIGTERM by its class
         raise KeyboardInterrupt from None
+    finally:
+        if run.probes is not None:
+            run.probes.close()
     return UpResult(
         services={service: _summary(acts) for service, acts in plan.actions.items()},
         orphans=plan.orphans,
@@ -297,6 +302,11 @@ def _stop_signal(client: docker.DockerClient, image_id: str) -> str | None:
     return ((inspect_image(client, image_id) or {}).get("Config") or {}).get("StopSignal")
 
 
+#: The detail of a ``healthy`` event when the check passed run by dockdjango (through
+#: exec) before the engine ran it; the engine's own status follows at its next check.
+PROBED = "healthcheck run by dockdjango"
+
+
 def wait_ready(run: Run) -> None:
     """The wait step: every service running and healthy (or, if others wait for it to
     finish, finished)."""
@@ -311,14 +321,19 @@ def wait_ready(run: Run) -> None:
         condition = "service_completed_successfully" if service in one_shot else "service_healthy"
         for cid in run.containers.get(service, []):
             began = time.monotonic()
-            data = wait_for(run.client, service, cid, condition, run.deadline, run.cancel)
+            data = wait_for(
+                run.client, service, cid, condition, run.deadline, run.cancel, run.probes
+            )
             health = ((data.get("State") or {}).get("Health") or {}).get("Status")
             word = "completed" if service in one_shot else "healthy" if health else "running"
+            # healthy by dockdjango's own run of the check, before the engine's: say so
+            how = PROBED if word == "healthy" and health != "healthy" else ""
             run.on_progress(
                 Event(
                     "container",
                     str(data.get("Name", "")).lstrip("/"),
                     word,
+                    how,
                     seconds=time.monotonic() - began,
                 )
             )

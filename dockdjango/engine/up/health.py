@@ -1,4 +1,9 @@
-"""Waiting for a service to be running, healthy or done, and explaining when it is not."""
+"""Waiting for a service to be running, healthy or done, and explaining when it is not.
+
+A container with a healthcheck is healthy when the engine says so or, sooner, when its
+test passes run by dockdjango itself (:mod:`dockdjango.engine.probes`); the engine's
+``unhealthy`` still fails it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 import docker
 from docker.errors import NotFound
 
+from dockdjango.engine.probes import Probes
 from dockdjango.errors import ServiceError
 
 POLL = 0.1  # seconds; inspect is cheap and a fast `up --wait` matters more
@@ -72,13 +78,16 @@ def wait_for(
     condition: str,
     deadline: float,
     cancel: threading.Event | None = None,
+    probes: Probes | None = None,
 ) -> dict[str, Any]:
     """Block until ``container`` meets ``condition``; return its last inspect data.
 
     ``condition`` is ``service_started`` (running, or exited 0 for a one-shot),
     ``service_healthy`` (health ``healthy``; running if it has no healthcheck) or
-    ``service_completed_successfully`` (exited with code 0). Raises
-    :class:`ServiceError` naming the service and the cause, with its last log lines.
+    ``service_completed_successfully`` (exited with code 0). With ``probes``, a running
+    container whose healthcheck test passed run through exec is healthy too, before the
+    engine's own check. Raises :class:`ServiceError` naming the service and the cause,
+    with its last log lines.
     """
     while True:
         if cancel is not None and cancel.is_set():
@@ -87,54 +96,79 @@ def wait_for(
             data = client.api.inspect_container(container)
         except NotFound:
             raise ServiceError(service, f"service {service}: its container disappeared") from None
-        state = data.get("State") or {}
-        st, health = status(data)
-        code = int(state.get("ExitCode") or 0)
-        if condition == "service_completed_successfully":
-            if st in ("exited", "dead"):
-                if code == 0:
-                    return data
-                raise _failed(client, service, container, f"exited with code {code}")
-        elif st == "running" and not state.get("Restarting"):
-            if condition != "service_healthy" or not health or health == "healthy":
-                return data
-            if health == "unhealthy":
-                raise _failed(
-                    client,
-                    service,
-                    container,
-                    "is unhealthy",
-                    probe=health_output(state),
-                )
-            if health == "starting" and _refuses_host(client, container, state):
-                # no start period turns a refused Host into a healthy answer: say it now
-                raise _failed(
-                    client, service, container, "answers 400", probe=health_output(state)
-                )
-        elif st in ("exited", "dead") or state.get("Restarting"):
-            if condition == "service_started" and st == "exited" and code == 0:
-                return data
-            if state.get("Restarting"):
-                raise _failed(
-                    client, service, container, f"keeps restarting (last exit code {code})"
-                )
-            raise _failed(client, service, container, f"exited with code {code}")
+        if _met(client, service, data, condition, probes):
+            return data
         if time.monotonic() >= deadline:
-            want = {
-                "service_healthy": "healthy",
-                "service_completed_successfully": "completed",
-            }.get(condition, "running")
-            now = f"{st}" + (f", {health}" if health else "")
-            raise _failed(
-                client,
-                service,
-                container,
-                f"did not become {want} in time (it is {now})",
-                probe=health_output(state),
-                hint=f"raise the timeout, or check the healthcheck and the service's output "
-                f"(dockdjango logs {service})",
-            )
-        time.sleep(POLL)
+            raise _timed_out(client, service, data, condition, probes)
+        st, health = status(data)
+        if probes is not None and st == "running" and health and condition == "service_healthy":
+            probes.wait(data, POLL)  # wakes at once when a probe passes
+        else:
+            time.sleep(POLL)
+
+
+def _met(
+    client: docker.DockerClient,
+    service: str,
+    data: dict[str, Any],
+    condition: str,
+    probes: Probes | None,
+) -> bool:
+    """Whether inspected ``data`` meets ``condition``; raises when it never will."""
+    container = str(data.get("Id", ""))
+    state = data.get("State") or {}
+    st, health = status(data)
+    code = int(state.get("ExitCode") or 0)
+    if condition == "service_completed_successfully":
+        if st in ("exited", "dead") and code != 0:
+            raise _failed(client, service, container, f"exited with code {code}")
+        return st in ("exited", "dead")
+    if st == "running" and not state.get("Restarting"):
+        if condition != "service_healthy" or not health or health == "healthy":
+            return True
+        if health == "unhealthy":  # the engine's verdict, whatever a probe said
+            raise _failed(client, service, container, "is unhealthy", probe=health_output(state))
+        if probes is not None and probes.passed(data):
+            return True
+        refused = _refused_host(client, data, probes)
+        if refused:
+            # no start period turns a refused Host into a healthy answer: say it now
+            raise _failed(client, service, container, "answers 400", probe=refused)
+        return False
+    if st in ("exited", "dead") or state.get("Restarting"):
+        if condition == "service_started" and st == "exited" and code == 0:
+            return True
+        if state.get("Restarting"):
+            raise _failed(client, service, container, f"keeps restarting (last exit code {code})")
+        raise _failed(client, service, container, f"exited with code {code}")
+    return False
+
+
+def _timed_out(
+    client: docker.DockerClient,
+    service: str,
+    data: dict[str, Any],
+    condition: str,
+    probes: Probes | None,
+) -> ServiceError:
+    """The error for a wait past its deadline: what the container is, and the last health
+    check's output (the engine's, else dockdjango's own probe's)."""
+    want = {
+        "service_healthy": "healthy",
+        "service_completed_successfully": "completed",
+    }.get(condition, "running")
+    st, health = status(data)
+    now = f"{st}" + (f", {health}" if health else "")
+    last = probes.last(data) if probes is not None else None
+    return _failed(
+        client,
+        service,
+        str(data.get("Id", "")),
+        f"did not become {want} in time (it is {now})",
+        probe=health_output(data.get("State") or {}) or (last.summary() if last else ""),
+        hint=f"raise the timeout, or check the healthcheck and the service's output "
+        f"(dockdjango logs {service})",
+    )
 
 
 def _failed(
@@ -176,9 +210,14 @@ def _failed(
 DISALLOWED_HOST = "Invalid HTTP_HOST header"
 
 
-def _refuses_host(client: docker.DockerClient, container: str, state: dict[str, Any]) -> bool:
-    """True when the last health probe got a 400 (dockdjango's generated check prints
-    ``GET / answered 400``) and the service logged Django's refusal of the Host."""
-    if "answered 400" not in health_output(state):
-        return False
-    return any(DISALLOWED_HOST in line for line in last_logs(client, container, stdout=False))
+def _refused_host(client: docker.DockerClient, data: dict[str, Any], probes: Probes | None) -> str:
+    """The last probe's output when it got a 400 (dockdjango's generated check prints
+    ``GET / answered 400``) and the service logged Django's refusal of the Host; else ""."""
+    last = probes.last(data) if probes is not None else None
+    output = health_output(data.get("State") or {})
+    if "answered 400" not in output:
+        output = last.summary() if last is not None and "answered 400" in last.output else ""
+    if not output:
+        return ""
+    lines = last_logs(client, str(data.get("Id", "")), stdout=False)
+    return output if any(DISALLOWED_HOST in line for line in lines) else ""
