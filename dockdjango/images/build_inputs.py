@@ -7,8 +7,8 @@ per input that decides what the image holds apart from the source code --
   dependency that needs a compiler changes it);
 - each file a ``COPY``/``ADD`` or a ``RUN --mount=type=bind`` names one by one: the
   dependency files (``requirements*.txt``, ``pyproject.toml``, lock files ...);
-- each image a stage starts from (``FROM``, ``COPY --from=image``), by the id the engine
-  has for it now;
+- each image a stage starts from (``FROM``, ``COPY --from=image``), by what the engine
+  has for it now (its layers: the same base imported again is the same input);
 - the build args and the target.
 
 Whole directories (``COPY . /app``) are not inputs here: that is the source code, which a
@@ -43,7 +43,8 @@ DIGEST_LENGTH = 16
 #: Reads the context: a relative path or glob -> {path: content} of the regular files it
 #: names ({} for a directory or nothing).
 ReadFiles = Callable[[str], Mapping[str, bytes]]
-#: An image reference -> the engine's id for it now (None: not in the engine's store).
+#: An image reference -> what the engine has for it now, e.g. a digest of its layers (None:
+#: not in the engine's store).
 ResolveImage = Callable[[str], "str | None"]
 
 

@@ -14,17 +14,15 @@ has and wants an answer below 400:
 
 from __future__ import annotations
 
+import ast
 import json
-import re
 from dataclasses import dataclass
 
 from dockdjango.detection.detect import SourceProject
 
-_ADMIN = re.compile(
-    r"""(?:path|re_path|url)\(\s*r?["']\^?([\w/-]*?)\$?["']\s*,\s*admin\.site\.urls"""
-)
-#: ``path("", ...)``, ``re_path(r"^$", ...)``, ``url(r'^', include(...))``
-_ROOT = re.compile(r"""(?:path|re_path|url)\(\s*r?["'](?:\^?\$?)["']\s*,""")
+#: The route strings that match ``/``: ``path("", ...)``, ``re_path(r"^$", ...)``,
+#: ``url(r"^", include(...))``.
+_ROOT_ROUTES = {"", "^$", "^", "^/?$", "^/$"}
 
 
 def _urlconf_text(project: SourceProject) -> str | None:
@@ -39,22 +37,45 @@ def _urlconf_text(project: SourceProject) -> str | None:
     return None
 
 
+def _routes(project: SourceProject) -> list[tuple[str, str]] | None:
+    """``(route, what it routes to)`` of every ``path``/``re_path``/``url`` call the root
+    URLconf makes (comments and docstrings, which name examples, are not calls); None
+    when it cannot be read."""
+    text = _urlconf_text(project)
+    if text is None:
+        return None
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or len(node.args) < 2:
+            continue
+        func = (
+            node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        )
+        route = node.args[0]
+        if func in ("path", "re_path", "url") and isinstance(route, ast.Constant):
+            out.append((str(route.value), ast.unparse(node.args[1])))
+    return out
+
+
 def admin_path(project: SourceProject) -> str | None:
     """Where the project mounts Django's admin (``/admin/``), read from its root URLconf."""
-    text = _urlconf_text(project)
-    m = _ADMIN.search(text) if text else None
-    if m is None:
-        return None
-    inner = m.group(1).strip("/")
-    return "/" + inner + ("/" if inner else "")
+    for route, target in _routes(project) or []:
+        if "admin.site.urls" in target:
+            inner = route.strip("^$").strip("/")
+            return "/" + inner + ("/" if inner else "")
+    return None
 
 
 def routes_root(project: SourceProject) -> bool | None:
     """Whether the root URLconf routes ``/`` (None: the URLconf could not be read)."""
-    text = _urlconf_text(project)
-    if text is None:
+    routes = _routes(project)
+    if routes is None:
         return None
-    return bool(_ROOT.search(text))
+    return any(route in _ROOT_ROUTES for route, _ in routes)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ def test_a_dependency_added_after_the_first_up_is_installed(tmp_path, base_image
         assert (
             f"image {name}-web  stale  (requirements.txt changed since it was built: "
             "rebuilding)" in up.stderr
-        )
+        ), up.stderr
         assert "web: recreated" in up.stdout
         imported = dockdjango(
             root,

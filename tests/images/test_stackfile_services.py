@@ -198,3 +198,10 @@ def test_the_runtime_image_gets_no_dev_hosts(tmp_path):
 def test_the_ways_settings_read_hosts(tmp_path, settings, variable, value):
     root = django_project(tmp_path / "p", settings=settings, urls=WITH_ROOT)
     assert _web_environment(root, {})[variable] == value
+
+
+def test_examples_in_the_urlconfs_docstring_are_not_routes(tmp_path):
+    """startproject's urls.py names ``path('', views.home, ...)`` in its docstring."""
+    urls = '"""\nExamples:\n    1. Add a URL to urlpatterns:  path(\'\', views.home)\n"""\n'
+    project = detect(django_project(tmp_path / "p", urls=urls + ADMIN_ONLY))
+    assert site_probe(project) == SiteProbe("/admin/login/", accept_404=False)

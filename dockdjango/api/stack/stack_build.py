@@ -103,8 +103,11 @@ class ServiceBuilder:
             return Stale(True, why) if request.rebuild else None
         try:
             now = current_inputs(self.client, request)
-        except DockdjangoError:
-            return None  # the project cannot be prepared now; the next build will say why
+        except DockdjangoError as exc:
+            # not knowing is said, never taken for "current"
+            if request.rebuild:
+                return Stale(True, f"its inputs cannot be read now ({exc}): rebuilding")
+            return Stale(False, f"could not tell whether image {tag} is current: {exc}")
         changed = changes(recorded, now)
         if not changed:
             return None
