@@ -214,14 +214,10 @@ def merge_global_options(parser: argparse.ArgumentParser, args: argparse.Namespa
     refused = sorted({PROJECT_FLAG_NAMES[k] for k in given if k not in takes})
     if refused:
         command = getattr(args, "command", "this command")
-        parser.error(
-            f"{command} takes no {', '.join(refused)}"
-            + (
-                f" (it takes {', '.join(PROJECT_FLAG_NAMES[k] for k in sorted(takes))})"
-                if takes
-                else ""
-            )
-        )
+        if not takes:
+            parser.error(f"{command} takes no project options ({', '.join(refused)})")
+        taken = ", ".join(PROJECT_FLAG_NAMES[k] for k in sorted(takes))
+        parser.error(f"{command} takes no {', '.join(refused)} (it takes {taken})")
     for key, default in PROJECT_DEFAULTS.items():
         if key not in takes:
             continue
