@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "dockdjango.cli.stack_commands",
     "dockdjango.cli.init",
     "dockdjango.cli.devloop",
+    "dockdjango.cli.db_commands",
     "dockdjango.cli.images",
     "dockdjango.cli.config",
     "dockdjango.cli.base",
@@ -51,6 +52,7 @@ EPILOG = """examples:
   dockdjango run --rm web python manage.py migrate
   dockdjango explain              which build steps will reuse the layer cache, and why not
   dockdjango exec web python manage.py migrate
+  dockdjango db snapshot NAME     snapshot the stack's database; `db restore NAME` brings it back
   dockdjango down                 remove containers and networks; named volumes are kept
   dockdjango config               the resolved compose project, like `docker compose config`
   dockdjango base                 build the registry-free Debian base image if missing
@@ -127,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def print_error(exc: Exception, *, verbose: bool = False) -> None:
     """`error: <what and where>` then, if known, `hint: <what to do>`, on stderr; a failed
     build's step output comes first (its last lines; with ``verbose``, all that were kept)."""
-    from dockdjango.cli.outcome import build_output_lines
+    from dockdjango.cli.output import build_output_lines
 
     for line in build_output_lines(exc, verbose=verbose):
         print(line, file=sys.stderr)

@@ -74,7 +74,7 @@ def run_attached_up(args: argparse.Namespace, stack: Any) -> int:
 def _announce_beside(stack: Any, wait: float, stop: threading.Event) -> None:
     """The announced URLs, each printed once it answers (beside the output, which keeps
     coming), or what it got instead."""
-    from dockdjango.cli.outcome import answer_lines
+    from dockdjango.cli.output import answer_lines
 
     def announce() -> None:
         from dockdjango.errors import DockdjangoError

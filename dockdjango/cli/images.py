@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from dockdjango.cli.output import add_json_flag, epilog
-from dockdjango.cli.table import add_project_options, verbose_option
+from dockdjango.cli.table import add_project_options, old_spelling, verbose_option
 
 EXAMPLES_DOCKERFILE = epilog(
     "dockdjango dockerfile                       print the Dockerfile for the project here",
@@ -36,31 +36,31 @@ EXAMPLES_EXPLAIN = epilog(
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the image commands."""
-    fmt = argparse.RawDescriptionHelpFormatter
+    _add_dockerfile(sub)
+    _add_build(sub)
+    _add_explain(sub)
+
+
+def _add_dockerfile(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     d = sub.add_parser(
         "dockerfile",
         help="print the Dockerfile dockdjango would build (or write it to commit)",
         description="Print the generated Dockerfile for a project. A Dockerfile already in "
         "the project is always used as it is, and printed instead.",
         epilog=EXAMPLES_DOCKERFILE,
-        formatter_class=fmt,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     d.add_argument("path", nargs="?", help="project directory (default: .)")
     d.add_argument("--dockerignore", action="store_true", help="print the .dockerignore instead")
     d.add_argument("--write", action="store_true", help="write Dockerfile and .dockerignore")
     add_project_options(d, only=DIRECTORY_OPTIONS)
-    # the old spelling of --generated here, kept working (not listed)
-    d.add_argument(
-        "--generate",
-        dest="generated",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help=argparse.SUPPRESS,
-    )
+    old_spelling("--generate", "generated").add_to(d)  # of --generated, here: kept working
     d.add_argument("--force", action="store_true", help="with --write: overwrite .dockerignore")
     _options(d)
     d.set_defaults(func=run_dockerfile)
 
+
+def _add_build(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     b = sub.add_parser(
         "build",
         help="build the project's image, showing which layers are reused",
@@ -68,7 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "report each step as reused or rebuilt and whether the prediction "
         "(`dockdjango explain`) matched BuildKit's own cache flags.",
         epilog=EXAMPLES_BUILD,
-        formatter_class=fmt,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     b.add_argument(
         "targets",
@@ -85,6 +85,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _options(b)
     b.set_defaults(func=run_build)
 
+
+def _add_explain(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     e = sub.add_parser(
         "explain",
         help="predict which build steps reuse the layer cache, and why not",
@@ -92,7 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "For the first step that will not, name the cause (instruction, build arg, base "
         "image, or which copied files changed).",
         epilog=EXAMPLES_EXPLAIN,
-        formatter_class=fmt,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     e.add_argument("path", nargs="?", help="project directory (default: .)")
     add_project_options(e, only=DIRECTORY_OPTIONS)
@@ -206,6 +208,9 @@ def run_dockerfile(args: argparse.Namespace) -> int:
 
 def run_explain(args: argparse.Namespace) -> int:
     """Print the cache prediction: a table (coloured on a terminal), or JSON with --json."""
+    import sys
+
+    from dockdjango.api.connection import prediction_note
     from dockdjango.api.images.project_images import explain_project
     from dockdjango.cli.output import is_tty, print_json, print_table
 
@@ -221,6 +226,9 @@ def run_explain(args: argparse.Namespace) -> int:
     )
     rebuild = sum(1 for p in preds if not p.reused and p.step.has_layer)
     layered = sum(1 for p in preds if p.step.has_layer)
+    note = prediction_note()
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     if args.json:
         print_json(
             {
@@ -289,9 +297,6 @@ def _first_line(text: str, width: int) -> str:
 
 def run_build(args: argparse.Namespace) -> int:
     """Build with live progress, then a per-step table and whether `explain` was right."""
-    from rich.console import Console
-    from rich.table import Table
-
     from dockdjango.api.images.project_images import build_project
     from dockdjango.cli.build_progress import BuildProgress
 
@@ -305,7 +310,7 @@ def run_build(args: argparse.Namespace) -> int:
             hint="name a compose project (--file compose.yaml) to build services by name",
         )
     progress = BuildProgress()
-    # a failure's step output is printed with the error (dockdjango.cli.outcome)
+    # a failure's step output is printed with the error (dockdjango.cli.output)
     with progress:
         build = build_project(
             _path(args, args.targets[0] if args.targets else None),
@@ -321,6 +326,16 @@ def run_build(args: argparse.Namespace) -> int:
             log=progress.log,
             generate=args.generated,
         )
+    _print_build(build)
+    return 0
+
+
+def _print_build(build: Any) -> None:
+    """Per step of a finished build: reused or rebuilt, and how long; then the image, and
+    where the cache prediction differed from BuildKit's flags."""
+    from rich.console import Console
+    from rich.table import Table
+
     from dockdjango.cli.output import is_tty, print_table
 
     out = Console()
@@ -357,7 +372,6 @@ def run_build(args: argparse.Namespace) -> int:
         out.print("[yellow]! the cache prediction differed:[/]")
         for line in wrong:
             out.print(f"  {line}")
-    return 0
 
 
 def _path(args: argparse.Namespace, given: str | None = None) -> str:

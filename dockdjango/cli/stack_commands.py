@@ -40,6 +40,9 @@ def run_up(args: argparse.Namespace) -> int:
         for line in planned_port_warnings(stack.select(*args.services) if args.services else stack):
             print(line, file=sys.stderr)
         return 0
+    from dockdjango.cli.db_commands import before_up
+
+    before_up(args, stack)  # this branch's database, migration warnings (stack's db only)
     if not args.detach and args.wait is None:
         from dockdjango.cli.devloop import run_attached_up
 
@@ -66,6 +69,15 @@ def run_up(args: argparse.Namespace) -> int:
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
+    _print_up(stack, result, waited=args.wait is not False)
+    return 0
+
+
+def _print_up(stack: Any, result: Any, *, waited: bool) -> None:
+    """What a detached ``up`` did, where its ports are, and each announced URL once it
+    answered (a server without a health check gets a while when ``up`` waited)."""
+    from dockdjango.cli.output import answer_lines
+
     if not result.changed:
         print(f"{stack.name}: nothing to do, {len(result.services)} service(s) already up to date")
     else:
@@ -77,16 +89,11 @@ def run_up(args: argparse.Namespace) -> int:
             print(f"  {row.service}  {row.ports_text()}")
     for line in public_port_warnings(rows):
         print(line, file=sys.stderr)
-    # a URL is printed once it answered (a server without a health check gets a while)
-    from dockdjango.cli.outcome import answer_lines
-
-    answers = stack.answers(wait=15.0 if args.wait is not False else 0.0)
-    good, bad = answer_lines(stack.name, stack.links(), answers)
+    good, bad = answer_lines(stack.name, stack.links(), stack.answers(wait=15.0 if waited else 0))
     for line in good:
         print(line)
     for line in bad:
         print(line, file=sys.stderr)
-    return 0
 
 
 def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -99,6 +106,10 @@ def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
 def run_down(args: argparse.Namespace) -> int:
     """Remove the stack; say what was removed and what was kept."""
     stack = find_stack(args)
+    if args.volumes:
+        from dockdjango.cli.db_commands import before_down
+
+        before_down(stack)  # names the database snapshots the volume takes with it
     with Progress() as progress:
         result = stack.down(
             volumes=args.volumes, remove_orphans=args.remove_orphans, on_progress=progress

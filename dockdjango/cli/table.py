@@ -242,6 +242,11 @@ def verbose_option() -> Option:
     return option("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
 
 
+def old_spelling(flag: str, dest: str) -> Option:
+    """A flag kept working under an old name, not listed in ``--help`` (the new one is)."""
+    return option(flag, dest=dest, action="store_true", default=argparse.SUPPRESS, help=SUPPRESS)
+
+
 def json_option(what: str = "the result") -> Option:
     """The one ``--json`` flag: machine-readable output on stdout instead of a table."""
     return option("--json", action="store_true", help=JSON_HELP.format(what=what))

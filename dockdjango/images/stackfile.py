@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from dockdjango.detection.backing_services import Database
 from dockdjango.detection.detect import SourceProject
+from dockdjango.detection.django_settings.dev_hosts import host_variables
 from dockdjango.images.dockerfile import APP_DIR, DEV_DATA_DIR
 from dockdjango.images.site_urls import admin_path, announced_urls, site_probe
 
@@ -175,9 +176,10 @@ def _host_values(project: SourceProject, env: dict[str, str]) -> dict[str, str]:
     """Variable -> compose value for ALLOWED_HOSTS / CSRF_TRUSTED_ORIGINS: this machine's
     names added to what the project gives (``env``: its compose file's value)."""
     port = f"${{WEB_PORT:-{WEB_PORT}}}"
+    app_dir = project.root / project.app_dir
     return {
         host.variable: host.compose_value(env.get(host.variable), port=port)
-        for host in project.host_variables
+        for host in host_variables(app_dir, project.settings_scan.files)
     }
 
 

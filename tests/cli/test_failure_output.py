@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dockdjango.cli import build_parser, print_error
-from dockdjango.cli.outcome import build_output_lines
+from dockdjango.cli.output import build_output_lines
 from dockdjango.errors import SHOWN_BUILD_LINES, BuildError, DockdjangoError
 
 

@@ -156,3 +156,20 @@ def test_config_with_each_option_prints_what_compose_prints(workspace: Path, opt
     mine, compose = json.loads(ours.stdout), json.loads(theirs.stdout)
     assert mine["name"] == compose["name"]
     assert mine["services"] == compose["services"]
+
+
+def test_kube_with_every_option_through_the_cli(workspace: Path) -> None:
+    """``kube`` needs no engine: the whole command, as a user types it."""
+    flags = ["--project-directory", "sub", "--env-file", "sub/alt.env", "-p", "demo"]
+    run = subprocess.run(
+        [sys.executable, "-m", "dockdjango", *flags, "kube", "--profile", "debug"],
+        cwd=workspace,
+        env=clean_environ(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "name: debug" in run.stdout  # the profile's service
+    assert "env-file" in run.stdout  # WHERE, from --env-file
+    assert "demo" in run.stdout  # -p

@@ -15,26 +15,16 @@ import pytest
 from cli_run import cli
 
 from dockdjango.engine.project.lifecycle import down
+from tests.stacks import IMAGE, http_service
 
 pytestmark = pytest.mark.engine
 
-IMAGE = "dockdjango/python:3.11-bookworm"
-
-COMPOSE = f"""\
-services:
-  web:
-    image: {IMAGE}
-    init: true
-    command: ["python3", "-m", "http.server", "8000"]
-    ports: ["127.0.0.1::8000"]
-    environment:
-      WHERE: ${{WHERE:-unset}}
-  debug:
-    image: {IMAGE}
-    init: true
-    command: ["sleep", "1000000"]
-    profiles: [debug]
-"""
+COMPOSE = (
+    "services:\n"
+    + http_service(extra="    environment:\n      WHERE: ${WHERE:-unset}\n")
+    + f"  debug:\n    image: {IMAGE}\n    init: true\n"
+    + '    command: ["sleep", "1000000"]\n    profiles: [debug]\n'
+)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from dockdjango.api.stack.links import Answer, Link, ask, check_links, explained
-from dockdjango.cli.outcome import answer_lines
+from dockdjango.cli.output import answer_lines
 
 
 class _Site(http.server.BaseHTTPRequestHandler):

@@ -41,6 +41,7 @@ from dockdjango.errors import DockdjangoError, SpecError
 if TYPE_CHECKING:
     import docker
 
+    from dockdjango.api.database import StackDatabase
     from dockdjango.api.stack.attached import AttachedUp
     from dockdjango.api.stack.stack_run import RunResult
     from dockdjango.compose.develop_watch import WatchRule
@@ -320,6 +321,14 @@ class Stack(StackLoaders, StackCommands, StackInspection):
         from dockdjango.api.stack.stack_watch import watch
 
         watch(self, *services, **options)
+
+    @property
+    def db(self) -> StackDatabase:
+        """The stack's PostgreSQL database: snapshot, restore, reset, a database per git
+        branch (:class:`~dockdjango.api.database.StackDatabase`)."""
+        from dockdjango.api.database import StackDatabase
+
+        return StackDatabase(self)
 
     def watch_rules(self, *services: str) -> list[WatchRule]:
         """The watch rules ``watch`` would follow (a service's own, or the Django default)."""

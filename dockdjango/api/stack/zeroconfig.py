@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from dockdjango.detection.compose_hints import COMPOSE_NAMES
+from dockdjango.detection.entry_points import console_script_site
 from dockdjango.detection.layout import find_manage_py
 from dockdjango.detection.projectconfig import Overrides
 from dockdjango.errors import DockdjangoError
@@ -67,8 +68,10 @@ def has_compose_file(root: str | Path) -> bool:
 
 
 def is_django_project(root: str | Path) -> bool:
-    """True when ``root`` holds a Django project (a manage.py at or below it)."""
-    return find_manage_py(Path(root))[0] is not None
+    """True when ``root`` holds a Django project: a manage.py at or below it, or a console
+    script that runs Django (which :func:`detect_for_stack` refuses, saying why)."""
+    base = Path(root)
+    return find_manage_py(base)[0] is not None or console_script_site(base) is not None
 
 
 def owner_environ(root: str | Path, environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -115,6 +118,10 @@ def detect_for_stack(
     from dockdjango.api.images.detect_here import detect_project
 
     base = Path(root)
+    script = console_script_site(base) if find_manage_py(base)[0] is None else None
+    if script is not None:
+        message, hint = script.problem()
+        raise DockdjangoError(f"{base.resolve()}: {message}", hint=hint)
     if not is_django_project(base):
         raise DockdjangoError(
             f"{base.resolve()}: no compose file and no Django project (no manage.py found)",
@@ -269,5 +276,15 @@ def describe(project: SourceProject) -> dict[str, Any]:
         "environment": dict(plan.environment),
         "build_packages": list(project.build_packages),
         "runtime_packages": list(project.runtime_packages),
+        "project_install": (
+            {
+                "path": project.project_install.path,
+                "name": project.project_install.name,
+                "extras": list(project.project_install.extras),
+            }
+            if project.project_install
+            else None
+        ),
+        "steps": [step.command for step in project.setup_steps],
         "assumptions": list(project.assumptions),
     }

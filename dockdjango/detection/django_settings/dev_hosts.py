@@ -1,7 +1,7 @@
 """Which environment variables a project's ``ALLOWED_HOSTS`` and ``CSRF_TRUSTED_ORIGINS`` come
 from, so the dev server can answer on ``localhost``/``127.0.0.1`` too.
 
-Pure: the settings files (those :mod:`dockdjango.detection.settings_scan` found, in the
+Pure: the settings files (those :mod:`.settings_scan` found, in the
 order Django runs them) are parsed, never run. Recognised, for either setting:
 
 - a list read from one variable: ``os.environ.get("DJANGO_ALLOWED_HOSTS", "*").split(",")``
@@ -21,8 +21,9 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockdjango.detection.settings_scan import dotted_name as _dotted
-from dockdjango.detection.settings_scan import string_literal as _literal
+from dockdjango.detection.django_settings.env_reads import dotted as _dotted
+from dockdjango.detection.django_settings.env_reads import literal as _literal
+from dockdjango.detection.django_settings.pysource import parsed
 
 #: The settings whose values name this machine for the dev server.
 SETTINGS = ("ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS")
@@ -89,10 +90,8 @@ def host_variables(app_dir: Path, files: list[str]) -> list[HostVariable]:
     each variable once."""
     out: dict[str, HostVariable] = {}
     for rel in files:
-        path = app_dir / rel
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-        except (OSError, SyntaxError, ValueError):
+        tree = parsed(app_dir / rel)
+        if tree is None:
             continue
         assigned = _assignments(tree)
         for name, value, line in assigned:
