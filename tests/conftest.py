@@ -169,3 +169,15 @@ def ssh_engine() -> Iterator[Any]:
         yield started
     finally:
         started.stop()
+
+
+@pytest.fixture(autouse=True)
+def _ssh_config_for_pytester(request: pytest.FixtureRequest) -> None:
+    """pytester points ``HOME`` at its own directory: in an ssh session, the inner runs need
+    the session's ssh config and known_hosts there, as the user's own HOME has them."""
+    if not _SESSION_SSH or "pytester" not in request.fixturenames:
+        return
+    import shutil
+
+    inner = request.getfixturevalue("pytester").path
+    shutil.copytree(Path(_SESSION_SSH[0].home) / ".ssh", inner / ".ssh", dirs_exist_ok=True)

@@ -29,13 +29,13 @@ PENDING: dict[str, str] = {
     "api/deploy.py:deploy_swarm": "issue 20 (truth, swarm reachability) changes it",
     "cli/stack_commands.py": "up's output (issue 20, truth) changes it",
     "cli/images.py:run_explain": "the Dockerfile's shape (issue 19, deps) changes it",
-    "compose/models.py": "defer_build (issue 22, speed) changes it",
     "images/plan.py": "issue 19 (deps) changes it",
     "images/install_errors.py:explain_install_failure": "issue 19 (deps) changes it",
     "engine/builds/buildkit.py:build_image": "build failures (issue 20, truth) change it",
     "engine/up/converge.py:up": "parallel create (issue 22, speed) changes it",
     "engine/up/converge.py:make_plan": "parallel create (issue 22, speed) changes it",
     "engine/project/lifecycle.py:down": "down from labels (issue 22, speed) changes it",
+    "pytest_plugin/django_db.py:django_db_setup": "xdist templates (issue 23, db) change it",
 }
 
 

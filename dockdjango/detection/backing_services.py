@@ -125,6 +125,13 @@ def plan_services(
     if kind in ("postgres", "mysql"):
         database = replace(_database(kind, hints), postgis=scan.postgis)
         plan.database = _wire_database(plan, database, scan, given, hints.hosts)
+        drivers = POSTGRES_DRIVERS if kind == "postgres" else MYSQL_DRIVERS
+        if not deps & drivers:
+            example = "psycopg[binary]" if kind == "postgres" else "mysqlclient"
+            plan.notes.append(
+                f"the settings use {kind}, but no {kind} driver is among the dependencies: "
+                f"Django cannot connect until one is added ({example})"
+            )
     else:
         _place_sqlite(plan, scan, given)
     redis = wants_redis(deps, scan) if chosen is None else "redis" in chosen

@@ -114,6 +114,13 @@ def can_pull(client: docker.DockerClient, ref: str) -> tuple[bool, str]:
 
 
 @translate_errors
+def registry_mirrors(client: docker.DockerClient) -> list[str]:
+    """The mirrors the engine pulls Docker Hub images through (its ``registry-mirrors``)."""
+    info = client.api.info()
+    return [str(m) for m in (info.get("RegistryConfig") or {}).get("Mirrors") or []]
+
+
+@translate_errors
 def import_rootfs(client: docker.DockerClient, tar_path: Path, ref: str, changes: list[str]) -> str:
     """``docker import`` a root file system tarball as ``ref``; return the image id."""
     try:

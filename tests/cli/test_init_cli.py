@@ -77,6 +77,32 @@ def test_a_directory_without_django_is_refused(tmp_path: Path) -> None:
     assert "no compose file found" in proc.stderr or "no Django project" in proc.stderr
 
 
+def test_a_project_run_by_a_console_script_is_refused_saying_why(tmp_path: Path) -> None:
+    """Issue 19: no manage.py, Django behind a console script (ralph): up says so and names
+    the file that fixes it, instead of "no compose file found"."""
+    (tmp_path / "setup.py").write_text(
+        "from setuptools import setup\nsetup(name='shop', package_dir={'': 'src'}, "
+        "entry_points={'console_scripts': ['dev_shop = shop.__main__:dev']})\n"
+    )
+    (tmp_path / "requirements.txt").write_text("django\n")
+    main = tmp_path / "src" / "shop" / "__main__.py"
+    main.parent.mkdir(parents=True)
+    (main.parent / "__init__.py").write_text("")
+    main.write_text(
+        "import os\nfrom django.core.management import execute_from_command_line\n"
+        "def dev():\n    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'shop.settings')\n"
+        "    execute_from_command_line()\n"
+    )
+    for args in (("up", "-d"), ("init",)):
+        proc = cli(*args, cwd=tmp_path)
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+        first, hint = proc.stderr.splitlines()[:2]
+        assert "no manage.py: this project runs Django through the console script dev_shop" in (
+            first
+        )
+        assert "create src/manage.py containing `from shop.__main__ import dev; dev()`" in hint
+
+
 @pytest.mark.engine
 def test_init_writes_three_files_and_never_a_projects_dockerfile(tmp_path: Path) -> None:
     root = startproject(tmp_path / "p")

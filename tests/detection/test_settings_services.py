@@ -357,3 +357,20 @@ def test_the_compose_file_that_builds_the_checkout_and_its_database_host(tmp_pat
     assert plan.environment["POSTGRES_HOST"] == "db"  # their database's host is ours
     assert plan.database is not None
     assert (plan.database.user, plan.database.password) == ("shop", "secret")
+
+
+def test_a_database_without_its_driver_is_said(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "proj/settings.py": "import os\nDATABASES = {'default': {'ENGINE': "
+            "'django.db.backends.postgresql', 'HOST': os.environ.get('DB_HOST')}}\n",
+        },
+    )
+    scan = scan_settings(tmp_path, "proj.settings")
+    hints = read_compose_hints(tmp_path)
+    plan = plan_services(tmp_path, {"django"}, scan, hints, {})
+    assert plan.names == ("postgres",)
+    assert any("no postgres driver is among the dependencies" in n for n in plan.notes)
+    plan = plan_services(tmp_path, {"django", "psycopg"}, scan, hints, {})
+    assert not any("driver" in n for n in plan.notes)

@@ -220,9 +220,9 @@ class Stack(StackLoaders, StackCommands, StackInspection):
     def stand_ins(self, dry_run: bool = False) -> StandInProvider:
         """Stand-ins for backing-service images that cannot be had (see
         api.stack.service_images); for a dry run, the same choice without building one."""
-        from dockdjango.api.stack.service_images import stand_in_provider
+        from dockdjango.api.stack.standin_provider import stand_in_provider
 
-        return stand_in_provider(self.client, dry_run=dry_run)
+        return stand_in_provider(self.client, project=self.project, dry_run=dry_run)
 
     def image_builder(self, on_progress: OnProgress) -> Builder:
         """Builds a service's image from its ``build:`` section (reporting each build warning
