@@ -7,9 +7,11 @@ Readable and commented, and plain Compose: ``docker compose config`` accepts it 
 
 - ``web``: the project's ``dev`` image target, the source bind-mounted for live reload,
   migrations run before ``runserver``, published on 127.0.0.1 only, the variables that
-  connect the settings to the services below, and the checkout owner's uid
+  connect the settings to the services below (and this machine's names added to the
+  hosts the settings read from a variable), the checkout owner's uid
   (``DOCKDJANGO_UID``/``DOCKDJANGO_GID``, which dockdjango sets) so files Django creates in
-  the checkout are the owner's;
+  the checkout are the owner's, and a health check that asks a URL the project routes
+  (:func:`site_probe`);
 - ``db`` (PostgreSQL or MariaDB) with a named volume and a health check, when the
   project uses one; ``redis``; a Celery ``worker`` (and ``beat``), unpublished, with
   health checks of their own;
@@ -24,10 +26,19 @@ from dataclasses import dataclass, field
 from dockdjango.detection.backing_services import Database
 from dockdjango.detection.detect import SourceProject
 from dockdjango.detection.django_settings.dev_hosts import host_variables
+from dockdjango.detection.django_settings.urlconf import admin_mount, routes_root, urlconf_routes
 from dockdjango.images.dockerfile import APP_DIR, DEV_DATA_DIR
-from dockdjango.images.site_urls import admin_path, announced_urls, site_probe
 
-__all__ = ["StackFile", "admin_path", "celery_services", "compose_file", "schedules_tasks"]
+__all__ = [
+    "SiteProbe",
+    "StackFile",
+    "admin_path",
+    "announced_urls",
+    "celery_services",
+    "compose_file",
+    "schedules_tasks",
+    "site_probe",
+]
 
 WEB_PORT = 8000
 
@@ -257,6 +268,69 @@ def _depends(project: SourceProject) -> list[str]:
     if project.services.redis:
         out += ["      redis:", "        condition: service_healthy"]
     return out
+
+
+# -- where the site answers: the URLs announced, the one the health check asks --------
+#
+# A health check that passes on a 400 (Django's answer to a Host not in ALLOWED_HOSTS) or a
+# 404 says "healthy" of a site nobody can use, so the check asks a URL the project has and
+# wants an answer below 400: / when the URLconf routes it; else the admin's login page
+# when the admin is mounted; else (a URLconf built at run time, or one with neither) /,
+# where a 404 is the best proof there is that Django serves requests -- a 400 or a 5xx
+# still is not.
+
+
+def _routes(project: SourceProject) -> list[tuple[str, str]] | None:
+    urlconf = project.settings_scan.values.get("ROOT_URLCONF")
+    return urlconf_routes(project.root / project.app_dir, urlconf)
+
+
+def admin_path(project: SourceProject) -> str | None:
+    """Where the project mounts Django's admin (``/admin/``), read from its root URLconf."""
+    return admin_mount(_routes(project))
+
+
+@dataclass(frozen=True)
+class SiteProbe:
+    """The request the generated health check makes, and what counts as an answer."""
+
+    path: str
+    #: a 404 counts (nothing better to ask: see the module docstring)
+    accept_404: bool
+
+    def command(self, port: int) -> list[str]:
+        """The check, for ``CMD``: Python's standard library (the base image has no curl).
+        It prints what it got (``GET / answered 400``), which ``up`` quotes when the
+        service never gets healthy, and reads the body so the server logs no broken pipe."""
+        good = "s < 400 or s == 404" if self.accept_404 else "s < 400"
+        code = (
+            "import http.client as h, sys; "
+            f"c = h.HTTPConnection('127.0.0.1', {port}, timeout=4); "
+            f"c.request('GET', {json.dumps(self.path)}); r = c.getresponse(); r.read(); "
+            f"s = r.status; print('GET {self.path} answered', s); sys.exit(0 if {good} else 1)"
+        )
+        return ["CMD", "python", "-c", code]
+
+
+def site_probe(project: SourceProject) -> SiteProbe:
+    """What the dev service's health check asks (see the module docstring)."""
+    root = routes_root(_routes(project))
+    if root:
+        return SiteProbe("/", accept_404=False)
+    admin = admin_path(project)
+    if root is False and admin:
+        return SiteProbe(admin + "login/", accept_404=False)
+    return SiteProbe("/", accept_404=True)
+
+
+def announced_urls(project: SourceProject) -> dict[str, str]:
+    """The URLs ``up`` prints once they answer: the site when the URLconf routes ``/`` (or
+    cannot be read), the admin when it is mounted."""
+    urls = {} if routes_root(_routes(project)) is False else {"site": "/"}
+    admin = admin_path(project)
+    if admin:
+        urls["admin"] = admin
+    return urls or {"site": "/"}
 
 
 def _database(db: Database) -> list[str]:

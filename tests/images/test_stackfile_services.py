@@ -19,8 +19,7 @@ from test_stackfile import write
 from dockdjango.compose.loader.pipeline import load_dict
 from dockdjango.detection.detect import detect
 from dockdjango.images.dockerfile import generate_dockerfile
-from dockdjango.images.site_urls import SiteProbe, site_probe
-from dockdjango.images.stackfile import compose_file
+from dockdjango.images.stackfile import SiteProbe, compose_file, site_probe
 
 
 def django_project(root: Path, *, settings: str = "", urls: str | None = None, **extra: str):
