@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from dockdjango.cli.output import add_json_flag, epilog
+from dockdjango.cli.output import add_json_flag, epilog, first_line
 from dockdjango.cli.table import add_project_options, old_spelling, verbose_option
 
 EXAMPLES_DOCKERFILE = epilog(
@@ -232,18 +232,7 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.json:
         print_json(
             {
-                "steps": [
-                    {
-                        "step": p.step.index,
-                        "instruction": p.step.text,
-                        "cache": "reused" if p.reused else "rebuild",
-                        "vertex": p.step.vertex,
-                        "first_rebuild": p.first,
-                        "cause": None if p.reused else p.cause,
-                        "has_layer": p.step.has_layer,
-                    }
-                    for p in preds
-                ],
+                "steps": [_explain_json(p) for p in preds],
                 "reused": layered - rebuild,
                 "rebuild": rebuild,
             }
@@ -254,7 +243,7 @@ def run_explain(args: argparse.Namespace) -> int:
         rows = [
             (
                 str(p.step.index),
-                _first_line(p.step.text, 60),
+                first_line(p.step.text, 60),
                 _status(p),
                 "" if p.reused or not p.cause else p.cause,
             )
@@ -263,7 +252,26 @@ def run_explain(args: argparse.Namespace) -> int:
         print_table(["step", "instruction", "cache", "why"], rows)
         print(summary)
         return 0
+    _explain_rich(preds, summary)
+    return 0
+
+
+def _explain_json(p: Any) -> dict[str, Any]:
+    return {
+        "step": p.step.index,
+        "instruction": p.step.text,
+        "cache": "reused" if p.reused else "rebuild",
+        "vertex": p.step.vertex,
+        "first_rebuild": p.first,
+        "cause": None if p.reused else p.cause,
+        "has_layer": p.step.has_layer,
+    }
+
+
+def _explain_rich(preds: list[Any], summary: str) -> None:
+    """The prediction as a coloured table (a terminal)."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False)
@@ -272,16 +280,14 @@ def run_explain(args: argparse.Namespace) -> int:
     table.add_column("cache", no_wrap=True, min_width=7)
     table.add_column("why", overflow="fold", min_width=24)
     for p in preds:
-        status = _status(p)
         style = "green" if p.reused else ("bold red" if p.first else "red")
         cause = "" if p.reused or not p.cause else p.cause
-        table.add_row(
-            str(p.step.index), _first_line(p.step.text, 200), f"[{style}]{status}[/]", cause
-        )
+        # the instruction's own brackets (`[0]`, `[x for x in ...]`) are text, not markup
+        text = escape(first_line(p.step.text, 200))
+        table.add_row(str(p.step.index), text, f"[{style}]{_status(p)}[/]", escape(cause))
     console = Console()
     console.print(table)
     console.print(summary)
-    return 0
 
 
 def _status(p: Any) -> str:
@@ -290,15 +296,10 @@ def _status(p: Any) -> str:
     return "reused" if p.reused else ("REBUILD" if p.first else "rebuild")
 
 
-def _first_line(text: str, width: int) -> str:
-    line = text.split("\n")[0]
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
 def run_build(args: argparse.Namespace) -> int:
     """Build with live progress, then a per-step table and whether `explain` was right."""
     from dockdjango.api.images.project_images import build_project
-    from dockdjango.cli.build_progress import BuildProgress
+    from dockdjango.cli.build_progress import BuildProgress, print_build_report
 
     if any(getattr(args, key) for key in STACK_OPTIONS):
         return _build_services(args)
@@ -326,52 +327,8 @@ def run_build(args: argparse.Namespace) -> int:
             log=progress.log,
             generate=args.generated,
         )
-    _print_build(build)
+    print_build_report(build)
     return 0
-
-
-def _print_build(build: Any) -> None:
-    """Per step of a finished build: reused or rebuilt, and how long; then the image, and
-    where the cache prediction differed from BuildKit's flags."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from dockdjango.cli.output import is_tty, print_table
-
-    out = Console()
-    rows = []
-    for p in build.predicted:
-        if not p.step.has_layer:
-            continue
-        s = build.engine_step(p)
-        status = "" if s is None else ("reused" if s.cached else "rebuilt")
-        took = f"{s.seconds:.1f} s" if s is not None and not s.cached else ""
-        rows.append((str(p.step.index), p.step.text.split("\n")[0], status, took))
-    if is_tty():
-        table = Table(box=None, pad_edge=False)
-        table.add_column("step", justify="right")
-        table.add_column("instruction", overflow="ellipsis", max_width=52, no_wrap=True)
-        table.add_column("cache", no_wrap=True, min_width=7)
-        table.add_column("time", justify="right", no_wrap=True)
-        for index, text, status, took in rows:
-            style = "green" if status == "reused" else "yellow"
-            table.add_row(index, text, f"[{style}]{status}[/]" if status else "", took)
-        out.print(table)
-    else:
-        short_rows = [(i, t if len(t) <= 60 else t[:59] + "…", c, d) for i, t, c, d in rows]
-        print_table(["step", "instruction", "cache", "time"], short_rows)
-    size_mb = build.result.size / 1e6
-    short = build.image_id.removeprefix("sha256:")[:12]
-    out.print(
-        f"✓ image {build.result.tag or short} ({short}, {size_mb:.0f} MB): "
-        f"{sum(1 for row in rows if row[2] == 'reused')} of {len(rows)} steps reused, "
-        f"{build.seconds:.1f} s"
-    )
-    wrong = build.mismatches()
-    if wrong:
-        out.print("[yellow]! the cache prediction differed:[/]")
-        for line in wrong:
-            out.print(f"  {line}")
 
 
 def _path(args: argparse.Namespace, given: str | None = None) -> str:

@@ -123,7 +123,7 @@ def build_output_lines(exc: BaseException, *, verbose: bool = False) -> list[str
         return []
     shown = exc.tail(None if verbose else SHOWN_BUILD_LINES)
     total = len(exc.output)
-    step = f"`{_first_line(exc.step)}`" if exc.step else "the failing step"
+    step = f"`{first_line(exc.step)}`" if exc.step else "the failing step"
     if len(shown) < total:
         head = f"last {len(shown)} of {total} output lines of {step} (all of them: --verbose):"
     else:
@@ -131,7 +131,8 @@ def build_output_lines(exc: BaseException, *, verbose: bool = False) -> list[str
     return [head, *(f"  | {line}" for line in shown)]
 
 
-def _first_line(text: str, width: int = 70) -> str:
+def first_line(text: str, width: int = 70) -> str:
+    """The first line of ``text``, its spaces collapsed, cut at ``width`` with an ellipsis."""
     line = " ".join(text.split("\n", 1)[0].split())
     return line if len(line) <= width else line[: width - 1] + "…"
 

@@ -27,11 +27,15 @@ from dockdjango.api.testing import (
     new_session_id,
     postgres_image,
     remove_leftovers,
+    shared_postgres,
     start_postgres,
 )
 from dockdjango.errors import DockdjangoError, SpecError
 from dockdjango.pytest_plugin.options import Settings
 from dockdjango.pytest_plugin.session_stack import SessionStack, read_record
+
+#: What a worker writes when it started the run's shared PostgreSQL (the controller removes it)
+SHARED_SERVER = "postgres-server.json"
 
 
 @dataclass
@@ -105,6 +109,16 @@ class SessionState:
             session, image, reuse=self.settings.reuse, timeout=self.settings.timeout
         )
 
+    def django_postgres(self, session: TestSession) -> PostgresServer:
+        """The server of pytest-django's databases with ``dockdjango_django_db = postgres``:
+        one for all xdist workers of the run (each has its own database on it), so the
+        schema is migrated once for all of them; with reuse, the kept ``postgres`` server."""
+        if self.settings.reuse or not self.worker:
+            return self.postgres(session)
+        image = postgres_image(session.client, self.settings.postgres_image or None)
+        self.shared_dir.mkdir(parents=True, exist_ok=True)
+        return shared_postgres(session, image, self.shared_dir, timeout=self.settings.timeout)
+
     def stack(self, session: TestSession) -> SessionStack:
         """The session's stack, up and healthy; shared with the other xdist workers."""
         if self._stack is None:
@@ -141,7 +155,8 @@ class SessionState:
         if self.worker:
             return
         try:
-            if self._client is not None or read_record(self.shared_dir):
+            shared = read_record(self.shared_dir) or (self.shared_dir / SHARED_SERVER).exists()
+            if self._client is not None or shared:
                 client = self.client()
                 mine = find_leftovers(client, session=self.session_id)
                 remove_leftovers(client, mine)

@@ -16,6 +16,7 @@ method is one call into ``dockdjango.engine`` (where the SDK's errors become our
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -322,7 +323,7 @@ class Stack(StackLoaders, StackCommands, StackInspection):
 
         watch(self, *services, **options)
 
-    @property
+    @functools.cached_property
     def db(self) -> StackDatabase:
         """The stack's PostgreSQL database: snapshot, restore, reset, a database per git
         branch (:class:`~dockdjango.api.database.StackDatabase`)."""

@@ -25,6 +25,7 @@ from dockdjango.api.testing.testpostgres import (
     PostgresServer,
     find_kept,
     postgres_image,
+    shared_postgres,
     start_postgres,
 )
 from dockdjango.api.testing.testsession import RunningContainer, TestSession, Wait, prune, wait_for
@@ -64,6 +65,7 @@ __all__ = [
     "remove_images",
     "remove_leftovers",
     "session_labels",
+    "shared_postgres",
     "start_postgres",
     "wait_for",
 ]
