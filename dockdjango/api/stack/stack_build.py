@@ -10,8 +10,9 @@ generates -- zero-config, ``--generated``, a build marked ``x-dockdjango: {docke
 generated}`` or ``{rebuild: auto}`` (what ``init`` writes) -- is rebuilt; a compose file's
 own ``build:`` is only warned about, as Compose would run it::
 
-    ! image demo-web is older than requirements.txt (changed since it was built);
-      `dockdjango up --build` rebuilds it
+    image demo-web  stale  (requirements.txt changed since it was built: rebuilding)
+    image demo-app  warning  (image demo-app was built before requirements.txt changed;
+      `dockdjango up --build` rebuilds it)
 """
 
 from __future__ import annotations
