@@ -8,7 +8,7 @@ project's own file is left as it is)::
     error: service web: Dockerfile:4: FROM python:3.12-slim: not present locally and no
     registry answers
     hint: --generated builds from the Dockerfile dockdjango generates instead (`dockdjango
-    --generated up` runs the stack it detects; `dockdjango build --generated` builds the
+    up --generated` runs the stack it detects; `dockdjango build --generated` builds the
     image); `dockdjango dockerfile --generated` shows it
 
 To keep the project's compose file and build only its services from generated
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 ENV_VAR = "DOCKDJANGO_DOCKERFILE"
 GENERATED_HINT = (
     "--generated builds from the Dockerfile dockdjango generates instead (`dockdjango "
-    "--generated up` runs the stack it detects; `dockdjango build --generated` builds the "
+    "up --generated` runs the stack it detects; `dockdjango build --generated` builds the "
     "image); `dockdjango dockerfile --generated` shows it"
 )
 
