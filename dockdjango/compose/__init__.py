@@ -43,30 +43,67 @@ docs/spec.md has the rest.
 
 from __future__ import annotations
 
-from dockdjango.compose.durations import format_duration, normalize_duration, parse_duration
-from dockdjango.compose.loader.parse import read_compose_text
-from dockdjango.compose.loader.pipeline import (
-    discover_files,
-    find_compose_files,
-    load_dict,
-    load_project,
-)
-from dockdjango.compose.models import (
-    BindOptions,
-    BuildConfig,
-    DependsOn,
-    Healthcheck,
-    Network,
-    Service,
-    ServiceNetwork,
-    ServicePort,
-    ServiceVolume,
-    TmpfsOptions,
-    Volume,
-    VolumeOptions,
-)
-from dockdjango.compose.naming import normalize_project_name
-from dockdjango.compose.project import Project
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dockdjango.compose.durations import format_duration, normalize_duration, parse_duration
+    from dockdjango.compose.loader.parse import read_compose_text
+    from dockdjango.compose.loader.pipeline import (
+        discover_files,
+        find_compose_files,
+        load_dict,
+        load_project,
+    )
+    from dockdjango.compose.models import (
+        BindOptions,
+        BuildConfig,
+        DependsOn,
+        Healthcheck,
+        Network,
+        Service,
+        ServiceNetwork,
+        ServicePort,
+        ServiceVolume,
+        TmpfsOptions,
+        Volume,
+        VolumeOptions,
+    )
+    from dockdjango.compose.naming import normalize_project_name
+    from dockdjango.compose.project import Project
+
+# public name -> module that defines it. Imported on first use, so that a command which
+# needs only names or the depends_on graph (``down``, ``ps``) does not build the pydantic
+# models, and one that needs the models does not import the loader twice over.
+_EXPORTS: dict[str, str] = {
+    "format_duration": "dockdjango.compose.durations",
+    "normalize_duration": "dockdjango.compose.durations",
+    "parse_duration": "dockdjango.compose.durations",
+    "read_compose_text": "dockdjango.compose.loader.parse",
+    "discover_files": "dockdjango.compose.loader.pipeline",
+    "find_compose_files": "dockdjango.compose.loader.pipeline",
+    "load_dict": "dockdjango.compose.loader.pipeline",
+    "load_project": "dockdjango.compose.loader.pipeline",
+    **dict.fromkeys(
+        (
+            "BindOptions",
+            "BuildConfig",
+            "DependsOn",
+            "Healthcheck",
+            "Network",
+            "Service",
+            "ServiceNetwork",
+            "ServicePort",
+            "ServiceVolume",
+            "TmpfsOptions",
+            "Volume",
+            "VolumeOptions",
+        ),
+        "dockdjango.compose.models",
+    ),
+    "normalize_project_name": "dockdjango.compose.naming",
+    "Project": "dockdjango.compose.project",
+}
 
 __all__ = [
     "BindOptions",
@@ -92,3 +129,10 @@ __all__ = [
     "parse_duration",
     "read_compose_text",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dockdjango.compose' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
