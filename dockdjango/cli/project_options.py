@@ -22,7 +22,11 @@ def find_stack(
 ) -> Stack:
     """The stack ``-f``/``-p``/``--profile``/``--env-file``/``--project-directory`` name,
     as Compose resolves it (:meth:`Stack.find`); in a Django project with no compose file
-    (or with ``--generated``), the stack dockdjango detects."""
+    (or with ``--generated``), the stack dockdjango detects.
+
+    A command that does not need the file (``down``, ``ps``, ``stop``, ``logs``, ``port``,
+    ``exec``) works from the containers' labels: the file is read and checked, its typed
+    models are not built (``typed=False``), which keeps these commands quick."""
     from dockdjango.api.stack.stack import Stack
 
     if zero_config(args):
@@ -35,6 +39,7 @@ def find_stack(
         env_files=args.env_files,
         project_directory=args.project_directory,
         need_file=need_file,
+        typed=need_file,
     )
 
 

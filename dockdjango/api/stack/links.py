@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from dockdjango.compose import Project
+if TYPE_CHECKING:
+    from dockdjango.compose import Project
 
 
 @dataclass(frozen=True)

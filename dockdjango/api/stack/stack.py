@@ -22,26 +22,27 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockdjango.api.compose_project import config_hashes
 from dockdjango.api.stack.links import Link, announced
 from dockdjango.api.stack.stack_exec import ExecResult, StackCommands
-from dockdjango.compose import Project, load_dict, load_project
-from dockdjango.compose.loader.pipeline import discover_files
-from dockdjango.compose.models import BuildConfig
+from dockdjango.compose.loader.pipeline import Resolved, discover_files
 from dockdjango.engine.client import connect
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.project import lifecycle
 from dockdjango.engine.project.kill import kill
 from dockdjango.engine.project.lifecycle import ContainerStatus, DownResult, host_port
 from dockdjango.engine.project.logs import LogLine, iter_logs
-from dockdjango.engine.up import converge
-from dockdjango.engine.up.apply import BeforeStart
-from dockdjango.engine.up.converge import UpResult
+from dockdjango.engine.up.outcome import UpResult
 from dockdjango.errors import DockdjangoError, SpecError
 
+# The typed models (pydantic) and the ``up`` machinery are imported where they are used:
+# the commands that work from the containers' labels (down, ps, stop, logs, port) need
+# only the project's name and its services' names, which a `Resolved` project has.
 if TYPE_CHECKING:
     import docker
 
+    from dockdjango.compose import Project
+    from dockdjango.compose.models import BuildConfig
+    from dockdjango.engine.up.apply import BeforeStart
     from dockdjango.engine.up.resources import Builder
 
 __all__ = [
@@ -69,7 +70,7 @@ class Stack(StackCommands):
 
     def __init__(
         self,
-        project: Project | Mapping[str, Any] | None = None,
+        project: Project | Resolved | Mapping[str, Any] | None = None,
         *,
         name: str | None = None,
         services: Mapping[str, Any] | None = None,
@@ -80,8 +81,11 @@ class Stack(StackCommands):
     ) -> None:
         """Wrap a loaded ``dockdjango.compose.Project`` or a compose document given as a
         mapping (the shape of a compose file, or of ``docker compose config --format json``)
-        -- or build one from models: ``Stack(name="demo", services={"web": Service(...)})``."""
-        if project is None:
+        -- or build one from models: ``Stack(name="demo", services={"web": Service(...)})``.
+        A `Resolved` project (:meth:`find` with ``typed=False``) is typed when first used."""
+        if project is None and (services or volumes or networks):
+            from dockdjango.compose import Project
+
             project = Project(
                 name=name or "",
                 services=dict(services or {}),
@@ -89,17 +93,48 @@ class Stack(StackCommands):
                 networks=dict(networks or {}),
             )
         elif isinstance(project, Mapping):
+            from dockdjango.compose import load_dict
+
             project = load_dict(project)
-        if not project.name:
+        self._project: Project | None = None if isinstance(project, Resolved) else project
+        self._resolved = project if isinstance(project, Resolved) else None
+        self._name = project.name if project is not None else name or ""
+        if not self._name:
             raise SpecError(
                 "the stack has no project name", hint="pass project_name=... or set `name:`"
             )
-        self.project: Project = project
         #: True for a stack known only by name (:meth:`existing`): no file, no services
         self.file_less = False
         self._client = client
         self._lock = threading.Lock()
         self.on_progress = on_progress
+
+    @property
+    def project(self) -> Project:
+        """The typed project (for a stack found with ``typed=False``, made on first use)."""
+        if self._project is None:
+            if self._resolved is not None:
+                self._project = self._resolved.project()
+            else:
+                from dockdjango.compose import Project
+
+                self._project = Project(name=self._name)
+        return self._project
+
+    @project.setter
+    def project(self, project: Project) -> None:
+        self._project, self._resolved, self._name = project, None, project.name
+
+    def _service_names(self, *, every: bool = False) -> list[str]:
+        """The services of this run (``every``: the disabled ones too), from the typed
+        project when there is one, else from the resolved one: no models built."""
+        if self._project is not None:
+            names, known = self._project.service_names, self._project.all_service_names
+        elif self._resolved is not None:
+            names, known = self._resolved.service_names, self._resolved.all_service_names
+        else:
+            return []
+        return sorted(known) if every else list(names)
 
     @classmethod
     def load(
@@ -114,6 +149,7 @@ class Stack(StackCommands):
         on_progress: OnProgress | None = None,
         env_files: Sequence[str | Path] = (),
         project_directory: str | Path | None = None,
+        typed: bool = True,
     ) -> Stack:
         """Load compose file(s) the way Compose does and wrap the project.
 
@@ -121,11 +157,15 @@ class Stack(StackCommands):
         override file in the current directory or a parent, as Compose does
         (``COMPOSE_FILE`` wins). ``project_directory`` (or ``workdir``) is Compose's
         ``--project-directory``, by default the first file's directory; ``env_files``
-        replace the project's ``.env`` (``--env-file``).
+        replace the project's ``.env`` (``--env-file``). Every check is made here; with
+        ``typed`` False the typed models are built only when something needs them (what
+        works from the containers' labels -- down, ps, stop, logs, port -- never does).
         """
         if isinstance(files, str | Path):
             files = [files]
-        project = load_project(
+        from dockdjango.compose.loader.pipeline import resolve_project
+
+        resolved = resolve_project(
             [str(f) for f in files] if files else None,
             project_name=project_name,
             profiles=tuple(profiles),
@@ -133,6 +173,7 @@ class Stack(StackCommands):
             workdir=project_directory if project_directory is not None else workdir,
             env_files=[str(f) for f in env_files],
         )
+        project = resolved.project() if typed else resolved
         return cls(project, client=client, on_progress=on_progress)
 
     @classmethod
@@ -145,7 +186,7 @@ class Stack(StackCommands):
     ) -> Stack:
         """A stack known only by its project name, found by labels (``down -p NAME`` with
         no compose file, as Compose allows): everything but ``up`` works."""
-        stack = cls(Project(name=name), client=client, on_progress=on_progress)
+        stack = cls(name=name, client=client, on_progress=on_progress)
         stack.file_less = True
         return stack
 
@@ -160,10 +201,12 @@ class Stack(StackCommands):
         env_files: Sequence[str | Path] = (),
         project_directory: str | Path | None = None,
         need_file: bool = False,
+        typed: bool = True,
     ) -> Stack:
         """The stack a command line names, as Compose resolves it: the given files, else
         the ones Compose finds; with only ``project_name`` and no compose file around, the
-        project the engine has under that name (unless ``need_file``, as for ``up``)."""
+        project the engine has under that name (unless ``need_file``, as for ``up``).
+        ``typed`` as for :meth:`load`."""
         if (
             not need_file
             and project_name
@@ -178,6 +221,7 @@ class Stack(StackCommands):
             environ=environ,
             env_files=env_files,
             project_directory=project_directory,
+            typed=typed,
         )
 
     # -- what it is ---------------------------------------------------------------------
@@ -185,7 +229,7 @@ class Stack(StackCommands):
     @property
     def name(self) -> str:
         """The project name (prefix of every container, network and volume)."""
-        return self.project.name
+        return self._name
 
     @property
     def services(self) -> list[str]:
@@ -214,6 +258,8 @@ class Stack(StackCommands):
     def config_hashes(self, *services: str) -> dict[str, str]:
         """``{service: config hash}``, the hash Compose labels containers with (all services
         when none are named)."""
+        from dockdjango.api.compose_project import config_hashes
+
         return config_hashes(self.project, list(services) or None)
 
     def to_yaml(self) -> str:
@@ -232,7 +278,7 @@ class Stack(StackCommands):
         if self.file_less:
             known = {r.service for r in lifecycle.ps(self.client, self.name)}
         else:
-            known = self.project.all_service_names
+            known = set(self._service_names(every=True))
         unknown = [s for s in services if s not in known]
         if unknown:
             there = ", ".join(sorted(known)) or "none"
@@ -266,6 +312,8 @@ class Stack(StackCommands):
         """
         if force_recreate and no_recreate:
             raise DockdjangoError("force_recreate and no_recreate cannot be used together")
+        from dockdjango.engine.up import converge
+
         progress = self._progress(on_progress)
         return converge.up(
             self.client,
@@ -343,8 +391,8 @@ class Stack(StackCommands):
         return lifecycle.down(
             self.client,
             self.name,
-            services=None if self.file_less else self.project.services,
-            known=None if self.file_less else self.project.all_service_names,
+            services=None if self.file_less else self._service_names(),
+            known=None if self.file_less else self._service_names(every=True),
             volumes=volumes,
             remove_orphans=remove_orphans,
             on_progress=self._progress(on_progress),
