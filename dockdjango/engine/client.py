@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 
 import docker
+from docker.constants import DEFAULT_DOCKER_API_VERSION, MINIMUM_DOCKER_API_VERSION
 from docker.errors import DockerException
+from requests.exceptions import RequestException
 
 from dockdjango.engine.address import DEFAULT_SOCKET, engine_address
 from dockdjango.engine.failures import translate_errors
@@ -31,19 +33,36 @@ DockerClient = docker.DockerClient
 
 
 def connect(timeout: int = 120) -> docker.DockerClient:
-    """Return a client whose daemon answered a ping, or raise :class:`EngineUnavailable`."""
+    """Return a client whose daemon answered a ping, or raise :class:`EngineUnavailable`.
+
+    The API version is negotiated from the ping's ``API-Version`` header, as the docker CLI
+    does, rather than by the SDK's ``version="auto"``, which asks ``/version`` -- a slower
+    call (the daemon collects its components' versions) that every command would pay."""
     address = engine_address()
     try:
-        if os.environ.get("DOCKER_HOST"):
-            client = docker.from_env(version="auto", timeout=timeout)
-        else:
-            client = docker.DockerClient(base_url=address, version="auto", timeout=timeout)
-        client.ping()
+        probe = _client(address, MINIMUM_DOCKER_API_VERSION, timeout)
+        answer = probe.api.get(f"{probe.api.base_url}/_ping", timeout=timeout)
+        if answer.status_code != 200:
+            raise DockerException(f"the engine answered the ping with {answer.status_code}")
+        offered = answer.headers.get("API-Version") or MINIMUM_DOCKER_API_VERSION
+        client = _client(address, _lower(offered, DEFAULT_DOCKER_API_VERSION), timeout)
     except DockerException as exc:
         raise EngineUnavailable(address, _reason(exc)) from None
-    except OSError as exc:
-        raise EngineUnavailable(address, exc.strerror or str(exc)) from None
+    except (OSError, RequestException) as exc:
+        raise EngineUnavailable(address, getattr(exc, "strerror", None) or _reason(exc)) from None
     return client
+
+
+def _client(address: str, version: str, timeout: int) -> docker.DockerClient:
+    """A client for ``address`` speaking API ``version`` (no request is made)."""
+    if os.environ.get("DOCKER_HOST"):
+        return docker.from_env(version=version, timeout=timeout)
+    return docker.DockerClient(base_url=address, version=version, timeout=timeout)
+
+
+def _lower(one: str, other: str) -> str:
+    """The lower of two API versions (``1.41``)."""
+    return min(one, other, key=lambda v: tuple(int(p) for p in v.split(".") if p.isdigit()))
 
 
 def _reason(exc: Exception) -> str:
