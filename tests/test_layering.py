@@ -164,28 +164,13 @@ def test_no_import_circle_in_the_package() -> None:
     assert not circles, "\n".join(" -> ".join([*c, c[0]]) for c in circles)
 
 
-#: Circles closed only by ``TYPE_CHECKING`` imports that are known and scheduled to go
-#: (issue 21, point 3: a typed seam for what run/watch/attached need of a `Stack`, and
-#: include taking a callback as extends does). Remove an entry when its circle goes; add none.
-KNOWN_TYPE_ONLY_CIRCLES = [
-    [
-        "dockdjango.api.stack.attached",
-        "dockdjango.api.stack.stack",
-        "dockdjango.api.stack.stack_run",
-        "dockdjango.api.stack.stack_watch",
-    ],
-    ["dockdjango.compose.loader.include", "dockdjango.compose.loader.pipeline"],
-]
-
-
 def test_no_import_circle_even_for_type_checking() -> None:
-    """Counting ``TYPE_CHECKING`` imports too, no new circle: a module that needs another's
-    type only for annotations still reads as depending on it."""
+    """Counting ``TYPE_CHECKING`` imports too, no circle: a module that needs another's
+    type only for annotations still reads as depending on it (``Stack``'s helpers take
+    the ``RunningStack`` protocol; ``include`` takes a loader callback, as ``extends``
+    does)."""
     circles = _cycles(_graph(type_only=True))
-    new = [c for c in circles if c not in KNOWN_TYPE_ONLY_CIRCLES]
-    assert not new, "\n".join(" -> ".join([*c, c[0]]) for c in new)
-    gone = [c for c in KNOWN_TYPE_ONLY_CIRCLES if c not in circles]
-    assert not gone, f"no longer a circle, remove it from KNOWN_TYPE_ONLY_CIRCLES: {gone}"
+    assert not circles, "\n".join(" -> ".join([*c, c[0]]) for c in circles)
 
 
 def _folders() -> dict[Path, list[Path]]:

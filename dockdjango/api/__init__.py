@@ -2,7 +2,8 @@
 ``cluster`` and ``engine``; the CLI and the pytest plugin call nothing else.
 
 The top holds ``connection`` (the engine a script talks to), ``compose_project`` (a project
-loaded, printed and hashed without an engine), ``deploy`` (Swarm and Kubernetes) and
+resolved once from Compose's options -- ``ProjectOptions`` -- then loaded, printed and
+hashed without an engine), ``deploy`` (Swarm and Kubernetes) and
 ``locks``. The rooms: ``api.stack`` (`Stack` and what its methods need), ``api.images``
 (detect, write, explain, build, base images), ``api.testing`` (containers, PostgreSQL and
 stacks for test sessions) and ``api.compare`` (a virtualenv and an image side by side).

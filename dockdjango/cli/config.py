@@ -9,20 +9,12 @@ from dockdjango.cli.table import Command, option, project_options
 
 def run_config(args: argparse.Namespace) -> int:
     """Load the project and print it; a `SpecError` propagates to the one-line printer."""
-    import os
     import sys
 
-    from dockdjango.api.compose_project import config_hashes, load_project, to_json
+    from dockdjango.api.compose_project import config_hashes, to_json
+    from dockdjango.cli.project_options import resolve
 
-    # as with Compose, -f paths are relative to the current directory, not --project-directory
-    files = [os.path.abspath(f) for f in args.files] if args.files else None
-    project = load_project(
-        files,
-        project_name=args.project_name,
-        profiles=args.profiles,
-        workdir=args.project_directory,
-        env_files=args.env_files,
-    )
+    project = resolve(args).load()
     for warning in project.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if args.quiet:

@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dockdjango.cli.table import Command, option, project_options
 
+if TYPE_CHECKING:
+    from dockdjango.api.compose_project import Project
 
-def _load(args: argparse.Namespace, *, local_images: bool = True) -> Any:
+
+def _load(args: argparse.Namespace, *, local_images: bool = True) -> Project:
     """The project; with ``local_images`` (Swarm on this engine), a file asking for
     ``${DOCKDJANGO_POSTGRES_IMAGE:-postgres:16}`` gets the image this engine can run."""
-    from dockdjango.api.deploy import load
-    from dockdjango.api.stack.postgres import postgres_environ
+    from dockdjango.api.stack.postgres import postgres_variables
+    from dockdjango.cli.project_options import resolve
 
-    environ = None
+    options = resolve(args)
     if local_images:
-        environ = postgres_environ(
-            args.files or None,
-            on_choice=lambda pg: print(f"✓ postgres image ({pg.summary})", file=sys.stderr),
+        options = options.with_variables(
+            postgres_variables(
+                options.located,
+                on_choice=lambda pg: print(f"✓ postgres image ({pg.summary})", file=sys.stderr),
+            )
         )
-    return load(
-        args.files or None, project_name=args.project_name, profiles=args.profiles, environ=environ
-    )
+    return options.load()
 
 
 def _warn(text: str) -> None:

@@ -113,10 +113,10 @@ def _watch_beside(stack: Any, services: list[str], stop: threading.Event) -> Non
 
 def run_run(args: argparse.Namespace) -> int:
     """A one-off container; exit with its command's exit code."""
-    from dockdjango.cli.project_options import find_stack
+    from dockdjango.cli.project_options import find_stack, resolve_to_run
     from dockdjango.errors import DockdjangoError
 
-    stack = find_stack(args, need_file=True)
+    stack = find_stack(args, need_file=True, options=resolve_to_run(args))
     env: dict[str, str | None] = {}
     for item in args.env:
         key, sep, value = item.partition("=")
@@ -152,9 +152,9 @@ def run_run(args: argparse.Namespace) -> int:
 
 def run_watch(args: argparse.Namespace) -> int:
     """Up (unless --no-up), then follow file changes until Ctrl-C."""
-    from dockdjango.cli.project_options import find_stack
+    from dockdjango.cli.project_options import find_stack, resolve_to_run
 
-    stack = find_stack(args, need_file=True)
+    stack = find_stack(args, need_file=True, options=resolve_to_run(args))
     quiet = {"rule"} if args.quiet else set()
     stack.watch(
         *args.services,

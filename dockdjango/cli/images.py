@@ -155,6 +155,7 @@ def run_dockerfile(args: argparse.Namespace) -> int:
     if args.dockerignore:
         sys.stdout.write(generate_dockerignore())
         return 0
+    # the printed Dockerfile reads the derived requirements files: they are written too
     prepared = prepare(
         args.path,
         options=_dockerfile_options(args),
@@ -162,6 +163,8 @@ def run_dockerfile(args: argparse.Namespace) -> int:
         overrides=_overrides(args),
         create_base=False,
         generate=args.generate,
+        write_requirements=True,
+        log=lambda line: print(f"# {line}", file=sys.stderr),
     )
     project = prepared.project
     if prepared.generated and project is not None:

@@ -14,64 +14,82 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from dockdjango.api.compose_project import ProjectOptions
     from dockdjango.api.stack.stack import ContainerStatus, Stack
 
 
+def resolve(args: argparse.Namespace) -> ProjectOptions:
+    """The project the command line names, resolved once: ``-f``/``-p``/``--profile``/
+    ``--env-file``/``--project-directory``/``--generated`` as Compose resolves them (files
+    found, ``.env`` read), and whether it is the project dockdjango detects (a Django
+    project with no compose file, or ``--generated``). Everything after this takes the
+    result; nothing looks for files again."""
+    from dockdjango.api.compose_project import ProjectOptions
+
+    return ProjectOptions.resolve(
+        args.files,
+        project_name=args.project_name,
+        profiles=args.profiles,
+        env_files=args.env_files,
+        project_directory=args.project_directory,
+        generated=getattr(args, "generated", False),
+    )
+
+
+def resolve_to_run(args: argparse.Namespace, *, dry_run: bool = False) -> ProjectOptions:
+    """:func:`resolve`, with the variables the commands that create containers (``up``,
+    ``run``, ``watch``) add, so that all three load the same project: the PostgreSQL image
+    a file asks for as ``${DOCKDJANGO_POSTGRES_IMAGE:-postgres:16}`` (the official one
+    where a registry serves it, else one built from Debian's package, said so), and the
+    ids the dev service of a file `dockdjango init` wrote runs as (the checkout's owner)."""
+    from dockdjango.api.stack.postgres import postgres_variables
+    from dockdjango.api.stack.zeroconfig import owner_variables
+
+    options = resolve(args)
+    if not options.zero_config:
+        options = options.with_variables(
+            postgres_variables(
+                options.located,
+                on_choice=lambda pg: print(f"✓ postgres image ({pg.summary})", file=sys.stderr),
+                dry_run=dry_run,
+            )
+        )
+    return options.with_variables(owner_variables(options.project_dir, options.variables))
+
+
 def find_stack(
-    args: argparse.Namespace, *, need_file: bool = False, environ: dict[str, str] | None = None
+    args: argparse.Namespace, *, need_file: bool = False, options: ProjectOptions | None = None
 ) -> Stack:
-    """The stack ``-f``/``-p``/``--profile``/``--env-file``/``--project-directory`` name,
-    as Compose resolves it (:meth:`Stack.find`); in a Django project with no compose file
-    (or with ``--generated``), the stack dockdjango detects.
+    """The stack of the project :func:`resolve` finds (or ``options``, resolved already);
+    a zero-config project is detected here, what it assumed said once, on stderr.
 
     A command that does not need the file (``down``, ``ps``, ``stop``, ``logs``, ``port``,
     ``exec``) works from the containers' labels: the file is read and checked, its typed
     models are not built (``typed=False``), which keeps these commands quick."""
     from dockdjango.api.stack.stack import Stack
 
-    if zero_config(args):
-        return _detected(args, environ)
-    return Stack.find(
-        args.files or None,
-        project_name=args.project_name,
-        profiles=args.profiles,
-        environ=environ,
-        env_files=args.env_files,
-        project_directory=args.project_directory,
-        need_file=need_file,
-        typed=need_file,
-    )
+    options = options or resolve(args)
+    if options.zero_config:
+        return _detected(args, options)
+    return Stack.from_options(options, need_file=need_file, typed=need_file)
 
 
-def zero_config(args: argparse.Namespace) -> bool:
-    """``--generated``, or no compose file anywhere Compose looks, in a Django project."""
-    from dockdjango.api.stack.stack import compose_files
-
-    if getattr(args, "generated", False):
-        return True
-    if args.files or compose_files(args.project_directory):
-        return False
-    from dockdjango.api.stack.zeroconfig import is_django_project  # detection: only when needed
-
-    return is_django_project(args.project_directory or ".")
-
-
-def _detected(args: argparse.Namespace, environ: dict[str, str] | None) -> Stack:
+def _detected(args: argparse.Namespace, options: ProjectOptions) -> Stack:
     """The stack dockdjango detects; what it assumed is said once, on stderr. Commands
     other than ``up`` fall back to the stack the engine knows by name when detection
     refuses (a Python that exists nowhere here matters to ``up``, not to ``down``)."""
     from dockdjango.api.stack.stack import Stack
-    from dockdjango.api.stack.zeroconfig import detect_for_stack, detected_stack, stack_name
+    from dockdjango.api.stack.zeroconfig import detect_for_stack, detected_stack
     from dockdjango.cli.init import overrides_from
     from dockdjango.errors import DockdjangoError
 
-    root = args.project_directory or "."
+    root = options.project_dir
     try:
-        project = detect_for_stack(root, environ=environ, overrides=overrides_from(args))
+        project = detect_for_stack(root, overrides=overrides_from(args))
     except DockdjangoError:
         if args.command == "up":
             raise
-        return Stack.existing(args.project_name or stack_name(root, environ))
+        return Stack.existing(options.name)
     if args.command == "up":
         print(
             f"no compose file: running what dockdjango detects in {project.root.resolve()}",
@@ -83,7 +101,9 @@ def _detected(args: argparse.Namespace, environ: dict[str, str] | None) -> Stack
             "  (`dockdjango init` writes it out as compose.yaml + Dockerfile to commit)",
             file=sys.stderr,
         )
-    return detected_stack(root, project_name=args.project_name, environ=environ, project=project)
+    return detected_stack(
+        root, project_name=options.project_name, project=project, located=options.located
+    )
 
 
 def up_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from dockdjango.cli.project_options import (
     find_stack,
     planned_port_warnings,
     public_port_warnings,
+    resolve_to_run,
     up_options,
-    zero_config,
 )
 from dockdjango.cli.signals import raise_terminated
 from dockdjango.cli.stack_progress import Progress
@@ -31,28 +31,13 @@ def run_up(args: argparse.Namespace) -> int:
     if args.force_recreate and args.no_recreate:
         raise DockdjangoError("--force-recreate and --no-recreate cannot be used together")
 
-    from dockdjango.api.stack.postgres import postgres_environ
-
     if args.generated_dockerfile:
         import os
 
         from dockdjango.api.images.basecheck import ENV_VAR
 
         os.environ[ENV_VAR] = "generated"  # read by every service build of this process
-    from dockdjango.api.stack.zeroconfig import owner_environ
-
-    environ = None
-    if not zero_config(args):
-        # A file that asks for ${DOCKDJANGO_POSTGRES_IMAGE:-postgres:16} gets the official
-        # image where a registry serves it, else one built from Debian's package (said so).
-        environ = postgres_environ(
-            args.files or None,
-            on_choice=lambda pg: print(f"✓ postgres image ({pg.summary})", file=sys.stderr),
-            dry_run=args.dry_run,
-        )
-    # The dev service of a file `dockdjango init` wrote runs as the checkout's owner
-    environ = owner_environ(args.project_directory or ".", environ)
-    stack = find_stack(args, need_file=True, environ=environ)
+    stack = find_stack(args, need_file=True, options=resolve_to_run(args, dry_run=args.dry_run))
     if args.dry_run:
         from dockdjango.cli.dry_run import plan_lines
 

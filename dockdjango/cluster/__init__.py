@@ -12,7 +12,7 @@ without a daemon:
 - ``cluster.swarm`` (with ``swarm_parts`` and ``swarm_objects``): the Swarm plan — service
   specs in the Engine API's JSON shape, overlay networks, configs and secrets, with
   ``docker stack``'s labels;
-- ``cluster.kube`` (with ``kube_objects``, ``kube_pod`` and ``kube_volumes``): Kubernetes
-  manifests, deterministic, optionally as a Kustomize base; ``cluster.kube_validate``
-  checks them offline in strict mode.
+- ``cluster.kube`` (with ``kube_objects``, ``kube_container``, ``kube_pod`` and
+  ``kube_volumes``): Kubernetes manifests, deterministic, optionally as a Kustomize
+  base; ``cluster.kube_validate`` checks them offline in strict mode.
 """

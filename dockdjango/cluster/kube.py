@@ -20,8 +20,8 @@ from typing import Any
 from dockdjango.cluster import kube_objects as objects
 from dockdjango.cluster import kube_pod as pod
 from dockdjango.cluster.keys import KUBE, note_unconverted
+from dockdjango.cluster.kube_container import container_spec, process
 from dockdjango.cluster.kube_objects import dump_yaml as _dump
-from dockdjango.cluster.kube_volumes import pod_volumes
 from dockdjango.cluster.notes import Notes
 from dockdjango.cluster.ordering import completed_dependencies, waits
 from dockdjango.cluster.settings import deploy_of, replicas
@@ -168,7 +168,7 @@ def _service(
     ports = objects.ports(service)
     if ports or stateful:
         out.append(objects.kube_service(project.name, name, ports, headless=not ports))
-    container, volumes, templates = _container(
+    container, volumes, templates = container_spec(
         project, key, service, name, env_from, ports, own_volumes, volume_size, notes
     )
     pod_spec: dict[str, Any] = {}
@@ -179,8 +179,14 @@ def _service(
     _pod_settings(pod_spec, service, path, notes)
     if volumes:
         pod_spec["volumes"] = volumes
+    _note_deploy(service, path, stateful, notes)
+    out.append(_workload(project, name, service, path, stateful, pod_spec, templates, notes))
+    return out
+
+
+def _note_deploy(service: Service, path: str, stateful: bool, notes: Notes) -> None:
+    """What a Deployment or StatefulSet does differently from Compose's deploy keys."""
     deploy = deploy_of(service)
-    count = replicas(service)
     for extra in ("mode", "endpoint_mode"):
         if deploy.get(extra) not in (None, "replicated", "vip"):
             notes.left_out(f"{path}.deploy.{extra}")
@@ -190,11 +196,25 @@ def _service(
             f"{path}.restart",
             f"{policy}: pods of a {'StatefulSet' if stateful else 'Deployment'} always restart",
         )
+
+
+def _workload(
+    project: Project,
+    name: str,
+    service: Service,
+    path: str,
+    stateful: bool,
+    pod_spec: dict[str, Any],
+    templates: list[dict[str, Any]],
+    notes: Notes,
+) -> dict[str, Any]:
+    """The Deployment (or, with volumes of its own, StatefulSet) that runs the pod."""
     annotations = dict(service.labels) | dict(service.other.get("annotations") or {})
     template_meta: dict[str, Any] = {"labels": objects.selector(project.name, name)}
     if annotations:
         template_meta["annotations"] = {k: str(v) for k, v in sorted(annotations.items())}
     spec: dict[str, Any] = {}
+    count = replicas(service)
     if count is not None:
         spec["replicas"] = count
     if stateful:
@@ -206,79 +226,14 @@ def _service(
     spec["template"] = {"metadata": template_meta, "spec": pod_spec}
     if templates:
         spec["volumeClaimTemplates"] = templates
+    deploy = deploy_of(service)
     workload_labels = {k: str(v) for k, v in sorted((deploy.get("labels") or {}).items())}
-    out.append(
-        {
-            "apiVersion": "apps/v1",
-            "kind": "StatefulSet" if stateful else "Deployment",
-            "metadata": objects.meta(name, project.name, name, annotations=workload_labels),
-            "spec": spec,
-        }
-    )
-    return out
-
-
-def _container(
-    project: Project,
-    key: str,
-    service: Service,
-    name: str,
-    env_from: list[dict[str, Any]],
-    ports: list[tuple[int, str]],
-    own_volumes: list[str],
-    volume_size: str,
-    notes: Notes,
-) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-    path = f"services.{key}"
-    image = service.image or f"{project.name}-{key}"
-    if service.build is not None:
-        notes.add(
-            f"{path}.build",
-            f"not built for the cluster: push {image} where it pulls "
-            "from (dockdjango build tags it)",
-        )
-    container: dict[str, Any] = {"name": name, "image": image}
-    policy = {
-        "always": "Always",
-        "never": "Never",
-        "missing": "IfNotPresent",
-        "if_not_present": "IfNotPresent",
-    }.get(service.pull_policy or "")
-    if policy:
-        container["imagePullPolicy"] = policy
-    container.update(_process(service))
-    if env_from:
-        container["envFrom"] = env_from
-    if ports:
-        container["ports"] = [
-            {"name": objects.port_name(p, proto), "containerPort": p, "protocol": proto}
-            for p, proto in ports
-        ]
-    for i, port in enumerate(service.ports):
-        if port.published or port.host_ip:
-            where = f"{port.host_ip + ':' if port.host_ip else ''}{port.published or '(any)'}"
-            notes.add(
-                f"{path}.ports[{i}]",
-                f"published on {where} in Compose; in the "
-                f"cluster a ClusterIP Service ({name}:{port.target}): "
-                f"`kubectl port-forward service/{name} {port.published or port.target}"
-                f":{port.target}` or an Ingress",
-            )
-    mounts, volumes, templates = pod_volumes(project, key, service, own_volumes, volume_size, notes)
-    if mounts:
-        container["volumeMounts"] = mounts
-    container.update(pod.probes(service.healthcheck, f"{path}.healthcheck", notes))
-    limits = pod.resources(service, path, notes)
-    if limits:
-        container["resources"] = limits
-    context, _ = pod.security(service, path, notes)
-    if context:
-        container["securityContext"] = context
-    if service.tty:
-        container["tty"] = True
-    if service.stdin_open:
-        container["stdin"] = True
-    return container, volumes, templates
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet" if stateful else "Deployment",
+        "metadata": objects.meta(name, project.name, name, annotations=workload_labels),
+        "spec": spec,
+    }
 
 
 def _init_containers(
@@ -306,7 +261,7 @@ def _init_containers(
                 "name": f"run-{dep_name}"[:63],
                 "image": dep.image or f"{project.name}-{wait.dependency}",
             }
-            job.update(_process(dep))
+            job.update(process(dep))
             env = [
                 {"name": k, "value": v} for k, v in sorted(dep.environment.items()) if v is not None
             ]
@@ -338,18 +293,6 @@ def _init_containers(
                 "command": ["sh", "-c", check],
             }
         )
-    return out
-
-
-def _process(service: Service) -> dict[str, Any]:
-    """What a container runs: ``command`` (entrypoint), ``args`` (command), ``workingDir``."""
-    out: dict[str, Any] = {}
-    if service.entrypoint:
-        out["command"] = list(service.entrypoint)
-    if service.command:
-        out["args"] = list(service.command)
-    if service.working_dir:
-        out["workingDir"] = service.working_dir
     return out
 
 

@@ -55,6 +55,18 @@ def pod_volumes(
         name = f"tmpfs-{i}"
         volumes[name] = {"name": name, "emptyDir": {"medium": "Memory"}}
         mounts.append({"name": name, "mountPath": str(target).split(":")[0]})
+    _file_volumes(project, service, mounts, volumes)
+    return mounts, [volumes[k] for k in sorted(volumes)], templates
+
+
+def _file_volumes(
+    project: Project,
+    service: Service,
+    mounts: list[dict[str, Any]],
+    volumes: dict[str, dict[str, Any]],
+) -> None:
+    """The service's secrets and configs as Secret/ConfigMap volumes, each mounted as the
+    one file Compose puts at its target."""
     for kind in ("secret", "config"):
         for entry in service.other.get(f"{kind}s") or []:
             source = entry["source"]
@@ -71,4 +83,3 @@ def pod_volumes(
             mounts.append(
                 {"name": obj, "mountPath": target, "subPath": "content", "readOnly": True}
             )
-    return mounts, [volumes[k] for k in sorted(volumes)], templates

@@ -24,6 +24,7 @@ from dockdjango.cluster.settings import deploy_of, replicas
 from dockdjango.cluster.swarm_objects import SwarmObject, swarm_networks, swarm_objects
 from dockdjango.cluster.swarm_parts import IMAGE_LABEL, NAMESPACE_LABEL
 from dockdjango.compose import BuildConfig, Project, Service
+from dockdjango.compose.engine_api import extra_hosts, nanoseconds, ulimits
 from dockdjango.errors import SpecError
 
 
@@ -105,84 +106,14 @@ def _service(
     routing_mesh: bool,
     notes: Notes,
 ) -> SwarmService:
+    """One compose service as a Swarm service spec, what cannot be carried noted."""
     path = f"services.{key}"
-    other = service.other
     deploy = deploy_of(service)
     image = service.image or f"{stack}-{key}"
     if service.image is None and service.build is None:
         raise SpecError("has neither image nor build", path=path, hint="add image: or build:")
-    container: dict[str, Any] = {
-        "Image": image,
-        "Labels": {**service.labels, NAMESPACE_LABEL: stack},
-        "Env": _environment(service, path, notes),
-    }
-    optional: dict[str, Any] = {
-        "Command": service.entrypoint,
-        "Args": service.command,
-        "Hostname": service.hostname,
-        "Dir": service.working_dir,
-        "User": service.user,
-        "StopSignal": service.stop_signal,
-        "StopGracePeriod": parts.nanoseconds(service.stop_grace_period),
-        "TTY": service.tty,
-        "OpenStdin": service.stdin_open,
-        "ReadOnly": service.read_only,
-        "Init": service.init,
-        "Healthcheck": parts.healthcheck(service.healthcheck, f"{path}.healthcheck", notes),
-        "Hosts": [
-            f"{ip} {host}" for host, _, ip in (h.partition("=") for h in service.extra_hosts)
-        ],
-        "CapabilityAdd": other.get("cap_add"),
-        "CapabilityDrop": other.get("cap_drop"),
-        "Groups": [str(g) for g in other.get("group_add") or []],
-        "Sysctls": {k: str(v) for k, v in parts.key_values(other.get("sysctls") or {}).items()},
-        "Ulimits": parts.ulimits(other.get("ulimits") or {}),
-        "Isolation": other.get("isolation"),
-    }
-    container.update({k: v for k, v in optional.items() if v not in (None, [], {})})
-    dns = {
-        "Nameservers": list(other.get("dns") or []),
-        "Search": list(other.get("dns_search") or []),
-        "Options": list(other.get("dns_opt") or []),
-    }
-    if any(dns.values()):
-        container["DNSConfig"] = {k: v for k, v in dns.items() if v}
-    mounts = [
-        parts.mount(v, project, stack, f"{path}.volumes[{i}]", notes)
-        for i, v in enumerate(service.volumes)
-    ]
-    mounts += [{"Type": "tmpfs", "Target": t} for t in other.get("tmpfs") or []]
-    if any(mounts):
-        container["Mounts"] = [m for m in mounts if m]
-    for kind in ("secret", "config"):
-        refs = [
-            parts.file_reference(e, names[kind], kind, f"{path}.{kind}s")
-            for e in other.get(f"{kind}s") or []
-        ]
-        if refs:
-            container[f"{kind.capitalize()}s"] = sorted(
-                refs, key=lambda r: (r[f"{kind.capitalize()}Name"], r["File"]["Name"])
-            )
-    task: dict[str, Any] = {
-        "ContainerSpec": container,
-        "Networks": _attachments(project, stack, key, service, notes),
-    }
-    policy = parts.restart_policy(deploy.get("restart_policy"), service.restart, path)
-    if policy:
-        task["RestartPolicy"] = policy
-    limits = parts.resources(service, path, notes)
-    if limits:
-        task["Resources"] = limits
-    where = parts.placement(deploy, service.platform)
-    if where:
-        task["Placement"] = where
-    if other.get("logging"):
-        logging = other["logging"]
-        task["LogDriver"] = {
-            "Name": logging.get("driver") or "json-file",
-            "Options": dict(logging.get("options") or {}),
-        }
-    count = replicas(service)
+    container = _container_spec(project, stack, path, service, image, names, notes)
+    task = _task_template(project, stack, key, service, container, notes)
     job = job or str(deploy.get("mode", "")).endswith("-job")
     if job and not deploy.get("mode"):
         notes.add(
@@ -197,13 +128,139 @@ def _service(
             IMAGE_LABEL: image,
         },
         "TaskTemplate": task,
-        "Mode": parts.service_mode(deploy, count, job),
+        "Mode": parts.service_mode(deploy, replicas(service), job),
         "EndpointSpec": _endpoint(service, deploy, path, routing_mesh, notes),
     }
     for name, config in (("UpdateConfig", "update_config"), ("RollbackConfig", "rollback_config")):
         converted = parts.update_config(deploy.get(config))
         if converted and not job:
             spec[name] = converted
+    _note_dependencies(service, path, notes)
+    return SwarmService(
+        key=key,
+        name=spec["Name"],
+        image=image,
+        build=service.build,
+        spec=spec,
+        job=job,
+        healthcheck=service.has_healthcheck,
+    )
+
+
+def _container_spec(
+    project: Project,
+    stack: str,
+    path: str,
+    service: Service,
+    image: str,
+    names: dict[str, dict[str, str]],
+    notes: Notes,
+) -> dict[str, Any]:
+    """``TaskTemplate.ContainerSpec``: the process, its settings, mounts, secrets, configs."""
+    other = service.other
+    container: dict[str, Any] = {
+        "Image": image,
+        "Labels": {**service.labels, NAMESPACE_LABEL: stack},
+        "Env": _environment(service, path, notes),
+    }
+    optional: dict[str, Any] = {
+        "Command": service.entrypoint,
+        "Args": service.command,
+        "Hostname": service.hostname,
+        "Dir": service.working_dir,
+        "User": service.user,
+        "StopSignal": service.stop_signal,
+        "StopGracePeriod": nanoseconds(service.stop_grace_period),
+        "TTY": service.tty,
+        "OpenStdin": service.stdin_open,
+        "ReadOnly": service.read_only,
+        "Init": service.init,
+        "Healthcheck": parts.healthcheck(service.healthcheck, f"{path}.healthcheck", notes),
+        "Hosts": [f"{ip} {host}" for host, ip in extra_hosts(service.extra_hosts)],
+        "CapabilityAdd": other.get("cap_add"),
+        "CapabilityDrop": other.get("cap_drop"),
+        "Groups": [str(g) for g in other.get("group_add") or []],
+        "Sysctls": {k: str(v) for k, v in parts.key_values(other.get("sysctls") or {}).items()},
+        "Ulimits": ulimits(other.get("ulimits")),
+        "Isolation": other.get("isolation"),
+    }
+    container.update({k: v for k, v in optional.items() if v not in (None, [], {})})
+    dns = {
+        "Nameservers": list(other.get("dns") or []),
+        "Search": list(other.get("dns_search") or []),
+        "Options": list(other.get("dns_opt") or []),
+    }
+    if any(dns.values()):
+        container["DNSConfig"] = {k: v for k, v in dns.items() if v}
+    container.update(_mounts_and_files(project, stack, path, service, names, notes))
+    return container
+
+
+def _mounts_and_files(
+    project: Project,
+    stack: str,
+    path: str,
+    service: Service,
+    names: dict[str, dict[str, str]],
+    notes: Notes,
+) -> dict[str, Any]:
+    """``Mounts``, ``Secrets`` and ``Configs`` of a container spec (those there are)."""
+    out: dict[str, Any] = {}
+    mounts = [
+        parts.mount(v, project, stack, f"{path}.volumes[{i}]", notes)
+        for i, v in enumerate(service.volumes)
+    ]
+    mounts += [{"Type": "tmpfs", "Target": t} for t in service.other.get("tmpfs") or []]
+    if any(mounts):
+        out["Mounts"] = [m for m in mounts if m]
+    for kind in ("secret", "config"):
+        refs = [
+            parts.file_reference(e, names[kind], kind, f"{path}.{kind}s")
+            for e in service.other.get(f"{kind}s") or []
+        ]
+        if refs:
+            out[f"{kind.capitalize()}s"] = sorted(
+                refs, key=lambda r: (r[f"{kind.capitalize()}Name"], r["File"]["Name"])
+            )
+    return out
+
+
+def _task_template(
+    project: Project,
+    stack: str,
+    key: str,
+    service: Service,
+    container: dict[str, Any],
+    notes: Notes,
+) -> dict[str, Any]:
+    """``TaskTemplate``: the container, its networks, restart policy, resources,
+    placement and log driver."""
+    path = f"services.{key}"
+    deploy = deploy_of(service)
+    task: dict[str, Any] = {
+        "ContainerSpec": container,
+        "Networks": _attachments(project, stack, key, service, notes),
+    }
+    policy = parts.restart_policy(deploy.get("restart_policy"), service.restart, path)
+    if policy:
+        task["RestartPolicy"] = policy
+    limits = parts.resources(service, path, notes)
+    if limits:
+        task["Resources"] = limits
+    where = parts.placement(deploy, service.platform)
+    if where:
+        task["Placement"] = where
+    logging = service.other.get("logging")
+    if logging:
+        task["LogDriver"] = {
+            "Name": logging.get("driver") or "json-file",
+            "Options": dict(logging.get("options") or {}),
+        }
+    return task
+
+
+def _note_dependencies(service: Service, path: str, notes: Notes) -> None:
+    """What ``depends_on`` means that Swarm does not do."""
     if service.depends_on:
         notes.add(
             f"{path}.depends_on",
@@ -216,15 +273,6 @@ def _service(
                 f"{path}.depends_on.{dep}.restart",
                 "Swarm does not restart dependents when a dependency is updated",
             )
-    return SwarmService(
-        key=key,
-        name=spec["Name"],
-        image=image,
-        build=service.build,
-        spec=spec,
-        job=job,
-        healthcheck=service.has_healthcheck,
-    )
 
 
 def _environment(service: Service, path: str, notes: Notes) -> list[str]:

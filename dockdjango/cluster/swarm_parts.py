@@ -10,17 +10,18 @@ from typing import Any
 
 from dockdjango.cluster.notes import Notes
 from dockdjango.cluster.settings import resource_settings
-from dockdjango.compose import Healthcheck, Project, Service, ServiceVolume, parse_duration
+from dockdjango.compose import Healthcheck, Project, Service, ServiceVolume
+from dockdjango.compose.engine_api import (
+    health_config,
+    health_left_out,
+    nano_cpus,
+    nanoseconds,
+)
 from dockdjango.compose.schema.deploy_keys import byte_count
 from dockdjango.compose.schema.shapes import Loc
 
 NAMESPACE_LABEL = "com.docker.stack.namespace"
 IMAGE_LABEL = "com.docker.stack.image"
-
-
-def nanoseconds(duration: str | int | float | None) -> int | None:
-    """A compose duration (``1m30s``) in nanoseconds, or None."""
-    return None if duration is None else int(round(parse_duration(duration) * 1e9))
 
 
 def size_bytes(value: Any, path: str) -> int:
@@ -39,25 +40,9 @@ def file_mode(value: Any, default: int = 0o444) -> int:
 
 def healthcheck(check: Healthcheck | None, path: str, notes: Notes) -> dict[str, Any] | None:
     """``ContainerSpec.Healthcheck``; ``{"Test": ["NONE"]}`` when switched off."""
-    if check is None:
-        return None
-    if check.disabled:
-        return {"Test": ["NONE"]}
-    out: dict[str, Any] = {}
-    if check.test:
-        out["Test"] = list(check.test)
-    for key, value in (
-        ("Interval", check.interval),
-        ("Timeout", check.timeout),
-        ("StartPeriod", check.start_period),
-    ):
-        if value is not None:
-            out[key] = nanoseconds(value)
-    if check.retries is not None:
-        out["Retries"] = check.retries
-    if check.start_interval is not None:
-        notes.add(f"{path}.start_interval", "needs Engine API 1.44; left out")
-    return out
+    for key in health_left_out(check):
+        notes.add(f"{path}.{key}", "needs Engine API 1.44; left out")
+    return health_config(check) if check is not None else None
 
 
 def restart_policy(
@@ -122,7 +107,7 @@ def resources(service: Service, path: str, notes: Notes) -> dict[str, Any] | Non
         values = settings[kind]
         part: dict[str, Any] = {}
         if values.get("cpus") is not None:
-            part["NanoCPUs"] = int(round(float(values["cpus"]) * 1e9))
+            part["NanoCPUs"] = nano_cpus(values["cpus"])
         if values.get("memory") is not None:
             part["MemoryBytes"] = size_bytes(values["memory"], f"{path}.{kind}.memory")
         if kind == "limits" and values.get("pids") is not None:
@@ -230,18 +215,6 @@ def file_reference(
         },
         f"{kind.capitalize()}Name": names[source],
     }
-
-
-def ulimits(value: dict[str, Any]) -> list[dict[str, Any]]:
-    """``ContainerSpec.Ulimits``, sorted by name."""
-    out = []
-    for name, limit in sorted(value.items()):
-        if isinstance(limit, dict):
-            soft, hard = int(limit.get("soft", 0)), int(limit.get("hard", 0))
-        else:
-            soft = hard = int(limit)
-        out.append({"Name": name, "Soft": soft, "Hard": hard})
-    return out
 
 
 def key_values(value: Any) -> dict[str, str]:

@@ -31,6 +31,12 @@ The contract other packages code against (pure: this package imports nothing fro
 - The engine works from these models directly; ``Project.where(path)`` names the file and
   line an entry came from, so errors found after loading still point into the file.
 
+- ``locate(files=None, *, project_directory=None, environ=None, env_files=())`` finds a
+  project once (its files, directory and interpolation variables) as a `ProjectFiles`;
+  ``load_located(located, project_name=None, profiles=())`` loads it. ``load_project`` is
+  the two in one call. Nothing after ``locate`` looks for files again.
+  ``resolve_located`` is ``load_located`` up to its last stage: a `Resolved` project
+  (name, services, every check made) whose ``project()`` builds the models.
 - ``read_compose_text(path)``: a compose file's text decoded as the loader decodes it
   (UTF-8, or UTF-16 with a byte-order mark), or a `SpecError` naming the bad line.
 
@@ -47,13 +53,26 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dockdjango.compose.durations import format_duration, normalize_duration, parse_duration
-    from dockdjango.compose.loader.parse import read_compose_text
-    from dockdjango.compose.loader.pipeline import (
+    from dockdjango.compose.durations import (
+        format_duration,
+        normalize_duration,
+        parse_duration,
+    )
+    from dockdjango.compose.loader.locate import (
+        ProjectFiles,
         discover_files,
         find_compose_files,
+        locate,
+    )
+    from dockdjango.compose.loader.parse import (
+        read_compose_text,
+    )
+    from dockdjango.compose.loader.pipeline import (
+        Resolved,
         load_dict,
+        load_located,
         load_project,
+        resolve_located,
     )
     from dockdjango.compose.models import (
         BindOptions,
@@ -69,21 +88,32 @@ if TYPE_CHECKING:
         Volume,
         VolumeOptions,
     )
-    from dockdjango.compose.naming import normalize_project_name
-    from dockdjango.compose.project import Project
+    from dockdjango.compose.naming import (
+        normalize_project_name,
+    )
+    from dockdjango.compose.project import (
+        Project,
+    )
 
-# public name -> module that defines it. Imported on first use, so that a command which
-# needs only names or the depends_on graph (``down``, ``ps``) does not build the pydantic
-# models, and one that needs the models does not import the loader twice over.
+# public name -> module that defines it, imported on first use: a command that needs only
+# names, the loader's checks or the depends_on graph (``down``, ``ps``) then imports no
+# pydantic and builds no model schemas.
 _EXPORTS: dict[str, str] = {
     "format_duration": "dockdjango.compose.durations",
     "normalize_duration": "dockdjango.compose.durations",
     "parse_duration": "dockdjango.compose.durations",
+    "ProjectFiles": "dockdjango.compose.loader.locate",
+    "discover_files": "dockdjango.compose.loader.locate",
+    "find_compose_files": "dockdjango.compose.loader.locate",
+    "locate": "dockdjango.compose.loader.locate",
     "read_compose_text": "dockdjango.compose.loader.parse",
-    "discover_files": "dockdjango.compose.loader.pipeline",
-    "find_compose_files": "dockdjango.compose.loader.pipeline",
+    "Resolved": "dockdjango.compose.loader.pipeline",
     "load_dict": "dockdjango.compose.loader.pipeline",
+    "load_located": "dockdjango.compose.loader.pipeline",
     "load_project": "dockdjango.compose.loader.pipeline",
+    "resolve_located": "dockdjango.compose.loader.pipeline",
+    "normalize_project_name": "dockdjango.compose.naming",
+    "Project": "dockdjango.compose.project",
     **dict.fromkeys(
         (
             "BindOptions",
@@ -101,8 +131,6 @@ _EXPORTS: dict[str, str] = {
         ),
         "dockdjango.compose.models",
     ),
-    "normalize_project_name": "dockdjango.compose.naming",
-    "Project": "dockdjango.compose.project",
 }
 
 __all__ = [
@@ -112,6 +140,8 @@ __all__ = [
     "Healthcheck",
     "Network",
     "Project",
+    "ProjectFiles",
+    "Resolved",
     "Service",
     "ServiceNetwork",
     "ServicePort",
@@ -123,11 +153,14 @@ __all__ = [
     "find_compose_files",
     "format_duration",
     "load_dict",
+    "load_located",
     "load_project",
+    "locate",
     "normalize_duration",
     "normalize_project_name",
     "parse_duration",
     "read_compose_text",
+    "resolve_located",
 ]
 
 

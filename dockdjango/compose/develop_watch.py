@@ -254,23 +254,7 @@ def rule_from_compose(
             path=f"{where}.action",
             hint="add `build:` to the service, or use sync+restart",
         )
-    spec = None
-    if action == SYNC_EXEC:
-        raw = entry.get("exec") or {}
-        command = raw.get("command") or []
-        if not command:
-            raise SpecError(
-                "action sync+exec needs `exec.command`",
-                path=where,
-                hint="add e.g. `exec: {command: python manage.py collectstatic --noinput}`",
-            )
-        spec = ExecSpec(
-            command=tuple(str(c) for c in command),
-            user=raw.get("user") or None,
-            working_dir=raw.get("working_dir") or None,
-            environment={k: "" if v is None else str(v) for k, v in _env(raw).items()},
-            privileged=bool(raw.get("privileged")),
-        )
+    spec = _exec_spec(entry.get("exec") or {}, where) if action == SYNC_EXEC else None
     return WatchRule(
         service=service,
         action=action,
@@ -280,6 +264,24 @@ def rule_from_compose(
         exec=spec,
         initial_sync=bool(entry.get("initial_sync")) and action in SYNCING,
         origin=where,
+    )
+
+
+def _exec_spec(raw: Mapping[str, Any], where: str) -> ExecSpec:
+    """The ``exec`` of a ``sync+exec`` rule; `SpecError` when it has no command."""
+    command = raw.get("command") or []
+    if not command:
+        raise SpecError(
+            "action sync+exec needs `exec.command`",
+            path=where,
+            hint="add e.g. `exec: {command: python manage.py collectstatic --noinput}`",
+        )
+    return ExecSpec(
+        command=tuple(str(c) for c in command),
+        user=raw.get("user") or None,
+        working_dir=raw.get("working_dir") or None,
+        environment={k: "" if v is None else str(v) for k, v in _env(raw).items()},
+        privileged=bool(raw.get("privileged")),
     )
 
 

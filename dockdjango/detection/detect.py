@@ -25,6 +25,7 @@ from dockdjango.detection.dependencies.declared import (
     find_dependencies,
     toml_file,
 )
+from dockdjango.detection.dependencies.itself import project_package
 from dockdjango.detection.dependencies.markers import Target
 from dockdjango.detection.dependencies.pipenv import pipfile_python
 from dockdjango.detection.dependencies.poetrylock import poetry_specifier
@@ -39,7 +40,7 @@ from dockdjango.detection.pythons import (
     minor_of,
 )
 from dockdjango.detection.settings_scan import SettingsScan, scan_settings
-from dockdjango.detection.syspkgs import builds_from_source
+from dockdjango.detection.syspkgs import packages_for, variant_name
 from dockdjango.detection.syspkgs import system_packages as _system_packages
 from dockdjango.errors import DockdjangoError
 
@@ -106,6 +107,14 @@ class SourceProject:
     build_constraints: tuple[str, ...] = ()
     #: The instant dependencies not pinned with ``==`` resolve as of (``""``: the newest).
     resolve_before: str = ""
+    #: The project itself is installed, editable, after the source copy (see
+    #: :mod:`dockdjango.detection.dependencies.itself`), with this
+    #: ``SETUPTOOLS_SCM_PRETEND_VERSION`` when its version comes from Git (``""``: none).
+    install_project: bool = False
+    scm_version: str = ""
+    #: The lock's groups the runtime image and the dev target install (uv: ``--group``).
+    runtime_groups: tuple[str, ...] = ()
+    dev_groups: tuple[str, ...] = ()
 
     @property
     def dependency_names(self) -> tuple[str, ...]:
@@ -120,19 +129,8 @@ class SourceProject:
 
 def system_packages(requirements: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(build-time, run-time) Debian packages the requirement lines need, sorted."""
-    names = [_variant(line) for line in requirements]
+    names = [variant_name(line) for line in requirements]
     return _system_packages([n for n in names if n])
-
-
-def _variant(line: str) -> str | None:
-    name = requirement_name(line)
-    if name == "psycopg":
-        extras = requirement_extras(line)
-        if "binary" in extras:
-            return "psycopg-binary"
-        if "c" in extras:
-            return "psycopg-c"
-    return name
 
 
 def detect(
@@ -186,6 +184,8 @@ def detect(
         python_choice=choice,
         suite=suite,
         dependency_source=deps.source,
+        runtime_groups=tuple(deps.resolved.runtime_groups),
+        dev_groups=tuple(deps.resolved.dev_groups),
     )
     assumptions = list(choice.notes) + _dependency_notes(deps)
     constraints = build_constraints(
@@ -199,29 +199,35 @@ def detect(
     if manage_py is not None:
         project, more = _django(project, manage_py, others, given, environ or {})
         assumptions += more
-    pins = _pins(project.requirements + project.dev_requirements)
-    from_source = set(deps.resolved.from_source) | {
-        name for name, version in pins.items() if builds_from_source(name, version, choice.version)
-    }
-    build, runtime = _system_packages(
-        _names(project.requirements) | _names(project.dev_requirements),
-        from_source=from_source,
-        geodjango=project.settings_scan.postgis,
+    package = project_package(
+        base,
+        pyproject,
+        kind=deps.kind,
+        editable_root=deps.editable_root,
+        app_dir=project.app_dir,
+    )
+    if package.install:
+        assumptions.append(package.reason)
+    build, runtime, more = packages_for(
+        project.requirements + project.dev_requirements,
+        pins=_pins(project.requirements + project.dev_requirements),
+        from_source=deps.resolved.from_source,
+        wheels_known=deps.resolved.wheels_known,
+        postgis=project.settings_scan.postgis,
         suite=suite,
         official=choice.provider == "official",
         python=choice.version,
+        source=deps.source,
     )
-    vcs = sorted({line.split("@")[0].strip() for line in _vcs_lines(project)})
-    if vcs and "git" not in build:
-        # uv and pip fetch a `name @ git+URL` requirement with the git command
-        build = tuple(sorted((*build, "git")))
-        assumptions.append(f"git in the build stage: {', '.join(vcs)} installed from a Git URL")
+    assumptions += more
     return replace(
         project,
         build_packages=build,
         runtime_packages=runtime,
         notes=tuple(deps.resolved.notes),
         assumptions=tuple(assumptions),
+        install_project=package.install,
+        scm_version=package.scm_version,
         build_constraints=constraints.lines if project.requirements else (),
         resolve_before=constraints.resolve_before if project.requirements else "",
     )
@@ -285,7 +291,7 @@ def _pins(lines: tuple[str, ...]) -> dict[str, str]:
 
 
 def _names(lines: tuple[str, ...]) -> set[str]:
-    return {n for n in (_variant(line) for line in lines) if n}
+    return {n for n in (variant_name(line) for line in lines) if n}
 
 
 def python_request(
@@ -447,12 +453,3 @@ def _dotenv(root: Path) -> dict[str, str]:
     except DockdjangoError:
         return {}
     return {k: v for k, v in values.items() if v is not None}
-
-
-def _vcs_lines(project: SourceProject) -> list[str]:
-    """The requirements installed from a Git URL (``name @ git+https://...``)."""
-    return [
-        line
-        for line in (*project.requirements, *project.dev_requirements)
-        if "git+" in line.split("#")[0]
-    ]

@@ -8,6 +8,11 @@ Two kinds of dependency are listed:
   lists no wheel for the image's Python and platform (Pillow, lxml, pycurl, libsass,
   cryptography...): their build packages are added only then.
 
+Whenever anything builds from source -- a package above, one a lock lists no fitting wheel
+for, or (without a lock) any name :mod:`dockdjango.detection.dependencies.known_wheels`
+does not know -- the build stage gets a C toolchain (:data:`TOOLCHAIN`: gcc, the Python
+headers, pkg-config); the per-package lists only add the libraries.
+
 Libraries loaded at run time (libpq for psycopg 3, Pango for WeasyPrint, GDAL/GEOS for
 GeoDjango) are listed for the final image. Package names that differ between Debian
 suites (``libldap-2.5-0`` in bookworm, ``libldap2`` from trixie on) are resolved for the
@@ -16,7 +21,10 @@ image's suite; official ``python:X-slim`` images are Debian trixie.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+
+from dockdjango.detection.dependencies.known_wheels import needs_no_compiler
+from dockdjango.detection.dependencies.requirements import requirement_extras, requirement_name
 
 #: Packages whose name depends on the Debian suite: generic name -> suite -> real name.
 SUITE_NAMES: dict[str, dict[str, str]] = {
@@ -35,6 +43,8 @@ SUITE_NAMES: dict[str, dict[str, str]] = {
 #: image's Python, not the suite's default); official images carry their own.
 PYTHON_HEADERS = "python3-dev"
 _CC = ("gcc", PYTHON_HEADERS)
+#: What any source build may need: a C compiler, the Python headers, pkg-config.
+TOOLCHAIN = (*_CC, "pkg-config")
 
 #: name -> (build packages, run-time packages) for dependencies that always compile.
 ALWAYS_COMPILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -106,7 +116,8 @@ def system_packages(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(build, run-time) Debian packages for the normalised dependency ``names``.
 
-    ``from_source`` are names the lock has no wheel for (built from their sdist);
+    ``from_source`` are names built from their sdist (no fitting wheel in the lock, or
+    none known); any of them, or any package that always compiles, brings the toolchain;
     ``geodjango`` adds GDAL/GEOS for ``django.contrib.gis``; ``official`` drops Debian's
     Python headers (the official image has its own); ``python`` (``3.14``) names them for
     that Python (``python3.14-dev``), which need not be the suite's default.
@@ -121,10 +132,13 @@ def system_packages(
             runtime.update(r)
         if name in LOADS_AT_RUNTIME:
             runtime.update(LOADS_AT_RUNTIME[name])
-    for name in set(from_source) & set(FROM_SOURCE):
+    sources = set(from_source)
+    for name in sources & set(FROM_SOURCE):
         b, r = FROM_SOURCE[name]
         build.update(b)
         runtime.update(r)
+    if build or sources:
+        build.update(TOOLCHAIN)
     # psycopg 3 without its binary or C implementation loads the system's libpq
     if "psycopg" in wanted and not wanted & {"psycopg-binary", "psycopg-c"}:
         runtime.add("libpq5")
@@ -142,3 +156,59 @@ def system_packages(
 def _suite_name(package: str, suite: str) -> str:
     names = SUITE_NAMES.get(package)
     return names.get(suite, names.get("trixie", package)) if names else package
+
+
+def variant_name(line: str) -> str | None:
+    """The requirement's name as this module's tables know it (``psycopg[binary]`` is
+    ``psycopg-binary``)."""
+    name = requirement_name(line)
+    if name == "psycopg":
+        extras = requirement_extras(line)
+        if "binary" in extras:
+            return "psycopg-binary"
+        if "c" in extras:
+            return "psycopg-c"
+    return name
+
+
+def packages_for(
+    lines: tuple[str, ...],
+    *,
+    pins: Mapping[str, str],
+    from_source: Iterable[str],
+    wheels_known: bool,
+    postgis: bool,
+    suite: str,
+    official: bool,
+    python: str,
+    source: str,
+) -> tuple[tuple[str, ...], tuple[str, ...], list[str]]:
+    """(build, run-time) packages for the requirement ``lines`` and the sentences saying
+    what was assumed. ``pins`` are the ``==`` versions, ``from_source`` the names the lock
+    has no fitting wheel for, ``wheels_known`` whether a lock listed wheels at all."""
+    names = {n for n in (variant_name(line) for line in lines) if n}
+    vcs = sorted({line.split("@")[0].strip() for line in lines if "git+" in line.split("#")[0]})
+    built = set(from_source) | {n for n, v in pins.items() if builds_from_source(n, v, python)}
+    unknown = set() if wheels_known else {n for n in names if not needs_no_compiler(n)}
+    unknown = (unknown | {n for n in map(requirement_name, vcs) if n}) - set(ALWAYS_COMPILES)
+    notes = []
+    if unknown:
+        shown = sorted(unknown)
+        listed = ", ".join(shown[:4]) + (f" and {len(shown) - 4} more" if len(shown) > 4 else "")
+        notes.append(
+            f"a C toolchain in the build stage (never in the image): {listed} may build from "
+            f"source ({source or 'the dependency file'} says nothing of wheels)"
+        )
+    build, runtime = system_packages(
+        names,
+        from_source=built | unknown,
+        geodjango=postgis,
+        suite=suite,
+        official=official,
+        python=python,
+    )
+    if vcs and "git" not in build:
+        # uv and pip fetch a `name @ git+URL` requirement with the git command
+        build = tuple(sorted((*build, "git")))
+        notes.append(f"git in the build stage: {', '.join(vcs)} installed from a Git URL")
+    return build, runtime, notes

@@ -1,58 +1,63 @@
 """The Dockerfile dockdjango writes for a project: portable, cache-friendly, deterministic.
 
 It builds with plain ``docker build`` / ``docker compose build`` (BuildKit) from the
-project's files alone — no build args, no image only dockdjango can make. Stages, from what
-changes least to what changes most:
+project's files alone -- no build args, no image only dockdjango can make -- and a plain
+``docker build .`` gives the runtime image: that stage is last, and compose names
+``target: dev``. Stages, from what changes least to what changes most:
 
-``uv``       the installer, uv, from PyPI; used through a bind mount, never in the final image
-``build``    (only when a dependency compiles C code) build packages + the virtualenv
-``runtime``  base + run-time packages + the app user (owning ``/app``) + the dependencies,
-             installed from the dependency files alone with a cache mount (adding one package
-             downloads one package), then metadata, then the source, last
-``dev``      (Django) the same image with ``runserver`` as its command; when the project
-             has dev dependencies, both start from a ``deps`` stage that ends before the
-             source copy, and dev installs them before copying the source itself (so a
-             source edit never reinstalls them)
+``uv``         the installer (:mod:`dockdjango.images.installs`), mounted where needed
+``build``      (when anything may compile) a C toolchain and the libraries' headers; the
+               runtime dependencies are installed here into ``/opt/venv``, copied later
+``build-dev``  (the same, with dev dependencies) the dev target's virtualenv on top of it
+``common``     (Django) what runtime and dev share, up to the source copy: run-time
+               packages, the app user (owning ``/app``), the environment, the command
+``dev``        runserver, the dev dependencies, the source
+``runtime``    what runs: no compiler, no CA bundle, not root; the source last
+
+Everything that compiles compiles in a stage with the toolchain: without one, the
+dependencies install in ``common`` (and the dev ones in ``dev``, before its source copy).
 
 Behind a TLS-intercepting proxy the installs trust the CA bundle found in the
 ``dockdjango-ca`` cache mount (a dockdjango build mounts the host's bundle there); a
 cache mount is never part of an image, and where it is empty (no proxy, another machine)
-the installs use the default trust store — so the committed file builds everywhere.
+the installs use the default trust store -- so the committed file builds everywhere.
 """
 
 from __future__ import annotations
 
 import json
-import shlex
 from dataclasses import dataclass
 
 from dockdjango.detection.detect import SourceProject
-from dockdjango.images.ca import CACHE_MOUNT as CA_CACHE_MOUNT
-from dockdjango.images.ca import MOUNTED_BUNDLE as CA_BUNDLE
-
-#: The requirements file dockdjango writes into a project whose dependencies come from a
-#: lock file or pyproject.toml (the Dockerfile installs it; commit it with the Dockerfile).
-DERIVED_REQUIREMENTS = "requirements.docker.txt"
-#: Fetches the installer, uv, from PyPI (its newest release, checked against PyPI's sha256)
-#: with Python's standard library alone: no pip to bootstrap, which costs more than uv saves.
-UV_BOOTSTRAP = (
-    "import hashlib, io, json, os, platform, urllib.parse as p, urllib.request as r, zipfile; "
-    "j = 'https://pypi.org/pypi/uv/json'; m = platform.machine(); "
-    "f = [u for u in json.load(r.urlopen(j))['urls'] "
-    "if m in u['filename'] and 'manylinux' in u['filename']][0]; "
-    "b = r.urlopen(p.urljoin(j, f['url'])).read(); "
-    "assert hashlib.sha256(b).hexdigest() == f['digests']['sha256'], f['filename']; "
-    "z = zipfile.ZipFile(io.BytesIO(b)); "
-    "n = [x for x in z.namelist() if x.endswith('/scripts/uv')][0]; "
-    "os.makedirs('/opt/uv/bin'); open('/opt/uv/bin/uv', 'wb').write(z.read(n)); "
-    "os.chmod('/opt/uv/bin/uv', 0o755)"
+from dockdjango.images.installs import (
+    APP_DIR,
+    DERIVED_DEV_REQUIREMENTS,
+    DERIVED_REQUIREMENTS,
+    OFFLINE_ARG,
+    UV_IMAGE,
+    VENV,
+    derived_files,
+    install_dev,
+    install_itself,
+    install_runtime,
+    installs_dependencies,
+    uv_stage,
 )
-#: The build arg dockdjango sets (to 1) with DOCKDJANGO_OFFLINE=1: install from the cache only.
-OFFLINE_ARG = "UV_OFFLINE"
-VENV = "/opt/venv"
-UV_DIR = "/opt/uv"
-DEPS_DIR = "/tmp/dependencies"
-APP_DIR = "/app"
+
+__all__ = [
+    "DERIVED_DEV_REQUIREMENTS",
+    "DERIVED_REQUIREMENTS",
+    "OFFLINE_ARG",
+    "UV_IMAGE",
+    "DockerfileOptions",
+    "derived_files",
+    "derived_requirements",
+    "dev_command",
+    "generate_dockerfile",
+    "mounted_files",
+    "prod_command",
+]
+
 APP_USER = "app"
 APP_UID = 10001
 
@@ -73,89 +78,124 @@ class DockerfileOptions:
     #: e.g. ``RUN python manage.py collectstatic --noinput``.
     app_steps: tuple[str, ...] = ()
     port: int = 8000
+    #: The uv image to copy uv from where a registry serves it (:data:`UV_IMAGE`); None
+    #: fetches the same release from PyPI.
+    uv_image: str | None = None
 
 
-def requirements_path(project: SourceProject) -> str | None:
-    """The requirements file the Dockerfile installs (the project's own, or the derived one)."""
-    if project.requirements_file is not None:
-        return project.requirements_file
-    return DERIVED_REQUIREMENTS if project.requirements else None
+def mounted_files(dockerfile: str) -> list[str]:
+    """The context paths the file's ``RUN --mount=type=bind`` steps read (no stage's)."""
+    from dockdjango.detection.dockerfile_syntax import parse_dockerfile, run_mounts
 
-
-def dependency_sources(project: SourceProject) -> tuple[str, ...]:
-    """Context paths the install step mounts (the dependency files, nothing else)."""
-    if project.requirements_file is not None:
-        return project.dependency_files
-    return (DERIVED_REQUIREMENTS,) if project.requirements else ()
+    found = []
+    for ins in parse_dockerfile(dockerfile):
+        if ins.keyword != "RUN":
+            continue
+        for mount in run_mounts(ins.args):
+            if mount.get("type", "bind") == "bind" and "from" not in mount:
+                source = mount.get("source") or mount.get("src")
+                if source:
+                    found.append(source.lstrip("/"))
+    return list(dict.fromkeys(found))
 
 
 def derived_requirements(project: SourceProject) -> bytes | None:
-    """The requirements file to write for lock/pyproject projects, else None."""
-    if project.requirements_file is not None or not project.requirements:
-        return None
-    source = ", ".join(f for f in project.dependency_files if f != DERIVED_REQUIREMENTS)
-    header = [
-        f"# Written by dockdjango from {source or project.kind} for the Dockerfile, which",
-        "# installs this file. `dockdjango build` rewrites it when that changes; commit it.",
-    ]
-    return ("\n".join(header + list(project.requirements)) + "\n").encode()
+    """The runtime requirements file to write for a source no installer reads, else None."""
+    return derived_files(project).get(DERIVED_REQUIREMENTS)
+
+
+#: The stages the file may have, by job (see the module docstring).
+BUILD_STAGE, BUILD_DEV_STAGE, COMMON_STAGE = "build", "build-dev", "common"
+#: Where the dev target keeps what Django writes outside the bind-mounted source (SQLite
+#: files, uploads), and the HOME of whichever uid runs it.
+DEV_DATA_DIR = "/data"
+DEV_HOME = "/home/dev"
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Which stages a project's file has."""
+
+    installs: bool  # third-party dependencies are installed
+    compiles: bool  # ... in a build stage with a toolchain
+    dev_install: bool  # the dev target adds dev dependencies
+    build_packages: tuple[str, ...]
+
+
+def _shape(project: SourceProject, opts: DockerfileOptions) -> _Shape:
+    build_pkgs = tuple(sorted(set(project.build_packages) | set(opts.build_packages)))
+    installs = installs_dependencies(project)
+    dev_install = project.django and bool(project.dev_requirements) and installs
+    return _Shape(installs, bool(build_pkgs) and installs, dev_install, build_pkgs)
 
 
 def generate_dockerfile(project: SourceProject, options: DockerfileOptions | None = None) -> str:
     """The Dockerfile text for ``project``; the same inputs always give the same bytes."""
     opts = options or DockerfileOptions()
-    base = opts.base_image
-    build_pkgs = sorted(set(project.build_packages) | set(opts.build_packages))
-    separate_build = bool(build_pkgs) and bool(project.requirements)
+    shape = _shape(project, opts)
     lines: list[str] = [
-        "# Generated by dockdjango; builds with `docker build .` or `docker compose build`",
-        "# (BuildKit). Commit it and edit it freely: dockdjango uses a Dockerfile it finds in",
-        "# the project as it is. Order matters for the layer cache: what changes least comes",
-        "# first, the source last.",
+        "# Generated by dockdjango; `docker build .` gives the runtime image, `--target dev`",
+        "# (what compose builds) Django's autoreloading server. Commit it and edit it freely:",
+        "# dockdjango uses a Dockerfile it finds in the project as it is. Order matters for",
+        "# the layer cache: what changes least comes first, the source last.",
     ]
-    if project.requirements:
+    if shape.installs or project.install_project:
+        lines += ["", *uv_stage(opts.base_image, opts.uv_image)]
+    if shape.compiles:
         lines += [
             "",
-            "# --- uv: the installer, from PyPI; mounted where needed, never in the final image",
-            f"FROM {base} AS uv",
-            f"RUN {CA_CACHE_MOUNT} \\",
-            f"    {_trust('SSL_CERT_FILE')} \\",
-            f'    && python3 -c "{UV_BOOTSTRAP}"',
-        ]
-    if separate_build:
-        lines += [
-            "",
-            "# --- build: compilers and headers for dependencies built from source (not kept)",
-            f"FROM {base} AS build",
-            *_apt(build_pkgs),
+            "# --- build: a C toolchain and headers for whatever builds from source (not kept)",
+            f"FROM {opts.base_image} AS {BUILD_STAGE}",
+            *_apt(list(shape.build_packages)),
             *opts.build_steps,
-            *_install(project),
+            *install_runtime(project),
         ]
-    # With dev dependencies, runtime and dev share a stage that stops before the source
-    # copy, so a source edit never reinstalls the dev dependencies in the dev target.
-    dev_deps = _has_dev_install(project)
-    if dev_deps:
-        lines += ["", f"# --- {DEPS_STAGE}: what runtime and dev share, up to the source copy ---"]
-        lines.append(f"FROM {base} AS {DEPS_STAGE}")
-    else:
+        if shape.dev_install:
+            lines += [
+                "",
+                "# --- build-dev: the dev target's virtualenv, compiled with the same toolchain",
+                f"FROM {BUILD_STAGE} AS {BUILD_DEV_STAGE}",
+                *install_dev(project),
+            ]
+    source = [
+        f"COPY --chown={APP_USER}:{APP_USER} . {APP_DIR}",
+        *install_itself(project),
+        *([f"USER {APP_USER}"] if project.install_project else []),
+        *opts.app_steps,
+    ]
+    if not project.django:
         lines += ["", "# --- runtime: what runs; no compilers, no CA bundle, not root ---"]
-        lines.append(f"FROM {base} AS runtime")
-    runtime_pkgs = sorted(set(project.runtime_packages) | set(opts.system_packages))
-    if build_pkgs and not separate_build:
-        runtime_pkgs = sorted(set(runtime_pkgs) | set(build_pkgs))
-    if runtime_pkgs:
-        lines += _apt(runtime_pkgs)
+        lines += [f"FROM {opts.base_image} AS runtime", *_common(project, opts, shape)]
+        return "\n".join([*lines, *_venv_from(shape, BUILD_STAGE), *source]) + "\n"
+    lines += [
+        "",
+        f"# --- {COMMON_STAGE}: what runtime and dev share, up to the source copy ---",
+        f"FROM {opts.base_image} AS {COMMON_STAGE}",
+        *_common(project, opts, shape),
+        "",
+        *_dev_stage(project, opts.port, shape, source),
+        "",
+        "# --- runtime (last: `docker build .` gives it): no compilers, no CA bundle, not root",
+        f"FROM {COMMON_STAGE} AS runtime",
+        *_venv_from(shape, BUILD_STAGE),
+        *source,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _common(project: SourceProject, opts: DockerfileOptions, shape: _Shape) -> list[str]:
+    """Run-time packages, the app user, the environment, the dependencies when nothing
+    compiles, and the image's command: everything before the source."""
+    runtime_pkgs = set(project.runtime_packages) | set(opts.system_packages)
+    if shape.build_packages and not shape.compiles:
+        runtime_pkgs |= set(shape.build_packages)
+    lines = _apt(sorted(runtime_pkgs)) if runtime_pkgs else []
     lines += [
         f"# The app user owns {APP_DIR}, so Django can write there (SQLite, static, media).",
         f"RUN useradd --create-home --no-log-init --uid {APP_UID} {APP_USER} \\",
         f"    && install -d -o {APP_USER} -g {APP_USER} {APP_DIR}"
-        + (
-            # made here (empty) rather than in dev, which starts after the source copy:
-            # a source edit then rebuilds that copy only
-            f" \\\n    && install -d -m 1777 {DEV_DATA_DIR} {DEV_HOME}"
-            if project.django
-            else ""
-        ),
+        # made here (empty) rather than in dev, so a source edit rebuilds the copy only
+        + (f" \\\n    && install -d -m 1777 {DEV_DATA_DIR} {DEV_HOME}" if project.django else ""),
     ]
     env = [
         "PYTHONDONTWRITEBYTECODE=1",
@@ -165,65 +205,40 @@ def generate_dockerfile(project: SourceProject, options: DockerfileOptions | Non
     ]
     if project.settings_module:
         env.append(f"DJANGO_SETTINGS_MODULE={project.settings_module}")
-    lines.append("ENV " + " ".join(env))
-    lines.append(f"WORKDIR {APP_DIR}")
-    if separate_build:
-        lines.append(f"COPY --from=build {VENV} {VENV}")
-    else:
+    lines += ["ENV " + " ".join(env), f"WORKDIR {APP_DIR}"]
+    if not shape.compiles:
         lines += list(opts.build_steps)
-        if project.requirements:
-            lines += _install(project)
+        if shape.installs:
+            lines += install_runtime(project)
     # Everything that does not depend on the source goes before it, so a source edit
     # rebuilds only the copy (and the app steps) instead of a tail of metadata steps.
     lines.append(f"USER {APP_USER}")
     if project.django:
-        lines.append(f"EXPOSE {opts.port}")
-        lines.append(_healthcheck(opts.port))
+        lines += [f"EXPOSE {opts.port}", _healthcheck(opts.port)]
     command = prod_command(project, opts.port)
     if command[:2] == ["python3", "manage.py"]:
         lines.append("STOPSIGNAL SIGINT")  # runserver as PID 1 stops on SIGINT, not SIGTERM
     lines.append("CMD " + json.dumps(command))
-    source = [f"COPY --chown={APP_USER}:{APP_USER} . {APP_DIR}", *opts.app_steps]
-    if dev_deps:
-        lines += [
-            "",
-            "# --- runtime: what runs; no compilers, no CA bundle, not root ---",
-            f"FROM {DEPS_STAGE} AS runtime",
-        ]
-    lines += source
-    if project.django:
-        lines += ["", *_dev_stage(project, opts.port, source if dev_deps else [])]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
-#: The stage runtime and dev both start from when the dev target installs more.
-DEPS_STAGE = "deps"
+def _venv_from(shape: _Shape, stage: str) -> list[str]:
+    return [f"COPY --from={stage} {VENV} {VENV}"] if shape.compiles else []
 
 
-def _has_dev_install(project: SourceProject) -> bool:
-    """True when the dev target installs dev dependencies on top of the runtime ones."""
-    return project.django and bool(project.dev_requirements) and bool(project.requirements)
-
-
-#: Where the dev target keeps what Django writes outside the bind-mounted source (SQLite
-#: files, uploads), and the HOME of whichever uid runs it.
-DEV_DATA_DIR = "/data"
-DEV_HOME = "/home/dev"
-
-
-def _dev_stage(project: SourceProject, port: int, source: list[str]) -> list[str]:
+def _dev_stage(project: SourceProject, port: int, shape: _Shape, source: list[str]) -> list[str]:
     """The ``dev`` target: runserver from manage.py's directory, the dev dependencies, and
     any uid able to run it (compose passes the checkout owner's, as Dev Containers'
     updateRemoteUserUID does, so files made in a bind-mounted checkout are the owner's).
-
-    With dev dependencies it starts from the shared stage, installs them, then copies the
-    ``source`` steps itself: the source copy stays the last layer that a source edit moves.
-    """
-    lines = ["# --- dev: build with --target dev for Django's autoreloading server ---"]
-    if _has_dev_install(project):
-        lines += [f"FROM {DEPS_STAGE} AS dev", "USER root", *_install_dev(project)]
-    else:
-        lines.append("FROM runtime AS dev")
+    Its dependencies come before its source copy, so an edit never reinstalls them."""
+    lines = [
+        "# --- dev: what compose builds (`target: dev`): Django's autoreloading server ---",
+        f"FROM {COMMON_STAGE} AS dev",
+    ]
+    if shape.compiles:
+        lines += _venv_from(shape, BUILD_DEV_STAGE if shape.dev_install else BUILD_STAGE)
+    elif shape.dev_install:
+        lines += ["USER root", *install_dev(project)]
     lines += [
         "# Whatever uid runs this (`user:` in compose), it has a HOME and a data directory",
         f"# (both made before the source copy: {DEV_DATA_DIR}, {DEV_HOME}).",
@@ -233,121 +248,12 @@ def _dev_stage(project: SourceProject, port: int, source: list[str]) -> list[str
     ]
     if project.app_dir not in ("", "."):
         lines.append(f"WORKDIR {APP_DIR}/{project.app_dir}")
-    lines += [
+    return [
+        *lines,
         "# runserver as PID 1 stops at once on SIGINT (it ignores SIGTERM).",
         "STOPSIGNAL SIGINT",
         "CMD " + json.dumps(dev_command(port)),
     ]
-    return lines
-
-
-def _install_dev(project: SourceProject) -> list[str]:
-    """The dev dependencies on top of the runtime ones: the dev requirements file when the
-    project has one, else the pinned lines of its lock's dev groups."""
-    if project.dev_requirements_file:
-        files = (project.dev_requirements_file, *project.dev_dependency_files)
-        mounts = [
-            f"    --mount=type=bind,source={src},target={DEPS_DIR}/{src} \\"
-            for src in dict.fromkeys(files)
-        ]
-        what = f"-r {project.dev_requirements_file}"
-    else:
-        mounts = []
-        what = " ".join(shlex.quote(line) for line in project.dev_requirements)
-    return [
-        "# The dev dependencies (dev groups / requirements file) for this target only.",
-        f"ARG {OFFLINE_ARG}",
-        f"RUN --mount=type=bind,from=uv,source={UV_DIR},target={UV_DIR} \\",
-        "    --mount=type=cache,target=/root/.cache/uv \\",
-        *_ca_mount(),
-        *mounts,
-        "    export UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never \\",
-        f"    && {_trust('SSL_CERT_FILE')} \\",
-        *_constrain(project),
-        f"    && cd {DEPS_DIR} 2>/dev/null || cd / ; {UV_DIR}/bin/uv pip install "
-        f"--python {VENV}/bin/python {what}{_resolve_before(project)}{_unconstrain(project)}",
-    ]
-
-
-def _ca_mount() -> list[str]:
-    return [f"    {CA_CACHE_MOUNT} \\"]
-
-
-def _trust(*variables: str) -> str:
-    exports = " ".join(f"{v}={CA_BUNDLE}" for v in variables)
-    return f"if [ -s {CA_BUNDLE} ]; then export {exports}; fi"
-
-
-def _install(project: SourceProject) -> list[str]:
-    """The dependency install: uv from the uv stage, wheels from the cache mount."""
-    req = requirements_path(project)
-    mounts = [
-        f"    --mount=type=bind,source={src},target={DEPS_DIR}/{src} \\"
-        for src in dependency_sources(project)
-    ]
-    held = ", ".join(project.build_constraints)
-    why = (
-        [
-            f"# Packages built from source (no wheel) use {held}: the project's Django",
-            "# predates the setuptools that removed names their setup.py files import.",
-        ]
-        if project.build_constraints
-        else []
-    )
-    if project.resolve_before:
-        why += [
-            "# What the project does not pin resolves as of its Django's end of support",
-            "# (--exclude-newer); what it pins with == is exempt (--exclude-newer-package).",
-        ]
-    return [
-        *why,
-        "# Only the dependency files are mounted, so a source edit never reaches this step;",
-        "# the cache mount keeps every wheel, so adding a package downloads only that one.",
-        f"# With {OFFLINE_ARG}=1 (dockdjango sets it for DOCKDJANGO_OFFLINE=1) the install",
-        "# uses that cache alone.",
-        f"ARG {OFFLINE_ARG}",
-        f"RUN --mount=type=bind,from=uv,source={UV_DIR},target={UV_DIR} \\",
-        "    --mount=type=cache,target=/root/.cache/uv \\",
-        *_ca_mount(),
-        *mounts,
-        "    export UV_LINK_MODE=copy UV_COMPILE_BYTECODE=1 UV_PYTHON_DOWNLOADS=never \\",
-        f"    && {_trust('SSL_CERT_FILE')} \\",
-        *_constrain(project),
-        f"    && {UV_DIR}/bin/uv venv --seed --python python3 {VENV} \\",
-        f"    && cd {DEPS_DIR} && {UV_DIR}/bin/uv pip install --python {VENV}/bin/python -r {req}"
-        + _resolve_before(project)
-        + _unconstrain(project),
-    ]
-
-
-#: Where the install step writes the build constraints (and removes them after).
-BUILD_CONSTRAINTS_FILE = "/tmp/build-constraints.txt"
-
-
-def _constrain(project: SourceProject) -> list[str]:
-    """Hold sdist builds to the project's build constraints (none: no lines at all)."""
-    if not project.build_constraints:
-        return []
-    lines = " ".join(shlex.quote(line) for line in project.build_constraints)
-    return [
-        f"    && printf '%s\\n' {lines} > {BUILD_CONSTRAINTS_FILE} \\",
-        f"    && export UV_BUILD_CONSTRAINT={BUILD_CONSTRAINTS_FILE} \\",
-    ]
-
-
-def _resolve_before(project: SourceProject) -> str:
-    """uv's date cutoff for what the project does not pin (none: no text at all)."""
-    if not project.resolve_before:
-        return ""
-    exempt = [f"--exclude-newer-package {name}=false" for name in project.pinned_names]
-    rows = [" ".join(exempt[i : i + 2]) for i in range(0, len(exempt), 2)]
-    return "".join(
-        f" \\\n        {row}" for row in [f"--exclude-newer {project.resolve_before}", *rows]
-    )
-
-
-def _unconstrain(project: SourceProject) -> str:
-    return f" \\\n    && rm {BUILD_CONSTRAINTS_FILE}" if project.build_constraints else ""
 
 
 def prod_command(project: SourceProject, port: int = 8000) -> list[str]:

@@ -86,6 +86,13 @@ def explain_install_failure(
             "release of it that supports this one",
             requirement,
         )
+    m = re.search(r"The lockfile at `([^`]+)` needs to be updated, but `--locked`", text)
+    if m:
+        return InstallFailure(
+            f"{where} failed: {m.group(1)} is out of date with pyproject.toml (the build "
+            "installs the lock as it is, `uv sync --locked`)",
+            "run `uv lock` and commit the lock file",
+        )
     m = re.search(
         r"(?:Because |╰─▶ Because )([\w.\-\[\]]+) was not found in the package registry", text
     )
@@ -140,14 +147,23 @@ def explain_install_failure(
         return InstallFailure(
             f"{where} failed: {name} was built from source (no wheel for {py}) and its build "
             f"needs {reason}",
-            "pin a release of it with a wheel for this Python, or add the packages its build "
-            "needs (dockdjango adds them for the packages it knows)",
+            "pin a release of it with a wheel for this Python, or add the Debian packages its "
+            "build needs to the build stage (dockdjango adds them for the packages it knows)",
             requirement,
         )
     return None
 
 
 def _build_reason(text: str) -> str:
+    header = re.search(r"fatal error: ([\w./+-]+\.h(?:pp)?): No such file or directory", text)
+    if header:
+        return f"the header {header.group(1)}, which no package in the build stage has"
+    library = re.search(r"cannot find -l([\w.+-]+)", text)
+    if library:
+        return f"the library lib{library.group(1)} (its -dev package), not in the build stage"
+    pc = re.search(r"Package '?([\w.+-]+)'? was not found in the pkg-config search path", text)
+    if pc:
+        return f"{pc.group(1)}.pc for pkg-config (its -dev package), not in the build stage"
     for pattern, what in _MISSING:
         if re.search(pattern, text, re.I):
             return what

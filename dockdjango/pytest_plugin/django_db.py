@@ -56,6 +56,18 @@ def server_settings(server: PostgresServer) -> dict[str, Any]:
     }
 
 
+def moved_test_settings(test: dict[str, Any] | None) -> dict[str, Any]:
+    """``DATABASES[...]["TEST"]`` for a database moved to another engine.
+
+    The old engine's test database name (a SQLite file) and collation mean nothing to
+    PostgreSQL, so they are reset -- to None, never removed: Django filled TEST's keys in
+    once, when it first read ``DATABASES`` (long before any fixture), and reads
+    ``TEST["NAME"]`` unguarded (None means ``test_<NAME>``). Removing the key made every
+    run without xdist fail with ``KeyError: 'NAME'``.
+    """
+    return {**(test or {}), "NAME": None, "CHARSET": None, "COLLATION": None}
+
+
 def point_default_database(values: dict[str, Any]) -> None:
     """Rewrite ``settings.DATABASES["default"]`` in place and drop a cached connection.
 
@@ -66,18 +78,23 @@ def point_default_database(values: dict[str, Any]) -> None:
     from django.db import connections
 
     db = settings.DATABASES["default"]
-    was_sqlite = "sqlite" in str(db.get("ENGINE", ""))
+    if _postgres_family(db.get("ENGINE")):
+        values = {**values, "ENGINE": db["ENGINE"]}  # PostGIS stays PostGIS
+    moved = db.get("ENGINE") != values.get("ENGINE")
     db.update(values)
-    if was_sqlite:
-        db["OPTIONS"] = {}
-        test = dict(db.get("TEST") or {})
-        test.pop("NAME", None)  # a SQLite file name is no PostgreSQL database name
-        db["TEST"] = test
-    try:
-        connections["default"].close()
-        del connections["default"]
-    except (AttributeError, KeyError):  # never opened: nothing cached
-        pass
+    if moved:
+        db["OPTIONS"] = {}  # SQLite's timeout, MySQL's charset/init_command: psycopg refuses them
+        db["TEST"] = moved_test_settings(db.get("TEST"))
+    # Only a wrapper Django already made is dropped: asking for one would load a backend
+    for conn in connections.all(initialized_only=True):
+        if conn.alias == "default":
+            conn.close()
+            del connections["default"]
+
+
+def _postgres_family(engine: object) -> bool:
+    """A backend that speaks to PostgreSQL: Django's own, PostGIS, or a wrapper of either."""
+    return any(word in str(engine or "").lower() for word in ("postgres", "postgis"))
 
 
 @pytest.fixture(scope="session")

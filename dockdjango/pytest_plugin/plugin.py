@@ -1,4 +1,5 @@
-"""The plugin's hooks: its options, its session state, and the plugins it adds.
+"""The plugin pytest loads (the ``pytest11`` entry point names this module): its hooks,
+and its fixtures, imported here so that pytest finds them on the module it registered.
 
 ``pytest_configure`` reads the options into this process's `SessionState`, registers the
 xdist hooks when pytest-xdist runs, and registers the pytest-django database fixtures
@@ -10,9 +11,37 @@ from __future__ import annotations
 import pytest
 
 from dockdjango.pytest_plugin import django_db
-from dockdjango.pytest_plugin.fixtures import STATE
+from dockdjango.pytest_plugin.fixtures import (
+    STATE,
+    container,
+    dockdjango_session,
+    dockdjango_stack,
+    dockdjango_state,
+    docker_client,
+    postgres,
+    postgres_server,
+    service_address,
+    service_url,
+)
 from dockdjango.pytest_plugin.options import add_options
 from dockdjango.pytest_plugin.session_state import SessionState, XdistHooks
+
+#: The hooks and fixtures pytest collects from this module.
+__all__ = [
+    "container",
+    "docker_client",
+    "dockdjango_session",
+    "dockdjango_stack",
+    "dockdjango_state",
+    "postgres",
+    "postgres_server",
+    "pytest_addoption",
+    "pytest_configure",
+    "pytest_terminal_summary",
+    "pytest_unconfigure",
+    "service_address",
+    "service_url",
+]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -170,4 +170,4 @@ def test_dockerfile_honours_python_where_the_project_asks_for_one_not_here(tmp_p
     )  # fmt: skip
     assert given.returncode == 0, given.stderr
     assert "Python 3.13 as set by --python" in given.stderr
-    assert "FROM dockdjango/python:3.13-trixie AS runtime" in given.stdout
+    assert "FROM dockdjango/python:3.13-trixie AS common" in given.stdout

@@ -10,10 +10,10 @@ import pytest
 
 from dockdjango.api.stack.attached import Exited, Output
 from dockdjango.api.stack.stack import Stack
+from tests.stacks import IMAGE
 
 pytestmark = pytest.mark.engine
 
-IMAGE = "dockdjango/python:3.11-bookworm"
 DEBUGGEE = "\\n".join(
     [
         "import time",

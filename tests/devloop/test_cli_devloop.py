@@ -17,12 +17,12 @@ import pytest
 
 from dockdjango.api.stack.stack import Stack
 from dockdjango.engine import labels as L
+from tests.stacks import IMAGE
 
 from .ptyrun import Terminal
 
 pytestmark = pytest.mark.engine
 
-IMAGE = "dockdjango/python:3.11-bookworm"
 PY = sys.executable
 
 TWO = f"""

@@ -11,12 +11,12 @@ import requests
 
 from dockdjango.api.stack.stack import Stack
 from dockdjango.engine import labels as L
+from tests.stacks import IMAGE
 
 from .ptyrun import Terminal
 
 pytestmark = pytest.mark.engine
 
-IMAGE = "dockdjango/python:3.11-bookworm"
 
 COMPOSE = f"""
 services:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from dockdjango.api.stack.stack import Stack
+from tests.stacks import IMAGE
 
 from .test_watch_engine import Watching, cat, until
 
 pytestmark = pytest.mark.engine
 
-IMAGE = "dockdjango/python:3.11-bookworm"
 
 COMPOSE = f"""
 services:

@@ -13,10 +13,10 @@ import pytest
 from dockdjango.api.stack.stack import Stack
 from dockdjango.api.stack.stack_watch import watch
 from dockdjango.errors import EngineError, ServiceError
+from tests.stacks import IMAGE
 
 pytestmark = pytest.mark.engine
 
-IMAGE = "dockdjango/python:3.11-bookworm"
 
 COMPOSE = f"""
 services:

@@ -8,10 +8,10 @@ import pytest
 from cli_run import cli
 
 from dockdjango.engine.project.lifecycle import down
+from tests.stacks import IMAGE
 
 pytestmark = pytest.mark.engine
 
-IMAGE = "dockdjango/python:3.11-bookworm"
 
 # one line of output, then the process is ended by SIGTERM: exit code 143. Its health
 # check never passes, so `up` is still waiting when it ends, however fast that is.

@@ -18,43 +18,25 @@ from dockdjango.api.stack.stack import Stack, down_project
 from dockdjango.engine import labels as L
 from dockdjango.engine.project.lifecycle import down
 from dockdjango.errors import ServiceError
+from tests.stacks import IMAGE, http_service, ready_after
 
 pytestmark = pytest.mark.engine
 
-IMAGE = "dockdjango/python:3.11-bookworm"
 
-# A "database" that becomes healthy once /tmp/ready exists, `delay` seconds after start.
-DB = """
-  db:
-    image: {image}
-    init: true
-    command: ["sh", "-c", "sleep {delay}; touch /tmp/ready; exec sleep 1000000"]
-    healthcheck:
-      test: ["CMD", "test", "-f", "/tmp/ready"]
-      interval: 250ms
-      retries: 100
-    volumes: [data:/data]
-"""
-WEB = """
-  web:
-    image: {image}
-    init: true
-    command: ["python3", "-m", "http.server", "8000"]
-    ports: ["127.0.0.1::8000"]
-    # healthy = serving: `up` returns only once requests get an answer
-    healthcheck:
-      test:
-        - CMD
-        - python3
-        - -c
-        - "import urllib.request as u; u.urlopen('http://127.0.0.1:8000', timeout=1)"
-      interval: 250ms
-      retries: 200
-    environment:
-      GREETING: "{greeting}"
-    depends_on:
-      db: {{condition: service_healthy}}
-"""
+# A "database" that becomes healthy `delay` seconds after start; a web server healthy once
+# it answers, which needs the database healthy first.
+def db_service(delay: float) -> str:
+    return "\n" + ready_after(delay)  # make_stack writes `services:` with no newline
+
+
+def web_service(greeting: str) -> str:
+    extra = (
+        "    environment:\n"
+        f'      GREETING: "{greeting}"\n'
+        "    depends_on:\n"
+        "      db: {condition: service_healthy}\n"
+    )
+    return http_service(extra=extra)
 
 
 def sleeper(environment: str, extra: str = "") -> str:
@@ -110,9 +92,7 @@ def test_dependency_order_health_gate_and_parallel_start(make_stack, engine, uni
     init: true
     command: ["python3", "-c", "import time; time.sleep(1e6)"]
 """
-    stack = make_stack(
-        DB.format(image=IMAGE, delay=3) + WEB.format(image=IMAGE, greeting="hi") + worker
-    )
+    stack = make_stack(db_service(3) + web_service("hi") + worker)
     events = []
     result = stack.up(on_progress=events.append)
     assert result.services == {
@@ -142,7 +122,7 @@ def test_dependency_order_health_gate_and_parallel_start(make_stack, engine, uni
 
 
 def test_recreate_only_what_changed_and_say_why(make_stack, engine, unique_name):
-    stack = make_stack(DB.format(image=IMAGE, delay=0) + WEB.format(image=IMAGE, greeting="one"))
+    stack = make_stack(db_service(0) + web_service("one"))
     stack.up()
     ids = {r.service: stack.container_id(r.service) for r in stack.ps()}
 
@@ -150,7 +130,7 @@ def test_recreate_only_what_changed_and_say_why(make_stack, engine, unique_name)
     assert not again.changed
     assert {s: stack.container_id(s) for s in ids} == ids
 
-    changed = make_stack(DB.format(image=IMAGE, delay=0) + WEB.format(image=IMAGE, greeting="two"))
+    changed = make_stack(db_service(0) + web_service("two"))
     result = changed.up()
     assert result.services["web"] == ("recreated", "changed: environment")
     assert result.services["db"] == ("unchanged", "")
@@ -224,7 +204,7 @@ def test_orphans_reported_then_removed(make_stack, engine, unique_name):
 
 
 def test_named_volume_survives_down_and_goes_with_down_v(make_stack, engine, unique_name):
-    stack = make_stack(DB.format(image=IMAGE, delay=0))
+    stack = make_stack(db_service(0))
     with stack:
         assert stack.exec("db", ["sh", "-c", "echo kept > /data/row.txt"]).exit_code == 0
     assert leftovers(engine, unique_name) == [f"{unique_name}_data"]

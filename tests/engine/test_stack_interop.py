@@ -19,43 +19,21 @@ import requests
 
 from dockdjango.engine import labels as L
 from dockdjango.engine.project.lifecycle import down
+from tests.stacks import IMAGE, http_service, ready_after
 
 pytestmark = pytest.mark.engine
 
 COMPOSE = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "docker-compose"
-IMAGE = "dockdjango/python:3.11-bookworm"
 
-STACK = """
-name: {name}
-services:
-  db:
-    image: {image}
-    init: true
-    command: ["sh", "-c", "sleep {delay}; touch /tmp/ready; exec sleep 1000000"]
-    healthcheck:
-      test: ["CMD", "test", "-f", "/tmp/ready"]
-      interval: 250ms
-      retries: 1000
-    volumes: [data:/data]
-  web:
-    image: {image}
-    init: true
-    command: ["sh", "-c", "echo web says hi; exec python3 -m http.server 8000"]
-    ports: ["127.0.0.1::8000"]
-    # healthy = serving: `up` returns only once requests get an answer
-    healthcheck:
-      test:
-        - CMD
-        - python3
-        - -c
-        - "import urllib.request as u; u.urlopen('http://127.0.0.1:8000', timeout=1)"
-      interval: 250ms
-      retries: 200
-    depends_on:
-      db: {{condition: service_healthy}}
-volumes:
-  data:
-"""
+STACK = (
+    "name: {name}\nservices:\n"
+    + ready_after("{delay}", retries=1000)
+    + http_service(
+        command='["sh", "-c", "echo web says hi; exec python3 -m http.server 8000"]',
+        extra="    depends_on:\n      db: {{condition: service_healthy}}\n",
+    )
+    + "volumes:\n  data:\n"
+)
 
 
 def _env(**extra: str) -> dict[str, str]:

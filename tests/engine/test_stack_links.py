@@ -10,36 +10,25 @@ import requests
 
 from dockdjango.api.stack.stack import Stack
 from dockdjango.engine.project.lifecycle import down
+from tests.stacks import IMAGE, http_service
 
 pytestmark = pytest.mark.engine
 
-IMAGE = "dockdjango/python:3.11-bookworm"
-STACK = """
-name: {name}
-services:
-  web:
-    image: {image}
-    init: true
-    command: ["python3", "-m", "http.server", "8000"]
-    ports: ["127.0.0.1::8000"]
-    healthcheck:
-      test: ["CMD", "python3", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8000')"]
-      interval: 250ms
-      retries: 200
-    x-dockdjango:
-      urls: {{home: /, listing: /etc/}}
-      note: "try: dockdjango exec web ls"
-  quiet:
-    image: {image}
-    init: true
-    command: ["sleep", "1000000"]
-"""
+STACK = (
+    "name: {name}\nservices:\n"
+    + http_service(
+        extra="    x-dockdjango:\n"
+        "      urls: {{home: /, listing: /etc/}}\n"
+        '      note: "try: dockdjango exec web ls"\n'
+    )
+    + f'  quiet:\n    image: {IMAGE}\n    init: true\n    command: ["sleep", "1000000"]\n'
+)
 
 
 @pytest.fixture
 def compose_file(engine, base_image, unique_name, tmp_path):
     path = tmp_path / "compose.yaml"
-    path.write_text(STACK.format(name=unique_name, image=IMAGE))
+    path.write_text(STACK.format(name=unique_name))
     yield path
     down(engine, unique_name, volumes=True)
 

@@ -74,7 +74,7 @@ def test_container_spec_translates_the_everyday_settings():
     assert create["ports"] == [(8000, "tcp")]
     assert create["volumes"] == ["/anon"]
     assert create["stop_signal"] == "SIGINT" and create["stop_timeout"] == 3
-    assert create["healthcheck"] == {"test": ["CMD", "true"], "interval": 500_000_000, "retries": 3}
+    assert create["healthcheck"] == {"Test": ["CMD", "true"], "Interval": 500_000_000, "Retries": 3}
     assert host["port_bindings"] == {"8000/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8000"}]}
     assert host["binds"] == ["proj_data:/data:rw", "/src:/app:ro"]
     assert host["tmpfs"] == {"/tmp": "size=1000"}
@@ -92,7 +92,7 @@ def test_container_spec_translates_the_everyday_settings():
 
 def test_disabled_healthcheck_and_default_network():
     spec = _spec({"image": "x", "healthcheck": {"disable": True}})
-    assert spec.create["healthcheck"] == {"test": ["NONE"]}
+    assert spec.create["healthcheck"] == {"Test": ["NONE"]}
     assert spec.host_config["network_mode"] == "proj_default"
 
 

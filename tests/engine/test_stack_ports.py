@@ -7,22 +7,11 @@ import requests
 
 from dockdjango.api.stack.stack import Stack
 from dockdjango.engine.project.lifecycle import down
+from tests.stacks import http_service
 
 pytestmark = pytest.mark.engine
 
-STACK = """
-name: {name}
-services:
-  web:
-    image: dockdjango/python:3.11-bookworm
-    init: true
-    command: ["python3", "-m", "http.server", "8000"]
-    ports: ["127.0.0.1:0:8000"]
-    healthcheck:
-      test: ["CMD", "python3", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8000')"]
-      interval: 250ms
-      retries: 200
-"""
+STACK = "name: {name}\nservices:\n" + http_service(ports='["127.0.0.1:0:8000"]')
 
 
 def test_port_zero_is_published_on_a_free_port_of_the_given_ip(

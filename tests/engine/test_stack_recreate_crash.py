@@ -20,10 +20,10 @@ from dockdjango.api.stack.stack import Stack
 from dockdjango.engine import labels as L
 from dockdjango.engine.project.lifecycle import down
 from dockdjango.engine.up.replace import final_name
+from tests.stacks import IMAGE
 
 pytestmark = pytest.mark.engine
 
-IMAGE = "dockdjango/python:3.11-bookworm"
 
 #: the step after which the child dies -> the state it leaves (names of the service's
 #: containers, "T" for the temporary replacement, "O" for the original) and the

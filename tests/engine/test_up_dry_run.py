@@ -19,10 +19,10 @@ from cli_run import cli
 from dockdjango.api.stack.stack import Stack
 from dockdjango.engine import labels as L
 from dockdjango.engine.project.lifecycle import down
+from tests.stacks import IMAGE
 
 pytestmark = pytest.mark.engine
 
-IMAGE = "dockdjango/python:3.11-bookworm"
 
 COMPOSE = """name: {name}
 services:

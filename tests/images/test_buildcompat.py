@@ -11,7 +11,8 @@ import pytest
 
 from dockdjango.detection.buildcompat import build_constraints
 from dockdjango.detection.detect import detect
-from dockdjango.images.dockerfile import BUILD_CONSTRAINTS_FILE, generate_dockerfile
+from dockdjango.images.dockerfile import generate_dockerfile
+from dockdjango.images.installs import BUILD_CONSTRAINTS_FILE
 
 MANAGE = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_cfg.settings")\n'
 

@@ -50,32 +50,34 @@ def test_same_inputs_same_bytes(django_project: Path) -> None:
     )
 
 
-def test_cache_friendly_order_and_final_stage(django_project: Path) -> None:
+def test_cache_friendly_order_and_runtime_last(django_project: Path) -> None:
     text = generate_dockerfile(detect(django_project))
     assert "${" not in text.split("FROM", 1)[0]  # no build arg needed before the first FROM
     st = stages(text)
-    assert list(st) == ["uv", "runtime", "dev"]  # no C build: no build stage
-    runtime = st["runtime"]
-    assert "libpq5" in " ".join(runtime)  # psycopg 3 without [binary] loads libpq at run time
-    install = next(i for i, line in enumerate(runtime) if "uv pip install" in line)
+    # no C build: no build stage; the runtime stage is last, so `docker build .` gives it
+    assert list(st) == ["uv", "common", "dev", "runtime"]
+    common = st["common"]
+    assert "libpq5" in " ".join(common)  # psycopg 3 without [binary] loads libpq at run time
+    install = next(i for i, line in enumerate(common) if "uv pip install" in line)
     # only the dependency files reach the install, through a bind mount; a cache mount keeps
     # the wheels; the installer comes from the uv stage and never lands in the image
-    text_install = runtime[install]
+    text_install = common[install]
     assert "--mount=type=bind,source=requirements.txt" in text_install
     assert "--mount=type=cache,target=/root/.cache/uv" in text_install
     assert "--mount=type=bind,from=uv,source=/opt/uv,target=/opt/uv" in text_install
-    assert not any(line.startswith("COPY . ") for line in runtime[:install])
-    i_user = runtime.index("USER app")
-    # the source is the very last step: nothing but the copy rebuilds after a source edit
-    assert runtime[-1] == "COPY --chown=app:app . /app"
-    assert install < i_user < len(runtime) - 1
+    assert not any(line.startswith("COPY") for line in common)
+    assert install < common.index("USER app")
+    # the source is the very last step of both targets
+    assert st["runtime"] == ["FROM common AS runtime", "COPY --chown=app:app . /app"]
+    assert st["dev"][0] == "FROM common AS dev"
+    assert "COPY --chown=app:app . /app" in st["dev"]
     # the app user owns /app (Django writes SQLite, static and media files there)
-    assert any("install -d -o app -g app /app" in line for line in runtime)
-    env = next(line for line in runtime if line.startswith("ENV "))
+    assert any("install -d -o app -g app /app" in line for line in common)
+    env = next(line for line in common if line.startswith("ENV "))
     assert "PYTHONDONTWRITEBYTECODE=1" in env and "PYTHONUNBUFFERED=1" in env
     assert "DJANGO_SETTINGS_MODULE=site_cfg.settings" in env
-    assert "EXPOSE 8000" in runtime
-    cmd = json.loads(next(x for x in runtime if x.startswith("CMD ")).removeprefix("CMD "))
+    assert "EXPOSE 8000" in common
+    cmd = json.loads(next(x for x in common if x.startswith("CMD ")).removeprefix("CMD "))
     assert cmd[:2] == ["gunicorn", "site_cfg.wsgi:application"]
     assert "STOPSIGNAL SIGINT" in st["dev"]  # runserver as PID 1 ignores SIGTERM
     assert json.loads(st["dev"][-1].removeprefix("CMD ")) == [
@@ -87,22 +89,57 @@ def test_cache_friendly_order_and_final_stage(django_project: Path) -> None:
 
 
 def test_dev_dependencies_install_before_the_dev_source_copy(django_project: Path) -> None:
-    """runtime and dev share a stage that ends before the source: dev installs its extra
-    dependencies, then copies the source, so an edit never reinstalls them."""
+    """Without a compiler, dev installs its extra dependencies on common, then copies the
+    source, so an edit never reinstalls them."""
     (django_project / "requirements-dev.txt").write_text("-r requirements.txt\npytest==8.0\n")
     st = stages(generate_dockerfile(detect(django_project)))
-    assert list(st) == ["uv", "deps", "runtime", "dev"]
-    assert not any(line.startswith("COPY --chown") for line in st["deps"])
-    assert st["runtime"] == ["FROM deps AS runtime", "COPY --chown=app:app . /app"]
+    assert list(st) == ["uv", "common", "dev", "runtime"]
+    assert st["runtime"] == ["FROM common AS runtime", "COPY --chown=app:app . /app"]
     dev = st["dev"]
-    assert dev[0] == "FROM deps AS dev"
     install = next(i for i, line in enumerate(dev) if "pip install" in line)
     assert "-r requirements-dev.txt" in dev[install]
-    assert install < dev.index("COPY --chown=app:app . /app") < len(dev) - 1
+    assert dev.index("USER root") < install < dev.index("COPY --chown=app:app . /app")
     assert dev.index("USER app") < dev.index("COPY --chown=app:app . /app")
-    # without dev dependencies the file keeps its simpler shape: dev starts from runtime
-    (django_project / "requirements-dev.txt").unlink()
-    assert stages(generate_dockerfile(detect(django_project)))["dev"][0] == "FROM runtime AS dev"
+
+
+def test_everything_that_compiles_compiles_where_the_toolchain_is(tmp_path: Path) -> None:
+    """Class 1: the dev target's dependencies (which start with the runtime ones) are
+    built in a stage with the toolchain too, and the dev virtualenv is copied."""
+    for name, text in {
+        "manage.py": MANAGE,
+        "site_cfg/settings.py": "",
+        "requirements.txt": "Django==5.2\nmysqlclient==2.2.7\n",
+        "requirements-dev.txt": "-r requirements.txt\npsycopg2==2.9.10\n",
+    }.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    st = stages(generate_dockerfile(detect(tmp_path)))
+    assert list(st) == ["uv", "build", "build-dev", "common", "dev", "runtime"]
+    assert st["build-dev"][0] == "FROM build AS build-dev"
+    assert any("-r requirements-dev.txt" in line for line in st["build-dev"])
+    assert "COPY --from=build-dev /opt/venv /opt/venv" in st["dev"]
+    assert "COPY --from=build /opt/venv /opt/venv" in st["runtime"]
+    for name in ("common", "dev", "runtime"):  # no install, no compiler outside the build
+        assert not any("pip install" in line or "gcc" in line for line in st[name]), name
+    apt = next(line for line in st["build"] if "apt-get install" in line)
+    assert {"gcc", "pkg-config", "python3.11-dev", "default-libmysqlclient-dev"} <= set(
+        apt.split()
+    )
+    assert any("libmariadb3" in line for line in st["common"])
+
+
+def test_an_unknown_requirement_brings_the_toolchain(tmp_path: Path) -> None:
+    """Class 2: without a lock, a name nobody knows to have wheels may be an sdist with C
+    code: the build stage gets gcc, the Python headers and pkg-config, and says why."""
+    (tmp_path / "main.py").write_text("")
+    (tmp_path / "requirements.txt").write_text("Django==5.2\ncmarkgfm==2024.11.20\n")
+    project = detect(tmp_path)
+    assert {"gcc", "pkg-config", "python3.11-dev"} <= set(project.build_packages)
+    assert any("cmarkgfm may build from source" in a for a in project.assumptions)
+    assert list(stages(generate_dockerfile(project))) == ["uv", "build", "runtime"]
+    # names known to install without a compiler keep the simpler file
+    (tmp_path / "requirements.txt").write_text("Django==5.2\nwhitenoise==6.9\n")
+    assert detect(tmp_path).build_packages == ()
 
 
 def test_ca_bundle_only_through_the_cache_mount(django_project: Path) -> None:
@@ -115,8 +152,19 @@ def test_ca_bundle_only_through_the_cache_mount(django_project: Path) -> None:
                 assert line.startswith("RUN "), (name, line)
             assert not line.startswith(("COPY", "ADD", "ENV")) or "ca" not in line.split()[-1]
     # where the mount is empty the install trusts the default store: the file builds anywhere
-    install = next(line for line in st["runtime"] if "uv pip install" in line)
+    install = next(line for line in st["common"] if "uv pip install" in line)
     assert "if [ -s /run/dockdjango-ca/ca.pem ]; then export SSL_CERT_FILE=" in install
+
+
+def test_uv_comes_from_its_image_where_a_registry_serves_it(django_project: Path) -> None:
+    from dockdjango.images.installs import UV_IMAGE, UV_VERSION
+
+    project = detect(django_project)
+    st = stages(generate_dockerfile(project, DockerfileOptions(uv_image=UV_IMAGE)))
+    assert st["uv"] == ["FROM scratch AS uv", f"COPY --from={UV_IMAGE} /uv /uvx /opt/uv/bin/"]
+    # without a registry, the same release from PyPI
+    fetch = stages(generate_dockerfile(project))["uv"][1]
+    assert "https://pypi.org/simple/uv/" in fetch and f"'uv-{UV_VERSION}-'" in fetch
 
 
 def test_a_project_without_dependencies_has_no_installer(tmp_path: Path) -> None:
@@ -150,21 +198,44 @@ def test_options_base_packages_and_steps(django_project: Path) -> None:
     st = stages(generate_dockerfile(detect(django_project), opts))
     assert st["uv"][0] == "FROM python:3.12-slim AS uv"
     assert any("git" in line for line in st["build"]) and "RUN echo system" in st["build"]
-    assert any("gettext" in line for line in st["runtime"])
+    assert any("gettext" in line for line in st["common"])
     assert "RUN python3 manage.py collectstatic --noinput" in st["runtime"]
 
 
-def test_lock_projects_install_a_derived_requirements_file(tmp_path: Path) -> None:
-    from dockdjango.images.dockerfile import DERIVED_REQUIREMENTS, derived_requirements
+def test_lock_projects_without_an_installer_get_derived_files(tmp_path: Path) -> None:
+    """poetry.lock: no installer reads it, so dockdjango exports it to files the Dockerfile
+    mounts (the dev group to its own file: no pinned lines inline in a RUN)."""
+    from dockdjango.images.dockerfile import (
+        DERIVED_DEV_REQUIREMENTS,
+        DERIVED_REQUIREMENTS,
+        derived_files,
+    )
+
+    project = detect(Path(__file__).parent / "data" / "poetry_site")
+    text = generate_dockerfile(project)
+    assert f"--mount=type=bind,source={DERIVED_REQUIREMENTS}," in text
+    files = derived_files(project)
+    runtime = files[DERIVED_REQUIREMENTS].decode()
+    assert runtime.startswith("# Written by dockdjango from ") and "poetry.lock" in runtime
+    if project.dev_requirements:
+        assert f"-r {DERIVED_DEV_REQUIREMENTS}" in text
+        assert not any("==" in line for line in text.splitlines() if "pip install" in line)
+
+
+def test_uv_lock_is_used_as_a_lock() -> None:
+    """Class 4: uv.lock and pyproject.toml are mounted and `uv sync --locked` installs them,
+    groups by name; no derived file, and the text does not depend on the lock's content."""
+    from dockdjango.images.dockerfile import derived_files
 
     project = detect(Path(__file__).parent / "data" / "locked")
-    install = next(
-        line for line in stages(generate_dockerfile(project))["runtime"] if "uv pip" in line
-    )
-    assert f"--mount=type=bind,source={DERIVED_REQUIREMENTS}," in install
-    derived = (derived_requirements(project) or b"").decode()
-    assert derived.startswith("# Written by dockdjango from ") and "uv.lock" in derived
-    assert "six==1.16.0" in derived.splitlines()
+    text = generate_dockerfile(project)
+    assert derived_files(project) == {}
+    install = next(line for line in text.split("\n\n") if "uv sync" in line)
+    assert "--mount=type=bind,source=uv.lock,target=/tmp/dependencies/uv.lock" in install
+    assert "--mount=type=bind,source=pyproject.toml," in install
+    assert "uv sync --locked --no-install-project --python python3 --no-default-groups" in install
+    assert "UV_PROJECT_ENVIRONMENT=/opt/venv" in install
+    assert "six" not in text  # what the lock pins stays in the lock
 
 
 def _probe(port: int) -> list[str]:

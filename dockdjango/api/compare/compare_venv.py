@@ -131,22 +131,8 @@ def measure_venv(
             venv_dir = work / f"venv-{label}"
             log(f"virtualenv ({label}): {python} -m venv + pip install -r {requirements.name}")
             started = time.monotonic()
-            _run([python, "-m", "venv", str(venv_dir)], env=env, what="creating the venv")
-            vpy = str(venv_dir / "bin" / "python")
-            installed = subprocess.run(
-                [vpy, "-m", "pip", "install", "-r", str(requirements)],
-                env=env,
-                cwd=project,
-                capture_output=True,
-                text=True,
-            )
-            if installed.returncode != 0:
-                if detected is None:
-                    tail = (installed.stderr or installed.stdout).strip().splitlines()[-1:]
-                    raise DockdjangoError(f"pip install -r requirements.txt failed: {tail}")
-                output = installed.stdout + installed.stderr
-                side.notes.append(f"cannot set it up: {install_failure(output, detected, host)}")
-                side.probe = {"python": host}
+            vpy = _install(python, venv_dir, requirements, project, env, side, detected, host)
+            if vpy is None:
                 break
             probe = _run([vpy, "-c", plan.PROBE], env=env, what="probing the venv").stdout
             seconds = round(time.monotonic() - started, 3)
@@ -154,12 +140,7 @@ def measure_venv(
                 side.setup_cold_s = seconds
                 side.setup_warm_s = seconds if not cold else 0.0
                 side.probe = _last_json(probe)
-                side.disk_bytes = dir_size(venv_dir)
-                freeze = _run([vpy, "-m", "pip", "freeze"], env=env, what="pip freeze").stdout
-                side.packages = _count_freeze(freeze)
-                if run_tests:
-                    log("virtualenv: running the test suite (SQLite)")
-                    side.tests = _venv_tests(project, vpy, env)
+                _contents(side, project, venv_dir, vpy, env, run_tests=run_tests, log=log)
             else:
                 side.setup_warm_s = seconds
             shutil.rmtree(venv_dir, ignore_errors=True)
@@ -168,6 +149,57 @@ def measure_venv(
     side.postgres = _host_postgres()
     side.reproducible = _venv_reproducibility(requirements.read_text(), plan.lock_files(project))
     return side
+
+
+def _install(
+    python: str,
+    venv_dir: Path,
+    requirements: Path,
+    project: Path,
+    env: dict[str, str],
+    side: Side,
+    detected: Any,
+    host: str,
+) -> str | None:
+    """Create the venv and install the requirements; its python, or None when the install
+    failed for a detected project (said in the side's notes)."""
+    _run([python, "-m", "venv", str(venv_dir)], env=env, what="creating the venv")
+    vpy = str(venv_dir / "bin" / "python")
+    installed = subprocess.run(
+        [vpy, "-m", "pip", "install", "-r", str(requirements)],
+        env=env,
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    if installed.returncode == 0:
+        return vpy
+    if detected is None:
+        tail = (installed.stderr or installed.stdout).strip().splitlines()[-1:]
+        raise DockdjangoError(f"pip install -r requirements.txt failed: {tail}")
+    output = installed.stdout + installed.stderr
+    side.notes.append(f"cannot set it up: {install_failure(output, detected, host)}")
+    side.probe = {"python": host}
+    return None
+
+
+def _contents(
+    side: Side,
+    project: Path,
+    venv_dir: Path,
+    vpy: str,
+    env: dict[str, str],
+    *,
+    run_tests: bool,
+    log: Log,
+) -> None:
+    """Size, packages and (if asked) the test suite of the set-up venv, onto ``side``."""
+    side.disk_bytes = dir_size(venv_dir)
+    freeze = _run([vpy, "-m", "pip", "freeze"], env=env, what="pip freeze").stdout
+    side.packages = _count_freeze(freeze)
+    if run_tests:
+        log("virtualenv: running the test suite (SQLite)")
+        side.tests = _venv_tests(project, vpy, env)
 
 
 def _venv_tests(project: Path, vpy: str, env: dict[str, str]) -> plan.SuiteOutcome:

@@ -44,6 +44,8 @@ __all__ = [
 if TYPE_CHECKING:
     import docker
 
+    from dockdjango.detection.detect import SourceProject
+
 #: Label on the images ``compare`` builds, so they can be found (and removed) later.
 LABEL = "dev.dockdjango.compare"
 
@@ -74,7 +76,6 @@ def compare_project(
     cannot set the project up (a Python the host lacks, a failed install), its side says
     why (:mod:`dockdjango.api.compare.compare_venv`) instead of failing.
     """
-    from dockdjango.api.compare.compare_venv import measure_venv, venv_requirements
     from dockdjango.api.images.base_image import ensure_base_image
     from dockdjango.api.images.detect_here import detect_project
     from dockdjango.engine.client import connect
@@ -85,18 +86,9 @@ def compare_project(
     found = detect_project(project, client=client, create=True)
     base_ref = base or ensure_base_image(client).ref
     tag = tag or f"dockdjango-compare/{_slug(project.name)}:latest"
-    with tempfile.TemporaryDirectory(prefix="dockdjango-compare-reqs-") as tmp:
-        requirements = venv_requirements(project, found, Path(tmp))
-        venv = measure_venv(
-            project,
-            python=python or sys.executable,
-            run_tests=run_tests,
-            log=log,
-            requirements=requirements,
-            detected=found,
-            cold=cold,
-        )
-        requirements_text = requirements.read_text()
+    venv, requirements_text = _venv_side(
+        project, found, python=python, run_tests=run_tests, log=log, cold=cold
+    )
     docker_side, image_id, base_bytes = measure_image(
         client, project, base=base_ref, tag=tag, run_tests=run_tests, log=log, cold=cold
     )
@@ -117,6 +109,33 @@ def compare_project(
     )
 
 
+def _venv_side(
+    project: Path,
+    found: SourceProject,
+    *,
+    python: str | None,
+    run_tests: bool,
+    log: Log,
+    cold: bool,
+) -> tuple[Side, str]:
+    """The virtualenv side, set up from the requirements the image installs (written to a
+    temporary directory, removed here), and the text of those requirements."""
+    from dockdjango.api.compare.compare_venv import measure_venv, venv_requirements
+
+    with tempfile.TemporaryDirectory(prefix="dockdjango-compare-reqs-") as tmp:
+        requirements = venv_requirements(project, found, Path(tmp))
+        venv = measure_venv(
+            project,
+            python=python or sys.executable,
+            run_tests=run_tests,
+            log=log,
+            requirements=requirements,
+            detected=found,
+            cold=cold,
+        )
+        return venv, requirements.read_text()
+
+
 def measure_image(
     client: docker.DockerClient,
     project: Path,
@@ -135,16 +154,49 @@ def measure_image(
     used nor changed. Returns the side, the image id and the
     size of the image the Dockerfile starts from (``base`` when it cannot be told).
     """
-    from dockdjango.api.images.project_images import build_project
     from dockdjango.engine.project.oneoff import image_size, remove_image_quietly, run_once
 
     side = Side(name="docker")
     labels = {LABEL: "1"}
     old_id = _image_id(client, tag)
-    image_id = ""
-    made: list[str] = []  # images the cold build made that only its cache needed
-    given_base = base
     generate = _unbuildable_dockerfile(client, project, side)
+    image_id, from_image, made = _timed_builds(
+        client, project, tag, labels, side, cold=cold, generate=generate, log=log
+    )
+    # The cold build made fresh images; the ones it replaced, and the intermediate stages
+    # (which only the build cache needed), are ours and unused. Tagged or in-use images are
+    # refused by the engine and stay.
+    for ref in [*reversed(made), old_id]:
+        if ref and ref != image_id:
+            remove_image_quietly(client, ref, force=False)
+    side.disk_bytes = image_size(client, tag)
+    freeze = run_once(client, tag, ["python", "-m", "pip", "freeze"], labels=labels)
+    side.packages = _count_freeze(freeze.output)
+    _image_suite(client, project, tag, labels, side, run_tests=run_tests, log=log)
+    short = image_id.removeprefix("sha256:")[:12]
+    side.reproducible = f"image {short} (save/push it; same bytes anywhere)"
+    return side, image_id, _base_size(client, from_image or base, base)
+
+
+def _timed_builds(
+    client: docker.DockerClient,
+    project: Path,
+    tag: str,
+    labels: dict[str, str],
+    side: Side,
+    *,
+    cold: bool,
+    generate: bool,
+    log: Log,
+) -> tuple[str, str | None, list[str]]:
+    """The cold (no layer cache) and warm builds, each with a container start, timed onto
+    ``side``: (the image id, the image the Dockerfile starts from, the images the cold
+    build made that only its cache needs)."""
+    from dockdjango.api.images.project_images import build_project
+    from dockdjango.engine.project.oneoff import run_once
+
+    image_id, from_image = "", None
+    made: list[str] = []
     rounds = (("cold", True), ("warm", False)) if cold else (("warm", False),)
     with tempfile.TemporaryDirectory(prefix="dockdjango-compare-cache-") as cache:
         for label, nocache in rounds:
@@ -170,18 +222,26 @@ def measure_image(
                 side.setup_cold_s = seconds if label == "cold" else side.setup_cold_s
                 side.probe = _last_json(probe.output)
                 made = [image_id]  # BuildKit keeps its intermediate results in its cache
-                base = _from_image(built.predicted) or base
+                from_image = _from_image(built.predicted)
             if label == "warm":
                 side.setup_warm_s = seconds
-    # The cold build made fresh images; the ones it replaced, and the intermediate stages
-    # (which only the build cache needed), are ours and unused. Tagged or in-use images are
-    # refused by the engine and stay.
-    for ref in [*reversed(made), old_id]:
-        if ref and ref != image_id:
-            remove_image_quietly(client, ref, force=False)
-    side.disk_bytes = image_size(client, tag)
-    freeze = run_once(client, tag, ["python", "-m", "pip", "freeze"], labels=labels)
-    side.packages = _count_freeze(freeze.output)
+    return image_id, from_image, made
+
+
+def _image_suite(
+    client: docker.DockerClient,
+    project: Path,
+    tag: str,
+    labels: dict[str, str],
+    side: Side,
+    *,
+    run_tests: bool,
+    log: Log,
+) -> None:
+    """The project's test suite in the image (on PostgreSQL when its compose file has
+    one), or what would have run, onto ``side``."""
+    from dockdjango.engine.project.oneoff import run_once
+
     service = _postgres_service(project)
     side.postgres = f"no PostgreSQL service in {service[1]}" if service[1] else "no compose file"
     if run_tests and service[0]:
@@ -194,9 +254,6 @@ def measure_image(
         side.tests.database = "SQLite"
     elif service[0]:
         side.postgres = f"service `{service[0]}` in {service[1]} (not started: --no-tests)"
-    short = image_id.removeprefix("sha256:")[:12]
-    side.reproducible = f"image {short} (save/push it; same bytes anywhere)"
-    return side, image_id, _base_size(client, base, given_base)
 
 
 def _base_size(client: docker.DockerClient, resolved: str, given: str) -> int:

@@ -203,6 +203,32 @@ def python_offers(
     return offers
 
 
+def uv_image_for(
+    base: str,
+    client: docker.DockerClient | None = None,
+    *,
+    offline: bool | None = None,
+    create: bool = True,
+) -> str | None:
+    """The uv image a generated Dockerfile copies uv from, where a registry serves it:
+    present locally, or pulled (online, ``create=True``) when the base came from a registry
+    too. None: the Dockerfile fetches the same uv release from PyPI."""
+    from dockdjango.engine.image_store import inspect_image
+    from dockdjango.errors import EngineUnavailable
+    from dockdjango.images.dockerfile import UV_IMAGE
+
+    try:
+        client = _client(client)
+        if inspect_image(client, UV_IMAGE) is not None:
+            return UV_IMAGE
+        official = base.startswith("python:")
+        if official and create and not is_offline(offline) and _pull(client, UV_IMAGE)[0]:
+            return UV_IMAGE
+    except EngineUnavailable:
+        pass
+    return None
+
+
 def _pull(client: docker.DockerClient, ref: str) -> tuple[bool, str]:
     from dockdjango.engine.image_store import try_pull
 

@@ -21,8 +21,9 @@ from dockdjango.images.dockerfile import (
     DERIVED_REQUIREMENTS,
     OFFLINE_ARG,
     DockerfileOptions,
-    derived_requirements,
+    derived_files,
     generate_dockerfile,
+    mounted_files,
 )
 from dockdjango.images.dockerignore import DockerIgnore, generate_dockerignore
 from dockdjango.images.frontend import syntax_directive, without_syntax_directive
@@ -69,6 +70,8 @@ class Prepared:
     buildargs: dict[str, str] = field(default_factory=dict)
     #: Things dockdjango decided for the user that it must say (one line each).
     notes: list[str] = field(default_factory=list)
+    #: Files written into the project (derived requirements files the Dockerfile reads).
+    written: list[Path] = field(default_factory=list)
 
 
 def detect_project(path: str | Path = ".", *, requirements: str | None = None) -> SourceProject:
@@ -169,22 +172,34 @@ def prepare(
         if options is None or not options.base_image:
             base = resolve_base_image(project, client, offline=offline, create=create_base)
             opts = replace(opts, base_image=base)
+        if opts.uv_image is None:
+            from dockdjango.api.images.base_image import uv_image_for
+
+            uv = uv_image_for(opts.base_image, client, offline=offline, create=create_base)
+            opts = replace(opts, uv_image=uv)
         text = generate_dockerfile(project, opts)
         generated = True
         path_in_context = GENERATED_DOCKERFILE
         extras[GENERATED_DOCKERFILE] = text.encode()
-    derived = derived_requirements(project) if project is not None else None
-    if derived is not None:
-        target = root / DERIVED_REQUIREMENTS
-        current = target.read_bytes() if target.is_file() else None
-        if current != derived:
-            if write_requirements:
-                target.write_bytes(derived)
+    wrote: list[Path] = []
+    for name, data in (derived_files(project) if project is not None else {}).items():
+        target = root / name
+        if (target.read_bytes() if target.is_file() else None) == data:
+            continue
+        if write_requirements:
+            target.write_bytes(data)
+            wrote.append(target)
+            if log:
                 sources = ", ".join(project.dependency_files) if project else ""
-                if log:
-                    log(f"wrote {target} (from {sources}; the Dockerfile installs it)")
-            else:
-                extras[DERIVED_REQUIREMENTS] = derived
+                log(f"wrote {target} (from {sources}; the Dockerfile installs it)")
+        else:
+            extras[name] = data
+    if generated and project is not None:
+        # BuildKit sees the context the project's own .dockerignore leaves: what the
+        # generated file mounts travels even where that file leaves it out
+        for name in mounted_files(text):
+            if ignore.ignored(name) and (root / name).is_file() and name not in extras:
+                extras[name] = (root / name).read_bytes()
     ca = find_ca_bundle(ca_bundle)
     bundle = ca.read_bytes() if ca is not None else None
     ca_image = None
@@ -197,6 +212,7 @@ def prepare(
     prepared.ca = bundle
     prepared.ca_image = ca_image
     prepared.notes = notes
+    prepared.written = wrote
     if is_offline(offline) and f"ARG {OFFLINE_ARG}" in text:
         prepared.buildargs[OFFLINE_ARG] = "1"
     return prepared

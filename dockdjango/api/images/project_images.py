@@ -39,7 +39,7 @@ from dockdjango.api.images.imageprep import (
 )
 from dockdjango.errors import BuildError, DockdjangoError
 from dockdjango.images.credentials import credential_warning
-from dockdjango.images.dockerfile import DERIVED_REQUIREMENTS, OFFLINE_ARG, DockerfileOptions
+from dockdjango.images.dockerfile import OFFLINE_ARG, DockerfileOptions
 from dockdjango.images.dockerignore import generate_dockerignore
 from dockdjango.images.explain import (
     StepPrediction,
@@ -237,6 +237,8 @@ def build_project(
     )
     for line in prepared.notes:
         note(line)
+    if target == "dev" and prepared.generated and "AS dev" not in prepared.dockerfile:
+        target = None  # a generated file has a dev stage for Django projects only
     warnings: list[str] = []
     found = credential_warning(context_credentials(prepared))
     if found is not None:
@@ -379,7 +381,6 @@ def write_project_files(
     """Write the generated Dockerfile, .dockerignore (and derived requirements) into the
     project; return the paths written."""
     root = Path(path)
-    written: list[Path] = []
     prepared = prepare(
         root,
         options=options,
@@ -387,13 +388,13 @@ def write_project_files(
         offline=offline,
         write_requirements=True,
         overrides=overrides,
-        log=lambda _line: written.append(root / DERIVED_REQUIREMENTS),
     )
     if not prepared.generated:
         raise DockdjangoError(
             f"{root / 'Dockerfile'} already exists and is used as it is",
             hint="delete it to have dockdjango generate one",
         )
+    written = list(prepared.written)
     for name, text in (
         ("Dockerfile", prepared.dockerfile),
         (".dockerignore", generate_dockerignore()),
@@ -403,7 +404,27 @@ def write_project_files(
             continue
         target.write_text(text, encoding="utf-8")
         written.append(target)
-    return written
+    if keep_mounted_files(root, prepared.dockerfile):
+        written.append(root / ".dockerignore")
+    return list(dict.fromkeys(written))
+
+
+def keep_mounted_files(root: Path, dockerfile: str) -> list[str]:
+    """Make the project's .dockerignore let through every file ``dockerfile`` mounts (a
+    written Dockerfile must build with plain ``docker build``); return the lines added."""
+    from dockdjango.images.dockerfile import mounted_files
+    from dockdjango.images.dockerignore import DockerIgnore
+
+    path = root / ".dockerignore"
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8")
+    ignore = DockerIgnore(text)
+    wanted = [f"!{name}" for name in mounted_files(dockerfile) if ignore.ignored(name)]
+    if wanted:
+        lines = ["", "# read by the Dockerfile's install steps (added by dockdjango)", *wanted]
+        path.write_text(text.rstrip("\n") + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return wanted
 
 
 def _client(client: docker.DockerClient | None) -> docker.DockerClient:

@@ -1,7 +1,10 @@
 """`Stack` — a compose-style project brought up, inspected and torn down from Python.
 
-``stack`` holds the class; its methods' work lives beside it: ``stack_build`` (a service's
-image), ``stack_exec`` (commands in running containers), ``stack_run`` (``run``),
+``stack`` holds the class, assembled from mixins by area: ``stack_load`` (from files,
+options or a name), ``stack_exec`` (commands in running containers), ``stack_inspect``
+(``ps``, ports, URLs, logs). Its methods' work lives beside it: ``stack_build`` (a
+service's image), ``stack_run`` (``run``), ``running_stack`` (the protocol ``run``,
+``watch`` and ``attached`` take),
 ``attached`` (an attached ``up``), ``stack_watch`` and ``watchrules`` (``watch``), ``links``
 (the URLs services announce), ``zeroconfig`` (a Django project with no compose file),
 ``postgres`` and ``service_images`` (the image a backing service runs, official or a

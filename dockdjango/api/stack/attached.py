@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from dockdjango.engine.project.attach import AttachEvent, Exited, Output
 
 if TYPE_CHECKING:
-    from dockdjango.api.stack.stack import Stack
+    from dockdjango.api.stack.running_stack import RunningStack
     from dockdjango.engine.project.attach import Attachment
     from dockdjango.engine.up.converge import UpResult
 
@@ -30,7 +30,7 @@ __all__ = ["AttachedUp", "Exited", "Output"]
 class AttachedUp:
     """``up`` with the output of ``services`` (default: all) followed until they stop."""
 
-    def __init__(self, stack: Stack, *services: str) -> None:
+    def __init__(self, stack: RunningStack, *services: str) -> None:
         self.stack = stack
         self.services = services
         self.attachment: Attachment | None = None

@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dockdjango.api.stack.service_images import (
@@ -39,6 +38,7 @@ if TYPE_CHECKING:
 
     import docker
 
+    from dockdjango.compose import ProjectFiles
     from dockdjango.engine.builds.buildkit import OnEvent
 
 Log = Callable[[str], None]
@@ -61,6 +61,7 @@ __all__ = [
     "image_files_dir",
     "postgres_environ",
     "postgres_image_env",
+    "postgres_variables",
     "resolve_postgres_image",
 ]
 
@@ -160,41 +161,50 @@ def postgres_environ(
     on_choice: Callable[[PostgresImage], None] | None = None,
     dry_run: bool = False,
 ) -> dict[str, str]:
-    """The environment to load ``files`` with, ``DOCKDJANGO_POSTGRES_IMAGE`` resolved.
-
-    Returns a copy of ``environ`` (default: ``os.environ``). When some file interpolates
-    the variable and neither ``environ`` nor the project's ``.env`` sets it, it is set to
-    :func:`ensure_postgres_image`'s choice (``on_choice`` hears about it); otherwise no
-    engine is contacted, so a user's own pin always wins. With ``dry_run`` nothing is
-    pulled or built: the choice is the one already made (the official image, or a
-    stand-in built earlier), else the official reference, whose stand-in a dry ``up``
-    then says it would build. ``files`` None means the files Compose would use
-    (``COMPOSE_FILE``, else ``compose.yaml`` here or above)::
+    """The environment to load ``files`` with, ``DOCKDJANGO_POSTGRES_IMAGE`` resolved: a
+    copy of ``environ`` (default: ``os.environ``) with :func:`postgres_variables` of the
+    project ``files`` make (None: the files Compose would use)::
 
         env = postgres_environ(["compose.yaml"])
         stack = Stack.load("compose.yaml", environ=env)
     """
-    from dockdjango.compose import discover_files, find_compose_files, read_compose_text
-    from dockdjango.compose.loader.dotenv import parse_dotenv
+    from dockdjango.compose import locate
 
     env = dict(os.environ if environ is None else environ)
-    if env.get(ENV_VAR):
-        return env
-    # the loader's own discovery: COMPOSE_FILE (environment or .env), else compose.yaml
-    found = list(files) if files else discover_files(environ=env) or find_compose_files()
-    paths = [Path(f) for f in found]
-    dotenv = paths[0].resolve().parent / ".env"
-    if dotenv.is_file() and parse_dotenv(str(dotenv), env).get(ENV_VAR):
-        return env  # pinned in the project's .env, which the loader reads
+    located = locate(files or None, environ=env)
+    chosen = postgres_variables(
+        located, client=client, offline=offline, log=log, on_choice=on_choice, dry_run=dry_run
+    )
+    return {**env, **chosen}
+
+
+def postgres_variables(
+    located: ProjectFiles,
+    *,
+    client: docker.DockerClient | None = None,
+    offline: bool | None = None,
+    log: Log | None = None,
+    on_choice: Callable[[PostgresImage], None] | None = None,
+    dry_run: bool = False,
+) -> dict[str, str]:
+    """``{"DOCKDJANGO_POSTGRES_IMAGE": ref}`` when some file of the project interpolates
+    the variable and neither the environment nor the project's ``.env`` (or
+    ``--env-file``) sets it; otherwise ``{}``, and no engine is contacted, so a user's own
+    pin always wins. ``ref`` is :func:`ensure_postgres_image`'s choice (``on_choice``
+    hears about it). With ``dry_run`` nothing is pulled or built: the choice is the one
+    already made (the official image, or a stand-in built earlier), else the official
+    reference, whose stand-in a dry ``up`` then says it would build."""
+    from dockdjango.compose import read_compose_text
+
+    if located.env.get(ENV_VAR):
+        return {}
     # decoded as the loader decodes it (UTF-16, a bad byte: a SpecError naming the line)
-    if not any(ENV_VAR in read_compose_text(str(p)) for p in paths if p.is_file()):
-        return env
+    if not any(ENV_VAR in read_compose_text(p) for p in located.files if os.path.isfile(p)):
+        return {}
     if dry_run:
         planned = planned_service_image(OFFICIAL_REF, client, offline=offline)
-        env[ENV_VAR] = planned or OFFICIAL_REF
-        return env
-    env[ENV_VAR] = ensure_postgres_image(client, offline=offline, log=log, on_choice=on_choice)
-    return env
+        return {ENV_VAR: planned or OFFICIAL_REF}
+    return {ENV_VAR: ensure_postgres_image(client, offline=offline, log=log, on_choice=on_choice)}
 
 
 def build_postgres_image(

@@ -229,6 +229,7 @@ def stand_in_provider(
     from dockdjango.api.images.base_image import is_offline
     from dockdjango.engine.image_store import inspect_image
     from dockdjango.engine.progress import Event
+    from dockdjango.errors import EngineError
 
     def provide(
         service: str, ref: str, reason: str | None, on_progress: Callable[..., None]
@@ -253,7 +254,9 @@ def stand_in_provider(
         if made.source == "built":
             on_progress(Event("image", made.ref, "built", seconds=time.monotonic() - began))
         image = ServiceImage(ref, made.ref, made.source, made.version, why, stand_in=stand_in)
-        data = client.api.inspect_image(made.ref)
+        data = inspect_image(client, made.ref)
+        if data is None:  # removed between its build and now: say so, never a blank id
+            raise EngineError(f"the stand-in image {made.ref} is gone from the engine")
         return str(data["Id"]), made.ref, image.summary
 
     return provide

@@ -16,21 +16,22 @@ method is one call into ``dockdjango.engine`` (where the SDK's errors become our
 
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockdjango.api.stack.links import Link, announced
+from dockdjango.api.stack.links import Link
 from dockdjango.api.stack.stack_exec import ExecResult, StackCommands
-from dockdjango.compose.loader.pipeline import Resolved, discover_files
+from dockdjango.api.stack.stack_inspect import StackInspection
+from dockdjango.api.stack.stack_load import StackLoaders
+from dockdjango.compose.loader.pipeline import Resolved
 from dockdjango.engine.client import connect
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.project import lifecycle
 from dockdjango.engine.project.kill import kill
 from dockdjango.engine.project.lifecycle import ContainerStatus, DownResult, host_port
-from dockdjango.engine.project.logs import LogLine, iter_logs
+from dockdjango.engine.project.logs import LogLine
 from dockdjango.engine.up.outcome import UpResult
 from dockdjango.errors import DockdjangoError, SpecError
 
@@ -40,10 +41,13 @@ from dockdjango.errors import DockdjangoError, SpecError
 if TYPE_CHECKING:
     import docker
 
+    from dockdjango.api.stack.attached import AttachedUp
+    from dockdjango.api.stack.stack_run import RunResult
     from dockdjango.compose import Project
+    from dockdjango.compose.develop_watch import WatchRule
     from dockdjango.compose.models import BuildConfig
     from dockdjango.engine.up.apply import BeforeStart
-    from dockdjango.engine.up.resources import Builder
+    from dockdjango.engine.up.resources import Builder, StandInProvider
 
 __all__ = [
     "ContainerStatus",
@@ -61,12 +65,15 @@ __all__ = [
 ]
 
 
-class Stack(StackCommands):
+class Stack(StackLoaders, StackCommands, StackInspection):
     """A project (services, networks, volumes) and the engine it runs on.
 
-    Running commands in its containers (``exec``) comes from
-    :class:`~dockdjango.api.stack.stack_exec.StackCommands`, as docker-py assembles its
-    client from one mixin per area."""
+    Its constructors from files or options come from
+    :class:`~dockdjango.api.stack.stack_load.StackLoaders`, running commands in its
+    containers (``exec``) from
+    :class:`~dockdjango.api.stack.stack_exec.StackCommands`, looking at them (``ps``,
+    ports, URLs, logs) from :class:`~dockdjango.api.stack.stack_inspect.StackInspection`,
+    as docker-py assembles its client from one mixin per area."""
 
     def __init__(
         self,
@@ -82,7 +89,7 @@ class Stack(StackCommands):
         """Wrap a loaded ``dockdjango.compose.Project`` or a compose document given as a
         mapping (the shape of a compose file, or of ``docker compose config --format json``)
         -- or build one from models: ``Stack(name="demo", services={"web": Service(...)})``.
-        A `Resolved` project (:meth:`find` with ``typed=False``) is typed when first used."""
+        A `Resolved` project (``typed=False`` loaders) is typed when first used."""
         if project is None and (services or volumes or networks):
             from dockdjango.compose import Project
 
@@ -108,121 +115,6 @@ class Stack(StackCommands):
         self._client = client
         self._lock = threading.Lock()
         self.on_progress = on_progress
-
-    @property
-    def project(self) -> Project:
-        """The typed project (for a stack found with ``typed=False``, made on first use)."""
-        if self._project is None:
-            if self._resolved is not None:
-                self._project = self._resolved.project()
-            else:
-                from dockdjango.compose import Project
-
-                self._project = Project(name=self._name)
-        return self._project
-
-    @project.setter
-    def project(self, project: Project) -> None:
-        self._project, self._resolved, self._name = project, None, project.name
-
-    def _service_names(self, *, every: bool = False) -> list[str]:
-        """The services of this run (``every``: the disabled ones too), from the typed
-        project when there is one, else from the resolved one: no models built."""
-        if self._project is not None:
-            names, known = self._project.service_names, self._project.all_service_names
-        elif self._resolved is not None:
-            names, known = self._resolved.service_names, self._resolved.all_service_names
-        else:
-            return []
-        return sorted(known) if every else list(names)
-
-    @classmethod
-    def load(
-        cls,
-        files: str | Path | Sequence[str | Path] | None = None,
-        *,
-        project_name: str | None = None,
-        profiles: Sequence[str] = (),
-        environ: Mapping[str, str] | None = None,
-        workdir: str | Path | None = None,
-        client: docker.DockerClient | None = None,
-        on_progress: OnProgress | None = None,
-        env_files: Sequence[str | Path] = (),
-        project_directory: str | Path | None = None,
-        typed: bool = True,
-    ) -> Stack:
-        """Load compose file(s) the way Compose does and wrap the project.
-
-        With no ``files``, finds ``compose.yaml`` (or ``docker-compose.yml`` ...) and its
-        override file in the current directory or a parent, as Compose does
-        (``COMPOSE_FILE`` wins). ``project_directory`` (or ``workdir``) is Compose's
-        ``--project-directory``, by default the first file's directory; ``env_files``
-        replace the project's ``.env`` (``--env-file``). Every check is made here; with
-        ``typed`` False the typed models are built only when something needs them (what
-        works from the containers' labels -- down, ps, stop, logs, port -- never does).
-        """
-        if isinstance(files, str | Path):
-            files = [files]
-        from dockdjango.compose.loader.pipeline import resolve_project
-
-        resolved = resolve_project(
-            [str(f) for f in files] if files else None,
-            project_name=project_name,
-            profiles=tuple(profiles),
-            environ=environ,
-            workdir=project_directory if project_directory is not None else workdir,
-            env_files=[str(f) for f in env_files],
-        )
-        project = resolved.project() if typed else resolved
-        return cls(project, client=client, on_progress=on_progress)
-
-    @classmethod
-    def existing(
-        cls,
-        name: str,
-        *,
-        client: docker.DockerClient | None = None,
-        on_progress: OnProgress | None = None,
-    ) -> Stack:
-        """A stack known only by its project name, found by labels (``down -p NAME`` with
-        no compose file, as Compose allows): everything but ``up`` works."""
-        stack = cls(name=name, client=client, on_progress=on_progress)
-        stack.file_less = True
-        return stack
-
-    @classmethod
-    def find(
-        cls,
-        files: Sequence[str | Path] | None = None,
-        *,
-        project_name: str | None = None,
-        profiles: Sequence[str] = (),
-        environ: Mapping[str, str] | None = None,
-        env_files: Sequence[str | Path] = (),
-        project_directory: str | Path | None = None,
-        need_file: bool = False,
-        typed: bool = True,
-    ) -> Stack:
-        """The stack a command line names, as Compose resolves it: the given files, else
-        the ones Compose finds; with only ``project_name`` and no compose file around, the
-        project the engine has under that name (unless ``need_file``, as for ``up``).
-        ``typed`` as for :meth:`load`."""
-        if (
-            not need_file
-            and project_name
-            and not files
-            and not discover_files(project_directory, environ, [os.fspath(f) for f in env_files])
-        ):
-            return cls.existing(project_name)
-        return cls.load(
-            files,
-            project_name=project_name,
-            profiles=profiles,
-            environ=environ,
-            env_files=env_files,
-            project_directory=project_directory,
-            typed=typed,
-        )
 
     # -- what it is ---------------------------------------------------------------------
 
@@ -269,25 +161,6 @@ class Stack(StackCommands):
     def _progress(self, on_progress: OnProgress | None) -> OnProgress:
         return on_progress or self.on_progress or ignore
 
-    def _named(self, services: Sequence[str]) -> list[str] | None:
-        """``services`` (None for all) once each is known, as Compose checks them: a
-        service of the file (any profile), or for a stack known only by name one the
-        engine has containers of. Raises ``no such service: ghost`` naming those there are."""
-        if not services:
-            return None
-        if self.file_less:
-            known = {r.service for r in lifecycle.ps(self.client, self.name)}
-        else:
-            known = set(self._service_names(every=True))
-        unknown = [s for s in services if s not in known]
-        if unknown:
-            there = ", ".join(sorted(known)) or "none"
-            raise DockdjangoError(
-                f"no such service: {unknown[0]} (the services of {self.name}: {there})",
-                hint="name one of those, or none for every service",
-            )
-        return list(services)
-
     # -- lifecycle ------------------------------------------------------------------------
 
     def up(
@@ -325,9 +198,9 @@ class Stack(StackCommands):
             remove_orphans=remove_orphans,
             timeout=timeout,
             on_progress=progress,
-            builder=self._builder(progress),
+            builder=self.image_builder(progress),
             before_start=before_start,
-            stand_in=self._stand_in(dry_run),
+            stand_in=self.stand_ins(dry_run),
             dry_run=dry_run,
         )
 
@@ -356,14 +229,14 @@ class Stack(StackCommands):
             dry_run=True,
         )
 
-    def _stand_in(self, dry_run: bool = False) -> Any:
+    def stand_ins(self, dry_run: bool = False) -> StandInProvider:
         """Stand-ins for backing-service images that cannot be had (see
         api.stack.service_images); for a dry run, the same choice without building one."""
         from dockdjango.api.stack.service_images import stand_in_provider
 
         return stand_in_provider(self.client, dry_run=dry_run)
 
-    def _builder(self, on_progress: OnProgress) -> Builder:
+    def image_builder(self, on_progress: OnProgress) -> Builder:
         """Builds a service's image from its ``build:`` section (returning the image id),
         reporting each build warning as an ``image`` event."""
 
@@ -391,8 +264,8 @@ class Stack(StackCommands):
         return lifecycle.down(
             self.client,
             self.name,
-            services=None if self.file_less else self._service_names(),
-            known=None if self.file_less else self._service_names(every=True),
+            services=None if self.file_less else self.service_names(),
+            known=None if self.file_less else self.service_names(every=True),
             volumes=volumes,
             remove_orphans=remove_orphans,
             on_progress=self._progress(on_progress),
@@ -440,50 +313,11 @@ class Stack(StackCommands):
             on_progress=self._progress(on_progress),
         )
 
-    # -- inspection -----------------------------------------------------------------------
-
-    def ps(self, *services: str) -> list[ContainerStatus]:
-        """Containers with state, health and published ports."""
-        return lifecycle.ps(self.client, self.name, self._named(services))
-
-    def port(
-        self, service: str, target: int, protocol: str = "tcp", index: int = 1
-    ) -> tuple[str, int]:
-        """An address to connect to ``target`` of ``service``: ``("127.0.0.1", 49153)``.
-
-        A port published on all interfaces (``"8000:8000"``: ``0.0.0.0`` and ``::``) is
-        reached at 127.0.0.1; :meth:`published` says where the engine bound it."""
-        return lifecycle.port(self.client, self.name, service, int(target), protocol, index)
-
-    def published(
-        self, service: str, target: int, protocol: str = "tcp", index: int = 1
-    ) -> list[tuple[str, int]]:
-        """Where the engine bound ``target`` of ``service``, IPv4 first: ``[("0.0.0.0",
-        8000), ("::", 8000)]`` for ``"8000:8000"``, ``[("127.0.0.1", 8000)]`` for
-        ``"127.0.0.1:8000:8000"``."""
-        return lifecycle.published(self.client, self.name, service, int(target), protocol, index)
-
-    def url(self, service: str, target: int, scheme: str = "http") -> str:
-        """``http://127.0.0.1:49153`` for a published port (an address :meth:`port` gives)."""
-        host, port = self.port(service, target)
-        return f"{scheme}://{host}:{port}"
-
-    def links(self) -> list[Link]:
-        """The URLs services announce (``x-dockdjango``), on the ports they are published
-        on now (see :func:`dockdjango.api.stack.links.announced`)."""
-        return announced(self.project, self.url)
-
-    def logs(
-        self, *services: str, tail: int | None = None, follow: bool = False
-    ) -> list[LogLine] | Iterator[LogLine]:
-        """Output of the containers, merged; with ``follow`` an iterator of new lines, until
-        the containers stop (or the caller stops iterating)."""
-        lines = iter_logs(self.client, self.name, self._named(services), tail=tail, follow=follow)
-        return lines if follow else list(lines)
-
     # -- the dev loop: one-off containers, watch ----------------------------------------
 
-    def run(self, service: str, command: str | Sequence[str] | None = None, **options: Any) -> Any:
+    def run(
+        self, service: str, command: str | Sequence[str] | None = None, **options: Any
+    ) -> RunResult:
         """A one-off container of ``service`` (its dependencies started first), like
         ``docker compose run``; see :func:`dockdjango.api.stack.stack_run.run` for the options.
         Returns a :class:`~dockdjango.api.stack.stack_run.RunResult` with the exit code."""
@@ -491,7 +325,7 @@ class Stack(StackCommands):
 
         return run(self, service, command, **options)
 
-    def attached(self, *services: str) -> Any:
+    def attached(self, *services: str) -> AttachedUp:
         """An attached ``up`` session (:class:`~dockdjango.api.stack.attached.AttachedUp`): every
         service's output as it is written, input for a ``breakpoint()``, stop and kill."""
         from dockdjango.api.stack.attached import AttachedUp
@@ -505,7 +339,7 @@ class Stack(StackCommands):
 
         watch(self, *services, **options)
 
-    def watch_rules(self, *services: str) -> list[Any]:
+    def watch_rules(self, *services: str) -> list[WatchRule]:
         """The watch rules ``watch`` would follow (a service's own, or the Django default)."""
         from dockdjango.api.stack.stack_watch import rules
 
@@ -538,6 +372,8 @@ def compose_files(
 ) -> list[str]:
     """The compose files Compose would load here with no ``-f`` (``COMPOSE_FILE``, else
     ``compose.yaml`` ... in the directory or a parent, with its override); [] if none."""
+    from dockdjango.compose.loader.locate import discover_files
+
     return discover_files(project_directory, environ)
 
 

@@ -49,7 +49,9 @@ def build_service(
             client=client,
             buildargs=args or None,
             labels=build.labels or None,
-            target=build.target or None,
+            # a generated Dockerfile ends with its runtime stage; a compose service made
+            # for the project's own file runs the dev server, as dockdjango's own files do
+            target=build.target or ("dev" if dockerfile is None else None),
             dockerfile=dockerfile,
             nocache=bool(build.no_cache),
             generate=generate,

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dockdjango.api.stack.stack import Stack
+    from dockdjango.api.stack.running_stack import RunningStack
     from dockdjango.engine.progress import OnProgress
+    from dockdjango.engine.project.run import RunOptions
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class RunResult:
 
 
 def run(
-    stack: Stack,
+    stack: RunningStack,
     service: str,
     command: str | Sequence[str] | None = None,
     *,
@@ -61,7 +62,7 @@ def run(
     """Run ``command`` (default: the service's) in a new container of ``service``."""
     from dockdjango.engine.failures import engine_errors
     from dockdjango.engine.progress import ignore
-    from dockdjango.engine.project.run import RunOptions, prepare, remove_quietly, run_attached
+    from dockdjango.engine.project.run import RunOptions, prepare, start_detached
 
     argv = shlex.split(command) if isinstance(command, str) else command
     feed = io.BytesIO(stdin) if isinstance(stdin, bytes) else stdin
@@ -77,39 +78,54 @@ def run(
         deps=deps,
         service_ports=service_ports,
     )
-    out, err = bytearray(), bytearray()
+    report = on_progress or stack.on_progress or ignore
     with engine_errors():
         cid, name = prepare(
             stack.client,
             stack.project,
             service,
             opts,
-            on_progress=on_progress or stack.on_progress or ignore,
-            builder=stack._builder(on_progress or stack.on_progress or ignore),
-            stand_in=stack._stand_in(),
+            on_progress=report,
+            builder=stack.image_builder(report),
+            stand_in=stack.stand_ins(),
             timeout=timeout,
         )
         if detach:
-            stack.client.api.start(cid)
+            start_detached(stack.client, cid)
             return RunResult(0, name)
-        try:
-            code = run_attached(
-                stack.client,
-                cid,
-                service,
-                tty=tty,
-                stdin=feed,
-                write_out=write_out or out.extend,
-                write_err=write_err or err.extend,
-                removed=opts.remove,
-            )
-        except BaseException:
-            if opts.remove:
-                remove_quietly(stack.client, cid)
-            raise
+        return _attached(stack, cid, name, service, opts, feed, write_out, write_err)
+
+
+def _attached(
+    stack: RunningStack,
+    cid: str,
+    name: str,
+    service: str,
+    opts: RunOptions,
+    feed: IO[bytes] | None,
+    write_out: Callable[[bytes], Any] | None,
+    write_err: Callable[[bytes], Any] | None,
+) -> RunResult:
+    """Run the prepared container attached until it exits; its output captured unless
+    written out as it comes. A container to remove is removed even when this fails."""
+    from dockdjango.engine.project.run import remove_quietly, run_attached
+
+    out, err = bytearray(), bytearray()
+    try:
+        code = run_attached(
+            stack.client,
+            cid,
+            service,
+            tty=opts.tty,
+            stdin=feed,
+            write_out=write_out or out.extend,
+            write_err=write_err or err.extend,
+            removed=opts.remove,
+        )
+    except BaseException:
+        if opts.remove:
+            remove_quietly(stack.client, cid)
+        raise
     return RunResult(
-        code,
-        name,
-        bytes(out).decode("utf-8", "replace"),
-        bytes(err).decode("utf-8", "replace"),
+        code, name, bytes(out).decode("utf-8", "replace"), bytes(err).decode("utf-8", "replace")
     )

@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dockdjango.api.stack.stack import Stack
+    from dockdjango.api.stack.running_stack import RunningStack
     from dockdjango.compose.develop_watch import WatchRule
     from dockdjango.engine.progress import OnProgress
 
 
-def rules(stack: Stack, *services: str) -> list[WatchRule]:
+def rules(stack: RunningStack, *services: str) -> list[WatchRule]:
     """The watch rules of ``services`` (default: all), own or default (see
     :mod:`dockdjango.api.stack.watchrules`)."""
     from dockdjango.api.stack.watchrules import watch_rules
@@ -43,7 +43,7 @@ def rules(stack: Stack, *services: str) -> list[WatchRule]:
     )
 
 
-def rebuild(stack: Stack, services: Sequence[str], on_progress: OnProgress) -> None:
+def rebuild(stack: RunningStack, services: Sequence[str], on_progress: OnProgress) -> None:
     """Build the images of ``services`` and recreate their containers, nothing else."""
     from dockdjango.api.stack.stack_build import build_service, image_warnings
     from dockdjango.engine.failures import engine_errors
@@ -68,7 +68,7 @@ def rebuild(stack: Stack, services: Sequence[str], on_progress: OnProgress) -> N
 
 
 def watch(
-    stack: Stack,
+    stack: RunningStack,
     *services: str,
     start: bool = True,
     build: bool = False,

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     import docker
 
     from dockdjango.api.stack.stack import Stack
+    from dockdjango.compose import ProjectFiles
     from dockdjango.detection.detect import SourceProject
     from dockdjango.images.stackfile import StackFile
 
@@ -52,6 +53,7 @@ __all__ = [
     "init_project",
     "is_django_project",
     "owner_environ",
+    "owner_variables",
     "stack_name",
 ]
 
@@ -73,10 +75,19 @@ def owner_environ(root: str | Path, environ: Mapping[str, str] | None = None) ->
     """``environ`` (default: the process's) with ``DOCKDJANGO_UID``/``DOCKDJANGO_GID`` set
     to the owner of ``root`` unless already set: the ids the ``web`` service runs as."""
     env = dict(os.environ if environ is None else environ)
-    stat = Path(root).stat()
-    env.setdefault("DOCKDJANGO_UID", str(stat.st_uid))
-    env.setdefault("DOCKDJANGO_GID", str(stat.st_gid))
-    return env
+    return {**env, **owner_variables(root, env)}
+
+
+def owner_variables(root: str | Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """``DOCKDJANGO_UID``/``DOCKDJANGO_GID`` of the owner of ``root``, those ``environ``
+    does not set already (a project's ``.env`` may pin them); none for a directory that
+    is not there (loading the project then says what is missing)."""
+    try:
+        stat = Path(root).stat()
+    except FileNotFoundError:
+        return {}
+    ids = {"DOCKDJANGO_UID": str(stat.st_uid), "DOCKDJANGO_GID": str(stat.st_gid)}
+    return {key: value for key, value in ids.items() if key not in environ}
 
 
 def stack_name(root: str | Path, environ: Mapping[str, str] | None = None) -> str:
@@ -139,20 +150,25 @@ def detected_stack(
     client: docker.DockerClient | None = None,
     offline: bool | None = None,
     project: SourceProject | None = None,
+    located: ProjectFiles | None = None,
 ) -> Stack:
-    """A :class:`~dockdjango.api.stack.stack.Stack` of what dockdjango detects at ``root``, loaded
-    as if its compose file were there (its name is the directory's, as Compose's)."""
+    """A :class:`~dockdjango.api.stack.stack.Stack` of what dockdjango detects at ``root``,
+    loaded as if its compose file were there (its name is the directory's, as Compose's).
+    ``located`` (from :class:`~dockdjango.api.compose_project.ProjectOptions`) carries the
+    variables already read (``.env`` or ``--env-file``); else they are read here."""
     from dockdjango.api.stack.stack import Stack
-    from dockdjango.compose.loader.pipeline import load_dict
+    from dockdjango.compose import load_dict, locate
 
     base = Path(root).resolve()
+    if located is None:
+        located = locate(project_directory=base, environ=environ, discover=False)
     project = project or detect_for_stack(
         base, overrides=overrides, environ=environ, client=client, offline=offline
     )
     stack_file = detected_compose(project)
     data = yaml.safe_load(stack_file.text)
-    env = owner_environ(base, environ)
-    loaded = load_dict(data, project_name=project_name, environ=env, workdir=base)
+    located = located.with_variables(owner_variables(base, located.env))
+    loaded = load_dict(data, project_name=project_name, located=located)
     return Stack(loaded, client=client)
 
 
@@ -215,12 +231,15 @@ def init_project(
 
     stack_file = compose_file(project, dockerfile=dockerfile if own else None)
     _write(target, stack_file.text, result, force=True)
-    from dockdjango.images.dockerfile import DERIVED_REQUIREMENTS
+    from dockdjango.api.images.project_images import keep_mounted_files
+    from dockdjango.images.dockerfile import derived_files
 
-    derived = base / DERIVED_REQUIREMENTS
     made = prepared.project
-    if derived.is_file() and made is not None and made.requirements_file is None:
-        result.written.append(derived)
+    for name in derived_files(made) if made is not None else {}:
+        if (base / name).is_file():
+            result.written.append(base / name)
+    if keep_mounted_files(base, prepared.dockerfile):
+        result.written.append(base / ".dockerignore")
     return result
 
 

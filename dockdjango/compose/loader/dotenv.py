@@ -25,18 +25,9 @@ def parse_dotenv(
 
     ``raw`` (Compose's ``format: raw``) takes everything after ``=`` literally."""
     shown = display_path(path)
-    try:
-        with open(path, encoding="utf-8-sig") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        raise SpecError("file not found", file=shown, hint="create it or fix the path") from None
-    except OSError as exc:
-        raise SpecError(
-            f"cannot read env file: {exc}", file=shown, hint="check the path and permissions"
-        ) from None
+    lines = _read(path, shown).splitlines()
     lookup = lookup or {}
     values: dict[str, str | None] = {}
-    lines = text.splitlines()
     i = 0
     while i < len(lines):
         lineno, text_line = i + 1, lines[i]
@@ -44,44 +35,16 @@ def parse_dotenv(
         stripped = text_line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        m = _KEY.match(text_line)
-        if not m:
-            raise SpecError(
-                f"unexpected line {stripped[:40]!r}",
-                file=shown,
-                line=lineno,
-                hint="env file lines look like KEY=value",
-            )
-        key, sep, rest = m.group(1), m.group(2), m.group(3)
+        key, sep, rest = _entry(text_line, shown, lineno)
+        quote = rest[:1]
         if sep is None:
-            if rest.strip() and not rest.strip().startswith("#"):
-                raise SpecError(
-                    f"unexpected character after {key!r}",
-                    file=shown,
-                    line=lineno,
-                    hint="write KEY=VALUE, one a line",
-                )
             values[key] = lookup.get(key)
             continue
-        quote = rest[:1]
         if raw:
             values[key] = rest
             continue
         if quote in ("'", '"'):
-            body = rest[1:]
-            # a quoted value may span lines until its closing quote
-            while _closing(body, quote) < 0 and i < len(lines):
-                body += "\n" + lines[i]
-                i += 1
-            end = _closing(body, quote)
-            if end < 0:
-                raise SpecError(
-                    f"unterminated quoted value for {key}",
-                    file=shown,
-                    line=lineno,
-                    hint="close the quote",
-                )
-            value = body[:end]
+            value, i = _quoted(key, rest, lines, i, shown, lineno)
             if quote == '"':
                 value = value.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\")
                 value = _expand(value, values, lookup, shown, lineno) if expand else value
@@ -90,6 +53,60 @@ def parse_dotenv(
             value = _expand(value, values, lookup, shown, lineno) if expand else value
         values[key] = value
     return values
+
+
+def _read(path: str, shown: str) -> str:
+    """The file's text (a UTF-8 byte-order mark dropped), or `SpecError` naming it."""
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise SpecError("file not found", file=shown, hint="create it or fix the path") from None
+    except OSError as exc:
+        raise SpecError(
+            f"cannot read env file: {exc}", file=shown, hint="check the path and permissions"
+        ) from None
+
+
+def _entry(line: str, shown: str, lineno: int) -> tuple[str, str | None, str]:
+    """(key, ``=``/``:`` or None for a bare key, the rest) of one line."""
+    m = _KEY.match(line)
+    if not m:
+        raise SpecError(
+            f"unexpected line {line.strip()[:40]!r}",
+            file=shown,
+            line=lineno,
+            hint="env file lines look like KEY=value",
+        )
+    key, sep, rest = m.group(1), m.group(2), m.group(3)
+    if sep is None and rest.strip() and not rest.strip().startswith("#"):
+        raise SpecError(
+            f"unexpected character after {key!r}",
+            file=shown,
+            line=lineno,
+            hint="write KEY=VALUE, one a line",
+        )
+    return key, sep, rest
+
+
+def _quoted(
+    key: str, rest: str, lines: list[str], i: int, shown: str, lineno: int
+) -> tuple[str, int]:
+    """The body of a quoted value (which may span lines until its closing quote) and the
+    index of the line after it."""
+    quote, body = rest[:1], rest[1:]
+    while _closing(body, quote) < 0 and i < len(lines):
+        body += "\n" + lines[i]
+        i += 1
+    end = _closing(body, quote)
+    if end < 0:
+        raise SpecError(
+            f"unterminated quoted value for {key}",
+            file=shown,
+            line=lineno,
+            hint="close the quote",
+        )
+    return body[:end], i
 
 
 def _closing(body: str, quote: str) -> int:

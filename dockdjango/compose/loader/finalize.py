@@ -153,36 +153,8 @@ def apply_profiles(
         if svc.get("profiles") and "*" not in active and not active & set(svc["profiles"])
     }
     for name, svc in services.items():
-        deps = svc.get("depends_on") or {}
-        build = svc.get("build") if isinstance(svc.get("build"), dict) else {}
-        for context, ref in (build.get("additional_contexts") or {}).items():
-            other = ref[len("service:") :] if str(ref).startswith("service:") else None
-            if other is None or name in disabled:
-                continue
-            buildable = [k for k, v in services.items() if v.get("build")]
-            if other not in buildable:
-                what = "undefined" if other not in services else "non-buildable"
-                raise (
-                    _loc(tree, name)
-                    .child(svc, "build")
-                    .error(
-                        f"additional context {show(context)} names {what} service {show(other)}",
-                        hint="name a service with a `build` section: "
-                        + (", ".join(sorted(buildable)) or "none here has one"),
-                    )
-                )
-        for dep in deps:
-            # even an optional dependency must name a service (that profiles may leave out)
-            if name not in disabled and dep not in services:
-                raise (
-                    _loc(tree, name)
-                    .child(svc, "depends_on")
-                    .child(deps, dep)
-                    .error(
-                        f"depends on undefined service {show(dep)}",
-                        hint=f"services: {', '.join(sorted(services))}",
-                    )
-                )
+        if name not in disabled:
+            _check_service_references(tree, services, name, svc)
     for name in disabled:
         removed = services.pop(name)
         if disabled_out is not None:
@@ -201,6 +173,40 @@ def apply_profiles(
                     )
                 )
     return tree
+
+
+def _check_service_references(tree: Tree, services: Tree, name: str, svc: Any) -> None:
+    """An enabled service's ``build.additional_contexts`` name buildable services, and its
+    ``depends_on`` (even an optional one, which profiles may leave out) services there are."""
+    deps = svc.get("depends_on") or {}
+    build: Any = svc.get("build") if isinstance(svc.get("build"), dict) else {}
+    for context, ref in (build.get("additional_contexts") or {}).items():
+        other = ref[len("service:") :] if str(ref).startswith("service:") else None
+        if other is None:
+            continue
+        buildable = [k for k, v in services.items() if v.get("build")]
+        if other not in buildable:
+            what = "undefined" if other not in services else "non-buildable"
+            raise (
+                _loc(tree, name)
+                .child(svc, "build")
+                .error(
+                    f"additional context {show(context)} names {what} service {show(other)}",
+                    hint="name a service with a `build` section: "
+                    + (", ".join(sorted(buildable)) or "none here has one"),
+                )
+            )
+    for dep in deps:
+        if dep not in services:
+            raise (
+                _loc(tree, name)
+                .child(svc, "depends_on")
+                .child(deps, dep)
+                .error(
+                    f"depends on undefined service {show(dep)}",
+                    hint=f"services: {', '.join(sorted(services))}",
+                )
+            )
 
 
 def default_networks(tree: Tree) -> Tree:

@@ -8,7 +8,8 @@ volumes are added. A name defined both here and in an included file is an error.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from dockdjango.compose.loader.dotenv import parse_dotenv
 from dockdjango.compose.loader.merge import merge_files
@@ -23,14 +24,19 @@ from dockdjango.compose.schema.shapes import (
     want_str,
 )
 
-if TYPE_CHECKING:
-    from dockdjango.compose.loader.pipeline import LoadContext
+#: ``load_tree(path, project_dir, env)``: one included file through the per-file stages,
+#: its relative paths anchored at ``project_dir`` and interpolated with ``env`` (the
+#: loader's, as ``extends`` gets its own loader).
+LoadIncluded = Callable[[str, str, Mapping[str, str]], Tree]
 
 _KINDS = ("services", "networks", "volumes", "secrets", "configs")
 
 
-def apply_include(tree: Tree, base_dir: str, ctx: LoadContext) -> Tree:
-    """The stage: resolve ``include:`` entries of ``tree`` into its own resources."""
+def apply_include(
+    tree: Tree, base_dir: str, environ: Mapping[str, str], load_tree: LoadIncluded
+) -> Tree:
+    """The stage: resolve ``include:`` entries of ``tree`` into its own resources;
+    ``environ`` holds the project's variables, which win over an included ``.env``."""
     if "include" not in tree:
         return tree
     loc = Loc("include", tree.where("include"))
@@ -47,17 +53,17 @@ def apply_include(tree: Tree, base_dir: str, ctx: LoadContext) -> Tree:
             if project_dir
             else os.path.dirname(paths[0])
         )
-        env = dict(ctx.env)
+        env = dict(environ)
         env_paths = [os.path.join(base_dir, p) for p in env_files] or [
             p for p in [os.path.join(project_dir, ".env")] if os.path.isfile(p)
         ]
         for env_path in env_paths:
-            values = parse_dotenv(env_path, ctx.env)
+            values = parse_dotenv(env_path, environ)
             # the process environment still wins over an included project's env file
-            env.update({k: v for k, v in values.items() if v is not None and k not in ctx.env})
+            env.update({k: v for k, v in values.items() if v is not None and k not in environ})
         included: Tree | None = None
         for path in paths:
-            sub = ctx.load_tree(path, project_dir, env)
+            sub = load_tree(path, project_dir, env)
             included = sub if included is None else merge_files(included, sub)
         assert included is not None
         _add(tree, included, at)

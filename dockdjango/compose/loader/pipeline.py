@@ -24,7 +24,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dockdjango.compose.loader.dotenv import parse_dotenv
 from dockdjango.compose.loader.extends import apply_extends
 from dockdjango.compose.loader.finalize import (
     apply_env_files,
@@ -39,6 +38,11 @@ from dockdjango.compose.loader.finalize import (
 )
 from dockdjango.compose.loader.include import apply_include
 from dockdjango.compose.loader.interpolation import interpolate
+from dockdjango.compose.loader.locate import (
+    ProjectFiles,
+    interpolation_environment,
+    locate,
+)
 from dockdjango.compose.loader.merge import merge_files
 from dockdjango.compose.loader.parse import parse_file
 from dockdjango.compose.loader.paths import clean_mount_targets, resolve_paths
@@ -49,8 +53,6 @@ from dockdjango.errors import SpecError
 
 if TYPE_CHECKING:
     from dockdjango.compose.project import Project
-
-COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
 
 @dataclass
@@ -101,73 +103,32 @@ class LoadContext:
     def file_stages(self, tree: Tree, base_dir: str, env: Mapping[str, str]) -> Tree:
         """interpolate -> include -> validate+canonicalise -> resolve paths -> extends."""
         tree = interpolate(tree, env, warnings=self.warnings)
-        tree = apply_include(tree, base_dir, self)
+        tree = apply_include(tree, base_dir, self.env, self.load_tree)
         tree = canonical_file(tree)
         tree = resolve_paths(tree, base_dir, env)
         return apply_extends(tree, lambda other: self.load_tree(other))
 
 
-def find_compose_files(
-    workdir: str | os.PathLike[str] | None = None, *, parents: bool = True
-) -> list[str]:
-    """The files Compose would use with no ``-f``: the first compose file found in
-    ``workdir`` (or, with ``parents``, a parent directory), plus its ``.override`` file if
-    present. `SpecError` when there is none."""
-    directory = os.path.abspath(workdir or os.getcwd())
-    while True:
-        for name in COMPOSE_FILE_NAMES:
-            path = os.path.join(directory, name)
-            if os.path.isfile(path):
-                stem, ext = os.path.splitext(name)
-                override = os.path.join(directory, f"{stem}.override{ext}")
-                return [path, override] if os.path.isfile(override) else [path]
-        parent = os.path.dirname(directory)
-        if parent == directory or not parents:
-            break
-        directory = parent
-    raise SpecError(
-        f"no compose file found in {os.path.abspath(workdir or os.getcwd())}"
-        + (" or its parents" if parents else ""),
-        hint="create compose.yaml, or pass one with -f",
-    )
-
-
-def discover_files(
-    workdir: str | os.PathLike[str] | None = None,
+def load_project(
+    files: Sequence[str | os.PathLike[str]] | None = None,
+    *,
+    project_name: str | None = None,
+    profiles: Sequence[str] = (),
     environ: Mapping[str, str] | None = None,
-    env_files: Sequence[str] = (),
-) -> list[str]:
-    """The files Compose loads when none are named: ``COMPOSE_FILE`` (from the environment,
-    or ``workdir``'s ``.env`` or the ``env_files``), else :func:`find_compose_files`; []
-    when there are none."""
-    base = os.path.abspath(workdir) if workdir is not None else os.getcwd()
-    compose_file = _environment(base, environ, env_files).get("COMPOSE_FILE")
-    if compose_file:
-        return [os.path.abspath(os.path.join(base, f)) for f in compose_file.split(os.pathsep)]
-    try:
-        return find_compose_files(base)
-    except SpecError:
-        return []
+    workdir: str | os.PathLike[str] | None = None,
+    env_files: Sequence[str | os.PathLike[str]] = (),
+) -> Project:
+    """Load compose files into a resolved `Project`, as ``docker compose config`` would.
 
-
-def _environment(
-    project_dir: str, environ: Mapping[str, str] | None, env_files: Sequence[str] = ()
-) -> dict[str, str]:
-    """Interpolation variables: ``project_dir``'s ``.env`` (or, as ``--env-file`` asks,
-    ``env_files`` instead, later ones winning) under the process environment."""
-    process = dict(os.environ if environ is None else environ)
-    env: dict[str, str] = {}
-    for path in env_files or [os.path.join(project_dir, ".env")]:
-        if not os.path.isfile(path):
-            if env_files:
-                raise SpecError(
-                    f"env file {path} not found", hint="fix the --env-file path, or drop it"
-                )
-            continue
-        values = parse_dotenv(path, {**process, **env})
-        env.update({k: v for k, v in values.items() if v is not None})
-    env.update(process)
-    return env
+    ``files`` are merged in order (relative ones are taken from ``workdir``, else the
+    current directory); with none, the usual compose file and its override are found.
+    ``workdir``, if given, is the project directory (``--project-directory``); otherwise
+    it is the first file's directory. ``env_files`` replace the project's ``.env``
+    (``--env-file``; relative to the current directory). Raises `SpecError` for anything
+    invalid. The same as :func:`load_located` on what :func:`locate` finds.
+    """
+    located = locate(files, project_directory=workdir, environ=environ, env_files=env_files)
+    return load_located(located, project_name=project_name, profiles=profiles)
 
 
 @dataclass
@@ -209,64 +170,24 @@ class Resolved:
         return project
 
 
-def load_project(
-    files: Sequence[str | os.PathLike[str]] | None = None,
-    *,
-    project_name: str | None = None,
-    profiles: Sequence[str] = (),
-    environ: Mapping[str, str] | None = None,
-    workdir: str | os.PathLike[str] | None = None,
-    env_files: Sequence[str | os.PathLike[str]] = (),
+def load_located(
+    located: ProjectFiles, *, project_name: str | None = None, profiles: Sequence[str] = ()
 ) -> Project:
-    """Load compose files into a resolved `Project`, as ``docker compose config`` would.
-
-    ``files`` are merged in order (relative ones are taken from ``workdir``, else the
-    current directory); with none, the usual compose file and its override are found.
-    ``workdir``, if given, is the project directory (``--project-directory``); otherwise
-    it is the first file's directory. ``env_files`` replace the project's ``.env``
-    (``--env-file``; relative to the current directory). Raises `SpecError` for anything
-    invalid.
-    """
-    return resolve_project(
-        files,
-        project_name=project_name,
-        profiles=profiles,
-        environ=environ,
-        workdir=workdir,
-        env_files=env_files,
-    ).project()
+    """Load a project :func:`locate` found: its files merged in order, interpolated with
+    its variables, relative paths taken from its directory."""
+    return resolve_located(located, project_name=project_name, profiles=profiles).project()
 
 
-def resolve_project(
-    files: Sequence[str | os.PathLike[str]] | None = None,
-    *,
-    project_name: str | None = None,
-    profiles: Sequence[str] = (),
-    environ: Mapping[str, str] | None = None,
-    workdir: str | os.PathLike[str] | None = None,
-    env_files: Sequence[str | os.PathLike[str]] = (),
+def resolve_located(
+    located: ProjectFiles, *, project_name: str | None = None, profiles: Sequence[str] = ()
 ) -> Resolved:
-    """:func:`load_project` up to its last stage: every check made, no model built."""
-    process = dict(os.environ if environ is None else environ)
-    chosen = [os.path.abspath(os.fspath(f)) for f in env_files]
-    base = os.path.abspath(workdir) if workdir is not None else os.getcwd()
-    # As in Compose: with -f files the .env is the project directory's; without, it is the
-    # current (or --project-directory) directory's, and may itself set COMPOSE_FILE.
-    dotenv_dir = None if files else base
-    paths = (
-        [os.path.abspath(os.path.join(base, os.fspath(f))) for f in files]
-        if files
-        else discover_files(base, process) or find_compose_files(base)
-    )
-    project_dir = os.path.abspath(workdir) if workdir is not None else os.path.dirname(paths[0])
-    env = _environment(project_dir, process, chosen)
-    if dotenv_dir and dotenv_dir != project_dir and not chosen:  # both, the current one wins
-        env = _environment(project_dir, _environment(dotenv_dir, process))
-    ctx = LoadContext(env=env, project_dir=project_dir)
+    """:func:`load_located` up to its last stage: every check made, no model built."""
+    paths = list(located.require_files())
+    ctx = LoadContext(env=dict(located.env), project_dir=located.project_dir)
     name = _early_name(ctx, paths, project_name)
     merged: Tree | None = None
     for path in paths:
-        tree = ctx.load_tree(path, project_dir)
+        tree = ctx.load_tree(path, located.project_dir)
         merged = tree if merged is None else merge_files(merged, tree)
     assert merged is not None
     return _finish(merged, ctx, name, profiles, paths)
@@ -282,7 +203,7 @@ def early_project_name(
     (Compose's precedence: ``-p``, ``COMPOSE_PROJECT_NAME``, ``name:``, the directory)."""
     paths = [os.path.abspath(os.fspath(f)) for f in files]
     project_dir = os.path.dirname(paths[0])
-    env = _environment(project_dir, dict(os.environ if environ is None else environ))
+    env = interpolation_environment(project_dir, environ)
     return _early_name(LoadContext(env=env, project_dir=project_dir), paths, project_name)
 
 
@@ -318,10 +239,16 @@ def load_dict(
     profiles: Sequence[str] = (),
     environ: Mapping[str, str] | None = None,
     workdir: str | os.PathLike[str] | None = None,
+    located: ProjectFiles | None = None,
 ) -> Project:
-    """A compose document given as a dict, loaded as if it were a file in ``workdir``."""
-    project_dir = os.path.abspath(workdir or os.getcwd())
-    ctx = LoadContext(env=_environment(project_dir, environ), project_dir=project_dir)
+    """A compose document given as a dict, loaded as if it were a file in ``workdir`` (or
+    in the directory of ``located``, with its variables: the document stands for the
+    files there)."""
+    if located is None:
+        base = os.path.abspath(workdir or os.getcwd())
+        located = ProjectFiles((), base, interpolation_environment(base, environ))
+    project_dir = located.project_dir
+    ctx = LoadContext(env=dict(located.env), project_dir=project_dir)
     tree = _as_tree(data, Origin("<dict>", 0))
     if not isinstance(tree, Tree):
         raise SpecError("a compose document must be a mapping", hint="pass a dict")
@@ -394,4 +321,5 @@ def _finish(
     tree = check_references(tree)
     tree = drop_unused(tree)
     tree = resource_names(tree, name)
+    # the models (pydantic) only in Resolved.project(): everything before is plain trees
     return Resolved(name, tree, ctx.project_dir, paths, disabled, ctx.warnings)

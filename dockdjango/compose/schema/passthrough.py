@@ -6,6 +6,7 @@ located error, and the fields later stages read (``links``, ``volumes_from``) ar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from dockdjango.compose.loader.scalars import go_text
@@ -188,81 +189,120 @@ def _by_key(items: list[Any], key: Any) -> list[Any]:
 
 
 def _long_form(key: str, value: Any, loc: Loc) -> Any:
+    """``value`` of service key ``key`` in the long form Compose prints."""
     if value is None:
         return value
-    if key == "secrets":
-        refs = file_references(value, loc, default_target="/run/secrets")
-        return _by_key(refs, lambda ref: ref.get("target"))
-    if key == "configs":
-        refs = file_references(value, loc, default_target=None)
-        return _by_key(refs, lambda ref: ref.get("target") or "/" + str(ref.get("source")))
-    if key == "models" and isinstance(value, list):
-        return {str(name): None for name in str_list(value, loc, allow_str=False)}
-    if key == "deploy":
-        return canonical_deploy(value, loc)
-    if key == "blkio_config":
-        # as Compose prints it: each device in full (a path, and a weight or rate of 0),
-        # no empty list and no weight of 0
-        return {
-            name: [{"path": "", **_BLKIO_ZERO.get(name, {"rate": "0"}), **d} for d in devices]
-            if name in _BLKIO_DEVICES
-            else devices
-            for name, devices in value.items()
-            if devices or name.startswith("x-")
-        }
     if key in ("dns", "dns_search", "dns_opt", "tmpfs") and isinstance(value, str):
         return [] if key == "dns" and not value else [value]  # Compose's dns: "" is none
-    if key in ("annotations", "sysctls"):
-        pairs = key_values(value, loc, empty="")
-        return {k: "" if v is None else v for k, v in pairs.items()}
-    if key == "group_add":
-        return [str(item) for item in value]
+    if key == "models" and isinstance(value, list):
+        return {str(name): None for name in str_list(value, loc, allow_str=False)}
     if key == "gpus" and value == "all":
         return [{"count": -1}]
-    if key == "logging" and value.get("options") is not None:
-        at = loc.child(value, "options")
-        options = want_map(value["options"], at)
-        texts = {k: _text(v, at.child(options, k)) for k, v in options.items()}
-        return {
-            **{k: v for k, v in value.items() if k != "options"},
-            **(
-                {"options": texts} if texts else {}  # Compose leaves out empty options
-            ),
-        }
-    if key == "ulimits":
-        for name, limit in want_map(value, loc).items():
-            if isinstance(limit, dict) and not {"soft", "hard"} <= set(limit):
-                raise loc.child(value, name).error(
-                    "needs both `soft` and `hard`", hint="e.g. `nofile: {soft: 1024, hard: 4096}`"
+    convert = _LONG_FORMS.get(key)
+    return convert(value, loc) if convert is not None else value
+
+
+def _secrets(value: Any, loc: Loc) -> Any:
+    refs = file_references(value, loc, default_target="/run/secrets")
+    return _by_key(refs, lambda ref: ref.get("target"))
+
+
+def _configs(value: Any, loc: Loc) -> Any:
+    refs = file_references(value, loc, default_target=None)
+    return _by_key(refs, lambda ref: ref.get("target") or "/" + str(ref.get("source")))
+
+
+def _blkio(value: Any, loc: Loc) -> Any:
+    """As Compose prints it: each device in full (a path, and a weight or rate of 0), no
+    empty list and no weight of 0."""
+    return {
+        name: [{"path": "", **_BLKIO_ZERO.get(name, {"rate": "0"}), **d} for d in devices]
+        if name in _BLKIO_DEVICES
+        else devices
+        for name, devices in value.items()
+        if devices or name.startswith("x-")
+    }
+
+
+def _pairs(value: Any, loc: Loc) -> Any:
+    pairs = key_values(value, loc, empty="")
+    return {k: "" if v is None else v for k, v in pairs.items()}
+
+
+def _logging(value: Any, loc: Loc) -> Any:
+    if value.get("options") is None:
+        return value
+    at = loc.child(value, "options")
+    options = want_map(value["options"], at)
+    texts = {k: _text(v, at.child(options, k)) for k, v in options.items()}
+    others = {k: v for k, v in value.items() if k != "options"}
+    return {**others, "options": texts} if texts else others  # Compose leaves out empty ones
+
+
+def _ulimits(value: Any, loc: Loc) -> Any:
+    for name, limit in want_map(value, loc).items():
+        if isinstance(limit, dict) and not {"soft", "hard"} <= set(limit):
+            raise loc.child(value, name).error(
+                "needs both `soft` and `hard`", hint="e.g. `nofile: {soft: 1024, hard: 4096}`"
+            )
+    return {name: _ulimit(limit, loc.child(value, name)) for name, limit in value.items()}
+
+
+def _devices(value: Any, loc: Loc) -> Any:
+    devices = [_device(item, loc.child(value, i)) for i, item in enumerate(value)]
+    return _by_key(devices, lambda d: d.get("target") if isinstance(d, dict) else repr(d))
+
+
+def _provider(value: Any, loc: Loc) -> Any:
+    if "options" not in value:
+        return value
+    at = loc.child(value, "options")
+    options = want_map(value["options"], at)
+    listed = {k: v if isinstance(v, list) else [v] for k, v in options.items()}
+    for name, items in listed.items():
+        for item in items:
+            if isinstance(item, dict | list):
+                raise at.child(options, name).error(
+                    "option values must be scalars", hint="write text, a number or a list"
                 )
-        return {name: _ulimit(limit, loc.child(value, name)) for name, limit in value.items()}
-    if key == "devices":
-        devices = [_device(item, loc.child(value, i)) for i, item in enumerate(value)]
-        return _by_key(devices, lambda d: d.get("target") if isinstance(d, dict) else repr(d))
-    if key == "provider" and "options" in value:
-        at = loc.child(value, "options")
-        options = want_map(value["options"], at)
-        listed = {k: v if isinstance(v, list) else [v] for k, v in options.items()}
-        for name, items in listed.items():
-            for item in items:
-                if isinstance(item, dict | list):
-                    raise at.child(options, name).error(
-                        "option values must be scalars", hint="write text, a number or a list"
-                    )
-        return {**value, "options": {k: [_option(x) for x in v] for k, v in listed.items()}}
-    if key == "develop" and "watch" in value:
-        rules = _watch_rules(value["watch"], loc.child(value, "watch"))
-        others = {k: v for k, v in value.items() if k != "watch"}
-        return {**others, "watch": rules} if rules else others  # none: Compose prints none
-    if key in ("post_start", "pre_stop"):
-        hooks = []
-        for i, hook in enumerate(value):
-            entry = dict(want_map(hook, loc.child(value, i)))
-            if isinstance(entry.get("command"), str):
-                entry["command"] = split_command(entry["command"], loc.child(value, i))
-            hooks.append(entry)
-        return hooks
-    return value
+    return {**value, "options": {k: [_option(x) for x in v] for k, v in listed.items()}}
+
+
+def _develop(value: Any, loc: Loc) -> Any:
+    if "watch" not in value:
+        return value
+    rules = _watch_rules(value["watch"], loc.child(value, "watch"))
+    others = {k: v for k, v in value.items() if k != "watch"}
+    return {**others, "watch": rules} if rules else others  # none: Compose prints none
+
+
+def _hooks(value: Any, loc: Loc) -> Any:
+    hooks = []
+    for i, hook in enumerate(value):
+        entry = dict(want_map(hook, loc.child(value, i)))
+        if isinstance(entry.get("command"), str):
+            entry["command"] = split_command(entry["command"], loc.child(value, i))
+        hooks.append(entry)
+    return hooks
+
+
+#: service key -> its long form (keys not here pass through as they are)
+_LONG_FORMS: dict[str, Callable[[Any, Loc], Any]] = {
+    "secrets": _secrets,
+    "configs": _configs,
+    "deploy": canonical_deploy,
+    "blkio_config": _blkio,
+    "annotations": _pairs,
+    "sysctls": _pairs,
+    "group_add": lambda value, loc: [str(item) for item in value],
+    "logging": _logging,
+    "ulimits": _ulimits,
+    "devices": _devices,
+    "provider": _provider,
+    "develop": _develop,
+    "post_start": _hooks,
+    "pre_stop": _hooks,
+}
 
 
 def _watch_rules(rules: list[Any], loc: Loc) -> list[dict[str, Any]]:

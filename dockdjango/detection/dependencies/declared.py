@@ -71,6 +71,8 @@ class Dependencies:
     resolved: Resolved = field(default_factory=Resolved)
     #: where the choice came from, for the user
     source: str = ""
+    #: the lock's own entry is ``editable = "."``: the tool installs the project itself
+    editable_root: bool = False
 
 
 def toml_file(path: Path) -> dict[str, Any]:
@@ -190,7 +192,14 @@ def _from_lock(
         roots = [p for p in lock.get("package", []) if _uv_root(p)]
         if roots and "project" in pyproject:
             resolved = resolve_uv_lock(lock, pyproject, target, groups=groups)
-            return Dependencies("uv", (*manifests, "uv.lock"), resolved=resolved, source="uv.lock")
+            editable = any((p.get("source") or {}).get("editable") == "." for p in roots)
+            return Dependencies(
+                "uv",
+                (*manifests, "uv.lock"),
+                resolved=resolved,
+                source="uv.lock",
+                editable_root=editable,
+            )
         notes.append("uv.lock holds no entry for the project itself: not used")
     if (root / "poetry.lock").is_file() and pyproject:
         lock = toml_file(root / "poetry.lock")

@@ -51,6 +51,8 @@ class Resolved:
     dropped: list[str] = field(default_factory=list)
     #: Packages the lock has no fitting wheel for: pip builds them from source.
     from_source: list[str] = field(default_factory=list)
+    #: True when the lock lists every package's files, so ``from_source`` is exact.
+    wheels_known: bool = False
     #: Sentences worth telling the user (what was assumed, what was left out).
     notes: list[str] = field(default_factory=list)
 

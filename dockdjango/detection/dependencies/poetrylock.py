@@ -80,6 +80,7 @@ def resolve_poetry_lock(
             normalize_name(str(p["name"])) for p in everything if _sdist_only(p, lock, target)
         ],
     )
+    out.wheels_known = True
     for pkg in everything:
         source = pkg.get("source") or {}
         if source.get("type") == "legacy":

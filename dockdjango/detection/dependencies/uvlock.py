@@ -67,6 +67,7 @@ def resolve_uv_lock(
     out.from_source = [
         normalize_name(str(p["name"])) for p in everything if _builds_from_source(p, target)
     ]
+    out.wheels_known = True
     members = [str(p.get("name")) for p in roots[1:]]
     if members:
         out.notes.append(f"{where}: workspace members {', '.join(members)} are not installed")

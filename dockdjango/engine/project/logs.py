@@ -77,45 +77,39 @@ def iter_logs(
     """
     containers = _targets(client, project, services)
     tail_arg: Any = "all" if tail is None else int(tail)
-    if not follow:
-        merged: list[tuple[str, int, LogLine]] = []
-        for i, c in enumerate(containers):
-            service, label = _label(c, project)
-            raw = client.api.logs(c["Id"], stdout=True, stderr=True, timestamps=True, tail=tail_arg)
-            for stamp, text in _split(raw):
-                merged.append((stamp, i, LogLine(service, label, text, stamp)))
-        merged.sort(key=lambda item: (item[0], item[1]))
-        yield from (line for _, _, line in merged)
-        return
+    if follow:
+        yield from _followed(client, project, containers, tail_arg, stop or threading.Event())
+    else:
+        yield from _merged(client, project, containers, tail_arg)
 
-    lines: queue.Queue[LogLine | None] = queue.Queue()
-    stop = stop or threading.Event()
 
-    def pump(c: dict[str, Any]) -> None:
+def _merged(
+    client: docker.DockerClient, project: str, containers: list[dict[str, Any]], tail: Any
+) -> list[LogLine]:
+    """Every container's output so far, merged in time order (ties: container order)."""
+    merged: list[tuple[str, int, LogLine]] = []
+    for i, c in enumerate(containers):
         service, label = _label(c, project)
-        buffer = b""
-        try:
-            stream = client.api.logs(
-                c["Id"],
-                stdout=True,
-                stderr=True,
-                timestamps=True,
-                tail=tail_arg,
-                stream=True,
-                follow=True,
-            )
-            for chunk in stream:
-                if stop.is_set():
-                    break
-                buffer += chunk
-                while b"\n" in buffer:
-                    raw, buffer = buffer.split(b"\n", 1)
-                    for stamp, text in _split(raw + b"\n"):
-                        lines.put(LogLine(service, label, text, stamp))
-        finally:
-            lines.put(None)
+        raw = client.api.logs(c["Id"], stdout=True, stderr=True, timestamps=True, tail=tail)
+        for stamp, text in _split(raw):
+            merged.append((stamp, i, LogLine(service, label, text, stamp)))
+    merged.sort(key=lambda item: (item[0], item[1]))
+    return [line for _, _, line in merged]
 
-    threads = [threading.Thread(target=pump, args=(c,), daemon=True) for c in containers]
+
+def _followed(
+    client: docker.DockerClient,
+    project: str,
+    containers: list[dict[str, Any]],
+    tail: Any,
+    stop: threading.Event,
+) -> Iterator[LogLine]:
+    """Lines as they arrive, one reader thread per container, until all stop or ``stop``."""
+    lines: queue.Queue[LogLine | None] = queue.Queue()
+    threads = [
+        threading.Thread(target=_pump, args=(client, project, c, tail, stop, lines), daemon=True)
+        for c in containers
+    ]
     for t in threads:
         t.start()
     open_streams = len(threads)
@@ -131,3 +125,30 @@ def iter_logs(
                 yield item
     finally:
         stop.set()  # the caller stopped iterating: let the reader threads go
+
+
+def _pump(
+    client: docker.DockerClient,
+    project: str,
+    c: dict[str, Any],
+    tail: Any,
+    stop: threading.Event,
+    lines: queue.Queue[LogLine | None],
+) -> None:
+    """One container's followed output into ``lines`` as whole lines; None at its end."""
+    service, label = _label(c, project)
+    buffer = b""
+    try:
+        stream = client.api.logs(
+            c["Id"], stdout=True, stderr=True, timestamps=True, tail=tail, stream=True, follow=True
+        )
+        for chunk in stream:
+            if stop.is_set():
+                break
+            buffer += chunk
+            while b"\n" in buffer:
+                raw, buffer = buffer.split(b"\n", 1)
+                for stamp, text in _split(raw + b"\n"):
+                    lines.put(LogLine(service, label, text, stamp))
+    finally:
+        lines.put(None)

@@ -31,7 +31,7 @@ from dockdjango.compose.confighash import hashed_service, service_hash
 from dockdjango.compose.models import Service
 from dockdjango.compose.project import Project
 from dockdjango.engine import labels as L
-from dockdjango.engine.failures import explain_start_error
+from dockdjango.engine.failures import explain_start_error, translate_errors
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.up.apply import create_container
 from dockdjango.engine.up.converge import up
@@ -314,3 +314,9 @@ def remove_quietly(client: docker.DockerClient, cid: str) -> None:
         client.api.remove_container(cid, force=True, v=True)
     except (APIError, NotFound):
         pass
+
+
+@translate_errors
+def start_detached(client: docker.DockerClient, cid: str) -> None:
+    """Start a prepared one-off container and leave it running (``run -d``)."""
+    client.api.start(cid)

@@ -13,8 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dockdjango.compose.durations import parse_duration
-from dockdjango.compose.models import Healthcheck, Service, ServiceNetwork
+from dockdjango.compose.engine_api import (
+    extra_hosts,
+    health_config,
+    health_left_out,
+    nano_cpus,
+    ulimits,
+)
+from dockdjango.compose.models import Service, ServiceNetwork
 from dockdjango.compose.naming import DEFAULT_NETWORK, container_name
 from dockdjango.compose.project import Project
 from dockdjango.errors import ServiceError
@@ -75,7 +81,7 @@ def create_request(
         # the SDK wants (port, protocol) pairs; it writes "8000/tcp" itself
         "ports": [(int(k.split("/")[0]), k.split("/")[1]) for k in exposed] or None,
         "volumes": anonymous or None,
-        "healthcheck": _healthcheck(svc.healthcheck),
+        "healthcheck": health_config(svc.healthcheck),
     }
     host = {
         "binds": binds or None,
@@ -110,12 +116,13 @@ def check_supported(project: Project, service: str) -> None:
 
 def _unsupported(project: Project, service: str) -> list[str]:
     """One warning per setting that dockdjango does not translate yet."""
-    other = project.services[service].other
+    svc = project.services[service]
+    keys = [key for key in sorted(svc.other) if key not in _TRANSLATED | _HANDLED_ELSEWHERE]
+    keys += [f"healthcheck.{key}" for key in health_left_out(svc.healthcheck)]
     return [
         f"{project.where(f'services.{service}.{key}')} is not supported by dockdjango yet "
         "and was ignored"
-        for key in sorted(other)
-        if key not in _TRANSLATED and key not in _HANDLED_ELSEWHERE
+        for key in keys
     ]
 
 
@@ -195,24 +202,6 @@ def _mounts(
     return binds, anonymous, tmpfs, warnings
 
 
-def _healthcheck(hc: Healthcheck | None) -> dict[str, Any] | None:
-    """The engine's healthcheck (durations in nanoseconds), or None to keep the image's."""
-    if hc is None:
-        return None
-    if hc.disable:
-        return {"test": ["NONE"]}
-    out: dict[str, Any] = {}
-    if hc.test:
-        out["test"] = list(hc.test)
-    for key in ("interval", "timeout", "start_period", "start_interval"):
-        value = getattr(hc, key)
-        if value is not None:
-            out[key] = int(round(parse_duration(value) * 1e9))
-    if hc.retries is not None:
-        out["retries"] = int(hc.retries)
-    return out or None
-
-
 def _host_settings(svc: Service) -> dict[str, Any]:
     """Privileges, restart policy, host entries, namespaces, DNS and logging."""
     other = svc.other
@@ -222,7 +211,7 @@ def _host_settings(svc: Service) -> dict[str, Any]:
         "read_only": bool(svc.read_only),
         "cap_add": other.get("cap_add") or None,
         "cap_drop": other.get("cap_drop") or None,
-        "extra_hosts": [_host_entry(h) for h in svc.extra_hosts] or None,
+        "extra_hosts": [f"{host}:{ip}" for host, ip in extra_hosts(svc.extra_hosts)] or None,
         "restart_policy": _restart(svc.restart),
         "dns": other.get("dns") or None,
         "dns_search": other.get("dns_search") or None,
@@ -241,9 +230,9 @@ def _limits(other: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "shm_size": int(other["shm_size"]) if other.get("shm_size") else None,
         "mem_limit": int(other["mem_limit"]) if other.get("mem_limit") else None,
-        "nano_cpus": int(float(other["cpus"]) * 1e9) if other.get("cpus") else None,
+        "nano_cpus": nano_cpus(other.get("cpus")),
         "sysctls": {k: str(v) for k, v in (other.get("sysctls") or {}).items()} or None,
-        "ulimits": _ulimits(other.get("ulimits")),
+        "ulimits": ulimits(other.get("ulimits")),
     }
 
 
@@ -278,26 +267,6 @@ def _restart(policy: str | None) -> dict[str, Any] | None:
         return None
     name, _, count = policy.partition(":")
     return {"Name": name, "MaximumRetryCount": int(count or 0)}
-
-
-def _host_entry(entry: str) -> str:
-    # Compose writes `host=ip`; the engine wants `host:ip` (IPv6 addresses keep their colons).
-    host, sep, ip = str(entry).partition("=")
-    return f"{host}:{ip}" if sep else str(entry)
-
-
-def _ulimits(limits: Mapping[str, Any] | None) -> list[dict[str, Any]] | None:
-    if not limits:
-        return None
-    out = []
-    for name, value in sorted(limits.items()):
-        if isinstance(value, Mapping):
-            out.append(
-                {"Name": name, "Soft": int(value.get("soft", 0)), "Hard": int(value.get("hard", 0))}
-            )
-        else:
-            out.append({"Name": name, "Soft": int(value), "Hard": int(value)})
-    return out
 
 
 def _logging(logging: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -185,40 +185,66 @@ def resolve_image(
             hint=f"load or build the image, or change services.{service}.pull_policy",
         )
     if found is None and svc.build:
-        if dry_run:
-            on_progress(Event("image", ref, "would build"))
-            return ""
-        if builder is None:
-            raise ServiceError(
-                service,
-                f"service {service}: image {ref} does not exist and no builder was given",
-                hint="build it first, or run through dockdjango.Stack / `dockdjango up --build`",
-            )
-        on_progress(Event("image", ref, "building"))
-        began = time.monotonic()
-        image_id = builder(service, svc.build, ref)
-        on_progress(Event("image", ref, "built", seconds=time.monotonic() - began))
-        return image_id
+        return _build(service, svc.build, ref, builder, on_progress, dry_run)
     if found is None and stand_in is not None:
         substitute = stand_in(service, ref, None, on_progress)
         if substitute is not None:
             return _stood_in(service, ref, substitute, on_progress, run_refs)
     if found is None:
-        pulled, reason = _pull(client, ref, on_progress, dry_run)
-        found = ({"Id": ""} if dry_run else inspect_image(client, ref)) if pulled else None
-        substitute = None
-        if found is None and stand_in is not None:
-            substitute = stand_in(service, ref, reason or "not found", on_progress)
-        if substitute is not None:
-            return _stood_in(service, ref, substitute, on_progress, run_refs)
-        if found is None:
-            raise ServiceError(
-                service,
-                f"service {service}: image {ref} is not available locally and could not be "
-                f"pulled ({reason or 'not found'})",
-                hint=f"build or load the image, or fix services.{service}.image",
-            )
+        return _pulled_or_stood_in(client, service, ref, on_progress, stand_in, run_refs, dry_run)
     return str(found["Id"])
+
+
+def _build(
+    service: str,
+    build: BuildConfig,
+    ref: str,
+    builder: Builder | None,
+    on_progress: OnProgress,
+    dry_run: bool,
+) -> str:
+    """Build the missing image with ``builder`` (said as it goes); "" for a dry run."""
+    if dry_run:
+        on_progress(Event("image", ref, "would build"))
+        return ""
+    if builder is None:
+        raise ServiceError(
+            service,
+            f"service {service}: image {ref} does not exist and no builder was given",
+            hint="build it first, or run through dockdjango.Stack / `dockdjango up --build`",
+        )
+    on_progress(Event("image", ref, "building"))
+    began = time.monotonic()
+    image_id = builder(service, build, ref)
+    on_progress(Event("image", ref, "built", seconds=time.monotonic() - began))
+    return image_id
+
+
+def _pulled_or_stood_in(
+    client: docker.DockerClient,
+    service: str,
+    ref: str,
+    on_progress: OnProgress,
+    stand_in: StandInProvider | None,
+    run_refs: dict[str, str] | None,
+    dry_run: bool,
+) -> str:
+    """Pull the missing image; when that fails, its stand-in; else `ServiceError`."""
+    pulled, reason = _pull(client, ref, on_progress, dry_run)
+    found = ({"Id": ""} if dry_run else inspect_image(client, ref)) if pulled else None
+    if found is not None:
+        return str(found["Id"])
+    substitute = None
+    if stand_in is not None:
+        substitute = stand_in(service, ref, reason or "not found", on_progress)
+    if substitute is not None:
+        return _stood_in(service, ref, substitute, on_progress, run_refs)
+    raise ServiceError(
+        service,
+        f"service {service}: image {ref} is not available locally and could not be "
+        f"pulled ({reason or 'not found'})",
+        hint=f"build or load the image, or fix services.{service}.image",
+    )
 
 
 def _pull(

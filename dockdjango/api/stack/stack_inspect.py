@@ -1,0 +1,96 @@
+"""What a stack's containers are doing: ``ps``, ports, URLs, logs -- the part of `Stack`
+that looks and changes nothing, found by Compose's labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from dockdjango.api.stack.links import Link, announced
+from dockdjango.engine.project import lifecycle
+from dockdjango.engine.project.lifecycle import ContainerStatus
+from dockdjango.engine.project.logs import LogLine, iter_logs
+from dockdjango.errors import DockdjangoError
+
+if TYPE_CHECKING:
+    import docker
+
+    from dockdjango.compose import Project
+
+__all__ = ["StackInspection"]
+
+
+class StackInspection:
+    """``ps``, ``port``, ``published``, ``url``, ``links``, ``logs`` and the check that
+    named services exist, for :class:`~dockdjango.api.stack.stack.Stack`, which provides
+    ``client``, ``name``, ``project`` and ``file_less``."""
+
+    project: Project
+    file_less: bool
+
+    if TYPE_CHECKING:
+
+        @property
+        def client(self) -> docker.DockerClient: ...
+
+        @property
+        def name(self) -> str: ...
+
+    def _named(self, services: Sequence[str]) -> list[str] | None:
+        """``services`` (None for all) once each is known, as Compose checks them: a
+        service of the file (any profile), or for a stack known only by name one the
+        engine has containers of. Raises ``no such service: ghost`` naming those there are."""
+        if not services:
+            return None
+        if self.file_less:
+            known = {r.service for r in lifecycle.ps(self.client, self.name)}
+        else:
+            known = self.project.all_service_names
+        unknown = [s for s in services if s not in known]
+        if unknown:
+            there = ", ".join(sorted(known)) or "none"
+            raise DockdjangoError(
+                f"no such service: {unknown[0]} (the services of {self.name}: {there})",
+                hint="name one of those, or none for every service",
+            )
+        return list(services)
+
+    def ps(self, *services: str) -> list[ContainerStatus]:
+        """Containers with state, health and published ports."""
+        return lifecycle.ps(self.client, self.name, self._named(services))
+
+    def port(
+        self, service: str, target: int, protocol: str = "tcp", index: int = 1
+    ) -> tuple[str, int]:
+        """An address to connect to ``target`` of ``service``: ``("127.0.0.1", 49153)``.
+
+        A port published on all interfaces (``"8000:8000"``: ``0.0.0.0`` and ``::``) is
+        reached at 127.0.0.1; :meth:`published` says where the engine bound it."""
+        return lifecycle.port(self.client, self.name, service, int(target), protocol, index)
+
+    def published(
+        self, service: str, target: int, protocol: str = "tcp", index: int = 1
+    ) -> list[tuple[str, int]]:
+        """Where the engine bound ``target`` of ``service``, IPv4 first: ``[("0.0.0.0",
+        8000), ("::", 8000)]`` for ``"8000:8000"``, ``[("127.0.0.1", 8000)]`` for
+        ``"127.0.0.1:8000:8000"``."""
+        return lifecycle.published(self.client, self.name, service, int(target), protocol, index)
+
+    def url(self, service: str, target: int, scheme: str = "http") -> str:
+        """``http://127.0.0.1:49153`` for a published port (an address :meth:`port` gives)."""
+        host, port = self.port(service, target)
+        return f"{scheme}://{host}:{port}"
+
+    def links(self) -> list[Link]:
+        """The URLs services announce (``x-dockdjango``), on the ports they are published
+        on now (see :func:`dockdjango.api.stack.links.announced`)."""
+        return announced(self.project, self.url)
+
+    def logs(
+        self, *services: str, tail: int | None = None, follow: bool = False
+    ) -> list[LogLine] | Iterator[LogLine]:
+        """Output of the containers, merged; with ``follow`` an iterator of new lines, until
+        the containers stop (or the caller stops iterating)."""
+        lines = iter_logs(self.client, self.name, self._named(services), tail=tail, follow=follow)
+        return lines if follow else list(lines)

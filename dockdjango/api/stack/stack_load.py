@@ -1,0 +1,127 @@
+"""Where a `Stack` comes from: compose files loaded as Compose loads them, a resolved
+:class:`~dockdjango.api.compose_project.ProjectOptions`, or only a project name the
+engine knows -- the constructors of :class:`~dockdjango.api.stack.stack.Stack`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+from dockdjango.api.compose_project import ProjectOptions
+from dockdjango.compose import Project, load_project
+
+if TYPE_CHECKING:
+    import docker
+
+    from dockdjango.engine.progress import OnProgress
+
+__all__ = ["StackLoaders"]
+
+
+class StackLoaders:
+    """``Stack.load``, ``Stack.find``, ``Stack.from_options`` and ``Stack.existing``."""
+
+    file_less: bool
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            project: Project | Mapping[str, Any] | None = None,
+            *,
+            client: docker.DockerClient | None = None,
+            on_progress: OnProgress | None = None,
+        ) -> None: ...
+
+    @classmethod
+    def load(
+        cls,
+        files: str | Path | Sequence[str | Path] | None = None,
+        *,
+        project_name: str | None = None,
+        profiles: Sequence[str] = (),
+        environ: Mapping[str, str] | None = None,
+        workdir: str | Path | None = None,
+        client: docker.DockerClient | None = None,
+        on_progress: OnProgress | None = None,
+        env_files: Sequence[str | Path] = (),
+        project_directory: str | Path | None = None,
+    ) -> Self:
+        """Load compose file(s) the way Compose does and wrap the project.
+
+        With no ``files``, finds ``compose.yaml`` (or ``docker-compose.yml`` ...) and its
+        override file in the current directory or a parent, as Compose does
+        (``COMPOSE_FILE`` wins). ``project_directory`` (or ``workdir``) is Compose's
+        ``--project-directory``, by default the first file's directory; ``env_files``
+        replace the project's ``.env`` (``--env-file``).
+        """
+        if isinstance(files, str | Path):
+            files = [files]
+        project = load_project(
+            [str(f) for f in files] if files else None,
+            project_name=project_name,
+            profiles=tuple(profiles),
+            environ=environ,
+            workdir=project_directory if project_directory is not None else workdir,
+            env_files=[str(f) for f in env_files],
+        )
+        return cls(project, client=client, on_progress=on_progress)
+
+    @classmethod
+    def existing(
+        cls,
+        name: str,
+        *,
+        client: docker.DockerClient | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> Self:
+        """A stack known only by its project name, found by labels (``down -p NAME`` with
+        no compose file, as Compose allows): everything but ``up`` works."""
+        stack = cls(Project(name=name), client=client, on_progress=on_progress)
+        stack.file_less = True
+        return stack
+
+    @classmethod
+    def find(
+        cls,
+        files: Sequence[str | Path] | None = None,
+        *,
+        project_name: str | None = None,
+        profiles: Sequence[str] = (),
+        environ: Mapping[str, str] | None = None,
+        env_files: Sequence[str | Path] = (),
+        project_directory: str | Path | None = None,
+        need_file: bool = False,
+    ) -> Self:
+        """The stack a command line names, as Compose resolves it (``files`` and
+        ``env_files`` relative to the current directory): the given files, else the ones
+        Compose finds; with only ``project_name`` and no compose file around, the project
+        the engine has under that name (unless ``need_file``, as for ``up``)."""
+        options = ProjectOptions.resolve(
+            files,
+            project_name=project_name,
+            profiles=profiles,
+            env_files=env_files,
+            project_directory=project_directory,
+            environ=environ,
+        )
+        return cls.from_options(options, need_file=need_file)
+
+    @classmethod
+    def from_options(
+        cls,
+        options: ProjectOptions,
+        *,
+        need_file: bool = False,
+        client: docker.DockerClient | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> Self:
+        """The stack of a resolved project: its files loaded; with no file but a project
+        name (``down -p NAME``), the project the engine has under that name, unless
+        ``need_file``. A zero-config project is :func:`~dockdjango.api.stack.zeroconfig.
+        detected_stack`'s."""
+        if not need_file and options.project_name and not options.located.files:
+            return cls.existing(options.project_name, client=client, on_progress=on_progress)
+        return cls(options.load(), client=client, on_progress=on_progress)

@@ -1,0 +1,5 @@
+import shelf
+from django.http import HttpResponse
+from django.urls import path
+
+urlpatterns = [path("", lambda request: HttpResponse(shelf.VERSION))]

@@ -1,0 +1,5 @@
+"""A reusable app that reads its own installed metadata, as many packages do."""
+
+from importlib.metadata import version
+
+VERSION = version("shelf")

@@ -1,0 +1,6 @@
+SECRET_KEY = "test-only"
+DEBUG = True
+ALLOWED_HOSTS = ["*"]
+ROOT_URLCONF = "site_cfg.urls"
+INSTALLED_APPS: list[str] = []
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/db.sqlite3"}}
