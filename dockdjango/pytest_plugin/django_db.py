@@ -13,14 +13,16 @@ pytest-django's, so ``--reuse-db``/``--create-db`` keep working.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from dockdjango.api.testing import PostgresServer
 from dockdjango.errors import SpecError
-from dockdjango.pytest_plugin.session_stack import SessionStack
-from dockdjango.pytest_plugin.session_state import SessionState
+
+if TYPE_CHECKING:  # annotations only: the plugin imports this module in every run
+    from dockdjango.api.testing import PostgresServer
+    from dockdjango.pytest_plugin.session_stack import SessionStack
+    from dockdjango.pytest_plugin.session_state import SessionState
 
 
 def database_settings(stack: SessionStack, service: str) -> dict[str, Any]:
