@@ -5,13 +5,14 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help venv engine base browser up down test test-fast lint bench screenshots clean-venv
+.PHONY: help venv engine podman ssh-engine base browser up down test test-fast test-matrix lint bench screenshots clean-venv
 
 help:
 	@echo "make up        bring the Library example up (PostgreSQL + Django) and print its URLs"
 	@echo "make down      stop it (named volumes, i.e. the database, are kept)"
 	@echo "make test      run the whole test suite against a real Docker engine"
 	@echo "make test-fast run only the tests that need no Docker engine (seconds)"
+	@echo "make test-matrix  the engine tests every engine must pass, on Podman and over ssh"
 	@echo "make lint      ruff and mypy"
 
 venv: $(VENV)/.installed
@@ -28,6 +29,14 @@ engine:
 browser:
 	bash scripts/ensure-chromium.sh
 
+podman:
+	bash scripts/ensure-podman.sh >/dev/null
+
+# OpenSSH and the user the remote-engine tests reach this machine's engine as (root only;
+# elsewhere those tests are skipped, saying why)
+ssh-engine:
+	-@bash scripts/ensure-ssh-engine.sh
+
 base: venv engine
 	$(PY) -m dockdjango base
 
@@ -37,8 +46,14 @@ up: base
 down: venv
 	$(PY) scripts/make_up.py --down
 
-test: base browser
+test: base browser ssh-engine
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# the engine tests that must pass on every engine, on Podman and over ssh (Docker's run
+# is `make test`)
+test-matrix: venv podman ssh-engine
+	DOCKDJANGO_TEST_ENGINE=podman $(PY) -m pytest -m matrix $(PYTEST_ARGS)
+	DOCKDJANGO_TEST_ENGINE=ssh $(PY) -m pytest -m matrix $(PYTEST_ARGS)
 
 test-fast: venv
 	$(PY) -m pytest -m "not engine" $(PYTEST_ARGS)

@@ -1,10 +1,19 @@
-"""Shared test set-up: a real engine client for tests marked ``engine``; nothing mocked."""
+"""Shared test set-up: a real engine client for tests marked ``engine``; nothing mocked.
+
+``DOCKDJANGO_TEST_ENGINE`` picks the engine the whole session talks to, as a user picks
+it with ``DOCKER_HOST``: ``docker`` (the default: whatever ``DOCKER_HOST`` or the default
+socket names), ``podman`` (Podman's socket, scripts/ensure-podman.sh) or ``ssh`` (this
+machine's engine behind an sshd of the session's own, taken for a remote engine). The
+tests marked ``matrix`` are those that must pass on every one of them.
+"""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +21,34 @@ import pytest
 pytest_plugins = ["pytester"]
 
 TEST_LABEL = "org.dockdjango.test"
+MATRIX_VAR = "DOCKDJANGO_TEST_ENGINE"
+PODMAN_SOCKET = "unix:///run/podman/podman.sock"
+#: the ssh engine a DOCKDJANGO_TEST_ENGINE=ssh session started (stopped at its end)
+_SESSION_SSH: list[Any] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point the session (and the CLI processes it starts) at the engine asked for."""
+    kind = os.environ.get(MATRIX_VAR, "docker")
+    if kind == "podman":
+        os.environ["DOCKER_HOST"] = os.environ.get("DOCKDJANGO_PODMAN_HOST", PODMAN_SOCKET)
+    elif kind == "ssh" and not _SESSION_SSH:
+        import sshengine
+
+        why = sshengine.missing()
+        if why:
+            raise pytest.UsageError(f"{MATRIX_VAR}=ssh: {why}")
+        started = sshengine.start()
+        _SESSION_SSH.append(started)
+        os.environ.update(started.environ())
+    elif kind not in ("docker", "podman", "ssh"):
+        raise pytest.UsageError(f"{MATRIX_VAR}={kind}: use docker, podman or ssh")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the session's sshd, if it started one."""
+    while _SESSION_SSH:
+        _SESSION_SSH.pop().stop()
 
 
 @pytest.fixture(scope="session")
@@ -112,3 +149,35 @@ def cleanup_images(engine) -> Iterator[list[str]]:
             engine.api.remove_image(ref, force=True, noprune=False)
         except Exception:  # already gone, or removed by the test itself
             pass
+
+
+@pytest.fixture(scope="session")
+def ssh_engine() -> Iterator[Any]:
+    """This machine's engine behind an sshd of the tests' own: ``.environ()`` gives the
+    ``DOCKER_HOST=ssh://ddremote@127.0.0.1:PORT`` (and ``HOME`` with its ssh config) a
+    client uses to reach it as a remote engine (tests/sshengine.py)."""
+    import sshengine
+
+    if os.environ.get(MATRIX_VAR) == "ssh":
+        yield _SESSION_SSH[0]  # the whole session already talks to it
+        return
+    why = sshengine.missing()
+    if why:  # machine set-up, not a failure of the code under test (CI runs the script)
+        pytest.skip(f"no ssh engine here: {why}")
+    started = sshengine.start()
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture(autouse=True)
+def _ssh_config_for_pytester(request: pytest.FixtureRequest) -> None:
+    """pytester points ``HOME`` at its own directory: in an ssh session, the inner runs need
+    the session's ssh config and known_hosts there, as the user's own HOME has them."""
+    if not _SESSION_SSH or "pytester" not in request.fixturenames:
+        return
+    import shutil
+
+    inner = request.getfixturevalue("pytester").path
+    shutil.copytree(Path(_SESSION_SSH[0].home) / ".ssh", inner / ".ssh", dirs_exist_ok=True)

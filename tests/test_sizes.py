@@ -31,10 +31,6 @@ PENDING: dict[str, str] = {
     "cli/stack_commands.py:run_up": "up's output (issue 20, truth) changes it",
     "cli/images.py:run_explain": "the Dockerfile's shape (issue 19, deps) changes it",
     "cli/images.py:run_build": "build failures (issue 20, truth) change it",
-    "compose/models.py": "defer_build (issue 22, speed) changes it",
-    "detection/detect.py": "finding the Django project (issue 19, detect) changes it",
-    "detection/detect.py:detect": "issue 19 (detect) changes it",
-    "detection/detect.py:_django": "issue 19 (detect) changes it",
     "images/plan.py": "issue 19 (deps) changes it",
     "images/install_errors.py:explain_install_failure": "issue 19 (deps) changes it",
     "images/stackfile.py:compose_file": "generated services (issue 20, truth) change it",
@@ -42,6 +38,7 @@ PENDING: dict[str, str] = {
     "engine/up/converge.py:up": "parallel create (issue 22, speed) changes it",
     "engine/up/converge.py:make_plan": "parallel create (issue 22, speed) changes it",
     "engine/project/lifecycle.py:down": "down from labels (issue 22, speed) changes it",
+    "pytest_plugin/django_db.py:django_db_setup": "xdist templates (issue 23, db) change it",
 }
 
 

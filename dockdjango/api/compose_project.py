@@ -129,11 +129,16 @@ class ProjectOptions:
 
 
 def _is_django_project(located: ProjectFiles) -> bool:
+    """A manage.py at or below the directory, or a console script that runs Django (which
+    detection then refuses, saying why, rather than "no compose file found")."""
     from pathlib import Path
 
-    from dockdjango.detection.layout import find_manage_py  # only with no compose file
+    # only with no compose file
+    from dockdjango.detection.entry_points import console_script_site
+    from dockdjango.detection.layout import find_manage_py
 
-    return find_manage_py(Path(located.project_dir))[0] is not None
+    root = Path(located.project_dir)
+    return find_manage_py(root)[0] is not None or console_script_site(root) is not None
 
 
 def config_hashes(project: Project, services: list[str] | None = None) -> dict[str, str]:

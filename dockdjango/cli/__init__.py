@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "dockdjango.cli.stack_commands",
     "dockdjango.cli.init",
     "dockdjango.cli.devloop",
+    "dockdjango.cli.db_commands",
     "dockdjango.cli.images",
     "dockdjango.cli.config",
     "dockdjango.cli.base",
@@ -68,6 +69,7 @@ EPILOG = """examples:
   dockdjango run --rm web python manage.py migrate
   dockdjango explain              which build steps will reuse the layer cache, and why not
   dockdjango exec web python manage.py migrate
+  dockdjango db snapshot NAME     snapshot the stack's database; `db restore NAME` brings it back
   dockdjango down                 remove containers and networks; named volumes are kept
   dockdjango config               the resolved compose project, like `docker compose config`
   dockdjango base                 build the registry-free Debian base image if missing

@@ -11,12 +11,11 @@ def run_base(args: argparse.Namespace) -> int:
     """Ensure the base image; print one line saying what happened."""
     import sys
 
-    from dockdjango.api.connection import connect, engine_address, engine_version
+    from dockdjango.api.connection import connect, describe_engine
     from dockdjango.api.images.base_image import BaseImageSpec, ensure_base_image
 
     client = connect()
-    version, api = engine_version(client)
-    print(f"✓ Docker engine {version} (API {api}, {engine_address()})")
+    print(f"✓ {describe_engine(client).describe()}")
 
     def log(msg: str) -> None:
         print(f"  {msg}", file=sys.stderr)
@@ -44,7 +43,7 @@ def run_version(args: argparse.Namespace) -> int:
     if found.unreachable is not None:
         print(f"engine: {found.unreachable}")
         return 1
-    print(f"engine {found.engine} (API {found.api})")
+    print(f"engine: {found.info.describe()}" if found.info else f"engine {found.engine}")
     return 0
 
 

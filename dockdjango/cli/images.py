@@ -178,6 +178,9 @@ def run_dockerfile(args: argparse.Namespace) -> int:
 
 def run_explain(args: argparse.Namespace) -> int:
     """Print the cache prediction: a table (coloured on a terminal), or JSON with --json."""
+    import sys
+
+    from dockdjango.api.connection import prediction_note
     from dockdjango.api.images.project_images import explain_project
     from dockdjango.cli.output import is_tty, print_json, print_table
 
@@ -192,6 +195,9 @@ def run_explain(args: argparse.Namespace) -> int:
     )
     rebuild = sum(1 for p in preds if not p.reused and p.step.has_layer)
     layered = sum(1 for p in preds if p.step.has_layer)
+    note = prediction_note()
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     if args.json:
         print_json(
             {

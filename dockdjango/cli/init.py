@@ -96,8 +96,8 @@ def _explain(data: dict[str, object], as_json: bool) -> int:
         print_json(data)
         return 0
     for key, value in data.items():
-        if key == "assumptions":
-            continue
+        if key in ("assumptions", "steps"):
+            continue  # said below, one line each
         print(f"{key:<17} {value}")
     print("assumed (override with the flags shown, or [tool.dockdjango] in pyproject.toml):")
     for line in data["assumptions"]:  # type: ignore[attr-defined]

@@ -97,13 +97,20 @@ def _detected(args: argparse.Namespace, options: ProjectOptions) -> Stack:
         )
         for line in project.assumptions:
             print(f"  · {line}", file=sys.stderr)
+    note = (lambda line: print(f"  · {line}", file=sys.stderr)) if args.command == "up" else None
+    stack = detected_stack(
+        root,
+        project_name=options.project_name,
+        project=project,
+        located=options.located,
+        on_note=note,
+    )
+    if args.command == "up":
         print(
             "  (`dockdjango init` writes it out as compose.yaml + Dockerfile to commit)",
             file=sys.stderr,
         )
-    return detected_stack(
-        root, project_name=options.project_name, project=project, located=options.located
-    )
+    return stack
 
 
 def up_options(args: argparse.Namespace) -> dict[str, Any]:

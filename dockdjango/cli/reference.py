@@ -60,5 +60,10 @@ def render_markdown(parser: argparse.ArgumentParser | None = None) -> str:
     lines.append("")
     if sub is not None:
         for name in helps:
-            lines += [f"## {name}", "", "```text", _help_text(sub.choices[name]), "```", ""]
+            command = sub.choices[name]
+            lines += [f"## {name}", "", "```text", _help_text(command), "```", ""]
+            nested = _subparsers(command)  # `db snapshot`, `db restore` ...
+            for inner in command_help(command) if nested is not None else {}:
+                text = _help_text(nested.choices[inner])  # type: ignore[union-attr]
+                lines += [f"### {name} {inner}", "", "```text", text, "```", ""]
     return "\n".join(lines)

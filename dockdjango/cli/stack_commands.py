@@ -46,6 +46,9 @@ def run_up(args: argparse.Namespace) -> int:
         for line in planned_port_warnings(stack.select(*args.services) if args.services else stack):
             print(line, file=sys.stderr)
         return 0
+    from dockdjango.cli.db_commands import before_up
+
+    before_up(args, stack)  # this branch's database, migration warnings (stack's db only)
     if not args.detach and args.wait is None:
         from dockdjango.cli.devloop import run_attached_up
 
@@ -105,6 +108,10 @@ def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
 def run_down(args: argparse.Namespace) -> int:
     """Remove the stack; say what was removed and what was kept."""
     stack = find_stack(args)
+    if args.volumes:
+        from dockdjango.cli.db_commands import before_down
+
+        before_down(stack)  # names the database snapshots the volume takes with it
     with Progress() as progress:
         result = stack.down(
             volumes=args.volumes, remove_orphans=args.remove_orphans, on_progress=progress

@@ -24,7 +24,7 @@ MARKS = {
     "waiting": ("…", "cyan"),
 }
 #: Events that are notes, printed once above the live lines rather than as a row.
-NOTES = {"orphan", "warning", "interrupted", "kept", "stand-in", "recovered"}
+NOTES = {"orphan", "warning", "interrupted", "kept", "stand-in", "recovered", "copied"}
 
 
 class Progress:

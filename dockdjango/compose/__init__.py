@@ -40,7 +40,8 @@ The contract other packages code against (pure: this package imports nothing fro
 - ``read_compose_text(path)``: a compose file's text decoded as the loader decodes it
   (UTF-8, or UTF-16 with a byte-order mark), or a `SpecError` naming the bad line.
 
-Rooms: the top holds the models and the rules a running project needs (``models``,
+Rooms: the top holds the models and the rules a running project needs (``models`` with
+``service_parts``,
 ``project``, ``naming``, ``graph``, ``dependency_order``, ``confighash``, ``durations``,
 ``dollars``, ``develop_watch``, ``faststop``); ``compose.loader`` holds the pipeline's
 stages (listed in its docstring) and ``compose.schema`` the validate+canonicalise stage.

@@ -4,9 +4,9 @@ Decided from three readings, each said in the result's notes:
 
 - **dependencies**: a PostgreSQL driver (psycopg, psycopg2...), a MySQL one (mysqlclient,
   PyMySQL), a Redis client (redis, django-redis, channels-redis...), Celery;
-- **settings** (:mod:`dockdjango.detection.settings_scan`): the database engine that wins, the
-  variables read (``DATABASE_URL``, ``POSTGRES_HOST``, ``KIWI_DB_HOST``, ``REDIS_URL``,
-  ``CELERY_BROKER_URL``, ``*_DATA_DIR``);
+- **settings** (:mod:`dockdjango.detection.django_settings.settings_scan`): the database
+  engine that wins, the variables read (``DATABASE_URL``, ``POSTGRES_HOST``,
+  ``KIWI_DB_HOST``, ``REDIS_URL``, ``CELERY_BROKER_URL``, ``*_DATA_DIR``);
 - the project's own compose file (:mod:`dockdjango.detection.compose_hints`): its database's
   version, user and password, its Django service's environment.
 
@@ -25,7 +25,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dockdjango.detection.compose_hints import ComposeHints
-from dockdjango.detection.settings_scan import SettingsScan, engine_kind
+from dockdjango.detection.django_settings.settings_scan import SettingsScan, engine_kind
+from dockdjango.detection.redis_wiring import (
+    find_celery_app,
+    redis_variables,
+    wants_redis,
+)
 
 POSTGRES_DRIVERS = {
     "psycopg",
@@ -38,17 +43,6 @@ POSTGRES_DRIVERS = {
     "pg8000",
 }
 MYSQL_DRIVERS = {"mysqlclient", "pymysql", "mysql-connector-python", "mariadb"}
-REDIS_CLIENTS = {
-    "redis",
-    "django-redis",
-    "channels-redis",
-    "django-redis-cache",
-    "hiredis",
-    "django-rq",
-    "rq",
-    "valkey",
-    "django-cacheops",
-}
 DEFAULT_VERSIONS = {"postgres": "16", "redis": "7", "mysql": "11"}
 DATA_DIR = "/data"
 _DB_TOKEN = re.compile(r"(^|_)(DB|DATABASE|SQL|PG|POSTGRES|POSTGRESQL|MYSQL|MARIADB)(_|$)")
@@ -67,6 +61,9 @@ class Database:
     mounts: tuple[str, ...] = ()
     #: GeoDjango's PostGIS backend: the image must carry the PostGIS extension
     postgis: bool = False
+    #: ``mysql`` when the project's compose file runs MySQL itself (``mysql:8.0.32``);
+    #: MariaDB otherwise
+    flavor: str = "mariadb"
 
     @property
     def image(self) -> str:
@@ -77,7 +74,7 @@ class Database:
                 if self.postgis
                 else f"postgres:{self.version}"
             )
-        return f"mariadb:{self.version}"
+        return f"{self.flavor}:{self.version}"
 
     @property
     def port(self) -> int:
@@ -127,14 +124,24 @@ def plan_services(
     kind = _database_kind(deps, scan, given) if chosen is None else _chosen_db(chosen)
     if kind in ("postgres", "mysql"):
         database = replace(_database(kind, hints), postgis=scan.postgis)
-        plan.database = _wire_database(plan, database, scan, given)
+        plan.database = _wire_database(plan, database, scan, given, hints.hosts)
+        drivers = POSTGRES_DRIVERS if kind == "postgres" else MYSQL_DRIVERS
+        if not deps & drivers:
+            example = "psycopg[binary]" if kind == "postgres" else "mysqlclient"
+            plan.notes.append(
+                f"the settings use {kind}, but no {kind} driver is among the dependencies: "
+                f"Django cannot connect until one is added ({example})"
+            )
     else:
         _place_sqlite(plan, scan, given)
-    wants_redis = _wants_redis(deps, scan) if chosen is None else "redis" in chosen
-    if wants_redis:
+    redis = wants_redis(deps, scan) if chosen is None else "redis" in chosen
+    if redis:
         service = hints.service("redis")
         plan.redis = (service.version if service else None) or DEFAULT_VERSIONS["redis"]
-        _wire_redis(plan, scan, given)
+        wired = redis_variables(scan, given)
+        plan.environment.update(wired)
+        if wired:
+            plan.notes.append(f"redis wired through {', '.join(wired)} (read by the settings)")
     celery = "celery" in deps if chosen is None else "celery" in chosen
     if celery:
         module = find_celery_app(app_dir)
@@ -148,8 +155,12 @@ def plan_services(
                 "celery is a dependency, but the settings read no broker address dockdjango "
                 "can set (CELERY_BROKER_URL, BROKER_URL, REDIS_URL): no worker is started"
             )
+    renamed = _renamed_hosts(hints, plan)
     for key, value in hints.environment.items():
-        plan.environment[key] = value  # the project's own values win over generic wiring
+        if key in plan.environment and value in hints.hosts:
+            continue  # a host of the project's own stack, already wired to ours
+        # the project's own values win over generic wiring, its services under our names
+        plan.environment[key] = _rehost(value, renamed)
     if hints.environment:
         plan.notes.append(
             f"environment of service {hints.django_service!r} taken from {hints.file}: "
@@ -158,19 +169,60 @@ def plan_services(
     return plan
 
 
+def _renamed_hosts(hints: ComposeHints, plan: ServicePlan) -> dict[str, str]:
+    """The compose file's backing services whose host name differs from the generated
+    service's (``database_default`` -> ``db``)."""
+    ours = {"postgres": "db", "mysql": "db", "redis": "redis"}
+    used = {"postgres": plan.database, "mysql": plan.database, "redis": plan.redis}
+    return {
+        name: ours[s.kind]
+        for s in hints.services
+        for name in (s.name, *s.aliases)
+        if name != ours[s.kind] and used[s.kind] is not None
+    }
+
+
+def _rehost(value: str, renamed: Mapping[str, str]) -> str:
+    for old, new in renamed.items():
+        if value == old:
+            return new
+        value = re.sub(rf"(?<=[@/]){re.escape(old)}(?=[:/]|$)", new, value)
+    return value
+
+
 def _database_kind(deps: set[str], scan: SettingsScan, given: Mapping[str, str]) -> str | None:
     url = given.get("DATABASE_URL")
     if url:
         return engine_kind(url)
+    picked = _engine_selected(scan, given)
+    if picked:
+        return picked
     final = scan.final_engine
     if final == "sqlite":
         return "sqlite"
+    picked = _engine_selected(scan, scan.env_defaults)
+    if picked:
+        return picked
     engines = scan.engines | ({final} if final else set())
     if "postgres" in engines or (deps & POSTGRES_DRIVERS and _reads_db_vars(scan)):
         return "postgres"
     if "mysql" in engines and deps & MYSQL_DRIVERS:
         return "mysql"
     return "sqlite" if scan.files else None
+
+
+def _engine_selected(scan: SettingsScan, values: Mapping[str, str]) -> str | None:
+    """The engine a variable the settings read picks (``DATABASE_TYPE=sqlite3``, or
+    ``DB_ENGINE`` defaulting to ``postgresql`` when ``values`` are the defaults)."""
+    for name in scan.env_reads:
+        upper = name.upper()
+        if not (upper.endswith(("_ENGINE", "_TYPE", "_BACKEND")) and _DB_TOKEN.search(upper)):
+            continue
+        value = values.get(name)
+        kind = engine_kind(value) if value else None
+        if kind:
+            return kind
+    return None
 
 
 def _chosen_db(chosen: tuple[str, ...]) -> str | None:
@@ -195,7 +247,9 @@ def _database(kind: str, hints: ComposeHints) -> Database:
     version = (service.version if service else None) or DEFAULT_VERSIONS[kind]
     extra = tuple(sorted(env.items()))
     mounts = service.mounts if service else ()
-    return Database(kind, version, user, password, name, extra, mounts)
+    repo = service.image.split(":", 1)[0].rsplit("/", 1)[-1] if service else ""
+    flavor = "mysql" if kind == "mysql" and repo == "mysql" else "mariadb"
+    return Database(kind, version, user, password, name, extra, mounts, flavor=flavor)
 
 
 _PARTS = (
@@ -209,10 +263,15 @@ _PARTS = (
 
 
 def _wire_database(
-    plan: ServicePlan, db: Database, scan: SettingsScan, given: Mapping[str, str]
+    plan: ServicePlan,
+    db: Database,
+    scan: SettingsScan,
+    given: Mapping[str, str],
+    hosts: frozenset[str] = frozenset(),
 ) -> Database:
     """Set the variables that reach ``db``; returns ``db`` with the database name the
-    settings default to, when they name one and the compose file did not."""
+    settings default to, when they name one and the compose file did not (a host the
+    compose file names, ``mathesar_dev_db``, is its database: ours is ``db``)."""
     urls = [n for n in scan.env_reads if n.upper().endswith(("DATABASE_URL", "DB_URL"))]
     parts: dict[str, tuple[str, str]] = {}
     for name in scan.env_reads if not urls else []:
@@ -220,13 +279,28 @@ def _wire_database(
         if found:
             parts[name] = found
     main = _main_prefix(parts)
+    if not db.environment:
+        # no database service of theirs to read: ours takes the credentials their Django
+        # service is given (POSTGRES_USER=mathesar), so both sides agree
+        creds = {
+            part: given[name]
+            for name, (part, prefix) in parts.items()
+            if prefix == main and given.get(name)
+        }
+        db = replace(
+            db,
+            user=creds.get("user", db.user),
+            password=creds.get("password", db.password),
+            name=creds.get("name", db.name),
+        )
     wired = []
     for name in urls:
         if name not in given:
             plan.environment[name] = _url_value(name, db, scan)
             wired.append(name)
     for name, (part, prefix) in parts.items():
-        if prefix != main or name in given:
+        theirs = part == "host" and given.get(name) in hosts
+        if prefix != main or (name in given and not theirs):
             continue  # another database's variables (a second DATABASES entry)
         default = scan.env_defaults.get(name)
         if part == "name" and default and not db.environment:
@@ -313,54 +387,3 @@ def _place_sqlite(plan: ServicePlan, scan: SettingsScan, given: Mapping[str, str
             "SQLite: the settings fix the database file's path (no variable places it): it "
             "stays where they put it, not in a named volume"
         )
-
-
-def _wants_redis(deps: set[str], scan: SettingsScan) -> bool:
-    if not deps & (REDIS_CLIENTS | {"celery"}):
-        return False
-    reads = [n for n in scan.env_reads if "REDIS" in n.upper() or _is_broker(n)]
-    return bool(reads) or any(u.startswith(("redis://", "rediss://")) for u in scan.urls)
-
-
-def _is_broker(name: str) -> bool:
-    return name.upper() in ("CELERY_BROKER_URL", "BROKER_URL", "CELERY_RESULT_BACKEND")
-
-
-def _wire_redis(plan: ServicePlan, scan: SettingsScan, given: Mapping[str, str]) -> None:
-    wired = []
-    for name in scan.env_reads:
-        upper = name.upper()
-        if name in given or not ("REDIS" in upper or _is_broker(name) or upper == "CACHE_URL"):
-            continue
-        if upper.endswith("_HOST") or upper == "REDIS_HOST":
-            plan.environment[name] = "redis"
-        elif upper.endswith("_PORT"):
-            plan.environment[name] = "6379"
-        elif upper == "CACHE_URL":
-            default = scan.env_defaults.get(name, "")
-            if default and not default.startswith("redis"):
-                continue
-            plan.environment[name] = "redis://redis:6379/1"
-        elif upper.endswith(("URL", "LOCATION", "BACKEND", "_URI")) or upper == "REDIS":
-            plan.environment[name] = "redis://redis:6379/0"
-        else:
-            continue
-        wired.append(name)
-    if wired:
-        plan.notes.append(f"redis wired through {', '.join(wired)} (read by the settings)")
-
-
-def find_celery_app(app_dir: Path) -> str | None:
-    """The module ``celery -A`` takes: ``proj`` for proj/celery.py, else the module that
-    creates ``Celery(...)`` (``pretalx.celery_app``)."""
-    for path in sorted(app_dir.glob("*/celery.py")):
-        if "Celery(" in path.read_text(encoding="utf-8", errors="replace"):
-            return path.parent.name
-    for path in sorted(app_dir.glob("*/*.py")) + sorted(app_dir.glob("*.py")):
-        if path.name.startswith("test"):
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        if re.search(r"^\w+\s*=\s*Celery\(", text, re.M):
-            rel = path.relative_to(app_dir).with_suffix("")
-            return ".".join(rel.parts)
-    return None

@@ -8,7 +8,8 @@ and MySQL/MariaDB services (``postgres:17`` -> a PostgreSQL 17 named ``db`` with
 user and password), plus files it mounts into them (``docker-entrypoint-initdb.d``).
 
 Only plain values are taken: ``${VAR:-default}`` becomes its default, a bare ``${VAR}``
-or a pass-through entry (``- SECRET_KEY``) is left out.
+or a pass-through entry (``- SECRET_KEY``) is left out. The Django service's ``env_file``
+entries that exist (``.env-local``) count too, under its ``environment``, as in Compose.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class BackingService:
     environment: dict[str, str] = field(default_factory=dict)
     #: bind mounts of project files, ``./initdb:/docker-entrypoint-initdb.d``
     mounts: tuple[str, ...] = ()
+    #: other names the stack reaches it by (``container_name``, ``hostname``)
+    aliases: tuple[str, ...] = ()
 
     @property
     def version(self) -> str | None:
@@ -53,6 +56,10 @@ class ComposeHints:
     django_service: str | None = None
     environment: dict[str, str] = field(default_factory=dict)
     services: tuple[BackingService, ...] = ()
+    #: the Django service's ``env_file`` entries as written (they may not exist yet)
+    env_files: tuple[str, ...] = ()
+    #: every host name the file's stack has (service names, container names, hostnames)
+    hosts: frozenset[str] = frozenset()
 
     def service(self, kind: str) -> BackingService | None:
         """The first backing service of ``kind`` (``postgres``...), if any."""
@@ -60,29 +67,94 @@ class ComposeHints:
 
 
 def read_compose_hints(root: Path) -> ComposeHints:
-    """Hints from the first compose file at ``root``; empty hints when there is none or it
-    cannot be read (a broken compose file is not ours to report here)."""
-    path = next((root / n for n in COMPOSE_NAMES if (root / n).is_file()), None)
-    if path is None:
+    """Hints from the compose file at ``root`` that describes developing this checkout: the
+    first whose Django service builds it (Compose's own names first, then
+    ``docker-compose.dev.yml`` and the like), else the one Compose would read. A project's
+    ``docker-compose.yml`` that runs its published image (a production or "hobby" stack)
+    gives way to its ``docker-compose.dev.yml`` that builds the source. Empty hints when
+    there is none or it cannot be read (a broken compose file is not ours to report here)."""
+    candidates = [root / n for n in COMPOSE_NAMES if (root / n).is_file()]
+    candidates += sorted(
+        p
+        for p in root.glob("*compose*.y*ml")
+        if p not in candidates and re.match(r"^(docker-)?compose[.-]", p.name)
+    )
+    read = [(path, _services(path)) for path in candidates]
+    builds = [
+        (path, services)
+        for path, services in read
+        if services and (name := _django_service(services)) and services[name].get("build")
+    ]
+    default = [(path, services) for path, services in read if path.name in COMPOSE_NAMES]
+    if not (builds or default):
         return ComposeHints()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError):
-        return ComposeHints(file=path.name)
-    services = data.get("services") if isinstance(data, dict) else None
-    if not isinstance(services, dict):
+    path, services = (builds or default)[0]
+    if not services:
         return ComposeHints(file=path.name)
     django = _django_service(services)
     backing = tuple(
         b for b in (_backing(name, svc) for name, svc in services.items()) if b is not None
     )
-    env = _environment(services[django].get("environment")) if django else {}
-    return ComposeHints(path.name, django, env, backing)
+    env: dict[str, str] = {}
+    files: tuple[str, ...] = ()
+    if django:
+        files = _env_file_names(services[django].get("env_file"))
+        env = {
+            **_env_files(root, files),
+            **_environment(services[django].get("environment")),
+        }
+    hosts = {str(n) for n in services} | {
+        str(svc[k])
+        for svc in services.values()
+        if isinstance(svc, dict)
+        for k in ("container_name", "hostname")
+        if svc.get(k)
+    }
+    return ComposeHints(path.name, django, env, backing, files, frozenset(hosts))
+
+
+#: libyaml's loader where PyYAML has it (several compose files may be read)
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _services(path: Path) -> dict[str, Any] | None:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return None
+    services = data.get("services") if isinstance(data, dict) else None
+    return services if isinstance(services, dict) else None
+
+
+def _env_file_names(value: Any) -> tuple[str, ...]:
+    entries = value if isinstance(value, list) else [value] if value else []
+    names = [e.get("path") if isinstance(e, dict) else e for e in entries]
+    return tuple(str(n) for n in names if isinstance(n, str) and "$" not in n)
+
+
+def _env_files(root: Path, names: tuple[str, ...]) -> dict[str, str]:
+    """The variables of a service's ``env_file`` entries that exist (missing ones are
+    skipped, as ``required: false`` would; a broken one is not ours to report here)."""
+    from dockdjango.compose.loader.dotenv import parse_dotenv
+    from dockdjango.errors import DockdjangoError
+
+    out: dict[str, str] = {}
+    for name in names:
+        path = root / name
+        if not path.is_file():
+            continue
+        try:
+            values = parse_dotenv(str(path), {}, expand=False)
+        except DockdjangoError:
+            continue
+        # a value that interpolates a variable depends on the user's environment: left out
+        out.update({k: v for k, v in values.items() if v is not None and "$" not in v})
+    return out
 
 
 def _django_service(services: Mapping[str, Any]) -> str | None:
     scored = []
-    for name, svc in services.items():
+    for index, (name, svc) in enumerate(services.items()):
         if not isinstance(svc, dict):
             continue
         score = 0
@@ -99,11 +171,13 @@ def _django_service(services: Mapping[str, Any]) -> str | None:
             score += 2
         if name in ("web", "app", "django", "backend", "server"):
             score += 1
+        if svc.get("ports"):
+            score += 1  # the one a browser reaches
         if "worker" in name or "celery" in str(command):
             score -= 3
         if score > 0:
-            scored.append((score, name))
-    return max(scored)[1] if scored else None
+            scored.append((score, -index, name))  # ties: the first in the file
+    return max(scored)[2] if scored else None
 
 
 def _backing(name: str, svc: Any) -> BackingService | None:
@@ -113,7 +187,9 @@ def _backing(name: str, svc: Any) -> BackingService | None:
     repo = image.split(":", 1)[0].rsplit("/", 1)[-1]
     kind = {
         "postgres": "postgres",
+        "postgresql": "postgres",  # bitnami/postgresql
         "postgis": "postgres",
+        "pgautoupgrade": "postgres",  # the official image plus an upgrade on start
         "redis": "redis",
         "valkey": "redis",
         "mariadb": "mysql",
@@ -126,7 +202,9 @@ def _backing(name: str, svc: Any) -> BackingService | None:
         text = volume if isinstance(volume, str) else ""
         if text.startswith(("./", "../")):
             mounts.append(text)
-    return BackingService(name, kind, image, _environment(svc.get("environment")), tuple(mounts))
+    aliases = tuple(str(svc[k]) for k in ("container_name", "hostname") if svc.get(k))
+    env = _environment(svc.get("environment"))
+    return BackingService(name, kind, image, env, tuple(mounts), aliases)
 
 
 def _environment(value: Any) -> dict[str, str]:

@@ -18,28 +18,31 @@ from typing import Any
 
 from dockdjango.detection.backing_services import ServicePlan, plan_services
 from dockdjango.detection.buildcompat import build_constraints
-from dockdjango.detection.compose_hints import ComposeHints, read_compose_hints
-from dockdjango.detection.dependencies.declared import (
-    Dependencies,
-    django_version,
-    find_dependencies,
-    toml_file,
-)
-from dockdjango.detection.dependencies.itself import project_package
+from dockdjango.detection.compose_hints import ComposeHints
+from dockdjango.detection.dependencies.declared import Dependencies, toml_file
+from dockdjango.detection.dependencies.itself import PRETEND_VERSION, project_package
 from dockdjango.detection.dependencies.markers import Target
-from dockdjango.detection.dependencies.pipenv import pipfile_python
-from dockdjango.detection.dependencies.poetrylock import poetry_specifier
 from dockdjango.detection.dependencies.requirements import requirement_extras, requirement_name
-from dockdjango.detection.layout import find_app, find_manage_py, find_settings
+from dockdjango.detection.dependency_place import (
+    dependency_dir,
+    dependency_notes,
+    place_pyproject,
+    read_dependencies,
+)
+from dockdjango.detection.django_settings.settings_scan import SettingsScan
+from dockdjango.detection.entry_points import console_script_site
+from dockdjango.detection.layout import find_manage_py
+from dockdjango.detection.own_package import ProjectInstall, find_project_install
 from dockdjango.detection.projectconfig import Overrides, check_paths, read_overrides
+from dockdjango.detection.python_request import python_request
 from dockdjango.detection.pythons import (
     DEBIAN_PYTHONS,
     PythonChoice,
     PythonRequest,
     choose_python,
-    minor_of,
 )
-from dockdjango.detection.settings_scan import SettingsScan, scan_settings
+from dockdjango.detection.setup_steps import SetupStep, find_setup_steps
+from dockdjango.detection.site import DjangoSite, find_site
 from dockdjango.detection.syspkgs import packages_for, variant_name
 from dockdjango.detection.syspkgs import system_packages as _system_packages
 from dockdjango.errors import DockdjangoError
@@ -107,9 +110,20 @@ class SourceProject:
     build_constraints: tuple[str, ...] = ()
     #: The instant dependencies not pinned with ``==`` resolve as of (``""``: the newest).
     resolve_before: str = ""
+    #: The folder the dependencies are declared in, relative to the root (``backend`` in a
+    #: monorepo whose uv.lock sits beside manage.py; ``.`` usually).
+    dependency_dir: str = "."
+    #: The repository's own package, when the site needs it installed (a sandbox of a
+    #: reusable app, or code reading its own metadata); its dependencies are already in
+    #: :attr:`requirements`, so the package itself is installed without them.
+    project_install: ProjectInstall | None = None
+    #: django-configurations' settings class (``DJANGO_CONFIGURATION``), when used.
+    configuration: str | None = None
+    #: Copies the project asks the user to make (an example config file), not made yet.
+    setup_steps: tuple[SetupStep, ...] = ()
     #: The project itself is installed, editable, after the source copy (see
-    #: :mod:`dockdjango.detection.dependencies.itself`), with this
-    #: ``SETUPTOOLS_SCM_PRETEND_VERSION`` when its version comes from Git (``""``: none).
+    #: :mod:`dockdjango.detection.dependencies.itself` and :attr:`project_install`), with
+    #: this ``SETUPTOOLS_SCM_PRETEND_VERSION`` when its version comes from Git (``""``: none).
     install_project: bool = False
     scm_version: str = ""
     #: The lock's groups the runtime image and the dev target install (uv: ``--group``).
@@ -151,26 +165,67 @@ def detect(
     ``overrides`` are command-line answers (they win over ``[tool.dockdjango]``).
     """
     base, pyproject, given = _read(root, requirements, python, overrides)
-    request = _request(base, pyproject, given)
+    manage_py, site, install, where = _located(base, pyproject, given, environ or {})
+    request = _request(base, where, given, install)
     choice = choose_python(request, offers if offers is not None else dict(DEBIAN_PYTHONS))
     suite = "trixie" if choice.provider == "official" else choice.provider
-    target = Target(python=choice.version, suite=suite)
-    deps = find_dependencies(
-        base,
-        target,
-        pyproject=pyproject,
-        chosen=given.requirements,
-        chosen_dev=given.dev_requirements,
-        groups=given.groups,
+    deps = read_dependencies(
+        base, where, Target(python=choice.version, suite=suite), given, install
     )
-    manage_py, others = (given.manage, []) if given.manage else find_manage_py(base)
     if deps.kind == "none" and manage_py is None and not list(base.glob("*.py")):
         raise DockdjangoError(
             f"{base}: no Python project found (looked for requirements*.txt, pyproject.toml, "
             f"{', '.join(LOCK_FILES)}, Pipfile, setup.py, manage.py and *.py)",
             hint="add a requirements.txt listing your dependencies (it may be empty)",
         )
-    project = SourceProject(
+    project = _declared(base, deps, request, choice, where, install)
+    assumptions = list(choice.notes) + dependency_notes(
+        deps, where, site.manage_py if site else None
+    )
+    constraints = build_constraints(
+        request.django,
+        request.django_source,
+        python=choice.version,
+        locked=deps.kind in ("uv", "poetry", "pipenv"),
+    )
+    if project.requirements:
+        assumptions += [n for n in (constraints.note, constraints.resolve_note) if n]
+    project, notes = _django_side(project, site, given)
+    project, more = _installed(project, deps, install)
+    return replace(
+        project,
+        assumptions=tuple(assumptions + notes + more),
+        build_constraints=constraints.lines if project.requirements else (),
+        resolve_before=constraints.resolve_before if project.requirements else "",
+    )
+
+
+def _located(
+    base: Path, pyproject: dict[str, Any], given: Overrides, environ: Mapping[str, str]
+) -> tuple[str | None, DjangoSite | None, ProjectInstall | None, str]:
+    """(manage.py, the site it runs, the project install it needs, where the dependencies
+    are declared): the site is read first, because it says where the rest is."""
+    manage_py, others = (given.manage, []) if given.manage else find_manage_py(base)
+    site = find_site(base, manage_py, others, given, environ) if manage_py else None
+    install = (
+        find_project_install(base, base / site.app_dir, pyproject, site.files(base))
+        if site
+        else None
+    )
+    where = dependency_dir(base, site.app_dir) if site and not given.requirements else "."
+    return manage_py, site, install, where
+
+
+def _declared(
+    base: Path,
+    deps: Dependencies,
+    request: PythonRequest,
+    choice: PythonChoice,
+    where: str,
+    install: ProjectInstall | None,
+) -> SourceProject:
+    """The project as its dependency declaration and Python choice describe it."""
+    return SourceProject(
         root=base,
         dependency_files=deps.files,
         kind=deps.kind,
@@ -182,54 +237,78 @@ def detect(
         dev_dependency_files=deps.dev_files,
         python_request=request,
         python_choice=choice,
-        suite=suite,
+        suite="trixie" if choice.provider == "official" else choice.provider,
         dependency_source=deps.source,
+        dependency_dir=where,
+        project_install=install,
         runtime_groups=tuple(deps.resolved.runtime_groups),
         dev_groups=tuple(deps.resolved.dev_groups),
     )
-    assumptions = list(choice.notes) + _dependency_notes(deps)
-    constraints = build_constraints(
-        request.django,
-        request.django_source,
-        python=choice.version,
-        locked=deps.kind in ("uv", "poetry", "pipenv"),
+
+
+def _django_side(
+    project: SourceProject, site: DjangoSite | None, given: Overrides
+) -> tuple[SourceProject, list[str]]:
+    """``project`` with its site, services and the copies its docs ask for; or, with no
+    manage.py, why not (a console script runs Django)."""
+    base = project.root
+    if site is None:
+        script = console_script_site(base) if not given.manage else None
+        if script is None:
+            return project, []
+        message, hint = script.problem()
+        return replace(project, settings_module=script.settings), [f"{message} (fix: {hint})"]
+    project = _with_site(project, site, given)
+    notes = [*site.notes, *project.services.notes]
+    steps = find_setup_steps(
+        base, base / site.app_dir, site.settings, site.files(base), site.hints.env_files
     )
-    if project.requirements:
-        assumptions += [n for n in (constraints.note, constraints.resolve_note) if n]
-    if manage_py is not None:
-        project, more = _django(project, manage_py, others, given, environ or {})
-        assumptions += more
+    notes += [f"a copy the project asks for: {step.describe()}" for step in steps]
+    if given.services is not None:
+        notes.append(f"services {', '.join(given.services) or 'none'} ({given.source('services')})")
+    return replace(project, setup_steps=steps), notes
+
+
+def _installed(
+    project: SourceProject, deps: Dependencies, install: ProjectInstall | None
+) -> tuple[SourceProject, list[str]]:
+    """``project`` with the Debian packages its dependencies need and whether the project
+    itself is installed (its own tool's default, or what the site needs)."""
     package = project_package(
-        base,
-        pyproject,
+        project.root,
+        place_pyproject(project.root, project.dependency_dir),
         kind=deps.kind,
         editable_root=deps.editable_root,
         app_dir=project.app_dir,
     )
-    if package.install:
-        assumptions.append(package.reason)
+    scm = package.scm_version or (PRETEND_VERSION if install and install.scm_version else "")
+    notes = []
+    if install is not None:
+        notes.append(install.reason + (f"; its version comes from Git: {scm}" if scm else ""))
+    elif package.install:
+        notes.append(package.reason)
+    choice = project.python_choice
     build, runtime, more = packages_for(
         project.requirements + project.dev_requirements,
         pins=_pins(project.requirements + project.dev_requirements),
         from_source=deps.resolved.from_source,
         wheels_known=deps.resolved.wheels_known,
         postgis=project.settings_scan.postgis,
-        suite=suite,
-        official=choice.provider == "official",
-        python=choice.version,
+        suite=project.suite,
+        official=choice is not None and choice.provider == "official",
+        python=project.python or "",
         source=deps.source,
     )
-    assumptions += more
-    return replace(
-        project,
-        build_packages=build,
-        runtime_packages=runtime,
-        notes=tuple(deps.resolved.notes),
-        assumptions=tuple(assumptions),
-        install_project=package.install,
-        scm_version=package.scm_version,
-        build_constraints=constraints.lines if project.requirements else (),
-        resolve_before=constraints.resolve_before if project.requirements else "",
+    return (
+        replace(
+            project,
+            build_packages=build,
+            runtime_packages=runtime,
+            notes=tuple(deps.resolved.notes),
+            install_project=package.install or install is not None,
+            scm_version=scm,
+        ),
+        notes + more,
     )
 
 
@@ -242,7 +321,8 @@ def requested_python(
 ) -> PythonRequest:
     """What the project at ``root`` asks of Python (before anything is chosen)."""
     base, pyproject, given = _read(root, requirements, python, overrides)
-    return _request(base, pyproject, given)
+    _, _, install, where = _located(base, pyproject, given, {})
+    return _request(base, where, given, install)
 
 
 def _read(
@@ -265,18 +345,14 @@ def _read(
     return base, pyproject, given
 
 
-def _request(base: Path, pyproject: dict[str, Any], given: Overrides) -> PythonRequest:
+def _request(
+    base: Path, where: str, given: Overrides, install: ProjectInstall | None
+) -> PythonRequest:
     # Markers depend on the Python chosen, which depends on the Django pinned: this first
     # read with the default target finds Django; detect() reads again for the Python chosen.
-    first = find_dependencies(
-        base,
-        Target(),
-        pyproject=pyproject,
-        chosen=given.requirements,
-        chosen_dev=given.dev_requirements,
-        groups=given.groups,
-    )
-    return python_request(base, pyproject, first, given)
+    first = read_dependencies(base, where, Target(), given, install)
+    places = [base / where, base] if where != "." else [base]
+    return python_request(base, places, first, given)
 
 
 def _pins(lines: tuple[str, ...]) -> dict[str, str]:
@@ -294,162 +370,30 @@ def _names(lines: tuple[str, ...]) -> set[str]:
     return {n for n in (variant_name(line) for line in lines) if n}
 
 
-def python_request(
-    root: Path, pyproject: dict[str, Any], deps: Dependencies, given: Overrides
-) -> PythonRequest:
-    """What the project asks for (see :mod:`dockdjango.detection.pythons`)."""
-    hard = hard_source = None
-    project = pyproject.get("project") or {}
-    poetry = ((pyproject.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}
-    if isinstance(project, dict) and project.get("requires-python"):
-        hard, hard_source = str(project["requires-python"]), "pyproject.toml requires-python"
-    elif isinstance(poetry.get("python"), str):
-        hard = poetry_specifier(poetry["python"])
-        hard_source = "pyproject.toml [tool.poetry.dependencies] python"
-    soft = soft_source = None
-    for name, reader in (
-        (".python-version", lambda t: minor_of(t.strip().splitlines()[0]) if t.strip() else None),
-        ("runtime.txt", lambda t: minor_of(t) if "python" in t else None),
-    ):
-        path = root / name
-        if path.is_file():
-            soft = reader(path.read_text(encoding="utf-8", errors="replace"))
-            if soft:
-                soft_source = name
-                break
-    if soft is None and (root / "Pipfile").is_file():
-        soft = minor_of(pipfile_python(toml_file(root / "Pipfile")) or "")
-        soft_source = "Pipfile [requires] python_version" if soft else None
-    if soft is None:
-        soft, soft_source = _dockerfile_python(root)
-    django = django_version(deps.resolved.runtime)
-    return PythonRequest(
-        hard=hard,
-        hard_source=hard_source,
-        soft=soft,
-        soft_source=soft_source,
-        django=django,
-        django_source=deps.source if django else None,
-        override=given.python,
-        override_source=given.source("python") if given.python else None,
-    )
-
-
-def _dockerfile_python(root: Path) -> tuple[str | None, str | None]:
-    """The Python minor of the project Dockerfile's ``FROM python:X...``, if any."""
-    from dockdjango.detection.base_refs import base_refs
-
-    path = root / "Dockerfile"
-    if not path.is_file():
-        return None, None
-    try:
-        refs = base_refs(path.read_text(encoding="utf-8", errors="replace"))
-    except DockdjangoError:
-        return None, None
-    for ref in refs:
-        repo, _, tag = ref.ref.partition(":")
-        if repo.rsplit("/", 1)[-1] == "python" and minor_of(tag):
-            return minor_of(tag), f"Dockerfile:{ref.line} FROM {ref.ref}"
-    return None, None
-
-
-def _dependency_notes(deps: Dependencies) -> list[str]:
-    r = deps.resolved
-    out = [f"dependencies from {deps.source}" if deps.kind != "none" else "no dependency file"]
-    if r.runtime_groups and deps.kind in ("uv", "poetry", "pyproject"):
-        out.append(f"groups in the runtime image: {', '.join(r.runtime_groups)}")
-    if r.dev_groups:
-        out.append(
-            f"{', '.join(r.dev_groups)} installed in the dev target only (the one `up` runs)"
-        )
-    if r.skipped_groups:
-        out.append(
-            f"groups installed nowhere: {', '.join(r.skipped_groups)} (add them with "
-            "[tool.dockdjango] groups)"
-        )
-    return out
-
-
-def _django(
-    project: SourceProject,
-    manage_py: str,
-    others: list[str],
-    given: Overrides,
-    environ: Mapping[str, str],
-) -> tuple[SourceProject, list[str]]:
-    root = project.root
-    app = (root / manage_py).parent
-    app_dir = app.relative_to(root).as_posix() if app != root else "."
-    notes = []
-    if app_dir != ".":
-        notes.append(f"Django runs from {app_dir}/ (where {manage_py} is; override: --manage)")
-    if others:
-        notes.append(f"also found {', '.join(others)}; using {manage_py} (override: --manage)")
-    hints = read_compose_hints(root)
-    dotenv = _dotenv(root)
-    settings: str | None
-    if given.settings:
-        settings = given.settings
-        notes.append(f"settings {settings} ({given.source('settings')})")
-    else:
-        found = find_settings(
-            root,
-            app,
-            manage_py,
-            environ=environ,
-            dotenv=dotenv,
-            compose_env=hints.environment,
-            compose_file=hints.file,
-        )
-        settings = found.value if found else None
-        notes.append(
-            f"settings {found.value} (from {found.source}; override: --settings)"
-            if found
-            else "no settings module found (set one with --settings or [tool.dockdjango] settings)"
-        )
-    known_env = {**dotenv, **hints.environment, **dict(given.environment), **dict(environ)}
-    scan = scan_settings(app, settings, environ=known_env) if settings else SettingsScan()
-    wsgi = given.wsgi or find_app(app, settings, "wsgi", scan.values.get("WSGI_APPLICATION"))
-    asgi = given.asgi or find_app(app, settings, "asgi", scan.values.get("ASGI_APPLICATION"))
-    if wsgi is None and asgi is None:
-        notes.append("no WSGI/ASGI application found: the dev server is runserver only")
+def _with_site(project: SourceProject, site: DjangoSite, given: Overrides) -> SourceProject:
+    """``project`` with its Django site and the backing services it needs."""
+    names = set(project.dependency_names) | _names(project.dev_requirements)
     services = plan_services(
-        app,
-        set(project.dependency_names) | _names(project.dev_requirements),
-        scan,
-        hints,
-        dotenv,
+        project.root / site.app_dir,
+        names,
+        site.scan,
+        site.hints,
+        site.dotenv,
         chosen=given.services,
     )
     services.environment.update(dict(given.environment))
-    notes += services.notes
-    if given.services is not None:
-        notes.append(f"services {', '.join(given.services) or 'none'} ({given.source('services')})")
-    return (
-        replace(
-            project,
-            django=True,
-            manage_py=manage_py,
-            app_dir=app_dir,
-            settings_module=settings,
-            wsgi_app=wsgi,
-            asgi_app=asgi,
-            services=services,
-            settings_scan=scan,
-            compose_hints=hints,
-        ),
-        notes,
+    if site.configuration:
+        services.environment.setdefault("DJANGO_CONFIGURATION", site.configuration)
+    return replace(
+        project,
+        django=True,
+        manage_py=site.manage_py,
+        app_dir=site.app_dir,
+        settings_module=site.settings,
+        configuration=site.configuration,
+        wsgi_app=site.wsgi,
+        asgi_app=site.asgi,
+        services=services,
+        settings_scan=site.scan,
+        compose_hints=site.hints,
     )
-
-
-def _dotenv(root: Path) -> dict[str, str]:
-    from dockdjango.compose.loader.dotenv import parse_dotenv
-
-    path = root / ".env"
-    if not path.is_file():
-        return {}
-    try:
-        values = parse_dotenv(str(path), {})
-    except DockdjangoError:
-        return {}
-    return {k: v for k, v in values.items() if v is not None}

@@ -6,17 +6,15 @@ project's own; a root ``manage.py`` that is a symlink counts where it points. Th
 holding it is the one Django runs from (its ``sys.path[0]``), so every module path below is
 resolved from there.
 
-The settings module comes from, in this order: an explicit choice, the environment, the
-project's ``.env``, the Django service of the project's compose file (whose environment the
-generated stack borrows), ``manage.py``'s ``os.environ.setdefault``, then ``wsgi.py``. Each
-answer says where it was found.
+Which settings module Django runs with is decided in
+:mod:`dockdjango.detection.django_settings.settings_sources`.
 """
 
 from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,8 +92,9 @@ def _walk(root: Path, name: str, depth: int) -> Iterator[Path]:
             yield Path(dirpath) / name
 
 
-def settings_from_source(source: str) -> str | None:
-    """The ``DJANGO_SETTINGS_MODULE`` a Python file sets (``os.environ.setdefault(...)``,
+def settings_from_source(source: str, key: str = "DJANGO_SETTINGS_MODULE") -> str | None:
+    """The ``DJANGO_SETTINGS_MODULE`` (or another ``key``, such as django-configurations'
+    ``DJANGO_CONFIGURATION``) a Python file sets (``os.environ.setdefault(...)``,
     ``os.environ["DJANGO_SETTINGS_MODULE"] = ...``)."""
     try:
         tree = ast.parse(source)
@@ -103,52 +102,54 @@ def settings_from_source(source: str) -> str | None:
         return None
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and len(node.args) == 2:
-            key, value = node.args
-            if _const(key) == "DJANGO_SETTINGS_MODULE" and _const(value):
+            name, value = node.args
+            if _const(name) == key and _const(value):
                 return _const(value)
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
             if (
                 isinstance(target, ast.Subscript)
-                and _const(target.slice) == "DJANGO_SETTINGS_MODULE"
+                and _const(target.slice) == key
                 and _const(node.value)
             ):
                 return _const(node.value)
     return None
 
 
+def runpy_module(source: str) -> str | None:
+    """The package a ``manage.py`` runs instead of Django itself (``runpy.run_module("evap")``
+    runs ``evap/__main__.py``), or None."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "run_module"
+            and node.args
+        ):
+            return _const(node.args[0])
+    return None
+
+
+def manage_source(root: Path, manage_py: str) -> tuple[str, str]:
+    """(the code ``manage.py`` runs, the file it is in): manage.py itself, or the
+    ``__main__.py`` of the package it runs with runpy."""
+    path = root / manage_py
+    text = path.read_text(encoding="utf-8", errors="replace")
+    package = runpy_module(text)
+    if package:
+        main = path.parent.joinpath(*package.split("."), "__main__.py")
+        if main.is_file():
+            rel = main.relative_to(root).as_posix()
+            return main.read_text(encoding="utf-8", errors="replace"), rel
+    return text, manage_py
+
+
 def _const(node: ast.AST) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
-
-
-def find_settings(
-    root: Path,
-    app_dir: Path,
-    manage_py: str | None,
-    *,
-    environ: Mapping[str, str],
-    dotenv: Mapping[str, str],
-    compose_env: Mapping[str, str],
-    compose_file: str | None,
-) -> Found | None:
-    """The settings module, with where it was found (see the module's order)."""
-    if environ.get("DJANGO_SETTINGS_MODULE"):
-        return Found(environ["DJANGO_SETTINGS_MODULE"], "the environment")
-    if dotenv.get("DJANGO_SETTINGS_MODULE"):
-        return Found(dotenv["DJANGO_SETTINGS_MODULE"], ".env")
-    if compose_env.get("DJANGO_SETTINGS_MODULE"):
-        # the Django service's environment is borrowed: inside, it wins over manage.py
-        return Found(compose_env["DJANGO_SETTINGS_MODULE"], compose_file or "the compose file")
-    if manage_py:
-        text = (root / manage_py).read_text(encoding="utf-8", errors="replace")
-        module = settings_from_source(text)
-        if module:
-            return Found(module, manage_py)
-    for wsgi in sorted(app_dir.glob("*/wsgi.py")) + sorted(app_dir.glob("wsgi.py")):
-        module = settings_from_source(wsgi.read_text(encoding="utf-8", errors="replace"))
-        if module:
-            return Found(module, wsgi.relative_to(root).as_posix())
-    return None
 
 
 def module_file(app_dir: Path, module: str) -> Path | None:

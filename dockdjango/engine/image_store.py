@@ -50,7 +50,18 @@ def image_labels(client: docker.DockerClient, ref: str) -> dict[str, str]:
 def tags_labelled(client: docker.DockerClient, label: str) -> list[str]:
     """Tags of the images carrying ``label`` (``key`` or ``key=value``), sorted."""
     rows = client.api.images(filters={"label": label})
-    return sorted(t for r in rows for t in r.get("RepoTags") or [] if t != "<none>:<none>")
+    return sorted(
+        short_ref(t) for r in rows for t in r.get("RepoTags") or [] if t != "<none>:<none>"
+    )
+
+
+def short_ref(tag: str) -> str:
+    """A tag as it was asked for: Podman lists ``docker.io/dockdjango/python:3.11`` (and
+    ``localhost/...`` for a loaded image) where Docker lists ``dockdjango/python:3.11``."""
+    for prefix in ("docker.io/library/", "docker.io/", "localhost/"):
+        if tag.startswith(prefix):
+            return tag[len(prefix) :]
+    return tag
 
 
 @translate_errors
@@ -73,7 +84,12 @@ def try_pull(client: docker.DockerClient, ref: str) -> tuple[bool, str]:
     """Pull ``ref``; (True, "") on success, (False, reason) when no registry serves it."""
     repo, _, tag = ref.rpartition(":") if ":" in ref.split("/")[-1] else (ref, "", "latest")
     try:
-        client.api.pull(repo, tag=tag or "latest")
+        # Read the stream to its end: a pull can fail after the engine answered 200 (Podman
+        # reports "no registry" that way, and Docker a layer that fails mid-way).
+        for message in client.api.pull(repo, tag=tag or "latest", stream=True, decode=True):
+            failed = _stream_error(message)
+            if failed:
+                return False, failed
     except APIError as exc:
         return False, _first_line(exc.explanation or str(exc))
     except Exception as exc:  # connection-level failures come as requests errors
@@ -88,6 +104,9 @@ def can_pull(client: docker.DockerClient, ref: str) -> tuple[bool, str]:
     try:
         client.api.inspect_distribution(ref)
     except APIError as exc:
+        if exc.status_code == 404 and "not supported" in str(exc.explanation or ""):
+            # Podman has no /distribution endpoint: only a pull can tell
+            return False, "this engine cannot tell without pulling (no /distribution endpoint)"
         return False, _first_line(exc.explanation or str(exc))
     except Exception as exc:  # connection-level failures come as requests errors
         return False, _first_line(str(exc))
@@ -95,13 +114,19 @@ def can_pull(client: docker.DockerClient, ref: str) -> tuple[bool, str]:
 
 
 @translate_errors
+def registry_mirrors(client: docker.DockerClient) -> list[str]:
+    """The mirrors the engine pulls Docker Hub images through (its ``registry-mirrors``)."""
+    info = client.api.info()
+    return [str(m) for m in (info.get("RegistryConfig") or {}).get("Mirrors") or []]
+
+
+@translate_errors
 def import_rootfs(client: docker.DockerClient, tar_path: Path, ref: str, changes: list[str]) -> str:
     """``docker import`` a root file system tarball as ``ref``; return the image id."""
-    repository, _, tag = ref.rpartition(":")
     try:
-        client.api.import_image_from_file(
-            str(tar_path), repository=repository, tag=tag, changes=changes
-        )
+        # the tag inside ``repository``: Podman ignores a separate ``tag`` (it would name the
+        # image ...:latest), Docker reads both spellings alike
+        client.api.import_image_from_file(str(tar_path), repository=ref, changes=changes)
     except APIError as exc:
         raise EngineError(
             f"importing {tar_path} as {ref} failed: {_first_line(exc.explanation or str(exc))}",
@@ -111,6 +136,15 @@ def import_rootfs(client: docker.DockerClient, tar_path: Path, ref: str, changes
     if data is None:
         raise EngineError(f"the engine accepted {tar_path} but no image {ref} appeared")
     return str(data["Id"])
+
+
+def _stream_error(message: object) -> str:
+    """The error a pull's progress message reports, "" when it reports none."""
+    if not isinstance(message, dict):
+        return ""
+    detail = message.get("errorDetail")
+    text = message.get("error") or (detail.get("message") if isinstance(detail, dict) else "")
+    return _first_line(str(text)) if text else ""
 
 
 def _first_line(text: str) -> str:

@@ -24,6 +24,8 @@ from typing import Any
 import docker
 from docker.errors import APIError, NotFound
 
+from dockdjango.engine.podman import is_podman, run_healthcheck
+
 #: The daemon's default probe timeout when the healthcheck sets none (seconds).
 DEFAULT_TIMEOUT = 30.0
 #: Bounds of the pause between two probes of one container (seconds): short enough that
@@ -79,6 +81,13 @@ def run_probe(client: docker.DockerClient, inspect: dict[str, Any]) -> ProbeResu
         return None
     config = inspect.get("Config") or {}
     began = time.monotonic()
+    if is_podman(client):
+        # Podman runs the check itself on request and records it (retries, start period):
+        # its own status turns healthy, so `ps`, Compose and podman see the same verdict
+        word = run_healthcheck(client, str(inspect["Id"]))
+        if word:
+            code = 0 if word == "healthy" else 1
+            return ProbeResult(code, f"Podman's check: {word}", time.monotonic() - began)
     try:
         made = client.api.exec_create(
             inspect["Id"],

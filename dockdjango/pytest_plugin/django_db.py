@@ -1,18 +1,23 @@
 """pytest-django's test database on the stack's PostgreSQL (registered only when asked for).
 
 This module is registered as a plugin only with ``dockdjango_django_db = <service>`` set
-and pytest-django present (its fixtures exist only then). It overrides pytest-django's
-``django_db_modify_db_settings`` fixture. pytest-django's ``django_db_setup`` requests it
-before creating the test databases; our version first points ``DATABASES["default"]`` at
-the stack service's PostgreSQL (user, password and database name read from the service's
-``POSTGRES_*`` environment, host and port from where it is published), then applies
-pytest-django's own xdist/tox suffixes, so each xdist worker gets ``test_<db>_gwN`` on the
-shared server. The user's settings file is not changed; ``django_db_setup`` stays
-pytest-django's, so ``--reuse-db``/``--create-db`` keep working.
+and pytest-django present (its fixtures exist only then). It overrides two of
+pytest-django's fixtures:
+
+- ``django_db_modify_db_settings``: points ``DATABASES["default"]`` at the stack
+  service's PostgreSQL (user, password and database name read from the service's
+  ``POSTGRES_*`` environment, host and port from where it is published), then applies
+  pytest-django's own xdist/tox suffixes, so each xdist worker gets ``test_<db>_gwN`` on
+  the shared server. The user's settings file is not changed.
+- ``django_db_setup``: as pytest-django's (``--reuse-db``, ``--create-db``,
+  ``--no-migrations`` keep their meaning), except that the default database is cloned
+  from a template migrated once per schema instead of migrated by every worker
+  (:mod:`dockdjango.api.testing.templatedb`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -123,3 +128,68 @@ def django_db_modify_db_settings(
     django_db_modify_db_settings_parallel_suffix: None,
 ) -> None:
     """Point the default database at the stack, then add pytest-django's suffixes."""
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_use_migrations: bool,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """pytest-django's test databases, the default one cloned from a migrated template.
+
+    As pytest-django's own fixture (same flags: ``--reuse-db``, ``--create-db``,
+    ``--no-migrations``), except that the default database is not migrated per worker:
+    it is a copy of a template migrated once (:mod:`dockdjango.api.testing.templatedb`),
+    rebuilt once per run with ``--create-db``. Other aliases, and runs without
+    migrations, take pytest-django's path.
+    """
+    from django.db import connections
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+    from dockdjango.api.testing.templatedb import clone_test_database, ensure_template, schema_key
+
+    state: SessionState = request.getfixturevalue("dockdjango_state")
+    verbosity = request.config.option.verbose
+    keepdb = django_db_keepdb and not django_db_createdb
+    if not django_db_use_migrations:
+        _disable_migrations()
+    aliases, serialized = _get_databases_for_setup(request.session.items)
+    cloned = django_db_use_migrations and "default" in aliases
+    config: list[tuple[Any, str, bool]] = []
+    with django_db_blocker.unblock():
+        if cloned:
+            connection = connections["default"]
+            marker = state.shared_dir / f"template-rebuilt-{state.session_id}"
+            template, _built = ensure_template(
+                connection, schema_key(), rebuild_once=marker if django_db_createdb else None
+            )
+            config.append(
+                (connection, clone_test_database(connection, template, keepdb=keepdb), True)
+            )
+            if "default" in serialized:
+                contents = connection.creation.serialize_db_to_string()
+                connection._test_serialized_contents = contents
+        others = set(aliases) - {"default"} if cloned else set(aliases)
+        if others:
+            config += setup_databases(
+                verbosity=verbosity,
+                interactive=False,
+                aliases=others,
+                serialized_aliases=serialized,
+                keepdb=keepdb,
+            )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            try:
+                teardown_databases(config, verbosity=verbosity)
+            except Exception as exc:  # as pytest-django: a warning, not a failed run
+                request.node.warn(
+                    pytest.PytestWarning(f"Error when trying to teardown test databases: {exc!r}")
+                )

@@ -1,16 +1,22 @@
-"""How each corpus project is brought up: only what its own README asks, and what to expect.
+"""How each corpus project is brought up on a new user's path, and what to expect.
 
-Shared by the corpus tests and ``benchmarks/corpus_up.py``. Nothing here is a hand-written
-project file: ``readme_copies`` are the copies a project's README tells a new user to make
-(``cp .env.example .env``), ``flags`` are command-line flags dockdjango itself offers in its
-messages (``--generated`` where the project's own compose file cannot run here,
-``--python`` where the project's exact Python exists nowhere here).
+Shared by the corpus tests and ``benchmarks/corpus_up.py``. The path is the one a user
+takes (:func:`up_as_typed`): ``dockdjango up`` as typed in a fresh copy, after only the
+file copies the project's README asks for (``readme_copies``: ``cp .env.example .env``);
+when ``up`` fails with a hint naming one ``dockdjango up ...`` command, that command, once.
+No flag is picked here: where a project's own compose file cannot run on this machine,
+``up`` itself must choose the mode or name it. ``-p`` (a unique project name), ``-d
+--wait`` (as Compose's detached up) and a long ``--timeout`` (this machine is slow) are the
+only things the harness adds, and ``WEB_PORT`` (a free port, so parallel runs never fight
+over 8000). Nothing here is a hand-written project file.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -21,27 +27,30 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+#: the hint's command a user follows: ``hint: ... `dockdjango up --generated` ...``
+HINT_UP = re.compile(r"hint:.*?`dockdjango (up[^`]*)`")
+#: the words of the hint's command the harness gives anyway
+_HARNESS = {"up", "-d", "--detach", "--wait"}
+
 
 @dataclass(frozen=True)
 class Recipe:
-    """One corpus project's way up."""
+    """One corpus project's way up, and what it shows."""
 
     name: str
     #: (source, destination) copies the project's README asks for
     readme_copies: tuple[tuple[str, str], ...] = ()
-    #: project flags, before any command (``--generated``)
-    flags: tuple[str, ...] = ()
-    #: answers to detection, after `up` or `init` (``--python 3.13``)
-    answers: tuple[str, ...] = ()
+    #: (path, text) files the README gives the text of (``echo "..." > .env``)
+    readme_writes: tuple[tuple[str, str], ...] = ()
     #: the paths tried, in order; the first 2xx/3xx answer is the proof
     paths: tuple[str, ...] = ("/", "/admin/login/")
     #: the Host header the settings' ALLOWED_HOSTS / django-hosts expect (port appended)
     host: str | None = None
-    #: the backing services detection must find
+    #: the backing services that must run beside ``web`` (kinds: postgres, mysql, redis)
     services: tuple[str, ...] = ()
-    #: a project too old to run: the substring its one-line refusal must hold
+    #: a project that cannot run here: the substring its one-line refusal must hold
     refused: str | None = None
-    #: why it needs its flags, for the report
+    #: what stands in its way here, or what dockdjango does for it (for the docs table)
     why: str = ""
     #: what `dockdjango compare` must say the virtualenv cannot do (None: it can)
     venv_cannot: str | None = None
@@ -51,6 +60,9 @@ class Recipe:
     needs_host: str | None = None
     #: not brought up yet, and why (issue 19: the class it shows is being fixed)
     not_yet: str | None = None
+    #: served (or refused) in CI: the subset covers every class; the rest is served by
+    #: benchmarks/corpus_up.py
+    ci: bool = False
 
     def refusal(self) -> str | None:
         """What the one-line refusal must say on this machine, or None: it is served."""
@@ -60,19 +72,74 @@ class Recipe:
             return f"{self.needs_host} could not be fetched from the build"
         return self.refused
 
-    def up(self, project: str, *after: str) -> list[str]:
-        """``dockdjango`` arguments for ``up`` of this project as ``project``."""
-        return [*self.flags, "-p", project, "up", *self.answers, *after]
 
+#: the README copies of the projects not proven yet (see the baseline's readme-steps)
+_COPIES: dict[str, tuple[tuple[str, str], ...]] = {
+    "doccano": (("docker/.env.example", "docker/.env"), ("docker/.env.example", ".env")),
+    "kompass": (
+        ("docker/development/docker.env.example", "docker/development/docker.env"),
+        (
+            "docker/development/config/settings.toml.example",
+            "docker/development/config/settings.toml",
+        ),
+    ),
+    "linkding": ((".env.sample", ".env"),),
+    "mathesar": ((".env.example", ".env"),),
+    "peering-manager": (
+        ("peering_manager/configuration.example.py", "peering_manager/configuration.py"),
+    ),
+    "ralph": (("src/ralph/settings/local.template", "src/ralph/settings/local.py"),),
+    # what its docs' `make bootstrap` copies (Makefile:83-90, 374-390)
+    "richie": (
+        *(
+            (f"env.d/development/{n}.dist", f"env.d/development/{n}")
+            for n in ("common", "dev", "dev-ssl", "localtunnel", "crowdin")
+        ),
+        (
+            "src/frontend/js/settings/settings.dev.dist.ts",
+            "src/frontend/js/settings/settings.dev.ts",
+        ),
+    ),
+}
+#: the files a README gives the text of (grafana-oncall's README.md:62-74)
+_WRITES = {
+    "grafana-oncall": (
+        (
+            ".env",
+            "DOMAIN=http://localhost:8080\n"
+            "# Remove 'with_grafana' below if you want to use existing grafana\n"
+            "# Add 'with_prometheus' below to optionally enable a local prometheus for oncall "
+            "metrics\n"
+            "# e.g. COMPOSE_PROFILES=with_grafana,with_prometheus\n"
+            "COMPOSE_PROFILES=with_grafana\n"
+            "# to setup an auth token for prometheus exporter metrics:\n"
+            "# PROMETHEUS_EXPORTER_SECRET=my_random_prometheus_secret\n"
+            "# also, make sure to enable the /metrics endpoint:\n"
+            "# FEATURE_PROMETHEUS_EXPORTER_ENABLED=True\n"
+            "SECRET_KEY=my_random_secret_must_be_more_than_32_characters_long\n",
+        ),
+    ),
+}
 
-#: the projects added to the corpus whose way up is not written yet (issue 19)
+#: the projects whose way up is not proven yet, and what stops them (issue 19's classes)
 _NOT_YET = {
-    name: "not yet brought up: the class of project it shows is being fixed"
-    for name in (
-        "django-cms-quickstart django-crm django-oscar django-silk doccano evap grafana-oncall "
-        "kompass linkding mathesar mit-tab penn-courses penn-mobile peering-manager ralph "
-        "richie taiga-back tubearchivist"
-    ).split()
+    "django-cms-quickstart": "its site never answers (class 3 and the healthcheck)",
+    "django-crm": "its site never answers (the CRM lives under /en/123/)",
+    "django-oscar": "the site is a sandbox of a package that must be installed",
+    "django-silk": "the site is a sandbox of a package that must be installed",
+    "doccano": "`python: not found` in its backend/ layout",
+    "evap": "the project itself is not installed (no package metadata)",
+    "grafana-oncall": "its compose file runs grafana/oncall, which no registry here serves",
+    "kompass": "MariaDB and its settings copied from examples",
+    "linkding": "its compose file runs sissbruecker/linkding, which no registry here serves",
+    "mathesar": "its compose file runs mathesar/mathesar, which no registry here serves",
+    "penn-courses": "`python: not found` in its backend/ layout",
+    "penn-mobile": "`python: not found` in its backend/ layout",
+    "peering-manager": "its runtime install step fails",
+    "ralph": "no manage.py: not detected as a Django project",
+    "richie": "Elasticsearch, which no registry here serves and Debian does not package",
+    "taiga-back": "its settings do not reach the database dockdjango adds",
+    "tubearchivist": "Elasticsearch, which no registry here serves and Debian does not package",
 }
 
 RECIPES: dict[str, Recipe] = {
@@ -86,24 +153,22 @@ RECIPES: dict[str, Recipe] = {
                 (".env.example", ".env"),
                 ("bakerydemo/settings/local.py.example", "bakerydemo/settings/local.py"),
             ),
-            flags=("--generated",),
             services=("postgres",),
-            why="its compose file builds FROM python:3.12-slim and ghcr.io/astral-sh/uv",
+            why="its compose file builds FROM python:3.12-slim and ghcr.io/astral-sh/uv; "
+            "postgres:18.1 stood in for by Debian's PostgreSQL 18",
             venv_cannot="Django 6.0 needs Python >= 3.12",
+            ci=True,
         ),
         Recipe(
             "dfp-ch18-deployment",
-            flags=("--generated",),
             services=("postgres",),
             # psycopg2-binary 2.9.3 and Pillow 9.0.1 compile for 3.11 with the packages
             # dockdjango adds; requirements.txt pins environs 9.5.0 but not marshmallow, which
             # resolves as of Django 4.0's end of support (3.x), not to 4.x it cannot import
-            refused=None,
             why="its compose file builds FROM python:3.10.4-slim-bullseye",
         ),
         Recipe(
             "djangogirls",
-            flags=("--generated",),
             services=("postgres",),
             # pinned psycopg2-binary 2.8.3 has no wheel after Python 3.9 and its C code does
             # not compile for Python >= 3.10; the Pythons here are 3.11, 3.13, 3.14
@@ -112,25 +177,23 @@ RECIPES: dict[str, Recipe] = {
         ),
         Recipe(
             "djangoproject-com",
-            flags=("--generated",),
-            answers=("--python", "3.13"),
             host="www.djangoproject.localhost",
             services=("postgres",),
-            why="requires-python ==3.12.* exists nowhere here (3.13 given, said as an "
-            "override); its compose file builds FROM python:3.12-slim-trixie",
+            why="requires-python ==3.12.* exists nowhere here; its compose file builds FROM "
+            "python:3.12-slim-trixie",
             venv_cannot="the project requires Python ==3.12.*",
             needs_host="github.com",  # django-push @ git+https://github.com/...
         ),
         Recipe(
             "kiwitcms",
-            flags=("--generated",),
             paths=("/", "/accounts/login/"),
-            why="its compose file runs a prebuilt pub.kiwitcms.eu image and mariadb",
+            why="its compose file runs a prebuilt pub.kiwitcms.eu image (no `build:`) and "
+            "mariadb:latest (stood in for by Debian's MariaDB)",
             venv_cannot="Django 6.0.8 needs Python >= 3.12",
+            ci=True,
         ),
         Recipe(
             "openstates-org",
-            flags=("--generated",),
             services=("postgres",),
             # the image builds (its old sdists, django-allauth 0.48.0 among them, with the
             # setuptools<70 its Django 3.2 calls for), but the project's own
@@ -142,11 +205,12 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "pretalx",
             paths=("/", "/orga/login/"),
+            why="no compose file: zero-config, uv.lock used as the lock",
             venv_cannot="the project requires Python >=3.13",
+            ci=True,
         ),
         Recipe(
             "tabbycat",
-            flags=("--generated",),
             paths=("/", "/database/login/"),
             services=("postgres", "redis"),
             why="its compose file builds FROM python:3.11 with nvm/npm from the internet",
@@ -155,8 +219,23 @@ RECIPES: dict[str, Recipe] = {
             "django-boards",
             readme_copies=((".env.example", ".env"),),
             refused="this project is too old to run here: Django 1.11.29",
+            ci=True,
         ),
-        *(Recipe(name, not_yet=why) for name, why in _NOT_YET.items()),
+        Recipe(
+            "mit-tab",
+            readme_copies=((".env.example", ".env"),),
+            refused="requires-python >=3.10.16,<3.11",
+            why="Python 3.10 exists nowhere here (its MySQL would be stood in for by MariaDB)",
+        ),
+        *(
+            Recipe(
+                name,
+                readme_copies=_COPIES.get(name, ()),
+                readme_writes=_WRITES.get(name, ()),
+                not_yet=why,
+            )
+            for name, why in _NOT_YET.items()
+        ),
     )
 }
 
@@ -170,6 +249,8 @@ def copy_project(corpus: Path, name: str, dest: Path) -> Path:
             path.chmod(path.stat().st_mode | 0o200)
     for src, dst in RECIPES[name].readme_copies:
         shutil.copyfile(target / src, target / dst)
+    for path, text in RECIPES[name].readme_writes:
+        (target / path).write_text(text)
     return target
 
 
@@ -233,3 +314,94 @@ def reachable(host: str) -> bool:
             return True
     except OSError:
         return False
+
+
+@dataclass
+class UserPath:
+    """What a new user's ``up`` did: the last ``up`` run, and the hint's words followed."""
+
+    up: subprocess.CompletedProcess[str]
+    #: the arguments the hint's command added (``("--generated",)``), empty if none
+    followed: tuple[str, ...]
+    #: the first ``up``'s one-line failure, when a hint was followed
+    first_error: str = ""
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[str]:
+        """The ``error:`` lines of the last ``up``."""
+        return [ln for ln in self.up.stderr.splitlines() if ln.startswith("error:")]
+
+
+def up_as_typed(
+    root: Path, project: str, *, env: dict[str, str] | None = None, timeout: int = 1800
+) -> UserPath:
+    """``dockdjango up`` in ``root`` as a user types it (detached, waiting); when it fails
+    with a hint naming one ``dockdjango up ...`` command, that command, once."""
+    started = time.monotonic()
+    base = ["-p", project, "up", "-d", "--wait", "--timeout", str(timeout)]
+    up = dockdjango(base, root, env=env, timeout=timeout + 600)
+    followed: tuple[str, ...] = ()
+    first_error = ""
+    hint = HINT_UP.search(up.stderr) if up.returncode != 0 else None
+    if hint is not None:
+        followed = tuple(w for w in hint.group(1).split() if w not in _HARNESS)
+        first_error = next((ln for ln in up.stderr.splitlines() if ln.startswith("error:")), "")
+        up = dockdjango([*base, *followed], root, env=env, timeout=timeout + 600)
+    return UserPath(up, followed, first_error, time.monotonic() - started)
+
+
+def project_flags(followed: tuple[str, ...]) -> list[str]:
+    """Of the hint's words, the project options every stack command takes (the generated
+    mode's switch, whatever its spelling), which ``ps`` and ``down`` need too."""
+    from dockdjango.cli.table import PROJECT_FLAGS
+
+    switches = {
+        flag
+        for flags, settings in PROJECT_FLAGS
+        if settings.get("action") == "store_true"
+        for flag in flags
+    }
+    return [w for w in followed if w in switches]
+
+
+def published_ports(root: Path, project: str, followed: tuple[str, ...] = ()) -> list[int]:
+    """The 127.0.0.1 ports the project's running containers publish, ``web``'s first."""
+    ps = dockdjango(["-p", project, "ps", "--json", *project_flags(followed)], root, timeout=300)
+    rows = json.loads(ps.stdout or "[]")
+    rows.sort(key=lambda row: row.get("service") != "web")
+    ports = []
+    for row in rows:
+        if row.get("state") == "running":
+            ports += [int(p) for p in re.findall(r"127\.0\.0\.1:(\d+)->", row.get("ports", ""))]
+    return list(dict.fromkeys(ports))
+
+
+def running_services(root: Path, project: str, followed: tuple[str, ...] = ()) -> set[str]:
+    """The services with a running container."""
+    ps = dockdjango(["-p", project, "ps", "--json", *project_flags(followed)], root, timeout=300)
+    return {row["service"] for row in json.loads(ps.stdout or "[]") if row["state"] == "running"}
+
+
+def remove_project(root: Path, project: str, followed: tuple[str, ...] = ()) -> None:
+    """``down -v --remove-orphans`` (as the mode ``up`` ran in, and as plain ``down``), then
+    whatever still carries the project's label -- anonymous volumes included -- and the
+    images tagged for it (layers stay cached)."""
+    for extra in {tuple(project_flags(followed)), ()}:
+        dockdjango(["-p", project, "down", "-v", "--remove-orphans", *extra], root, timeout=600)
+    label = f"label=com.docker.compose.project={project}"
+
+    def ids(*args: str) -> list[str]:
+        ran = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=120)
+        return ran.stdout.split()
+
+    containers = ids("ps", "-aq", "--filter", label)
+    if containers:
+        subprocess.run(["docker", "rm", "-fv", *containers], capture_output=True, timeout=300)
+    for kind in ("volume", "network"):
+        names = ids(kind, "ls", "-q", "--filter", label)
+        if names:
+            subprocess.run(["docker", kind, "rm", *names], capture_output=True, timeout=300)
+    images = ids("images", "-q", "--filter", f"reference={project}-*")
+    if images:
+        subprocess.run(["docker", "rmi", "-f", *images], capture_output=True, timeout=300)

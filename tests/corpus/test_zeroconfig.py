@@ -97,3 +97,65 @@ def test_files_django_makes_in_the_checkout_belong_to_its_owner(tmp_path: Path) 
             assert created.stat().st_uid == OWNER, created
     finally:
         dockdjango(["-p", project, "down", "-v"], root, timeout=600)
+
+
+def monorepo(dest: Path) -> Path:
+    """A startproject site in backend/ of a repository with a front end and a tooling-only
+    pyproject at the root, its settings split into a package whose manage.py names none."""
+    dest.mkdir()
+    backend = startproject(dest / "backend")
+    package = backend / "mysite" / "settings"
+    package.mkdir()
+    base = (backend / "mysite" / "settings.py").read_text()
+    # the package is one level deeper than settings.py was: BASE_DIR stays backend/
+    (package / "base.py").write_text(base.replace(".parent.parent", ".parent.parent.parent"))
+    (backend / "mysite" / "settings.py").unlink()
+    (package / "__init__.py").write_text("")
+    (package / "development.py").write_text(
+        "from .base import *  # noqa\nDEBUG = True\nALLOWED_HOSTS = ['*']\n"
+    )
+    (package / "production.py").write_text(
+        "from .base import *  # noqa\nDEBUG = False\nALLOWED_HOSTS = ['shop.example']\n"
+    )
+    manage = (backend / "manage.py").read_text()
+    (backend / "manage.py").write_text(
+        "\n".join(line for line in manage.splitlines() if "DJANGO_SETTINGS_MODULE" not in line)
+    )
+    (dest / "frontend").mkdir()
+    (dest / "frontend" / "package.json").write_text("{}\n")
+    (dest / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")
+    return dest
+
+
+def test_detection_of_a_monorepo_with_a_settings_package(tmp_path: Path) -> None:
+    found = detect_only(monorepo(tmp_path / "repo"))
+    assert (found.manage_py, found.app_dir, found.dependency_dir) == (
+        "backend/manage.py",
+        "backend",
+        "backend",
+    )
+    assert found.requirements_file == "backend/requirements.txt"
+    assert found.settings_module == "mysite.settings.development"
+
+
+@pytest.mark.engine
+def test_up_serves_a_monorepo_whose_settings_package_names_no_default(tmp_path: Path) -> None:
+    """Issue 19 (class 3 and layouts): from the repository's root, `up` alone installs
+    backend/requirements.txt and runs the development settings (production's
+    ALLOWED_HOSTS would answer 400 here)."""
+    root = monorepo(tmp_path / "repo")
+    project = f"ddtest-{uuid.uuid4().hex[:8]}"
+    port = free_port()
+    try:
+        up = dockdjango(
+            ["-p", project, "up", "-d", "--wait", "--timeout", "900"],
+            root,
+            env={"WEB_PORT": str(port)},
+        )
+        assert up.returncode == 0, up.stderr[-3000:]
+        assert "Django runs from backend/" in up.stderr
+        assert "development settings chosen over base and production" in up.stderr
+        path, status = first_answer(Recipe("monorepo", paths=("/admin/login/",)), port)
+        assert status == 200, (path, status)
+    finally:
+        dockdjango(["-p", project, "down", "-v"], root, timeout=600)

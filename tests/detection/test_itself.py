@@ -106,3 +106,19 @@ def test_the_project_is_installed_when_its_site_needs_it(tmp_path: Path) -> None
         },
     )
     assert detect(sandbox).install_project
+
+
+def test_the_dockerfile_does_not_change_when_the_lock_does(tmp_path: Path) -> None:
+    """A new pin in uv.lock reaches the build through the mounted lock, not the text."""
+    files = {
+        "manage.py": MANAGE,
+        "site_cfg/settings.py": "",
+        "pyproject.toml": PYPROJECT.format(build=""),
+        "uv.lock": "version = 1\nrequires-python = '>=3.11'\n" + UV_ROOT.format(source="virtual"),
+    }
+    root = _write(tmp_path, files)
+    before = generate_dockerfile(detect(root))
+    lock = (root / "uv.lock").read_text().replace('version = "5.2"', 'version = "5.2.1"')
+    (root / "uv.lock").write_text(lock.replace("Django-5.2-", "Django-5.2.1-"))
+    assert "django==5.2.1" in detect(root).requirements
+    assert generate_dockerfile(detect(root)) == before

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from dockdjango.detection.backing_services import find_celery_app, plan_services
+from dockdjango.detection.backing_services import plan_services
 from dockdjango.detection.compose_hints import read_compose_hints
-from dockdjango.detection.layout import find_manage_py, find_settings, settings_from_source
+from dockdjango.detection.django_settings.settings_scan import engine_kind, scan_settings
+from dockdjango.detection.django_settings.settings_sources import find_settings
+from dockdjango.detection.layout import find_manage_py, settings_from_source
 from dockdjango.detection.projectconfig import read_overrides
-from dockdjango.detection.settings_scan import engine_kind, scan_settings
+from dockdjango.detection.redis_wiring import find_celery_app
 from dockdjango.errors import DockdjangoError
 
 
@@ -232,3 +234,143 @@ def test_tool_dockdjango_overrides_are_checked() -> None:
         read_overrides({"tool": {"dockdjango": {"services": ["mongo"]}}})
     with pytest.raises(DockdjangoError, match="python: expected a str"):
         read_overrides({"tool": {"dockdjango": {"python": 3.13}}})
+
+
+CLASS_SETTINGS = """
+from configurations import Configuration, values
+
+class Base(Configuration):
+    SECRET_KEY = values.SecretValue()
+    DATABASES = {
+        "default": {
+            "ENGINE": values.Value(
+                "django.db.backends.postgresql", environ_name="DB_ENGINE", environ_prefix=None
+            ),
+            "HOST": values.Value("localhost", environ_name="DB_HOST", environ_prefix=None),
+            "NAME": values.Value("shop", environ_name="DB_NAME", environ_prefix=None),
+        }
+    }
+
+class Development(Base):
+    DEBUG = True
+
+class Test(Base):
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3"}}
+"""
+
+
+def test_django_configurations_settings_classes(tmp_path: Path) -> None:
+    manage = (
+        "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'settings')\n"
+        "os.environ.setdefault('DJANGO_CONFIGURATION', 'Development')\n"
+        "from configurations.management import execute_from_command_line\n"
+    )
+    write(
+        tmp_path,
+        {
+            "manage.py": manage,
+            "settings.py": CLASS_SETTINGS,
+            "requirements.txt": "django\ndjango-configurations\npsycopg2-binary\n",
+        },
+    )
+    from dockdjango.detection.detect import detect
+
+    p = detect(tmp_path, environ={})
+    assert p.configuration == "Development"
+    scan = p.settings_scan
+    assert {"DJANGO_SECRET_KEY", "DB_ENGINE", "DB_HOST", "DB_NAME"} <= set(scan.env_reads)
+    assert scan.final_engine == "postgres"  # Development's base, not Test's SQLite
+    env = p.services.environment
+    assert p.services.names == ("postgres",) and env["DB_HOST"] == "db"
+    assert env["DJANGO_CONFIGURATION"] == "Development"
+    assert env["DB_NAME"] == "shop"  # the name the settings default to
+    test = scan_settings(tmp_path, "settings", configuration="Test")
+    assert test.final_engine == "sqlite"
+
+
+def test_compose_env_file_and_the_services_under_our_names(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "compose.yaml": "services:\n  web:\n    build: .\n    env_file: .env-local\n"
+            "    command: python manage.py runserver\n"
+            "  database_default:\n    image: postgres:15-alpine\n",
+            ".env-local": "DATABASE_URL=postgres://postgres:pw@database_default:5432/db\n"
+            "DEBUG=True\nMISSING=${NOPE}\n",
+            "proj/settings.py": "import dj_database_url\n"
+            "DATABASES = {'default': dj_database_url.config(default='sqlite://:memory:')}\n",
+        },
+    )
+    hints = read_compose_hints(tmp_path)
+    assert hints.environment["DEBUG"] == "True" and "MISSING" not in hints.environment
+    scan = scan_settings(tmp_path, "proj.settings")
+    plan = plan_services(tmp_path, {"django", "psycopg2"}, scan, hints, {})
+    assert plan.names == ("postgres",)  # the env file's URL wins over the SQLite default
+    assert plan.environment["DATABASE_URL"] == "postgres://postgres:pw@db:5432/db"
+
+
+def test_a_variable_that_picks_the_engine(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "proj/settings.py": "import os\nDB_ENGINE = os.environ.get('DB_ENGINE', "
+            "'postgresql')\nDATABASES = {'default': {'ENGINE': 'django.db.backends.' + "
+            "DB_ENGINE, 'HOST': os.environ.get('DB_HOST')}}\n",
+        },
+    )
+    scan = scan_settings(tmp_path, "proj.settings")
+    hints = read_compose_hints(tmp_path)
+    deps = {"django", "psycopg2", "mysqlclient"}
+    plan = plan_services(tmp_path, deps, scan, hints, {"DB_ENGINE": "sqlite3"})
+    assert plan.database is None
+    plan = plan_services(tmp_path, deps, scan, hints, {"DB_ENGINE": "mysql"})
+    assert plan.names == ("mysql",)
+    plan = plan_services(tmp_path, deps, scan, hints, {})
+    assert plan.names == ("postgres",) and plan.environment["DB_HOST"] == "db"
+
+
+def test_the_compose_file_that_builds_the_checkout_and_its_database_host(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            # the published stack: a prebuilt image, production settings
+            "docker-compose.yml": "services:\n  app:\n    image: shop/shop:latest\n"
+            "    environment:\n      DJANGO_SETTINGS_MODULE: proj.settings.production\n",
+            # the developers' stack: builds the checkout, its own database image
+            "docker-compose.dev.yml": "services:\n  dev-db:\n    build: ./db\n"
+            "    container_name: shop_dev_db\n  dev:\n    build: .\n"
+            "    command: python manage.py runserver\n    environment:\n"
+            "      - DJANGO_SETTINGS_MODULE=proj.settings.development\n"
+            "      - POSTGRES_HOST=${POSTGRES_HOST-shop_dev_db}\n"
+            "      - POSTGRES_USER=shop\n      - POSTGRES_PASSWORD=secret\n",
+            "proj/settings/development.py": "import os\nDATABASES = {'default': {"
+            "'ENGINE': 'django.db.backends.postgresql', 'HOST': os.environ['POSTGRES_HOST'], "
+            "'USER': os.environ['POSTGRES_USER'], "
+            "'PASSWORD': os.environ['POSTGRES_PASSWORD']}}\n",
+        },
+    )
+    hints = read_compose_hints(tmp_path)
+    assert hints.file == "docker-compose.dev.yml" and hints.django_service == "dev"
+    assert hints.environment["DJANGO_SETTINGS_MODULE"] == "proj.settings.development"
+    scan = scan_settings(tmp_path, "proj.settings.development")
+    plan = plan_services(tmp_path, {"django", "psycopg"}, scan, hints, {})
+    assert plan.environment["POSTGRES_HOST"] == "db"  # their database's host is ours
+    assert plan.database is not None
+    assert (plan.database.user, plan.database.password) == ("shop", "secret")
+
+
+def test_a_database_without_its_driver_is_said(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "proj/settings.py": "import os\nDATABASES = {'default': {'ENGINE': "
+            "'django.db.backends.postgresql', 'HOST': os.environ.get('DB_HOST')}}\n",
+        },
+    )
+    scan = scan_settings(tmp_path, "proj.settings")
+    hints = read_compose_hints(tmp_path)
+    plan = plan_services(tmp_path, {"django"}, scan, hints, {})
+    assert plan.names == ("postgres",)
+    assert any("no postgres driver is among the dependencies" in n for n in plan.notes)
+    plan = plan_services(tmp_path, {"django", "psycopg"}, scan, hints, {})
+    assert not any("driver" in n for n in plan.notes)

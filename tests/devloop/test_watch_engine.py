@@ -102,6 +102,7 @@ def cat(stack: Stack, service: str, path: str) -> str | None:
     return out.stdout if out.exit_code == 0 else None
 
 
+@pytest.mark.matrix
 def test_sync_edit_new_dir_delete_ignore_and_rebuild(project_dir, engine):
     root = project_dir(
         COMPOSE,
@@ -144,6 +145,7 @@ def test_sync_edit_new_dir_delete_ignore_and_rebuild(project_dir, engine):
         assert w.actions("worker", "rebuilding") == []
 
 
+@pytest.mark.matrix
 def test_burst_of_saves_restarts_once(project_dir, engine):
     root = project_dir(COMPOSE, {"Dockerfile": DOCKERFILE, "requirements.txt": "", "src/a": ""})
     (root / "worker").mkdir()

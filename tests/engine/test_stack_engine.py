@@ -85,6 +85,7 @@ def _time(text: str) -> datetime:
     return datetime.fromisoformat(f"{head}.{(frac + '000000')[:6]}+00:00")
 
 
+@pytest.mark.matrix
 def test_dependency_order_health_gate_and_parallel_start(make_stack, engine, unique_name):
     worker = f"""
   worker:
@@ -121,6 +122,7 @@ def test_dependency_order_health_gate_and_parallel_start(make_stack, engine, uni
     assert any(e.action == "healthy" and e.name.endswith("db-1") for e in events)
 
 
+@pytest.mark.matrix
 def test_recreate_only_what_changed_and_say_why(make_stack, engine, unique_name):
     stack = make_stack(db_service(0) + web_service("one"))
     stack.up()
@@ -203,6 +205,7 @@ def test_orphans_reported_then_removed(make_stack, engine, unique_name):
     assert removed.containers == [f"{unique_name}-a-1"] and one.ps() == []
 
 
+@pytest.mark.matrix
 def test_named_volume_survives_down_and_goes_with_down_v(make_stack, engine, unique_name):
     stack = make_stack(db_service(0))
     with stack:
@@ -346,6 +349,7 @@ def _serving(stack: Stack) -> None:
         time.sleep(0.1)
 
 
+@pytest.mark.matrix
 def test_stop_start_restart_and_fast_stop(make_stack, engine, unique_name):
     stack = make_stack(
         f"""
@@ -411,6 +415,7 @@ def test_logs_follow_merges_containers_as_lines_arrive(make_stack):
         assert texts[0].startswith(name.split("-")[0]) and numbers == sorted(numbers)
 
 
+@pytest.mark.matrix
 def test_build_then_rebuild_recreates_only_the_built_service(
     cleanup_images, make_stack, engine, unique_name, tmp_path
 ):

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from dockdjango.images.standins import stand_in_for
+from dockdjango.images.standins import no_stand_in_reason, on_docker_hub, stand_in_for
 
 TEST_LABEL = "org.dockdjango.test"
 
@@ -34,6 +34,22 @@ TEST_LABEL = "org.dockdjango.test"
         ("redis:7-alpine", "dockdjango/redis:7.0-bookworm"),
         ("redis:8.4", "dockdjango/redis:8.0-trixie"),
         ("memcached:1.6", "dockdjango/memcached:1.6-bookworm"),
+        # PostgreSQL under other names and on other registries
+        ("pgautoupgrade/pgautoupgrade:17-bookworm", "dockdjango/postgres:17-trixie"),
+        ("public.ecr.aws/docker/library/postgres:15", "dockdjango/postgres:15-bookworm"),
+        ("bitnami/postgresql:16.2.0-debian-12-r5", "dockdjango/postgres:15-bookworm-bitnami"),
+        ("timescale/timescaledb:latest-pg16", "dockdjango/timescaledb:17-trixie"),
+        ("timescale/timescaledb-ha:pg17", "dockdjango/timescaledb:17-trixie"),
+        ("pgvector/pgvector:pg18", "dockdjango/pgvector:18-sid"),
+        ("pgvector/pgvector:0.8.0-pg16", "dockdjango/pgvector:17-trixie"),  # none older
+        # MariaDB, and for MySQL the newest MariaDB
+        ("mariadb:latest", "dockdjango/mariadb:11.8-trixie"),
+        ("mariadb:10.6", "dockdjango/mariadb:10.11-bookworm"),
+        ("mariadb:11", "dockdjango/mariadb:11.8-trixie"),
+        ("mysql:8.0.32", "dockdjango/mariadb:11.8-trixie"),
+        ("rabbitmq:3-management", "dockdjango/rabbitmq:3.10-bookworm-management"),
+        ("rabbitmq:3.12.0", "dockdjango/rabbitmq:3.10-bookworm"),
+        ("rabbitmq:4", "dockdjango/rabbitmq:4.0-trixie"),
     ],
 )
 def test_stand_in_table(asked: str, given: str) -> None:
@@ -42,8 +58,62 @@ def test_stand_in_table(asked: str, given: str) -> None:
 
 
 def test_no_stand_in_for_other_images() -> None:
-    for ref in ("nginx:1", "pub.kiwitcms.eu/kiwitcms/kiwi", "mariadb:11", "mysql:8"):
+    for ref in ("nginx:1", "pub.kiwitcms.eu/kiwitcms/kiwi", "grafana/oncall", "elasticsearch:8"):
         assert stand_in_for(ref) is None
+
+
+def test_the_engine_mirrors_are_named_for_docker_hub_images_only() -> None:
+    from dockdjango.api.stack.service_images import short_reason
+
+    assert on_docker_hub("postgres:16") and on_docker_hub("docker.io/library/redis")
+    assert on_docker_hub("grafana/oncall") and not on_docker_hub("ghcr.io/astral-sh/uv")
+    assert not on_docker_hub("localhost:5000/app") and not on_docker_hub("pub.kiwitcms.eu/k")
+    failed = 'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io'
+    assert short_reason(failed) == "no registry answers"
+    assert short_reason(failed, ["https://mirror.example"]) == (
+        "no registry answers, nor the engine's mirror https://mirror.example"
+    )
+
+
+def test_elasticsearch_is_known_and_refused_with_the_reason() -> None:
+    for ref in (
+        "docker.elastic.co/elasticsearch/elasticsearch:7.14.0",
+        "bbilly1/tubearchivist-es",
+        "opensearchproject/opensearch:2",
+    ):
+        assert "Debian packages no Elasticsearch" in str(no_stand_in_reason(ref))
+    assert no_stand_in_reason("nginx") is None and no_stand_in_reason("postgres:16") is None
+
+
+def test_extensions_and_flavours_are_built_in() -> None:
+    timescale = stand_in_for("timescale/timescaledb:2.14.2-pg16")
+    assert timescale is not None and timescale.buildargs == {
+        "PACKAGE": "postgresql-17",
+        "MAJOR": "17",
+        "EXTRA_PACKAGES": "postgresql-17-timescaledb",
+        "PRELOAD": "timescaledb",
+    }
+    bitnami = stand_in_for("bitnami/postgresql:15")
+    assert bitnami is not None and bitnami.buildargs["PGDATA"] == "/bitnami/postgresql/data"
+    management = stand_in_for("rabbitmq:3.12-management-alpine")
+    assert management is not None and management.buildargs["PLUGINS"] == "rabbitmq_management"
+    mysql = stand_in_for("mysql:8")
+    assert mysql is not None and mysql.version_env == "MYSQL_VERSION"
+
+
+def test_mysql_and_renamed_images_say_what_differs() -> None:
+    mysql = stand_in_for("mysql:8.0.32")
+    assert mysql is not None
+    assert mysql.summary("11.8.3", "no registry answers") == (
+        "mysql:8.0.32 not reachable (no registry answers) → dockdjango/mariadb:11.8-trixie, "
+        "MariaDB 11.8.3 (Debian trixie); Debian ships no MySQL server, MariaDB is close to it"
+    )
+    upgrade = stand_in_for("pgautoupgrade/pgautoupgrade:16-alpine")
+    assert upgrade is not None
+    assert upgrade.summary("15.20", "offline").endswith(
+        "; data of another major version is refused, not upgraded; 16 is not in Debian "
+        "(ships 15, 17, 18)"
+    )
 
 
 def test_the_line_says_what_was_asked_and_what_is_given() -> None:
@@ -208,3 +278,89 @@ def test_a_plain_image_name_gets_its_stand_in_through_the_cli(engine, tmp_path, 
     assert not engine.containers.list(
         all=True, filters={"label": f"com.docker.compose.project={unique_name}"}
     )
+
+
+def _put(container: Any, folder: str, name: str, text: str) -> None:
+    """A file put into a created container before it starts (an init script)."""
+    import io
+    import tarfile
+
+    data = text.encode()
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo(name)
+        info.size, info.mode = len(data), 0o644
+        tar.addfile(info, io.BytesIO(data))
+    container.put_archive(folder, buffer.getvalue())
+
+
+def _healthy(container: Any, within: float = 180) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        container.reload()
+        health = (container.attrs["State"].get("Health") or {}).get("Status")
+        if health == "healthy":
+            return
+        if container.status == "exited":
+            break
+        time.sleep(0.5)
+    raise AssertionError(container.logs().decode()[-3000:])
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_mariadb_stands_in_for_mysql_with_the_official_contract(engine, started) -> None:
+    """mysql:8.0 compose files work on MariaDB: MYSQL_* variables, a MySQL-only server
+    option, an init script, the official healthcheck.sh, uid 999, and a client from
+    outside the container is greeted by the server it says."""
+    from dockdjango.api.stack.service_images import resolve_service_image
+
+    image = resolve_service_image("mysql:8.0", engine, offline=True)
+    assert image is not None and image.ref == "dockdjango/mariadb:11.8-trixie"
+    assert image.version.startswith("11.8.")
+    name = f"ddtest-{uuid.uuid4().hex[:8]}"
+    container = engine.containers.create(
+        image.ref,
+        ["--default-authentication-plugin=mysql_native_password", "--character-set-server=utf8mb4"],
+        name=name,
+        environment={
+            "MYSQL_ROOT_PASSWORD": "r'oot",
+            "MYSQL_DATABASE": "app",
+            "MYSQL_USER": "django",
+            "MYSQL_PASSWORD": "secret",
+        },
+        labels={TEST_LABEL: name},
+        ports={"3306/tcp": ("127.0.0.1", None)},
+    )
+    started.append(container)
+    _put(container, "/docker-entrypoint-initdb.d", "10-books.sql", "CREATE TABLE books (t TEXT);")
+    container.start()
+    _healthy(container)  # the image's own healthcheck.sh --connect --innodb_initialized
+    query = "SELECT COUNT(*), @@character_set_server FROM books"
+    ran = container.exec_run(
+        ["mariadb", "-udjango", "-psecret", "-h127.0.0.1", "app", "-Ne", query]
+    )
+    assert ran.exit_code == 0 and ran.output.decode().split() == ["0", "utf8mb4"], ran.output
+    top = container.top(ps_args="-o pid,uid,comm")["Processes"]
+    assert ["999", "mariadbd"] in [p[1:3] for p in top]
+    container.reload()
+    port = int(container.ports["3306/tcp"][0]["HostPort"])
+    greeting = _ask(port, b"")  # the server speaks first: protocol 10, then its version
+    assert greeting[4] == 10 and f"{image.version}".encode() in greeting
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_rabbitmq_stand_in_takes_the_default_user_and_vhost(engine, started) -> None:
+    from dockdjango.api.stack.service_images import resolve_service_image
+
+    image = resolve_service_image("rabbitmq:3", engine, offline=True)
+    assert image is not None and image.ref == "dockdjango/rabbitmq:3.10-bookworm"
+    env = {"RABBITMQ_DEFAULT_USER": "taiga", "RABBITMQ_DEFAULT_PASS": "pw"}
+    container, port = _run(engine, image.ref, 5672, started, {**env, "RABBITMQ_DEFAULT_VHOST": "t"})
+    # AMQP 0-9-1: the broker answers the protocol header with Connection.Start (frame 1)
+    assert _ask(port, b"AMQP\x00\x00\x09\x01")[:1] == b"\x01"
+    users = container.exec_run(["rabbitmqctl", "-q", "list_users"]).output.decode()
+    assert "taiga" in users and "guest" not in users
+    vhosts = container.exec_run(["rabbitmqctl", "-q", "list_vhosts"]).output.decode()
+    assert vhosts.split()[-1] == "t"

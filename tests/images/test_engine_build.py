@@ -221,6 +221,7 @@ def test_cache_and_bind_mounts_in_a_users_dockerfile(sample: Builds, engine) -> 
     assert len(rebuilt(edited)) == 1 and "--mount=type=bind" in rebuilt(edited)[0]
 
 
+@pytest.mark.matrix
 def test_a_failing_step_is_named_with_its_last_lines(sample: Builds) -> None:
     (sample.root / "Dockerfile").write_text(
         f"FROM {sample.base}\nRUN echo first-line && echo boom-line && exit 3\n"
@@ -245,6 +246,7 @@ def test_what_the_builtin_frontend_lacks_is_named_before_building(sample: Builds
         sample.build()
 
 
+@pytest.mark.matrix
 def test_users_dockerfile_is_used_as_it_is(sample: Builds, engine) -> None:
     (sample.root / "Dockerfile").write_text(
         f'FROM {sample.base}\nCOPY app.py /only/app.py\nCMD ["ls", "/only"]\n'
@@ -354,27 +356,27 @@ def test_a_source_edit_never_reinstalls_the_dev_dependencies(
     (root / "proj" / "views.py").write_text(f"TOKEN = {token!r}\n")
     builds = Builds(engine, root, f"{unique_name}:dev", build_base)
     try:
-        cold = builds.build()  # no target: the last stage, dev
+        cold = builds.build(target="dev")  # the target compose names
         assert cold.mismatches() == []
         assert run(engine, builds.tag, "python3", "-c", "import six; print(six.__version__)") == (
             "1.16.0"
         )
         with open(root / "proj" / "views.py", "a") as fh:
             fh.write("# edited\n")
-        explained = builds.explain()
-        edited = builds.build()
+        explained = builds.explain(target="dev")
+        edited = builds.build(target="dev")
         assert_prediction_holds(explained, edited)
         assert rebuilt(edited) == ["COPY --chown=app:app . /app"]
+        # no target: the last stage, runtime (what a plain `docker build .` gives)
         runtime = build_project(
-            root, tag=f"{unique_name}:runtime", client=engine, options=builds.options,
-            target="runtime",
-        )  # fmt: skip
+            root, tag=f"{unique_name}:runtime", client=engine, options=builds.options
+        )
         builds.images.append(runtime.image_id)
         probe = "python3 -c 'import six' 2>/dev/null || echo no six"
         assert "no six" in run(engine, runtime.image_id, "sh", "-c", probe)
     finally:
         builds.cleanup()
-        record_path(root, GENERATED_DOCKERFILE, "runtime").unlink(missing_ok=True)
+        record_path(root, GENERATED_DOCKERFILE, "dev").unlink(missing_ok=True)
         try:
             engine.api.remove_image(f"{unique_name}:runtime", force=True, noprune=True)
         except Exception:  # never made

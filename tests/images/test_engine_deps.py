@@ -6,7 +6,9 @@ Small synthetic projects, built with dockdjango's builder for both targets:
   requirements and again through the dev file's ``-r``: it compiles in the build stages
   only, both targets import it, and the runtime image has no compiler;
 - a reusable package at the root with its site in ``sandbox/``, versioned from Git by
-  setuptools-scm: installed editable, its metadata readable from anywhere.
+  setuptools-scm: installed editable, its metadata readable from anywhere;
+- an sdist with C code nothing knows about: compiled with the toolchain the build stage
+  gets because no lock lists its wheels.
 """
 
 from __future__ import annotations
@@ -95,3 +97,25 @@ def test_the_project_itself_is_installed_with_a_version_without_git(
     finally:
         for tag in tags.values():
             subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
+
+
+def test_an_unknown_sdist_compiles_with_the_toolchain(
+    tmp_path: Path, engine, base_image: str
+) -> None:
+    """crcmod 1.7 publishes only an sdist with a C extension (and falls back to pure Python
+    without a compiler): nothing lists it, so the build stage gets the toolchain, and the
+    extension is compiled."""
+    from dockdjango.api.images.project_images import build_project
+    from dockdjango.detection.detect import detect
+    from dockdjango.images.dockerfile import DockerfileOptions
+
+    (tmp_path / "requirements.txt").write_text("crcmod==1.7\n")
+    (tmp_path / "main.py").write_text("import crcmod._crcfunext\nprint('compiled')\n")
+    assert any("crcmod may build from source" in a for a in detect(tmp_path).assumptions)
+    tag = f"ddtest-{uuid.uuid4().hex[:8]}:sdist"
+    try:
+        build_project(tmp_path, tag=tag, client=engine, options=DockerfileOptions(base_image))
+        out = _run(tag, "python3", "main.py")
+        assert out.returncode == 0 and out.stdout.strip() == "compiled", out.stderr
+    finally:
+        subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)

@@ -11,6 +11,7 @@ from tests.plugin.conftest import BASE, session_objects
 pytestmark = pytest.mark.engine
 
 
+@pytest.mark.matrix
 def test_scopes_container_per_test_postgres_per_session(
     pytester: pytest.Pytester, engine, base_image, pg_image
 ) -> None:
@@ -100,6 +101,7 @@ def test_a_timeout_names_the_condition_and_shows_logs(
     assert "almost-ready-91c" in out
 
 
+@pytest.mark.matrix
 def test_healthcheck_and_callable_conditions(pytester: pytest.Pytester, engine, base_image) -> None:
     pytester.makepyfile(
         f"""

@@ -285,13 +285,15 @@ def _build(
 ) -> tuple[BuildResult, list[StepPrediction]]:
     """Check, plan, predict, fill the CA mount when needed, build, and record."""
     from dockdjango.engine.builds.buildkit import build_image
-    from dockdjango.engine.client import engine_version
+    from dockdjango.engine.client import describe_engine
     from dockdjango.images.context import make_context
     from dockdjango.images.frontend import check_dockerfile, explain_failure
 
     name = str(prepared.root / prepared.dockerfile_path)
-    version = engine_version(client)[0]
-    check_dockerfile(prepared.sent_dockerfile, name, version)
+    engine = describe_engine(client)
+    version = engine.version
+    buildah = (engine.builder_version or "?") if engine.builder == "buildah" else ""
+    check_dockerfile(prepared.sent_dockerfile, name, version, buildah)
     _ensure_ca_image(client, prepared, log)
     steps = plan_project(prepared, client, buildargs=buildargs, labels=labels, target=target)
     rpath = record_path(prepared.root, prepared.dockerfile_path, target)
@@ -300,14 +302,20 @@ def _build(
         predicted = [replace(p, reused=not p.step.has_layer) for p in predicted]
     if on_event:
         on_event("total", sum(1 for s in steps if s.has_layer))
-    context = make_context(prepared.root, exclude=prepared.ignore, extra_files=prepared.extras)
+    extras: dict[str, bytes] = prepared.extras
+    keyed: dict[str, str] = {}
+    if buildah:
+        from dockdjango.api.images.buildah_build import buildah_inputs
+
+        extras, keyed = buildah_inputs(client, prepared, log)
+    context = make_context(prepared.root, exclude=prepared.ignore, extra_files=extras)
     try:
         result = build_image(
             client,
             context,
             dockerfile=prepared.dockerfile_path,
             tag=tag,
-            buildargs={**prepared.buildargs, **(buildargs or {})},
+            buildargs={**prepared.buildargs, **keyed, **(buildargs or {})},
             labels=labels,
             target=target,
             nocache=nocache,

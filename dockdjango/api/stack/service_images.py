@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockdjango.images.standins import VERSION_ENV, StandIn, stand_in_for
+from dockdjango.images.standins import StandIn, stand_in_for
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -74,8 +74,13 @@ class ServiceImage:
 
 
 def files_dir(stand_in: StandIn) -> Traversable:
-    """The package data a stand-in is built from (its Dockerfile and entry point)."""
+    """The package data a stand-in is built from (its Dockerfile and entry point); the
+    files every stand-in shares come into its build context as ``common/``."""
     return resources.files("dockdjango").joinpath("images", "standin_files", stand_in.files)
+
+
+def _common_dir() -> Traversable:
+    return resources.files("dockdjango").joinpath("images", "standin_files", "common")
 
 
 def _client(client: docker.DockerClient | None) -> docker.DockerClient:
@@ -103,7 +108,7 @@ def resolve_service_image(
     client = _client(client)
     started = time.monotonic()
     stand_in = stand_in_for(ref)
-    env = VERSION_ENV.get(stand_in.kind, "") if stand_in else ""
+    env = stand_in.version_env if stand_in else ""
     found = inspect_image(client, ref)
     if found is not None:
         return ServiceImage(
@@ -117,7 +122,7 @@ def resolve_service_image(
         if pulled is not None:
             version = server_version(client, pulled, env)
             return ServiceImage(ref, ref, "pulled", version, seconds=_since(started))
-        reason = "no registry answers" if "no such host" in reason or "dial" in reason else reason
+        reason = short_reason(reason)
     if stand_in is None:
         return None
     made = build_stand_in(stand_in, client, log=log, on_event=on_event)
@@ -152,7 +157,9 @@ def build_stand_in(
     base = ensure_base_image(client, spec=BaseImageSpec.for_python(stand_in.base_python), log=log)
     with ExitStack() as stack:
         files = Path(stack.enter_context(resources.as_file(files_dir(stand_in))))
-        context = make_context(files)
+        common = Path(stack.enter_context(resources.as_file(_common_dir())))
+        shared = {f"common/{p.name}": p.read_bytes() for p in sorted(common.iterdir())}
+        context = make_context(files, extra_files=shared)
     args = {"BASE": base.ref, **stand_in.buildargs}
     digest = hashlib.sha256(context + base.id.encode() + repr(sorted(args.items())).encode())
     inputs = digest.hexdigest()[:32]
@@ -213,55 +220,6 @@ def _since(started: float) -> float:
     return round(time.monotonic() - started, 3)
 
 
-def stand_in_provider(
-    client: docker.DockerClient, *, offline: bool | None = None, dry_run: bool = False
-) -> Callable[[str, str, str | None, Callable[..., None]], tuple[str, str, str] | None]:
-    """What :meth:`dockdjango.Stack.up` gives the engine to stand in for missing images.
-
-    Before a pull (``reason`` None) it answers only when offline, so no registry is
-    contacted; after a failed pull it builds (or finds) the stand-in. Services without
-    a stand-in get None: the engine reports their image as it always did.
-
-    With ``dry_run`` nothing is built: a stand-in that is there already gives its image id
-    (it is rebuilt first if its files changed, which is said, not checked); one that is not
-    is reported (``would build``) and its id is "" (the engine's "not known yet").
-    """
-    from dockdjango.api.images.base_image import is_offline
-    from dockdjango.engine.image_store import inspect_image
-    from dockdjango.engine.progress import Event
-    from dockdjango.errors import EngineError
-
-    def provide(
-        service: str, ref: str, reason: str | None, on_progress: Callable[..., None]
-    ) -> tuple[str, str, str] | None:
-        stand_in = stand_in_for(ref)
-        if stand_in is None or (reason is None and not is_offline(offline)):
-            return None
-        why = "offline" if reason is None else _short_reason(reason)
-        if dry_run:
-            found = inspect_image(client, stand_in.ref)
-            line = f"{ref} not reachable ({why}) → {stand_in.ref}"
-            if found is None:
-                on_progress(Event("image", stand_in.ref, "would build", f"stand-in for {ref}"))
-                return "", stand_in.ref, line
-            return str(found["Id"]), stand_in.ref, line + " (rebuilt if its files changed)"
-        began = time.monotonic()
-
-        def log(line: str) -> None:
-            on_progress(Event("image", stand_in.ref, "building", line))
-
-        made = build_stand_in(stand_in, client, log=log)
-        if made.source == "built":
-            on_progress(Event("image", made.ref, "built", seconds=time.monotonic() - began))
-        image = ServiceImage(ref, made.ref, made.source, made.version, why, stand_in=stand_in)
-        data = inspect_image(client, made.ref)
-        if data is None:  # removed between its build and now: say so, never a blank id
-            raise EngineError(f"the stand-in image {made.ref} is gone from the engine")
-        return str(data["Id"]), made.ref, image.summary
-
-    return provide
-
-
 def planned_service_image(
     ref: str, client: docker.DockerClient | None = None, *, offline: bool | None = None
 ) -> str | None:
@@ -283,7 +241,10 @@ def planned_service_image(
     return stand_in.ref
 
 
-def _short_reason(reason: str) -> str:
+def short_reason(reason: str, mirrors: Sequence[str] = ()) -> str:
+    """Why a pull failed, in a few words (``no registry answers`` for network errors; the
+    engine's registry mirrors named when it tried them too)."""
     if "no such host" in reason or "dial tcp" in reason or "connection refused" in reason:
-        return "no registry answers"
+        tried = f", nor the engine's mirror {', '.join(mirrors)}" if mirrors else ""
+        return f"no registry answers{tried}"
     return reason.split(":")[0][:80]

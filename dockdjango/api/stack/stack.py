@@ -41,6 +41,7 @@ from dockdjango.errors import DockdjangoError, SpecError
 if TYPE_CHECKING:
     import docker
 
+    from dockdjango.api.database import StackDatabase
     from dockdjango.api.stack.attached import AttachedUp
     from dockdjango.api.stack.stack_run import RunResult
     from dockdjango.compose import Project
@@ -232,9 +233,9 @@ class Stack(StackLoaders, StackCommands, StackInspection):
     def stand_ins(self, dry_run: bool = False) -> StandInProvider:
         """Stand-ins for backing-service images that cannot be had (see
         api.stack.service_images); for a dry run, the same choice without building one."""
-        from dockdjango.api.stack.service_images import stand_in_provider
+        from dockdjango.api.stack.standin_provider import stand_in_provider
 
-        return stand_in_provider(self.client, dry_run=dry_run)
+        return stand_in_provider(self.client, project=self.project, dry_run=dry_run)
 
     def image_builder(self, on_progress: OnProgress) -> Builder:
         """Builds a service's image from its ``build:`` section (returning the image id),
@@ -338,6 +339,14 @@ class Stack(StackLoaders, StackCommands, StackInspection):
         from dockdjango.api.stack.stack_watch import watch
 
         watch(self, *services, **options)
+
+    @property
+    def db(self) -> StackDatabase:
+        """The stack's PostgreSQL database: snapshot, restore, reset, a database per git
+        branch (:class:`~dockdjango.api.database.StackDatabase`)."""
+        from dockdjango.api.database import StackDatabase
+
+        return StackDatabase(self)
 
     def watch_rules(self, *services: str) -> list[WatchRule]:
         """The watch rules ``watch`` would follow (a service's own, or the Django default)."""

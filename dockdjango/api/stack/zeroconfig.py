@@ -21,7 +21,7 @@ to the owner's ids (as Dev Containers' ``updateRemoteUserUID`` does for its user
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from dockdjango.detection.compose_hints import COMPOSE_NAMES
+from dockdjango.detection.entry_points import console_script_site
 from dockdjango.detection.layout import find_manage_py
 from dockdjango.detection.projectconfig import Overrides
 from dockdjango.errors import DockdjangoError
@@ -67,8 +68,10 @@ def has_compose_file(root: str | Path) -> bool:
 
 
 def is_django_project(root: str | Path) -> bool:
-    """True when ``root`` holds a Django project (a manage.py at or below it)."""
-    return find_manage_py(Path(root))[0] is not None
+    """True when ``root`` holds a Django project: a manage.py at or below it, or a console
+    script that runs Django (which :func:`detect_for_stack` refuses, saying why)."""
+    base = Path(root)
+    return find_manage_py(base)[0] is not None or console_script_site(base) is not None
 
 
 def owner_environ(root: str | Path, environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -115,6 +118,10 @@ def detect_for_stack(
     from dockdjango.api.images.detect_here import detect_project
 
     base = Path(root)
+    script = console_script_site(base) if find_manage_py(base)[0] is None else None
+    if script is not None:
+        message, hint = script.problem()
+        raise DockdjangoError(f"{base.resolve()}: {message}", hint=hint)
     if not is_django_project(base):
         raise DockdjangoError(
             f"{base.resolve()}: no compose file and no Django project (no manage.py found)",
@@ -151,11 +158,15 @@ def detected_stack(
     offline: bool | None = None,
     project: SourceProject | None = None,
     located: ProjectFiles | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> Stack:
     """A :class:`~dockdjango.api.stack.stack.Stack` of what dockdjango detects at ``root``,
     loaded as if its compose file were there (its name is the directory's, as Compose's).
     ``located`` (from :class:`~dockdjango.api.compose_project.ProjectOptions`) carries the
-    variables already read (``.env`` or ``--env-file``); else they are read here."""
+    variables already read (``.env`` or ``--env-file``); else they are read here.
+
+    ``web`` publishes on 8000, or the next free port when another program holds it (unless
+    ``WEB_PORT`` says where); ``on_note`` hears that line."""
     from dockdjango.api.stack.stack import Stack
     from dockdjango.compose import load_dict, locate
 
@@ -168,8 +179,35 @@ def detected_stack(
     stack_file = detected_compose(project)
     data = yaml.safe_load(stack_file.text)
     located = located.with_variables(owner_variables(base, located.env))
+    name = project_name or stack_name(base, located.env)
+    port, client = _choose_web_port(located.env, name, client, on_note)
+    if port is not None:
+        located = located.with_variables({"WEB_PORT": port})
     loaded = load_dict(data, project_name=project_name, located=located)
     return Stack(loaded, client=client)
+
+
+def _choose_web_port(
+    variables: Mapping[str, str],
+    project_name: str,
+    client: docker.DockerClient | None,
+    on_note: Callable[[str], None] | None,
+) -> tuple[str | None, docker.DockerClient | None]:
+    """The ``WEB_PORT`` web publishes on, None when the user set it (environment or
+    ``.env``: ``variables`` holds both); see :mod:`dockdjango.api.stack.webport`. Returns
+    the client it connected too, if any."""
+    from dockdjango.api.stack.webport import choose_web_port
+
+    if variables.get("WEB_PORT"):
+        return None, client
+    if client is None:
+        from dockdjango.engine.client import connect
+
+        client = connect()
+    port, note = choose_web_port(client, project_name)
+    if note and on_note is not None:
+        on_note(note)
+    return str(port), client
 
 
 @dataclass
@@ -273,5 +311,15 @@ def describe(project: SourceProject) -> dict[str, Any]:
         "environment": dict(plan.environment),
         "build_packages": list(project.build_packages),
         "runtime_packages": list(project.runtime_packages),
+        "project_install": (
+            {
+                "path": project.project_install.path,
+                "name": project.project_install.name,
+                "extras": list(project.project_install.extras),
+            }
+            if project.project_install
+            else None
+        ),
+        "steps": [step.command for step in project.setup_steps],
         "assumptions": list(project.assumptions),
     }

@@ -20,12 +20,9 @@ from dockdjango.compose.schema.shapes import (
     want_scalar_str,
     want_str,
 )
+from dockdjango.compose.schema.spec_keys import keys_of
 
-BUILD_KEYS = (
-    "additional_contexts args cache_from cache_to context dockerfile dockerfile_inline "
-    "entitlements extra_hosts isolation labels network no_cache platforms privileged "
-    "provenance pull sbom secrets shm_size ssh tags target ulimits".split()
-)
+BUILD_KEYS = keys_of("service", "build")  # as Compose's schema says (see spec_keys)
 BUILD_MODELLED = {"context", "dockerfile", "dockerfile_inline", "args", "target", "labels"}
 BUILD_LISTS = ("cache_from", "cache_to", "tags", "platforms", "entitlements")
 

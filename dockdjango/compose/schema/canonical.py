@@ -34,18 +34,8 @@ from dockdjango.compose.schema.shapes import (
     want_str,
     want_yaml_bool,
 )
+from dockdjango.compose.schema.spec_keys import keys_of
 
-# Service keys Compose knows that dockdjango keeps as written (not modelled yet).
-PASSTHROUGH_SERVICE_KEYS = frozenset(
-    "annotations attach blkio_config cap_add cap_drop cgroup cgroup_parent configs "
-    "cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares cpus "
-    "cpuset credential_spec deploy develop device_cgroup_rules devices dns dns_opt dns_search "
-    "domainname external_links gpus group_add ipc isolation label_file links logging "
-    "mac_address mem_limit mem_reservation mem_swappiness memswap_limit models "
-    "oom_kill_disable oom_score_adj pid pids_limit post_start pre_stop provider "
-    "pull_refresh_after runtime scale secrets security_opt shm_size storage_opt sysctls tmpfs "
-    "ulimits use_api_socket userns_mode uts volumes_from".split()
-)
 STRING_KEYS = (
     "image container_name hostname working_dir user stop_signal platform pull_policy "
     "network_mode restart".split()
@@ -57,12 +47,12 @@ MODELLED_SERVICE_KEYS = frozenset(
     + "build command entrypoint environment env_file ports expose volumes depends_on "
     "healthcheck networks labels stop_grace_period profiles extra_hosts extends".split()
 )
-SERVICE_KEYS = MODELLED_SERVICE_KEYS | PASSTHROUGH_SERVICE_KEYS
-HEALTHCHECK_KEYS = "disable interval retries start_interval start_period test timeout".split()
-SERVICE_NETWORK_KEYS = (
-    "aliases ipv4_address ipv6_address link_local_ips mac_address priority gw_priority "
-    "interface_name driver_opts".split()
-)
+# The keys a service may hold, as Compose's schema says (see spec_keys); those dockdjango
+# does not model yet are kept as written (a key a newer schema adds, too).
+SERVICE_KEYS = frozenset(keys_of("service"))
+PASSTHROUGH_SERVICE_KEYS = SERVICE_KEYS - MODELLED_SERVICE_KEYS
+HEALTHCHECK_KEYS = keys_of("healthcheck")
+SERVICE_NETWORK_KEYS = keys_of("service", "networks", "*")
 CONDITIONS = ("service_started", "service_healthy", "service_completed_successfully")
 RESTART_POLICIES = ("no", "always", "on-failure", "unless-stopped")
 

@@ -7,13 +7,11 @@ from typing import Any
 
 from dockdjango.compose.schema.numbers import byte_count
 from dockdjango.compose.schema.shapes import Loc, check_keys, show, want_list, want_map
+from dockdjango.compose.schema.spec_keys import keys_of
 
-DEPLOY_KEYS = (
-    "mode endpoint_mode replicas labels rollback_config update_config resources "
-    "restart_policy placement".split()
-)
+DEPLOY_KEYS = keys_of("deployment")  # as Compose's schema says (see spec_keys)
 RESOURCE_KEYS = ("cpus", "memory", "pids", "devices", "generic_resources")
-DEVICE_KEYS = ("capabilities", "count", "device_ids", "driver", "options")
+DEVICE_KEYS = keys_of("devices")
 
 
 def check_deploy(value: Any, loc: Loc) -> None:

@@ -26,17 +26,16 @@ from dockdjango.compose.schema.shapes import (
     want_map,
     want_str,
 )
+from dockdjango.compose.schema.spec_keys import keys_of
 
-MOUNT_KEYS = "type source target read_only consistency bind volume tmpfs image".split()
+# What a long-form mount and its options may hold, as Compose's schema says (spec_keys)
+MOUNT_KEYS = keys_of("service", "volumes")
 MOUNT_TYPES = ("bind", "volume", "tmpfs", "npipe", "cluster", "image")
 _PROPAGATION = {"shared", "rshared", "slave", "rslave", "private", "rprivate"}
 _IGNORED = {"cached", "delegated", "consistent"}  # macOS-era hints Compose drops
 _SIZE_HINT = "write a whole number of bytes, or a size such as 64m"
 _OPTION_KEYS = {
-    "bind": ("propagation", "create_host_path", "selinux", "recursive"),
-    "volume": ("nocopy", "subpath", "labels"),
-    "tmpfs": ("size", "mode"),
-    "image": ("subpath",),
+    kind: keys_of("service", "volumes", kind) for kind in ("bind", "volume", "tmpfs", "image")
 }
 
 

@@ -29,6 +29,7 @@ from dockdjango.compose.schema.shapes import (
     want_str,
     want_yaml_bool,
 )
+from dockdjango.compose.schema.spec_keys import keys_of
 
 _PASSTHROUGH_SHAPES: dict[str, tuple[type, ...]] = {
     **dict.fromkeys(
@@ -118,7 +119,7 @@ def check_passthrough(key: str, value: Any, loc: Loc) -> Any:
 
 
 #: What Compose's schema allows in a long-form ``secrets``/``configs`` entry (and ``x-``).
-_FILE_REF_KEYS = ("source", "target", "uid", "gid", "mode")
+_FILE_REF_KEYS = keys_of("service_config_or_secret")
 
 
 def file_references(value: Any, loc: Loc, *, default_target: str | None) -> list[dict[str, Any]]:

@@ -20,15 +20,13 @@ from dockdjango.compose.schema.shapes import (
     want_map,
     want_str,
 )
+from dockdjango.compose.schema.spec_keys import keys_of
 
-TOP_KEYS = ("version", "name", "services", "networks", "volumes", "secrets", "configs")
-TOP_KEYS_ALL = (*TOP_KEYS, "include", "models")
-NETWORK_KEYS = (
-    "name driver driver_opts external internal attachable enable_ipv4 enable_ipv6 ipam "
-    "labels".split()
-)
-VOLUME_KEYS = ("name", "driver", "driver_opts", "external", "labels")
-IPAM_CONFIG_KEYS = ("subnet", "ip_range", "gateway", "aux_addresses")
+# What each section may hold, as Compose's schema says (see spec_keys).
+TOP_KEYS_ALL = keys_of()
+NETWORK_KEYS = keys_of("network")
+VOLUME_KEYS = keys_of("volume")
+IPAM_CONFIG_KEYS = keys_of("network", "ipam", "config")
 
 
 def canonical_file(tree: Tree) -> Tree:

@@ -1,4 +1,5 @@
-"""Driving an image build through the engine's BuildKit, from Python, with no session.
+"""Driving an image build through the engine's BuildKit, from Python, with no session
+(and through Podman's buildah, whose classic stream :mod:`.classic` reads).
 
 ``POST /build?version=2`` with a GNU tar context (what :mod:`dockdjango.images.context`
 makes) runs the engine's built-in BuildKit: no docker CLI, no buildx. Without a session the
@@ -18,69 +19,27 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 
 import docker
 from docker.errors import APIError
 
+from dockdjango.engine.builds.build_steps import (
+    BuildResult,
+    OnEvent,
+    StepResult,
+    build_error,
+)
 from dockdjango.engine.builds.buildkit_status import DecodeError, Vertex, decode_trace
+from dockdjango.engine.builds.classic import ClassicStream
+from dockdjango.engine.client import describe_engine
+from dockdjango.engine.podman import remove_build_leftovers, working_containers
 from dockdjango.errors import BuildError
+
+__all__ = ["BuildResult", "BuildStream", "OnEvent", "StepResult", "build_image"]
 
 #: ``[builder 2/4] RUN ...``, ``[2/3] COPY ...`` (a one-stage Dockerfile has no stage name).
 VERTEX_RE = re.compile(r"^\[(?:(?P<stage>\S+) )?(?P<pos>\d+)/(?P<total>\d+)\] (?P<text>.*)$", re.S)
-
-
-@dataclass
-class StepResult:
-    """One Dockerfile step as BuildKit ran it (its vertex)."""
-
-    index: int
-    instruction: str
-    cached: bool = False
-    seconds: float = 0.0
-    output: list[str] = field(default_factory=list)
-    #: The stage as BuildKit names it (``builder``, ``stage-1``), None in a one-stage file.
-    stage: str | None = None
-    #: ``i`` and ``N`` of ``[stage i/N]``: the step's place among the stage's build steps.
-    position: int = 0
-    total: int = 0
-    started: bool = False
-    done: bool = False
-    error: str = ""
-
-    @property
-    def label(self) -> str:
-        """``builder 2/4`` — the prefix BuildKit prints, without brackets."""
-        head = f"{self.stage} " if self.stage else ""
-        return f"{head}{self.position}/{self.total}"
-
-    @property
-    def status(self) -> str:
-        """``reused`` or ``rebuilt``."""
-        return "reused" if self.cached else "rebuilt"
-
-
-@dataclass
-class BuildResult:
-    """What a build produced: the image (None for a cache-only build) and every step."""
-
-    image_id: str
-    tag: str | None
-    steps: list[StepResult]
-    seconds: float
-    size: int = 0
-
-    @property
-    def reused(self) -> int:
-        """How many steps BuildKit took from its cache."""
-        return sum(1 for s in self.steps if s.cached)
-
-
-#: Called for each build event: ("step", StepResult) when a step starts, ("cached",
-#: StepResult) when BuildKit reuses it, ("done", StepResult) when it finished running,
-#: ("output", line) for a step's output.
-OnEvent = Callable[[str, object], None]
 
 
 class BuildStream:
@@ -114,7 +73,7 @@ class BuildStream:
                 self.image_id = str(aux["ID"])
         elif "error" in event or "errorDetail" in event:
             self.flush()
-            raise _build_error(event, self)
+            raise build_error(event, self.order)
 
     def _emit(self, kind: str, payload: object) -> None:
         if self.on_event is not None:
@@ -189,26 +148,19 @@ def build_image(
     cache_only: bool = False,
     on_event: OnEvent | None = None,
 ) -> BuildResult:
-    """Build an image from a context tar with BuildKit; return the image and every step.
+    """Build an image from a context tar with the engine's builder; return the image and
+    every step.
 
+    BuildKit on Docker; on Podman, buildah, whose classic stream
+    :class:`~dockdjango.engine.builds.classic.ClassicStream` reads into the same steps.
     ``cache_only`` runs the steps without exporting an image (BuildKit's ``cacheonly``
     output): for builds whose only purpose is to fill a cache mount.
     """
     started = time.monotonic()
-    params: dict[str, object] = {"version": "2", "dockerfile": dockerfile, "rm": True}
-    if tag:
-        params["t"] = tag
-    if buildargs:
-        params["buildargs"] = json.dumps(dict(buildargs))
-    if labels:
-        params["labels"] = json.dumps(dict(labels))
-    if target:
-        params["target"] = target
-    if nocache:
-        params["nocache"] = True
-    if cache_only:
-        params["outputs"] = json.dumps([{"Type": "cacheonly"}])
-    steps = BuildStream(on_event)
+    params = _params(dockerfile, tag, buildargs, labels, target, nocache, cache_only)
+    buildah = describe_engine(client).builder == "buildah"
+    steps: BuildStream | ClassicStream = (ClassicStream if buildah else BuildStream)(on_event)
+    before = working_containers(client) if buildah else set()
     api = client.api
     response = None
     try:
@@ -226,15 +178,23 @@ def build_image(
     except APIError as exc:
         raise BuildError(
             f"the engine refused the build: {exc.explanation or exc}",
-            hint="check that the engine has BuildKit (Engine 18.09 or newer)",
+            hint="check the build's settings"
+            if buildah
+            else "check that the engine has BuildKit (Engine 18.09 or newer)",
         ) from None
     finally:
         # Closing the stream cancels a build still running (Ctrl-C, SIGTERM, an error in
         # on_event): the engine stops its steps instead of finishing them for nobody.
         if response is not None:
             response.close()
+        if buildah and not steps.image_id:
+            remove_build_leftovers(client, before)
     steps.flush()
     image_id = steps.image_id
+    if buildah and cache_only and image_id:
+        # buildah ignores the cache-only output and writes an untagged image: drop it
+        api.remove_image(image_id, noprune=False)
+        image_id = ""
     if not image_id and not cache_only:
         raise BuildError("the build ended without producing an image")
     size = int(api.inspect_image(image_id).get("Size", 0)) if image_id else 0
@@ -247,21 +207,27 @@ def build_image(
     )
 
 
-def _build_error(event: Mapping[str, object], steps: BuildStream) -> BuildError:
-    detail = event.get("errorDetail")
-    raw = str(event.get("error") or (detail.get("message") if isinstance(detail, dict) else ""))
-    failed = next((s for s in steps.order if s.error), None)
-    if failed is not None:
-        tail = failed.output[-400:]  # enough for the api to find pip's/uv's own reason
-        return BuildError(
-            f"step [{failed.label}] `{failed.instruction}` failed: {_first_line(failed.error)}",
-            step=failed.instruction,
-            output=tail,
-            hint="the step's last output lines are above; fix the instruction or its inputs",
-        )
-    return BuildError(f"the build failed: {_first_line(raw)}", step=None)
-
-
-def _first_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[0] if lines else "unknown error"
+def _params(
+    dockerfile: str,
+    tag: str | None,
+    buildargs: Mapping[str, str] | None,
+    labels: Mapping[str, str] | None,
+    target: str | None,
+    nocache: bool,
+    cache_only: bool,
+) -> dict[str, object]:
+    """The query of ``POST /build?version=2``."""
+    params: dict[str, object] = {"version": "2", "dockerfile": dockerfile, "rm": True}
+    if tag:
+        params["t"] = tag
+    if buildargs:
+        params["buildargs"] = json.dumps(dict(buildargs))
+    if labels:
+        params["labels"] = json.dumps(dict(labels))
+    if target:
+        params["target"] = target
+    if nocache:
+        params["nocache"] = True
+    if cache_only:
+        params["outputs"] = json.dumps([{"Type": "cacheonly"}])
+    return params

@@ -1,8 +1,10 @@
-"""Engine calls behind the service image choice: reading an image's server version.
+"""Engine calls behind the service image choice: reading an image's server version, and
+the version markers a service's data volume holds.
 
 Building goes through :mod:`dockdjango.engine.builds.buildkit`, look-ups and pulls through
 :mod:`dockdjango.engine.image_store`; what is left is finding out which server (PostgreSQL,
-Redis, MariaDB...) an image holds without starting it.
+Redis, MariaDB...) an image holds, and which version wrote a volume's data, without
+starting anything.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import docker
 from docker.errors import APIError, NotFound
+from docker.types import Mount
 
 from dockdjango.engine.testing.sessions import helper_labels
 
@@ -32,23 +35,73 @@ def read_image_file(client: docker.DockerClient, ref: str, path: str) -> str | N
     Creates a container without starting it (no process runs), copies the file out, and
     removes the container again (labelled as a helper, so a killed process's is pruned).
     """
+    return read_files(client, ref, [path]).get(path)
+
+
+def read_mounted_files(
+    client: docker.DockerClient,
+    ref: str,
+    paths: list[str],
+    *,
+    source: str,
+    target: str,
+    volume: bool,
+) -> dict[str, str]:
+    """The text of those of ``paths`` that exist, seen through a read-only mount of
+    ``source`` (a named volume when ``volume``, else a host path) at ``target`` in a
+    container of image ``ref`` that is never started.
+
+    A named volume that does not exist yet holds nothing: {} (and it is not created, nor
+    is anything of the image copied into an empty one); so is a bind source the engine
+    cannot find.
+    """
+    if volume:
+        try:
+            client.api.inspect_volume(source)
+        except NotFound:
+            return {}
+        mount = Mount(target, source, type="volume", read_only=True, no_copy=True)
+    else:
+        mount = Mount(target, source, type="bind", read_only=True)
+    return read_files(client, ref, paths, mounts=[mount])
+
+
+def read_files(
+    client: docker.DockerClient, ref: str, paths: list[str], *, mounts: list[Mount] | None = None
+) -> dict[str, str]:
+    """The text of those of ``paths`` that exist in a created, never started, container of
+    image ``ref`` (with ``mounts``); the container is removed again."""
+    host_config = client.api.create_host_config(mounts=mounts) if mounts else None
     try:
         created = client.api.create_container(
-            ref, command=["true"], entrypoint=["true"], labels=helper_labels("read-file")
+            ref,
+            command=["true"],
+            entrypoint=["true"],
+            labels=helper_labels("read-file"),
+            host_config=host_config,
         )
     except (APIError, NotFound):
-        return None
+        return {}
     container_id = created["Id"]
+    out: dict[str, str] = {}
     try:
-        stream, _stat = client.api.get_archive(container_id, path)
-        data = b"".join(stream)
-    except (APIError, NotFound):
-        return None
+        for path in paths:
+            try:
+                stream, _stat = client.api.get_archive(container_id, path)
+                text = _first_file(b"".join(stream))
+            except (APIError, NotFound):
+                continue
+            if text is not None:
+                out[path] = text
     finally:
         try:
             client.api.remove_container(container_id, force=True, v=True)
         except (APIError, NotFound):  # already gone: nothing left to clean
             pass
+    return out
+
+
+def _first_file(data: bytes) -> str | None:
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         for member in tar.getmembers():
             if member.isfile():

@@ -91,7 +91,8 @@ class Attachment:
         self._events = self.client.api.events(
             filters={
                 "type": "container",
-                "event": ["start", "die"],
+                # Podman matches its own name, "died", and reports it as "die"
+                "event": ["start", "die", "died"],
                 "label": [f"{L.PROJECT}={self.project}"],
             },
             decode=True,

@@ -99,3 +99,24 @@ def run_interactive(
         sock, lambda rows, cols: client.api.exec_resize(exec_id, height=rows, width=cols)
     )
     return int(client.api.exec_inspect(exec_id).get("ExitCode") or 0)
+
+
+@translate_errors
+def run_detached(
+    client: docker.DockerClient,
+    container: str,
+    cmd: Sequence[str],
+    *,
+    user: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """Start ``cmd`` and return at once (``docker exec -d``); the exec's id.
+
+    The command goes on inside the container after this process exits: for work nobody
+    has to wait for (dropping a database that was swapped out, a copy made ahead of time).
+    """
+    exec_id = _create(
+        client, container, cmd, tty=False, stdin=False, user=user, workdir=None, env=env
+    )
+    client.api.exec_start(exec_id, detach=True)
+    return exec_id

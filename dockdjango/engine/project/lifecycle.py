@@ -17,6 +17,7 @@ from docker.errors import APIError, NotFound
 
 from dockdjango.engine import labels as L
 from dockdjango.engine.failures import explain_start_error, translate_errors
+from dockdjango.engine.podman import is_podman, podman_health
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.stop import remove_containers, stop_containers
 from dockdjango.engine.up.observe import (
@@ -248,13 +249,14 @@ def ps(
     """The project's containers with state, health and published ports, by service."""
     chosen = None if services is None else set(services)
     rows = []
+    podman = podman_health(client, L.project_filter(project)) if is_podman(client) else {}
     for c in project_containers(client, project):
         labels = c.get("Labels") or {}
         service = labels.get(L.SERVICE, "")
         if chosen is not None and service not in chosen:
             continue
         status_text = str(c.get("Status") or "")
-        health = ""
+        health = podman.get(str(c.get("Id")), "")
         for word in ("healthy", "unhealthy", "starting"):
             if f"({word})" in status_text or f"(health: {word})" in status_text:
                 health = word

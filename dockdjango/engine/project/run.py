@@ -164,7 +164,9 @@ def prepare(
     )
     spec = oneoff_spec(project, service, opts, image_id, version=__version__)
     try:
-        cid = create_container(client, spec.create, spec.host_config, spec.networks)
+        cid = create_container(
+            client, spec.create, spec.host_config, spec.networks, on_progress
+        )
     except APIError as exc:
         raise ServiceError(
             service, f"service {service}: the engine refused the container: {exc.explanation}"

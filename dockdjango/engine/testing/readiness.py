@@ -106,7 +106,7 @@ class Healthy:
     def ready(self, container: RunningContainer) -> bool:
         inspect = container.inspect()
         health = (inspect.get("State") or {}).get("Health") or {}
-        if not health:
+        if not health.get("Status"):  # Podman reports {"Status": ""} for no healthcheck
             raise ServiceError(
                 container.spec.image,
                 f"{container.spec.image} has no healthcheck to wait for",

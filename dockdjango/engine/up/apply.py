@@ -26,7 +26,9 @@ from dockdjango.compose import graph
 from dockdjango.compose.confighash import hashed_service, service_hash
 from dockdjango.compose.project import Project
 from dockdjango.engine import labels as L
+from dockdjango.engine.client import describe_engine
 from dockdjango.engine.failures import explain_start_error
+from dockdjango.engine.podman import create_for
 from dockdjango.engine.probes import Probes
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.stop import remove_containers, stop_containers
@@ -35,6 +37,7 @@ from dockdjango.engine.up.create_request import create_request
 from dockdjango.engine.up.health import Cancelled, condition_met, wait_for
 from dockdjango.engine.up.observe import anonymous_mounts, short_name
 from dockdjango.engine.up.replace import replacement_labels, temporary_name
+from dockdjango.engine.up.seed import Seed, copy_in, split_binds
 from dockdjango.errors import ServiceError
 
 
@@ -280,7 +283,7 @@ def _create(
         targets = {v.split(":", 1)[1] for v in kept}
         create["volumes"] = [t for t in anonymous if t not in targets] or None
     try:
-        cid = create_container(client, create, host, request.networks)
+        cid = create_container(client, create, host, request.networks, run.on_progress)
     except APIError as exc:
         raise _refused(run, service, str(create["name"]), exc) from None
     return cid, request.name, str(create["name"])
@@ -291,9 +294,20 @@ def create_container(
     create: dict[str, Any],
     host: dict[str, Any],
     networks: dict[str, dict[str, Any]],
+    on_progress: OnProgress = ignore,
 ) -> str:
     """Create a container from a :class:`CreateRequest`'s parts, joined to its first
-    network at create time and to the others right after; return its id."""
+    network at create time and to the others right after; return its id.
+
+    On a remote engine the project's files a bind would mount are copied in instead
+    (:mod:`dockdjango.engine.up.seed`), before the container first starts."""
+    seeds: list[Seed] = []
+    if host.get("binds") and describe_engine(client).remote:
+        labels = create.get("labels") or {}
+        binds, seeds, notes = split_binds(list(host["binds"]), labels.get(L.WORKING_DIR, ""))
+        host = {**host, "binds": binds or None}
+        for note in notes:
+            on_progress(Event("service", labels.get(L.SERVICE, ""), "warning", note))
     nets = list(networks.items())
     networking = None
     if nets:
@@ -304,11 +318,23 @@ def create_container(
     created = client.api.create_container(
         host_config=client.api.create_host_config(**host),
         networking_config=networking,
-        **{k: v for k, v in create.items() if v is not None},
+        **{k: v for k, v in create_for(client, create).items() if v is not None},
     )
     cid = str(created["Id"])
     for net, endpoint in nets[1:]:
         client.api.connect_container_to_network(cid, net, **endpoint)
+    if seeds:
+        copied = copy_in(client, cid, seeds)
+        where = ", ".join(f"{s.source} -> {s.target}" for s in seeds)
+        on_progress(
+            Event(
+                "container",
+                str(create.get("name") or cid[:12]),
+                "copied",
+                f"{copied} paths of {where}: the engine is remote, so the source is copied "
+                "in, not bind-mounted; `dockdjango watch` brings later edits",
+            )
+        )
     return cid
 
 
@@ -331,7 +357,8 @@ def _labels(run: Run, service: str, number: int) -> dict[str, str]:
 
 
 def _refused(run: Run, service: str, name: str, exc: APIError) -> ServiceError:
-    if exc.status_code == 409:
+    # Docker answers 409 for a name in use; Podman 500 with the same words
+    if exc.status_code == 409 or "already in use" in str(exc.explanation or ""):
         return ServiceError(
             service,
             f"service {service}: a container named {name} already exists and is not "

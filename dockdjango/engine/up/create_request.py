@@ -25,6 +25,8 @@ from dockdjango.compose.naming import DEFAULT_NETWORK, container_name
 from dockdjango.compose.project import Project
 from dockdjango.errors import ServiceError
 
+#: Compose's (and Docker's) stop grace period when a service sets none, in seconds.
+DEFAULT_STOP_SECONDS = 10
 # Keys of ``Service.other`` that do not reach the engine on purpose (handled elsewhere or
 # not per-container).
 _HANDLED_ELSEWHERE = {"scale", "deploy", "develop", "label_file", "post_start", "pre_stop"}
@@ -147,8 +149,9 @@ def _process(svc: Service) -> dict[str, Any]:
         "platform": svc.platform or None,
     }
     grace = svc.stop_grace_period_seconds
-    if grace is not None:
-        create["stop_timeout"] = int(grace)
+    # Always sent: Podman stores no timeout as 0 and then kills at once on stop (Docker
+    # would wait 10 s), which leaves PostgreSQL to recover on its next start.
+    create["stop_timeout"] = int(grace) if grace is not None else DEFAULT_STOP_SECONDS
     return create
 
 

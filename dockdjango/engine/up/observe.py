@@ -10,6 +10,7 @@ import docker
 from dockdjango.engine import labels as L
 from dockdjango.engine.failures import translate_errors
 from dockdjango.engine.image_store import image_id
+from dockdjango.engine.podman import network_ids_of
 
 if TYPE_CHECKING:
     from dockdjango.compose.project import Project
@@ -40,7 +41,7 @@ def observe(client: docker.DockerClient, project: str, *, resources: bool = Fals
     """The project's containers as the engine has them now; with ``resources`` its
     networks and volumes too (two more engine calls, which ``up``/``down`` do not need)."""
     state = Observed()
-    for c in project_containers(client, project):
+    for c in network_ids_of(client, project_containers(client, project)):
         service = (c.get("Labels") or {}).get(L.SERVICE, "")
         state.containers.setdefault(service, []).append(c)
     for group in state.containers.values():

@@ -10,28 +10,18 @@
 # server as its child, turning SIGTERM into PostgreSQL's fast shutdown (see run_server).
 set -Eeo pipefail
 
-log() { printf '%s [entrypoint] %s\n' "$(date -u '+%Y-%m-%d %H:%M:%S UTC')" "$*"; }
-die() { log "error: $*" >&2; exit 1; }
-
-# VAR from $VAR, or from the file named by $VAR_FILE (Docker secrets); never both.
-file_env() {
-	local var="$1" default="${2:-}"
-	local file_var="${var}_FILE"
-	if [ -n "${!var:-}" ] && [ -n "${!file_var:-}" ]; then
-		die "both $var and $file_var are set; set only one"
-	fi
-	local value="$default"
-	if [ -n "${!var:-}" ]; then
-		value="${!var}"
-	elif [ -n "${!file_var:-}" ]; then
-		[ -r "${!file_var}" ] || die "$file_var=${!file_var}: file not readable"
-		value="$(< "${!file_var}")"
-	fi
-	export "$var"="$value"
-	unset "$file_var"
-}
+. /usr/local/lib/dockdjango/entrypoint-lib.sh  # log, die, file_env, run_init_scripts
 
 setup_env() {
+	# bitnami/postgresql's names, for compose files written for that image
+	: "${POSTGRES_USER:=${POSTGRESQL_USERNAME:-}}" "${POSTGRES_DB:=${POSTGRESQL_DATABASE:-}}"
+	: "${POSTGRES_PASSWORD:=${POSTGRESQL_PASSWORD:-${POSTGRESQL_POSTGRES_PASSWORD:-}}}"
+	if [ "${ALLOW_EMPTY_PASSWORD:-}" = yes ] && [ -z "$POSTGRES_PASSWORD" ]; then
+		: "${POSTGRES_HOST_AUTH_METHOD:=trust}"
+	fi
+	[ -n "$POSTGRES_USER" ] || unset POSTGRES_USER
+	[ -n "$POSTGRES_DB" ] || unset POSTGRES_DB
+	[ -n "$POSTGRES_PASSWORD" ] || unset POSTGRES_PASSWORD
 	file_env POSTGRES_PASSWORD
 	file_env POSTGRES_USER postgres
 	file_env POSTGRES_DB "$POSTGRES_USER"
@@ -41,6 +31,19 @@ setup_env() {
 	DATABASE_ALREADY_EXISTS=
 	if [ -s "$PGDATA/PG_VERSION" ]; then
 		DATABASE_ALREADY_EXISTS=true
+	fi
+}
+
+# Another major version's data cannot be opened: refuse it before anything (a chown, an
+# initdb) writes to it, rather than let the server fail on every restart.
+check_data_version() {
+	local written
+	[ -s "$PGDATA/PG_VERSION" ] || return 0
+	written="$(cat "$PGDATA/PG_VERSION")"
+	if [ "$written" != "$PG_MAJOR" ]; then
+		die "$PGDATA holds data of PostgreSQL $written, and this is PostgreSQL $PG_MAJOR" \
+			"(dockdjango's Debian stand-in), which cannot open it: not started, nothing in it" \
+			"was changed. Ask for postgres:$written, or start with an empty volume"
 	fi
 }
 
@@ -120,34 +123,8 @@ create_database() {
 	fi
 }
 
-run_init_scripts() {
-	local f
-	for f in /docker-entrypoint-initdb.d/*; do
-		[ -e "$f" ] || continue
-		case "$f" in
-			*.sh)
-				if [ -x "$f" ]; then
-					log "running $f"
-					"$f"
-				else
-					log "sourcing $f"
-					# shellcheck disable=SC1090
-					. "$f"
-				fi
-				;;
-			*.sql)
-				log "running $f"
-				psql_init --dbname "$POSTGRES_DB" -f "$f"
-				;;
-			*.sql.gz)
-				log "running $f"
-				gunzip -c "$f" | psql_init --dbname "$POSTGRES_DB"
-				;;
-			*)
-				log "ignoring $f (not .sh, .sql or .sql.gz)"
-				;;
-		esac
-	done
+psql_initdb() {
+	psql_init --dbname "$POSTGRES_DB"
 }
 
 # The server as a child of this shell, which turns SIGTERM into SIGINT. For PostgreSQL,
@@ -181,6 +158,7 @@ main() {
 	fi
 
 	setup_env
+	check_data_version
 	prepare_dirs
 	if [ "$(id -u)" = 0 ]; then
 		exec setpriv --reuid=postgres --regid=postgres --init-groups "$BASH_SOURCE" "$@"
@@ -195,7 +173,7 @@ main() {
 		export PGDATABASE="$POSTGRES_DB" PGHOST=/var/run/postgresql
 		start_temp_server
 		create_database
-		run_init_scripts
+		run_init_scripts psql_initdb
 		stop_temp_server
 		unset PGPASSWORD PGUSER PGDATABASE PGHOST
 		log "PostgreSQL init process complete; ready for start up."

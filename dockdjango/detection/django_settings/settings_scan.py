@@ -15,6 +15,8 @@ django-split-settings (``include("core.py", optional("local.py"))``) are parsed 
 
 Branches that depend on the environment are followed only when ``environ`` says so
 (django-split-settings' ``if os.environ.get("IN_DOCKER"): files.append("docker.py")``).
+Class-based settings (django-configurations) are read for the class ``configuration``
+names, with its bases (:mod:`dockdjango.detection.django_settings.settings_classes`).
 """
 
 from __future__ import annotations
@@ -25,31 +27,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dockdjango.detection.django_settings.env_reads import dotted, env_reads, fstring_head, literal
+from dockdjango.detection.django_settings.pysource import parsed
+from dockdjango.detection.django_settings.settings_classes import (
+    class_bodies,
+    is_value_call,
+    value_default,
+    value_reads,
+)
 from dockdjango.detection.layout import module_file
 
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_READER_FUNCS = {"env", "config", "get_secret", "getenv", "get_env", "env_var", "get_env_var"}
-_ENV_METHODS = {
-    "str",
-    "bool",
-    "int",
-    "float",
-    "list",
-    "tuple",
-    "dict",
-    "json",
-    "url",
-    "db",
-    "db_url",
-    "dj_db_url",
-    "cache",
-    "cache_url",
-    "path",
-    "email",
-    "email_url",
-    "get_value",
-    "search_url",
-}
 _URL_SCHEMES = {
     "postgres": "postgres",
     "postgresql": "postgres",
@@ -112,21 +99,33 @@ class SettingsScan:
 
 
 def scan_settings(
-    app_dir: Path, module: str, *, environ: Mapping[str, str] | None = None
+    app_dir: Path,
+    module: str,
+    *,
+    environ: Mapping[str, str] | None = None,
+    configuration: str | None = None,
 ) -> SettingsScan:
-    """Scan ``module`` (resolved from ``app_dir``) and what it imports."""
+    """Scan ``module`` (resolved from ``app_dir``) and what it imports; with
+    ``configuration``, the settings class of that name too."""
     scan = SettingsScan()
     path = module_file(app_dir, module)
     if path is not None:
-        _Scanner(app_dir, scan, dict(environ or {})).file(path, module)
+        _Scanner(app_dir, scan, dict(environ or {}), configuration).file(path, module)
     return scan
 
 
 class _Scanner:
-    def __init__(self, app_dir: Path, scan: SettingsScan, environ: dict[str, str]):
+    def __init__(
+        self,
+        app_dir: Path,
+        scan: SettingsScan,
+        environ: dict[str, str],
+        configuration: str | None = None,
+    ):
         self.app_dir = app_dir
         self.scan = scan
         self.environ = environ
+        self.configuration = configuration
         self.seen: set[Path] = set()
 
     def file(self, path: Path, module: str) -> None:
@@ -138,15 +137,18 @@ class _Scanner:
         except ValueError:
             rel = str(path)
         self.scan.files.append(rel)
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-        except SyntaxError:
+        tree = parsed(path)
+        if tree is None:
             return
         package = module if path.name == "__init__.py" else module.rpartition(".")[0]
         self._collect_reads(tree)
         lists = _string_lists(tree, self._active)
+        top = not self.seen - {path}
         for stmt in tree.body:
             self._statement(stmt, path, package, lists, conditional=False)
+        if top and self.configuration:
+            for stmt in class_bodies(tree, self.configuration):
+                self._statement(stmt, path, package, lists, conditional=False)
 
     # -- in execution order ---------------------------------------------------------
     def _statement(
@@ -178,7 +180,7 @@ class _Scanner:
             return
         for name in names:
             if name in ("WSGI_APPLICATION", "ASGI_APPLICATION", "ROOT_URLCONF"):
-                text = _literal(value)
+                text = literal(value)
                 if text:
                     self.scan.values[name] = text
             if name == "DATABASES":
@@ -190,12 +192,12 @@ class _Scanner:
         for node in ast.walk(value):
             if isinstance(node, ast.Dict):
                 for key, item in zip(node.keys, node.values, strict=False):
-                    if key is not None and _literal(key) == "ENGINE":
-                        text = _literal(item) or self._default_of(item)
+                    if key is not None and literal(key) == "ENGINE":
+                        text = literal(item) or self._default_of(item)
                         if text:
                             return engine_kind(text)
         for node in ast.walk(value):
-            text = _literal(node) or _fstring_head(node)
+            text = literal(node) or fstring_head(node)
             if text and "://" in text:
                 return engine_kind(text)
         for node in ast.walk(value):
@@ -205,9 +207,11 @@ class _Scanner:
         return engine_kind(url) if url else None
 
     def _default_of(self, node: ast.AST) -> str | None:
+        if isinstance(node, ast.Call) and is_value_call(node):
+            return value_default(node)
         if isinstance(node, ast.Call):
             for arg in [*node.args[1:], *(k.value for k in node.keywords if k.arg == "default")]:
-                text = _literal(arg)
+                text = literal(arg)
                 if text:
                     return text
         return None
@@ -220,11 +224,11 @@ class _Scanner:
         names: list[str] = []
         for arg in call.args:
             if isinstance(arg, ast.Call) and _call_name(arg) == "optional" and arg.args:
-                names += [t for t in [_literal(arg.args[0])] if t]
+                names += [t for t in [literal(arg.args[0])] if t]
             elif isinstance(arg, ast.Starred) and isinstance(arg.value, ast.Name):
                 names += lists.get(arg.value.id, [])
-            elif _literal(arg):
-                names.append(_literal(arg) or "")
+            elif literal(arg):
+                names.append(literal(arg) or "")
         for name in names:
             target = path.parent / name
             if target.is_file():
@@ -233,11 +237,18 @@ class _Scanner:
 
     # -- anywhere in the file ---------------------------------------------------------
     def _collect_reads(self, tree: ast.AST) -> None:
+        constants = _class_constants(tree)
         reads = list(
-            (getattr(node, "lineno", 0), getattr(node, "col_offset", 0), name, default)
+            (
+                getattr(node, "lineno", 0),
+                getattr(node, "col_offset", 0),
+                name,
+                default if default is not None else _constant_default(node, constants),
+            )
             for node in ast.walk(tree)
-            for name, default in _env_reads(node)
+            for name, default in env_reads(node)
         )
+        reads += value_reads(tree)
         reads.sort(key=lambda r: (r[0], r[1]))  # source order (ast.walk is breadth-first)
         for _, _, name, default in reads:
             if name not in self.scan.env_reads:
@@ -245,7 +256,7 @@ class _Scanner:
             if default is not None:
                 self.scan.env_defaults.setdefault(name, default)
         for node in ast.walk(tree):
-            text = _literal(node) or _fstring_head(node)
+            text = literal(node) or fstring_head(node)
             if text and re.match(r"^[a-z][a-z0-9+]*://", text):
                 self.scan.urls.append(text)
                 kind = engine_kind(text)
@@ -262,10 +273,31 @@ class _Scanner:
 
     def _active(self, test: ast.AST) -> bool | None:
         """True/False when ``test`` only asks whether env variables are set; else None."""
-        names = [n for node in ast.walk(test) for n, _ in _env_reads(node)]
+        names = [n for node in ast.walk(test) for n, _ in env_reads(node)]
         if not names:
             return None
         return any(self.environ.get(n, "") not in ("", "0", "false", "False") for n in names)
+
+
+def _class_constants(tree: ast.AST) -> dict[str, str]:
+    """``Kinds.MYSQL`` -> ``"mysql"`` for string constants of the file's classes."""
+    out = {}
+    for node in getattr(tree, "body", []):
+        if isinstance(node, ast.ClassDef):
+            for stmt in node.body:
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                    name = _target_name(stmt.targets[0])
+                    text = literal(stmt.value)
+                    if name and text is not None:
+                        out[f"{node.name}.{name}"] = text
+    return out
+
+
+def _constant_default(node: ast.AST, constants: dict[str, str]) -> str | None:
+    """The default of ``os.getenv("X", Kinds.MYSQL)`` when the class is the file's own."""
+    if isinstance(node, ast.Call) and len(node.args) > 1:
+        return constants.get(dotted(node.args[1]))
+    return None
 
 
 def _children(stmt: ast.stmt, active: object) -> list[ast.stmt]:
@@ -293,7 +325,7 @@ def _string_lists(tree: ast.Module, active: object) -> dict[str, list[str]]:
             if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.List):
                 name = _target_name(stmt.targets[0])
                 if name:
-                    lists[name] = [t for t in (_literal(e) for e in stmt.value.elts) if t]
+                    lists[name] = [t for t in (literal(e) for e in stmt.value.elts) if t]
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 func = stmt.value.func
                 if (
@@ -302,7 +334,7 @@ def _string_lists(tree: ast.Module, active: object) -> dict[str, list[str]]:
                     and isinstance(func.value, ast.Name)
                     and stmt.value.args
                 ):
-                    text = _literal(stmt.value.args[0])
+                    text = literal(stmt.value.args[0])
                     if text:
                         lists.setdefault(func.value.id, []).append(text)
             elif isinstance(stmt, ast.If | ast.Try | ast.With):
@@ -312,68 +344,8 @@ def _string_lists(tree: ast.Module, active: object) -> dict[str, list[str]]:
     return lists
 
 
-def _env_reads(node: ast.AST) -> list[tuple[str, str | None]]:
-    """(variable, literal default) pairs read by one expression node."""
-    if isinstance(node, ast.Call):
-        dotted = _dotted(node.func)
-        first = _literal(node.args[0]) if node.args else None
-        default = _literal(node.args[1]) if len(node.args) > 1 else None
-        for kw in node.keywords:
-            if kw.arg == "default":
-                default = _literal(kw.value) or _fstring_head(kw.value)
-        if dotted in (
-            "os.environ.get",
-            "os.getenv",
-            "environ.get",
-            "getenv",
-            "os.environ.setdefault",
-        ):
-            return [(first, default)] if first else []
-        if dotted in ("dj_database_url.config", "dj_database_url.config"):
-            var = next((_literal(k.value) for k in node.keywords if k.arg == "env"), None)
-            return [(var or "DATABASE_URL", default if not node.args else None)]
-        head, _, method = dotted.rpartition(".")
-        if head == "env" and method in _ENV_METHODS:
-            if method in ("db", "db_url", "dj_db_url") and not first:
-                return [("DATABASE_URL", default)]
-            if method in ("cache", "cache_url") and not first:
-                return [("CACHE_URL", default)]
-            return [(first, default)] if first and _ENV_NAME.match(first) else []
-        if dotted in _READER_FUNCS and first and _ENV_NAME.match(first):
-            return [(first, default)]
-    if isinstance(node, ast.Subscript) and _dotted(node.value) in ("os.environ", "environ"):
-        key = _literal(node.slice)
-        return [(key, None)] if key else []
-    if isinstance(node, ast.Compare) and any(isinstance(o, ast.In | ast.NotIn) for o in node.ops):
-        if any(_dotted(c) in ("os.environ", "environ") for c in node.comparators):
-            key = _literal(node.left)
-            return [(key, None)] if key else []
-    return []
-
-
-def _dotted(node: ast.AST) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr}" if inner else ""
-    return ""
-
-
 def _call_name(call: ast.Call) -> str:
-    return _dotted(call.func).rpartition(".")[2]
-
-
-def _literal(node: ast.AST | None) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return None
-
-
-def _fstring_head(node: ast.AST | None) -> str | None:
-    if isinstance(node, ast.JoinedStr) and node.values:
-        return _literal(node.values[0])
-    return None
+    return dotted(call.func).rpartition(".")[2]
 
 
 def _target_name(node: ast.AST) -> str | None:

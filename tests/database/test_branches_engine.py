@@ -1,0 +1,165 @@
+"""A database per git branch, and migration warnings, on a real git repository: ``up`` on
+another branch switches databases; without per-branch databases, ``up`` names the
+migrations applied on another branch. Migrations are applied by real Django (from this
+test's virtualenv, over the published port), as a developer's ``manage.py migrate`` would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.database.conftest import DbStack, make_stack, remove_project
+
+pytestmark = pytest.mark.engine
+
+SETTINGS = """\
+import os
+SECRET_KEY = "test"
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+INSTALLED_APPS = ["django.contrib.contenttypes", "shop"]
+DATABASES = {"default": {
+    "ENGINE": "django.db.backends.postgresql", "NAME": "shop", "USER": "shop",
+    "PASSWORD": "shop", "HOST": "127.0.0.1", "PORT": os.environ["DB_PORT"],
+}}
+"""
+MODELS = """\
+from django.db import models
+class Item(models.Model):
+    name = models.CharField(max_length=20)
+"""
+INITIAL = """\
+from django.db import migrations, models
+class Migration(migrations.Migration):
+    initial = True
+    operations = [migrations.CreateModel("Item", [
+        ("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=20))])]
+"""
+PRICE = """\
+from django.db import migrations, models
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.AddField("Item", "price", models.IntegerField(default=0))]
+"""
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
+        cwd=root, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def django_project(stack: DbStack) -> None:
+    """A Django app with one migration, committed on ``main``."""
+    root = stack.root
+    (root / "settings.py").write_text(SETTINGS)
+    (root / "shop" / "migrations").mkdir(parents=True)
+    (root / "shop" / "__init__.py").write_text("")
+    (root / "shop" / "models.py").write_text(MODELS)
+    (root / "shop" / "migrations" / "__init__.py").write_text("")
+    (root / "shop" / "migrations" / "0001_initial.py").write_text(INITIAL)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "main")
+
+
+def add_price_on_branch(stack: DbStack, branch: str) -> None:
+    git(stack.root, "switch", "-qc", branch)
+    (stack.root / "shop" / "migrations" / "0002_item_price.py").write_text(PRICE)
+    git(stack.root, "add", "-A")
+    git(stack.root, "commit", "-qm", "price")
+
+
+def migrate(stack: DbStack) -> None:
+    """``manage.py migrate`` against the stack's database."""
+    port = stack.cli("port", "db", "5432").stdout.strip().rpartition(":")[2]
+    env = {**os.environ, "DB_PORT": port, "DJANGO_SETTINGS_MODULE": "settings"}
+    env["PYTHONPATH"] = str(stack.root)
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "-v0"],
+        cwd=stack.root, env=env, check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+
+
+def applied(stack: DbStack) -> list[str]:
+    return [
+        f"{a}.{n}" for a, n in stack.sql("SELECT app, name FROM django_migrations") if a == "shop"
+    ]
+
+
+def notes(up: str) -> list[str]:
+    """What ``up`` said about the database (lines starting with a mark)."""
+    return [line for line in up.splitlines() if line.startswith(("✓ database", "! "))]
+
+
+@pytest.fixture
+def repo_stack(tmp_path: Path, engine, pg_image, request):  # noqa: ANN001, ANN201
+    extra = getattr(request, "param", "")
+    stack = make_stack(tmp_path / "shop", engine, pg_image, extra)
+    django_project(stack)
+    try:
+        yield stack
+    finally:
+        remove_project(engine, stack.name)
+
+
+PER_BRANCH = "x-dockdjango:\n  database:\n    per_branch: true\n"
+
+
+@pytest.mark.parametrize("repo_stack", [PER_BRANCH], indirect=True, ids=["per-branch"])
+def test_each_branch_gets_its_own_database_made_from_the_current_one(repo_stack: DbStack) -> None:
+    stack = repo_stack
+    first = notes(stack.cli("up", "-d").stderr)
+    assert first[0] == "✓ database: shop is now main's (a database per branch from here on)"
+    assert first[1] == "! database shop is not migrated yet -- run: manage.py migrate"
+    migrate(stack)
+    stack.sql("INSERT INTO shop_item (name) VALUES ('made on main')")
+    assert notes(stack.cli("up", "-d").stderr) == ["✓ database: shop is main's"]
+
+    add_price_on_branch(stack, "feature/price")
+    up = notes(stack.cli("up", "-d").stderr)
+    assert up[0] == (
+        "✓ database: feature/price's own copy of shop (made from main's); main's is kept"
+    )
+    assert up[1].startswith("! 1 migration(s) of the code are not applied to shop: shop.0002")
+    assert stack.sql("SELECT name FROM shop_item") == [("made on main",)]  # a copy of main's
+    migrate(stack)
+    stack.sql("INSERT INTO shop_item (name, price) VALUES ('made on feature', 3)")
+
+    git(stack.root, "switch", "-q", "main")
+    up = notes(stack.cli("up", "-d").stderr)
+    assert up == ["✓ database: main's own copy of shop; feature/price's is kept"]  # no drift
+    assert applied(stack) == ["shop.0001_initial"]
+    assert stack.sql("SELECT name FROM shop_item") == [("made on main",)]
+
+    git(stack.root, "switch", "-q", "feature/price")
+    assert notes(stack.cli("up", "-d").stderr) == [
+        "✓ database: feature/price's own copy of shop; main's is kept"
+    ]
+    assert applied(stack) == ["shop.0001_initial", "shop.0002_item_price"]
+    assert sorted(stack.sql("SELECT name FROM shop_item")) == [
+        ("made on feature",),
+        ("made on main",),
+    ]
+
+
+def test_without_per_branch_databases_up_names_another_branchs_migrations(
+    repo_stack: DbStack,
+) -> None:
+    stack = repo_stack
+    stack.cli("up", "-d")
+    add_price_on_branch(stack, "feature")
+    migrate(stack)  # 0002 applied on the feature branch
+    assert notes(stack.cli("up", "-d").stderr) == []  # in step: nothing to say
+
+    git(stack.root, "switch", "-q", "main")
+    (warning,) = notes(stack.cli("up", "-d").stderr)
+    assert warning.startswith(
+        "! 1 migration(s) applied to shop are not in this branch's code: shop.0002_item_price -- "
+    )
+    assert "dockdjango db restore NAME" in warning and "per_branch: true" in warning
