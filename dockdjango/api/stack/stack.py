@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dockdjango.api.stack.links import Link
 from dockdjango.api.stack.stack_exec import ExecResult, StackCommands
 from dockdjango.api.stack.stack_inspect import StackInspection
-from dockdjango.api.stack.stack_load import StackLoaders
+from dockdjango.api.stack.stack_load import StackLoaders, compose_files
 from dockdjango.compose.loader.pipeline import Resolved
 from dockdjango.engine.client import connect
 from dockdjango.engine.progress import Event, OnProgress, ignore
@@ -35,9 +34,7 @@ from dockdjango.engine.project.logs import LogLine
 from dockdjango.engine.up.outcome import UpResult
 from dockdjango.errors import DockdjangoError, SpecError
 
-# The typed models (pydantic) and the ``up`` machinery are imported where they are used:
-# the commands that work from the containers' labels (down, ps, stop, logs, port) need
-# only the project's name and its services' names, which a `Resolved` project has.
+# The models (pydantic) and ``up`` are imported where used: the label commands need neither.
 if TYPE_CHECKING:
     import docker
 
@@ -104,8 +101,8 @@ class Stack(StackLoaders, StackCommands, StackInspection):
             from dockdjango.compose import load_dict
 
             project = load_dict(project)
-        self._project: Project | None = None if isinstance(project, Resolved) else project
         self._resolved = project if isinstance(project, Resolved) else None
+        self._project = None if isinstance(project, Resolved) else project
         self._name = project.name if project is not None else name or ""
         if not self._name:
             raise SpecError(
@@ -374,16 +371,6 @@ class Stack(StackLoaders, StackCommands, StackInspection):
 
     def __repr__(self) -> str:
         return f"Stack({self.name!r}, services={self.services!r})"
-
-
-def compose_files(
-    project_directory: str | Path | None = None, environ: Mapping[str, str] | None = None
-) -> list[str]:
-    """The compose files Compose would load here with no ``-f`` (``COMPOSE_FILE``, else
-    ``compose.yaml`` ... in the directory or a parent, with its override); [] if none."""
-    from dockdjango.compose.loader.locate import discover_files
-
-    return discover_files(project_directory, environ)
 
 
 def down_project(

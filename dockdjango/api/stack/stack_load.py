@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from dockdjango.compose import Project
     from dockdjango.engine.progress import OnProgress
 
-__all__ = ["StackLoaders"]
+__all__ = ["StackLoaders", "compose_files"]
 
 
 class StackLoaders:
@@ -170,3 +170,13 @@ class StackLoaders:
             return cls.existing(options.project_name, client=client, on_progress=on_progress)
         project = options.load() if typed else options.resolved()
         return cls(project, client=client, on_progress=on_progress)
+
+
+def compose_files(
+    project_directory: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """The compose files Compose would load here with no ``-f`` (``COMPOSE_FILE``, else
+    ``compose.yaml`` ... in the directory or a parent, with its override); [] if none."""
+    from dockdjango.compose.loader.locate import discover_files
+
+    return discover_files(project_directory, environ)
