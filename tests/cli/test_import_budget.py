@@ -11,6 +11,8 @@ The commands that work from the containers' labels (``ps``, ``logs``, ``port``,
 ``exec``, ``stop``, ``start``, ``restart``, ``down``) read the compose file but build no
 typed models (no pydantic); ``version`` reads no file; ``up`` with nothing to change
 builds models but detects no Django project and generates no Dockerfile.
+Third-party packages the Docker SDK itself imports are the SDK's business (with the ssh
+extra installed it imports paramiko, cryptography and invoke in every process).
 """
 
 from __future__ import annotations
@@ -175,12 +177,16 @@ def test_up_with_nothing_to_change_detects_nothing(stack_dir) -> None:
         "dockdjango.engine.builds",
     )
     modules = imported(stack_dir, "up", "-d")
-    assert over_budget(modules, never, most=100) == []
+    # 87 when this budget was set; since then up says which database a branch gets
+    # (api.database, 8 modules) and seeds and identifies engines: 115
+    assert over_budget(modules, never, most=120) == []
 
 
 @pytest.mark.engine
 def test_version_reads_no_file(stack_dir) -> None:
-    never = ("pydantic", "yaml", "rich", "dockdjango.compose", "dockdjango.api.stack")
+    # (not yaml: with the ssh extra installed, the Docker SDK imports paramiko, whose
+    # invoke brings a YAML library of its own)
+    never = ("pydantic", "rich", "dockdjango.compose", "dockdjango.api.stack")
     assert over_budget(imported(stack_dir, "version"), never, most=20) == []
 
 
