@@ -135,6 +135,8 @@ def measure(recipe: Recipe, work: Path, twins: dict[str, str], tagged: list[str]
         if hit is None:
             errors = path.errors or [ln for ln in path.up.stderr.splitlines() if ln.strip()][-1:]
             row.line = (errors[0] if errors else "no answer")[:240]
+            if path.up.returncode == 0:
+                row.line = f"up succeeded, but {' nor '.join(recipe.paths)} answered 2xx/3xx"
             # refused: for the reason the recipe expects (outside dockdjango); else failed
             expected = recipe.refusal()
             row.outcome = "refused" if expected and expected in row.line else "failed"

@@ -201,18 +201,7 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.json:
         print_json(
             {
-                "steps": [
-                    {
-                        "step": p.step.index,
-                        "instruction": p.step.text,
-                        "cache": "reused" if p.reused else "rebuild",
-                        "vertex": p.step.vertex,
-                        "first_rebuild": p.first,
-                        "cause": None if p.reused else p.cause,
-                        "has_layer": p.step.has_layer,
-                    }
-                    for p in preds
-                ],
+                "steps": [_explain_json(p) for p in preds],
                 "reused": layered - rebuild,
                 "rebuild": rebuild,
             }
@@ -232,7 +221,26 @@ def run_explain(args: argparse.Namespace) -> int:
         print_table(["step", "instruction", "cache", "why"], rows)
         print(summary)
         return 0
+    _explain_rich(preds, summary)
+    return 0
+
+
+def _explain_json(p: Any) -> dict[str, Any]:
+    return {
+        "step": p.step.index,
+        "instruction": p.step.text,
+        "cache": "reused" if p.reused else "rebuild",
+        "vertex": p.step.vertex,
+        "first_rebuild": p.first,
+        "cause": None if p.reused else p.cause,
+        "has_layer": p.step.has_layer,
+    }
+
+
+def _explain_rich(preds: list[Any], summary: str) -> None:
+    """The prediction as a coloured table (a terminal)."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False)
@@ -241,16 +249,14 @@ def run_explain(args: argparse.Namespace) -> int:
     table.add_column("cache", no_wrap=True, min_width=7)
     table.add_column("why", overflow="fold", min_width=24)
     for p in preds:
-        status = _status(p)
         style = "green" if p.reused else ("bold red" if p.first else "red")
         cause = "" if p.reused or not p.cause else p.cause
-        table.add_row(
-            str(p.step.index), _first_line(p.step.text, 200), f"[{style}]{status}[/]", cause
-        )
+        # the instruction's own brackets (`[0]`, `[x for x in ...]`) are text, not markup
+        text = escape(_first_line(p.step.text, 200))
+        table.add_row(str(p.step.index), text, f"[{style}]{_status(p)}[/]", escape(cause))
     console = Console()
     console.print(table)
     console.print(summary)
-    return 0
 
 
 def _status(p: Any) -> str:

@@ -7,8 +7,12 @@ the engine's BuildKit front end fails to parse Python's default PAX headers.
 
 from __future__ import annotations
 
+import fnmatch
+import hashlib
 import io
 import os
+import posixpath
+import stat
 import tarfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -81,3 +85,59 @@ def make_context(
             info.mode = 0o644
             tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
+
+
+#: Context-relative POSIX path -> digest of the file's mode and content.
+ContextIndex = dict[str, str]
+
+
+def file_digest(mode: int, content: bytes) -> str:
+    """Digest of one context entry as BuildKit's content hash sees it (mode and bytes)."""
+    h = hashlib.sha256(f"{stat.S_IMODE(mode):o}:{stat.S_IFMT(mode):o}\0".encode())
+    h.update(content)
+    return h.hexdigest()[:32]
+
+
+def index_context(
+    root: str | os.PathLike[str] | None,
+    exclude: Exclude | None = None,
+    extra_files: Mapping[str, bytes] | None = None,
+) -> ContextIndex:
+    """Digests of every file the context tar will hold (same selection as ``make_context``)."""
+    index: ContextIndex = {}
+    if root is not None:
+        base = Path(root)
+        for rel in iter_context_files(base, exclude):
+            full = base / rel
+            st = full.lstat()
+            if stat.S_ISLNK(st.st_mode):
+                index[rel] = file_digest(st.st_mode, os.readlink(full).encode())
+            elif stat.S_ISREG(st.st_mode):
+                index[rel] = file_digest(st.st_mode, full.read_bytes())
+    for rel, data in (extra_files or {}).items():
+        index[rel] = file_digest(0o100644, data)  # make_context writes extras as 0644 files
+    return index
+
+
+def match_sources(src: str, context: ContextIndex) -> list[tuple[str, str]]:
+    """(context path, path relative to the copied source) for each file ``src`` (a
+    Dockerfile source path) selects, as BuildKit matches it."""
+    norm = posixpath.normpath(src.lstrip("/")) if src.strip("/") else "."
+    if norm == ".":
+        return [(rel, rel) for rel in sorted(context)]
+    if norm in context:
+        return [(norm, posixpath.basename(norm))]
+    prefix = norm + "/"
+    under = [(rel, rel[len(prefix) :]) for rel in sorted(context) if rel.startswith(prefix)]
+    if under or not any(ch in norm for ch in "*?["):
+        return under
+    # A wildcard matches whole paths component by component (Go's filepath.Match). With the
+    # same number of components on both sides, fnmatch's `*` cannot cross a `/`.
+    depth = norm.count("/") + 1
+    out = []
+    for rel in sorted(context):
+        parts = rel.split("/")
+        if len(parts) >= depth and fnmatch.fnmatchcase("/".join(parts[:depth]), norm):
+            rest = "/".join(parts[depth:])
+            out.append((rel, posixpath.join(parts[depth - 1], rest) if rest else parts[-1]))
+    return out

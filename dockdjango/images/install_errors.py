@@ -64,94 +64,153 @@ def explain_install_failure(
     ``requirements`` names the file the project declares its dependencies in (the
     message says "installing <it>"), ``python`` the image's Python (``3.11``).
     """
-    text = "\n".join(output)
-    where = f"installing {requirements}" if requirements else "installing the dependencies"
-    py = f"Python {python}" if python else "this Python"
+    failure = _Failure(
+        "\n".join(output),
+        f"installing {requirements}" if requirements else "installing the dependencies",
+        f"Python {python}" if python else "this Python",
+        requirements,
+    )
+    for reader in (
+        _wrong_python,
+        _unsatisfiable,
+        _stale_lock,
+        _not_found,
+        _git_fetch,
+        _source_build,
+    ):
+        found = reader(failure)
+        if found is not None:
+            return found
+    return None
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """What every reader needs: the output, "installing <file>", "Python X.Y", the file."""
+
+    text: str
+    where: str
+    py: str
+    requirements: str | None
+
+
+def _wrong_python(f: _Failure) -> InstallFailure | None:
     m = re.search(
         r"current Python version \(([\d.]+)\) does not satisfy Python([^\s,]+)[^\n]*?"
         r"(?:and|,)\s+([\w.\-\[\]]+==[\w.\-+!]+)\s+depends on",
-        text,
-    ) or re.search(
-        r"Package '([^']+)' requires a different Python: ([\d.]+) not in '([^']+)'", text
+        f.text,
     )
     if m:
-        if m.re.pattern.startswith("Package"):
-            requirement, running, wants = m.group(1), m.group(2), m.group(3)
-        else:
-            running, wants, requirement = m.group(1), m.group(2), m.group(3)
-        return InstallFailure(
-            f"{where} failed: {requirement} requires Python {wants} (Requires-Python); "
-            f"the image runs {running}",
-            "choose a Python it supports (--python, or [tool.dockdjango] python), or pin a "
-            "release of it that supports this one",
-            requirement,
+        running, wants, requirement = m.group(1), m.group(2), m.group(3)
+    else:
+        m = re.search(
+            r"Package '([^']+)' requires a different Python: ([\d.]+) not in '([^']+)'", f.text
         )
-    m = re.search(r"The lockfile at `([^`]+)` needs to be updated, but `--locked`", text)
-    if m:
-        return InstallFailure(
-            f"{where} failed: {m.group(1)} is out of date with pyproject.toml (the build "
-            "installs the lock as it is, `uv sync --locked`)",
-            "run `uv lock` and commit the lock file",
-        )
+        if not m:
+            return None
+        requirement, running, wants = m.group(1), m.group(2), m.group(3)
+    return InstallFailure(
+        f"{f.where} failed: {requirement} requires Python {wants} (Requires-Python); "
+        f"the image runs {running}",
+        "choose a Python it supports (--python, or [tool.dockdjango] python), or pin a "
+        "release of it that supports this one",
+        requirement,
+    )
+
+
+def _unsatisfiable(f: _Failure) -> InstallFailure | None:
     m = re.search(
-        r"(?:Because |╰─▶ Because )([\w.\-\[\]]+) was not found in the package registry", text
+        r"Because you require ([^\s,]+) and ([^\s,]+), we can conclude that your requirements "
+        r"are unsatisfiable",
+        f.text,
     )
-    m = m or re.search(r"No matching distribution found for ([^\s]+)", text)
-    if m:
-        return InstallFailure(
-            f"{where} failed: no matching distribution for {m.group(1)} (no release of it "
-            f"installs on {py}, or the index does not have it)",
-            "check the name and version, and that PyPI (or your index) is reachable from the build",
-            m.group(1),
-        )
-    m = re.search(r"Failed to (?:download and )?build `([^`]+ @ git\+([^`]+))`", text)
-    if m and re.search(r"Git operation failed|fatal: unable to access", text):
-        host = urlsplit(m.group(2)).hostname or m.group(2)
-        causes = re.findall(r"^\s*(?:cause: |fatal: )(.+)$", text, re.M)
-        why = causes[-1].strip() if causes else "the git fetch failed"
-        return InstallFailure(
-            f"{where} failed: {m.group(1).split(' @ ')[0]} is installed from a Git URL and "
-            f"{host} could not be fetched from the build ({why})",
-            f"make {host} reachable from builds (a proxy, as for PyPI), or install a release "
-            "of it from PyPI instead",
-            m.group(1),
-        )
-    m = re.search(r"Failed to (?:download and )?build `([^`]+)`", text) or re.search(
+    if not m:
+        return None
+    return InstallFailure(
+        f"{f.where} failed: it asks for {m.group(1)} and {m.group(2)} together, which no "
+        "install can satisfy",
+        f"keep one of them in {f.requirements or 'the requirements'}",
+        m.group(1),
+    )
+
+
+def _stale_lock(f: _Failure) -> InstallFailure | None:
+    m = re.search(r"The lockfile at `([^`]+)` needs to be updated, but `--locked`", f.text)
+    if not m:
+        return None
+    return InstallFailure(
+        f"{f.where} failed: {m.group(1)} is out of date with pyproject.toml (the build "
+        "installs the lock as it is, `uv sync --locked`)",
+        "run `uv lock` and commit the lock file",
+    )
+
+
+def _not_found(f: _Failure) -> InstallFailure | None:
+    m = re.search(
+        r"(?:Because |╰─▶ Because )([\w.\-\[\]]+) was not found in the package registry", f.text
+    ) or re.search(r"No matching distribution found for ([^\s]+)", f.text)
+    if not m:
+        return None
+    return InstallFailure(
+        f"{f.where} failed: no matching distribution for {m.group(1)} (no release of it "
+        f"installs on {f.py}, or the index does not have it)",
+        "check the name and version, and that PyPI (or your index) is reachable from the build",
+        m.group(1),
+    )
+
+
+def _git_fetch(f: _Failure) -> InstallFailure | None:
+    m = re.search(r"Failed to (?:download and )?build `([^`]+ @ git\+([^`]+))`", f.text)
+    if not m or not re.search(r"Git operation failed|fatal: unable to access", f.text):
+        return None
+    host = urlsplit(m.group(2)).hostname or m.group(2)
+    causes = re.findall(r"^\s*(?:cause: |fatal: )(.+)$", f.text, re.M)
+    why = causes[-1].strip() if causes else "the git fetch failed"
+    return InstallFailure(
+        f"{f.where} failed: {m.group(1).split(' @ ')[0]} is installed from a Git URL and "
+        f"{host} could not be fetched from the build ({why})",
+        f"make {host} reachable from builds (a proxy, as for PyPI), or install a release "
+        "of it from PyPI instead",
+        m.group(1),
+    )
+
+
+def _source_build(f: _Failure) -> InstallFailure | None:
+    m = re.search(r"Failed to (?:download and )?build `([^`]+)`", f.text) or re.search(
         r"Failed building wheel for ([^\s]+)|Getting requirements to build wheel did not run "
         r"successfully|error: subprocess-exited-with-error",
-        text,
+        f.text,
     )
-    if m:
-        requirement = m.group(1) if m.groups() else _pip_requirement(text)
-        name = requirement or "a dependency"
-        reason = _build_reason(text)
-        compile_error = re.search(r"^\s*([\w/.-]+\.c(?:pp)?):(\d+):\d+: error: (.+)$", text, re.M)
-        if compile_error and not re.search(r"No such file or directory", compile_error.group(3)):
-            file, line, what = compile_error.groups()
-            return InstallFailure(
-                f"{where} failed: {name} was built from source (no wheel for {py}) and its C "
-                f"code does not compile for {py} ({file}:{line}: {what.strip()}): this release "
-                "predates that Python",
-                "pin a newer release of it (one with a wheel for this Python), or run the "
-                "Python it was made for where a registry serves python:X-slim",
-                requirement,
-            )
-        if re.search(_TOO_NEW, text):
-            return InstallFailure(
-                f"{where} failed: {name} was built from source and its build does not work on "
-                f"{py} ({_first(re.search(_TOO_NEW, text))})",
-                "pin a newer release of it, with a wheel for this Python, or choose an older "
-                "Python (--python)",
-                requirement,
-            )
+    if not m:
+        return None
+    requirement = m.group(1) if m.groups() else _pip_requirement(f.text)
+    name = requirement or "a dependency"
+    compile_error = re.search(r"^\s*([\w/.-]+\.c(?:pp)?):(\d+):\d+: error: (.+)$", f.text, re.M)
+    if compile_error and not re.search(r"No such file or directory", compile_error.group(3)):
+        file, line, what = compile_error.groups()
         return InstallFailure(
-            f"{where} failed: {name} was built from source (no wheel for {py}) and its build "
-            f"needs {reason}",
-            "pin a release of it with a wheel for this Python, or add the Debian packages its "
-            "build needs to the build stage (dockdjango adds them for the packages it knows)",
+            f"{f.where} failed: {name} was built from source (no wheel for {f.py}) and its C "
+            f"code does not compile for {f.py} ({file}:{line}: {what.strip()}): this release "
+            "predates that Python",
+            "pin a newer release of it (one with a wheel for this Python), or run the "
+            "Python it was made for where a registry serves python:X-slim",
             requirement,
         )
-    return None
+    if re.search(_TOO_NEW, f.text):
+        return InstallFailure(
+            f"{f.where} failed: {name} was built from source and its build does not work on "
+            f"{f.py} ({_first(re.search(_TOO_NEW, f.text))})",
+            "pin a newer release of it, with a wheel for this Python, or choose an older "
+            "Python (--python)",
+            requirement,
+        )
+    return InstallFailure(
+        f"{f.where} failed: {name} was built from source (no wheel for {f.py}) and its build "
+        f"needs {_build_reason(f.text)}",
+        "pin a release of it with a wheel for this Python, or add the Debian packages its "
+        "build needs to the build stage (dockdjango adds them for the packages it knows)",
+        requirement,
+    )
 
 
 def _build_reason(text: str) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import shlex
 
+from dockdjango.detection.dependencies.itself import with_own_dependencies
 from dockdjango.detection.detect import SourceProject
 from dockdjango.images.ca import CACHE_MOUNT as CA_CACHE_MOUNT
 from dockdjango.images.ca import MOUNTED_BUNDLE as CA_BUNDLE
@@ -174,13 +175,17 @@ def install_itself(project: SourceProject) -> list[str]:
     if not project.install_project:
         return []
     scm = f" SETUPTOOLS_SCM_PRETEND_VERSION={project.scm_version}" if project.scm_version else ""
+    # its dependencies were installed before the source copy, unless they are not its own
+    own = with_own_dependencies(project.kind, project.project_install is not None)
+    deps = "" if own else " --no-deps"
     note = (
         [f"# Its version comes from Git, which the build context has not: {project.scm_version}."]
         if scm
         else []
     )
     return [
-        "# The project itself, editable: its site imports it as an installed package.",
+        "# The project itself, editable: its site imports it as an installed package"
+        + (" (with its own dependencies)." if own else "."),
         *note,
         "USER root",
         f"RUN --mount=type=bind,from=uv,source={UV_DIR},target={UV_DIR} \\",
@@ -188,7 +193,7 @@ def install_itself(project: SourceProject) -> list[str]:
         f"    {CA_CACHE_MOUNT} \\",
         f"    export UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never{scm} \\",
         f"    && {trust()} \\",
-        f"    && {UV} pip install --python {VENV}/bin/python --no-deps --editable {APP_DIR}",
+        f"    && {UV} pip install --python {VENV}/bin/python{deps} --editable {APP_DIR}",
     ]
 
 

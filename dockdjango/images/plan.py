@@ -26,16 +26,12 @@ What BuildKit's keys hold (verified on Engine 20.10, see tests/images):
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
-import os
 import posixpath
 import re
-import stat
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from dockdjango.detection.dockerfile_syntax import (
     Instruction,
@@ -44,10 +40,8 @@ from dockdjango.detection.dockerfile_syntax import (
     run_mounts,
     split_assignments,
 )
-from dockdjango.images.context import Exclude, iter_context_files
+from dockdjango.images.context import ContextIndex, match_sources
 
-#: Context-relative POSIX path -> digest of the file's mode and content.
-ContextIndex = dict[str, str]
 #: An image reference -> what BuildKit keys it by (a digest of its layers), None if absent.
 Resolve = Callable[[str], "str | None"]
 
@@ -62,34 +56,6 @@ def _digest(*parts: str) -> str:
         h.update(p.encode())
         h.update(b"\0")
     return h.hexdigest()[:32]
-
-
-def file_digest(mode: int, content: bytes) -> str:
-    """Digest of one context entry as BuildKit's content hash sees it (mode and bytes)."""
-    h = hashlib.sha256(f"{stat.S_IMODE(mode):o}:{stat.S_IFMT(mode):o}\0".encode())
-    h.update(content)
-    return h.hexdigest()[:32]
-
-
-def index_context(
-    root: str | os.PathLike[str] | None,
-    exclude: Exclude | None = None,
-    extra_files: Mapping[str, bytes] | None = None,
-) -> ContextIndex:
-    """Digests of every file the context tar will hold (same selection as ``make_context``)."""
-    index: ContextIndex = {}
-    if root is not None:
-        base = Path(root)
-        for rel in iter_context_files(base, exclude):
-            full = base / rel
-            st = full.lstat()
-            if stat.S_ISLNK(st.st_mode):
-                index[rel] = file_digest(st.st_mode, os.readlink(full).encode())
-            elif stat.S_ISREG(st.st_mode):
-                index[rel] = file_digest(st.st_mode, full.read_bytes())
-    for rel, data in (extra_files or {}).items():
-        index[rel] = file_digest(0o100644, data)  # make_context writes extras as 0644 files
-    return index
 
 
 @dataclass
@@ -357,7 +323,7 @@ def _run_inputs(
             mounted.append(_digest("stage", src.chain if src else mount["from"], source))
             step.source_stage = mount["from"]
             continue
-        matched = _match_sources(source, context)
+        matched = match_sources(source, context)
         if not matched:
             step.missing.append(source)
         files = {rel: context[rel] for rel, _ in matched}
@@ -402,7 +368,7 @@ def _copy_inputs(
         if re.match(r"^[a-z]+://", src):
             copied[src] = "url"  # BuildKit checks a URL at build time; treat it as stable
             continue
-        matched = _match_sources(src, context)
+        matched = match_sources(src, context)
         if not matched:
             step.missing.append(src)
         for rel, _target in matched:
@@ -411,26 +377,3 @@ def _copy_inputs(
     step.key = _digest(
         ins.keyword, flags, dest_abs, json.dumps(sources), json.dumps(step.files), *step.missing
     )
-
-
-def _match_sources(src: str, context: ContextIndex) -> list[tuple[str, str]]:
-    """(context path, path relative to the copied source) for each file ``src`` selects."""
-    norm = posixpath.normpath(src.lstrip("/")) if src.strip("/") else "."
-    if norm == ".":
-        return [(rel, rel) for rel in sorted(context)]
-    if norm in context:
-        return [(norm, posixpath.basename(norm))]
-    prefix = norm + "/"
-    under = [(rel, rel[len(prefix) :]) for rel in sorted(context) if rel.startswith(prefix)]
-    if under or not any(ch in norm for ch in "*?["):
-        return under
-    # A wildcard matches whole paths component by component (Go's filepath.Match). With the
-    # same number of components on both sides, fnmatch's `*` cannot cross a `/`.
-    depth = norm.count("/") + 1
-    out = []
-    for rel in sorted(context):
-        parts = rel.split("/")
-        if len(parts) >= depth and fnmatch.fnmatchcase("/".join(parts[:depth]), norm):
-            rest = "/".join(parts[depth:])
-            out.append((rel, posixpath.join(parts[depth - 1], rest) if rest else parts[-1]))
-    return out

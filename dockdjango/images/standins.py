@@ -185,7 +185,7 @@ class StandIn:
         if self.extension == "timescaledb":
             args["PRELOAD"] = "timescaledb"  # as the official image configures it
         if self.flavour == "bitnami" and self.kind == "postgres":
-            args["PGDATA"] = "/bitnami/postgresql/data"
+            args.update(PGDATA="/bitnami/postgresql/data", PGVOLUME="/bitnami/postgresql")
         if self.flavour == "management":
             args["PLUGINS"] = "rabbitmq_management"
         return args

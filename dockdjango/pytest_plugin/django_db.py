@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from dockdjango.errors import SpecError
+from dockdjango.pytest_plugin.fixtures import _or_fail
 
 if TYPE_CHECKING:  # annotations only: the plugin imports this module in every run
-    from dockdjango.api.testing import PostgresServer
+    from dockdjango.api.testing import PostgresServer, TestSession
     from dockdjango.pytest_plugin.session_stack import SessionStack
     from dockdjango.pytest_plugin.session_state import SessionState
 
@@ -113,8 +114,8 @@ def _dockdjango_django_database(request: pytest.FixtureRequest) -> dict[str, Any
     """
     state: SessionState = request.getfixturevalue("dockdjango_state")
     if not state.settings.compose_file and state.django_db_service == "postgres":
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        values = server_settings(server)
+        session: TestSession = request.getfixturevalue("dockdjango_session")
+        values = server_settings(_or_fail(lambda: state.django_postgres(session)))
     else:
         stack: SessionStack = request.getfixturevalue("dockdjango_stack")
         values = database_settings(stack, state.django_db_service)
@@ -148,13 +149,9 @@ def django_db_setup(
     rebuilt once per run with ``--create-db``. Other aliases, and runs without
     migrations, take pytest-django's path.
     """
-    from django.db import connections
     from django.test.utils import setup_databases, teardown_databases
     from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
 
-    from dockdjango.api.testing.templatedb import clone_test_database, ensure_template, schema_key
-
-    state: SessionState = request.getfixturevalue("dockdjango_state")
     verbosity = request.config.option.verbose
     keepdb = django_db_keepdb and not django_db_createdb
     if not django_db_use_migrations:
@@ -164,17 +161,8 @@ def django_db_setup(
     config: list[tuple[Any, str, bool]] = []
     with django_db_blocker.unblock():
         if cloned:
-            connection = connections["default"]
-            marker = state.shared_dir / f"template-rebuilt-{state.session_id}"
-            template, _built = ensure_template(
-                connection, schema_key(), rebuild_once=marker if django_db_createdb else None
-            )
-            config.append(
-                (connection, clone_test_database(connection, template, keepdb=keepdb), True)
-            )
-            if "default" in serialized:
-                contents = connection.creation.serialize_db_to_string()
-                connection._test_serialized_contents = contents
+            state: SessionState = request.getfixturevalue("dockdjango_state")
+            config.append(_clone_default(state, django_db_createdb, keepdb, serialized))
         others = set(aliases) - {"default"} if cloned else set(aliases)
         if others:
             config += setup_databases(
@@ -193,3 +181,23 @@ def django_db_setup(
                 request.node.warn(
                     pytest.PytestWarning(f"Error when trying to teardown test databases: {exc!r}")
                 )
+
+
+def _clone_default(
+    state: SessionState, createdb: bool, keepdb: bool, serialized: set[str]
+) -> tuple[Any, str, bool]:
+    """The default test database, a copy of the template (built once, under a lock);
+    what ``teardown_databases`` needs to drop it: (connection, old name, destroy)."""
+    from django.db import connections
+
+    from dockdjango.api.testing.templatedb import clone_test_database, ensure_template, schema_key
+
+    connection = connections["default"]
+    marker = state.shared_dir / f"template-rebuilt-{state.session_id}"
+    template, _built = ensure_template(
+        connection, schema_key(), rebuild_once=marker if createdb else None
+    )
+    old_name = clone_test_database(connection, template, keepdb=keepdb)
+    if "default" in serialized:
+        connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+    return connection, old_name, True

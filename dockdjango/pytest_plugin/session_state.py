@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from dockdjango.api.testing import PostgresServer, TestSession
     from dockdjango.pytest_plugin.session_stack import SessionStack
 
+#: What a worker writes when it started the run's shared PostgreSQL (the controller removes it)
+SHARED_SERVER = "postgres-server.json"
+
 
 @dataclass
 class SessionState:
@@ -107,6 +110,18 @@ class SessionState:
             session, image, reuse=self.settings.reuse, timeout=self.settings.timeout
         )
 
+    def django_postgres(self, session: TestSession) -> PostgresServer:
+        """The server of pytest-django's databases with ``dockdjango_django_db = postgres``:
+        one for all xdist workers of the run (each has its own database on it), so the
+        schema is migrated once for all of them; with reuse, the kept ``postgres`` server."""
+        if self.settings.reuse or not self.worker:
+            return self.postgres(session)
+        from dockdjango.api.testing import postgres_image, shared_postgres
+
+        image = postgres_image(session.client, self.settings.postgres_image or None)
+        self.shared_dir.mkdir(parents=True, exist_ok=True)
+        return shared_postgres(session, image, self.shared_dir, timeout=self.settings.timeout)
+
     def stack(self, session: TestSession) -> SessionStack:
         """The session's stack, up and healthy; shared with the other xdist workers."""
         if self._stack is None:
@@ -145,7 +160,8 @@ class SessionState:
         if self.worker:
             return
         try:
-            if self._client is not None or _stack_recorded(self.shared_dir):
+            shared = _stack_recorded(self.shared_dir) or (self.shared_dir / SHARED_SERVER).exists()
+            if self._client is not None or shared:
                 from dockdjango.api.testing import find_leftovers, remove_leftovers
 
                 client = self.client()

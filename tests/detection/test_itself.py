@@ -93,6 +93,7 @@ def test_the_project_is_installed_when_its_site_needs_it(tmp_path: Path) -> None
     install = text.split("\n\n")[-1]
     assert install.index("COPY --chown=app:app . /app") < install.index("--editable /app")
     assert "SETUPTOOLS_SCM_PRETEND_VERSION=0.0.0" in install
+    assert "--no-deps" in install  # uv.lock installed them before the source copy
     # a plain requirements project at the root is not a package to install
     plain = _write(tmp_path / "plain", {"manage.py": MANAGE, "requirements.txt": "Django\n"})
     assert not detect(plain).install_project
@@ -105,7 +106,11 @@ def test_the_project_is_installed_when_its_site_needs_it(tmp_path: Path) -> None
             "example/manage.py": MANAGE,
         },
     )
-    assert detect(sandbox).install_project
+    found = detect(sandbox)
+    # its requirements file is the sandbox's, not the package's: its own come with it
+    assert found.install_project
+    text = generate_dockerfile(found)
+    assert "--editable /app" in text and "--no-deps" not in text
 
 
 def test_the_dockerfile_does_not_change_when_the_lock_does(tmp_path: Path) -> None:

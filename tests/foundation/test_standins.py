@@ -95,6 +95,7 @@ def test_extensions_and_flavours_are_built_in() -> None:
     }
     bitnami = stand_in_for("bitnami/postgresql:15")
     assert bitnami is not None and bitnami.buildargs["PGDATA"] == "/bitnami/postgresql/data"
+    assert bitnami.buildargs["PGVOLUME"] == "/bitnami/postgresql"
     management = stand_in_for("rabbitmq:3.12-management-alpine")
     assert management is not None and management.buildargs["PLUGINS"] == "rabbitmq_management"
     mysql = stand_in_for("mysql:8")
@@ -364,3 +365,40 @@ def test_rabbitmq_stand_in_takes_the_default_user_and_vhost(engine, started) -> 
     assert "taiga" in users and "guest" not in users
     vhosts = container.exec_run(["rabbitmqctl", "-q", "list_vhosts"]).output.decode()
     assert vhosts.split()[-1] == "t"
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_postgres_18_style_volume_keeps_the_data(engine, tmp_path, unique_name) -> None:
+    """A compose file written for postgres:18 mounts /var/lib/postgresql (not .../data):
+    the stand-in's data lands in that named volume, so `down` and `up` keep it."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  db:\n    image: postgres:18\n"
+        "    environment:\n      POSTGRES_PASSWORD: pw\n"
+        "    volumes:\n      - pgdata:/var/lib/postgresql\nvolumes:\n  pgdata:\n"
+    )
+    env = {**os.environ, "DOCKDJANGO_OFFLINE": "1"}
+    cmd = [sys.executable, "-m", "dockdjango", "-p", unique_name]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*cmd, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
+        )
+
+    try:
+        assert run("up", "-d", "--wait").returncode == 0
+        made = run("exec", "-T", "db", "psql", "-U", "postgres", "-c", "CREATE TABLE kept (x int)")
+        assert made.returncode == 0, made.stderr
+        assert run("down").returncode == 0
+        up = run("up", "-d", "--wait")
+        assert up.returncode == 0, up.stderr
+        found = run(
+            "exec", "-T", "db", "psql", "-U", "postgres", "-tAc", "SELECT to_regclass('kept')"
+        )
+        assert found.stdout.strip() == "kept", found.stdout + found.stderr
+    finally:
+        run("down", "-v")

@@ -131,3 +131,16 @@ def test_a_stale_uv_lock_says_to_lock_again() -> None:
     found = explain_install_failure(output, requirements="uv.lock")
     assert found is not None and "uv.lock is out of date" in found.message
     assert found.hint.startswith("run `uv lock`")
+
+
+def test_a_requirements_file_that_cannot_be_satisfied_is_said_so() -> None:
+    # recorded from peering-manager's requirements.txt, which pins rpds-py twice
+    output = [
+        "error: No solution found when resolving dependencies",
+        "  cause: Because you require rpds-py==0.30.0 and rpds-py==2026.5.1, we can conclude "
+        "that your requirements are unsatisfiable.",
+    ]
+    found = explain_install_failure(output, requirements="requirements.txt")
+    assert found is not None and found.requirement == "rpds-py==0.30.0"
+    assert "rpds-py==0.30.0 and rpds-py==2026.5.1 together" in found.message
+    assert found.hint == "keep one of them in requirements.txt"

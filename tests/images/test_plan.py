@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from dockdjango.detection.dockerfile_syntax import parse_dockerfile
+from dockdjango.images.context import index_context
 from dockdjango.images.explain import BuildRecord, files_changed, predict
-from dockdjango.images.plan import StepInputs, index_context, plan_build
+from dockdjango.images.plan import StepInputs, plan_build
 
 DOCKERFILE = """\
 ARG PY=3.11

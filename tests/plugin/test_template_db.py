@@ -1,9 +1,9 @@
-"""xdist workers' test databases cloned from a template migrated once per schema.
+"""xdist workers' test databases on one server, cloned from a template migrated once.
 
 A data migration writes one line to a log each time it runs, so the log counts how many
-times the schema was migrated: once for two workers, not at all for a run that finds the
-template on a kept server, once more when a migration file changes or ``--create-db``
-asks. Each worker's database is its own (named after it, made from the template)."""
+times the schema was migrated: once for two workers (which share one server), not at
+all for a run that finds the template on a kept server, once more when a migration file
+changes. Each worker's database is its own (named after it, made from the template)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ from notes.models import Note
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("n", range(4))
-def test_a_database_of_its_own(n, postgres_server):
+def test_a_database_of_its_own(n):
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     Note.objects.create(worker=worker)
     assert set(Note.objects.values_list("worker", flat=True)) == {worker}
@@ -66,9 +66,11 @@ def test_a_database_of_its_own(n, postgres_server):
         cur.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
                     "WHERE datname = current_database()")
         made_from = cur.fetchone()[0]
+        cur.execute("SELECT pg_read_file('/etc/hostname')")  # the server's container id
+        server = cur.fetchone()[0].strip()
     with open(f"seen-{worker}-{n}.json", "w") as f:
         json.dump({"worker": worker, "db": connection.settings_dict["NAME"],
-                   "made_from": made_from, "server": postgres_server.container.id}, f)
+                   "made_from": made_from, "server": server}, f)
 """
 
 
@@ -100,7 +102,7 @@ def test_workers_clone_a_template_migrated_once_per_schema(
         "[pytest]\nDJANGO_SETTINGS_MODULE = settings\n"
         f"dockdjango_django_db = postgres\ndockdjango_postgres_image = {unique_name}:pg\n"
     )
-    args = ["-p", "no:cacheprovider", "-n", "2", "--dockdjango-reuse"]
+    args = ["-p", "no:cacheprovider", "-n", "2"]
 
     def run(*extra: str) -> list[dict[str, str]]:
         pytester.runpytest_subprocess(*args, *extra).assert_outcomes(passed=4)
@@ -111,32 +113,33 @@ def test_workers_clone_a_template_migrated_once_per_schema(
 
     servers: set[str] = set()
     try:
-        first = run()
-        servers |= {s["server"] for s in first}
+        first = run()  # a run of its own: one server for both workers, removed at the end
         assert {s["worker"]: s["db"] for s in first} == {
             "gw0": "test_test_gw0",
             "gw1": "test_test_gw1",
         }
+        assert len({s["server"] for s in first}) == 1
         (template,) = {s["made_from"] for s in first}
         assert template.startswith("made from dockdjango_tpl_")
         assert migrations_run() == 1  # two workers, one migration into the template
+        assert not engine.api.containers(all=True, filters={"id": first[0]["server"]})
 
-        second = run()
-        servers |= {s["server"] for s in second}
-        assert {s["made_from"] for s in second} == {template}
-        assert migrations_run() == 1  # the kept server had the template: nothing migrated
+        kept = run("--dockdjango-reuse")  # a new server, kept: the template is made once more
+        servers |= {s["server"] for s in kept}
+        assert migrations_run() == 2 and {s["made_from"] for s in kept} == {template}
+        warm = run("--dockdjango-reuse")
+        servers |= {s["server"] for s in warm}
+        assert len(servers) == 1
+        assert migrations_run() == 2  # the kept server had the template: nothing migrated
 
         (pytester.path / "notes" / "migrations" / "0002_body.py").write_text(LATER)
         (pytester.path / "notes" / "models.py").write_text(
             MODELS + '    body = models.TextField(default="")\n'
         )
-        third = run()
-        assert {s["made_from"] for s in third} != {template}  # a new schema, a new template
-        assert migrations_run() == 2
-
-        run("--create-db")
-        assert migrations_run() == 3  # rebuilt once for the run, not once per worker
-        assert len(servers) == 1
+        changed = run("--dockdjango-reuse")
+        assert {s["made_from"] for s in changed} != {template}  # a new schema, a new template
+        assert migrations_run() == 3
     finally:
         for cid in servers:
-            engine.api.remove_container(cid, force=True, v=True)
+            for found in engine.api.containers(all=True, filters={"id": cid}):
+                engine.api.remove_container(found["Id"], force=True, v=True)

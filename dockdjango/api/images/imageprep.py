@@ -17,6 +17,7 @@ from dockdjango.detection.detect import SourceProject, detect
 from dockdjango.errors import DockdjangoError
 from dockdjango.images.ca import CACHE_MOUNT as CA_CACHE_MOUNT
 from dockdjango.images.ca import bundle_image, find_ca_bundle, with_bundle_mount
+from dockdjango.images.context import index_context
 from dockdjango.images.dockerfile import (
     DERIVED_REQUIREMENTS,
     OFFLINE_ARG,
@@ -27,7 +28,7 @@ from dockdjango.images.dockerfile import (
 )
 from dockdjango.images.dockerignore import DockerIgnore, generate_dockerignore
 from dockdjango.images.frontend import syntax_directive, without_syntax_directive
-from dockdjango.images.plan import StepInputs, index_context, plan_build
+from dockdjango.images.plan import StepInputs, plan_build
 
 if TYPE_CHECKING:
     import docker

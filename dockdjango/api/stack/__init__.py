@@ -8,8 +8,10 @@ service's image), ``stack_run`` (``run``), ``running_stack`` (the protocol ``run
 ``attached`` (an attached ``up``), ``stack_watch`` and ``watchrules`` (``watch``), ``links``
 (the URLs services announce), ``zeroconfig`` (a Django project with no compose file),
 ``postgres`` and ``service_images`` (the image a backing service runs, official or a
-stand-in). Modules here import the top of ``api``, ``api.images`` and the floors below.
-``from dockdjango.api.stack import Stack`` is the public path (names re-exported here).
+stand-in), ``standin_provider`` (what ``up`` gives the engine for images it cannot have),
+``webport`` (where a zero-config ``web`` publishes). Modules here import the top of
+``api``, ``api.images`` and the floors below. ``from dockdjango.api.stack import Stack``
+is the public path (names re-exported here).
 """
 
 from __future__ import annotations

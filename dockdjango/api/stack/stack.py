@@ -16,6 +16,7 @@ method is one call into ``dockdjango.engine`` (where the SDK's errors become our
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -337,7 +338,7 @@ class Stack(StackLoaders, StackCommands, StackInspection):
 
         watch(self, *services, **options)
 
-    @property
+    @functools.cached_property
     def db(self) -> StackDatabase:
         """The stack's PostgreSQL database: snapshot, restore, reset, a database per git
         branch (:class:`~dockdjango.api.database.StackDatabase`)."""

@@ -140,7 +140,7 @@ def raise_unavailable(project: Project, service: str, ref: str, why: str) -> Non
     Returns when it knows nothing more."""
     root = Path(project.working_dir)
     django = find_manage_py(root)[0] is not None
-    instead = f"run what dockdjango detects in this Django project: `{GENERATED_UP}`"
+    instead = "run what dockdjango detects in this Django project"
     unpackaged = no_stand_in_reason(ref)
     svc = project.services.get(service)
     if unpackaged:
@@ -151,7 +151,7 @@ def raise_unavailable(project: Project, service: str, ref: str, why: str) -> Non
         raise ServiceError(
             service,
             f"service {service}: image {ref} cannot be pulled ({why}), and {unpackaged}",
-            hint=hint + (f"; or {instead} without it" if django else ""),
+            hint=hint + (f"; or {instead}, without it: `{GENERATED_UP}`" if django else ""),
         )
     command = build_command(ref, root) if svc is not None and svc.build is None else None
     if command is None:
@@ -161,7 +161,7 @@ def raise_unavailable(project: Project, service: str, ref: str, why: str) -> Non
         f"service {service}: image {ref} is not available locally and could not be pulled "
         f"({why}); services.{service} has no `build:`, and the project has "
         "a Dockerfile",
-        hint=f"build it: `{command}`" + (f"; or {instead}" if django else ""),
+        hint=f"build it: `{command}`" + (f"; or {instead}: `{GENERATED_UP}`" if django else ""),
     )
 
 

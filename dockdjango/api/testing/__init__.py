@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         PostgresServer,
         find_kept,
         postgres_image,
+        shared_postgres,
         start_postgres,
     )
     from dockdjango.api.testing.testsession import (
@@ -67,6 +68,7 @@ _EXPORTS: dict[str, str] = {
     "PostgresServer": "dockdjango.api.testing.testpostgres",
     "find_kept": "dockdjango.api.testing.testpostgres",
     "postgres_image": "dockdjango.api.testing.testpostgres",
+    "shared_postgres": "dockdjango.api.testing.testpostgres",
     "start_postgres": "dockdjango.api.testing.testpostgres",
     "RunningContainer": "dockdjango.api.testing.testsession",
     "TestSession": "dockdjango.api.testing.testsession",
@@ -108,6 +110,7 @@ __all__ = [
     "remove_images",
     "remove_leftovers",
     "session_labels",
+    "shared_postgres",
     "start_postgres",
     "wait_for",
 ]

@@ -20,6 +20,7 @@ as is, and a new one is kept when the session ends.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING
 from dockdjango.api.locks import file_lock
 from dockdjango.api.testing.testsession import TestSession
 from dockdjango.engine.image_store import ensure_image, image_id, image_labels, tags_labelled
-from dockdjango.engine.testing.containers import RunningContainer, running_labelled
+from dockdjango.engine.testing.containers import ContainerSpec, RunningContainer, running_labelled
 from dockdjango.engine.testing.readiness import PortOpen
 from dockdjango.engine.testing.sessions import PREPARED_FROM, remove_images
 
@@ -159,6 +160,27 @@ def start_postgres(
             shm_size="128m",  # Docker's 64 MB default is tight for parallel queries
         )
     return PostgresServer(container, user, password, dbname, time.monotonic() - started)
+
+
+def shared_postgres(
+    session: TestSession, image: str, directory: Path, *, timeout: float = 90.0
+) -> PostgresServer:
+    """One server for every process of a run that shares ``directory`` (xdist workers):
+    the first starts it under a lock and records it there, the others attach. No worker
+    removes it; it carries the session's labels, so the run's owner does, at its end
+    (or the next run's prune, after a kill)."""
+    record = directory / "postgres-server.json"
+    with file_lock(directory / "postgres-server.lock"):
+        if record.is_file():
+            data = json.loads(record.read_text())
+            spec = ContainerSpec(image=image)
+            container = RunningContainer(session.client, data["id"], spec)
+            return PostgresServer(container, data["user"], data["password"], data["dbname"])
+        server = start_postgres(session, image, timeout=timeout)
+        session.release(server.container)
+        fields = {"id": server.container.id, "user": server.user, "password": server.password}
+        record.write_text(json.dumps({**fields, "dbname": server.dbname}))
+        return server
 
 
 def prepared_image(session: TestSession, image: str, env: dict[str, str], timeout: float) -> str:

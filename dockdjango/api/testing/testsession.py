@@ -125,6 +125,12 @@ class TestSession:
         if container in self._started:
             self._started.remove(container)
 
+    def release(self, container: RunningContainer) -> None:
+        """Stop tracking ``container``: :meth:`close` leaves it to whoever owns the session
+        (a server shared by the xdist workers of a run, removed by its controller)."""
+        if container in self._started:
+            self._started.remove(container)
+
     def close(self) -> None:
         """Remove every container this session started (newest first), kept ones aside."""
         errors: list[BaseException] = []

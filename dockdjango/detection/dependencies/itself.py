@@ -6,7 +6,9 @@ a site that reads its own metadata (``importlib.metadata.version("evap")`` fails
 package metadata was found" until the project is installed). Each tool installs the project
 by default when it is a package -- ``uv sync`` (the lock's own entry is ``editable = "."``),
 ``pip install -e .`` for setup.py and pyproject projects -- so dockdjango does the same,
-editable, after the source copy (the dev target's bind mount then keeps it current).
+editable, after the source copy (the dev target's bind mount then keeps it current); its
+own dependencies come with it when they are not those installed before (a sandbox's
+requirements file: :func:`with_own_dependencies`).
 
 A version from Git (setuptools-scm, hatch-vcs) cannot be computed in a build: the context
 holds no ``.git``. Those builds get ``SETUPTOOLS_SCM_PRETEND_VERSION``.
@@ -53,7 +55,10 @@ def project_package(
     elif kind in ("pyproject", "setup.py") and packaged:
         reason = f"its dependencies are its own package's ({kind}): installed editable"
     elif packaged and app_dir not in ("", "."):
-        reason = f"the site in {app_dir}/ runs beside the package at the root: installed editable"
+        reason = (
+            f"the site in {app_dir}/ runs beside the package at the root: installed editable, "
+            "with the package's own dependencies"
+        )
     else:
         return ProjectPackage()
     texts = [str(build_system or "")]
@@ -64,3 +69,10 @@ def project_package(
     if scm:
         reason += f"; its version comes from Git, which the build has not: {scm}"
     return ProjectPackage(True, f"the project itself is installed: {reason}", scm)
+
+
+def with_own_dependencies(kind: str, found_by_site: bool) -> bool:
+    """True when the project's install must bring its own dependencies: they came neither
+    from its own metadata (``kind``) nor from the package the site was found to import
+    (``found_by_site``: detection added that package's dependencies to the requirements)."""
+    return kind not in ("uv", "pyproject", "setup.py") and not found_by_site
