@@ -252,6 +252,7 @@ def _dev_stage(project: SourceProject, port: int, shape: _Shape, source: list[st
         lines.append(f"WORKDIR {APP_DIR}/{project.app_dir}")
     return [
         *lines,
+        *WATCHMAN_FIRST,
         "# runserver as PID 1 stops at once on SIGINT (it ignores SIGTERM).",
         "STOPSIGNAL SIGINT",
         "CMD " + json.dumps(dev_command(port)),
@@ -275,6 +276,28 @@ WATCHMAN = [
     f"    && for d in {VENV}/lib/python3*/site-packages; do \\",
     '         if [ -d "$d" ]; then ln -sf /usr/lib/python3/dist-packages/pywatchman "$d/"; fi; \\',
     "       done",
+]
+
+#: Before runserver starts, watchman watches the source and the virtualenv. Django's
+#: reloader asks watchman for a change only after watching every directory its modules
+#: come from, and watching the virtualenv is a crawl of it (seconds on a cold start); the
+#: server answers before that, so an edit made as soon as the site answers was lost. With
+#: the crawl done first, the reloader is ready about when the server is, as with Django's
+#: own once-a-second scan. Other commands (a shell, tests) start as they are.
+WATCHMAN_FIRST = [
+    "# runserver: watchman has watched the source and the virtualenv before it starts,",
+    "# so an edit made as soon as the site answers is seen.",
+    "ENTRYPOINT "
+    + json.dumps(
+        [
+            "sh",
+            "-c",
+            'case "$*" in *runserver*) for d in "$PWD" '
+            + f"{VENV}/lib/python3*/site-packages; do "
+            + 'watchman watch-project "$d" >/dev/null 2>&1; done;; esac; exec "$@"',
+            "dev",
+        ]
+    ),
 ]
 
 

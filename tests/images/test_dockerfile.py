@@ -118,6 +118,12 @@ def test_the_dev_target_reloads_through_watchman(django_project: Path) -> None:
     assert install < watchman < dev.index("COPY --chown=app:app . /app")
     # whatever uid runs it has a name for watchman's state directory
     assert any(line.startswith("ENV ") and "USER=dev" in line for line in dev)
+    # runserver starts once watchman has watched the source and the virtualenv (its
+    # reloader is ready when the site answers); any other command starts as it is
+    entry = json.loads(next(line for line in dev if line.startswith("ENTRYPOINT "))[11:])
+    assert entry[:2] == ["sh", "-c"] and entry[2].endswith('exec "$@"')
+    assert "*runserver*)" in entry[2] and "watchman watch-project" in entry[2]
+    assert '"$PWD" /opt/venv/lib/python3*/site-packages' in entry[2]
     assert not any("watchman" in line for line in st["runtime"] + st["common"])
 
 
