@@ -292,6 +292,8 @@ WATCHMAN_FIRST = [
         [
             "sh",
             "-c",
+            # a stop while watchman crawls ends the shell (PID 1 ignores untrapped signals)
+            "trap 'exit 130' INT TERM; "
             'case "$*" in *runserver*) for d in "$PWD" '
             + f"{VENV}/lib/python3*/site-packages; do "
             + 'watchman watch-project "$d" >/dev/null 2>&1; done;; esac; exec "$@"',
