@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from dockdjango.api.stack.links import Link, announced
+from dockdjango.api.stack.links import Answer, Link, announced, check_links
 from dockdjango.engine.project import lifecycle
 from dockdjango.engine.project.lifecycle import ContainerStatus
 from dockdjango.engine.project.logs import LogLine, iter_logs
@@ -94,6 +94,16 @@ class StackInspection:
         """The URLs services announce (``x-dockdjango``), on the ports they are published
         on now (see :func:`dockdjango.api.stack.links.announced`)."""
         return announced(self.project, self.url)
+
+    def answers(self, *, wait: float = 0.0, settle: float = 5.0) -> list[Answer]:
+        """Each announced URL asked with a GET (redirects not followed): ``answer.ok`` for a
+        2xx/3xx, else what it got and what to do (see :mod:`dockdjango.api.stack.links`).
+        ``wait``: seconds a URL may take to answer at all (a server still starting)."""
+
+        def output(service: str) -> list[str]:
+            return [line.text for line in self.logs(service, tail=50)]
+
+        return check_links(self.links(), output, wait=wait, settle=settle)
 
     def logs(
         self, *services: str, tail: int | None = None, follow: bool = False
