@@ -22,7 +22,6 @@ functions that draw on a terminal, so ``dockdjango --help`` stays fast.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -68,6 +67,8 @@ def is_tty(stream: IO[str] | None = None) -> bool:
 
 def print_json(data: Any, stream: IO[str] | None = None) -> None:
     """One indented JSON document with sorted keys, then a newline."""
+    import json
+
     stream = stream or sys.stdout
     if isinstance(data, str):
         # Already JSON (e.g. a model's to_json()): re-dump so the format is the same.

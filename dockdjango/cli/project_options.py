@@ -61,13 +61,17 @@ def find_stack(
     args: argparse.Namespace, *, need_file: bool = False, options: ProjectOptions | None = None
 ) -> Stack:
     """The stack of the project :func:`resolve` finds (or ``options``, resolved already);
-    a zero-config project is detected here, what it assumed said once, on stderr."""
+    a zero-config project is detected here, what it assumed said once, on stderr.
+
+    A command that does not need the file (``down``, ``ps``, ``stop``, ``logs``, ``port``,
+    ``exec``) works from the containers' labels: the file is read and checked, its typed
+    models are not built (``typed=False``), which keeps these commands quick."""
     from dockdjango.api.stack.stack import Stack
 
     options = options or resolve(args)
     if options.zero_config:
         return _detected(args, options)
-    return Stack.from_options(options, need_file=need_file)
+    return Stack.from_options(options, need_file=need_file, typed=need_file)
 
 
 def _detected(args: argparse.Namespace, options: ProjectOptions) -> Stack:

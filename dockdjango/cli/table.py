@@ -23,18 +23,18 @@ from __future__ import annotations
 import argparse
 from argparse import SUPPRESS
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from dockdjango.cli.output import JSON_HELP, epilog
 
 
-@dataclass(frozen=True)
-class Option:
+# NamedTuples rather than dataclasses: ``dataclasses`` imports ``inspect`` (and ``ast``,
+# ``dis``, ``tokenize``), a good part of what ``dockdjango --help`` would cost.
+class Option(NamedTuple):
     """One ``add_argument`` call: the flags (or a positional's name) and its settings."""
 
     flags: tuple[str, ...]
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any]
 
     def add_to(self, parser: argparse.ArgumentParser) -> None:
         """Add this option to ``parser``."""
@@ -46,8 +46,7 @@ def option(*flags: str, **settings: Any) -> Option:
     return Option(flags, dict(settings))
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """One sub-command: its name, one-line help, the function it runs and its options.
 
     ``description`` defaults to the help as a sentence; ``examples`` end ``--help`` (with

@@ -8,15 +8,19 @@ error that shows the message, the failing service's last output and the hint.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from dockdjango.api.connection import DockerClient
-from dockdjango.api.testing import PostgresServer, RunningContainer, TestSession
 from dockdjango.errors import BuildError, DockdjangoError
-from dockdjango.pytest_plugin.session_stack import SessionStack
 from dockdjango.pytest_plugin.session_state import SessionState
+
+# Named in annotations only: the API (and the Docker SDK behind it) is imported by the
+# session state when a fixture first needs it, so a run that uses none pays nothing.
+if TYPE_CHECKING:
+    from dockdjango.api.connection import DockerClient
+    from dockdjango.api.testing import PostgresServer, RunningContainer, TestSession
+    from dockdjango.pytest_plugin.session_stack import SessionStack
 
 #: Where ``pytest_configure`` keeps this process's `SessionState`.
 STATE = pytest.StashKey[SessionState]()

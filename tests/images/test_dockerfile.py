@@ -102,6 +102,31 @@ def test_dev_dependencies_install_before_the_dev_source_copy(django_project: Pat
     assert dev.index("USER app") < dev.index("COPY --chown=app:app . /app")
 
 
+def test_the_dev_target_reloads_through_watchman(django_project: Path) -> None:
+    """runserver uses watchman when pywatchman imports and watchman answers: installed in
+    dev after its dependencies (linked into their virtualenv), before its source copy;
+    never in the runtime image."""
+    (django_project / "requirements-dev.txt").write_text("-r requirements.txt\npytest==8.0\n")
+    st = stages(generate_dockerfile(detect(django_project)))
+    dev = st["dev"]
+    watchman = next(i for i, line in enumerate(dev) if "install -y" in line and "watchman" in line)
+    assert "python3-pywatchman" in dev[watchman]
+    assert "/opt/venv/lib/python3*/site-packages" in dev[watchman]
+    # the package lists and archives are cache mounts: a re-run downloads nothing again
+    assert "--mount=type=cache,target=/var/lib/apt/lists" in dev[watchman]
+    install = next(i for i, line in enumerate(dev) if "pip install" in line)
+    assert install < watchman < dev.index("COPY --chown=app:app . /app")
+    # whatever uid runs it has a name for watchman's state directory
+    assert any(line.startswith("ENV ") and "USER=dev" in line for line in dev)
+    # runserver starts once watchman has watched the source and the virtualenv (its
+    # reloader is ready when the site answers); any other command starts as it is
+    entry = json.loads(next(line for line in dev if line.startswith("ENTRYPOINT "))[11:])
+    assert entry[:2] == ["sh", "-c"] and entry[2].endswith('exec "$@"')
+    assert "*runserver*)" in entry[2] and "watchman watch-project" in entry[2]
+    assert '"$PWD" /opt/venv/lib/python3*/site-packages' in entry[2]
+    assert not any("watchman" in line for line in st["runtime"] + st["common"])
+
+
 def test_everything_that_compiles_compiles_where_the_toolchain_is(tmp_path: Path) -> None:
     """Class 1: the dev target's dependencies (which start with the runtime ones) are
     built in a stage with the toolchain too, and the dev virtualenv is copied."""
@@ -122,9 +147,7 @@ def test_everything_that_compiles_compiles_where_the_toolchain_is(tmp_path: Path
     for name in ("common", "dev", "runtime"):  # no install, no compiler outside the build
         assert not any("pip install" in line or "gcc" in line for line in st[name]), name
     apt = next(line for line in st["build"] if "apt-get install" in line)
-    assert {"gcc", "pkg-config", "python3.11-dev", "default-libmysqlclient-dev"} <= set(
-        apt.split()
-    )
+    assert {"gcc", "pkg-config", "python3.11-dev", "default-libmysqlclient-dev"} <= set(apt.split())
     assert any("libmariadb3" in line for line in st["common"])
 
 

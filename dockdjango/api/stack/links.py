@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from dockdjango.compose import Project
+if TYPE_CHECKING:
+    from dockdjango.compose import Project
 
 
 @dataclass(frozen=True)

@@ -22,19 +22,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockdjango.api.images.basecheck import generated_python, wants_generated
-from dockdjango.api.images.imageprep import prepare, recorded_inputs
-from dockdjango.api.images.project_images import build_project, effective_target
 from dockdjango.compose.models import BuildConfig
 from dockdjango.engine.progress import Event, OnProgress
 from dockdjango.engine.up.resources import Stale
 from dockdjango.errors import BuildError, DockdjangoError
-from dockdjango.images.build_inputs import BuildInputs, changes
 
+# Every `up` makes a ServiceBuilder, but only a service with `build:` needs what reads a
+# build context or builds (detection, Dockerfile generation, BuildKit): imported there.
 if TYPE_CHECKING:
     import docker
 
     from dockdjango.api.stack.running_stack import RunningStack
+    from dockdjango.images.build_inputs import BuildInputs
 
 
 @dataclass(frozen=True)
@@ -54,6 +53,8 @@ class BuildRequest:
 
 def build_request(working_dir: str, build: BuildConfig) -> BuildRequest:
     """The builder's view of ``build``: which Dockerfile, args, target, rebuild policy."""
+    from dockdjango.api.images.basecheck import generated_python, wants_generated
+
     context = Path(build.context or working_dir or ".")
     dockerfile = build.dockerfile
     generate = wants_generated(build.extensions)
@@ -96,6 +97,8 @@ class ServiceBuilder:
         self, service: str, build: BuildConfig, tag: str, image: Mapping[str, Any]
     ) -> Stale | None:
         """None while ``image`` was built from what the tree holds now; else what changed."""
+        from dockdjango.images.build_inputs import BuildInputs, changes
+
         request = build_request(self.working_dir, build)
         recorded = BuildInputs.from_labels((image.get("Config") or {}).get("Labels"))
         if recorded is None:
@@ -128,6 +131,9 @@ class ServiceBuilder:
 
 def current_inputs(client: docker.DockerClient, request: BuildRequest) -> BuildInputs:
     """The inputs a build of ``request`` would record now (nothing is built or written)."""
+    from dockdjango.api.images.imageprep import prepare, recorded_inputs
+    from dockdjango.api.images.project_images import effective_target
+
     prepared = prepare(
         request.context,
         dockerfile=request.dockerfile,
@@ -152,6 +158,8 @@ def build_service(
 
     ``on_warning(line)`` gets the build's warnings (credential files in the context).
     """
+    from dockdjango.api.images.project_images import build_project
+
     request = build_request(working_dir, build)
     try:
         made = build_project(

@@ -40,6 +40,8 @@ class StackInspection:
         @property
         def name(self) -> str: ...
 
+        def service_names(self, *, every: bool = False) -> list[str]: ...
+
     def _named(self, services: Sequence[str]) -> list[str] | None:
         """``services`` (None for all) once each is known, as Compose checks them: a
         service of the file (any profile), or for a stack known only by name one the
@@ -49,7 +51,7 @@ class StackInspection:
         if self.file_less:
             known = {r.service for r in lifecycle.ps(self.client, self.name)}
         else:
-            known = self.project.all_service_names
+            known = set(self.service_names(every=True))  # no models built for this
         unknown = [s for s in services if s not in known]
         if unknown:
             there = ", ".join(sorted(known)) or "none"
