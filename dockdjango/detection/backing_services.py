@@ -1,7 +1,6 @@
 """Which backing services a Django project needs, and the variables that connect it to them.
 
 Decided from three readings, each said in the result's notes:
-
 - **dependencies**: a PostgreSQL driver (psycopg, psycopg2...), a MySQL one (mysqlclient,
   PyMySQL), a Redis client (redis, django-redis, channels-redis...), Celery;
 - **settings** (:mod:`dockdjango.detection.django_settings.settings_scan`): the database
@@ -12,9 +11,8 @@ Decided from three readings, each said in the result's notes:
 
 Every variable the settings read that names a database host, port, user, password, name,
 engine or URL is set to reach the service dockdjango adds (``db``, ``redis``), so the
-project's settings connect without a change. SQLite databases go to a named volume when
-a variable places them (``DATABASE_URL``, ``*_DATA_DIR``...); otherwise they stay where the
-settings put them, and that is said.
+project's settings connect without a change (or, at a fixed localhost, share its network).
+SQLite goes to a named volume when a variable places it (``DATABASE_URL``, ``*_DATA_DIR``).
 """
 
 from __future__ import annotations
@@ -25,6 +23,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dockdjango.detection.compose_hints import ComposeHints
+from dockdjango.detection.database_service import (
+    Database,
+    database_on_localhost,
+    literal_credentials,
+    redis_on_localhost,
+    share_localhost,
+)
 from dockdjango.detection.django_settings.settings_scan import SettingsScan, engine_kind
 from dockdjango.detection.redis_wiring import (
     find_celery_app,
@@ -48,45 +53,6 @@ DATA_DIR = "/data"
 _DB_TOKEN = re.compile(r"(^|_)(DB|DATABASE|SQL|PG|POSTGRES|POSTGRESQL|MYSQL|MARIADB)(_|$)")
 
 
-@dataclass(frozen=True)
-class Database:
-    """The database service: kind, image version and credentials."""
-
-    kind: str  # postgres, mysql
-    version: str
-    user: str = "django"
-    password: str = "django"
-    name: str = "django"
-    environment: tuple[tuple[str, str], ...] = ()
-    mounts: tuple[str, ...] = ()
-    #: GeoDjango's PostGIS backend: the image must carry the PostGIS extension
-    postgis: bool = False
-    #: ``mysql`` when the project's compose file runs MySQL itself (``mysql:8.0.32``);
-    #: MariaDB otherwise
-    flavor: str = "mariadb"
-
-    @property
-    def image(self) -> str:
-        """``postgres:16`` / ``postgis/postgis:16-3.4`` / ``mariadb:11``."""
-        if self.kind == "postgres":
-            return (
-                f"postgis/postgis:{self.version}-3.4"
-                if self.postgis
-                else f"postgres:{self.version}"
-            )
-        return f"{self.flavor}:{self.version}"
-
-    @property
-    def port(self) -> int:
-        """5432 or 3306."""
-        return 5432 if self.kind == "postgres" else 3306
-
-    def url(self, scheme: str | None = None) -> str:
-        """``postgres://django:django@db:5432/django``."""
-        scheme = scheme or ("postgres" if self.kind == "postgres" else "mysql")
-        return f"{scheme}://{self.user}:{self.password}@db:{self.port}/{self.name}"
-
-
 @dataclass
 class ServicePlan:
     """The backing services and the Django services' environment."""
@@ -97,6 +63,9 @@ class ServicePlan:
     environment: dict[str, str] = field(default_factory=dict)
     #: named volume mounted at DATA_DIR for SQLite/data files, when a variable places them
     data_volume: bool = False
+    #: what the settings reach at a fixed localhost (``db``, ``redis``): see
+    #: :mod:`dockdjango.detection.database_service`
+    on_localhost: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -118,8 +87,7 @@ def plan_services(
     chosen: tuple[str, ...] | None = None,
 ) -> ServicePlan:
     """Decide the services (``chosen`` replaces the detection) and wire the environment."""
-    deps = set(dependencies)
-    plan = ServicePlan()
+    deps, plan = set(dependencies), ServicePlan()
     given = {**dotenv, **hints.environment}
     kind = _database_kind(deps, scan, given) if chosen is None else _chosen_db(chosen)
     if kind in ("postgres", "mysql"):
@@ -142,6 +110,8 @@ def plan_services(
         plan.environment.update(wired)
         if wired:
             plan.notes.append(f"redis wired through {', '.join(wired)} (read by the settings)")
+        elif redis_on_localhost(scan):
+            plan.notes.append(share_localhost(plan.on_localhost, "redis"))
     celery = "celery" in deps if chosen is None else "celery" in chosen
     if celery:
         module = find_celery_app(app_dir)
@@ -309,6 +279,10 @@ def _wire_database(
         wired.append(name)
     if wired:
         plan.notes.append(f"{db.kind} wired through {', '.join(wired)} (read by the settings)")
+    elif not any(k in given for k in scan.env_reads) and database_on_localhost(scan):
+        db = literal_credentials(db, scan)
+        made_as = f"{db.user}@{db.name}"
+        plan.notes.append(share_localhost(plan.on_localhost, "db", made_as))
     elif not any(k in given for k in scan.env_reads):
         plan.notes.append(
             f"the settings read no database address from the environment: {db.kind} runs "

@@ -93,9 +93,19 @@ def compose_file(
                 f"runserver 0.0.0.0:{port}",
             ]
         ),
+    ]
+    published = [
         "    ports:",
         f'      - "127.0.0.1:${{WEB_PORT:-{port}}}:{port}"  # only this machine can reach it',
     ]
+    # the settings reach these at a fixed localhost: web lives in the first one's network
+    # namespace, which publishes web's port (a container sharing a namespace cannot)
+    owner = plan.on_localhost[0] if plan.on_localhost else None
+    shared = [
+        f"    network_mode: service:{owner}  # the settings reach "
+        f"{' and '.join(plan.on_localhost)} at localhost"
+    ]
+    out += shared if owner else published
     env = dict(sorted(plan.environment.items()))
     if project.settings_module:
         env.setdefault("DJANGO_SETTINGS_MODULE", project.settings_module)
@@ -122,11 +132,13 @@ def compose_file(
         out += ["    depends_on:"] + depends
     out += _urls(project)
     if plan.database is not None:
-        out += _database(plan.database)
+        out += _database(plan.database) + (published if owner == "db" else [])
     if plan.redis:
         out += [
             "  redis:",
             f"    image: redis:{plan.redis}",
+            *(published if owner == "redis" else []),
+            *(shared if owner != "redis" and "redis" in plan.on_localhost else []),
             "    healthcheck:",
             '      test: ["CMD", "redis-cli", "ping"]',
             "      interval: 5s",
@@ -144,6 +156,7 @@ def compose_file(
             '    user: "${DOCKDJANGO_UID:-10001}:${DOCKDJANGO_GID:-10001}"',
             f"    working_dir: {workdir}",
             "    command: " + _flow(["celery", "-A", plan.celery_app, "worker", "--loglevel=info"]),
+            *(shared if owner else []),
         ]
         if env:
             out += ["    environment:"] + [f"      {k}: {_scalar(v)}" for k, v in env.items()]

@@ -82,6 +82,9 @@ class SettingsScan:
     urls: list[str] = field(default_factory=list)
     values: dict[str, str] = field(default_factory=dict)
     postgis: bool = False
+    #: the literal strings of the default database's entry (HOST, PORT, NAME, USER,
+    #: PASSWORD) in the last unconditional DATABASES assignment
+    database_literals: dict[str, str] = field(default_factory=dict)
 
     def reads(self, name: str) -> bool:
         """True when the settings read environment variable ``name``."""
@@ -187,6 +190,7 @@ class _Scanner:
                 kind = self._database_kind(value)
                 if not conditional:
                     self.scan.final_engine = kind or ""
+                    self.scan.database_literals = _default_entry_literals(value)
 
     def _database_kind(self, value: ast.AST) -> str | None:
         for node in ast.walk(value):
@@ -366,3 +370,28 @@ def _absolute(stmt: ast.ImportFrom, package: str) -> str | None:
     if stmt.module:
         return f"{base}.{stmt.module}" if base else stmt.module
     return base or None
+
+
+def _default_entry_literals(value: ast.AST) -> dict[str, str]:
+    """``{"HOST": "localhost", "NAME": "app", ...}`` of ``DATABASES = {"default": {...}}``:
+    the keys whose values are plain strings (or numbers, for PORT)."""
+    if not isinstance(value, ast.Dict):
+        return {}
+    entry = next(
+        (
+            v
+            for k, v in zip(value.keys, value.values, strict=False)
+            if k is not None and literal(k) == "default"
+        ),
+        None,
+    )
+    if not isinstance(entry, ast.Dict):
+        return {}
+    out: dict[str, str] = {}
+    for key, item in zip(entry.keys, entry.values, strict=False):
+        name = literal(key) if key is not None else None
+        if name not in ("HOST", "PORT", "NAME", "USER", "PASSWORD"):
+            continue
+        if isinstance(item, ast.Constant) and isinstance(item.value, str | int):
+            out[name] = str(item.value)
+    return out
