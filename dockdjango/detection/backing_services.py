@@ -283,6 +283,11 @@ def _wire_database(
         db = literal_credentials(db, scan)
         made_as = f"{db.user}@{db.name}"
         plan.notes.append(share_localhost(plan.on_localhost, "db", made_as))
+    elif not any(k in given for k in scan.env_reads) and scan.database_literals.get("HOST") == "db":
+        db = literal_credentials(db, scan)  # their `db` is ours: as they would make it
+        plan.notes.append(
+            f"{db.kind} runs as service `db`, made as {db.user}@{db.name}, as the settings say"
+        )
     elif not any(k in given for k in scan.env_reads):
         plan.notes.append(
             f"the settings read no database address from the environment: {db.kind} runs "

@@ -374,3 +374,37 @@ def test_a_database_without_its_driver_is_said(tmp_path: Path) -> None:
     assert any("no postgres driver is among the dependencies" in n for n in plan.notes)
     plan = plan_services(tmp_path, {"django", "psycopg"}, scan, hints, {})
     assert not any("driver" in n for n in plan.notes)
+
+
+def test_a_database_at_our_host_is_made_with_the_credentials_the_settings_give(
+    tmp_path: Path,
+) -> None:
+    """Settings that read a config file (not the environment) and fall back to defaults
+    naming host `db`: the database dockdjango adds is made with those defaults."""
+    write(
+        tmp_path,
+        {
+            "s.py": "def get_var(*keys, default=''):\n    return default\n"
+            "DATABASES = {'default': {'ENGINE': 'django.db.backends.mysql', "
+            "'NAME': get_var('database', 'database', default='club'), "
+            "'USER': get_var('database', 'user', default='clubber'), "
+            "'PASSWORD': get_var('database', 'password', default='secret'), "
+            "'HOST': get_var('database', 'host', default='db'), "
+            "'PORT': get_var('database', 'port', default=3306)}}\n",
+        },
+    )
+    scan = scan_settings(tmp_path, "s")
+    assert scan.database_literals == {
+        "NAME": "club",
+        "USER": "clubber",
+        "PASSWORD": "secret",
+        "HOST": "db",
+        "PORT": "3306",
+    }
+    plan = plan_services(tmp_path, {"mysqlclient"}, scan, read_compose_hints(tmp_path), {})
+    assert plan.database is not None and plan.on_localhost == []
+    assert (plan.database.user, plan.database.password, plan.database.name) == (
+        "clubber",
+        "secret",
+        "club",
+    )

@@ -374,24 +374,24 @@ def _absolute(stmt: ast.ImportFrom, package: str) -> str | None:
 
 def _default_entry_literals(value: ast.AST) -> dict[str, str]:
     """``{"HOST": "localhost", "NAME": "app", ...}`` of ``DATABASES = {"default": {...}}``:
-    the keys whose values are plain strings (or numbers, for PORT)."""
+    plain strings (or numbers), or the ``default=`` of a config lookup
+    (``get_var("database", "user", default="kompass")``)."""
     if not isinstance(value, ast.Dict):
         return {}
-    entry = next(
-        (
-            v
-            for k, v in zip(value.keys, value.values, strict=False)
-            if k is not None and literal(k) == "default"
-        ),
-        None,
-    )
+    entries = {literal(k): v for k, v in zip(value.keys, value.values, strict=False)}
+    entry = entries.get("default")
     if not isinstance(entry, ast.Dict):
         return {}
     out: dict[str, str] = {}
     for key, item in zip(entry.keys, entry.values, strict=False):
         name = literal(key) if key is not None else None
-        if name not in ("HOST", "PORT", "NAME", "USER", "PASSWORD"):
-            continue
-        if isinstance(item, ast.Constant) and isinstance(item.value, str | int):
-            out[name] = str(item.value)
+        found: ast.expr | None = item
+        if isinstance(item, ast.Call):
+            found = next((k.value for k in item.keywords if k.arg == "default"), None)
+        if name in _DB_FIELDS and isinstance(found, ast.Constant):
+            if isinstance(found.value, str | int) and not isinstance(found.value, bool):
+                out[name] = str(found.value)
     return out
+
+
+_DB_FIELDS = ("HOST", "PORT", "NAME", "USER", "PASSWORD")
