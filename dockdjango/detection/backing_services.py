@@ -90,6 +90,8 @@ def plan_services(
     deps, plan = set(dependencies), ServicePlan()
     given = {**dotenv, **hints.environment}
     kind = _database_kind(deps, scan, given) if chosen is None else _chosen_db(chosen)
+    if chosen is None and kind in ("postgres", "mysql"):
+        kind = _sqlite_when_no_driver(plan, kind, deps, scan, given)
     if kind in ("postgres", "mysql"):
         database = replace(_database(kind, hints), postgis=scan.postgis)
         plan.database = _wire_database(plan, database, scan, given, hints.hosts)
@@ -195,6 +197,31 @@ def _engine_selected(scan: SettingsScan, values: Mapping[str, str]) -> str | Non
     return None
 
 
+def _sqlite_when_no_driver(
+    plan: ServicePlan, kind: str, deps: set[str], scan: SettingsScan, given: Mapping[str, str]
+) -> str:
+    """``sqlite`` when the settings' default engine has no driver among the dependencies
+    but a variable they read picks the engine (``DB_ENGINE``): it is set to SQLite's, as
+    such projects' docs do for a first run, and said; else ``kind``."""
+    if deps & (POSTGRES_DRIVERS if kind == "postgres" else MYSQL_DRIVERS):
+        return kind
+    for name in scan.env_reads:
+        upper = name.upper()
+        if name in given or not (upper.endswith("_ENGINE") and _DB_TOKEN.search(upper)):
+            continue
+        default = scan.env_defaults.get(name) or "."
+        if engine_kind(default) != kind:
+            continue
+        plan.environment[name] = "sqlite3" if "." not in default else "django.db.backends.sqlite3"
+        plan.notes.append(
+            f"the settings default to {kind}, but no {kind} driver is among the dependencies: "
+            f"SQLite is used, through {name}={plan.environment[name]} (add a driver, e.g. "
+            f"{'psycopg[binary]' if kind == 'postgres' else 'mysqlclient'}, for {kind})"
+        )
+        return "sqlite"
+    return kind
+
+
 def _chosen_db(chosen: tuple[str, ...]) -> str | None:
     return next((s for s in chosen if s in ("postgres", "mysql")), "sqlite")
 
@@ -276,6 +303,9 @@ def _wire_database(
         if part == "name" and default and not db.environment:
             db = replace(db, name=default)
         plan.environment[name] = _part_value(part, db, scan)
+        if part == "engine" and "." not in scan.env_defaults.get(name, "."):
+            # read as a suffix (f"django.db.backends.{DB_ENGINE}"), like its default
+            plan.environment[name] = plan.environment[name].rsplit(".", 1)[-1]
         wired.append(name)
     if wired:
         plan.notes.append(f"{db.kind} wired through {', '.join(wired)} (read by the settings)")

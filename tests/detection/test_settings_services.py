@@ -408,3 +408,37 @@ def test_a_database_at_our_host_is_made_with_the_credentials_the_settings_give(
         "secret",
         "club",
     )
+
+
+def test_an_engine_variable_read_as_a_suffix_is_set_as_one(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "s.py": "import os\nDB_ENGINE = os.environ.get('DB_ENGINE', 'postgresql')\n"
+            "DATABASES = {'default': {'ENGINE': f'django.db.backends.{DB_ENGINE}', "
+            "'HOST': os.environ.get('DB_HOST', '127.0.0.1')}}\n",
+        },
+    )
+    scan = scan_settings(tmp_path, "s")
+    plan = plan_services(tmp_path, {"psycopg2"}, scan, read_compose_hints(tmp_path), {})
+    assert plan.environment["DB_ENGINE"] == "postgresql"
+    assert plan.environment["DB_HOST"] == "db" and plan.on_localhost == []
+
+
+def test_an_engine_variable_picks_sqlite_when_no_driver_of_its_default_is_a_dependency(
+    tmp_path: Path,
+) -> None:
+    write(
+        tmp_path,
+        {
+            "s.py": "import os\nDB_ENGINE = os.environ.get('DB_ENGINE', 'postgresql')\n"
+            "DATABASES = {'default': {'ENGINE': f'django.db.backends.{DB_ENGINE}', "
+            "'NAME': os.environ.get('DB_NAME', 'postgres'), "
+            "'HOST': os.environ.get('DB_HOST', '127.0.0.1')}}\n",
+        },
+    )
+    scan = scan_settings(tmp_path, "s")
+    plan = plan_services(tmp_path, {"django"}, scan, read_compose_hints(tmp_path), {})
+    assert plan.database is None and plan.data_volume
+    assert plan.environment == {"DB_ENGINE": "sqlite3", "DB_NAME": "/data/db.sqlite3"}
+    assert any("no postgres driver" in n and "DB_ENGINE=sqlite3" in n for n in plan.notes)
