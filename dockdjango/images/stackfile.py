@@ -18,11 +18,11 @@ Readable and commented, and plain Compose: ``docker compose config`` accepts it 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 from dockdjango.detection.backing_services import Database
 from dockdjango.detection.detect import SourceProject
+from dockdjango.detection.django_settings.admin_url import admin_path as read_admin_path
 from dockdjango.images.dockerfile import APP_DIR, DEV_DATA_DIR
 
 WEB_PORT = 8000
@@ -197,17 +197,8 @@ def admin_path(project: SourceProject) -> str | None:
     urlconf = project.settings_scan.values.get("ROOT_URLCONF")
     if not urlconf:
         return None
-    base = project.root / project.app_dir / urlconf.replace(".", "/")
-    for path in (base.with_suffix(".py"), base / "__init__.py"):
-        if path.is_file():
-            text = path.read_text(encoding="utf-8", errors="replace")
-            m = re.search(
-                r"""(?:path|re_path|url)\(\s*r?["']\^?([\w/-]*?)\$?["']\s*,\s*admin\.site\.urls""",
-                text,
-            )
-            if m:
-                return "/" + m.group(1).strip("/") + ("/" if m.group(1).strip("/") else "")
-    return None
+    app_dir = project.root / project.app_dir
+    return read_admin_path(app_dir, urlconf, project.settings_scan.files)
 
 
 def _database(db: Database) -> list[str]:

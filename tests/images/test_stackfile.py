@@ -132,3 +132,28 @@ def test_settings_that_read_the_database_host_are_not_shared(tmp_path: Path) -> 
     assert project.services.on_localhost == []
     web = yaml.safe_load(compose_file(project).text)["services"]["web"]
     assert "network_mode" not in web and web["ports"]
+
+
+def test_an_admin_under_a_settings_prefix_and_i18n_patterns(tmp_path: Path) -> None:
+    """``path(settings.SECRET_ADMIN_PREFIX, admin.site.urls)`` inside ``i18n_patterns``:
+    the admin announced is where it answers, the default language first."""
+    files = {
+        "requirements.txt": "Django>=5.2,<5.3\n",
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'crm.settings')\n",
+        "crm/__init__.py": "",
+        "crm/settings.py": "ROOT_URLCONF = 'crm.urls'\nLANGUAGE_CODE = 'en'\n"
+        "SECRET_ADMIN_PREFIX = '456-admin/'\nif False:\n    LANGUAGE_CODE = 'de'\n",
+        "crm/urls.py": "from django.conf import settings\nfrom django.contrib import admin\n"
+        "from django.conf.urls.i18n import i18n_patterns\nfrom django.urls import path\n"
+        "urlpatterns = [path('favicon.ico', None)]\n"
+        "urlpatterns += i18n_patterns(path(settings.SECRET_ADMIN_PREFIX, admin.site.urls))\n",
+    }
+    root = write(tmp_path / "crm", files)
+    assert admin_path(detect(root)) == "/en/456-admin/"
+    unprefixed = files["crm/urls.py"].replace(
+        "admin.site.urls))", "admin.site.urls), prefix_default_language=False)"
+    )
+    (root / "crm/urls.py").write_text(unprefixed)
+    assert admin_path(detect(root)) == "/456-admin/"
+    (root / "crm/urls.py").write_text(unprefixed.replace("settings.SECRET_ADMIN_PREFIX", "x()"))
+    assert admin_path(detect(root)) is None  # unreadable: nothing announced, not a guess
