@@ -24,11 +24,13 @@ from pathlib import Path
 
 from dockdjango.detection.compose_hints import ComposeHints
 from dockdjango.detection.database_service import (
+    DB_TOKEN,
     Database,
     database_on_localhost,
     literal_credentials,
     redis_on_localhost,
     share_localhost,
+    sqlite_switch,
 )
 from dockdjango.detection.django_settings.settings_scan import SettingsScan, engine_kind
 from dockdjango.detection.redis_wiring import (
@@ -50,7 +52,6 @@ POSTGRES_DRIVERS = {
 MYSQL_DRIVERS = {"mysqlclient", "pymysql", "mysql-connector-python", "mariadb"}
 DEFAULT_VERSIONS = {"postgres": "16", "redis": "7", "mysql": "11"}
 DATA_DIR = "/data"
-_DB_TOKEN = re.compile(r"(^|_)(DB|DATABASE|SQL|PG|POSTGRES|POSTGRESQL|MYSQL|MARIADB)(_|$)")
 
 
 @dataclass
@@ -90,12 +91,15 @@ def plan_services(
     deps, plan = set(dependencies), ServicePlan()
     given = {**dotenv, **hints.environment}
     kind = _database_kind(deps, scan, given) if chosen is None else _chosen_db(chosen)
-    if chosen is None and kind in ("postgres", "mysql"):
-        kind = _sqlite_when_no_driver(plan, kind, deps, scan, given)
+    drivers = POSTGRES_DRIVERS if kind == "postgres" else MYSQL_DRIVERS
+    switch = sqlite_switch(kind, scan, given) if chosen is None and not deps & drivers else None
+    if switch is not None:
+        kind, (name, value, note) = "sqlite", switch
+        plan.environment[name] = value
+        plan.notes.append(note)
     if kind in ("postgres", "mysql"):
         database = replace(_database(kind, hints), postgis=scan.postgis)
         plan.database = _wire_database(plan, database, scan, given, hints.hosts)
-        drivers = POSTGRES_DRIVERS if kind == "postgres" else MYSQL_DRIVERS
         if not deps & drivers:
             example = "psycopg[binary]" if kind == "postgres" else "mysqlclient"
             plan.notes.append(
@@ -104,16 +108,8 @@ def plan_services(
             )
     else:
         _place_sqlite(plan, scan, given)
-    redis = wants_redis(deps, scan) if chosen is None else "redis" in chosen
-    if redis:
-        service = hints.service("redis")
-        plan.redis = (service.version if service else None) or DEFAULT_VERSIONS["redis"]
-        wired = redis_variables(scan, given)
-        plan.environment.update(wired)
-        if wired:
-            plan.notes.append(f"redis wired through {', '.join(wired)} (read by the settings)")
-        elif redis_on_localhost(scan):
-            plan.notes.append(share_localhost(plan.on_localhost, "redis"))
+    if wants_redis(deps, scan) if chosen is None else "redis" in chosen:
+        _plan_redis(plan, scan, hints, given)
     celery = "celery" in deps if chosen is None else "celery" in chosen
     if celery:
         module = find_celery_app(app_dir)
@@ -139,6 +135,19 @@ def plan_services(
             + ", ".join(sorted(hints.environment))
         )
     return plan
+
+
+def _plan_redis(
+    plan: ServicePlan, scan: SettingsScan, hints: ComposeHints, given: Mapping[str, str]
+) -> None:
+    service = hints.service("redis")
+    plan.redis = (service.version if service else None) or DEFAULT_VERSIONS["redis"]
+    wired = redis_variables(scan, given)
+    plan.environment.update(wired)
+    if wired:
+        plan.notes.append(f"redis wired through {', '.join(wired)} (read by the settings)")
+    elif redis_on_localhost(scan):
+        plan.notes.append(share_localhost(plan.on_localhost, "redis"))
 
 
 def _renamed_hosts(hints: ComposeHints, plan: ServicePlan) -> dict[str, str]:
@@ -188,7 +197,7 @@ def _engine_selected(scan: SettingsScan, values: Mapping[str, str]) -> str | Non
     ``DB_ENGINE`` defaulting to ``postgresql`` when ``values`` are the defaults)."""
     for name in scan.env_reads:
         upper = name.upper()
-        if not (upper.endswith(("_ENGINE", "_TYPE", "_BACKEND")) and _DB_TOKEN.search(upper)):
+        if not (upper.endswith(("_ENGINE", "_TYPE", "_BACKEND")) and DB_TOKEN.search(upper)):
             continue
         value = values.get(name)
         kind = engine_kind(value) if value else None
@@ -197,37 +206,12 @@ def _engine_selected(scan: SettingsScan, values: Mapping[str, str]) -> str | Non
     return None
 
 
-def _sqlite_when_no_driver(
-    plan: ServicePlan, kind: str, deps: set[str], scan: SettingsScan, given: Mapping[str, str]
-) -> str:
-    """``sqlite`` when the settings' default engine has no driver among the dependencies
-    but a variable they read picks the engine (``DB_ENGINE``): it is set to SQLite's, as
-    such projects' docs do for a first run, and said; else ``kind``."""
-    if deps & (POSTGRES_DRIVERS if kind == "postgres" else MYSQL_DRIVERS):
-        return kind
-    for name in scan.env_reads:
-        upper = name.upper()
-        if name in given or not (upper.endswith("_ENGINE") and _DB_TOKEN.search(upper)):
-            continue
-        default = scan.env_defaults.get(name) or "."
-        if engine_kind(default) != kind:
-            continue
-        plan.environment[name] = "sqlite3" if "." not in default else "django.db.backends.sqlite3"
-        plan.notes.append(
-            f"the settings default to {kind}, but no {kind} driver is among the dependencies: "
-            f"SQLite is used, through {name}={plan.environment[name]} (add a driver, e.g. "
-            f"{'psycopg[binary]' if kind == 'postgres' else 'mysqlclient'}, for {kind})"
-        )
-        return "sqlite"
-    return kind
-
-
 def _chosen_db(chosen: tuple[str, ...]) -> str | None:
     return next((s for s in chosen if s in ("postgres", "mysql")), "sqlite")
 
 
 def _reads_db_vars(scan: SettingsScan) -> bool:
-    return any(_DB_TOKEN.search(name) or name.endswith("DATABASE_URL") for name in scan.env_reads)
+    return any(DB_TOKEN.search(name) or name.endswith("DATABASE_URL") for name in scan.env_reads)
 
 
 def _database(kind: str, hints: ComposeHints) -> Database:
@@ -309,16 +293,22 @@ def _wire_database(
         wired.append(name)
     if wired:
         plan.notes.append(f"{db.kind} wired through {', '.join(wired)} (read by the settings)")
-    elif not any(k in given for k in scan.env_reads) and database_on_localhost(scan):
+    elif not any(k in given for k in scan.env_reads):
+        db = _unwired(plan, db, scan)
+    return db
+
+
+def _unwired(plan: ServicePlan, db: Database, scan: SettingsScan) -> Database:
+    """The settings read no database address: they fix it, or ours must be named there."""
+    if database_on_localhost(scan):
         db = literal_credentials(db, scan)
-        made_as = f"{db.user}@{db.name}"
-        plan.notes.append(share_localhost(plan.on_localhost, "db", made_as))
-    elif not any(k in given for k in scan.env_reads) and scan.database_literals.get("HOST") == "db":
+        plan.notes.append(share_localhost(plan.on_localhost, "db", f"{db.user}@{db.name}"))
+    elif scan.database_literals.get("HOST") == "db":
         db = literal_credentials(db, scan)  # their `db` is ours: as they would make it
         plan.notes.append(
             f"{db.kind} runs as service `db`, made as {db.user}@{db.name}, as the settings say"
         )
-    elif not any(k in given for k in scan.env_reads):
+    else:
         plan.notes.append(
             f"the settings read no database address from the environment: {db.kind} runs "
             "as service `db`; make the settings' HOST `db` (or read it from a variable)"
@@ -329,7 +319,7 @@ def _wire_database(
 def _db_part(name: str) -> tuple[str, str] | None:
     """(part, prefix) of a database variable: ``KIWI_DB_HOST`` -> ("host", "KIWI_DB")."""
     upper = name.upper()
-    if not _DB_TOKEN.search(upper):
+    if not DB_TOKEN.search(upper):
         return None
     for part, suffixes in _PARTS:
         for suffix in suffixes:

@@ -11,9 +11,10 @@ database's; and the database is made with the NAME/USER/PASSWORD the settings fi
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from dockdjango.detection.django_settings.settings_scan import SettingsScan
+from dockdjango.detection.django_settings.settings_scan import SettingsScan, engine_kind
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Database:
         return f"{scheme}://{self.user}:{self.password}@db:{self.port}/{self.name}"
 
 
+DB_TOKEN = re.compile(r"(^|_)(DB|DATABASE|SQL|PG|POSTGRES|POSTGRESQL|MYSQL|MARIADB)(_|$)")
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 _LOOPBACK_URL = re.compile(r"^[a-z0-9+]+://([^@/]*@)?(localhost|127\.0\.0\.1|\[::1\])(?:[:/]|$)")
 
@@ -92,3 +94,31 @@ def share_localhost(on_localhost: list[str], service: str, made_as: str = "") ->
         f"to change it: the web services share {on_localhost[0]}'s network, so their "
         "localhost reaches it"
     )
+
+
+def sqlite_switch(
+    kind: str | None, scan: SettingsScan, given: Mapping[str, str]
+) -> tuple[str, str, str] | None:
+    """(variable, value, note) when the settings' default engine ``kind`` has no driver
+    among the dependencies (the caller knows) but a variable they read picks the engine
+    (``DB_ENGINE``): it is set to SQLite's, as such projects' docs do for a first run."""
+    if kind not in ("postgres", "mysql"):
+        return None
+    for name in scan.env_reads:
+        upper = name.upper()
+        if name in given or not (upper.endswith("_ENGINE") and DB_TOKEN.search(upper)):
+            continue
+        default = scan.env_defaults.get(name) or "."
+        if engine_kind(default) != kind:
+            continue
+        value = "sqlite3" if "." not in default else "django.db.backends.sqlite3"
+        driver = "psycopg[binary]" if kind == "postgres" else "mysqlclient"
+        return (
+            name,
+            value,
+            (
+                f"the settings default to {kind}, but no {kind} driver is among the dependencies: "
+                f"SQLite is used, through {name}={value} (add a driver, e.g. {driver}, for {kind})"
+            ),
+        )
+    return None
