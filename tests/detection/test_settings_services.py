@@ -442,3 +442,36 @@ def test_an_engine_variable_picks_sqlite_when_no_driver_of_its_default_is_a_depe
     assert plan.database is None and plan.data_volume
     assert plan.environment == {"DB_ENGINE": "sqlite3", "DB_NAME": "/data/db.sqlite3"}
     assert any("no postgres driver" in n and "DB_ENGINE=sqlite3" in n for n in plan.notes)
+
+
+def test_a_database_entry_from_the_configuration_module_the_settings_import(
+    tmp_path: Path,
+) -> None:
+    """NetBox-style settings: a configuration module named by a variable's default, whose
+    DATABASE dict becomes the default entry; its literal localhost is met as written."""
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/configuration.py": "DATABASE = {'NAME': 'peers', 'USER': 'devbox', "
+            "'PASSWORD': 'devbox', 'HOST': 'localhost', 'PORT': ''}\n",
+            "proj/settings.py": "import importlib, os\n"
+            "config_path = os.getenv('PROJ_CONFIGURATION', 'proj.configuration')\n"
+            "try:\n    configuration = importlib.import_module(config_path)\n"
+            "except ModuleNotFoundError:\n    raise\n"
+            "DATABASE = configuration.DATABASE\n"
+            "configuration.DATABASE.update({'ENGINE': 'django.db.backends.postgresql'})\n"
+            "DATABASES = {'default': configuration.DATABASE}\n",
+        },
+    )
+    scan = scan_settings(tmp_path, "proj.settings")
+    assert scan.database_literals == {
+        "NAME": "peers",
+        "USER": "devbox",
+        "PASSWORD": "devbox",
+        "HOST": "localhost",
+        "PORT": "",
+    }
+    plan = plan_services(tmp_path, {"psycopg"}, scan, read_compose_hints(tmp_path), {})
+    assert plan.on_localhost == ["db"] and plan.database is not None
+    assert (plan.database.user, plan.database.name) == ("devbox", "peers")

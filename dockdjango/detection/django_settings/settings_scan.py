@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dockdjango.detection.django_settings.database_entry import default_entry
 from dockdjango.detection.django_settings.env_reads import dotted, env_reads, fstring_head, literal
 from dockdjango.detection.django_settings.pysource import parsed
 from dockdjango.detection.django_settings.settings_classes import (
@@ -171,11 +172,11 @@ class _Scanner:
             for child in _children(stmt, self._active):
                 self._statement(child, path, package, lists, conditional=True)
         elif isinstance(stmt, ast.Assign | ast.AnnAssign):
-            self._assignment(stmt, conditional)
+            self._assignment(stmt, conditional, path)
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             self._split_settings(stmt.value, path, package, lists)
 
-    def _assignment(self, stmt: ast.Assign | ast.AnnAssign, conditional: bool) -> None:
+    def _assignment(self, stmt: ast.Assign | ast.AnnAssign, conditional: bool, path: Path) -> None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         names = [_target_name(t) for t in targets]
         value = stmt.value
@@ -190,7 +191,7 @@ class _Scanner:
                 kind = self._database_kind(value)
                 if not conditional:
                     self.scan.final_engine = kind or ""
-                    self.scan.database_literals = _default_entry_literals(value)
+                    self.scan.database_literals = default_entry(value, path, self.app_dir)
 
     def _database_kind(self, value: ast.AST) -> str | None:
         for node in ast.walk(value):
@@ -370,28 +371,3 @@ def _absolute(stmt: ast.ImportFrom, package: str) -> str | None:
     if stmt.module:
         return f"{base}.{stmt.module}" if base else stmt.module
     return base or None
-
-
-def _default_entry_literals(value: ast.AST) -> dict[str, str]:
-    """``{"HOST": "localhost", "NAME": "app", ...}`` of ``DATABASES = {"default": {...}}``:
-    plain strings (or numbers), or the ``default=`` of a config lookup
-    (``get_var("database", "user", default="kompass")``)."""
-    if not isinstance(value, ast.Dict):
-        return {}
-    entries = {literal(k): v for k, v in zip(value.keys, value.values, strict=False)}
-    entry = entries.get("default")
-    if not isinstance(entry, ast.Dict):
-        return {}
-    out: dict[str, str] = {}
-    for key, item in zip(entry.keys, entry.values, strict=False):
-        name = literal(key) if key is not None else None
-        found: ast.expr | None = item
-        if isinstance(item, ast.Call):
-            found = next((k.value for k in item.keywords if k.arg == "default"), None)
-        if name in _DB_FIELDS and isinstance(found, ast.Constant):
-            if isinstance(found.value, str | int) and not isinstance(found.value, bool):
-                out[name] = str(found.value)
-    return out
-
-
-_DB_FIELDS = ("HOST", "PORT", "NAME", "USER", "PASSWORD")
