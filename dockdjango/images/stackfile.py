@@ -188,7 +188,7 @@ def _urls(project: SourceProject) -> list[str]:
         urls["admin"] = admin
     return [
         "    x-dockdjango:  # what `dockdjango up` prints once the site answers",
-        "      urls: {" + ", ".join(f"{k}: {v}" for k, v in urls.items()) + "}",
+        "      urls: {" + ", ".join(f"{k}: {_scalar(v)}" for k, v in urls.items()) + "}",
     ]
 
 

@@ -157,3 +157,19 @@ def test_an_admin_under_a_settings_prefix_and_i18n_patterns(tmp_path: Path) -> N
     assert admin_path(detect(root)) == "/456-admin/"
     (root / "crm/urls.py").write_text(unprefixed.replace("settings.SECRET_ADMIN_PREFIX", "x()"))
     assert admin_path(detect(root)) is None  # unreadable: nothing announced, not a guess
+    # re_path's optional slash is a path; the link stays a string in the compose file
+    (root / "crm/urls.py").write_text(
+        files["crm/urls.py"]
+        .replace("path(settings.SECRET_ADMIN_PREFIX", "re_path(r'^kompass/?'")
+        .replace("import path", "import path, re_path")
+    )
+    project = detect(root)
+    assert admin_path(project) == "/en/kompass/"
+    web = yaml.safe_load(compose_file(project).text)["services"]["web"]
+    assert web["x-dockdjango"]["urls"] == {"site": "/", "admin": "/en/kompass/"}
+    (root / "crm/urls.py").write_text(
+        files["crm/urls.py"]
+        .replace("path(settings.SECRET_ADMIN_PREFIX", "re_path(r'^(?P<site>[a-z]+)/admin/'")
+        .replace("import path", "import path, re_path")
+    )
+    assert admin_path(detect(root)) is None

@@ -10,6 +10,7 @@ is announced rather than a wrong one.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -41,12 +42,22 @@ def admin_path(app_dir: Path, urlconf: str, settings_files: Iterable[str]) -> st
         route = literal(node.args[0]) or _setting(files, node.args[0])
         if route is None:
             return None
-        route = route.lstrip("^").rstrip("$").strip("/")
+        route = _plain(route)
+        if route is None:
+            return None  # a pattern, not a path: no link rather than a wrong one
         prefix = ""
         if id(node) in translated:
             prefix = (_setting_value(files, "LANGUAGE_CODE") or _DEFAULT_LANGUAGE) + "/"
         return "/" + prefix + (route + "/" if route else "")
     return None
+
+
+def _plain(route: str) -> str | None:
+    """``admin`` for ``admin/``, ``^admin/$`` or ``^kompass/?`` (re_path's optional
+    slash); None for a pattern that is no single path."""
+    route = route.lstrip("^").rstrip("$")
+    route = route[:-1] if route.endswith("/?") else route
+    return None if re.search(r"[?*+()\[\]{}|\\]", route) else route.strip("/")
 
 
 def _route_call(node: ast.Call) -> bool:
