@@ -28,14 +28,10 @@ PENDING: dict[str, str] = {
     "api/images/imageprep.py:prepare": "issue 20 (truth) changes it",
     "api/deploy.py:deploy_swarm": "issue 20 (truth, swarm reachability) changes it",
     "cli/stack_commands.py": "up's output (issue 20, truth) changes it",
-    "cli/stack_commands.py:run_up": "up's output (issue 20, truth) changes it",
-    "cli/images.py:run_build": "build failures (issue 20, truth) change it",
-    "images/stackfile.py:compose_file": "generated services (issue 20, truth) change it",
     "engine/builds/buildkit.py:build_image": "build failures (issue 20, truth) change it",
     "engine/up/converge.py:up": "parallel create (issue 22, speed) changes it",
     "engine/up/converge.py:make_plan": "parallel create (issue 22, speed) changes it",
     "engine/project/lifecycle.py:down": "down from labels (issue 22, speed) changes it",
-    "pytest_plugin/django_db.py:django_db_setup": "xdist templates (issue 23, db) change it",
 }
 
 

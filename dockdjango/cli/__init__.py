@@ -21,7 +21,12 @@ import sys
 from collections.abc import Sequence
 
 from dockdjango.cli.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, sigterm_unwinds
-from dockdjango.cli.table import add_commands, add_global_options, merge_global_options
+from dockdjango.cli.table import (
+    VERBOSE_HELP,
+    add_commands,
+    add_global_options,
+    merge_global_options,
+)
 
 # Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
@@ -64,10 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="A reproducible Docker dev environment for Django projects.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        # no prefixes of the global flags: `dockerfile --generate` is that command's own
+        allow_abbrev=False,
     )
     parser.add_argument(
         "--version", action=_Version, nargs=0, help="print dockdjango's version and exit"
     )
+    parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     add_global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
@@ -108,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with sigterm_unwinds():
             return int(args.func(args) or 0)
     except DockdjangoError as exc:
-        print_error(exc)
+        print_error(exc, verbose=bool(getattr(args, "verbose", False)))
         return 1
     except Terminated:
         print("terminated (SIGTERM)", file=sys.stderr)
@@ -118,8 +126,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def print_error(exc: Exception) -> None:
-    """`error: <what and where>` then, if known, `hint: <what to do>`, on stderr."""
+def print_error(exc: Exception, *, verbose: bool = False) -> None:
+    """`error: <what and where>` then, if known, `hint: <what to do>`, on stderr; a failed
+    build's step output comes first (its last lines; with ``verbose``, all that were kept)."""
+    from dockdjango.cli.output import build_output_lines
+
+    for line in build_output_lines(exc, verbose=verbose):
+        print(line, file=sys.stderr)
     message = " ".join(str(exc).split("\n")[:1])
     print(f"error: {message}", file=sys.stderr)
     hint = getattr(exc, "hint", None)

@@ -219,6 +219,10 @@ def before_up(args: argparse.Namespace, stack: Any) -> None:
     db.say = lambda line: print(f"  {line}", file=sys.stderr)
     for warning, line in db.before_up():
         print(f"{'!' if warning else '✓'} {line}", file=sys.stderr)
+    if db.needs_first_migration:
+        warning = db.migrate_first()
+        if warning:
+            print(f"! {warning}", file=sys.stderr)
 
 
 def before_down(stack: Any) -> None:

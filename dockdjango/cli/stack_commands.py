@@ -11,6 +11,7 @@ import signal
 import sys
 from typing import Any
 
+from dockdjango.cli.devloop import print_links, remote_port_notes, run_port
 from dockdjango.cli.init import override_options
 from dockdjango.cli.project_options import (
     find_stack,
@@ -21,7 +22,7 @@ from dockdjango.cli.project_options import (
 )
 from dockdjango.cli.signals import raise_terminated
 from dockdjango.cli.stack_progress import Progress
-from dockdjango.cli.table import Command, Option, option, project_options
+from dockdjango.cli.table import Command, Option, option, project_options, verbose_option
 
 
 def run_up(args: argparse.Namespace) -> int:
@@ -31,12 +32,6 @@ def run_up(args: argparse.Namespace) -> int:
     if args.force_recreate and args.no_recreate:
         raise DockdjangoError("--force-recreate and --no-recreate cannot be used together")
 
-    if args.generated_dockerfile:
-        import os
-
-        from dockdjango.api.images.basecheck import ENV_VAR
-
-        os.environ[ENV_VAR] = "generated"  # read by every service build of this process
     stack = find_stack(args, need_file=True, options=resolve_to_run(args, dry_run=args.dry_run))
     if args.dry_run:
         from dockdjango.cli.dry_run import plan_lines
@@ -75,6 +70,13 @@ def run_up(args: argparse.Namespace) -> int:
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
+    _print_up(stack, result, waited=args.wait is not False)
+    return 0
+
+
+def _print_up(stack: Any, result: Any, *, waited: bool) -> None:
+    """What a detached ``up`` did, where its ports are, and each announced URL once it
+    answered (a server without a health check gets a while when ``up`` waited)."""
     if not result.changed:
         print(f"{stack.name}: nothing to do, {len(result.services)} service(s) already up to date")
     else:
@@ -86,16 +88,8 @@ def run_up(args: argparse.Namespace) -> int:
             print(f"  {row.service}  {row.ports_text()}")
     for line in public_port_warnings(rows):
         print(line, file=sys.stderr)
-    links = stack.links()
-    if links:
-        print(f"{stack.name} is up:")
-        width = max(len(link.label) for link in links)
-        for link in links:
-            if link.label == "note":
-                print(f"  {link.url}")
-            else:
-                print(f"  {link.label:<{width}}  {link.url}")
-    return 0
+    remote_port_notes(stack, rows)  # a remote engine's ports are its host's (engbench)
+    print_links(stack, rows, wait=15.0 if waited else 0)
 
 
 def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -137,24 +131,14 @@ def _port_target(text: str) -> tuple[int, str]:
     return int(number), protocol.lower() or "tcp"
 
 
-def run_port(args: argparse.Namespace) -> int:
-    """Where the engine bound the port, as Compose prints it: ``127.0.0.1:49153``, or
-    ``0.0.0.0:8000`` for a port published on all interfaces."""
-    from dockdjango.api.stack.stack import host_port
-
-    target, protocol = args.target
-    ip, port = find_stack(args).published(args.service, target, protocol, args.index)[0]
-    print(host_port(ip, port))
-    return 0
-
-
 def run_ps(args: argparse.Namespace) -> int:
     """A table (or JSON) of the stack's containers."""
     from dataclasses import asdict
 
     from dockdjango.cli.output import print_json, print_table
 
-    rows = find_stack(args).ps(*args.services)
+    stack = find_stack(args)
+    rows = stack.ps(*args.services)
     if args.json:
         print_json([asdict(r) | {"ports": r.ports_text()} for r in rows])
         return 0
@@ -171,6 +155,7 @@ def run_ps(args: argparse.Namespace) -> int:
             for r in rows
         ],
     )
+    remote_port_notes(stack, rows)
     return 0
 
 
@@ -304,17 +289,14 @@ COMMANDS = (
                 "--wait-timeout",
                 dest="timeout",
                 type=float,
-                default=120.0,
+                default=600.0,
                 metavar="SECONDS",
-                help="give up waiting after this long (default 120)",
+                help="give up waiting after this long (default 600: a first start may "
+                "build and migrate for minutes; a service whose healthcheck fails stops the "
+                "wait at once)",
             ),
             *override_options(),
-            option(
-                "--generated-dockerfile",
-                action="store_true",
-                help="build services from a Dockerfile dockdjango generates, not the project's "
-                "own (e.g. when its FROM image cannot be pulled)",
-            ),
+            verbose_option(),
         ),
         examples=(
             "dockdjango up              # every service's output; Ctrl-C stops the stack",
@@ -409,8 +391,18 @@ COMMANDS = (
                 "target", type=_port_target, help="container port, optionally with /udp or /sctp"
             ),
             _index(),
+            option(
+                "--forward",
+                action="store_true",
+                help="on an engine reached over ssh: forward the port to this machine's "
+                "127.0.0.1 and print that address; holds until Ctrl-C",
+            ),
         ),
-        examples=("dockdjango port web 8000", "curl http://$(dockdjango port web 8000)/api/"),
+        examples=(
+            "dockdjango port web 8000",
+            "curl http://$(dockdjango port web 8000)/api/",
+            "dockdjango port --forward web 8000",
+        ),
     ),
     Command(
         "stop",

@@ -14,7 +14,7 @@ import pytest
 
 from dockdjango.api.connection import DockerClient
 from dockdjango.api.testing import PostgresServer, RunningContainer, TestSession
-from dockdjango.errors import DockdjangoError
+from dockdjango.errors import BuildError, DockdjangoError
 from dockdjango.pytest_plugin.session_stack import SessionStack
 from dockdjango.pytest_plugin.session_state import SessionState
 
@@ -24,8 +24,13 @@ _T = TypeVar("_T")
 
 
 def failure_report(exc: BaseException) -> str:
-    """A dockdjango error as the pytest report shows it: message, the logs, the hint."""
+    """A dockdjango error as the pytest report shows it: message, the logs (or a failed
+    build step's last output lines), the hint."""
     text = f"dockdjango: {exc}"
+    if isinstance(exc, BuildError) and exc.output:
+        tail = exc.tail()
+        text += f"\n  last {len(tail)} output lines of the failing step:\n"
+        text += "\n".join(f"    | {line}" for line in tail)
     logs = list(getattr(exc, "logs", None) or [])
     message = str(exc)
     # Shown unless the message already carries them all (a container's wait failure does).

@@ -306,7 +306,7 @@ def test_wait_timeout_names_service_with_health_output(make_stack, engine, uniqu
         stack.up(timeout=3)
     text = str(err.value)
     # 100 failed checks 250 ms apart take at least 25 s: only the 3 s timeout (not the
-    # default 120 s one) ends the wait before the engine calls it unhealthy
+    # default 600 s one) ends the wait before the engine calls it unhealthy
     assert text.startswith("service slow did not become healthy in time"), text
     assert "not ready yet" in text
     assert err.value.logs == ["starting up"]

@@ -23,12 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dockdjango.api.compose_project import config_hashes
-from dockdjango.api.stack.links import Link
+from dockdjango.api.stack.links import Answer, Link
 from dockdjango.api.stack.stack_exec import ExecResult, StackCommands
 from dockdjango.api.stack.stack_inspect import StackInspection
 from dockdjango.api.stack.stack_load import StackLoaders
 from dockdjango.compose import Project, discover_files, load_dict
-from dockdjango.compose.models import BuildConfig
 from dockdjango.engine.client import connect
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.project import lifecycle
@@ -50,6 +49,7 @@ if TYPE_CHECKING:
     from dockdjango.engine.up.resources import Builder, StandInProvider
 
 __all__ = [
+    "Answer",
     "ContainerStatus",
     "DownResult",
     "Event",
@@ -226,17 +226,12 @@ class Stack(StackLoaders, StackCommands, StackInspection):
         return stand_in_provider(self.client, project=self.project, dry_run=dry_run)
 
     def image_builder(self, on_progress: OnProgress) -> Builder:
-        """Builds a service's image from its ``build:`` section (returning the image id),
-        reporting each build warning as an ``image`` event."""
+        """Builds a service's image from its ``build:`` section (reporting each build warning
+        as an ``image`` event) and says when an existing one is stale."""
+        # image building, imported only when a stack is brought up
+        from dockdjango.api.stack.stack_build import ServiceBuilder
 
-        def build_one(service: str, build: BuildConfig, tag: str) -> str:
-            # image building, imported only when a build is asked for
-            from dockdjango.api.stack.stack_build import build_service, image_warnings
-
-            warn = image_warnings(on_progress, tag)
-            return build_service(self.client, self.project.working_dir, service, build, tag, warn)
-
-        return build_one
+        return ServiceBuilder(self.client, self.project.working_dir, on_progress)
 
     def down(
         self,

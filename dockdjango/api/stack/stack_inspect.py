@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from dockdjango.api.stack.links import Link, announced
+from dockdjango.api.stack.links import Answer, Link, announced, check_links
 from dockdjango.engine.project import lifecycle
 from dockdjango.engine.project.lifecycle import ContainerStatus
 from dockdjango.engine.project.logs import LogLine, iter_logs
@@ -28,6 +28,9 @@ class StackInspection:
 
     project: Project
     file_less: bool
+    #: engine host port -> this machine's, while a remote engine's ports are forwarded here
+    #: (:func:`dockdjango.api.stack.remote_ports.forwarding`)
+    forwarded_ports: dict[int, int] = {}
 
     if TYPE_CHECKING:
 
@@ -66,8 +69,11 @@ class StackInspection:
         """An address to connect to ``target`` of ``service``: ``("127.0.0.1", 49153)``.
 
         A port published on all interfaces (``"8000:8000"``: ``0.0.0.0`` and ``::``) is
-        reached at 127.0.0.1; :meth:`published` says where the engine bound it."""
-        return lifecycle.port(self.client, self.name, service, int(target), protocol, index)
+        reached at 127.0.0.1; :meth:`published` says where the engine bound it. While a
+        remote engine's ports are forwarded here, the local end of the forward."""
+        host, port = lifecycle.port(self.client, self.name, service, int(target), protocol, index)
+        local = self.forwarded_ports.get(port) if protocol == "tcp" else None
+        return ("127.0.0.1", local) if local else (host, port)
 
     def published(
         self, service: str, target: int, protocol: str = "tcp", index: int = 1
@@ -86,6 +92,16 @@ class StackInspection:
         """The URLs services announce (``x-dockdjango``), on the ports they are published
         on now (see :func:`dockdjango.api.stack.links.announced`)."""
         return announced(self.project, self.url)
+
+    def answers(self, *, wait: float = 0.0, settle: float = 5.0) -> list[Answer]:
+        """Each announced URL asked with a GET (redirects not followed): ``answer.ok`` for a
+        2xx/3xx, else what it got and what to do (see :mod:`dockdjango.api.stack.links`).
+        ``wait``: seconds a URL may take to answer at all (a server still starting)."""
+
+        def output(service: str) -> list[str]:
+            return [line.text for line in self.logs(service, tail=50)]
+
+        return check_links(self.links(), output, wait=wait, settle=settle)
 
     def logs(
         self, *services: str, tail: int | None = None, follow: bool = False

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "InitResult",
     "Overrides",
+    "compose_file_in",
     "describe",
     "detect_for_stack",
     "detect_only",
@@ -64,7 +65,12 @@ SIDE_DOCKERFILE = "dockdjango.Dockerfile"
 
 def has_compose_file(root: str | Path) -> bool:
     """True when ``root`` holds a compose file (Compose's names)."""
-    return any((Path(root) / name).is_file() for name in COMPOSE_NAMES)
+    return compose_file_in(root) is not None
+
+
+def compose_file_in(root: str | Path) -> str | None:
+    """The name of the compose file ``root`` holds (the first of Compose's names), if any."""
+    return next((name for name in COMPOSE_NAMES if (Path(root) / name).is_file()), None)
 
 
 def is_django_project(root: str | Path) -> bool:
