@@ -23,13 +23,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from dockdjango.detection.backing_services import Database
 from dockdjango.detection.detect import SourceProject
 from dockdjango.detection.django_settings.admin_url import admin_path as read_admin_path
 from dockdjango.detection.django_settings.dev_hosts import host_variables
 from dockdjango.detection.django_settings.urlconf import routes_root, urlconf_routes
+from dockdjango.detection.redis_wiring import schedules_tasks as runs_beat
 from dockdjango.images.dockerfile import APP_DIR, DEV_DATA_DIR
-from dockdjango.images.stack_database import database_service
-from dockdjango.images.stack_database import scalar as _scalar
 
 __all__ = [
     "SiteProbe",
@@ -92,7 +92,7 @@ def compose_file(
     ]
     owner = plan.on_localhost[0] if plan.on_localhost else None
     if plan.database is not None:
-        out += database_service(plan.database) + (_published(port) if owner == "db" else [])
+        out += _database(plan.database) + (_published(port) if owner == "db" else [])
     if plan.redis:
         out += [
             "  redis:",
@@ -269,20 +269,11 @@ BEAT_SCHEDULE = "/tmp/celerybeat-schedule"
 
 
 def schedules_tasks(project: SourceProject) -> bool:
-    """True when the project runs Celery beat: django-celery-beat among its dependencies,
-    or a beat schedule in its Celery module or settings."""
-    if "django-celery-beat" in project.dependency_names:
-        return True
+    """True when the project runs Celery beat (see :func:`redis_wiring.schedules_tasks`)."""
     app_dir = project.root / project.app_dir
-    module = (project.services.celery_app or "").replace(".", "/")
-    candidates = [app_dir / f"{module}.py", app_dir / module / "celery.py"]
-    candidates += [app_dir / rel for rel in project.settings_scan.files]
-    for path in candidates:
-        if path.is_file():
-            text = path.read_text(encoding="utf-8", errors="replace")
-            if "beat_schedule" in text or "CELERY_BEAT_SCHEDULE" in text:
-                return True
-    return False
+    files = [app_dir / rel for rel in project.settings_scan.files]
+    celery_app = project.services.celery_app or ""
+    return runs_beat(app_dir, celery_app, project.dependency_names, files)
 
 
 def _depends(project: SourceProject) -> list[str]:
@@ -360,5 +351,49 @@ def announced_urls(project: SourceProject) -> dict[str, str]:
     return urls or {"site": "/"}
 
 
+def _database(db: Database) -> list[str]:
+    if db.kind == "postgres":
+        env = {"POSTGRES_USER": db.user, "POSTGRES_PASSWORD": db.password, "POSTGRES_DB": db.name}
+        env.update(dict(db.environment))
+        test = (
+            '["CMD-SHELL", "pg_isready -h 127.0.0.1 -U \\"$$POSTGRES_USER\\" '
+            '-d \\"$$POSTGRES_DB\\""]'
+        )
+        volume = "pgdata:/var/lib/postgresql/data"
+    else:
+        env = {
+            "MARIADB_USER": db.user,
+            "MARIADB_PASSWORD": db.password,
+            "MARIADB_DATABASE": db.name,
+            "MARIADB_ROOT_PASSWORD": db.password,
+        }
+        env.update(dict(db.environment))
+        test = (
+            '["CMD-SHELL", "mariadb-admin ping -h 127.0.0.1 -p\\"$$MARIADB_ROOT_PASSWORD\\" '
+            '|| mysqladmin ping -h 127.0.0.1 -p\\"$$MARIADB_ROOT_PASSWORD\\""]'
+        )
+        volume = "dbdata:/var/lib/mysql"
+    out = [
+        "  db:",
+        f"    image: {db.image}  # no registry? dockdjango builds it from Debian, and says so",
+        "    environment:",
+        *[f"      {k}: {_scalar(v)}" for k, v in sorted(env.items())],
+        "    volumes:",
+        f"      - {volume}",
+        *[f"      - {m}" for m in db.mounts],
+        "    healthcheck:",
+        f"      test: {test}",
+        "      interval: 2s",
+        "      timeout: 5s",
+        "      retries: 60",
+    ]
+    return out
+
+
 def _flow(words: list[str]) -> str:
     return json.dumps(words).replace("$", "$$")
+
+
+def _scalar(value: str) -> str:
+    """A YAML scalar that stays a string (``"1"``, ``"true"``) and keeps ``$`` literal."""
+    return json.dumps(str(value)).replace("$", "$$")
