@@ -131,7 +131,6 @@ _NOT_YET = {
     "mathesar": "its compose file runs mathesar/mathesar, which no registry here serves",
     "penn-courses": "`python: not found` in its backend/ layout",
     "penn-mobile": "`python: not found` in its backend/ layout",
-    "peering-manager": "its runtime install step fails",
     "ralph": "no manage.py: not detected as a Django project",
     "richie": "Elasticsearch, which no registry here serves and Debian does not package",
     "tubearchivist": "Elasticsearch, which no registry here serves and Debian does not package",
@@ -250,6 +249,14 @@ RECIPES: dict[str, Recipe] = {
             services=("mysql", "redis"),
             why="no compose file at the root (docker/development/ has one): zero-config, "
             "MariaDB (Debian's) made with the credentials its settings default to",
+        ),
+        Recipe(
+            "peering-manager",
+            readme_copies=_COPIES["peering-manager"],
+            services=("postgres",),
+            why="no compose file: zero-config from uv.lock (its requirements.txt is an export "
+            "that pins rpds-py twice); configuration.py's PostgreSQL at a fixed localhost "
+            "(devbox) met by sharing db's network",
         ),
         Recipe(
             "taiga-back",
