@@ -124,21 +124,15 @@ _WRITES = {
 #: the projects whose way up is not proven yet, and what stops them (issue 19's classes)
 _NOT_YET = {
     "django-cms-quickstart": "its site never answers (class 3 and the healthcheck)",
-    "django-crm": "its site never answers (the CRM lives under /en/123/)",
     "django-oscar": "the site is a sandbox of a package that must be installed",
-    "django-silk": "the site is a sandbox of a package that must be installed",
     "doccano": "`python: not found` in its backend/ layout",
-    "evap": "the project itself is not installed (no package metadata)",
     "grafana-oncall": "its compose file runs grafana/oncall, which no registry here serves",
-    "kompass": "MariaDB and its settings copied from examples",
     "linkding": "its compose file runs sissbruecker/linkding, which no registry here serves",
     "mathesar": "its compose file runs mathesar/mathesar, which no registry here serves",
     "penn-courses": "`python: not found` in its backend/ layout",
     "penn-mobile": "`python: not found` in its backend/ layout",
-    "peering-manager": "its runtime install step fails",
     "ralph": "no manage.py: not detected as a Django project",
     "richie": "Elasticsearch, which no registry here serves and Debian does not package",
-    "taiga-back": "its settings do not reach the database dockdjango adds",
     "tubearchivist": "Elasticsearch, which no registry here serves and Debian does not package",
 }
 
@@ -226,6 +220,51 @@ RECIPES: dict[str, Recipe] = {
             readme_copies=((".env.example", ".env"),),
             refused="requires-python >=3.10.16,<3.11",
             why="Python 3.10 exists nowhere here (its MySQL would be stood in for by MariaDB)",
+        ),
+        Recipe(
+            "django-crm",
+            # / is not routed; the admin is under i18n_patterns and a settings prefix
+            paths=("/en/456-admin/",),
+            why="no compose file: zero-config, SQLite; the admin at /en/456-admin/ "
+            "(SECRET_ADMIN_PREFIX inside i18n_patterns), read from its URLconf",
+        ),
+        Recipe(
+            "django-silk",
+            why="no compose file: zero-config; the sandbox project/ with the silk package "
+            "installed, and SQLite through DB_ENGINE=sqlite3 (its README's first run; no "
+            "PostgreSQL driver is a dependency)",
+        ),
+        Recipe(
+            "evap",
+            # nix's setup makes evap/localsettings.py from its template; only it sets SECRET_KEY
+            refused="evap/localsettings.py must be made first",
+            why="its settings run without SECRET_KEY until its nix setup copies "
+            "evap/development/localsettings.template.py; PostgreSQL and Redis at a fixed "
+            "localhost are met by sharing db's network",
+        ),
+        Recipe(
+            "kompass",
+            readme_copies=_COPIES["kompass"],
+            paths=("/", "/de/kompass/"),
+            services=("mysql", "redis"),
+            why="no compose file at the root (docker/development/ has one): zero-config, "
+            "MariaDB (Debian's) made with the credentials its settings default to",
+        ),
+        Recipe(
+            "peering-manager",
+            readme_copies=_COPIES["peering-manager"],
+            services=("postgres",),
+            why="no compose file: zero-config from uv.lock (its requirements.txt is an export "
+            "that pins rpds-py twice); configuration.py's PostgreSQL at a fixed localhost "
+            "(devbox) met by sharing db's network",
+        ),
+        Recipe(
+            "taiga-back",
+            # the corpus trims images; a real checkout has the file (not dockdjango's doing)
+            refused="taiga/hooks/bitbucket/migrations/logo.png",
+            services=("postgres",),
+            why="PostgreSQL at a fixed 127.0.0.1 (taiga/taiga) is met by sharing db's "
+            "network and migrations run, until one opens a PNG the corpus copy trimmed",
         ),
         *(
             Recipe(
