@@ -25,7 +25,6 @@ FUNCTION_LINES = 60
 PENDING: dict[str, str] = {
     "api/deploy.py:deploy_swarm": "issue 20 (truth, swarm reachability) changes it",
     "cli/stack_commands.py": "up's output (issue 20, truth) changes it",
-    "engine/builds/buildkit.py:build_image": "build failures (issue 20, truth) change it",
     "engine/up/converge.py:up": "parallel create (issue 22, speed) changes it",
     "engine/up/converge.py:make_plan": "parallel create (issue 22, speed) changes it",
     "engine/project/lifecycle.py:down": "down from labels (issue 22, speed) changes it",
