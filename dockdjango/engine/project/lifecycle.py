@@ -162,6 +162,17 @@ def down(
                 client.api.remove_volume(name)
             except (NotFound, APIError):
                 continue
+    result.networks = _remove_networks(client, project, on_progress)
+    if volumes:
+        result.volumes = _remove_volumes(client, project, on_progress)
+    return result
+
+
+def _remove_networks(
+    client: docker.DockerClient, project: str, on_progress: OnProgress
+) -> list[str]:
+    """Remove the project's networks; the names removed (one still in use is kept, said)."""
+    removed = []
     for net in client.api.networks(filters=L.project_filter(project)):
         try:
             client.api.remove_network(net["Id"])
@@ -170,21 +181,28 @@ def down(
         except APIError as exc:
             on_progress(Event("network", net["Name"], "kept", str(exc.explanation or exc)))
             continue
-        result.networks.append(net["Name"])
+        removed.append(net["Name"])
         on_progress(Event("network", net["Name"], "removed"))
-    if volumes:
-        for vol in client.api.volumes(filters=L.project_filter(project)).get("Volumes") or []:
-            try:
-                client.api.remove_volume(vol["Name"])
-            except NotFound:
-                continue
-            except APIError as exc:
-                raise EngineError(
-                    f"could not remove volume {vol['Name']}: {exc.explanation or exc}"
-                ) from None
-            result.volumes.append(vol["Name"])
-            on_progress(Event("volume", vol["Name"], "removed"))
-    return result
+    return removed
+
+
+def _remove_volumes(
+    client: docker.DockerClient, project: str, on_progress: OnProgress
+) -> list[str]:
+    """Remove the project's named volumes; the names removed."""
+    removed = []
+    for vol in client.api.volumes(filters=L.project_filter(project)).get("Volumes") or []:
+        try:
+            client.api.remove_volume(vol["Name"])
+        except NotFound:
+            continue
+        except APIError as exc:
+            raise EngineError(
+                f"could not remove volume {vol['Name']}: {exc.explanation or exc}"
+            ) from None
+        removed.append(vol["Name"])
+        on_progress(Event("volume", vol["Name"], "removed"))
+    return removed
 
 
 @translate_errors

@@ -129,7 +129,26 @@ def up(
             dry_run=True,
             planned=planned,
         )
-    run = Run(
+    run = _run_of(client, project, plan, on_progress, timeout, cancel, before_start)
+    _apply(run, plan, wait)
+    return UpResult(
+        services={service: _summary(acts) for service, acts in plan.actions.items()},
+        orphans=plan.orphans,
+        seconds=round(time.monotonic() - started_at, 3),
+    )
+
+
+def _run_of(
+    client: docker.DockerClient,
+    project: Project,
+    plan: Plan,
+    on_progress: OnProgress,
+    timeout: float,
+    cancel: threading.Event | None,
+    before_start: BeforeStart | None,
+) -> Run:
+    """What applying ``plan`` shares between its threads."""
+    return Run(
         client=client,
         project=project,
         on_progress=on_progress,
@@ -144,6 +163,11 @@ def up(
         run_refs=plan.run_refs,
         probes=Probes(client),
     )
+
+
+def _apply(run: Run, plan: Plan, wait: bool) -> None:
+    """Create and start what ``plan`` says, then wait for readiness; on Ctrl-C or a
+    cancel, what this run started is stopped."""
     try:
         apply(run, plan.actions)
         if wait:
@@ -156,11 +180,6 @@ def up(
     finally:
         if run.probes is not None:
             run.probes.close()
-    return UpResult(
-        services={service: _summary(acts) for service, acts in plan.actions.items()},
-        orphans=plan.orphans,
-        seconds=round(time.monotonic() - started_at, 3),
-    )
 
 
 def make_plan(
@@ -207,6 +226,19 @@ def make_plan(
         for s in project.services
     }
     _warn_slow_stops(client, project, images, on_progress)
+    actions = _actions(project, state, images, network_ids, volume_names, policy)
+    return Plan(actions, images, network_ids, volume_names, orphans, run_refs)
+
+
+def _actions(
+    project: Project,
+    state: Observed,
+    images: dict[str, str],
+    network_ids: dict[str, str],
+    volume_names: dict[str, str],
+    policy: str,
+) -> dict[str, list[Action]]:
+    """What to do with each service's containers, restarts of dependents included."""
     actions: dict[str, list[Action]] = {}
     for service, svc in project.services.items():
         actions[service] = plan_service(
@@ -227,7 +259,7 @@ def make_plan(
     propagate_restarts(
         actions, {name: graph.dependencies(project.services, name) for name in project.services}
     )
-    return Plan(actions, images, network_ids, volume_names, orphans, run_refs)
+    return actions
 
 
 def _orphans(
