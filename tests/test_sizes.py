@@ -24,9 +24,6 @@ FUNCTION_LINES = 60
 #: do not collide (see the report of issue 21).
 PENDING: dict[str, str] = {
     "cli/stack_commands.py": "up's output (issue 20, truth) changes it",
-    "engine/up/converge.py:up": "parallel create (issue 22, speed) changes it",
-    "engine/up/converge.py:make_plan": "parallel create (issue 22, speed) changes it",
-    "engine/project/lifecycle.py:down": "down from labels (issue 22, speed) changes it",
 }
 
 
