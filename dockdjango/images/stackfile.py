@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from dataclasses import dataclass, field
 
 from dockdjango.detection.backing_services import Database
@@ -89,8 +90,8 @@ def compose_file(
             [
                 "sh",
                 "-c",
-                f"python manage.py migrate --noinput && exec python manage.py "
-                f"runserver 0.0.0.0:{port}",
+                f"{_make_dirs(plan.make_dirs)}python manage.py migrate --noinput && exec "
+                f"python manage.py runserver 0.0.0.0:{port}",
             ]
         ),
         "    ports:",
@@ -157,6 +158,11 @@ def compose_file(
         out += ["", "volumes:", *volumes]
     variables = {"DOCKDJANGO_UID": "10001", "DOCKDJANGO_GID": "10001", "WEB_PORT": str(port)}
     return StackFile("\n".join(out) + "\n", variables)
+
+
+def _make_dirs(dirs: tuple[str, ...]) -> str:
+    """``mkdir -p`` of the directories the settings' SQLite files need (none: no text)."""
+    return f"mkdir -p {' '.join(shlex.quote(d) for d in dirs)} && " if dirs else ""
 
 
 def _depends(project: SourceProject) -> list[str]:
