@@ -131,7 +131,6 @@ _NOT_YET = {
     "evap": "the project itself is not installed (no package metadata)",
     "grafana-oncall": "its compose file runs grafana/oncall, which no registry here serves",
     "kompass": "MariaDB and its settings copied from examples",
-    "linkding": "its compose file runs sissbruecker/linkding, which no registry here serves",
     "mathesar": "its compose file runs mathesar/mathesar, which no registry here serves",
     "penn-courses": "`python: not found` in its backend/ layout",
     "penn-mobile": "`python: not found` in its backend/ layout",
@@ -141,6 +140,17 @@ _NOT_YET = {
     "taiga-back": "its settings do not reach the database dockdjango adds",
     "tubearchivist": "Elasticsearch, which no registry here serves and Debian does not package",
 }
+
+#: corpus projects proven after the first nine (issue 19), served or refused on one line
+_SERVED_OR_REFUSED_LATER = (
+    Recipe(
+        "linkding",
+        readme_copies=_COPIES["linkding"],
+        why="its compose file runs sissbruecker/linkding (no `build:`): the hint names "
+        "`up --generated`; uv.lock used as the lock; data/ (its SQLite) made before migrate",
+        venv_cannot="the project requires Python >=3.13",
+    ),
+)
 
 RECIPES: dict[str, Recipe] = {
     r.name: r
@@ -227,6 +237,7 @@ RECIPES: dict[str, Recipe] = {
             refused="requires-python >=3.10.16,<3.11",
             why="Python 3.10 exists nowhere here (its MySQL would be stood in for by MariaDB)",
         ),
+        *_SERVED_OR_REFUSED_LATER,
         *(
             Recipe(
                 name,
