@@ -125,7 +125,6 @@ _WRITES = {
 _NOT_YET = {
     "django-cms-quickstart": "its site never answers (class 3 and the healthcheck)",
     "django-crm": "its site never answers (the CRM lives under /en/123/)",
-    "django-oscar": "the site is a sandbox of a package that must be installed",
     "django-silk": "the site is a sandbox of a package that must be installed",
     "doccano": "`python: not found` in its backend/ layout",
     "evap": "the project itself is not installed (no package metadata)",
@@ -135,7 +134,6 @@ _NOT_YET = {
     "penn-courses": "`python: not found` in its backend/ layout",
     "penn-mobile": "`python: not found` in its backend/ layout",
     "peering-manager": "its runtime install step fails",
-    "ralph": "no manage.py: not detected as a Django project",
     "richie": "Elasticsearch, which no registry here serves and Debian does not package",
     "taiga-back": "its settings do not reach the database dockdjango adds",
     "tubearchivist": "Elasticsearch, which no registry here serves and Debian does not package",
@@ -149,6 +147,18 @@ _SERVED_OR_REFUSED_LATER = (
         why="its compose file runs sissbruecker/linkding (no `build:`): the hint names "
         "`up --generated`; uv.lock used as the lock; data/ (its SQLite) made before migrate",
         venv_cannot="the project requires Python >=3.13",
+    ),
+    Recipe(
+        "django-oscar",
+        why="no compose file: zero-config; the sandbox/ site imports oscar, the package the "
+        "repository builds, installed with its [test] extra; SQLite in the data volume",
+    ),
+    Recipe(
+        "ralph",
+        readme_copies=_COPIES["ralph"],
+        refused="no manage.py: this project runs Django through the console script dev_ralph",
+        why="no manage.py (Django runs through a console script); Django 2.0 pins for "
+        "Python 3.6 behind it",
     ),
 )
 
