@@ -128,7 +128,6 @@ _NOT_YET = {
     "django-silk": "the site is a sandbox of a package that must be installed",
     "doccano": "`python: not found` in its backend/ layout",
     "evap": "the project itself is not installed (no package metadata)",
-    "grafana-oncall": "its compose file runs grafana/oncall, which no registry here serves",
     "kompass": "MariaDB and its settings copied from examples",
     "mathesar": "its compose file runs mathesar/mathesar, which no registry here serves",
     "penn-courses": "`python: not found` in its backend/ layout",
@@ -136,7 +135,6 @@ _NOT_YET = {
     "peering-manager": "its runtime install step fails",
     "richie": "Elasticsearch, which no registry here serves and Debian does not package",
     "taiga-back": "its settings do not reach the database dockdjango adds",
-    "tubearchivist": "Elasticsearch, which no registry here serves and Debian does not package",
 }
 
 #: corpus projects proven after the first nine (issue 19), served or refused on one line
@@ -159,6 +157,24 @@ _SERVED_OR_REFUSED_LATER = (
         refused="no manage.py: this project runs Django through the console script dev_ralph",
         why="no manage.py (Django runs through a console script); Django 2.0 pins for "
         "Python 3.6 behind it",
+    ),
+    Recipe(
+        "tubearchivist",
+        # its compose file runs bbilly1/tubearchivist (no `build:`): the hint names
+        # `up --generated`, whose install then needs github.com
+        refused="bgutil-ytdlp-pot-provider is installed from a Git URL and github.com could "
+        "not be fetched",
+        why="backend/requirements.txt installs a plugin from github.com, which builds here "
+        "cannot reach; it also needs Elasticsearch (bbilly1/tubearchivist-es), which no "
+        "registry here serves and Debian does not package",
+    ),
+    Recipe(
+        "grafana-oncall",
+        readme_writes=_WRITES["grafana-oncall"],
+        # its compose file runs grafana/oncall (no `build:`): the hint names
+        # `up --generated`, whose install downloads fcm-django from github.com
+        needs_host="github.com",
+        why="engine/requirements.txt downloads fcm-django from a github.com archive URL",
     ),
 )
 
