@@ -73,7 +73,8 @@ def pytest_fixture_setup(fixturedef, request):
     if fixturedef.argname == "django_db_setup":
         took = time.perf_counter() - started
         from django.db import connection
-        with connection.cursor() as cur:  # the server's container (its host name)
+        blocker = request.getfixturevalue("django_db_blocker")
+        with blocker.unblock(), connection.cursor() as cur:  # the server's host name
             cur.execute("SELECT pg_read_file('/etc/hostname')")
             server = cur.fetchone()[0].strip()
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -201,10 +202,10 @@ def session(python: Path, work: Path, env: dict[str, str], *extra: str) -> tuple
         env={**os.environ, **env, "BENCH_TIMES": str(times)}, timeout=3600,
     )  # fmt: skip
     wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise RuntimeError(proc.stdout[-3000:] + proc.stderr[-3000:])
     setups = [p.read_text().split() for p in times.iterdir()]
     SERVERS.update(server for _took, server in setups)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stdout[-3000:] + proc.stderr[-3000:])
     return wall, statistics.median(float(took) for took, _server in setups)
 
 

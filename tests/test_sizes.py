@@ -35,7 +35,6 @@ PENDING: dict[str, str] = {
     "engine/up/converge.py:up": "parallel create (issue 22, speed) changes it",
     "engine/up/converge.py:make_plan": "parallel create (issue 22, speed) changes it",
     "engine/project/lifecycle.py:down": "down from labels (issue 22, speed) changes it",
-    "pytest_plugin/django_db.py:django_db_setup": "xdist templates (issue 23, db) change it",
 }
 
 

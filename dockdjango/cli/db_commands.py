@@ -219,6 +219,8 @@ def before_up(args: argparse.Namespace, stack: Any) -> None:
     db.say = lambda line: print(f"  {line}", file=sys.stderr)
     for warning, line in db.before_up():
         print(f"{'!' if warning else '✓'} {line}", file=sys.stderr)
+    if db.needs_first_migration:
+        db.migrate_first()
 
 
 def before_down(stack: Any) -> None:

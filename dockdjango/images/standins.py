@@ -186,6 +186,8 @@ class StandIn:
             args["PRELOAD"] = "timescaledb"  # as the official image configures it
         if self.flavour == "bitnami" and self.kind == "postgres":
             args.update(PGDATA="/bitnami/postgresql/data", PGVOLUME="/bitnami/postgresql")
+        elif self.kind == "postgres" and self.version.isdigit() and int(self.version) >= 18:
+            args["PGVOLUME"] = "/var/lib/postgresql"  # the official image's, from 18 on
         if self.flavour == "management":
             args["PLUGINS"] = "rabbitmq_management"
         return args

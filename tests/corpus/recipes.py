@@ -410,7 +410,10 @@ def published_ports(root: Path, project: str, followed: tuple[str, ...] = ()) ->
     ports = []
     for row in rows:
         if row.get("state") == "running":
-            ports += [int(p) for p in re.findall(r"127\.0\.0\.1:(\d+)->", row.get("ports", ""))]
+            # a compose file's "8000:8000" publishes on every interface (up warns); the
+            # test's traffic still goes to 127.0.0.1 only
+            found = re.findall(r"(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)->", row.get("ports", ""))
+            ports += [int(p) for p in found]
     return list(dict.fromkeys(ports))
 
 

@@ -163,3 +163,60 @@ def test_without_per_branch_databases_up_names_another_branchs_migrations(
         "! 1 migration(s) applied to shop are not in this branch's code: shop.0002_item_price -- "
     )
     assert "dockdjango db restore NAME" in warning and "per_branch: true" in warning
+
+
+ON_HOST = '"HOST": "127.0.0.1", "PORT": os.environ["DB_PORT"]'
+IN_CONTAINER = SETTINGS.replace(ON_HOST, '"HOST": "db"')
+MANAGE = """\
+import sys
+from django.core.management import execute_from_command_line
+execute_from_command_line(sys.argv)
+"""
+
+
+def django_service(stack: DbStack) -> None:
+    """A ``web`` service running the project's ``manage.py`` with this test's own Django
+    (its site-packages mounted: the same Python 3.11 as the base image), no ``migrate`` in
+    its command, as many projects' compose files have it."""
+    import django
+
+    (stack.root / "settings.py").write_text(IN_CONTAINER)
+    (stack.root / "manage.py").write_text(MANAGE)
+    packages = Path(django.__file__).parents[1]
+    compose = stack.root / "compose.yaml"
+    head, sep, tail = compose.read_text().rpartition("volumes:\n  pgdata:")
+    compose.write_text(
+        head
+        + (
+            "  web:\n"
+            "    image: dockdjango/python:3.11-bookworm\n"
+            "    depends_on: [db]\n"
+            "    working_dir: /src\n"
+            f"    volumes: ['.:/src', '{packages}:/deps:ro']\n"
+            "    environment: {PYTHONPATH: /deps, DJANGO_SETTINGS_MODULE: settings}\n"
+            "    command: [python3, manage.py, shell, -c, 'import time; time.sleep(600)']\n"
+        )
+        + sep
+        + tail
+    )
+
+
+def test_a_database_never_migrated_is_migrated_before_the_app_starts(repo_stack: DbStack) -> None:
+    stack = repo_stack
+    django_service(stack)
+    up = stack.cli("up", "-d")
+    assert notes(up.stderr)[-1] == (
+        "✓ database shop was never migrated: web migrates it first "
+        "(python manage.py migrate, in a one-off container)"
+    ), up.stderr
+    assert "Applying shop.0001_initial... OK" in up.stdout
+    assert applied(stack) == ["shop.0001_initial"]
+    assert notes(stack.cli("up", "-d").stderr) == []  # migrated: nothing to say, nothing run
+
+    # a migration that fails is an error naming the command, the database as it was
+    (stack.root / "shop" / "migrations" / "0002_item_price.py").write_text("raise ValueError\n")
+    stack.sql("DROP TABLE django_migrations; DROP TABLE shop_item")
+    failed = stack.cli("up", "-d", check=False)
+    assert failed.returncode == 1
+    assert "error: python3 manage.py migrate --noinput in web exited with code 1" in failed.stderr
+    assert "`up` migrates the database first again" in failed.stderr

@@ -29,7 +29,7 @@ from dockdjango.api.database.catalog import (
 )
 from dockdjango.api.database.database import default_name
 from dockdjango.api.database.drift import compare, report
-from dockdjango.api.database.target import find_database, is_postgres_image
+from dockdjango.api.database.target import find_database, is_postgres_image, manage_py
 from dockdjango.compose import load_dict
 from dockdjango.detection.migrations import scan_migrations
 from dockdjango.errors import DockdjangoError, SpecError
@@ -92,6 +92,25 @@ def test_defaults_follow_the_official_image() -> None:
         "",
         False,
     )
+
+
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        (None, ["python", "manage.py"]),
+        (["python3", "src/manage.py", "runserver"], ["python3", "src/manage.py"]),
+        (["/venv/bin/python", "manage.py", "runserver"], ["/venv/bin/python", "manage.py"]),
+        (["sh", "-c", "python3.11 app/manage.py runserver"], ["python3.11", "app/manage.py"]),
+        (["./manage.py", "runserver"], ["python", "./manage.py"]),
+        (["gunicorn", "site.wsgi"], ["python", "manage.py"]),
+    ],
+)
+def test_manage_py_is_run_as_the_service_runs_it(
+    command: list[str] | None, argv: list[str]
+) -> None:
+    web = {"image": "x", "depends_on": ["db"], **({"command": command} if command else {})}
+    stack = project({"db": {"image": "postgres:16"}, "web": web})
+    assert manage_py(stack.services["web"]) == argv
 
 
 def test_an_image_that_hides_what_it_is_is_named_in_the_file() -> None:

@@ -140,3 +140,30 @@ def test_a_restore_killed_midway_leaves_the_database_as_it_was(db_stack: DbStack
     assert wait_for(
         lambda: not kept_names(db_stack, "__dd_new_") + kept_names(db_stack, "__dd_old_")
     )
+
+
+def test_files_a_copy_killed_with_its_server_left_are_removed_and_said(db_stack: DbStack) -> None:
+    """A server killed mid-copy leaves a directory in ``base/`` no database owns; the next
+    look at the snapshots removes it and says how much it freed."""
+    (container,) = subprocess.run(
+        ["docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={db_stack.name}"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    (data_dir,) = db_stack.sql("SELECT current_setting('data_directory')")[0]
+    stray = f"{data_dir}/base/999999"
+    made = subprocess.run(
+        ["docker", "exec", "-u", "postgres", container, "sh", "-c",
+         f"mkdir {stray} && head -c 2000000 /dev/zero > {stray}/1259"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    listed = db_stack.cli("db", "list")
+    assert "removing 2.0 MB left by copies interrupted midway" in listed.stderr, listed.stderr
+
+    def gone() -> bool:
+        ls = subprocess.run(["docker", "exec", container, "ls", f"{data_dir}/base"],
+                            capture_output=True, text=True)  # fmt: skip
+        return "999999" not in ls.stdout.split()
+
+    assert wait_for(gone, timeout=30)
+    assert "removing" not in db_stack.cli("db", "list").stderr  # said once, when it was there

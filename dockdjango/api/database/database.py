@@ -28,12 +28,13 @@ from dockdjango.api.database.catalog import (
     KeptDatabase,
     check_snapshot_name,
     copy_fields,
+    human_size,
     kept_databases,
     scratch_db,
 )
 from dockdjango.api.database.psql import DatabaseError, Psql, ident
 from dockdjango.api.database.snapshots import MIRROR_FILE, Restored, Say, Snapshots
-from dockdjango.api.database.target import DatabaseService, find_database
+from dockdjango.api.database.target import DatabaseService, find_database, manage_py
 from dockdjango.compose import Project
 from dockdjango.detection.migrations import scan_migrations
 from dockdjango.errors import DockdjangoError
@@ -64,6 +65,9 @@ class StackDatabase:
         self.stack = stack
         self.say: Say = say or (lambda _line: None)
         self._target: DatabaseService | None = None
+        #: set by :meth:`before_up`: the database was never migrated and its Django
+        #: service does not migrate as it starts, so :meth:`migrate_first` should run
+        self.needs_first_migration = False
 
     # -- what it is ----------------------------------------------------------------------
 
@@ -115,8 +119,14 @@ class StackDatabase:
         return self.snapshots_of().restore(check_snapshot_name(name), spare=spare)
 
     def snapshots(self) -> list[KeptDatabase]:
-        """The snapshots, oldest first (``.name``, ``.size`` in bytes, ``.created``)."""
-        return self.snapshots_of().all()
+        """The snapshots, oldest first (``.name``, ``.size`` in bytes, ``.created``).
+        Files that copies killed midway left behind are removed on the way (and said)."""
+        snaps = self.snapshots_of()
+        now = snaps.cluster()
+        freed = snaps.orphans(now)
+        if freed:
+            self.say(f"removing {human_size(freed)} left by copies interrupted midway")
+        return now.snapshots()
 
     def kept(self) -> list[KeptDatabase]:
         """Everything kept beside the database: snapshots, the spare, parked branches."""
@@ -155,11 +165,20 @@ class StackDatabase:
             self.manage(["loaddata", *target.fixtures])
         return None
 
-    def manage(self, args: Sequence[str]) -> None:
+    def migrate_first(self) -> None:
+        """``manage.py migrate`` in the Django service before it starts, as its README would
+        have the user do after ``up``: for a database never migrated (no table of Django's
+        yet, so nothing can be lost) whose service does not migrate as it starts."""
+        self.manage(
+            ["migrate", "--noinput"],
+            hint="its output is above; once it is fixed, `up` migrates the database first again",
+        )
+
+    def manage(self, args: Sequence[str], hint: str = "") -> None:
         """``python manage.py ARGS`` in the Django service: its running container, else a
         one-off one (``run --rm``). Output goes to this terminal; a failure is an error."""
         target = self.target
-        argv = ["python", "manage.py", *args]
+        argv = [*manage_py(self.stack.project.services[target.django]), *args]
         try:
             self.stack.running_container_id(target.django)
         except DockdjangoError:
@@ -170,7 +189,7 @@ class StackDatabase:
         if code != 0:
             raise DockdjangoError(
                 f"{' '.join(argv)} in {target.django} exited with code {code}",
-                hint="its output is above; the database is empty and not fully migrated",
+                hint=hint or "its output is above; the database is empty and not fully migrated",
             )
 
     def kept_on_volume(self) -> tuple[list[KeptDatabase], bool] | None:
@@ -249,10 +268,18 @@ class StackDatabase:
                 lines.append((True, "database: no git branch here (detached HEAD?): not switched"))
             else:
                 lines.append((False, switched.line(target.database)))
+        self.needs_first_migration = False
         try:
             found = self.drift()
         except DockdjangoError as exc:  # a warning is worth less than the stack it delays
             return [*lines, (True, f"could not compare migrations with the code: {exc}")]
+        if not found.migrated and target.django and not target.migrates_on_start:
+            self.needs_first_migration = True  # the caller runs migrate_first()
+            return [
+                *lines,
+                (False, f"database {found.database} was never migrated: {target.django} "
+                 "migrates it first (python manage.py migrate, in a one-off container)"),
+            ]  # fmt: skip
         lines += drift_rules.report(
             found,
             django=target.django,

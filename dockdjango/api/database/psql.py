@@ -82,6 +82,10 @@ class Psql:
             self.client, self.container, self.argv(commands, database), env=self._env()
         )
 
+    def start_shell(self, argv: list[str]) -> None:
+        """Start ``argv`` (not psql) in the container and return at once."""
+        execs.run_detached(self.client, self.container, argv)
+
     def _env(self) -> dict[str, str]:
         return {"PGPASSWORD": self.password} if self.password else {}
 

@@ -52,6 +52,16 @@ BUSY = "being accessed by other users"
 #: What is kept, written into the data directory by the server itself (relative paths of
 #: COPY are the data directory's), so ``down -v`` can name it with the server stopped
 MIRROR_FILE = "dockdjango-kept.tsv"
+#: Directories of ``base/`` no database owns, with their size
+ORPHANS = (
+    "SELECT d, (SELECT coalesce(sum((pg_stat_file('base/' || d || '/' || f, true)).size), 0) "
+    "FROM pg_ls_dir('base/' || d, true, false) f) FROM pg_ls_dir('base') d "
+    "WHERE d ~ '^[0-9]+$' AND d::oid NOT IN (SELECT oid FROM pg_database) "
+    # a copy being made has a directory and no row yet: none may run (checked here, in
+    # the same statement, as well as by the caller)
+    "AND NOT EXISTS (SELECT 1 FROM pg_stat_activity "
+    "WHERE query ILIKE 'CREATE DATABASE%' AND pid <> pg_backend_pid())"
+)
 
 
 def mirror(database: str, data_dir: str) -> str:
@@ -335,6 +345,20 @@ class Snapshots:
             ]
         if commands:
             self.psql.start(*commands)
+
+    def orphans(self, before: Cluster) -> int:
+        """Remove, in the background, the files of copies the server never finished (a
+        server or container killed mid-copy leaves a directory no database owns); their
+        size in bytes. Only as a superuser (who may list the data directory), and never
+        while a copy runs: a copy in the making looks the same."""
+        if not before.data_dir or before.busy:
+            return 0
+        rows = self.psql.run(ORPHANS)
+        if not rows:
+            return 0
+        paths = [f"{before.data_dir}/base/{row[0]}" for row in rows if row[0].isdigit()]
+        self.psql.start_shell(["rm", "-rf", "--", *paths])
+        return sum(int(row[1] or 0) for row in rows)
 
     def clean_up(self) -> list[str]:
         """Drop what interrupted commands left, now; their names."""

@@ -151,3 +151,19 @@ def data_volume(project: Project, service: Service) -> tuple[str, str]:
         if mount.type == "volume" and mount.source and mount.source in project.volumes:
             return project.volumes[mount.source].name or mount.source, mount.target
     return "", ""
+
+
+def manage_py(service: Service) -> list[str]:
+    """How the service runs ``manage.py``, read from its command (``python3
+    src/manage.py runserver`` gives ``["python3", "src/manage.py"]``); ``python manage.py``
+    when its command does not say."""
+    words = list(service.command or [])
+    if len(words) >= 3 and words[0] in ("sh", "bash", "/bin/sh", "/bin/bash") and words[1] == "-c":
+        words = words[2].split()
+    for i, word in enumerate(words):
+        if word.endswith("manage.py"):
+            before = words[i - 1] if i else ""
+            python = before if re.search(r"(^|/)python[0-9.]*$", before) else "python"
+            return [python, word]
+    return ["python", "manage.py"]
+
