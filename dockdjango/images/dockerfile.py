@@ -292,10 +292,16 @@ def dev_command(port: int = 8000, manage_py: str = "manage.py") -> list[str]:
 
 def _healthcheck(port: int) -> str:
     # The base image has python3 but no curl. Any answer below 500 means the server is up
-    # (a 400 for an unlisted Host or a 404 at / still proves it serves requests).
+    # (a 400 for an unlisted Host or a 404 at / still proves it serves requests). A compose
+    # file's own command may serve elsewhere (`runserver 0.0.0.0:80`): when nothing listens
+    # on the port and exactly one other TCP port listens in the container, that one is asked.
     probe = (
-        "import http.client as h, sys; "
-        f"c = h.HTTPConnection('127.0.0.1', {port}, timeout=4); "
+        "import http.client as h, os, sys; "
+        "L = {int(r.split()[1].rsplit(':', 1)[1], 16) for f in ('/proc/net/tcp', "
+        "'/proc/net/tcp6') if os.path.exists(f) for r in open(f).read().splitlines()[1:] "
+        "if r.split()[3] == '0A'}; "
+        f"p = {port} if {port} in L or len(L) != 1 else L.pop(); "
+        "c = h.HTTPConnection('127.0.0.1', p, timeout=4); "
         "c.request('GET', '/'); sys.exit(c.getresponse().status >= 500)"
     )
     return (

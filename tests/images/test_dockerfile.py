@@ -269,3 +269,36 @@ def test_healthcheck_probe_is_healthy_below_500_and_not_when_down() -> None:
         server.shutdown()
         server.server_close()
     assert subprocess.run(_probe(port), timeout=10, capture_output=True).returncode != 0
+
+
+def _in_own_network(script: str) -> subprocess.CompletedProcess[str]:
+    """``script`` (Python) in a network namespace of its own, as a container has."""
+    return subprocess.run(
+        ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$0" -c "$1"', sys.executable,
+         script],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_healthcheck_probe_finds_the_one_port_a_compose_command_serves_on() -> None:
+    """A compose file's own command serving on another port (``runserver 0.0.0.0:80``)
+    than the image's: the probe asks the one port that listens; with two, neither."""
+    if _in_own_network("pass").returncode != 0:
+        pytest.skip("no network namespaces here (unshare -n)")
+    probe = _probe(8000)[2]
+    serve = (
+        "import http.server, subprocess, sys, threading\n"
+        "class H(http.server.BaseHTTPRequestHandler):\n"
+        "    def do_GET(self):\n"
+        "        self.send_response(302); self.end_headers()\n"
+        "    def log_message(self, *a): pass\n"
+        "for port in PORTS:\n"
+        "    s = http.server.HTTPServer(('127.0.0.1', port), H)\n"
+        "    threading.Thread(target=s.serve_forever, daemon=True).start()\n"
+        f"sys.exit(subprocess.run([sys.executable, '-c', {probe!r}]).returncode)\n"
+    )
+    assert _in_own_network("PORTS = [8080]\n" + serve).returncode == 0
+    assert _in_own_network("PORTS = [8080, 8081]\n" + serve).returncode == 1
+    assert _in_own_network("PORTS = []\n" + serve).returncode == 1
