@@ -130,8 +130,6 @@ _NOT_YET = {
     "evap": "the project itself is not installed (no package metadata)",
     "kompass": "MariaDB and its settings copied from examples",
     "mathesar": "its compose file runs mathesar/mathesar, which no registry here serves",
-    "penn-courses": "`python: not found` in its backend/ layout",
-    "penn-mobile": "`python: not found` in its backend/ layout",
     "peering-manager": "its runtime install step fails",
     "richie": "Elasticsearch, which no registry here serves and Debian does not package",
     "taiga-back": "its settings do not reach the database dockdjango adds",
@@ -175,6 +173,19 @@ _SERVED_OR_REFUSED_LATER = (
         # `up --generated`, whose install downloads fcm-django from github.com
         needs_host="github.com",
         why="engine/requirements.txt downloads fcm-django from a github.com archive URL",
+    ),
+    Recipe(
+        "penn-courses",
+        refused="requires-python ==3.11.4 (backend/pyproject.toml requires-python) pins the "
+        "patch release 3.11.4",
+        why="requires-python ==3.11.4 and uv.lock for it; the 3.11 here is Debian "
+        "bookworm's 3.11.2",
+    ),
+    Recipe(
+        "penn-mobile",
+        refused="it contacts platform.pennlabs.org as it starts, which cannot be reached",
+        why="its identity app fetches keys from platform.pennlabs.org as Django starts "
+        "(backend/Pipfile.lock installed from backend/)",
     ),
 )
 
