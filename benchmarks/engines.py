@@ -3,16 +3,21 @@
 Per engine and round, as a person types them: ``dockdjango up -d --wait`` from no
 containers (db's healthcheck gates web), the same again with nothing changed, then
 ``dockdjango watch`` running while a file is saved: the time until the site serves the new
-content (``develop.watch``: ``sync . -> /app``, no bind mount on any engine, so every
-engine takes the same path), then ``down -v``. Prints per-engine medians and the ratio to
-Docker's (the peer here is the engine everyone has; above 1.0 is slower than on Docker).
+content (``develop.watch``: ``sync ./site -> /app``, no bind mount on any engine, so every
+engine takes the same path; on the ssh engine the site is reached through ``dockdjango
+port --forward``, as its user would reach it), then ``down -v``. Docker Compose v2 does
+the same on the Docker engine in the same run (``docker compose up -d --wait``, ``docker
+compose watch --no-up``), as the peer. Prints per-runner medians, each dockdjango
+runner's ratio to Compose's and to dockdjango's on Docker (above 1.0 is slower), and
+the machine's load.
 
 The ssh engine is this machine's Docker behind an sshd of the benchmark's own
 (tests/sshengine.py; needs root, OpenSSH and the user from scripts/ensure-ssh-engine.sh);
 Podman needs scripts/ensure-podman.sh and the base image in Podman's store
-(``DOCKER_HOST=unix:///run/podman/podman.sock dockdjango base``).
+(``DOCKER_HOST=unix:///run/podman/podman.sock dockdjango base``). Compose on Podman is
+left out: no healthcheck ever runs there without systemd, so its ``--wait`` never returns.
 
-    .venv/bin/python benchmarks/engines.py --rounds 3
+    .venv/bin/python benchmarks/engines.py --rounds 5
 """
 
 from __future__ import annotations
@@ -24,13 +29,24 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import watch_latency  # noqa: E402  (its Watcher)
+
+# The Go binary itself: the venv's Python wrapper around it always exits 0.
+COMPOSE = next(
+    (ROOT / ".venv" / "lib").glob("python3*/site-packages/compose/docker-compose"),
+    ROOT / ".venv" / "bin" / "docker-compose",
+)
 IMAGE = "dockdjango/python:3.11-bookworm"
 STACK = f"""
 services:
@@ -60,41 +76,79 @@ volumes:
 PHASES = ("up --wait", "up (no change)", "watch save-to-visible")
 
 
-def dd(env: dict[str, str], cwd: Path, *args: str, check: bool = True) -> float:
-    """Seconds ``dockdjango ARGS`` took."""
+PHASES = ("up --wait", "up (no change)", "watch save-to-visible")
+RUNNERS = ("compose", "docker", "podman", "ssh")  # compose: Docker Compose on Docker
+
+
+def command(runner: str, project: str, *args: str) -> list[str]:
+    """The command line a person types for ``runner``."""
+    if runner == "compose":
+        return [str(COMPOSE), "-p", project, *args]
+    return [sys.executable, "-m", "dockdjango", "-p", project, *args]
+
+
+def timed(env: dict[str, str], cwd: Path, argv: list[str], check: bool = True) -> float:
+    """Seconds ``argv`` took; a failure stops the benchmark with its output."""
     began = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "dockdjango", *args], cwd=cwd, env=env, capture_output=True
-    )
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, stdin=subprocess.DEVNULL)
     if check and done.returncode != 0:
-        raise SystemExit(f"dockdjango {' '.join(args)} failed: {done.stderr.decode()[-800:]}")
+        out = (done.stdout + done.stderr).decode(errors="replace")[-800:]
+        raise SystemExit(f"{' '.join(argv[-4:])} failed ({done.returncode}):\n{out}")
     return time.monotonic() - began
 
 
-def published(env: dict[str, str], cwd: Path, project: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "dockdjango", "-p", project, "port", "web", "8000"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    return f"http://{out}/"
-
-
-def watch_latency(env: dict[str, str], cwd: Path, project: str, url: str) -> float:
-    """Seconds from saving a file to the site serving it, with ``dockdjango watch`` on."""
-    watcher = subprocess.Popen(
-        [sys.executable, "-m", "dockdjango", "-p", project, "watch", "--no-up"],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
+@contextmanager
+def reached(runner: str, env: dict[str, str], cwd: Path, project: str) -> Iterator[str]:
+    """The URL of web's port 8000 on this machine, as a person gets it: ``port`` prints it;
+    on the ssh engine ``port --forward`` (the engine host's ports are not this machine's)
+    prints the local end and forwards until stopped."""
+    forward = runner == "ssh"
+    argv = command(runner, project, "port", *(["--forward"] if forward else []), "web", "8000")
+    proc = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        time.sleep(3)  # the watcher's first sync and its file watch set up
+        assert proc.stdout is not None
+        address = proc.stdout.readline().strip()
+        if not address:
+            raise SystemExit(f"{' '.join(argv[-4:])} printed no address: {proc.stderr.read()}")
+        yield f"http://{address}/"
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+
+
+class Watcher(watch_latency.Watcher):
+    """A runner's ``watch`` process (benchmarks/watch_latency.py's, with any command)."""
+
+    def __init__(self, runner: str, env: dict[str, str], cwd: Path, project: str) -> None:
+        self.proc = subprocess.Popen(
+            command(runner, project, "watch", "--no-up"),
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def wait_ready(self, marker: str, timeout: float = 120.0) -> None:
+        """Until the watcher says it watches; then a second for its file watch to arm."""
+        super().wait_ready(marker, timeout)
+        time.sleep(1.0)
+
+    def output(self) -> str:
+        return "\n".join(self.lines[-20:])
+
+
+def watch_latency(runner: str, env: dict[str, str], cwd: Path, project: str, url: str) -> float:
+    """Seconds from saving a file to the site serving it, with the runner's watch on."""
+    watcher = Watcher(runner, env, cwd, project)
+    try:
+        watcher.wait_ready("Watch enabled" if runner == "compose" else "watching")
         token = uuid.uuid4().hex
         began = time.monotonic()
         (cwd / "site" / "page.txt").write_text(token)
@@ -106,37 +160,37 @@ def watch_latency(env: dict[str, str], cwd: Path, project: str, url: str) -> flo
             except OSError:
                 pass
             time.sleep(0.01)
-        raise SystemExit("the saved file never became visible")
+        raise SystemExit(f"{runner}: the saved file never became visible\n{watcher.output()}")
     finally:
-        os.killpg(watcher.pid, signal.SIGINT)
-        watcher.wait(timeout=30)
+        watcher.stop()
 
 
-def one_round(engine: str, env: dict[str, str], work: Path) -> dict[str, float]:
+def one_round(runner: str, env: dict[str, str], work: Path) -> dict[str, float]:
+    """One up/up/watch/down cycle of ``runner`` on a project of its own."""
     project = f"ddbench-{uuid.uuid4().hex[:8]}"
     out: dict[str, float] = {}
     try:
-        out["up --wait"] = dd(env, work, "-p", project, "up", "-d", "--wait")
-        out["up (no change)"] = dd(env, work, "-p", project, "up", "-d", "--wait")
-        out["watch save-to-visible"] = watch_latency(
-            env, work, project, published(env, work, project)
-        )
+        up = command(runner, project, "up", "-d", "--wait")
+        out["up --wait"] = timed(env, work, up)
+        out["up (no change)"] = timed(env, work, up)
+        with reached(runner, env, work, project) as url:
+            out["watch save-to-visible"] = watch_latency(runner, env, work, project, url)
     finally:
-        dd(env, work, "-p", project, "down", "-v", check=False)
+        timed(env, work, command(runner, project, "down", "-v"), check=False)
     return out
 
 
 def environments(wanted: list[str]) -> tuple[dict[str, dict[str, str]], list[object]]:
-    """Engine name -> the environment a process reaches it with; the sshd to stop."""
+    """Runner name -> the environment a process reaches its engine with; the sshd to stop."""
     envs: dict[str, dict[str, str]] = {}
     started: list[object] = []
     base = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"} | {"CI": "1"}
-    for engine in wanted:
-        if engine == "docker":
-            envs[engine] = base
-        elif engine == "podman":
-            envs[engine] = base | {"DOCKER_HOST": "unix:///run/podman/podman.sock"}
-        elif engine == "ssh":
+    for runner in wanted:
+        if runner in ("compose", "docker"):
+            envs[runner] = base
+        elif runner == "podman":
+            envs[runner] = base | {"DOCKER_HOST": "unix:///run/podman/podman.sock"}
+        elif runner == "ssh":
             import sshengine
 
             why = sshengine.missing()
@@ -145,39 +199,69 @@ def environments(wanted: list[str]) -> tuple[dict[str, dict[str, str]], list[obj
                 continue
             running = sshengine.start()
             started.append(running)
-            envs[engine] = base | running.environ()
+            envs[runner] = base | running.environ()
     return envs, started
 
 
+def ratio(value: float, peer: list[float] | None) -> str:
+    return f"{value / statistics.median(peer):.2f}" if peer else "-"
+
+
+def report(results: dict[str, dict[str, list[float]]], rounds: int, load: list[str]) -> None:
+    """Medians per runner and phase, and each dockdjango runner's ratios."""
+    print(f"{'':24}" + "".join(f"{r:>12}" for r in results))
+    for phase in PHASES:
+        cells = [f"{statistics.median(results[r][phase]):.3f} s" for r in results]
+        print(f"{phase:24}" + "".join(f"{c:>12}" for c in cells))
+    for peer in ("compose", "docker"):
+        print(f"ratio to {peer}:")
+        for phase in PHASES:
+            peer_times = results.get(peer, {}).get(phase)
+            cells = [
+                ratio(statistics.median(results[r][phase]), peer_times)
+                if r not in ("compose", peer)
+                else ""
+                for r in results
+            ]
+            print(f"  {phase:22}" + "".join(f"{c:>12}" for c in cells))
+    print(f"medians of {rounds} rounds, runners alternating in turn; {os.cpu_count()} CPUs")
+    print("load average (1/5/15 min): " + "; ".join(load))
+
+
+def loadavg(when: str) -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{when} {one:.2f}/{five:.2f}/{fifteen:.2f}"
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--engines", default="docker,podman,ssh")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--engines", default=",".join(RUNNERS), help="of " + ",".join(RUNNERS))
     args = parser.parse_args()
     envs, started = environments(args.engines.split(","))
-    results: dict[str, dict[str, list[float]]] = {e: {p: [] for p in PHASES} for e in envs}
+    results: dict[str, dict[str, list[float]]] = {r: {p: [] for p in PHASES} for r in envs}
+    load = [loadavg("before")]
     try:
         with tempfile.TemporaryDirectory(prefix="ddbench-") as tmp:
             work = Path(tmp)
             (work / "compose.yaml").write_text(STACK)
             (work / "site").mkdir()
-            for _ in range(args.rounds):
-                for engine, env in envs.items():  # alternating: load hits each alike
-                    for phase, seconds in one_round(engine, env, work).items():
-                        results[engine][phase].append(seconds)
+            for n in range(args.rounds):
+                # alternating, and rotated each round: load hits each alike, and no runner
+                # always follows the same other one (a teardown still settling in the daemon)
+                order = list(envs.items())
+                order = order[n % len(order) :] + order[: n % len(order)]
+                for runner, env in order:
+                    times = one_round(runner, env, work)
+                    for phase, seconds in times.items():
+                        results[runner][phase].append(seconds)
+                    shown = " ".join(f"{t:.2f}" for t in times.values())
+                    print(f"round {n + 1}/{args.rounds} {runner}: {shown}", file=sys.stderr)
     finally:
         for running in started:
             running.stop()  # type: ignore[attr-defined]
-    print(f"{'':24}" + "".join(f"{e:>22}" for e in envs))
-    for phase in PHASES:
-        docker = statistics.median(results["docker"][phase]) if "docker" in results else None
-        cells = []
-        for engine in envs:
-            m = statistics.median(results[engine][phase])
-            ratio = f" ({m / docker:.2f}x)" if docker and engine != "docker" else ""
-            cells.append(f"{m:.3f} s{ratio}")
-        print(f"{phase:24}" + "".join(f"{c:>22}" for c in cells))
-    print(f"medians of {args.rounds} rounds; (x) = the engine's time / Docker's")
+    load.append(loadavg("after"))
+    report(results, args.rounds, load)
 
 
 if __name__ == "__main__":

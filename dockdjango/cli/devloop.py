@@ -1,9 +1,12 @@
-"""The daily loop: attached `up` (its output and Ctrl-C), `run` and `watch`.
+"""The daily loop: attached `up` (its output and Ctrl-C), `run`, `watch`, and `port`
+(``--forward``: a remote engine's published port answering here while it runs).
 
 `up` without ``-d`` follows every service's output until the stack stops; the first
 Ctrl-C (or SIGTERM) stops the containers gracefully, a second one kills them. Typed lines
 go to a service created with ``stdin_open`` (a ``breakpoint()`` waiting in a view).
-Everything here calls only the API.
+A remote engine's published ports are its host's: an address is printed as local only
+while it is forwarded here (see ``dockdjango.api.stack.remote_ports``). Everything here
+calls only the API.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+from contextlib import ExitStack
 from typing import Any
 
 from dockdjango.cli.output import note
@@ -24,13 +28,13 @@ def run_attached_up(args: argparse.Namespace, stack: Any) -> int:
     stopped by themselves, 130 when interrupted (Ctrl-C), 143 when terminated (SIGTERM)."""
     from dockdjango.api.stack.attached import AttachedUp, Exited, Output
     from dockdjango.cli.logprinter import LogPrinter
-    from dockdjango.cli.project_options import public_port_warnings, up_options
+    from dockdjango.cli.project_options import up_options
     from dockdjango.cli.stack_progress import Progress
 
     printer = LogPrinter()
     interrupts: list[int] = []
     stop_watch = threading.Event()
-    with AttachedUp(stack, *args.services) as session:
+    with AttachedUp(stack, *args.services) as session, ExitStack() as forwards:
 
         def on_signal(signum: int, frame: Any) -> None:
             interrupts.append(signum)
@@ -46,14 +50,7 @@ def run_attached_up(args: argparse.Namespace, stack: Any) -> int:
         try:
             with Progress() as progress:
                 session.start(**up_options(args), on_progress=progress)
-            rows = stack.ps(*args.services)
-            names = [r.name.removeprefix(f"{stack.name}-") for r in rows]
-            printer.expect(names)
-            for line in public_port_warnings(rows):
-                note(line)
-            note("Attaching to " + ", ".join(names))
-            for link in stack.links():
-                note(f"  {link.label}  {link.url}" if link.label != "note" else f"  {link.url}")
+            printer.expect(_announce(stack, args.services, forwards))
             if not interrupts:
                 _pass_input(session)
                 if args.watch:
@@ -70,6 +67,29 @@ def run_attached_up(args: argparse.Namespace, stack: Any) -> int:
     if not interrupts:
         return 0
     return 143 if interrupts[0] == signal.SIGTERM else 130  # as every other command
+
+
+def _announce(stack: Any, services: list[str], forwards: ExitStack) -> list[str]:
+    """Say what attached ``up`` attaches to and where its URLs answer (a remote engine's
+    published ports forwarded here over ssh for as long as ``forwards`` stays open);
+    return the containers' short names."""
+    from dockdjango.api.stack.remote_ports import forwarding
+    from dockdjango.cli.project_options import public_port_warnings
+
+    rows = stack.ps(*services)
+    names = [r.name.removeprefix(f"{stack.name}-") for r in rows]
+    for line in public_port_warnings(rows):
+        note(line)
+    for made in forwards.enter_context(forwarding(stack, *services)):
+        note(
+            f"forwarding 127.0.0.1:{made.local} -> the engine host's "
+            f"{made.remote_host}:{made.remote} over ssh, while this runs"
+        )
+    remote_port_notes(stack, rows)  # a remote engine not reached over ssh: where they are
+    note("Attaching to " + ", ".join(names))
+    for link in stack.links():
+        note(f"  {link.label}  {link.url}" if link.label != "note" else f"  {link.url}")
+    return names
 
 
 def _pass_input(session: Any) -> None:
@@ -234,3 +254,80 @@ COMMANDS = (
         ),
     ),
 )
+
+
+def run_port(args: argparse.Namespace) -> int:
+    """Where the engine bound the port, as Compose prints it: ``127.0.0.1:49153``, or
+    ``0.0.0.0:8000`` for a port published on all interfaces. With ``--forward`` on a
+    remote engine reached over ssh: the local end of a forward, held until Ctrl-C."""
+    from dockdjango.api.stack.remote_ports import forwarding, where_ports_are
+    from dockdjango.api.stack.stack import host_port
+    from dockdjango.cli.project_options import find_stack
+
+    target, protocol = args.target
+    stack = find_stack(args)
+    ip, port = stack.published(args.service, target, protocol, args.index)[0]
+    if not args.forward:
+        print(host_port(ip, port))
+        remote = where_ports_are(stack, None, args.service)
+        for line in remote.lines() if remote else []:
+            note(line)
+        return 0
+    if protocol != "tcp":
+        from dockdjango.errors import DockdjangoError
+
+        raise DockdjangoError(f"--forward carries TCP only, not {target}/{protocol}")
+    with forwarding(stack, args.service) as forwards:
+        local = stack.port(args.service, target, protocol, args.index)
+        print(host_port(*local), flush=True)
+        if not forwards:
+            note("the engine is on this machine (or not reached over ssh): nothing to forward")
+            return 0
+        note(
+            f"forwarding 127.0.0.1:{local[1]} -> the engine host's {ip}:{port} over ssh; "
+            "Ctrl-C stops"
+        )
+        _until_interrupted()
+    return 0
+
+
+def _until_interrupted() -> None:
+    """Block until Ctrl-C or SIGTERM."""
+    done = threading.Event()
+    previous = {s: signal.signal(s, lambda *_: done.set()) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not done.wait(1.0):
+            pass
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def remote_port_notes(stack: Any, rows: list[Any]) -> None:
+    """On a remote engine whose ports are not forwarded here: where they are, and how to
+    reach them (nothing on a local engine)."""
+    from dockdjango.api.stack.remote_ports import where_ports_are
+
+    remote = where_ports_are(stack, rows)
+    for line in remote.lines() if remote else []:
+        note(line)
+
+
+def print_links(stack: Any, rows: list[Any]) -> None:
+    """The URLs services announce, after ``up -d``: as local only where they answer here."""
+    links = stack.links()
+    if not links:
+        return
+    from dockdjango.api.stack.remote_ports import where_ports_are
+
+    remote = where_ports_are(stack, rows)
+    if remote is None:
+        print(f"{stack.name} is up:")
+    else:  # remote_port_notes said where they are and how to forward them
+        print(f"{stack.name} is up on the engine host (not here until forwarded):")
+    width = max(len(link.label) for link in links)
+    for link in links:
+        if link.label == "note":
+            print(f"  {link.url}")
+        else:
+            print(f"  {link.label:<{width}}  {link.url}")

@@ -11,6 +11,7 @@ import signal
 import sys
 from typing import Any
 
+from dockdjango.cli.devloop import print_links, remote_port_notes, run_port
 from dockdjango.cli.init import override_options
 from dockdjango.cli.project_options import (
     find_stack,
@@ -86,15 +87,8 @@ def run_up(args: argparse.Namespace) -> int:
             print(f"  {row.service}  {row.ports_text()}")
     for line in public_port_warnings(rows):
         print(line, file=sys.stderr)
-    links = stack.links()
-    if links:
-        print(f"{stack.name} is up:")
-        width = max(len(link.label) for link in links)
-        for link in links:
-            if link.label == "note":
-                print(f"  {link.url}")
-            else:
-                print(f"  {link.label:<{width}}  {link.url}")
+    remote_port_notes(stack, rows)  # a remote engine's ports are its host's (engbench)
+    print_links(stack, rows)
     return 0
 
 
@@ -137,24 +131,14 @@ def _port_target(text: str) -> tuple[int, str]:
     return int(number), protocol.lower() or "tcp"
 
 
-def run_port(args: argparse.Namespace) -> int:
-    """Where the engine bound the port, as Compose prints it: ``127.0.0.1:49153``, or
-    ``0.0.0.0:8000`` for a port published on all interfaces."""
-    from dockdjango.api.stack.stack import host_port
-
-    target, protocol = args.target
-    ip, port = find_stack(args).published(args.service, target, protocol, args.index)[0]
-    print(host_port(ip, port))
-    return 0
-
-
 def run_ps(args: argparse.Namespace) -> int:
     """A table (or JSON) of the stack's containers."""
     from dataclasses import asdict
 
     from dockdjango.cli.output import print_json, print_table
 
-    rows = find_stack(args).ps(*args.services)
+    stack = find_stack(args)
+    rows = stack.ps(*args.services)
     if args.json:
         print_json([asdict(r) | {"ports": r.ports_text()} for r in rows])
         return 0
@@ -171,6 +155,7 @@ def run_ps(args: argparse.Namespace) -> int:
             for r in rows
         ],
     )
+    remote_port_notes(stack, rows)
     return 0
 
 
@@ -409,8 +394,18 @@ COMMANDS = (
                 "target", type=_port_target, help="container port, optionally with /udp or /sctp"
             ),
             _index(),
+            option(
+                "--forward",
+                action="store_true",
+                help="on an engine reached over ssh: forward the port to this machine's "
+                "127.0.0.1 and print that address; holds until Ctrl-C",
+            ),
         ),
-        examples=("dockdjango port web 8000", "curl http://$(dockdjango port web 8000)/api/"),
+        examples=(
+            "dockdjango port web 8000",
+            "curl http://$(dockdjango port web 8000)/api/",
+            "dockdjango port --forward web 8000",
+        ),
     ),
     Command(
         "stop",

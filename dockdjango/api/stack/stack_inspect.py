@@ -28,6 +28,9 @@ class StackInspection:
 
     project: Project
     file_less: bool
+    #: engine host port -> this machine's, while a remote engine's ports are forwarded here
+    #: (:func:`dockdjango.api.stack.remote_ports.forwarding`)
+    forwarded_ports: dict[int, int] = {}
 
     if TYPE_CHECKING:
 
@@ -66,8 +69,11 @@ class StackInspection:
         """An address to connect to ``target`` of ``service``: ``("127.0.0.1", 49153)``.
 
         A port published on all interfaces (``"8000:8000"``: ``0.0.0.0`` and ``::``) is
-        reached at 127.0.0.1; :meth:`published` says where the engine bound it."""
-        return lifecycle.port(self.client, self.name, service, int(target), protocol, index)
+        reached at 127.0.0.1; :meth:`published` says where the engine bound it. While a
+        remote engine's ports are forwarded here, the local end of the forward."""
+        host, port = lifecycle.port(self.client, self.name, service, int(target), protocol, index)
+        local = self.forwarded_ports.get(port) if protocol == "tcp" else None
+        return ("127.0.0.1", local) if local else (host, port)
 
     def published(
         self, service: str, target: int, protocol: str = "tcp", index: int = 1
