@@ -126,10 +126,8 @@ _NOT_YET = {
     "django-cms-quickstart": "its site never answers (class 3 and the healthcheck)",
     "django-crm": "its site never answers (the CRM lives under /en/123/)",
     "django-silk": "the site is a sandbox of a package that must be installed",
-    "doccano": "`python: not found` in its backend/ layout",
     "evap": "the project itself is not installed (no package metadata)",
     "kompass": "MariaDB and its settings copied from examples",
-    "mathesar": "its compose file runs mathesar/mathesar, which no registry here serves",
     "peering-manager": "its runtime install step fails",
     "richie": "Elasticsearch, which no registry here serves and Debian does not package",
     "taiga-back": "its settings do not reach the database dockdjango adds",
@@ -186,6 +184,19 @@ _SERVED_OR_REFUSED_LATER = (
         refused="it contacts platform.pennlabs.org as it starts, which cannot be reached",
         why="its identity app fetches keys from platform.pennlabs.org as Django starts "
         "(backend/Pipfile.lock installed from backend/)",
+    ),
+    Recipe(
+        "doccano",
+        readme_copies=_COPIES["doccano"],
+        why="no compose file at the root: zero-config from backend/ (pyproject.toml + "
+        "poetry.lock beside manage.py); / needs the front end built, the admin answers",
+    ),
+    Recipe(
+        "mathesar",
+        readme_copies=_COPIES["mathesar"],
+        services=("postgres",),
+        why="its compose file runs mathesar/mathesar (no `build:`): the hint names "
+        "`up --generated`; its PostgreSQL stood in for by Debian's",
     ),
 )
 
