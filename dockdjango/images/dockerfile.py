@@ -294,12 +294,14 @@ def _healthcheck(port: int) -> str:
     # The base image has python3 but no curl. Any answer below 500 means the server is up
     # (a 400 for an unlisted Host or a 404 at / still proves it serves requests). A compose
     # file's own command may serve elsewhere (`runserver 0.0.0.0:80`): when nothing listens
-    # on the port and exactly one other TCP port listens in the container, that one is asked.
+    # on the port and exactly one other TCP port listens on every address in the container
+    # (Docker's DNS listens on 127.0.0.11 in it, and is no server of the project), that one
+    # is asked.
     probe = (
         "import http.client as h, os, sys; "
-        "L = {int(r.split()[1].rsplit(':', 1)[1], 16) for f in ('/proc/net/tcp', "
-        "'/proc/net/tcp6') if os.path.exists(f) for r in open(f).read().splitlines()[1:] "
-        "if r.split()[3] == '0A'}; "
+        "L = {int(a.rsplit(':', 1)[1], 16) for f in ('/proc/net/tcp', '/proc/net/tcp6') "
+        "if os.path.exists(f) for a, s in (r.split()[1:4:2] for r in "
+        "open(f).read().splitlines()[1:]) if s == '0A' and not a.split(':')[0].strip('0')}; "
         f"p = {port} if {port} in L or len(L) != 1 else L.pop(); "
         "c = h.HTTPConnection('127.0.0.1', p, timeout=4); "
         "c.request('GET', '/'); sys.exit(c.getresponse().status >= 500)"

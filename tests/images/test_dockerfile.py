@@ -284,7 +284,8 @@ def _in_own_network(script: str) -> subprocess.CompletedProcess[str]:
 
 def test_healthcheck_probe_finds_the_one_port_a_compose_command_serves_on() -> None:
     """A compose file's own command serving on another port (``runserver 0.0.0.0:80``)
-    than the image's: the probe asks the one port that listens; with two, neither."""
+    than the image's: the probe asks the one port that listens on every address (not
+    Docker's DNS on 127.0.0.11); with two, neither."""
     if _in_own_network("pass").returncode != 0:
         pytest.skip("no network namespaces here (unshare -n)")
     probe = _probe(8000)[2]
@@ -294,8 +295,8 @@ def test_healthcheck_probe_finds_the_one_port_a_compose_command_serves_on() -> N
         "    def do_GET(self):\n"
         "        self.send_response(302); self.end_headers()\n"
         "    def log_message(self, *a): pass\n"
-        "for port in PORTS:\n"
-        "    s = http.server.HTTPServer(('127.0.0.1', port), H)\n"
+        "for host, port in [('127.0.0.11', 53053)] + [('0.0.0.0', p) for p in PORTS]:\n"
+        "    s = http.server.HTTPServer((host, port), H)\n"
         "    threading.Thread(target=s.serve_forever, daemon=True).start()\n"
         f"sys.exit(subprocess.run([sys.executable, '-c', {probe!r}]).returncode)\n"
     )
