@@ -123,13 +123,13 @@ _WRITES = {
 
 #: the projects whose way up is not proven yet, and what stops them (issue 19's classes)
 _NOT_YET = {
-    "django-cms-quickstart": "its site never answers (class 3 and the healthcheck)",
+    "django-cms-quickstart": "under the hint's --generated-dockerfile its compose command "
+    "(runserver on :80) is probed now, but its database is not migrated first: / answers 500",
     "django-crm": "its site never answers (the CRM lives under /en/123/)",
     "django-silk": "the site is a sandbox of a package that must be installed",
     "evap": "the project itself is not installed (no package metadata)",
     "kompass": "MariaDB and its settings copied from examples",
     "peering-manager": "its runtime install step fails",
-    "richie": "Elasticsearch, which no registry here serves and Debian does not package",
     "taiga-back": "its settings do not reach the database dockdjango adds",
 }
 
@@ -197,6 +197,12 @@ _SERVED_OR_REFUSED_LATER = (
         services=("postgres",),
         why="its compose file runs mathesar/mathesar (no `build:`): the hint names "
         "`up --generated`; its PostgreSQL stood in for by Debian's",
+    ),
+    Recipe(
+        "richie",
+        readme_copies=_COPIES["richie"],
+        why="its compose file runs Elasticsearch 7.14, which nothing here provides: the hint "
+        "names `up --generated`, whose sandbox answers without it",
     ),
 )
 
