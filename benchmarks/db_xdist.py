@@ -23,7 +23,8 @@ settings for speed (fsync off):
   kept the server and its template: no migration at all.
 
 Reported: the session (median), each worker's ``django_db_setup`` (the median of the
-workers' medians: a worker's test database ready), and ratios to pytest-django.
+workers' medians: a worker's test database ready, and the slowest worker of any run),
+ratios to pytest-django, and the load average after each session.
 """
 
 from __future__ import annotations
@@ -114,6 +115,13 @@ def django_db_modify_db_settings(
 ):
     pass
 """
+#: ``-p bench_tc``: a module given to ``-p`` is registered before pytest-django's entry
+#: point, whose ``django_db_modify_db_settings`` would then win over the one above and leave
+#: the session on the sandbox's SQLite; registered at configure time, the fixtures come last
+TC_PLUGIN = """
+def pytest_configure(config):
+    config.pluginmanager.import_plugin("bench_tc_fixtures")
+"""
 
 
 def main() -> int:
@@ -127,6 +135,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from dockdjango import connect
     from dockdjango.api.stack.postgres import ensure_postgres_image
+    from dockdjango.engine.testing.sessions import PREPARED_FROM, remove_images
 
     client = connect()
     # a tag of its own: the kept server's reuse key holds the image reference, so this
@@ -136,7 +145,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="ddbench-oscar-"))
     (work / "test_shop.py").write_text(TESTS.format(tests=args.tests))
     (work / "bench_timing.py").write_text(TIMING)
-    (work / "bench_tc.py").write_text(TESTCONTAINERS)
+    (work / "bench_tc.py").write_text(TC_PLUGIN)
+    (work / "bench_tc_fixtures.py").write_text(TESTCONTAINERS)
     (work / "pytest.ini").write_text(
         "[pytest]\nDJANGO_SETTINGS_MODULE = settings\n"
         f"pythonpath = {args.oscar / 'src'} {args.oscar / 'sandbox'} .\n"
@@ -150,7 +160,10 @@ def main() -> int:
         for found in client.api.containers(all=True, filters={"label": KEPT}):
             if found["Id"][:12] in SERVERS:  # the server the kept runs used: ours
                 client.api.remove_container(found["Id"], force=True, v=True)
-        client.api.remove_image(image)
+        # the server image dockdjango prepared from our tag (a commit of the initialised
+        # server): only these sessions could use it, and it would outlive the tag
+        prepared = {"label": f"{PREPARED_FROM}={image}"}
+        remove_images(client, [*client.api.images(filters=prepared, quiet=True), image])
 
 
 def bench_venv() -> Path:
@@ -193,8 +206,10 @@ def _ready(client, cid: str) -> bool:  # noqa: ANN001
     return client.api.exec_inspect(exec_id["Id"])["ExitCode"] == 0
 
 
-def session(python: Path, work: Path, env: dict[str, str], *extra: str) -> tuple[float, float]:
-    """One ``pytest -n N`` session: its wall time and the median worker's database set-up."""
+def session(
+    python: Path, work: Path, env: dict[str, str], *extra: str
+) -> tuple[float, list[float]]:
+    """One ``pytest -n N`` session: its wall time and each worker's database set-up."""
     times = Path(tempfile.mkdtemp(prefix="times-", dir=work))
     started = time.perf_counter()
     proc = subprocess.run(
@@ -206,7 +221,7 @@ def session(python: Path, work: Path, env: dict[str, str], *extra: str) -> tuple
     SERVERS.update(server for _took, server in setups)
     if proc.returncode != 0:
         raise RuntimeError(proc.stdout[-3000:] + proc.stderr[-3000:])
-    return wall, statistics.median(float(took) for took, _server in setups)
+    return wall, sorted(float(took) for took, _server in setups)
 
 
 def measure(python: Path, work: Path, image: str, server: dict[str, str], args) -> int:  # noqa: ANN001
@@ -225,20 +240,25 @@ def measure(python: Path, work: Path, image: str, server: dict[str, str], args) 
         ),
     }
     session(python, work, plain, *n, *ours, "--dockdjango-reuse")  # keeps server + template
-    results: dict[str, list[tuple[float, float]]] = {k: [] for k in variants}
-    load = os.getloadavg()[0]
+    results: dict[str, list[tuple[float, list[float]]]] = {k: [] for k in variants}
+    loads = [os.getloadavg()[0]]  # the 1-minute average, after each session
     for _ in range(args.runs):
         for name, run in variants.items():
             results[name].append(run())
+            loads.append(os.getloadavg()[0])
             print(f"  {name}: {results[name][-1][0]:.1f} s", file=sys.stderr)
     base_wall = statistics.median(r[0] for r in results["pytest-django"])
     print(f"\npytest -n {args.workers}, {args.tests} tests, django-oscar (161 migrations), "
-          f"median of {args.runs}; load average {load:.1f} at the start")  # fmt: skip
-    print(f"  {'variant':<26}{'session':>10}{'worker db ready':>18}{'session ratio':>15}")
+          f"median of {args.runs}; load average {loads[0]:.1f} at the start, "
+          f"{min(loads[1:]):.1f}-{max(loads[1:]):.1f} after the sessions")  # fmt: skip
+    print(f"  {'variant':<26}{'session':>10}{'worker db ready':>18}{'slowest':>10}"
+          f"{'session ratio':>15}")  # fmt: skip
     for name, rows in results.items():
         wall = statistics.median(r[0] for r in rows)
-        setup = statistics.median(r[1] for r in rows)
-        print(f"  {name:<26}{wall:>8.1f} s{setup:>16.2f} s{base_wall / wall:>14.1f}x")
+        setup = statistics.median(statistics.median(r[1]) for r in rows)
+        slowest = max(max(r[1]) for r in rows)
+        print(f"  {name:<26}{wall:>8.1f} s{setup:>16.2f} s{slowest:>8.2f} s"
+              f"{base_wall / wall:>14.1f}x")  # fmt: skip
     print(json.dumps({k: v for k, v in results.items()}), file=sys.stderr)
     return 0
 

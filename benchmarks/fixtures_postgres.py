@@ -131,13 +131,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="sessions per variant (median)")
     parser.add_argument("--tests", type=int, default=5, help="tests in the session")
+    parser.add_argument(
+        "--image",
+        help="the PostgreSQL image both use (default: what ensure_postgres_image chooses, "
+        "which may build one first)",
+    )
     args = parser.parse_args()
 
     from dockdjango.api.stack.postgres import ensure_postgres_image
     from dockdjango.engine.client import connect
 
     client = connect()
-    image = ensure_postgres_image(client)
+    image = args.image or ensure_postgres_image(client)
     print(f"image: {image}; {args.tests} tests per session; median of {args.runs} runs")
     kept_before = kept_containers(client)
 

@@ -10,6 +10,10 @@ same phases through the Python API in one process (what the pytest fixtures use)
 leaves out interpreter start-up and imports.
 
     .venv/bin/python benchmarks/stack_up.py --rounds 5
+    .venv/bin/python benchmarks/stack_up.py --rounds 5 --also before=/tmp/old-checkout
+
+``--also LABEL=DIR`` times the CLI of another checkout too (first on ``PYTHONPATH``), in
+the same rounds: a change's before and after under the same machine load.
 """
 
 from __future__ import annotations
@@ -89,9 +93,12 @@ def timed_api(phase: str, project: str, cwd: Path) -> float:
     return time.perf_counter() - began
 
 
-def timed(cmd: list[str], cwd: Path) -> float:
-    """Seconds one command took; fails loudly if it failed."""
-    env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
+def timed(cmd: list[str], cwd: Path, pythonpath: str | None = None) -> float:
+    """Seconds one command took; fails loudly if it failed. ``pythonpath``: dockdjango
+    from another checkout."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "PYTHONPATH")}
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
     began = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     took = time.perf_counter() - began
@@ -105,6 +112,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--also", action="append", default=[], metavar="LABEL=DIR")
     args = parser.parse_args()
     tag = uuid.uuid4().hex[:6]
     projects = {
@@ -112,6 +120,11 @@ def main() -> int:
         "dockdjango API": f"ddbench-{tag}-api",
         "compose": f"ddbench-{tag}-dc",
     }
+    paths: dict[str, str] = {}
+    for i, item in enumerate(args.also):
+        label, _, path = item.partition("=")
+        paths[f"dockdjango {label}"] = str(Path(path).resolve())
+        projects[f"dockdjango {label}"] = f"ddbench-{tag}-v{i}"
     times: dict[str, dict[str, list[float]]] = {t: {p: [] for p in PHASES} for t in projects}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -120,12 +133,12 @@ def main() -> int:
             for r in range(args.rounds):
                 order = list(projects) if r % 2 == 0 else list(reversed(projects))
                 for tool in order:
-                    cmds = commands(tool, projects[tool])
+                    cmds = commands("dockdjango" if tool in paths else tool, projects[tool])
                     for phase in PHASES:
                         if tool == "dockdjango API":
                             took = timed_api(phase, projects[tool], workdir)
                         else:
-                            took = timed(cmds[phase], workdir)
+                            took = timed(cmds[phase], workdir, paths.get(tool))
                         times[tool][phase].append(took)
                 line = "  ".join(
                     f"{t}: " + "/".join(f"{times[t][p][-1]:.2f}" for p in PHASES) for t in projects
@@ -144,7 +157,12 @@ def main() -> int:
         api = statistics.median(times["dockdjango API"][phase])
         theirs = statistics.median(times["compose"][phase])
         cli = f"{ours:>12.3f}{theirs:>10.3f}{ours / theirs:>7.2f}"
-        print(f"{phase:<16}{cli}{api:>10.3f}{api / theirs:>7.2f}")
+        other = "".join(
+            f"   {t}: {statistics.median(times[t][phase]):.3f}"
+            f" ({statistics.median(times[t][phase]) / theirs:.2f})"
+            for t in paths
+        )
+        print(f"{phase:<16}{cli}{api:>10.3f}{api / theirs:>7.2f}{other}")
     print("ratio = dockdjango / compose; API = dockdjango's Python API in-process (no start-up)")
     return 0
 

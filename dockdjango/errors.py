@@ -61,8 +61,13 @@ class EngineUnavailable(EngineError):
         )
 
 
+#: How many of a failing build step's last output lines are shown by default.
+SHOWN_BUILD_LINES = 20
+
+
 class BuildError(DockdjangoError):
-    """An image build failed; the message names the failing step and its last output."""
+    """An image build failed; the message names the failing step, ``output`` holds its last
+    output lines (up to a few hundred), :meth:`tail` the ones worth showing."""
 
     def __init__(
         self,
@@ -75,6 +80,10 @@ class BuildError(DockdjangoError):
         self.step = step
         self.output = output or []
         super().__init__(message, hint=hint)
+
+    def tail(self, lines: int | None = SHOWN_BUILD_LINES) -> list[str]:
+        """The failing step's last ``lines`` output lines (all that were kept: None)."""
+        return list(self.output if lines is None else self.output[-lines:])
 
 
 class ServiceError(EngineError):

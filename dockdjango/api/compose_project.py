@@ -20,14 +20,28 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-from dockdjango.compose import Project, ProjectFiles, load_located, load_project, locate
-from dockdjango.compose.confighash import service_hash
-from dockdjango.compose.dollars import escape_dollars
+from dockdjango.compose.loader.locate import ProjectFiles, locate
+from dockdjango.compose.loader.pipeline import Resolved, load_project, resolve_located
 from dockdjango.compose.naming import normalize_project_name
 from dockdjango.errors import DockdjangoError
 
+# The typed models (pydantic) only where a project is typed: ProjectOptions.resolved()
+# is what the commands that work from the containers' labels load.
+if TYPE_CHECKING:
+    from dockdjango.compose.project import Project
+
 __all__ = ["Project", "ProjectOptions", "config_hashes", "load_project", "to_json"]
+
+
+def __getattr__(name: str) -> Any:
+    # ``Project`` is re-exported here, imported when asked for (it builds the models)
+    if name == "Project":
+        from dockdjango.compose.project import Project
+
+        return Project
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -100,13 +114,18 @@ class ProjectOptions:
     def load(self) -> Project:
         """The `Project` the files describe; `SpecError` naming file and line when one is
         wrong, or where no file was found."""
+        return self.resolved().project()
+
+    def resolved(self) -> Resolved:
+        """:meth:`load` up to its last stage: every check made, the name and services
+        known, no model built (what ``down``, ``ps``, ``stop``, ``logs`` need)."""
         if self.zero_config:
             raise DockdjangoError(
                 f"{self.project_dir}: no compose file (dockdjango detects this project)",
                 hint="`dockdjango init` writes the compose file it runs; "
                 "`dockdjango init --explain` shows what it detects",
             )
-        return load_located(self.located, project_name=self.project_name, profiles=self.profiles)
+        return resolve_located(self.located, project_name=self.project_name, profiles=self.profiles)
 
 
 def _is_django_project(located: ProjectFiles) -> bool:
@@ -126,6 +145,8 @@ def config_hashes(project: Project, services: list[str] | None = None) -> dict[s
     """``{service: config hash}``, the ``com.docker.compose.config-hash`` Compose labels
     each service's containers with (every service when ``services`` is None); `SpecError`
     naming the known services for one that is not there."""
+    from dockdjango.compose.confighash import service_hash
+
     names = sorted(project.services) if services is None else services
     return {name: service_hash(project.service(name)) for name in names}
 
@@ -133,6 +154,8 @@ def config_hashes(project: Project, services: list[str] | None = None) -> dict[s
 def to_json(project: Project) -> str:
     """The project as ``docker compose config --format json`` prints it (``$`` as ``$$``);
     `DockdjangoError` when it holds ``.inf`` or ``.nan`` (Compose's JSON printer fails too)."""
+    from dockdjango.compose.dollars import escape_dollars
+
     try:
         return json.dumps(escape_dollars(project.to_compose_dict()), indent=2, allow_nan=False)
     except ValueError:

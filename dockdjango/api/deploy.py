@@ -55,6 +55,8 @@ class DeployResult:
     services: list[ServiceDeploy] = field(default_factory=list)
     notes: Notes = field(default_factory=lambda: Notes("Swarm"))
     seconds: float = 0.0
+    #: ``web 127.0.0.1:8080`` for each published port that accepted a connection
+    answering: list[str] = field(default_factory=list)
 
     def warning(self) -> str:
         """Every setting that has no Swarm meaning, in one warning ("" when none)."""
@@ -114,7 +116,11 @@ def deploy_swarm(
     are created in ``depends_on`` order, each waiting for what it depends on (started,
     healthy, or completed); with ``wait`` the call returns once every service has
     converged — its tasks running and healthy, or its job complete — and raises
-    `ServiceError` when one fails or ``timeout`` seconds pass.
+    `ServiceError` when one fails or ``timeout`` seconds pass, or when a published port
+    accepts no connection (``result.answering`` lists those that do).
+
+    ``routing_mesh`` is turned off, and a note says so, where the engine runs on this
+    machine's kernel and it has no IPVS (the mesh could not publish anything there).
     """
     from dockdjango.engine.failures import engine_errors
     from dockdjango.engine.progress import Event, ignore
@@ -124,11 +130,12 @@ def deploy_swarm(
     report = on_progress or ignore
     started = time.monotonic()
     loaded = load(project, project_name=project_name, profiles=profiles, environ=environ)
-    plan = swarm_plan(loaded, routing_mesh=routing_mesh)
     client = client or _connect()
-    result = DeployResult(plan.stack, notes=plan.notes)
     with engine_errors():
         node = engine.require_manager(client)
+        plan = _plan_here(client, loaded, routing_mesh)
+    result = DeployResult(plan.stack, notes=plan.notes)
+    with engine_errors():
         images = _images(client, loaded, plan, build=build, node_count=node.nodes, notes=plan.notes)
         ids = engine.apply_objects(client, plan)
         engine.apply_networks(client, plan, report)
@@ -172,8 +179,66 @@ def deploy_swarm(
                     on_progress=report,
                     since=applied[deployed.service],
                 )
+            result.answering = check_published(client, plan)
     result.seconds = round(time.monotonic() - started, 2)
     return result
+
+
+#: Why a deploy publishes in host mode when the routing mesh was asked for.
+NO_MESH = (
+    "this engine's kernel has no IPVS, so Swarm's routing mesh cannot publish: every port "
+    "is published in host mode on its task's node and services find each other by DNS "
+    "round-robin (what --no-routing-mesh does)"
+)
+
+
+def _plan_here(client: docker.DockerClient, project: Project, routing_mesh: bool) -> SwarmPlan:
+    """The plan for this engine: no IPVS, no routing mesh -- what --no-routing-mesh does,
+    said in a note, rather than ports that never answer."""
+    from dockdjango.engine.swarm.swarm_mesh import mesh_support
+
+    if routing_mesh and mesh_support(client) is False:
+        plan = swarm_plan(project, routing_mesh=False)
+        plan.notes.add("ports", NO_MESH)
+        return plan
+    return swarm_plan(project, routing_mesh=routing_mesh)
+
+
+def check_published(
+    client: docker.DockerClient, plan: SwarmPlan, *, within: float = 10.0
+) -> list[str]:
+    """``host:port`` of every published TCP port, once each accepts a connection (each is
+    given ``within`` seconds); a `ServiceError` naming the first that does not
+    ("deployed" is no claim until then). Nothing is asked where this machine cannot reach
+    the engine's ports (ssh)."""
+    from dockdjango.engine.swarm.swarm_mesh import accepts, published_host
+    from dockdjango.errors import ServiceError
+
+    host = published_host(client)
+    if host is None:
+        return []
+    out = []
+    for key, service in sorted(plan.services.items()):
+        ports = (service.spec.get("EndpointSpec") or {}).get("Ports") or []
+        for port in ports:
+            if port.get("Protocol", "tcp") != "tcp" or not port.get("PublishedPort"):
+                continue
+            where = f"{host}:{port['PublishedPort']}"
+            if not accepts(host, int(port["PublishedPort"]), within=within):
+                hint = (
+                    "this engine's routing mesh may not work (no IPVS?): `dockdjango deploy "
+                    "--swarm --no-routing-mesh` publishes in host mode"
+                    if port.get("PublishMode") != "host"
+                    else f"see why: docker service ps {service.name} --no-trunc"
+                )
+                raise ServiceError(
+                    key,
+                    f"stack {plan.stack} is deployed, but nothing accepts connections on "
+                    f"{where} (services.{key}.ports, target {port['TargetPort']})",
+                    hint=hint,
+                )
+            out.append(f"{key} {where}")
+    return out
 
 
 def undeploy_swarm(

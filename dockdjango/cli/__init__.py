@@ -21,7 +21,13 @@ import sys
 from collections.abc import Sequence
 
 from dockdjango.cli.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, sigterm_unwinds
-from dockdjango.cli.table import add_commands, add_global_options, merge_global_options
+from dockdjango.cli.table import (
+    PROJECT_FLAGS,
+    VERBOSE_HELP,
+    add_commands,
+    add_global_options,
+    merge_global_options,
+)
 
 # Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
@@ -36,6 +42,25 @@ COMMAND_MODULES = (
     "dockdjango.cli.compare",
     "dockdjango.cli.deploy_commands",
 )
+
+#: The module of each command, so that a command line imports and registers only its
+#: own module (``tests/cli/test_import_budget.py`` keeps this in step with the tables;
+#: a command missing here still works, through the full parser, only slower).
+COMMAND_HOMES: dict[str, str] = {
+    **dict.fromkeys(
+        ("up", "down", "ps", "logs", "exec", "stop", "start", "restart", "port"),
+        "dockdjango.cli.stack_commands",
+    ),
+    **dict.fromkeys(("init", "detect"), "dockdjango.cli.init"),
+    **dict.fromkeys(("run", "watch"), "dockdjango.cli.devloop"),
+    "db": "dockdjango.cli.db_commands",
+    **dict.fromkeys(("build", "dockerfile", "explain"), "dockdjango.cli.images"),
+    "config": "dockdjango.cli.config",
+    **dict.fromkeys(("base", "version"), "dockdjango.cli.base"),
+    "prune": "dockdjango.cli.prune",
+    "compare": "dockdjango.cli.compare",
+    **dict.fromkeys(("deploy", "undeploy", "kube"), "dockdjango.cli.deploy_commands"),
+}
 
 EPILOG = """examples:
   dockdjango up                   start the stack in ./compose.yaml, follow every service's
@@ -57,20 +82,25 @@ exit codes: 0 ok, 1 error (explained on one line), 2 usage error, 130 interrupte
 143 terminated (SIGTERM)"""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, with every command module registered."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser, with every command module registered; with ``command`` (a
+    command's name), only the module that defines it."""
     parser = argparse.ArgumentParser(
         prog="dockdjango",
         description="A reproducible Docker dev environment for Django projects.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        # no prefixes of the global flags: `dockerfile --generate` is that command's own
+        allow_abbrev=False,
     )
     parser.add_argument(
         "--version", action=_Version, nargs=0, help="print dockdjango's version and exit"
     )
+    parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     add_global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    home = COMMAND_HOMES.get(command or "")
+    for name in (home,) if home else COMMAND_MODULES:
         module = importlib.import_module(name)
         if hasattr(module, "COMMANDS"):
             add_commands(sub, module.COMMANDS)
@@ -96,7 +126,7 @@ class _Version(argparse.Action):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code. Errors are printed on one line, never raised."""
-    parser = build_parser()
+    parser = build_parser(command_of(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
@@ -108,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with sigterm_unwinds():
             return int(args.func(args) or 0)
     except DockdjangoError as exc:
-        print_error(exc)
+        print_error(exc, verbose=bool(getattr(args, "verbose", False)))
         return 1
     except Terminated:
         print("terminated (SIGTERM)", file=sys.stderr)
@@ -118,8 +148,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def print_error(exc: Exception) -> None:
-    """`error: <what and where>` then, if known, `hint: <what to do>`, on stderr."""
+_TAKES_VALUE = {
+    flag
+    for flags, settings in PROJECT_FLAGS
+    if "store_true" not in str(settings.get("action"))
+    for flag in flags
+}
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command a command line names (``ps`` in ``-f x.yaml ps -a``); None when there is
+    none, or when the top-level ``--help``/``--version`` comes first (they need every
+    command's module)."""
+    words = iter(argv)
+    for word in words:
+        if word in ("-h", "--help", "--version", "--"):
+            return None
+        if word in _TAKES_VALUE:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def print_error(exc: Exception, *, verbose: bool = False) -> None:
+    """`error: <what and where>` then, if known, `hint: <what to do>`, on stderr; a failed
+    build's step output comes first (its last lines; with ``verbose``, all that were kept)."""
+    from dockdjango.cli.output import build_output_lines
+
+    for line in build_output_lines(exc, verbose=verbose):
+        print(line, file=sys.stderr)
     message = " ".join(str(exc).split("\n")[:1])
     print(f"error: {message}", file=sys.stderr)
     hint = getattr(exc, "hint", None)

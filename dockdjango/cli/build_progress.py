@@ -1,4 +1,5 @@
-"""Live progress of a BuildKit build: a ``rich`` view on a terminal, plain lines otherwise.
+"""Live progress of a BuildKit build: a ``rich`` view on a terminal, plain lines otherwise;
+then the report of the finished build (:func:`print_build_report`).
 
 Fed by ``build_project``'s ``on_event`` callback. On a terminal every build step is one line
 that changes as it runs (waiting, running with its last output line, cached, done with its
@@ -12,7 +13,7 @@ import sys
 import time
 from typing import Any
 
-from dockdjango.cli.output import is_tty
+from dockdjango.cli.output import first_line, is_tty
 
 
 class BuildProgress:
@@ -103,3 +104,50 @@ class BuildProgress:
                 text = f"{text}  [dim]{self.last_line[index]}[/]"
             table.add_row(state, f"[{s.label}]", text)
         return table
+
+
+def print_build_report(build: Any) -> None:
+    """Per step of a finished build: reused or rebuilt, and how long; then the image, and
+    where the cache prediction differed from BuildKit's flags."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from dockdjango.cli.output import print_table
+
+    out = Console()
+    rows = []
+    for p in build.predicted:
+        if not p.step.has_layer:
+            continue
+        s = build.engine_step(p)
+        status = "" if s is None else ("reused" if s.cached else "rebuilt")
+        took = f"{s.seconds:.1f} s" if s is not None and not s.cached else ""
+        rows.append((str(p.step.index), p.step.text.split("\n")[0], status, took))
+    if is_tty():
+        table = Table(box=None, pad_edge=False)
+        table.add_column("step", justify="right")
+        table.add_column("instruction", overflow="ellipsis", max_width=52, no_wrap=True)
+        table.add_column("cache", no_wrap=True, min_width=7)
+        table.add_column("time", justify="right", no_wrap=True)
+        for index, text, status, took in rows:
+            style = "green" if status == "reused" else "yellow"
+            # an instruction's own brackets (`RUN [ -f x ]`) are text, not markup
+            cache = f"[{style}]{status}[/]" if status else ""
+            table.add_row(index, escape(text), cache, took)
+        out.print(table)
+    else:
+        short_rows = [(i, first_line(t, 60), c, d) for i, t, c, d in rows]
+        print_table(["step", "instruction", "cache", "time"], short_rows)
+    size_mb = build.result.size / 1e6
+    short = build.image_id.removeprefix("sha256:")[:12]
+    out.print(
+        f"✓ image {build.result.tag or short} ({short}, {size_mb:.0f} MB): "
+        f"{sum(1 for row in rows if row[2] == 'reused')} of {len(rows)} steps reused, "
+        f"{build.seconds:.1f} s"
+    )
+    wrong = build.mismatches()
+    if wrong:
+        out.print("[yellow]! the cache prediction differed:[/]")
+        for line in wrong:
+            out.print(f"  {line}")

@@ -220,7 +220,9 @@ def before_up(args: argparse.Namespace, stack: Any) -> None:
     for warning, line in db.before_up():
         print(f"{'!' if warning else '✓'} {line}", file=sys.stderr)
     if db.needs_first_migration:
-        db.migrate_first()
+        warning = db.migrate_first()
+        if warning:
+            print(f"! {warning}", file=sys.stderr)
 
 
 def before_down(stack: Any) -> None:

@@ -69,6 +69,8 @@ def run_deploy(args: argparse.Namespace) -> int:
     print(
         f"stack {result.stack} deployed in {result.seconds:.1f} s (docker stack ps {result.stack})"
     )
+    for entry in result.answering:  # each published port, once it accepted a connection
+        print(f"  {entry}")
     return 0
 
 
@@ -153,7 +155,8 @@ COMMANDS = (
                 dest="routing_mesh",
                 action="store_false",
                 help="publish ports on each task's node (mode host) and find services by DNS "
-                "round-robin: for engines whose kernel has no IPVS",
+                "round-robin: for engines whose kernel has no IPVS (chosen, and said, when "
+                "the engine runs on this machine's kernel and it has none)",
             ),
         ),
         examples=(

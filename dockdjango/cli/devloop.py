@@ -4,9 +4,9 @@
 `up` without ``-d`` follows every service's output until the stack stops; the first
 Ctrl-C (or SIGTERM) stops the containers gracefully, a second one kills them. Typed lines
 go to a service created with ``stdin_open`` (a ``breakpoint()`` waiting in a view).
-A remote engine's published ports are its host's: an address is printed as local only
-while it is forwarded here (see ``dockdjango.api.stack.remote_ports``). Everything here
-calls only the API.
+A URL is printed once it answered; a remote engine's published ports are its host's: an
+address is printed as local only while it is forwarded here (see
+``dockdjango.api.stack.remote_ports``). Everything here calls only the API.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from dockdjango.cli.output import note
-from dockdjango.cli.table import Command, option, project_options
+from dockdjango.cli.table import Command, option, project_options, verbose_option
 
 
 def run_attached_up(args: argparse.Namespace, stack: Any) -> int:
@@ -52,6 +52,7 @@ def run_attached_up(args: argparse.Namespace, stack: Any) -> int:
                 session.start(**up_options(args), on_progress=progress)
             printer.expect(_announce(stack, args.services, forwards))
             if not interrupts:
+                _announce_beside(stack, float(args.timeout), stop_watch)
                 _pass_input(session)
                 if args.watch:
                     _watch_beside(stack, args.services, stop_watch)
@@ -87,9 +88,27 @@ def _announce(stack: Any, services: list[str], forwards: ExitStack) -> list[str]
         )
     remote_port_notes(stack, rows)  # a remote engine not reached over ssh: where they are
     note("Attaching to " + ", ".join(names))
-    for link in stack.links():
-        note(f"  {link.label}  {link.url}" if link.label != "note" else f"  {link.url}")
     return names
+
+
+def _announce_beside(stack: Any, wait: float, stop: threading.Event) -> None:
+    """The announced URLs, each printed once it answers (beside the output, which keeps
+    coming), or what it got instead (see :func:`link_lines`)."""
+
+    def announce() -> None:
+        from dockdjango.errors import DockdjangoError
+
+        try:
+            good, bad = link_lines(stack, None, wait=wait)
+        except DockdjangoError as exc:
+            note(f"could not ask the announced URLs: {exc}")
+            return
+        if stop.is_set():
+            return  # stopping already: the answers say nothing now
+        for line in [*good, *bad]:
+            note(line)
+
+    threading.Thread(target=announce, daemon=True, name="dd-urls").start()
 
 
 def _pass_input(session: Any) -> None:
@@ -221,6 +240,7 @@ COMMANDS = (
                 action="store_true",
                 help="publish the service's ports too (off by default, as in Compose)",
             ),
+            verbose_option(),
             option("service", help="service name"),
             option("command", nargs=argparse.REMAINDER, help="command and its arguments"),
         ),
@@ -246,6 +266,7 @@ COMMANDS = (
             option("--no-up", action="store_true", help="do not bring the stack up first"),
             option("--build", action="store_true", help="build images before starting"),
             option("--quiet", action="store_true", help="do not list the rules at start"),
+            verbose_option(),
         ),
         examples=(
             "dockdjango watch",
@@ -313,21 +334,35 @@ def remote_port_notes(stack: Any, rows: list[Any]) -> None:
         note(line)
 
 
-def print_links(stack: Any, rows: list[Any]) -> None:
-    """The URLs services announce, after ``up -d``: as local only where they answer here."""
+def link_lines(stack: Any, rows: list[Any] | None, *, wait: float) -> tuple[list[str], list[str]]:
+    """(stdout lines, stderr lines) for the URLs services announce. Where they can be asked
+    from here (a local engine, or ports forwarded here): each URL once it answered, and
+    what the others got instead (``wait``: seconds a server may take to answer at all). On
+    a remote engine whose ports are not here, a GET from here says nothing of them: they
+    are listed as the engine host's, unasked (``remote_port_notes`` said how to reach them).
+    ``rows``: the stack's ``ps()``, asked when None."""
+    from dockdjango.api.stack.remote_ports import where_ports_are
+    from dockdjango.cli.output import answer_lines
+
     links = stack.links()
     if not links:
-        return
-    from dockdjango.api.stack.remote_ports import where_ports_are
-
-    remote = where_ports_are(stack, rows)
-    if remote is None:
-        print(f"{stack.name} is up:")
-    else:  # remote_port_notes said where they are and how to forward them
-        print(f"{stack.name} is up on the engine host (not here until forwarded):")
+        return [], []
+    if where_ports_are(stack, rows) is None:
+        return answer_lines(stack.name, links, stack.answers(wait=wait))
     width = max(len(link.label) for link in links)
+    out = [f"{stack.name} is up on the engine host (not here until forwarded):"]
     for link in links:
-        if link.label == "note":
-            print(f"  {link.url}")
-        else:
-            print(f"  {link.label:<{width}}  {link.url}")
+        out.append(
+            f"  {link.url}" if link.label == "note" else f"  {link.label:<{width}}  {link.url}"
+        )
+    return out, []
+
+
+def print_links(stack: Any, rows: list[Any], *, wait: float = 0.0) -> None:
+    """The URLs services announce, after ``up -d`` (see :func:`link_lines`): results on
+    stdout, what a URL got instead of an answer on stderr."""
+    good, bad = link_lines(stack, rows, wait=wait)
+    for line in good:
+        print(line)
+    for line in bad:
+        print(line, file=sys.stderr)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from dockdjango.cli.output import add_json_flag, epilog
+from dockdjango.cli.output import add_json_flag, epilog, first_line
+from dockdjango.cli.table import add_project_options, old_spelling, verbose_option
 
 EXAMPLES_DOCKERFILE = epilog(
     "dockdjango dockerfile                       print the Dockerfile for the project here",
+    "dockdjango dockerfile --generated           the generated one, even beside the project's",
     "dockdjango dockerfile examples/library --dockerignore",
     "dockdjango dockerfile --write               write Dockerfile and .dockerignore to commit",
 )
@@ -16,7 +18,14 @@ EXAMPLES_DOCKERFILE = epilog(
 EXAMPLES_BUILD = epilog(
     "dockdjango build -t library:dev examples/library",
     "dockdjango build --target dev --build-arg GIT_SHA=abc123",
+    "dockdjango build --generated .              from the Dockerfile dockdjango generates",
+    "dockdjango --file compose.yaml build web    a compose service's image, as `up` builds it",
 )
+#: The project options naming a compose project: with any of them, `build` builds its
+#: services (as `docker compose build`) rather than one directory (as `docker build`).
+STACK_OPTIONS = ("files", "project_name", "profiles", "env_files")
+#: What the commands that read one project directory take of the project options.
+DIRECTORY_OPTIONS = ("project_directory", "generated")
 
 EXAMPLES_EXPLAIN = epilog(
     "dockdjango explain                 which steps the next build reuses, and why not",
@@ -27,27 +36,31 @@ EXAMPLES_EXPLAIN = epilog(
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the image commands."""
-    fmt = argparse.RawDescriptionHelpFormatter
+    _add_dockerfile(sub)
+    _add_build(sub)
+    _add_explain(sub)
+
+
+def _add_dockerfile(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     d = sub.add_parser(
         "dockerfile",
         help="print the Dockerfile dockdjango would build (or write it to commit)",
         description="Print the generated Dockerfile for a project. A Dockerfile already in "
         "the project is always used as it is, and printed instead.",
         epilog=EXAMPLES_DOCKERFILE,
-        formatter_class=fmt,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    d.add_argument("path", nargs="?", default=".", help="project directory (default: .)")
+    d.add_argument("path", nargs="?", help="project directory (default: .)")
     d.add_argument("--dockerignore", action="store_true", help="print the .dockerignore instead")
     d.add_argument("--write", action="store_true", help="write Dockerfile and .dockerignore")
-    d.add_argument(
-        "--generate",
-        action="store_true",
-        help="print the generated Dockerfile even when the project has its own",
-    )
+    add_project_options(d, only=DIRECTORY_OPTIONS)
+    old_spelling("--generate", "generated").add_to(d)  # of --generated, here: kept working
     d.add_argument("--force", action="store_true", help="with --write: overwrite .dockerignore")
     _options(d)
     d.set_defaults(func=run_dockerfile)
 
+
+def _add_build(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     b = sub.add_parser(
         "build",
         help="build the project's image, showing which layers are reused",
@@ -55,15 +68,25 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "report each step as reused or rebuilt and whether the prediction "
         "(`dockdjango explain`) matched BuildKit's own cache flags.",
         epilog=EXAMPLES_BUILD,
-        formatter_class=fmt,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    b.add_argument("path", nargs="?", default=".", help="project directory (default: .)")
+    b.add_argument(
+        "targets",
+        nargs="*",
+        metavar="PATH | SERVICE",
+        help="the project directory (default: .); with a compose project named (--file, -p, "
+        "--profile, --env-file): its services to build (default: all with `build:`)",
+    )
     b.add_argument("-t", "--tag", help="name:tag for the image")
     b.add_argument("--no-cache", action="store_true", help="rebuild every step")
+    verbose_option().add_to(b)
+    add_project_options(b, short_file=False)
     _build_args(b)
     _options(b)
     b.set_defaults(func=run_build)
 
+
+def _add_explain(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     e = sub.add_parser(
         "explain",
         help="predict which build steps reuse the layer cache, and why not",
@@ -71,9 +94,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "For the first step that will not, name the cause (instruction, build arg, base "
         "image, or which copied files changed).",
         epilog=EXAMPLES_EXPLAIN,
-        formatter_class=fmt,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    e.add_argument("path", nargs="?", default=".", help="project directory (default: .)")
+    e.add_argument("path", nargs="?", help="project directory (default: .)")
+    add_project_options(e, only=DIRECTORY_OPTIONS)
     _build_args(e)
     _options(e)
     add_json_flag(e, "the prediction, step by step")
@@ -85,7 +109,12 @@ def _build_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--build-arg", action="append", default=[], metavar="KEY=VALUE", help="a build arg"
     )
-    p.add_argument("-f", "--file", help="the project's own Dockerfile (default: Dockerfile)")
+    p.add_argument(
+        "-f",
+        "--dockerfile",
+        dest="dockerfile",
+        help="the project's own Dockerfile (default: Dockerfile)",
+    )
 
 
 def _options(p: argparse.ArgumentParser) -> None:
@@ -139,16 +168,17 @@ def run_dockerfile(args: argparse.Namespace) -> int:
         write_project_files,
     )
 
+    path = _path(args)
     if args.write:
         paths = write_project_files(
-            args.path,
+            path,
             options=_dockerfile_options(args),
             offline=args.offline,
             overwrite=args.force,
             overrides=_overrides(args),
         )
-        for path in paths:
-            print(f"wrote {path}")
+        for written in paths:
+            print(f"wrote {written}")
         if not paths:
             print("nothing written (files exist; --force overwrites .dockerignore)")
         return 0
@@ -157,12 +187,12 @@ def run_dockerfile(args: argparse.Namespace) -> int:
         return 0
     # the printed Dockerfile reads the derived requirements files: they are written too
     prepared = prepare(
-        args.path,
+        path,
         options=_dockerfile_options(args),
         offline=args.offline,
         overrides=_overrides(args),
         create_base=False,
-        generate=args.generate,
+        generate=args.generated,
         write_requirements=True,
         log=lambda line: print(f"# {line}", file=sys.stderr),
     )
@@ -185,13 +215,14 @@ def run_explain(args: argparse.Namespace) -> int:
     from dockdjango.cli.output import is_tty, print_json, print_table
 
     preds = explain_project(
-        args.path,
+        _path(args),
         buildargs=_buildargs(args),
         target=args.target,
         options=_dockerfile_options(args),
-        dockerfile=args.file,
+        dockerfile=args.dockerfile,
         offline=args.offline,
         overrides=_overrides(args),
+        generate=args.generated,
     )
     rebuild = sum(1 for p in preds if not p.reused and p.step.has_layer)
     layered = sum(1 for p in preds if p.step.has_layer)
@@ -212,7 +243,7 @@ def run_explain(args: argparse.Namespace) -> int:
         rows = [
             (
                 str(p.step.index),
-                _first_line(p.step.text, 60),
+                first_line(p.step.text, 60),
                 _status(p),
                 "" if p.reused or not p.cause else p.cause,
             )
@@ -252,7 +283,7 @@ def _explain_rich(preds: list[Any], summary: str) -> None:
         style = "green" if p.reused else ("bold red" if p.first else "red")
         cause = "" if p.reused or not p.cause else p.cause
         # the instruction's own brackets (`[0]`, `[x for x in ...]`) are text, not markup
-        text = escape(_first_line(p.step.text, 200))
+        text = escape(first_line(p.step.text, 200))
         table.add_row(str(p.step.index), text, f"[{style}]{_status(p)}[/]", escape(cause))
     console = Console()
     console.print(table)
@@ -265,76 +296,58 @@ def _status(p: Any) -> str:
     return "reused" if p.reused else ("REBUILD" if p.first else "rebuild")
 
 
-def _first_line(text: str, width: int) -> str:
-    line = text.split("\n")[0]
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
 def run_build(args: argparse.Namespace) -> int:
     """Build with live progress, then a per-step table and whether `explain` was right."""
-    import sys
-
-    from rich.console import Console
-    from rich.table import Table
-
     from dockdjango.api.images.project_images import build_project
-    from dockdjango.cli.build_progress import BuildProgress
-    from dockdjango.errors import BuildError
+    from dockdjango.cli.build_progress import BuildProgress, print_build_report
 
+    if any(getattr(args, key) for key in STACK_OPTIONS):
+        return _build_services(args)
+    if len(args.targets) > 1:
+        from dockdjango.errors import DockdjangoError
+
+        raise DockdjangoError(
+            f"build takes one project directory, not {len(args.targets)}",
+            hint="name a compose project (--file compose.yaml) to build services by name",
+        )
     progress = BuildProgress()
-    try:
-        with progress:
-            build = build_project(
-                args.path,
-                tag=args.tag,
-                buildargs=_buildargs(args),
-                target=args.target,
-                options=_dockerfile_options(args),
-                dockerfile=args.file,
-                offline=args.offline,
-                overrides=_overrides(args),
-                nocache=args.no_cache,
-                on_event=progress,
-                log=progress.log,
-            )
-    except BuildError as exc:
-        for line in exc.output:
-            print(f"  | {line}", file=sys.stderr)
-        raise
-    from dockdjango.cli.output import is_tty, print_table
+    # a failure's step output is printed with the error (dockdjango.cli.output)
+    with progress:
+        build = build_project(
+            _path(args, args.targets[0] if args.targets else None),
+            tag=args.tag,
+            buildargs=_buildargs(args),
+            target=args.target,
+            options=_dockerfile_options(args),
+            dockerfile=args.dockerfile,
+            offline=args.offline,
+            overrides=_overrides(args),
+            nocache=args.no_cache,
+            on_event=progress,
+            log=progress.log,
+            generate=args.generated,
+        )
+    print_build_report(build)
+    return 0
 
-    out = Console()
-    rows = []
-    for p in build.predicted:
-        if not p.step.has_layer:
-            continue
-        s = build.engine_step(p)
-        status = "" if s is None else ("reused" if s.cached else "rebuilt")
-        took = f"{s.seconds:.1f} s" if s is not None and not s.cached else ""
-        rows.append((str(p.step.index), p.step.text.split("\n")[0], status, took))
-    if is_tty():
-        table = Table(box=None, pad_edge=False)
-        table.add_column("step", justify="right")
-        table.add_column("instruction", overflow="ellipsis", max_width=52, no_wrap=True)
-        table.add_column("cache", no_wrap=True, min_width=7)
-        table.add_column("time", justify="right", no_wrap=True)
-        for index, text, status, took in rows:
-            style = "green" if status == "reused" else "yellow"
-            table.add_row(index, text, f"[{style}]{status}[/]" if status else "", took)
-        out.print(table)
-    else:
-        short_rows = [(i, t if len(t) <= 60 else t[:59] + "…", c, d) for i, t, c, d in rows]
-        print_table(["step", "instruction", "cache", "time"], short_rows)
-    size_mb = build.result.size / 1e6
-    short = build.image_id.removeprefix("sha256:")[:12]
-    out.print(
-        f"✓ image {build.result.tag or short} ({short}, {size_mb:.0f} MB): "
-        f"{sum(1 for row in rows if row[2] == 'reused')} of {len(rows)} steps reused, "
-        f"{build.seconds:.1f} s"
-    )
-    wrong = build.mismatches()
-    if wrong:
-        out.print("[yellow]! the cache prediction differed:[/]")
-        for line in wrong:
-            out.print(f"  {line}")
+
+def _path(args: argparse.Namespace, given: str | None = None) -> str:
+    """The project directory: the one named, else --project-directory, else here."""
+    return given or getattr(args, "path", None) or args.project_directory or "."
+
+
+def _build_services(args: argparse.Namespace) -> int:
+    """``build`` of a compose project: its services' images, as ``up --build`` builds them
+    (``docker compose build``)."""
+    from dockdjango.api.stack.stack_build import build_services
+    from dockdjango.cli.project_options import find_stack
+    from dockdjango.cli.stack_progress import Progress
+
+    stack = find_stack(args, need_file=True)
+    with Progress() as progress:
+        built = build_services(stack, *args.targets, on_progress=progress)
+    for service, image_id in sorted(built.items()):
+        print(f"{service}: built {image_id.removeprefix('sha256:')[:12]}")
+    if not built:
+        print(f"{stack.name}: no service to build (none has `build:`)")
     return 0

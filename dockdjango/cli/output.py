@@ -8,7 +8,12 @@ Conventions every command follows (so scripts and people get the same thing ever
   sorted, and nothing else on stdout;
 - tables use ``rich`` only on a terminal; when stdout is not a TTY (a pipe, a file, CI)
   they are plain columns separated by two or more spaces, easy to ``awk``;
-- every command's ``--help`` ends with examples and the exit codes (:func:`epilog`).
+- every command's ``--help`` ends with examples and the exit codes (:func:`epilog`);
+- a command's output ends with only what is so: a failed build shows what the failing step
+  printed (:func:`build_output_lines`: its last lines, ``--verbose`` all that were kept),
+  above the one-line error, and nothing when it printed nothing, so no message points at
+  lines that are not there; ``up`` prints an announced URL only once it answered 2xx/3xx,
+  and for one that did not, a ``warning:`` saying what it got (:func:`answer_lines`).
 
 Only the standard library is imported at module level: ``rich`` is imported inside the
 functions that draw on a terminal, so ``dockdjango --help`` stays fast.
@@ -17,7 +22,6 @@ functions that draw on a terminal, so ``dockdjango --help`` stays fast.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -63,6 +67,8 @@ def is_tty(stream: IO[str] | None = None) -> bool:
 
 def print_json(data: Any, stream: IO[str] | None = None) -> None:
     """One indented JSON document with sorted keys, then a newline."""
+    import json
+
     stream = stream or sys.stdout
     if isinstance(data, str):
         # Already JSON (e.g. a model's to_json()): re-dump so the format is the same.
@@ -107,3 +113,42 @@ def print_table(
 def note(message: str) -> None:
     """A progress or status line on stderr (never mixed into stdout results)."""
     print(message, file=sys.stderr, flush=True)
+
+
+def build_output_lines(exc: BaseException, *, verbose: bool = False) -> list[str]:
+    """The lines to print above ``exc``'s error line (none unless it is a failed build step
+    that printed something)."""
+    from dockdjango.errors import SHOWN_BUILD_LINES, BuildError
+
+    if not isinstance(exc, BuildError) or not exc.output:
+        return []
+    shown = exc.tail(None if verbose else SHOWN_BUILD_LINES)
+    total = len(exc.output)
+    step = f"`{first_line(exc.step)}`" if exc.step else "the failing step"
+    if len(shown) < total:
+        head = f"last {len(shown)} of {total} output lines of {step} (all of them: --verbose):"
+    else:
+        head = f"output of {step} ({total} line{'s' if total != 1 else ''}):"
+    return [head, *(f"  | {line}" for line in shown)]
+
+
+def first_line(text: str, width: int = 70) -> str:
+    """The first line of ``text``, its spaces collapsed, cut at ``width`` with an ellipsis."""
+    line = " ".join(text.split("\n", 1)[0].split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def answer_lines(
+    name: str, links: Sequence[Any], answers: Sequence[Any]
+) -> tuple[list[str], list[str]]:
+    """(stdout lines, stderr lines) for the stack ``name``'s ``links`` and their ``answers``."""
+    good = [a.link for a in answers if a.ok]
+    notes = [link for link in links if link.label == "note"]
+    out: list[str] = []
+    if good:
+        width = max(len(link.label) for link in good)
+        out = [f"{name} is up:"]
+        out += [f"  {link.label:<{width}}  {link.url}" for link in good]
+        out += [f"  {link.url}" for link in notes]
+    errors = [f"warning: {a.line()}" for a in answers if not a.ok]
+    return out, errors

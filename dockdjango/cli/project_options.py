@@ -61,13 +61,17 @@ def find_stack(
     args: argparse.Namespace, *, need_file: bool = False, options: ProjectOptions | None = None
 ) -> Stack:
     """The stack of the project :func:`resolve` finds (or ``options``, resolved already);
-    a zero-config project is detected here, what it assumed said once, on stderr."""
+    a zero-config project is detected here, what it assumed said once, on stderr.
+
+    A command that does not need the file (``down``, ``ps``, ``stop``, ``logs``, ``port``,
+    ``exec``) works from the containers' labels: the file is read and checked, its typed
+    models are not built (``typed=False``), which keeps these commands quick."""
     from dockdjango.api.stack.stack import Stack
 
     options = options or resolve(args)
     if options.zero_config:
         return _detected(args, options)
-    return Stack.from_options(options, need_file=need_file)
+    return Stack.from_options(options, need_file=need_file, typed=need_file)
 
 
 def _detected(args: argparse.Namespace, options: ProjectOptions) -> Stack:
@@ -75,7 +79,7 @@ def _detected(args: argparse.Namespace, options: ProjectOptions) -> Stack:
     other than ``up`` fall back to the stack the engine knows by name when detection
     refuses (a Python that exists nowhere here matters to ``up``, not to ``down``)."""
     from dockdjango.api.stack.stack import Stack
-    from dockdjango.api.stack.zeroconfig import detect_for_stack, detected_stack
+    from dockdjango.api.stack.zeroconfig import compose_file_in, detect_for_stack, detected_stack
     from dockdjango.cli.init import overrides_from
     from dockdjango.errors import DockdjangoError
 
@@ -87,10 +91,10 @@ def _detected(args: argparse.Namespace, options: ProjectOptions) -> Stack:
             raise
         return Stack.existing(options.name)
     if args.command == "up":
-        print(
-            f"no compose file: running what dockdjango detects in {project.root.resolve()}",
-            file=sys.stderr,
-        )
+        # with --generated a compose file may be there, set aside: never "no compose file"
+        aside = compose_file_in(root) if getattr(args, "generated", False) else None
+        why = f"--generated: {aside} set aside," if aside else "no compose file:"
+        print(f"{why} running what dockdjango detects in {project.root.resolve()}", file=sys.stderr)
         for line in project.assumptions:
             print(f"  · {line}", file=sys.stderr)
     note = (lambda line: print(f"  · {line}", file=sys.stderr)) if args.command == "up" else None

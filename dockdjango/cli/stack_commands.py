@@ -22,7 +22,7 @@ from dockdjango.cli.project_options import (
 )
 from dockdjango.cli.signals import raise_terminated
 from dockdjango.cli.stack_progress import Progress
-from dockdjango.cli.table import Command, Option, option, project_options
+from dockdjango.cli.table import Command, Option, option, project_options, verbose_option
 
 
 def run_up(args: argparse.Namespace) -> int:
@@ -32,12 +32,6 @@ def run_up(args: argparse.Namespace) -> int:
     if args.force_recreate and args.no_recreate:
         raise DockdjangoError("--force-recreate and --no-recreate cannot be used together")
 
-    if args.generated_dockerfile:
-        import os
-
-        from dockdjango.api.images.basecheck import ENV_VAR
-
-        os.environ[ENV_VAR] = "generated"  # read by every service build of this process
     stack = find_stack(args, need_file=True, options=resolve_to_run(args, dry_run=args.dry_run))
     if args.dry_run:
         from dockdjango.cli.dry_run import plan_lines
@@ -76,6 +70,13 @@ def run_up(args: argparse.Namespace) -> int:
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
+    _print_up(stack, result, waited=args.wait is not False)
+    return 0
+
+
+def _print_up(stack: Any, result: Any, *, waited: bool) -> None:
+    """What a detached ``up`` did, where its ports are, and each announced URL once it
+    answered (a server without a health check gets a while when ``up`` waited)."""
     if not result.changed:
         print(f"{stack.name}: nothing to do, {len(result.services)} service(s) already up to date")
     else:
@@ -88,8 +89,7 @@ def run_up(args: argparse.Namespace) -> int:
     for line in public_port_warnings(rows):
         print(line, file=sys.stderr)
     remote_port_notes(stack, rows)  # a remote engine's ports are its host's (engbench)
-    print_links(stack, rows)
-    return 0
+    print_links(stack, rows, wait=15.0 if waited else 0)
 
 
 def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -289,17 +289,14 @@ COMMANDS = (
                 "--wait-timeout",
                 dest="timeout",
                 type=float,
-                default=120.0,
+                default=600.0,
                 metavar="SECONDS",
-                help="give up waiting after this long (default 120)",
+                help="give up waiting after this long (default 600: a first start may "
+                "build and migrate for minutes; a service whose healthcheck fails stops the "
+                "wait at once)",
             ),
             *override_options(),
-            option(
-                "--generated-dockerfile",
-                action="store_true",
-                help="build services from a Dockerfile dockdjango generates, not the project's "
-                "own (e.g. when its FROM image cannot be pulled)",
-            ),
+            verbose_option(),
         ),
         examples=(
             "dockdjango up              # every service's output; Ctrl-C stops the stack",

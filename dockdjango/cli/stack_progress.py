@@ -24,7 +24,7 @@ MARKS = {
     "waiting": ("…", "cyan"),
 }
 #: Events that are notes, printed once above the live lines rather than as a row.
-NOTES = {"orphan", "warning", "interrupted", "kept", "stand-in", "recovered", "copied"}
+NOTES = {"orphan", "warning", "interrupted", "kept", "stand-in", "recovered", "copied", "stale"}
 
 
 class Progress:
@@ -66,6 +66,9 @@ class Progress:
         from rich.markup import escape
 
         with self.lock:
+            if event.action == "output":  # a failed step's line, under its warning
+                self.console.print(f"  [dim]| {escape(event.detail)}[/]")
+                return
             if event.action in NOTES:
                 colour = "red" if event.action == "interrupted" else "yellow"
                 detail = f" ({escape(event.detail)})" if event.detail else ""

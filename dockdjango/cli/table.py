@@ -21,19 +21,20 @@ Only the standard library is imported here, so ``dockdjango --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+from argparse import SUPPRESS
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from dockdjango.cli.output import JSON_HELP, epilog
 
 
-@dataclass(frozen=True)
-class Option:
+# NamedTuples rather than dataclasses: ``dataclasses`` imports ``inspect`` (and ``ast``,
+# ``dis``, ``tokenize``), a good part of what ``dockdjango --help`` would cost.
+class Option(NamedTuple):
     """One ``add_argument`` call: the flags (or a positional's name) and its settings."""
 
     flags: tuple[str, ...]
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any]
 
     def add_to(self, parser: argparse.ArgumentParser) -> None:
         """Add this option to ``parser``."""
@@ -45,8 +46,7 @@ def option(*flags: str, **settings: Any) -> Option:
     return Option(flags, dict(settings))
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """One sub-command: its name, one-line help, the function it runs and its options.
 
     ``description`` defaults to the help as a sentence; ``examples`` end ``--help`` (with
@@ -71,8 +71,8 @@ class Command:
         )
         for opt in self.options:
             opt.add_to(parser)
-        takes = any(o.settings.get("dest") == "project_name" for o in self.options)
-        parser.set_defaults(func=self.run, takes_project=takes)
+        takes = {o.settings.get("dest") for o in self.options} & set(PROJECT_DEFAULTS)
+        parser.set_defaults(func=self.run, takes_project=frozenset(takes))
         return parser
 
 
@@ -129,11 +129,24 @@ PROJECT_FLAGS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
         dict(
             dest="generated",
             action="store_true",
-            help="ignore compose files: run the stack dockdjango detects in the Django "
-            "project (what `dockdjango init` writes); the default when there is none",
+            help="use what dockdjango generates, not the project's own files: the Dockerfile "
+            "it writes for every build, and (stack commands) the stack it detects in the "
+            "Django project instead of a compose file -- what `dockdjango init` writes; the "
+            "default when there is no compose file",
         ),
     ),
+    # The old spellings, kept working (not listed): one way to ask, documented as one.
+    (("--generated-dockerfile",), dict(dest="generated", action="store_true", help=SUPPRESS)),
 )
+#: How a refused project option is named in the usage error.
+PROJECT_FLAG_NAMES = {
+    "files": "-f/--file",
+    "project_name": "-p/--project-name",
+    "profiles": "--profile",
+    "env_files": "--env-file",
+    "project_directory": "--project-directory",
+    "generated": "--generated",
+}
 #: What a project option is when given nowhere.
 PROJECT_DEFAULTS: dict[str, Any] = {
     "files": None,
@@ -146,20 +159,36 @@ PROJECT_DEFAULTS: dict[str, Any] = {
 GLOBAL_PREFIX = "global_"
 
 
-def project_options(*, short_file: bool = True) -> tuple[Option, ...]:
+def project_options(
+    *, short_file: bool = True, only: Iterable[str] | None = None
+) -> tuple[Option, ...]:
     """Compose's project flags (``-f``, ``-p``, ``--profile``, ``--env-file``,
-    ``--project-directory``) as a stack command takes them after its name.
+    ``--project-directory``) and ``--generated``, as a command takes them after its name.
 
-    ``logs`` keeps ``-f`` for ``--follow``, as Compose's does (``short_file=False``).
+    ``logs`` keeps ``-f`` for ``--follow``, as Compose's does (``short_file=False``);
+    ``only`` names the ones a command takes (their ``dest``), when not all of them.
     Defaults are left unset here, so the same flags given before the command are not
     overwritten (see :func:`merge_global_options`).
     """
     out = []
+    wanted = set(PROJECT_DEFAULTS) if only is None else set(only)
     for flags, settings in PROJECT_FLAGS:
+        if settings["dest"] not in wanted:
+            continue
         if flags[0] == "-f" and not short_file:
             flags = flags[1:]
         out.append(option(*flags, default=argparse.SUPPRESS, **settings))
     return tuple(out)
+
+
+def add_project_options(
+    parser: argparse.ArgumentParser, *, short_file: bool = True, only: Iterable[str] | None = None
+) -> None:
+    """:func:`project_options` for a parser made without a :class:`Command` row."""
+    chosen = project_options(short_file=short_file, only=only)
+    for opt in chosen:
+        opt.add_to(parser)
+    parser.set_defaults(takes_project=frozenset(o.settings["dest"] for o in chosen))
 
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:
@@ -180,12 +209,17 @@ def merge_global_options(parser: argparse.ArgumentParser, args: argparse.Namespa
     for key in list(vars(args)):
         if key.startswith(GLOBAL_PREFIX):
             delattr(args, key)
-    takes = getattr(args, "takes_project", False)
-    if given and not takes:
-        parser.error(f"{getattr(args, 'command', 'this command')} takes no project options")
-    if not takes:
-        return
+    takes: frozenset[str] = getattr(args, "takes_project", frozenset())
+    refused = sorted({PROJECT_FLAG_NAMES[k] for k in given if k not in takes})
+    if refused:
+        command = getattr(args, "command", "this command")
+        if not takes:
+            parser.error(f"{command} takes no project options ({', '.join(refused)})")
+        taken = ", ".join(PROJECT_FLAG_NAMES[k] for k in sorted(takes))
+        parser.error(f"{command} takes no {', '.join(refused)} (it takes {taken})")
     for key, default in PROJECT_DEFAULTS.items():
+        if key not in takes:
+            continue
         before, after = given.get(key), getattr(args, key, None)
         if isinstance(default, list) or key == "files":
             merged = [*(before or []), *(after or [])]
@@ -193,6 +227,23 @@ def merge_global_options(parser: argparse.ArgumentParser, args: argparse.Namespa
         else:
             value = after if after is not None else before
         setattr(args, key, value if value is not None else default)
+
+
+#: ``--verbose``: before the command (every command) or after a command that builds.
+VERBOSE_HELP = (
+    "show more of what failed: a failing build step's whole kept output, not its last 20 lines"
+)
+
+
+def verbose_option() -> Option:
+    """``--verbose`` after a command that builds; unset here, so the flag given before the
+    command is not overwritten."""
+    return option("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
+
+
+def old_spelling(flag: str, dest: str) -> Option:
+    """A flag kept working under an old name, not listed in ``--help`` (the new one is)."""
+    return option(flag, dest=dest, action="store_true", default=argparse.SUPPRESS, help=SUPPRESS)
 
 
 def json_option(what: str = "the result") -> Option:

@@ -35,6 +35,8 @@ The contract other packages code against (pure: this package imports nothing fro
   project once (its files, directory and interpolation variables) as a `ProjectFiles`;
   ``load_located(located, project_name=None, profiles=())`` loads it. ``load_project`` is
   the two in one call. Nothing after ``locate`` looks for files again.
+  ``resolve_located`` is ``load_located`` up to its last stage: a `Resolved` project
+  (name, services, every check made) whose ``project()`` builds the models.
 - ``read_compose_text(path)``: a compose file's text decoded as the loader decodes it
   (UTF-8, or UTF-16 with a byte-order mark), or a `SpecError` naming the bad line.
 
@@ -48,31 +50,89 @@ docs/spec.md has the rest.
 
 from __future__ import annotations
 
-from dockdjango.compose.durations import format_duration, normalize_duration, parse_duration
-from dockdjango.compose.loader.locate import (
-    ProjectFiles,
-    discover_files,
-    find_compose_files,
-    locate,
-)
-from dockdjango.compose.loader.parse import read_compose_text
-from dockdjango.compose.loader.pipeline import load_dict, load_located, load_project
-from dockdjango.compose.models import (
-    BindOptions,
-    BuildConfig,
-    DependsOn,
-    Healthcheck,
-    Network,
-    Service,
-    ServiceNetwork,
-    ServicePort,
-    ServiceVolume,
-    TmpfsOptions,
-    Volume,
-    VolumeOptions,
-)
-from dockdjango.compose.naming import normalize_project_name
-from dockdjango.compose.project import Project
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dockdjango.compose.durations import (
+        format_duration,
+        normalize_duration,
+        parse_duration,
+    )
+    from dockdjango.compose.loader.locate import (
+        ProjectFiles,
+        discover_files,
+        find_compose_files,
+        locate,
+    )
+    from dockdjango.compose.loader.parse import (
+        read_compose_text,
+    )
+    from dockdjango.compose.loader.pipeline import (
+        Resolved,
+        load_dict,
+        load_located,
+        load_project,
+        resolve_located,
+    )
+    from dockdjango.compose.models import (
+        BindOptions,
+        BuildConfig,
+        DependsOn,
+        Healthcheck,
+        Network,
+        Service,
+        ServiceNetwork,
+        ServicePort,
+        ServiceVolume,
+        TmpfsOptions,
+        Volume,
+        VolumeOptions,
+    )
+    from dockdjango.compose.naming import (
+        normalize_project_name,
+    )
+    from dockdjango.compose.project import (
+        Project,
+    )
+
+# public name -> module that defines it, imported on first use: a command that needs only
+# names, the loader's checks or the depends_on graph (``down``, ``ps``) then imports no
+# pydantic and builds no model schemas.
+_EXPORTS: dict[str, str] = {
+    "format_duration": "dockdjango.compose.durations",
+    "normalize_duration": "dockdjango.compose.durations",
+    "parse_duration": "dockdjango.compose.durations",
+    "ProjectFiles": "dockdjango.compose.loader.locate",
+    "discover_files": "dockdjango.compose.loader.locate",
+    "find_compose_files": "dockdjango.compose.loader.locate",
+    "locate": "dockdjango.compose.loader.locate",
+    "read_compose_text": "dockdjango.compose.loader.parse",
+    "Resolved": "dockdjango.compose.loader.pipeline",
+    "load_dict": "dockdjango.compose.loader.pipeline",
+    "load_located": "dockdjango.compose.loader.pipeline",
+    "load_project": "dockdjango.compose.loader.pipeline",
+    "resolve_located": "dockdjango.compose.loader.pipeline",
+    "normalize_project_name": "dockdjango.compose.naming",
+    "Project": "dockdjango.compose.project",
+    **dict.fromkeys(
+        (
+            "BindOptions",
+            "BuildConfig",
+            "DependsOn",
+            "Healthcheck",
+            "Network",
+            "Service",
+            "ServiceNetwork",
+            "ServicePort",
+            "ServiceVolume",
+            "TmpfsOptions",
+            "Volume",
+            "VolumeOptions",
+        ),
+        "dockdjango.compose.models",
+    ),
+}
 
 __all__ = [
     "BindOptions",
@@ -82,6 +142,7 @@ __all__ = [
     "Network",
     "Project",
     "ProjectFiles",
+    "Resolved",
     "Service",
     "ServiceNetwork",
     "ServicePort",
@@ -100,4 +161,12 @@ __all__ = [
     "normalize_project_name",
     "parse_duration",
     "read_compose_text",
+    "resolve_located",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dockdjango.compose' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -10,10 +10,13 @@ cluster conversions use too) and :func:`dependencies`, and selecting services
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from dockdjango.compose.dependency_order import levels
-from dockdjango.compose.models import DependsOn, Service
 from dockdjango.errors import SpecError
+
+if TYPE_CHECKING:
+    from dockdjango.compose.models import DependsOn, Service
 
 __all__ = ["closure", "dependencies", "dependents", "find_cycle", "graph", "levels", "order"]
 

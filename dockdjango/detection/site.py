@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockdjango.detection.compose_hints import ComposeHints, read_compose_hints
+from dockdjango.detection.django_settings.dev_hosts import host_variables
 from dockdjango.detection.django_settings.settings_scan import SettingsScan, scan_settings
 from dockdjango.detection.django_settings.settings_sources import find_settings
 from dockdjango.detection.layout import find_app, manage_source, module_file, settings_from_source
@@ -81,6 +82,7 @@ def find_site(
     asgi = given.asgi or find_app(app, settings, "asgi", scan.values.get("ASGI_APPLICATION"))
     if wsgi is None and asgi is None:
         notes.append("no WSGI/ASGI application found: the dev server is runserver only")
+    notes += [host.note() for host in host_variables(app, scan.files)]  # the dev server's
     return DjangoSite(
         manage_py,
         app_dir,

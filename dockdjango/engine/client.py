@@ -12,9 +12,12 @@ hot path asks ``/version`` (0.4 s on Podman, which runs its runtimes to answer i
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import docker
+from docker.constants import DEFAULT_DOCKER_API_VERSION, MINIMUM_DOCKER_API_VERSION
 from docker.errors import DockerException
+from requests.exceptions import RequestException
 
 from dockdjango.engine.address import (
     DEFAULT_SOCKET,
@@ -45,19 +48,35 @@ DockerClient = docker.DockerClient
 
 
 def connect(timeout: int = 120) -> docker.DockerClient:
-    """Return a client whose daemon answered a ping, or raise :class:`EngineUnavailable`."""
+    """Return a client whose daemon answered a ping, or raise :class:`EngineUnavailable`.
+
+    One ping does both jobs: its ``API-Version`` header sets the version the client speaks
+    (as the docker CLI negotiates it; the SDK's ``version="auto"`` would ask ``/version``,
+    the slow call), and its headers say which engine answers."""
     address = engine_address()
     try:
-        if os.environ.get("DOCKER_HOST"):
-            client = docker.from_env(version="auto", timeout=timeout)
-        else:
-            client = docker.DockerClient(base_url=address, version="auto", timeout=timeout)
-        _identify(client, address)
+        probe = _client(address, MINIMUM_DOCKER_API_VERSION, timeout)
+        response = _ping(probe)
+        offered = response.headers.get("API-Version") or MINIMUM_DOCKER_API_VERSION
+        client = _client(address, _lower(offered, DEFAULT_DOCKER_API_VERSION), timeout)
+        _keep(client, response.headers, address)
     except DockerException as exc:
         raise EngineUnavailable(address, _reason(exc)) from None
-    except OSError as exc:
-        raise EngineUnavailable(address, exc.strerror or str(exc)) from None
+    except (OSError, RequestException) as exc:
+        raise EngineUnavailable(address, getattr(exc, "strerror", None) or _reason(exc)) from None
     return client
+
+
+def _client(address: str, version: str, timeout: int) -> docker.DockerClient:
+    """A client for ``address`` speaking API ``version`` (no request is made)."""
+    if os.environ.get("DOCKER_HOST"):
+        return docker.from_env(version=version, timeout=timeout)
+    return docker.DockerClient(base_url=address, version=version, timeout=timeout)
+
+
+def _lower(one: str, other: str) -> str:
+    """The lower of two API versions (``1.41``)."""
+    return min(one, other, key=lambda v: tuple(int(p) for p in v.split(".") if p.isdigit()))
 
 
 def describe_engine(client: docker.DockerClient) -> EngineInfo:
@@ -65,15 +84,20 @@ def describe_engine(client: docker.DockerClient) -> EngineInfo:
     info = getattr(client, _INFO_ATTR, None)
     if isinstance(info, EngineInfo):
         return info
-    return _identify(client, str(client.api.base_url))
+    return _keep(client, _ping(client).headers, str(client.api.base_url))
 
 
-def _identify(client: docker.DockerClient, address: str) -> EngineInfo:
-    """Ping the engine (raising as ``ping()`` does) and keep what its headers say."""
+def _ping(client: docker.DockerClient) -> Any:
+    """The engine's answer to ``/_ping`` (raising as ``ping()`` does)."""
     api = client.api
     response = api._get(api._url("/_ping"))
     api._raise_for_status(response)
-    info = engine_info(response.headers, _shown(address), os.environ.get(LOCATION_VAR))
+    return response
+
+
+def _keep(client: docker.DockerClient, headers: Any, address: str) -> EngineInfo:
+    """Keep with the client what the ping's headers say about the engine."""
+    info = engine_info(headers, _shown(address), os.environ.get(LOCATION_VAR))
     setattr(client, _INFO_ATTR, info)
     return info
 

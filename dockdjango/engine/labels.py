@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dockdjango.compose.models import DependsOn
+if TYPE_CHECKING:
+    from dockdjango.compose.models import DependsOn
 
 PROJECT = "com.docker.compose.project"
 SERVICE = "com.docker.compose.service"

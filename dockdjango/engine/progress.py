@@ -23,7 +23,10 @@ class Event:
     seconds: float | None = None
 
     def line(self) -> str:
-        """A plain one-line rendering: ``container web-1  started  0.4 s``."""
+        """A plain one-line rendering: ``container web-1  started  0.4 s``; a line of
+        output (a failed rebuild's) as ``web | the line``."""
+        if self.action == "output":
+            return f"{self.name} | {self.detail}"
         text = f"{self.kind} {self.name}  {self.action}"
         if self.detail:
             text += f"  ({self.detail})"

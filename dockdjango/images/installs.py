@@ -129,8 +129,13 @@ def install_runtime(project: SourceProject) -> list[str]:
         what = ["# uv.lock as a lock: `uv sync --locked` honours its indexes, sources, markers."]
     else:
         req = project.requirements_file or DERIVED_REQUIREMENTS
-        command = f"{UV} venv --seed --python python3 {VENV}"
+        command = f"{UV} venv --seed --python python3 {VENV}{_SEED_PKG_RESOURCES}"
         files = ()
+        why += [
+            "# Below Python 3.12 a virtualenv comes with setuptools (python -m venv, the",
+            "# official images), and packages import its pkg_resources (gunicorn < 22...):",
+            "# the seed keeps a setuptools that still has it (82 removed it).",
+        ]
         if project.requirements:  # none: only dev dependencies, installed by dev
             command += f" \\\n    && {UV} pip install --python {VENV}/bin/python -r {req}"
             files = (
@@ -148,6 +153,14 @@ def install_runtime(project: SourceProject) -> list[str]:
         "# uses that cache alone.",
         *_run(project, files, "UV_COMPILE_BYTECODE=1 ", f"cd {DEPS_DIR} && {command}"),
     ]
+
+
+#: After ``uv venv --seed``: where the seed brought setuptools (Python < 3.12), one that
+#: still ships ``pkg_resources``
+_SEED_PKG_RESOURCES = (
+    f" \\\n    && if [ -d {VENV}/lib/python3*/site-packages/setuptools ]; then"
+    f" {UV} pip install --python {VENV}/bin/python 'setuptools<82'; fi"
+)
 
 
 def install_dev(project: SourceProject) -> list[str]:

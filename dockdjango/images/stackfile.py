@@ -7,24 +7,39 @@ Readable and commented, and plain Compose: ``docker compose config`` accepts it 
 
 - ``web``: the project's ``dev`` image target, the source bind-mounted for live reload,
   migrations run before ``runserver``, published on 127.0.0.1 only, the variables that
-  connect the settings to the services below, and the checkout owner's uid
+  connect the settings to the services below (and this machine's names added to the
+  hosts the settings read from a variable), the checkout owner's uid
   (``DOCKDJANGO_UID``/``DOCKDJANGO_GID``, which dockdjango sets) so files Django creates in
-  the checkout are the owner's;
+  the checkout are the owner's, and a health check that asks a URL the project routes
+  (:func:`site_probe`);
 - ``db`` (PostgreSQL or MariaDB) with a named volume and a health check, when the
-  project uses one; ``redis``; a Celery ``worker``;
+  project uses one; ``redis``; a Celery ``worker`` (and ``beat``), unpublished, with
+  health checks of their own;
 - a ``data`` volume for SQLite and other files when a variable places them there.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import shlex
 from dataclasses import dataclass, field
 
 from dockdjango.detection.backing_services import Database
 from dockdjango.detection.detect import SourceProject
+from dockdjango.detection.django_settings.dev_hosts import host_variables
+from dockdjango.detection.django_settings.urlconf import admin_mount, routes_root, urlconf_routes
 from dockdjango.images.dockerfile import APP_DIR, DEV_DATA_DIR
+
+__all__ = [
+    "SiteProbe",
+    "StackFile",
+    "admin_path",
+    "announced_urls",
+    "celery_services",
+    "compose_file",
+    "schedules_tasks",
+    "site_probe",
+]
 
 WEB_PORT = 8000
 
@@ -51,11 +66,16 @@ def compose_file(
     (``init`` writes ``dockdjango.Dockerfile`` beside a project's own).
     ``generate_in_memory`` marks the builds ``x-dockdjango: {dockerfile: generated}``:
     dockdjango builds from a Dockerfile it generates, whatever the project holds (the
-    stack ``dockdjango up`` runs without writing anything).
+    stack ``dockdjango up`` runs without writing anything). Otherwise (``init``) they are
+    marked ``x-dockdjango: {rebuild: auto}``: ``dockdjango up`` rebuilds the image when
+    its Dockerfile or dependency files change (Compose ignores the mark).
     """
-    generated_dockerfile = dockerfile
     plan = project.services
     workdir = APP_DIR if project.app_dir in ("", ".") else f"{APP_DIR}/{project.app_dir}"
+    build = _build(project, dockerfile, generate_in_memory)
+    env = dict(sorted(plan.environment.items()))
+    if project.settings_module:
+        env.setdefault("DJANGO_SETTINGS_MODULE", project.settings_module)
     out: list[str] = [
         f"# Written by `dockdjango init` for {project.root.name}: a dev environment from what",
         "# dockdjango detected (`dockdjango init --explain` says what and why). Edit freely;",
@@ -67,61 +87,8 @@ def compose_file(
         "DOCKDJANGO_GID=$(id -g)",
         "",
         "services:",
-        "  web:",
-        "    build:",
-        "      context: .",
+        *_web(project, build, workdir, env, port),
     ]
-    marker = []
-    if generate_in_memory:
-        # an explicit Python (--python) travels with the build, which detects again
-        chosen = project.python_request.override
-        extra = f", python: '{chosen}'" if chosen else ""
-        marker = [f"      x-dockdjango: {{dockerfile: generated{extra}}}"]
-    if generated_dockerfile:
-        out.append(f"      dockerfile: {generated_dockerfile}")
-    out += marker
-    out += [
-        "      target: dev  # runserver with autoreload; the image's default is the production one",
-        '    user: "${DOCKDJANGO_UID:-10001}:${DOCKDJANGO_GID:-10001}"',
-        f"    working_dir: {workdir}",
-        "    # migrations first, then Django's development server",
-        "    command: "
-        + _flow(
-            [
-                "sh",
-                "-c",
-                f"{_make_dirs(plan.make_dirs)}python manage.py migrate --noinput && exec "
-                f"python manage.py runserver 0.0.0.0:{port}",
-            ]
-        ),
-        "    ports:",
-        f'      - "127.0.0.1:${{WEB_PORT:-{port}}}:{port}"  # only this machine can reach it',
-    ]
-    env = dict(sorted(plan.environment.items()))
-    if project.settings_module:
-        env.setdefault("DJANGO_SETTINGS_MODULE", project.settings_module)
-    if env:
-        out += ["    environment:"] + [f"      {k}: {_scalar(v)}" for k, v in sorted(env.items())]
-    probe = (
-        "import http.client as h, sys; "
-        f"c = h.HTTPConnection('127.0.0.1', {port}, timeout=4); "
-        "c.request('GET', '/'); sys.exit(c.getresponse().status >= 500)"
-    )
-    out += [
-        "    healthcheck:  # healthy once Django answers below 500; migrations come first",
-        "      test: " + _flow(["CMD", "python", "-c", probe]),
-        "      interval: 3s",
-        "      timeout: 5s",
-        "      retries: 5",
-        "      start_period: 1h  # migrations of a large project on a slow machine take long",
-    ]
-    out += ["    volumes:", f"      - .:{APP_DIR}  # your checkout, live"]
-    if plan.data_volume:
-        out.append(f"      - data:{DEV_DATA_DIR}  # SQLite and files the settings put there")
-    depends = _depends(project)
-    if depends:
-        out += ["    depends_on:"] + depends
-    out += _urls(project)
     if plan.database is not None:
         out += _database(plan.database)
     if plan.redis:
@@ -135,22 +102,7 @@ def compose_file(
             "      retries: 20",
         ]
     if plan.celery_app:
-        out += [
-            "  worker:",
-            "    build:",
-            "      context: .",
-            *([f"      dockerfile: {generated_dockerfile}"] if generated_dockerfile else []),
-            *marker,
-            "      target: dev",
-            '    user: "${DOCKDJANGO_UID:-10001}:${DOCKDJANGO_GID:-10001}"',
-            f"    working_dir: {workdir}",
-            "    command: " + _flow(["celery", "-A", plan.celery_app, "worker", "--loglevel=info"]),
-        ]
-        if env:
-            out += ["    environment:"] + [f"      {k}: {_scalar(v)}" for k, v in env.items()]
-        out += ["    volumes:", f"      - .:{APP_DIR}"]
-        if depends:
-            out += ["    depends_on:"] + depends
+        out += celery_services(project, build, workdir, env)
     volumes = ["  pgdata:"] if plan.database and plan.database.kind == "postgres" else []
     volumes += ["  dbdata:"] if plan.database and plan.database.kind == "mysql" else []
     volumes += ["  data:"] if plan.data_volume else []
@@ -158,6 +110,156 @@ def compose_file(
         out += ["", "volumes:", *volumes]
     variables = {"DOCKDJANGO_UID": "10001", "DOCKDJANGO_GID": "10001", "WEB_PORT": str(port)}
     return StackFile("\n".join(out) + "\n", variables)
+
+
+def _build(project: SourceProject, dockerfile: str | None, generate_in_memory: bool) -> list[str]:
+    """The ``build:`` section every service built from the project shares."""
+    out = ["    build:", "      context: ."]
+    if dockerfile:
+        out.append(f"      dockerfile: {dockerfile}")
+    if generate_in_memory:
+        # an explicit Python (--python) travels with the build, which detects again
+        chosen = project.python_request.override
+        extra = f", python: '{chosen}'" if chosen else ""
+        out.append(f"      x-dockdjango: {{dockerfile: generated{extra}}}")
+    else:
+        out.append(
+            "      x-dockdjango: {rebuild: auto}  # `dockdjango up` rebuilds it when its "
+            "Dockerfile or dependency files change"
+        )
+    return out
+
+
+def _web(
+    project: SourceProject, build: list[str], workdir: str, env: dict[str, str], port: int
+) -> list[str]:
+    """The Django dev server: runserver on the checkout, migrations first, published on
+    this machine only, healthy once a URL the project has answers below 400."""
+    out = [
+        "  web:",
+        *build,
+        "      target: dev  # runserver with autoreload; the image's default is the production one",
+        '    user: "${DOCKDJANGO_UID:-10001}:${DOCKDJANGO_GID:-10001}"',
+        f"    working_dir: {workdir}",
+        "    # migrations first, then Django's development server",
+        "    command: "
+        + _flow(
+            [
+                "sh",
+                "-c",
+                f"{_make_dirs(project.services.make_dirs)}python manage.py migrate "
+                f"--noinput && exec python manage.py runserver 0.0.0.0:{port}",
+            ]
+        ),
+        "    ports:",
+        f'      - "127.0.0.1:${{WEB_PORT:-{port}}}:{port}"  # only this machine can reach it',
+    ]
+    hosts = _host_values(project, env)
+    if env or hosts:
+        out += ["    environment:"]
+        out += [f"      {k}: {_scalar(v)}" for k, v in sorted(env.items()) if k not in hosts]
+    if hosts:
+        out.append("      # this machine's names added to the project's own (dev only)")
+        out += [f"      {k}: {json.dumps(v)}" for k, v in hosts.items()]
+    probe = site_probe(project)
+    out += [
+        f"    healthcheck:  # healthy once GET {probe.path} answers below 400; migrations first",
+        "      test: " + _flow(probe.command(port)),
+        "      interval: 3s",
+        "      timeout: 5s",
+        "      retries: 5",
+        "      start_period: 1h  # migrations of a large project on a slow machine take long",
+    ]
+    out += ["    volumes:", f"      - .:{APP_DIR}  # your checkout, live"]
+    if project.services.data_volume:
+        out.append(f"      - data:{DEV_DATA_DIR}  # SQLite and files the settings put there")
+    depends = _depends(project)
+    if depends:
+        out += ["    depends_on:"] + depends
+    urls = announced_urls(project)
+    out += [
+        "    x-dockdjango:  # what `dockdjango up` prints once the site answers",
+        "      urls: {" + ", ".join(f"{k}: {v}" for k, v in urls.items()) + "}",
+    ]
+    return out
+
+
+def _host_values(project: SourceProject, env: dict[str, str]) -> dict[str, str]:
+    """Variable -> compose value for ALLOWED_HOSTS / CSRF_TRUSTED_ORIGINS: this machine's
+    names added to what the project gives (``env``: its compose file's value)."""
+    port = f"${{WEB_PORT:-{WEB_PORT}}}"
+    app_dir = project.root / project.app_dir
+    return {
+        host.variable: host.compose_value(env.get(host.variable), port=port)
+        for host in host_variables(app_dir, project.settings_scan.files)
+    }
+
+
+def celery_services(
+    project: SourceProject, build: list[str], workdir: str, env: dict[str, str]
+) -> list[str]:
+    """A Celery ``worker`` (and ``beat`` when the project schedules tasks): the web image,
+    not published, without the web server's HTTP health check. The worker is healthy
+    once it answers ``celery inspect ping``; beat has nothing to ask (no check)."""
+    app = project.services.celery_app or ""
+    shared = [
+        *build,
+        "      target: dev",
+        '    user: "${DOCKDJANGO_UID:-10001}:${DOCKDJANGO_GID:-10001}"',
+        f"    working_dir: {workdir}",
+    ]
+    tail = []
+    if env:
+        tail += ["    environment:"] + [f"      {k}: {_scalar(v)}" for k, v in env.items()]
+    tail += ["    volumes:", f"      - .:{APP_DIR}"]
+    depends = _depends(project)
+    if depends:
+        tail += ["    depends_on:"] + depends
+    ping = f"celery -A {app} inspect ping -d celery@$$HOSTNAME --timeout 5 >/dev/null"
+    out = [
+        "  worker:",
+        *shared,
+        "    command: " + _flow(["celery", "-A", app, "worker", "--loglevel=info"]),
+        "    healthcheck:  # the worker's own answer, not the web server's",
+        "      test: " + json.dumps(["CMD-SHELL", ping]),
+        "      interval: 10s",
+        "      timeout: 15s",
+        "      retries: 3",
+        "      start_period: 1h",
+        *tail,
+    ]
+    if schedules_tasks(project):
+        beat = ["celery", "-A", app, "beat", "--loglevel=info", "--schedule", BEAT_SCHEDULE]
+        out += [
+            "  beat:",
+            *shared,
+            "    command: " + _flow(beat),
+            "    healthcheck:  # beat answers nothing it could be asked",
+            "      disable: true",
+            *tail,
+        ]
+    return out
+
+
+#: Where beat keeps its schedule state: out of the bind-mounted checkout.
+BEAT_SCHEDULE = "/tmp/celerybeat-schedule"
+
+
+def schedules_tasks(project: SourceProject) -> bool:
+    """True when the project runs Celery beat: django-celery-beat among its dependencies,
+    or a beat schedule in its Celery module or settings."""
+    if "django-celery-beat" in project.dependency_names:
+        return True
+    app_dir = project.root / project.app_dir
+    module = (project.services.celery_app or "").replace(".", "/")
+    candidates = [app_dir / f"{module}.py", app_dir / module / "celery.py"]
+    candidates += [app_dir / rel for rel in project.settings_scan.files]
+    for path in candidates:
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if "beat_schedule" in text or "CELERY_BEAT_SCHEDULE" in text:
+                return True
+    return False
 
 
 def _make_dirs(dirs: tuple[str, ...]) -> str:
@@ -174,33 +276,67 @@ def _depends(project: SourceProject) -> list[str]:
     return out
 
 
-def _urls(project: SourceProject) -> list[str]:
-    urls = {"site": "/"}
-    admin = admin_path(project)
-    if admin:
-        urls["admin"] = admin
-    return [
-        "    x-dockdjango:  # what `dockdjango up` prints once the site answers",
-        "      urls: {" + ", ".join(f"{k}: {v}" for k, v in urls.items()) + "}",
-    ]
+# -- where the site answers: the URLs announced, the one the health check asks --------
+#
+# A health check that passes on a 400 (Django's answer to a Host not in ALLOWED_HOSTS) or a
+# 404 says "healthy" of a site nobody can use, so the check asks a URL the project has and
+# wants an answer below 400: / when the URLconf routes it; else the admin's login page
+# when the admin is mounted; else (a URLconf built at run time, or one with neither) /,
+# where a 404 is the best proof there is that Django serves requests -- a 400 or a 5xx
+# still is not.
+
+
+def _routes(project: SourceProject) -> list[tuple[str, str]] | None:
+    urlconf = project.settings_scan.values.get("ROOT_URLCONF")
+    return urlconf_routes(project.root / project.app_dir, urlconf)
 
 
 def admin_path(project: SourceProject) -> str | None:
     """Where the project mounts Django's admin (``/admin/``), read from its root URLconf."""
-    urlconf = project.settings_scan.values.get("ROOT_URLCONF")
-    if not urlconf:
-        return None
-    base = project.root / project.app_dir / urlconf.replace(".", "/")
-    for path in (base.with_suffix(".py"), base / "__init__.py"):
-        if path.is_file():
-            text = path.read_text(encoding="utf-8", errors="replace")
-            m = re.search(
-                r"""(?:path|re_path|url)\(\s*r?["']\^?([\w/-]*?)\$?["']\s*,\s*admin\.site\.urls""",
-                text,
-            )
-            if m:
-                return "/" + m.group(1).strip("/") + ("/" if m.group(1).strip("/") else "")
-    return None
+    return admin_mount(_routes(project))
+
+
+@dataclass(frozen=True)
+class SiteProbe:
+    """The request the generated health check makes, and what counts as an answer."""
+
+    path: str
+    #: a 404 counts (nothing better to ask: see the module docstring)
+    accept_404: bool
+
+    def command(self, port: int) -> list[str]:
+        """The check, for ``CMD``: Python's standard library (the base image has no curl).
+        It prints what it got (``GET / answered 400``), which ``up`` quotes when the
+        service never gets healthy, and reads the body so the server logs no broken pipe."""
+        good = "s < 400 or s == 404" if self.accept_404 else "s < 400"
+        code = (
+            "import http.client as h, sys; "
+            f"c = h.HTTPConnection('127.0.0.1', {port}, timeout=4); "
+            f"c.request('GET', {json.dumps(self.path)}); r = c.getresponse(); r.read(); "
+            f"s = r.status; print('GET {self.path} answered', s); sys.exit(0 if {good} else 1)"
+        )
+        return ["CMD", "python", "-c", code]
+
+
+def site_probe(project: SourceProject) -> SiteProbe:
+    """What the dev service's health check asks (see the module docstring)."""
+    root = routes_root(_routes(project))
+    if root:
+        return SiteProbe("/", accept_404=False)
+    admin = admin_path(project)
+    if root is False and admin:
+        return SiteProbe(admin + "login/", accept_404=False)
+    return SiteProbe("/", accept_404=True)
+
+
+def announced_urls(project: SourceProject) -> dict[str, str]:
+    """The URLs ``up`` prints once they answer: the site when the URLconf routes ``/`` (or
+    cannot be read), the admin when it is mounted."""
+    urls = {} if routes_root(_routes(project)) is False else {"site": "/"}
+    admin = admin_path(project)
+    if admin:
+        urls["admin"] = admin
+    return urls or {"site": "/"}
 
 
 def _database(db: Database) -> list[str]:

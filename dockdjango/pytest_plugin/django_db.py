@@ -18,15 +18,17 @@ pytest-django's fixtures:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from dockdjango.api.testing import PostgresServer, TestSession
 from dockdjango.errors import SpecError
 from dockdjango.pytest_plugin.fixtures import _or_fail
-from dockdjango.pytest_plugin.session_stack import SessionStack
-from dockdjango.pytest_plugin.session_state import SessionState
+
+if TYPE_CHECKING:  # annotations only: the plugin imports this module in every run
+    from dockdjango.api.testing import PostgresServer, TestSession
+    from dockdjango.pytest_plugin.session_stack import SessionStack
+    from dockdjango.pytest_plugin.session_state import SessionState
 
 
 def database_settings(stack: SessionStack, service: str) -> dict[str, Any]:

@@ -8,15 +8,19 @@ error that shows the message, the failing service's last output and the hint.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from dockdjango.api.connection import DockerClient
-from dockdjango.api.testing import PostgresServer, RunningContainer, TestSession
-from dockdjango.errors import DockdjangoError
-from dockdjango.pytest_plugin.session_stack import SessionStack
+from dockdjango.errors import BuildError, DockdjangoError
 from dockdjango.pytest_plugin.session_state import SessionState
+
+# Named in annotations only: the API (and the Docker SDK behind it) is imported by the
+# session state when a fixture first needs it, so a run that uses none pays nothing.
+if TYPE_CHECKING:
+    from dockdjango.api.connection import DockerClient
+    from dockdjango.api.testing import PostgresServer, RunningContainer, TestSession
+    from dockdjango.pytest_plugin.session_stack import SessionStack
 
 #: Where ``pytest_configure`` keeps this process's `SessionState`.
 STATE = pytest.StashKey[SessionState]()
@@ -24,8 +28,13 @@ _T = TypeVar("_T")
 
 
 def failure_report(exc: BaseException) -> str:
-    """A dockdjango error as the pytest report shows it: message, the logs, the hint."""
+    """A dockdjango error as the pytest report shows it: message, the logs (or a failed
+    build step's last output lines), the hint."""
     text = f"dockdjango: {exc}"
+    if isinstance(exc, BuildError) and exc.output:
+        tail = exc.tail()
+        text += f"\n  last {len(tail)} output lines of the failing step:\n"
+        text += "\n".join(f"    | {line}" for line in tail)
     logs = list(getattr(exc, "logs", None) or [])
     message = str(exc)
     # Shown unless the message already carries them all (a container's wait failure does).

@@ -14,25 +14,20 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from dockdjango.api.connection import DockerClient
-from dockdjango.api.testing import (
-    PostgresServer,
-    TestSession,
-    connect,
-    find_leftovers,
-    new_session_id,
-    postgres_image,
-    remove_leftovers,
-    shared_postgres,
-    start_postgres,
-)
+from dockdjango.api.testing import new_session_id
 from dockdjango.errors import DockdjangoError, SpecError
 from dockdjango.pytest_plugin.options import Settings
-from dockdjango.pytest_plugin.session_stack import SessionStack, read_record
+
+# The API's containers, PostgreSQL and stacks (and the Docker SDK behind them) are
+# imported where a fixture first needs them: a test run that uses none pays nothing.
+if TYPE_CHECKING:
+    from dockdjango.api.connection import DockerClient
+    from dockdjango.api.testing import PostgresServer, TestSession
+    from dockdjango.pytest_plugin.session_stack import SessionStack
 
 #: What a worker writes when it started the run's shared PostgreSQL (the controller removes it)
 SHARED_SERVER = "postgres-server.json"
@@ -81,6 +76,8 @@ class SessionState:
     def client(self) -> DockerClient:
         """The Docker client, connected once per process (raises EngineUnavailable)."""
         if self._client is None:
+            from dockdjango.api.testing import connect
+
             self._client = connect()
         return self._client
 
@@ -90,6 +87,8 @@ class SessionState:
         Pruning is a courtesy to earlier runs: what it cannot remove (a network another
         session still uses, an engine refusal) becomes a warning, never a setup error.
         """
+        from dockdjango.api.testing import TestSession
+
         session = TestSession(client, self.session_id, self.owner_pid)
         if self.settings.prune and not self._pruned:
             self._pruned = True
@@ -104,6 +103,8 @@ class SessionState:
 
     def postgres(self, session: TestSession) -> PostgresServer:
         """The ``postgres`` fixture's server."""
+        from dockdjango.api.testing import postgres_image, start_postgres
+
         image = postgres_image(session.client, self.settings.postgres_image or None)
         return start_postgres(
             session, image, reuse=self.settings.reuse, timeout=self.settings.timeout
@@ -115,6 +116,8 @@ class SessionState:
         schema is migrated once for all of them; with reuse, the kept ``postgres`` server."""
         if self.settings.reuse or not self.worker:
             return self.postgres(session)
+        from dockdjango.api.testing import postgres_image, shared_postgres
+
         image = postgres_image(session.client, self.settings.postgres_image or None)
         self.shared_dir.mkdir(parents=True, exist_ok=True)
         return shared_postgres(session, image, self.shared_dir, timeout=self.settings.timeout)
@@ -134,6 +137,8 @@ class SessionState:
                     hint="fix dockdjango_compose_file (relative to the ini file) or "
                     "--dockdjango-file (relative to where pytest runs)",
                 )
+            from dockdjango.pytest_plugin.session_stack import SessionStack
+
             self._stack = SessionStack.acquire(self.settings, session, self.shared_dir)
         return self._stack
 
@@ -155,8 +160,10 @@ class SessionState:
         if self.worker:
             return
         try:
-            shared = read_record(self.shared_dir) or (self.shared_dir / SHARED_SERVER).exists()
+            shared = _stack_recorded(self.shared_dir) or (self.shared_dir / SHARED_SERVER).exists()
             if self._client is not None or shared:
+                from dockdjango.api.testing import find_leftovers, remove_leftovers
+
                 client = self.client()
                 mine = find_leftovers(client, session=self.session_id)
                 remove_leftovers(client, mine)
@@ -168,6 +175,15 @@ class SessionState:
             )
         finally:
             shutil.rmtree(self.shared_dir, ignore_errors=True)
+
+
+def _stack_recorded(shared_dir: Path) -> bool:
+    """Whether a worker recorded a shared stack (read only when there is a record)."""
+    if not (shared_dir / "stack.json").is_file():
+        return False
+    from dockdjango.pytest_plugin.session_stack import read_record
+
+    return bool(read_record(shared_dir))
 
 
 class XdistHooks:

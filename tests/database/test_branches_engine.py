@@ -5,6 +5,7 @@ test's virtualenv, over the published port), as a developer's ``manage.py migrat
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -219,4 +220,36 @@ def test_a_database_never_migrated_is_migrated_before_the_app_starts(repo_stack:
     failed = stack.cli("up", "-d", check=False)
     assert failed.returncode == 1
     assert "error: python3 manage.py migrate --noinput in web exited with code 1" in failed.stderr
-    assert "`up` migrates the database first again" in failed.stderr
+    assert "`up` migrates it first again" in failed.stderr
+
+
+NAMED_DJANGO = "x-dockdjango:\n  database:\n    django: web\n"
+
+
+@pytest.mark.parametrize("repo_stack", [NAMED_DJANGO], indirect=True, ids=["named"])
+def test_an_image_whose_command_hides_manage_py_is_looked_at_first(repo_stack: DbStack) -> None:
+    """The command names no manage.py: migrate runs where the image starts when
+    manage.py is there; where it is not, nothing runs, ``up`` warns and goes on."""
+    stack = repo_stack
+    django_service(stack)
+    compose = stack.root / "compose.yaml"
+    sleeper = "command: [python3, -c, 'import time; time.sleep(600)']"
+    compose.write_text(
+        compose.read_text().replace(
+            "command: [python3, manage.py, shell, -c, 'import time; time.sleep(600)']", sleeper
+        )
+    )
+    up = stack.cli("up", "-d")
+    assert "Applying shop.0001_initial... OK" in up.stdout, up.stderr
+    assert applied(stack) == ["shop.0001_initial"]
+
+    stack.sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    stack.cli("stop", "web")  # a running container would be asked instead (exec)
+    compose.write_text(compose.read_text().replace("working_dir: /src", "working_dir: /"))
+    up = stack.cli("up", "-d")
+    assert notes(up.stderr)[-1] == (
+        "! database shop is not migrated yet, and web's command does not say where manage.py "
+        "is -- run: dockdjango exec web python manage.py migrate"
+    ), up.stderr
+    rows = json.loads(stack.cli("ps", "--json").stdout)
+    assert {r["service"] for r in rows if r["state"] == "running"} == {"db", "web"}

@@ -29,7 +29,13 @@ from dockdjango.api.database.catalog import (
 )
 from dockdjango.api.database.database import default_name
 from dockdjango.api.database.drift import compare, report
-from dockdjango.api.database.target import find_database, is_postgres_image, manage_py
+from dockdjango.api.database.target import (
+    find_database,
+    is_postgres_image,
+    manage_py,
+    names_manage_py,
+    runs_migrate,
+)
 from dockdjango.compose import load_dict
 from dockdjango.detection.migrations import scan_migrations
 from dockdjango.errors import DockdjangoError, SpecError
@@ -111,6 +117,31 @@ def test_manage_py_is_run_as_the_service_runs_it(
     web = {"image": "x", "depends_on": ["db"], **({"command": command} if command else {})}
     stack = project({"db": {"image": "postgres:16"}, "web": web})
     assert manage_py(stack.services["web"]) == argv
+
+
+def test_a_command_that_migrates_in_a_script_of_the_project_is_seen(tmp_path: Path) -> None:
+    """``./bin/start.sh`` (read from the build context) runs ``manage.py migrate``: the
+    service migrates as it starts; a script that does not, and Django's own manage.py, are
+    not taken for one."""
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "start.sh").write_text("cd app\npython ./manage.py migrate --no-input\n")
+    (tmp_path / "bin" / "serve.sh").write_text("exec gunicorn site.wsgi\n")
+    (tmp_path / "manage.py").write_text("# migrate is a word here, never read\n")
+
+    def web(command: list[str]) -> object:
+        django = {"build": ".", "command": command, "depends_on": ["db"]}
+        services = {"db": {"image": "postgres:16"}, "web": django}
+        return load_dict({"name": "demo", "services": services}, workdir=tmp_path)
+
+    starts = web(["./bin/wait.sh", "db:5432", "--", "./bin/start.sh"])
+    assert runs_migrate(starts.services["web"], starts)  # type: ignore[attr-defined]
+    assert find_database(starts).migrates_on_start  # type: ignore[arg-type, union-attr]
+    serves = web(["bin/serve.sh"])
+    assert not runs_migrate(serves.services["web"], serves)  # type: ignore[attr-defined]
+    manage = web(["python", "manage.py", "runserver"])
+    assert not runs_migrate(manage.services["web"], manage)  # type: ignore[attr-defined]
+    assert names_manage_py(manage.services["web"])  # type: ignore[attr-defined]
+    assert not names_manage_py(serves.services["web"])  # type: ignore[attr-defined]
 
 
 def test_an_image_that_hides_what_it_is_is_named_in_the_file() -> None:

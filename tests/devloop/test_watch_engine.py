@@ -161,3 +161,35 @@ def test_burst_of_saves_restarts_once(project_dir, engine):
         assert len(w.actions("worker", "synced")) == 1
         now = engine.api.inspect_container(stack.container_id("worker"))["State"]["StartedAt"]
         assert now != started
+
+
+FAILING_REBUILD = """
+services:
+  app:
+    build: .
+    init: true
+    command: ["sleep", "infinity"]
+    develop:
+      watch:
+        - action: rebuild
+          path: requirements.txt
+"""
+
+
+def test_a_failed_rebuild_shows_the_steps_last_lines(project_dir, engine):
+    """A rebuild that fails says so under the service, with the failing step's own lines;
+    the running container is left as it is."""
+    dockerfile = (
+        f"FROM {IMAGE}\nCOPY requirements.txt /r.txt\n"
+        "RUN for i in $(seq 1 25); do echo step $i; done; ! grep -q broken /r.txt\n"
+    )
+    root = project_dir(FAILING_REBUILD, {"Dockerfile": dockerfile, "requirements.txt": "one\n"})
+    stack = Stack.load(root / "compose.yaml", client=engine)
+    with Watching(stack) as w:
+        before = stack.container_id("app")
+        (root / "requirements.txt").write_text("broken\n")
+        until(lambda: [e for e in w.actions("app", "warning") if "rebuild failed" in e.detail])
+        until(lambda: len(w.actions("app", "output")) == 20, what="the step's lines")
+        assert [e.detail for e in w.actions("app", "output")] == [f"step {i}" for i in range(6, 26)]
+        assert w.actions("app", "output")[0].line() == "app | step 6"
+        assert stack.container_id("app") == before

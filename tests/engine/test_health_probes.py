@@ -90,26 +90,34 @@ GATED = f"""
 def test_the_gate_opens_at_the_first_pass_and_the_engine_agrees(
     engine, base_image, unique_name, tmp_path, cleanup
 ):
-    stack = _stack(tmp_path, engine, unique_name, GATED.format(interval="5s"))
+    stack = _stack(tmp_path, engine, unique_name, GATED.format(interval="6s"))
     events = []
-    began = time.monotonic()
     stack.up(timeout=60, on_progress=events.append)
-    took = time.monotonic() - began
-    # not the engine's first check (5 s after start): dockdjango's own run of the test
-    assert took < 4, took
-    db = engine.api.inspect_container(f"{unique_name}-db-1")
-    assert db["State"]["Health"]["Status"] == "starting"
+    health = engine.api.inspect_container(f"{unique_name}-db-1")["State"]["Health"]
+    db_started = _started(engine, f"{unique_name}-db-1")
+    # web started before the engine's first check of db (6 s after db started): the gate
+    # was opened by dockdjango's own run of the test, once db was ready (1 s after start)
+    web_started = _started(engine, f"{unique_name}-web-1")
+    assert db_started + 1 <= web_started < db_started + 6, (db_started, web_started)
     healthy = [e for e in events if e.action == "healthy" and e.name.endswith("db-1")]
-    assert healthy and healthy[0].detail == "healthcheck run by dockdjango"
-    assert engine.api.inspect_container(f"{unique_name}-web-1")["State"]["Running"]
+    assert healthy
+    if health["Status"] == "starting":  # up said so: the check was its own
+        assert healthy[0].detail == "healthcheck run by dockdjango"
     # the daemon's own check, at its interval, says the same: no false "healthy"
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        health = engine.api.inspect_container(f"{unique_name}-db-1")["State"]["Health"]
-        if health["Status"] != "starting":
-            break
+    deadline = time.monotonic() + 20
+    while health["Status"] == "starting" and time.monotonic() < deadline:
         time.sleep(0.2)
+        health = engine.api.inspect_container(f"{unique_name}-db-1")["State"]["Health"]
     assert health["Status"] == "healthy", health
+
+
+def _started(engine, name: str) -> float:
+    """When a container started, in seconds since the epoch (the engine's clock)."""
+    from datetime import datetime
+
+    text = engine.api.inspect_container(name)["State"]["StartedAt"]
+    head, _, frac = text.rstrip("Z").partition(".")
+    return datetime.fromisoformat(f"{head}.{(frac + '000000')[:6]}+00:00").timestamp()
 
 
 @pytest.mark.engine

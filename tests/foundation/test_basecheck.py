@@ -58,7 +58,7 @@ def test_up_names_the_from_line_and_offers_the_generated_dockerfile(tmp_path, un
         "error: service web: Dockerfile:1: FROM python:3.12-slim-nowhere: not present locally, "
         "and offline (DOCKDJANGO_OFFLINE)"
     ]
-    assert "hint: build from a Dockerfile dockdjango generates instead: `dockdjango up " in (
+    assert "hint: --generated builds from the Dockerfile dockdjango generates instead" in (
         proc.stderr
     )
     subprocess.run(

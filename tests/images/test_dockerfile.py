@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -102,6 +100,31 @@ def test_dev_dependencies_install_before_the_dev_source_copy(django_project: Pat
     assert dev.index("USER app") < dev.index("COPY --chown=app:app . /app")
 
 
+def test_the_dev_target_reloads_through_watchman(django_project: Path) -> None:
+    """runserver uses watchman when pywatchman imports and watchman answers: installed in
+    dev after its dependencies (linked into their virtualenv), before its source copy;
+    never in the runtime image."""
+    (django_project / "requirements-dev.txt").write_text("-r requirements.txt\npytest==8.0\n")
+    st = stages(generate_dockerfile(detect(django_project)))
+    dev = st["dev"]
+    watchman = next(i for i, line in enumerate(dev) if "install -y" in line and "watchman" in line)
+    assert "python3-pywatchman" in dev[watchman]
+    assert "/opt/venv/lib/python3*/site-packages" in dev[watchman]
+    # the package lists and archives are cache mounts: a re-run downloads nothing again
+    assert "--mount=type=cache,target=/var/lib/apt/lists" in dev[watchman]
+    install = next(i for i, line in enumerate(dev) if "pip install" in line)
+    assert install < watchman < dev.index("COPY --chown=app:app . /app")
+    # whatever uid runs it has a name for watchman's state directory
+    assert any(line.startswith("ENV ") and "USER=dev" in line for line in dev)
+    # runserver starts once watchman has watched the source and the virtualenv (its
+    # reloader is ready when the site answers); any other command starts as it is
+    entry = json.loads(next(line for line in dev if line.startswith("ENTRYPOINT "))[11:])
+    assert entry[:2] == ["sh", "-c"] and entry[2].endswith('exec "$@"')
+    assert "*runserver*)" in entry[2] and "watchman watch-project" in entry[2]
+    assert '"$PWD" /opt/venv/lib/python3*/site-packages' in entry[2]
+    assert not any("watchman" in line for line in st["runtime"] + st["common"])
+
+
 def test_everything_that_compiles_compiles_where_the_toolchain_is(tmp_path: Path) -> None:
     """Class 1: the dev target's dependencies (which start with the runtime ones) are
     built in a stage with the toolchain too, and the dev virtualenv is copied."""
@@ -122,9 +145,7 @@ def test_everything_that_compiles_compiles_where_the_toolchain_is(tmp_path: Path
     for name in ("common", "dev", "runtime"):  # no install, no compiler outside the build
         assert not any("pip install" in line or "gcc" in line for line in st[name]), name
     apt = next(line for line in st["build"] if "apt-get install" in line)
-    assert {"gcc", "pkg-config", "python3.11-dev", "default-libmysqlclient-dev"} <= set(
-        apt.split()
-    )
+    assert {"gcc", "pkg-config", "python3.11-dev", "default-libmysqlclient-dev"} <= set(apt.split())
     assert any("libmariadb3" in line for line in st["common"])
 
 
@@ -248,29 +269,6 @@ def _probe(port: int) -> list[str]:
     return [sys.executable, *words[1:]]
 
 
-def test_healthcheck_probe_is_healthy_below_500_and_not_when_down() -> None:
-    codes = iter([404, 503])
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            self.send_response(next(codes))
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        assert subprocess.run(_probe(port), timeout=10).returncode == 0  # 404: up
-        assert subprocess.run(_probe(port), timeout=10).returncode == 1  # 503: unhealthy
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert subprocess.run(_probe(port), timeout=10, capture_output=True).returncode != 0
-
-
 def _in_own_network(script: str) -> subprocess.CompletedProcess[str]:
     """``script`` (Python) in a network namespace of its own, as a container has."""
     return subprocess.run(
@@ -282,24 +280,37 @@ def _in_own_network(script: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_healthcheck_probe_finds_the_one_port_a_compose_command_serves_on() -> None:
-    """A compose file's own command serving on another port (``runserver 0.0.0.0:80``)
-    than the image's: the probe asks the one port that listens on every address (not
-    Docker's DNS on 127.0.0.11); with two, neither."""
+def _probe_in_namespace(listen: list[tuple[str, int]], status: int) -> int:
+    """The generated probe's exit code (image port 8000) in a network namespace where
+    servers answering ``status`` listen on ``listen``."""
     if _in_own_network("pass").returncode != 0:
         pytest.skip("no network namespaces here (unshare -n)")
     probe = _probe(8000)[2]
-    serve = (
+    script = (
         "import http.server, subprocess, sys, threading\n"
         "class H(http.server.BaseHTTPRequestHandler):\n"
         "    def do_GET(self):\n"
-        "        self.send_response(302); self.end_headers()\n"
+        f"        self.send_response({status}); self.end_headers()\n"
         "    def log_message(self, *a): pass\n"
-        "for host, port in [('127.0.0.11', 53053)] + [('0.0.0.0', p) for p in PORTS]:\n"
-        "    s = http.server.HTTPServer((host, port), H)\n"
+        f"for address in {listen!r}:\n"
+        "    s = http.server.HTTPServer(address, H)\n"
         "    threading.Thread(target=s.serve_forever, daemon=True).start()\n"
         f"sys.exit(subprocess.run([sys.executable, '-c', {probe!r}]).returncode)\n"
     )
-    assert _in_own_network("PORTS = [8080]\n" + serve).returncode == 0
-    assert _in_own_network("PORTS = [8080, 8081]\n" + serve).returncode == 1
-    assert _in_own_network("PORTS = []\n" + serve).returncode == 1
+    return _in_own_network(script).returncode
+
+
+def test_healthcheck_probe_is_healthy_below_500_and_not_when_down() -> None:
+    assert _probe_in_namespace([("127.0.0.1", 8000)], 404) == 0  # 404: up
+    assert _probe_in_namespace([("127.0.0.1", 8000)], 503) == 1  # 503: unhealthy
+    assert _probe_in_namespace([], 200) == 1  # nothing listens
+
+
+def test_healthcheck_probe_finds_the_one_port_a_compose_command_serves_on() -> None:
+    """A compose file's own command serving on another port (``runserver 0.0.0.0:80``)
+    than the image's: the probe asks the one port that listens on every address (not
+    Docker's DNS on 127.0.0.11); with two, neither; the image's port first when it listens."""
+    dns = ("127.0.0.11", 53053)
+    assert _probe_in_namespace([dns, ("0.0.0.0", 8080)], 302) == 0
+    assert _probe_in_namespace([dns, ("0.0.0.0", 8080), ("0.0.0.0", 8081)], 302) == 1
+    assert _probe_in_namespace([("127.0.0.1", 8000), ("0.0.0.0", 8080)], 200) == 0

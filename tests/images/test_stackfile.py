@@ -47,15 +47,13 @@ def test_a_postgres_redis_celery_project(tmp_path: Path) -> None:
         "db": {"condition": "service_healthy"},
         "redis": {"condition": "service_healthy"},
     }
-    assert web["x-dockdjango"] == {"urls": {"site": "/", "admin": "/backoffice/"}}
+    # the URLconf routes no "/": the admin is announced, and its login page is what the
+    # health check asks
+    assert web["x-dockdjango"] == {"urls": {"admin": "/backoffice/"}}
+    assert "GET /backoffice/login/ answered" in web["healthcheck"]["test"][3]
     assert db["image"] == "postgres:16" and db["environment"]["POSTGRES_DB"] == "django"
-    assert data["services"]["worker"]["command"] == [
-        "celery",
-        "-A",
-        "proj",
-        "worker",
-        "--loglevel=info",
-    ]
+    worker = data["services"]["worker"]
+    assert worker["command"] == ["celery", "-A", "proj", "worker", "--loglevel=info"]
     assert set(data["volumes"]) == {"pgdata"}
     assert admin_path(project) == "/backoffice/"
 
@@ -67,7 +65,8 @@ def test_a_project_with_its_own_dockerfile(tmp_path: Path) -> None:
     assert in_memory["services"]["web"]["build"]["x-dockdjango"] == {"dockerfile": "generated"}
     written = yaml.safe_load(compose_file(project, dockerfile="dockdjango.Dockerfile").text)
     assert written["services"]["web"]["build"]["dockerfile"] == "dockdjango.Dockerfile"
-    assert "x-dockdjango" not in written["services"]["web"]["build"]
+    # init's files: `up` rebuilds the image when its inputs change (Compose ignores x-)
+    assert written["services"]["web"]["build"]["x-dockdjango"] == {"rebuild": "auto"}
 
 
 def test_an_explicit_python_travels_with_the_generated_build(tmp_path: Path) -> None:

@@ -163,3 +163,21 @@ def test_a_built_service_keeps_its_usual_image_tag(tmp_path, monkeypatch) -> Non
     assert own_project_name(str(named)) == "mydir"
     monkeypatch.setenv("COMPOSE_PROJECT_NAME", "Other")
     assert own_project_name(str(named)) == "other"
+
+
+def test_a_failed_build_reports_its_steps_last_lines() -> None:
+    """A fixture whose stack fails to build shows the failing step's last 20 lines."""
+    from dockdjango.errors import BuildError
+    from dockdjango.pytest_plugin.fixtures import failure_report
+
+    error = BuildError(
+        "service web: step [2/2] `RUN make` failed: exit code: 2",
+        step="RUN make",
+        output=[f"out {i}" for i in range(1, 31)],
+        hint="fix the instruction, or the files it reads",
+    )
+    lines = failure_report(error).splitlines()
+    assert lines[0] == "dockdjango: service web: step [2/2] `RUN make` failed: exit code: 2"
+    assert lines[1] == "  last 20 output lines of the failing step:"
+    assert lines[2:22] == [f"    | out {i}" for i in range(11, 31)]
+    assert lines[-1] == "hint: fix the instruction, or the files it reads"

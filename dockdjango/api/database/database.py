@@ -34,13 +34,28 @@ from dockdjango.api.database.catalog import (
 )
 from dockdjango.api.database.psql import DatabaseError, Psql, ident
 from dockdjango.api.database.snapshots import MIRROR_FILE, Restored, Say, Snapshots
-from dockdjango.api.database.target import DatabaseService, find_database, manage_py
+from dockdjango.api.database.target import (
+    DatabaseService,
+    find_database,
+    manage_py,
+    names_manage_py,
+)
 from dockdjango.compose import Project
 from dockdjango.detection.migrations import scan_migrations
 from dockdjango.errors import DockdjangoError
 
 if TYPE_CHECKING:
     import docker
+
+
+#: ``migrate`` where the image starts, when the service's command does not name manage.py
+#: (exit 3: no manage.py or no python there, so nothing was run)
+_NOT_THERE = 3
+_GUESSED_MIGRATE = (
+    'p=$(command -v python || command -v python3) && [ -f manage.py ] || '
+    '{ echo "no manage.py (or python) in $PWD" >&2; exit 3; }; '
+    'exec "$p" manage.py migrate --noinput'
+)
 
 
 class DatabaseHost(Protocol):
@@ -165,32 +180,54 @@ class StackDatabase:
             self.manage(["loaddata", *target.fixtures])
         return None
 
-    def migrate_first(self) -> None:
+    def migrate_first(self) -> str:
         """``manage.py migrate`` in the Django service before it starts, as its README would
         have the user do after ``up``: for a database never migrated (no table of Django's
-        yet, so nothing can be lost) whose service does not migrate as it starts."""
-        self.manage(
-            ["migrate", "--noinput"],
-            hint="its output is above; once it is fixed, `up` migrates the database first again",
-        )
+        yet, so nothing can be lost) whose service does not migrate as it starts. When the
+        service's command does not name ``manage.py`` and its image has none where it starts
+        (or no ``python``), nothing is run: the warning to give instead is returned."""
+        target = self.target
+        service = self.stack.project.services[target.django]
+        if names_manage_py(service):
+            argv = [*manage_py(service), "migrate", "--noinput"]
+        else:  # the image's own command: look before running
+            argv = ["sh", "-c", _GUESSED_MIGRATE]
+        code = self._in_django(argv)
+        if code == _NOT_THERE and argv[0] == "sh":
+            return (
+                f"database {target.database} is not migrated yet, and {target.django}'s command "
+                "does not say where manage.py is -- run: dockdjango exec "
+                f"{target.django} python manage.py migrate"
+            )
+        if code != 0:
+            shown = "manage.py migrate --noinput" if argv[0] == "sh" else " ".join(argv)
+            raise DockdjangoError(
+                f"{shown} in {target.django} exited with code {code}",
+                hint="its output is above; once it is fixed, `up` migrates it first again",
+            )
+        return ""
 
     def manage(self, args: Sequence[str], hint: str = "") -> None:
         """``python manage.py ARGS`` in the Django service: its running container, else a
         one-off one (``run --rm``). Output goes to this terminal; a failure is an error."""
         target = self.target
         argv = [*manage_py(self.stack.project.services[target.django]), *args]
-        try:
-            self.stack.running_container_id(target.django)
-        except DockdjangoError:
-            result = self.stack.run(target.django, argv, write_out=_out, write_err=_err)
-            code = int(result.exit_code)
-        else:
-            code = self.stack.exec_attached(target.django, argv)
+        code = self._in_django(argv)
         if code != 0:
             raise DockdjangoError(
                 f"{' '.join(argv)} in {target.django} exited with code {code}",
                 hint=hint or "its output is above; the database is empty and not fully migrated",
             )
+
+    def _in_django(self, argv: list[str]) -> int:
+        """Run ``argv`` in the Django service's running container, else a one-off one; its
+        exit code (output to this terminal)."""
+        django = self.target.django
+        try:
+            self.stack.running_container_id(django)
+        except DockdjangoError:
+            return int(self.stack.run(django, argv, write_out=_out, write_err=_err).exit_code)
+        return self.stack.exec_attached(django, argv)
 
     def kept_on_volume(self) -> tuple[list[KeptDatabase], bool] | None:
         """What ``down -v`` deletes with the data volume: the snapshots and parked branch

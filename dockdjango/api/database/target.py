@@ -116,7 +116,7 @@ def describe(project: Project, name: str, opts: Mapping[str, Any]) -> DatabaseSe
         per_branch=bool(opts.get("per_branch", False)),
         fixtures=tuple(str(f) for f in fixtures),
         django=django,
-        migrates_on_start=bool(django) and runs_migrate(project.services[django]),
+        migrates_on_start=bool(django) and runs_migrate(project.services[django], project),
         volume=volume,
         mount=mount,
         data_dir=env.get("PGDATA") or "/var/lib/postgresql/data",
@@ -135,13 +135,38 @@ def django_service(project: Project, database: str) -> str:
     return ""
 
 
-def runs_migrate(service: Service) -> bool:
-    """Whether the service's command applies migrations as it starts (``migrate`` in it,
-    or ``x-dockdjango: {migrates: true}`` for a command that does so in a script)."""
+def runs_migrate(service: Service, project: Project | None = None) -> bool:
+    """Whether the service's command applies migrations as it starts: ``migrate`` in it or
+    in a script of the project it names (``./bin/start.sh`` that runs ``manage.py
+    migrate``), or ``x-dockdjango: {migrates: true}`` for a command that does so elsewhere."""
     ext = service.extensions.get(KEY) or {}
     if isinstance(ext, Mapping) and "migrates" in ext:
         return bool(ext["migrates"])
-    return bool(re.search(r"\bmigrate\b", " ".join(service.command or [])))
+    command = " ".join(service.command or [])
+    if re.search(r"\bmigrate\b", command):
+        return True
+    return project is not None and any(
+        re.search(r"\bmigrate\b", text) for text in _scripts(service, project, command)
+    )
+
+
+def _scripts(service: Service, project: Project, command: str) -> list[str]:
+    """The text of the project's files the command names (relative paths, read from the
+    build context or the project directory; small text files only)."""
+    from pathlib import Path
+
+    roots = [service.build.context] if service.build is not None else []
+    roots += [project.working_dir] if project.working_dir else []
+    texts = []
+    for word in re.findall(r"[\w./-]+\.(?:sh|bash|py)\b|\./[\w./-]+", command):
+        if word.endswith("manage.py"):
+            continue  # Django's own: it runs what it is told
+        for root in roots:
+            path = Path(root, word.removeprefix("./"))
+            if "://" not in root and path.is_file() and path.stat().st_size < 200_000:
+                texts.append(path.read_text(errors="replace"))
+                break
+    return texts
 
 
 def data_volume(project: Project, service: Service) -> tuple[str, str]:
@@ -151,6 +176,11 @@ def data_volume(project: Project, service: Service) -> tuple[str, str]:
         if mount.type == "volume" and mount.source and mount.source in project.volumes:
             return project.volumes[mount.source].name or mount.source, mount.target
     return "", ""
+
+
+def names_manage_py(service: Service) -> bool:
+    """Whether the service's command says where its ``manage.py`` is."""
+    return any(w.endswith("manage.py") for w in " ".join(service.command or []).split())
 
 
 def manage_py(service: Service) -> list[str]:

@@ -11,21 +11,25 @@ the top of ``api`` and the floors below, never the other ``api`` rooms.
 
 from __future__ import annotations
 
-from dockdjango.api.images.project_images import (
-    GENERATED_DOCKERFILE,
-    ImageBuild,
-    Prepared,
-    build_project,
-    compare,
-    context_credentials,
-    context_index,
-    detect_project,
-    explain_project,
-    plan_project,
-    prepare,
-    resolve_base_image,
-    write_project_files,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dockdjango.api.images.project_images import (
+        GENERATED_DOCKERFILE,
+        ImageBuild,
+        Prepared,
+        build_project,
+        compare,
+        context_credentials,
+        context_index,
+        detect_project,
+        explain_project,
+        plan_project,
+        prepare,
+        resolve_base_image,
+        write_project_files,
+    )
 
 __all__ = [
     "GENERATED_DOCKERFILE",
@@ -42,3 +46,11 @@ __all__ = [
     "resolve_base_image",
     "write_project_files",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # on first use, so that a module of this room (``base_image``, ``basecheck``) can be
+    # imported without the whole of image building and project detection behind it
+    if name not in __all__:
+        raise AttributeError(f"module 'dockdjango.api.images' has no attribute {name!r}")
+    return getattr(importlib.import_module("dockdjango.api.images.project_images"), name)

@@ -7,9 +7,13 @@ project's own file is left as it is)::
 
     error: service web: Dockerfile:4: FROM python:3.12-slim: not present locally and no
     registry answers
-    hint: build from a Dockerfile dockdjango generates instead: `dockdjango up
-    --generated-dockerfile` (or DOCKDJANGO_DOCKERFILE=generated); see it with `dockdjango
-    dockerfile --generate`
+    hint: --generated builds from the Dockerfile dockdjango generates instead (`dockdjango
+    up --generated` runs the stack it detects; `dockdjango build --generated` builds the
+    image); `dockdjango dockerfile --generated` shows it
+
+To keep the project's compose file and build only its services from generated
+Dockerfiles, set ``DOCKDJANGO_DOCKERFILE=generated`` (or mark a service's ``build:`` with
+``x-dockdjango: {dockerfile: generated}``).
 """
 
 from __future__ import annotations
@@ -28,9 +32,9 @@ if TYPE_CHECKING:
 #: ``DOCKDJANGO_DOCKERFILE=generated`` builds every service from a generated Dockerfile.
 ENV_VAR = "DOCKDJANGO_DOCKERFILE"
 GENERATED_HINT = (
-    "build from a Dockerfile dockdjango generates instead: `dockdjango up "
-    "--generated-dockerfile` (or DOCKDJANGO_DOCKERFILE=generated); see it with "
-    "`dockdjango dockerfile --generate`"
+    "--generated builds from the Dockerfile dockdjango generates instead (`dockdjango "
+    "up --generated` runs the stack it detects; `dockdjango build --generated` builds the "
+    "image); `dockdjango dockerfile --generated` shows it"
 )
 
 

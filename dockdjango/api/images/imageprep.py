@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from dockdjango.detection.detect import SourceProject, detect
 from dockdjango.errors import DockdjangoError
+from dockdjango.images.build_inputs import BuildInputs, build_inputs, context_reader
 from dockdjango.images.ca import CACHE_MOUNT as CA_CACHE_MOUNT
 from dockdjango.images.ca import bundle_image, find_ca_bundle, with_bundle_mount
 from dockdjango.images.context import index_context
@@ -243,26 +244,50 @@ def plan_project(
     target: str | None = None,
 ) -> list[StepInputs]:
     """The steps of the build with their inputs (see :mod:`dockdjango.images.plan`)."""
+    return plan_build(
+        prepared.sent_dockerfile,
+        context_index(prepared),
+        resolve=lambda ref: file_system_key(client, ref),
+        buildargs={**prepared.buildargs, **(buildargs or {})},
+        labels=labels,
+        target=target,
+        name=str(prepared.root / prepared.dockerfile_path),
+    )
+
+
+def file_system_key(client: docker.DockerClient, ref: str) -> str | None:
+    """What an image is to a build: a digest of its layers (None: not on the engine).
+
+    BuildKit keys an image by its file system, not by its config: a re-labelled base, or
+    the same base imported again (a new id, the same layers), changes no build."""
     import hashlib
     import json
 
     from dockdjango.engine.image_store import inspect_image
 
-    def resolve(ref: str) -> str | None:
-        # BuildKit keys an image by its file system (its layers), not by its config: a
-        # re-labelled base keeps every cached step on top of it.
-        data = inspect_image(client, ref)
-        if not data:
-            return None
-        layers = (data.get("RootFS") or {}).get("Layers") or [data["Id"]]
-        return "sha256:" + hashlib.sha256(json.dumps(layers).encode()).hexdigest()
+    data = inspect_image(client, ref)
+    if not data:
+        return None
+    layers = (data.get("RootFS") or {}).get("Layers") or [data["Id"]]
+    return "sha256:" + hashlib.sha256(json.dumps(layers).encode()).hexdigest()
 
-    return plan_build(
-        prepared.sent_dockerfile,
-        context_index(prepared),
-        resolve=resolve,
+
+def recorded_inputs(
+    prepared: Prepared,
+    client: docker.DockerClient,
+    *,
+    buildargs: Mapping[str, str] | None = None,
+    target: str | None = None,
+) -> BuildInputs:
+    """What a build of ``prepared`` is made from, as the image's label records it
+    (:mod:`dockdjango.images.build_inputs`): the Dockerfile, the files it names, the
+    images it starts from (by their layers, :func:`file_system_key`), build args and
+    target."""
+    return build_inputs(
+        prepared.dockerfile,
+        name=prepared.dockerfile_path,
+        read=context_reader(prepared.root, prepared.extras),
+        resolve=lambda ref: file_system_key(client, ref),
         buildargs={**prepared.buildargs, **(buildargs or {})},
-        labels=labels,
         target=target,
-        name=str(prepared.root / prepared.dockerfile_path),
     )

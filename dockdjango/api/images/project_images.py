@@ -35,9 +35,11 @@ from dockdjango.api.images.imageprep import (
     detect_project,
     plan_project,
     prepare,
+    recorded_inputs,
     resolve_base_image,
 )
 from dockdjango.errors import BuildError, DockdjangoError
+from dockdjango.images.build_inputs import INPUTS_LABEL
 from dockdjango.images.credentials import credential_warning
 from dockdjango.images.dockerfile import OFFLINE_ARG, DockerfileOptions
 from dockdjango.images.dockerignore import generate_dockerignore
@@ -164,9 +166,11 @@ def explain_project(
     dockerfile: str | None = None,
     offline: bool | None = None,
     overrides: Overrides | None = None,
+    generate: bool = False,
 ) -> list[StepPrediction]:
     """Predict, per step, whether the next build reuses BuildKit's cache, and why not
-    (``overrides`` answer what detection would guess, as in :func:`build_project`)."""
+    (``overrides`` answer what detection would guess, ``generate`` explains the generated
+    Dockerfile beside the project's own, as in :func:`build_project`)."""
     client = _client(client)
     prepared = prepare(
         path,
@@ -176,6 +180,7 @@ def explain_project(
         offline=offline,
         create_base=False,
         overrides=overrides,
+        generate=generate,
     )
     steps = plan_project(prepared, client, buildargs=buildargs, labels=labels, target=target)
     return predict(steps, load_record(record_path(prepared.root, prepared.dockerfile_path, target)))
@@ -237,8 +242,15 @@ def build_project(
     )
     for line in prepared.notes:
         note(line)
-    if target == "dev" and prepared.generated and "AS dev" not in prepared.dockerfile:
-        target = None  # a generated file has a dev stage for Django projects only
+    if not prepared.generated:
+        # a base no registry serves, said on one line naming the file and line (BuildKit's
+        # own words are a resolver error); what can be pulled is pulled for BuildKit
+        from dockdjango.api.images.basecheck import check_bases
+
+        check_bases(
+            client, prepared.root, prepared.dockerfile_path, buildargs=buildargs, offline=offline
+        )
+    target = effective_target(prepared, target)
     warnings: list[str] = []
     found = credential_warning(context_credentials(prepared))
     if found is not None:
@@ -270,6 +282,14 @@ def build_project(
             retry, client, tag, buildargs, labels, target, nocache, on_event, note
         )
     return ImageBuild(result, predicted, round(time.monotonic() - started, 3), notes, warnings)
+
+
+def effective_target(prepared: Prepared, target: str | None) -> str | None:
+    """The target a build of ``prepared`` uses: ``dev`` only where the file has that
+    stage (a generated file has one for Django projects only)."""
+    if target == "dev" and prepared.generated and "AS dev" not in prepared.dockerfile:
+        return None
+    return target
 
 
 def _build(
@@ -316,7 +336,7 @@ def _build(
             dockerfile=prepared.dockerfile_path,
             tag=tag,
             buildargs={**prepared.buildargs, **keyed, **(buildargs or {})},
-            labels=labels,
+            labels=_with_inputs(labels, prepared, client, buildargs, target),
             target=target,
             nocache=nocache,
             on_event=on_event,
@@ -332,6 +352,19 @@ def _build(
     record.remember(steps, done, result.image_id)
     save_record(rpath, record)
     return result, predicted
+
+
+def _with_inputs(
+    labels: Mapping[str, str] | None,
+    prepared: Prepared,
+    client: docker.DockerClient,
+    buildargs: Mapping[str, str] | None,
+    target: str | None,
+) -> dict[str, str]:
+    """``labels`` and what the image is built from: a later ``up`` tells a stale image by it
+    (:mod:`dockdjango.images.build_inputs`)."""
+    inputs = recorded_inputs(prepared, client, buildargs=buildargs, target=target)
+    return {**(labels or {}), INPUTS_LABEL: inputs.label()}
 
 
 def _ensure_ca_image(client: docker.DockerClient, prepared: Prepared, log: Log) -> None:

@@ -19,37 +19,36 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockdjango.api.compose_project import config_hashes
-from dockdjango.api.stack.links import Link
+from dockdjango.api.stack.links import Answer, Link
 from dockdjango.api.stack.stack_exec import ExecResult, StackCommands
 from dockdjango.api.stack.stack_inspect import StackInspection
-from dockdjango.api.stack.stack_load import StackLoaders
-from dockdjango.compose import Project, discover_files, load_dict
-from dockdjango.compose.models import BuildConfig
+from dockdjango.api.stack.stack_load import StackLoaders, compose_files
+from dockdjango.compose.loader.pipeline import Resolved
 from dockdjango.engine.client import connect
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.project import lifecycle
 from dockdjango.engine.project.kill import kill
 from dockdjango.engine.project.lifecycle import ContainerStatus, DownResult, host_port
 from dockdjango.engine.project.logs import LogLine
-from dockdjango.engine.up import converge
-from dockdjango.engine.up.apply import BeforeStart
-from dockdjango.engine.up.converge import UpResult
+from dockdjango.engine.up.outcome import UpResult
 from dockdjango.errors import DockdjangoError, SpecError
 
+# The models (pydantic) and ``up`` are imported where used: the label commands need neither.
 if TYPE_CHECKING:
     import docker
 
     from dockdjango.api.database import StackDatabase
     from dockdjango.api.stack.attached import AttachedUp
     from dockdjango.api.stack.stack_run import RunResult
+    from dockdjango.compose import Project
     from dockdjango.compose.develop_watch import WatchRule
+    from dockdjango.engine.up.apply import BeforeStart
     from dockdjango.engine.up.resources import Builder, StandInProvider
 
 __all__ = [
+    "Answer",
     "ContainerStatus",
     "DownResult",
     "Event",
@@ -77,7 +76,7 @@ class Stack(StackLoaders, StackCommands, StackInspection):
 
     def __init__(
         self,
-        project: Project | Mapping[str, Any] | None = None,
+        project: Project | Resolved | Mapping[str, Any] | None = None,
         *,
         name: str | None = None,
         services: Mapping[str, Any] | None = None,
@@ -88,8 +87,11 @@ class Stack(StackLoaders, StackCommands, StackInspection):
     ) -> None:
         """Wrap a loaded ``dockdjango.compose.Project`` or a compose document given as a
         mapping (the shape of a compose file, or of ``docker compose config --format json``)
-        -- or build one from models: ``Stack(name="demo", services={"web": Service(...)})``."""
-        if project is None:
+        -- or build one from models: ``Stack(name="demo", services={"web": Service(...)})``.
+        A `Resolved` project (``typed=False`` loaders) is typed when first used."""
+        if project is None and (services or volumes or networks):
+            from dockdjango.compose import Project
+
             project = Project(
                 name=name or "",
                 services=dict(services or {}),
@@ -97,12 +99,16 @@ class Stack(StackLoaders, StackCommands, StackInspection):
                 networks=dict(networks or {}),
             )
         elif isinstance(project, Mapping):
+            from dockdjango.compose import load_dict
+
             project = load_dict(project)
-        if not project.name:
+        self._resolved = project if isinstance(project, Resolved) else None
+        self._project = None if isinstance(project, Resolved) else project
+        self._name = project.name if project is not None else name or ""
+        if not self._name:
             raise SpecError(
                 "the stack has no project name", hint="pass project_name=... or set `name:`"
             )
-        self.project: Project = project
         #: True for a stack known only by name (:meth:`existing`): no file, no services
         self.file_less = False
         self._client = client
@@ -114,7 +120,7 @@ class Stack(StackLoaders, StackCommands, StackInspection):
     @property
     def name(self) -> str:
         """The project name (prefix of every container, network and volume)."""
-        return self.project.name
+        return self._name
 
     @property
     def services(self) -> list[str]:
@@ -143,6 +149,8 @@ class Stack(StackLoaders, StackCommands, StackInspection):
     def config_hashes(self, *services: str) -> dict[str, str]:
         """``{service: config hash}``, the hash Compose labels containers with (all services
         when none are named)."""
+        from dockdjango.api.compose_project import config_hashes
+
         return config_hashes(self.project, list(services) or None)
 
     def to_yaml(self) -> str:
@@ -176,6 +184,8 @@ class Stack(StackLoaders, StackCommands, StackInspection):
         """
         if force_recreate and no_recreate:
             raise DockdjangoError("force_recreate and no_recreate cannot be used together")
+        from dockdjango.engine.up import converge
+
         progress = self._progress(on_progress)
         return converge.up(
             self.client,
@@ -226,17 +236,12 @@ class Stack(StackLoaders, StackCommands, StackInspection):
         return stand_in_provider(self.client, project=self.project, dry_run=dry_run)
 
     def image_builder(self, on_progress: OnProgress) -> Builder:
-        """Builds a service's image from its ``build:`` section (returning the image id),
-        reporting each build warning as an ``image`` event."""
+        """Builds a service's image from its ``build:`` section (reporting each build warning
+        as an ``image`` event) and says when an existing one is stale."""
+        # image building, imported only when a stack is brought up
+        from dockdjango.api.stack.stack_build import ServiceBuilder
 
-        def build_one(service: str, build: BuildConfig, tag: str) -> str:
-            # image building, imported only when a build is asked for
-            from dockdjango.api.stack.stack_build import build_service, image_warnings
-
-            warn = image_warnings(on_progress, tag)
-            return build_service(self.client, self.project.working_dir, service, build, tag, warn)
-
-        return build_one
+        return ServiceBuilder(self.client, self.project.working_dir, on_progress)
 
     def down(
         self,
@@ -253,8 +258,8 @@ class Stack(StackLoaders, StackCommands, StackInspection):
         return lifecycle.down(
             self.client,
             self.name,
-            services=None if self.file_less else self.project.services,
-            known=None if self.file_less else self.project.all_service_names,
+            services=None if self.file_less else self.service_names(),
+            known=None if self.file_less else self.service_names(every=True),
             volumes=volumes,
             remove_orphans=remove_orphans,
             on_progress=self._progress(on_progress),
@@ -362,14 +367,6 @@ class Stack(StackLoaders, StackCommands, StackInspection):
 
     def __repr__(self) -> str:
         return f"Stack({self.name!r}, services={self.services!r})"
-
-
-def compose_files(
-    project_directory: str | Path | None = None, environ: Mapping[str, str] | None = None
-) -> list[str]:
-    """The compose files Compose would load here with no ``-f`` (``COMPOSE_FILE``, else
-    ``compose.yaml`` ... in the directory or a parent, with its override); [] if none."""
-    return discover_files(project_directory, environ)
 
 
 def down_project(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from dockdjango.api.stack.links import Link, announced
+from dockdjango.api.stack.links import Answer, Link, announced, check_links
 from dockdjango.engine.project import lifecycle
 from dockdjango.engine.project.lifecycle import ContainerStatus
 from dockdjango.engine.project.logs import LogLine, iter_logs
@@ -40,6 +40,8 @@ class StackInspection:
         @property
         def name(self) -> str: ...
 
+        def service_names(self, *, every: bool = False) -> list[str]: ...
+
     def _named(self, services: Sequence[str]) -> list[str] | None:
         """``services`` (None for all) once each is known, as Compose checks them: a
         service of the file (any profile), or for a stack known only by name one the
@@ -49,7 +51,7 @@ class StackInspection:
         if self.file_less:
             known = {r.service for r in lifecycle.ps(self.client, self.name)}
         else:
-            known = self.project.all_service_names
+            known = set(self.service_names(every=True))  # no models built for this
         unknown = [s for s in services if s not in known]
         if unknown:
             there = ", ".join(sorted(known)) or "none"
@@ -92,6 +94,16 @@ class StackInspection:
         """The URLs services announce (``x-dockdjango``), on the ports they are published
         on now (see :func:`dockdjango.api.stack.links.announced`)."""
         return announced(self.project, self.url)
+
+    def answers(self, *, wait: float = 0.0, settle: float = 5.0) -> list[Answer]:
+        """Each announced URL asked with a GET (redirects not followed): ``answer.ok`` for a
+        2xx/3xx, else what it got and what to do (see :mod:`dockdjango.api.stack.links`).
+        ``wait``: seconds a URL may take to answer at all (a server still starting)."""
+
+        def output(service: str) -> list[str]:
+            return [line.text for line in self.logs(service, tail=50)]
+
+        return check_links(self.links(), output, wait=wait, settle=settle)
 
     def logs(
         self, *services: str, tail: int | None = None, follow: bool = False

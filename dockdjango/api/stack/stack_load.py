@@ -10,30 +10,66 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from dockdjango.api.compose_project import ProjectOptions
-from dockdjango.compose import Project, load_project
+from dockdjango.compose.loader.pipeline import Resolved
 
 if TYPE_CHECKING:
     import docker
 
+    from dockdjango.compose import Project
     from dockdjango.engine.progress import OnProgress
 
-__all__ = ["StackLoaders"]
+__all__ = ["StackLoaders", "compose_files"]
 
 
 class StackLoaders:
-    """``Stack.load``, ``Stack.find``, ``Stack.from_options`` and ``Stack.existing``."""
+    """``Stack.load``, ``Stack.find``, ``Stack.from_options`` and ``Stack.existing``, and
+    the project they give: typed (the pydantic models, what ``up`` needs) or, with
+    ``typed=False``, resolved -- every check made, the name and services known -- and
+    typed on first use: what works from the containers' labels (``down``, ``ps``,
+    ``stop``, ``logs``, ``port``) never builds the models."""
 
     file_less: bool
+    _project: Project | None
+    _resolved: Resolved | None
+    _name: str
 
     if TYPE_CHECKING:
 
         def __init__(
             self,
-            project: Project | Mapping[str, Any] | None = None,
+            project: Project | Resolved | Mapping[str, Any] | None = None,
             *,
+            name: str | None = None,
             client: docker.DockerClient | None = None,
             on_progress: OnProgress | None = None,
         ) -> None: ...
+
+    @property
+    def project(self) -> Project:
+        """The typed project (for a stack loaded with ``typed=False``, made on first use)."""
+        if self._project is None:
+            if self._resolved is not None:
+                self._project = self._resolved.project()
+            else:
+                from dockdjango.compose import Project
+
+                self._project = Project(name=self._name)
+        return self._project
+
+    @project.setter
+    def project(self, project: Project) -> None:
+        self._project, self._resolved, self._name = project, None, project.name
+
+    def service_names(self, *, every: bool = False) -> list[str]:
+        """The services of this run (``every``: the disabled ones too, sorted), from the
+        typed project when there is one, else the resolved one: no model is built."""
+        if self._project is not None:
+            names, known = self._project.service_names, self._project.all_service_names
+        elif self._resolved is not None:
+            names, known = self._resolved.service_names, self._resolved.all_service_names
+        else:
+            return []
+        return sorted(known) if every else list(names)
 
     @classmethod
     def load(
@@ -48,6 +84,7 @@ class StackLoaders:
         on_progress: OnProgress | None = None,
         env_files: Sequence[str | Path] = (),
         project_directory: str | Path | None = None,
+        typed: bool = True,
     ) -> Self:
         """Load compose file(s) the way Compose does and wrap the project.
 
@@ -55,18 +92,22 @@ class StackLoaders:
         override file in the current directory or a parent, as Compose does
         (``COMPOSE_FILE`` wins). ``project_directory`` (or ``workdir``) is Compose's
         ``--project-directory``, by default the first file's directory; ``env_files``
-        replace the project's ``.env`` (``--env-file``).
+        replace the project's ``.env`` (``--env-file``). With ``typed`` False the models
+        are built when first needed (every check is made here all the same).
         """
+        from dockdjango.compose.loader.locate import locate
+        from dockdjango.compose.loader.pipeline import resolve_located
+
         if isinstance(files, str | Path):
             files = [files]
-        project = load_project(
+        located = locate(
             [str(f) for f in files] if files else None,
-            project_name=project_name,
-            profiles=tuple(profiles),
+            project_directory=project_directory if project_directory is not None else workdir,
             environ=environ,
-            workdir=project_directory if project_directory is not None else workdir,
             env_files=[str(f) for f in env_files],
         )
+        resolved = resolve_located(located, project_name=project_name, profiles=tuple(profiles))
+        project = resolved.project() if typed else resolved
         return cls(project, client=client, on_progress=on_progress)
 
     @classmethod
@@ -79,7 +120,7 @@ class StackLoaders:
     ) -> Self:
         """A stack known only by its project name, found by labels (``down -p NAME`` with
         no compose file, as Compose allows): everything but ``up`` works."""
-        stack = cls(Project(name=name), client=client, on_progress=on_progress)
+        stack = cls(name=name, client=client, on_progress=on_progress)
         stack.file_less = True
         return stack
 
@@ -94,11 +135,13 @@ class StackLoaders:
         env_files: Sequence[str | Path] = (),
         project_directory: str | Path | None = None,
         need_file: bool = False,
+        typed: bool = True,
     ) -> Self:
         """The stack a command line names, as Compose resolves it (``files`` and
         ``env_files`` relative to the current directory): the given files, else the ones
         Compose finds; with only ``project_name`` and no compose file around, the project
-        the engine has under that name (unless ``need_file``, as for ``up``)."""
+        the engine has under that name (unless ``need_file``, as for ``up``). ``typed``
+        as for :meth:`load`."""
         options = ProjectOptions.resolve(
             files,
             project_name=project_name,
@@ -107,7 +150,7 @@ class StackLoaders:
             project_directory=project_directory,
             environ=environ,
         )
-        return cls.from_options(options, need_file=need_file)
+        return cls.from_options(options, need_file=need_file, typed=typed)
 
     @classmethod
     def from_options(
@@ -117,6 +160,7 @@ class StackLoaders:
         need_file: bool = False,
         client: docker.DockerClient | None = None,
         on_progress: OnProgress | None = None,
+        typed: bool = True,
     ) -> Self:
         """The stack of a resolved project: its files loaded; with no file but a project
         name (``down -p NAME``), the project the engine has under that name, unless
@@ -124,4 +168,15 @@ class StackLoaders:
         detected_stack`'s."""
         if not need_file and options.project_name and not options.located.files:
             return cls.existing(options.project_name, client=client, on_progress=on_progress)
-        return cls(options.load(), client=client, on_progress=on_progress)
+        project = options.load() if typed else options.resolved()
+        return cls(project, client=client, on_progress=on_progress)
+
+
+def compose_files(
+    project_directory: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """The compose files Compose would load here with no ``-f`` (``COMPOSE_FILE``, else
+    ``compose.yaml`` ... in the directory or a parent, with its override); [] if none."""
+    from dockdjango.compose.loader.locate import discover_files
+
+    return discover_files(project_directory, environ)

@@ -45,19 +45,17 @@ def rules(stack: RunningStack, *services: str) -> list[WatchRule]:
 
 def rebuild(stack: RunningStack, services: Sequence[str], on_progress: OnProgress) -> None:
     """Build the images of ``services`` and recreate their containers, nothing else."""
-    from dockdjango.api.stack.stack_build import build_service, image_warnings
+    from dockdjango.api.stack.stack_build import ServiceBuilder
     from dockdjango.engine.failures import engine_errors
     from dockdjango.engine.up.converge import up
 
     project = stack.project
+    builder = ServiceBuilder(stack.client, project.working_dir, on_progress)
     with engine_errors():
         for name in services:
             build = project.services[name].build
-            if build is None:
-                continue
-            tag = project.image_ref(name)
-            warn = image_warnings(on_progress, tag)
-            build_service(stack.client, project.working_dir, name, build, tag, warn)
+            if build is not None:
+                builder(name, build, project.image_ref(name))
         # dependencies are kept as they are; the new image recreates the rebuilt services
         up(
             stack.client,

@@ -33,7 +33,6 @@ from dockdjango.detection.entry_points import console_script_site
 from dockdjango.detection.layout import find_manage_py
 from dockdjango.detection.projectconfig import Overrides
 from dockdjango.errors import DockdjangoError
-from dockdjango.images.stackfile import StackFile, compose_file
 
 if TYPE_CHECKING:
     import docker
@@ -41,10 +40,12 @@ if TYPE_CHECKING:
     from dockdjango.api.stack.stack import Stack
     from dockdjango.compose import ProjectFiles
     from dockdjango.detection.detect import SourceProject
+    from dockdjango.images.stackfile import StackFile
 
 __all__ = [
     "InitResult",
     "Overrides",
+    "compose_file_in",
     "describe",
     "detect_for_stack",
     "detect_only",
@@ -64,7 +65,12 @@ SIDE_DOCKERFILE = "dockdjango.Dockerfile"
 
 def has_compose_file(root: str | Path) -> bool:
     """True when ``root`` holds a compose file (Compose's names)."""
-    return any((Path(root) / name).is_file() for name in COMPOSE_NAMES)
+    return compose_file_in(root) is not None
+
+
+def compose_file_in(root: str | Path) -> str | None:
+    """The name of the compose file ``root`` holds (the first of Compose's names), if any."""
+    return next((name for name in COMPOSE_NAMES if (Path(root) / name).is_file()), None)
 
 
 def is_django_project(root: str | Path) -> bool:
@@ -142,6 +148,8 @@ def detect_only(root: str | Path = ".", *, overrides: Overrides | None = None) -
 
 def detected_compose(project: SourceProject) -> StackFile:
     """The compose file for ``project`` as ``up`` runs it (a generated Dockerfile always)."""
+    from dockdjango.images.stackfile import compose_file  # detection's weight: when detecting
+
     own = (project.root / "Dockerfile").is_file()
     return compose_file(project, generate_in_memory=own)
 
@@ -263,6 +271,8 @@ def init_project(
             f"the project's own Dockerfile is kept; the generated one is {SIDE_DOCKERFILE}"
         )
     _write(base / ".dockerignore", generate_dockerignore(), result, force=force)
+    from dockdjango.images.stackfile import compose_file
+
     stack_file = compose_file(project, dockerfile=dockerfile if own else None)
     _write(target, stack_file.text, result, force=True)
     from dockdjango.api.images.project_images import keep_mounted_files

@@ -4,10 +4,10 @@
   byte-order mark; anything else is an error naming the line of the first bad byte.
 - Scalars follow `dockdjango.compose.loader.scalars` (YAML 1.2 as Compose reads it: ``yes`` is a
   string, ``017`` and ``0x1F`` are integers, ``1:20`` is text, a bare date is a timestamp).
-- Before any value is built, the document's node graph is checked: an alias may not point
-  into its own anchor (a cycle), nesting is at most `MAX_DEPTH` deep, and the document,
-  with every alias expanded, has at most `MAX_VALUES` values -- so a "billion laughs"
-  alias bomb fails in milliseconds instead of filling memory.
+- Before any value is built, the document's node graph is checked
+  (:mod:`~dockdjango.compose.loader.node_checks`): no alias cycle, at most `MAX_DEPTH`
+  deep, at most `MAX_VALUES` values with every alias expanded (a "billion laughs" alias
+  bomb fails in milliseconds instead of filling memory), no key written twice.
 - **Copy on alias**: every alias (and every ``<<: *anchor`` merge) gets its own copy of
   the anchored values, so no later stage can change one service by changing another, and
   nothing is interpolated or un-escaped twice.
@@ -21,15 +21,12 @@ from typing import Any
 
 import yaml
 
+from dockdjango.compose.loader.node_checks import MAX_DEPTH, MAX_VALUES, check_graph
 from dockdjango.compose.loader.scalars import Timestamp, parse_timestamp, resolve_plain
 from dockdjango.compose.loader.tree import Origin, Seq, Tree, display_path, type_name
 from dockdjango.errors import SpecError
 
-#: The most values a document may hold with its aliases expanded (the largest compose
-#: file in our corpus of real ones has about 600).
-MAX_VALUES = 100_000
-#: The deepest nesting of mappings and lists a document may have (real files: about 10).
-MAX_DEPTH = 100
+__all__ = ["MAX_DEPTH", "MAX_VALUES", "decode", "parse_file", "parse_text", "read_compose_text"]
 
 try:  # the C parser is several times faster; the constructor stays ours either way
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -209,7 +206,7 @@ def parse_text(text: str, display_name: str) -> Tree:
     try:
         node = loader.get_single_node()
         if node is not None:
-            _check_graph(node, display_name)
+            check_graph(node, display_name)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -270,82 +267,6 @@ def _line_at(text: str, position: Any) -> int | None:
     if _BaseLoader is not yaml.SafeLoader:
         return text.encode("utf-8", "surrogatepass").count(b"\n", 0, position) + 1
     return text.count("\n", 0, position) + 1
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [child for pair in node.value for child in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
-
-
-def _check_graph(root: yaml.Node, display_name: str) -> None:
-    """No alias cycle, bounded depth and expanded size, no key written twice in a mapping.
-
-    One iterative pass over the node graph (each node once, however often it is aliased),
-    computing every node's size with its aliases expanded."""
-    size: dict[int, int] = {}
-    depth: dict[int, int] = {}
-    open_nodes: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-
-    def fail(node: yaml.Node, message: str, hint: str) -> SpecError:
-        return SpecError(message, file=display_name, line=node.start_mark.line + 1, hint=hint)
-
-    while stack:
-        node, finished = stack.pop()
-        key = id(node)
-        if finished:
-            open_nodes.discard(key)
-            kids = _children(node)
-            size[key] = 1 + sum(size[id(k)] for k in kids)
-            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
-            if size[key] > MAX_VALUES:
-                raise fail(
-                    node,
-                    f"with its aliases expanded, this holds more than {MAX_VALUES:,} values",
-                    "a YAML alias bomb? Write the values out, or alias fewer times",
-                )
-            if depth[key] > MAX_DEPTH:
-                raise fail(
-                    node,
-                    f"mappings and lists are nested more than {MAX_DEPTH} levels deep here",
-                    "flatten the structure",
-                )
-            continue
-        if key in size:
-            continue
-        open_nodes.add(key)
-        stack.append((node, True))
-        if isinstance(node, yaml.MappingNode):
-            _check_duplicate_keys(node, display_name)
-        for child in _children(node):
-            if id(child) in open_nodes:
-                raise fail(
-                    node,
-                    "an alias refers to the anchor that contains it (a cycle)",
-                    "an alias can only repeat a value defined before and outside it",
-                )
-            if id(child) not in size:
-                stack.append((child, False))
-
-
-def _check_duplicate_keys(node: yaml.MappingNode, display_name: str) -> None:
-    """Keys written twice in one mapping are an error (keys merged in with `<<` may be
-    overridden)."""
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        if key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
-            continue
-        if key_node.value in seen:
-            raise SpecError(
-                f"invalid YAML: mapping key {key_node.value!r} already defined",
-                file=display_name,
-                line=key_node.start_mark.line + 1,
-                hint="remove one of the two entries",
-            )
-        seen.add(key_node.value)
 
 
 def _dates(value: Tree | Seq, path: str, *, extension: bool) -> Any:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dockdjango.compose.loader.extends import apply_extends
 from dockdjango.compose.loader.finalize import (
@@ -46,12 +46,13 @@ from dockdjango.compose.loader.locate import (
 from dockdjango.compose.loader.merge import merge_files
 from dockdjango.compose.loader.parse import parse_file
 from dockdjango.compose.loader.paths import clean_mount_targets, resolve_paths
-from dockdjango.compose.loader.projection import to_project
 from dockdjango.compose.loader.tree import Origin, Seq, Tree, copy_tree, type_name
 from dockdjango.compose.naming import is_valid_project_name, normalize_project_name
-from dockdjango.compose.project import Project
 from dockdjango.compose.schema.toplevel import canonical_file
 from dockdjango.errors import SpecError
+
+if TYPE_CHECKING:
+    from dockdjango.compose.project import Project
 
 
 @dataclass
@@ -130,11 +131,57 @@ def load_project(
     return load_located(located, project_name=project_name, profiles=profiles)
 
 
+@dataclass
+class Resolved:
+    """A project through every stage but the last: its name and its services' names are
+    known, its typed models (pydantic) not built yet. What a command that works from the
+    containers' labels needs (``down``, ``ps``, ``stop``); :meth:`project` finishes it."""
+
+    name: str
+    tree: Tree
+    working_dir: str
+    config_files: list[str]
+    #: services a profile left out: part of the project, never run, never orphans
+    disabled: dict[str, Any]
+    warnings: list[str]
+
+    @property
+    def service_names(self) -> list[str]:
+        """The services of this run, in file order."""
+        return [str(k) for k in self.tree.get("services") or {}]
+
+    @property
+    def all_service_names(self) -> set[str]:
+        """Every service of the project: those of this run and the disabled ones."""
+        return {*self.service_names, *self.disabled}
+
+    def project(self) -> Project:
+        """The last stage: the typed `Project`."""
+        from dockdjango.compose.loader.projection import to_project
+
+        project = to_project(
+            self.tree,
+            name=self.name,
+            working_dir=self.working_dir,
+            config_files=self.config_files,
+            disabled=self.disabled,
+        )
+        project.warnings.extend(self.warnings)
+        return project
+
+
 def load_located(
     located: ProjectFiles, *, project_name: str | None = None, profiles: Sequence[str] = ()
 ) -> Project:
     """Load a project :func:`locate` found: its files merged in order, interpolated with
     its variables, relative paths taken from its directory."""
+    return resolve_located(located, project_name=project_name, profiles=profiles).project()
+
+
+def resolve_located(
+    located: ProjectFiles, *, project_name: str | None = None, profiles: Sequence[str] = ()
+) -> Resolved:
+    """:func:`load_located` up to its last stage: every check made, no model built."""
     paths = list(located.require_files())
     ctx = LoadContext(env=dict(located.env), project_dir=located.project_dir)
     name = _early_name(ctx, paths, project_name)
@@ -211,7 +258,7 @@ def load_dict(
     name = project_name_for(Tree({"name": raw_name}), project_name, ctx.env, project_dir)
     ctx.env["COMPOSE_PROJECT_NAME"] = name
     tree = ctx.file_stages(tree, project_dir, ctx.env)
-    return _finish(tree, ctx, name, profiles, [])
+    return _finish(tree, ctx, name, profiles, []).project()
 
 
 def _as_tree(value: Any, origin: Origin) -> Any:
@@ -258,7 +305,7 @@ def _finish(
     name: str,
     profiles: Sequence[str],
     paths: list[str],
-) -> Project:
+) -> Resolved:
     active = list(profiles)
     if not active and ctx.env.get("COMPOSE_PROFILES"):
         active = ctx.env["COMPOSE_PROFILES"].split(",")  # "a," enables "" too, as in Compose
@@ -274,8 +321,5 @@ def _finish(
     tree = check_references(tree)
     tree = drop_unused(tree)
     tree = resource_names(tree, name)
-    project = to_project(
-        tree, name=name, working_dir=ctx.project_dir, config_files=paths, disabled=disabled
-    )
-    project.warnings.extend(ctx.warnings)
-    return project
+    # the models (pydantic) only in Resolved.project(): everything before is plain trees
+    return Resolved(name, tree, ctx.project_dir, paths, disabled, ctx.warnings)

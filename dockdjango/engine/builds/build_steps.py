@@ -75,7 +75,8 @@ def build_error(event: Mapping[str, object], order: list[StepResult]) -> BuildEr
             f"step [{failed.label}] `{failed.instruction}` failed: {first_line(failed.error)}",
             step=failed.instruction,
             output=tail,
-            hint="the step's last output lines are above; fix the instruction or its inputs",
+            # no "see above": whoever shows this error decides whether the lines are shown
+            hint="fix the instruction, or the files it reads",
         )
     return BuildError(f"the build failed: {first_line(raw)}", step=None)
 

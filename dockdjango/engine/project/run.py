@@ -164,9 +164,7 @@ def prepare(
     )
     spec = oneoff_spec(project, service, opts, image_id, version=__version__)
     try:
-        cid = create_container(
-            client, spec.create, spec.host_config, spec.networks, on_progress
-        )
+        cid = create_container(client, spec.create, spec.host_config, spec.networks, on_progress)
     except APIError as exc:
         raise ServiceError(
             service, f"service {service}: the engine refused the container: {exc.explanation}"

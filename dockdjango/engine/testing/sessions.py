@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import socket
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +22,7 @@ import docker
 from docker.errors import APIError, NotFound
 
 from dockdjango.engine.failures import translate_errors
+from dockdjango.engine.testing.session_ids import new_session_id
 
 SESSION = "dev.dockdjango.session"
 OWNER_PID = "dev.dockdjango.owner-pid"
@@ -35,11 +35,6 @@ PREPARED_FROM = "dev.dockdjango.prepared-from"
 #: On a short-lived helper container (reading a file out of an image, a measurement):
 #: what it is for. Such a container is its own session, owned by the process that made it.
 HELPER = "dev.dockdjango.helper"
-
-
-def new_session_id(prefix: str = "pytest") -> str:
-    """A fresh session id, ``pytest-<12 hex>``."""
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
 def process_started(pid: int) -> str:

@@ -1,9 +1,12 @@
 """The apply step of ``up``: carry out the planned actions, one thread per service.
 
-A service's thread first waits until each dependency meets its ``depends_on`` condition
-(started, healthy, completed), then works through its containers' actions: keep, start,
-restart, recreate, create, remove. Independent services start at once. A failure is
-recorded per service; the root cause (not "its dependency failed") is raised.
+A service's thread creates its new containers as soon as its dependencies' containers
+exist (as Compose creates every container before starting any), then waits until each
+dependency meets its ``depends_on`` condition (started, healthy, completed) and works
+through its containers' actions: keep, start, restart, recreate, start what it created,
+remove. So a health gate's wait overlaps the creation of what waits behind it, and
+independent services start at once. A failure is recorded per service; the root cause
+(not "its dependency failed") is raised.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ class Run:
     deadline: float
     cancel: threading.Event
     done: dict[str, threading.Event]
+    #: set once a service's new containers are created (before they start)
+    created: dict[str, threading.Event] = field(default_factory=dict)
     images: dict[str, str] = field(default_factory=dict)
     network_ids: dict[str, str] = field(default_factory=dict)
     volume_names: dict[str, str] = field(default_factory=dict)
@@ -130,11 +135,17 @@ def _raise_root_cause(run: Run) -> None:
 
 def _converge_service(run: Run, service: str, actions: list[Action]) -> None:
     try:
+        early = _create_early(run, service, actions)
         _wait_for_dependencies(run, service)
         ids = []
-        for action in actions:
+        for i, action in enumerate(actions):
             if run.cancel.is_set():
                 raise Cancelled()
+            if i in early:
+                cid, name, began = early[i]
+                _start(run, service, cid, name, began)
+                ids.append(cid)
+                continue
             made = _apply_action(run, action)
             if made:
                 ids.append(made)
@@ -143,7 +154,35 @@ def _converge_service(run: Run, service: str, actions: list[Action]) -> None:
         with run.lock:
             run.failed[service] = exc
     finally:
+        _created(run, service).set()
         run.done[service].set()
+
+
+def _create_early(
+    run: Run, service: str, actions: list[Action]
+) -> dict[int, tuple[str, str, float]]:
+    """Create the service's new containers once its dependencies' containers exist, before
+    their conditions are met; {action index: (id, name, when its work began)}."""
+    for dep in sorted(graph.dependencies(run.project.services, service)):
+        while not _created(run, dep).wait(0.05):
+            if run.cancel.is_set():
+                raise Cancelled()
+    early = {}
+    try:
+        for i, action in enumerate(actions):
+            if action.op == "create" and action.container is None:
+                began = time.monotonic()
+                cid, name, _ = _create(run, action, [])
+                run.on_progress(Event("container", name, "created"))
+                early[i] = (cid, name, began)
+    finally:
+        _created(run, service).set()
+    return early
+
+
+def _created(run: Run, service: str) -> threading.Event:
+    with run.lock:
+        return run.created.setdefault(service, threading.Event())
 
 
 def _wait_for_dependencies(run: Run, service: str) -> None:

@@ -49,6 +49,7 @@ from dockdjango.engine.up.apply import BeforeStart, Run, apply, stop_started
 from dockdjango.engine.up.create_request import check_supported, create_request
 from dockdjango.engine.up.health import Cancelled, wait_for
 from dockdjango.engine.up.observe import Observed, observe, short_name
+from dockdjango.engine.up.outcome import UpResult
 from dockdjango.engine.up.replace import recover
 from dockdjango.engine.up.resources import (
     Builder,
@@ -57,26 +58,6 @@ from dockdjango.engine.up.resources import (
     ensure_volumes,
     resolve_image,
 )
-
-
-@dataclass
-class UpResult:
-    """What ``up`` did, per service: ``{"web": ("recreated", "changed: command")}``; after
-    a dry run, what it would do (``("would recreate", "changed: command")``), each step in
-    ``planned``."""
-
-    services: dict[str, tuple[str, str]] = field(default_factory=dict)
-    orphans: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    dry_run: bool = False
-    #: a dry run's steps, in order: ``Event("network", "demo_default", "would create")`` ...
-    planned: list[Event] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        """Whether anything was (after a dry run: would be) created, recreated, started or
-        restarted."""
-        return any(op != "unchanged" for op, _ in self.services.values())
 
 
 @dataclass

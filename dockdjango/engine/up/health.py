@@ -129,7 +129,13 @@ def _met(
             return True
         if health == "unhealthy":  # the engine's verdict, whatever a probe said
             raise _failed(client, service, container, "is unhealthy", probe=health_output(state))
-        return probes is not None and probes.passed(data)
+        if probes is not None and probes.passed(data):
+            return True
+        refused = _refused_host(client, data, probes)
+        if refused:
+            # no start period turns a refused Host into a healthy answer: say it now
+            raise _failed(client, service, container, "answers 400", probe=refused)
+        return False
     if st in ("exited", "dead") or state.get("Restarting"):
         if condition == "service_started" and st == "exited" and code == 0:
             return True
@@ -182,16 +188,25 @@ def _failed(
     # errors go to stderr, and a crashing program's stdout is often flushed after them
     errors = [line for line in last_logs(client, container, stdout=False) if line.strip()]
     last = errors[-1] if errors else next((ln for ln in reversed(logs) if ln.strip()), "")
-    host = unreachable_host(errors or logs)
-    if host:
+    outside = unreachable_host(errors or logs)
+    if outside:
         # a site that calls an outside service as it starts, from a machine that cannot
         # reach it: that host is the cause, not the project's code nor dockdjango's wiring
-        message += f": it contacts {host} as it starts, which cannot be reached from here"
+        message += f": it contacts {outside} as it starts, which cannot be reached from here"
         hint = hint or (
-            f"make {host} reachable from containers (a proxy), or configure the project "
+            f"make {outside} reachable from containers (a proxy), or configure the project "
             f"not to call it at start; see its output with: dockdjango logs {service}"
         )
-    if last:
+    host = next((ln for ln in reversed(errors) if DISALLOWED_HOST in ln), None)
+    if host is not None:
+        # Django refused the Host the check (and a browser) sends: that line, not the
+        # access-log line after it, is the cause, and waiting longer changes nothing
+        message += f"; {host[host.index(DISALLOWED_HOST) :].strip()[:200]}"
+        hint = (
+            "add 127.0.0.1 and localhost to ALLOWED_HOSTS in the settings the service runs "
+            "(or to the variable they read it from, in the environment or .env)"
+        )
+    elif last:
         message += f"; last {'error' if errors else 'log'} line: {last.strip()[:200]}"
     return ServiceError(
         service,
@@ -199,3 +214,20 @@ def _failed(
         logs=logs,
         hint=hint or f"see its output with: dockdjango logs {service}",
     )
+
+
+#: Django's words for a request whose Host is not in ALLOWED_HOSTS (a 400).
+DISALLOWED_HOST = "Invalid HTTP_HOST header"
+
+
+def _refused_host(client: docker.DockerClient, data: dict[str, Any], probes: Probes | None) -> str:
+    """The last probe's output when it got a 400 (dockdjango's generated check prints
+    ``GET / answered 400``) and the service logged Django's refusal of the Host; else ""."""
+    last = probes.last(data) if probes is not None else None
+    output = health_output(data.get("State") or {})
+    if "answered 400" not in output:
+        output = last.summary() if last is not None and "answered 400" in last.output else ""
+    if not output:
+        return ""
+    lines = last_logs(client, str(data.get("Id", "")), stdout=False)
+    return output if any(DISALLOWED_HOST in line for line in lines) else ""

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import docker
 
-from dockdjango.compose.confighash import service_hash
-from dockdjango.compose.project import Project
 from dockdjango.engine import labels as L
 from dockdjango.engine.failures import translate_errors
 from dockdjango.engine.image_store import image_id
 from dockdjango.engine.podman import network_ids_of
+
+if TYPE_CHECKING:
+    from dockdjango.compose.project import Project
 
 
 @dataclass
@@ -62,6 +63,9 @@ def observe(client: docker.DockerClient, project: str, *, resources: bool = Fals
 def is_current(client: docker.DockerClient, project: Project) -> bool:
     """True when every service of ``project`` runs (healthy, if it has a check) with the
     config hash and image it would get now, and nothing else of the project does."""
+    # here, not at the top: reading containers by their labels (ps, down) needs no models
+    from dockdjango.compose.confighash import service_hash
+
     state = observe(client, project.name)
     if set(state.containers) != set(project.services):
         return False

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import docker
 from docker.errors import APIError, NotFound
@@ -130,10 +132,29 @@ def ensure_volumes(
     return names
 
 
-#: Builds one service's image: (service name, its ``build`` section, tag) -> image id. The
-#: api layer supplies it (``dockdjango.api.images.build_project``), so the engine needs
-#: no knowledge of generated Dockerfiles or wheel caches.
-Builder = Callable[[str, BuildConfig, str], str]
+@dataclass(frozen=True)
+class Stale:
+    """An existing image older than what it is built from: rebuild it (an image dockdjango
+    generates), or only say so (a compose file's own ``build:``, as Compose leaves it)."""
+
+    rebuild: bool
+    #: one line: what changed since it was built (and what to do, when not rebuilt)
+    reason: str
+
+
+class Builder(Protocol):
+    """Builds services' images; the api layer supplies it (``dockdjango.api.stack.stack_build``),
+    so the engine needs no knowledge of generated Dockerfiles, wheel caches or build inputs."""
+
+    def __call__(self, service: str, build: BuildConfig, tag: str) -> str:
+        """Build ``tag`` for ``service`` from its ``build`` section; return the image id."""
+        ...
+
+    def stale(
+        self, service: str, build: BuildConfig, tag: str, image: Mapping[str, Any]
+    ) -> Stale | None:
+        """Whether the existing ``image`` (inspect data) of ``tag`` is older than its inputs."""
+        ...
 
 
 #: Gives a stand-in for a service's missing image: (service, ref, why the official image
@@ -170,6 +191,8 @@ def resolve_image(
     policy = svc.pull_policy or "missing"
     build = build or (policy == "build" and svc.build is not None)
     found = None if (build and svc.build) else inspect_image(client, ref)
+    if found is not None and svc.build is not None and builder is not None:
+        found = _unless_stale(service, svc.build, ref, found, builder, on_progress)
     if policy == "always" and not svc.build:
         pulled, reason = _pull(client, ref, on_progress, dry_run)
         if pulled:
@@ -193,6 +216,23 @@ def resolve_image(
     if found is None:
         return _pulled_or_stood_in(client, service, ref, on_progress, stand_in, run_refs, dry_run)
     return str(found["Id"])
+
+
+def _unless_stale(
+    service: str,
+    build: BuildConfig,
+    ref: str,
+    found: dict[str, Any],
+    builder: Builder,
+    on_progress: OnProgress,
+) -> dict[str, Any] | None:
+    """``found``, or None when it is stale and must be rebuilt; a stale image that is
+    kept (a compose file's own build) is warned about."""
+    stale = builder.stale(service, build, ref, found)
+    if stale is None:
+        return found
+    on_progress(Event("image", ref, "stale" if stale.rebuild else "warning", stale.reason))
+    return None if stale.rebuild else found
 
 
 def _build(

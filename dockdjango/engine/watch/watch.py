@@ -30,7 +30,7 @@ from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.stop import each
 from dockdjango.engine.up.observe import project_containers
 from dockdjango.engine.watch.watchsync import initial_items, owner_of, sync
-from dockdjango.errors import DockdjangoError
+from dockdjango.errors import BuildError, DockdjangoError
 
 #: Rebuilds the images of the named services and recreates their containers (and only
 #: theirs); supplied by the api layer, which knows how images are built.
@@ -183,6 +183,9 @@ def apply(
         except DockdjangoError as exc:
             for s in rebuilt:
                 on_progress(Event("service", s, "warning", f"rebuild failed: {exc}"))
+            # the failing step's own last lines, under the warning that names it
+            for line in exc.tail() if isinstance(exc, BuildError) else []:
+                on_progress(Event("service", rebuilt[0], "output", line))
     for service, plan in sorted(plans.items()):
         for attempt in (1, 2):
             ids = targets.of(service)
