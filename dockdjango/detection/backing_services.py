@@ -1,7 +1,6 @@
 """Which backing services a Django project needs, and the variables that connect it to them.
 
 Decided from three readings, each said in the result's notes:
-
 - **dependencies**: a PostgreSQL driver (psycopg, psycopg2...), a MySQL one (mysqlclient,
   PyMySQL), a Redis client (redis, django-redis, channels-redis...), Celery;
 - **settings** (:mod:`dockdjango.detection.django_settings.settings_scan`): the database
@@ -12,9 +11,8 @@ Decided from three readings, each said in the result's notes:
 
 Every variable the settings read that names a database host, port, user, password, name,
 engine or URL is set to reach the service dockdjango adds (``db``, ``redis``), so the
-project's settings connect without a change. SQLite databases go to a named volume when
-a variable places them (``DATABASE_URL``, ``*_DATA_DIR``...); otherwise they stay where the
-settings put them, and that is said.
+project's settings connect without a change (or, at a fixed localhost, share its network).
+SQLite goes to a named volume when a variable places it (``DATABASE_URL``, ``*_DATA_DIR``).
 """
 
 from __future__ import annotations
@@ -25,6 +23,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dockdjango.detection.compose_hints import ComposeHints
+from dockdjango.detection.database_service import (
+    DB_TOKEN,
+    Database,
+    database_on_localhost,
+    literal_credentials,
+    redis_on_localhost,
+    share_localhost,
+    sqlite_switch,
+)
 from dockdjango.detection.django_settings.settings_scan import SettingsScan, engine_kind
 from dockdjango.detection.django_settings.sqlite_dirs import made_dirs_note, missing_sqlite_dirs
 from dockdjango.detection.redis_wiring import (
@@ -46,46 +53,6 @@ POSTGRES_DRIVERS = {
 MYSQL_DRIVERS = {"mysqlclient", "pymysql", "mysql-connector-python", "mariadb"}
 DEFAULT_VERSIONS = {"postgres": "16", "redis": "7", "mysql": "11"}
 DATA_DIR = "/data"
-_DB_TOKEN = re.compile(r"(^|_)(DB|DATABASE|SQL|PG|POSTGRES|POSTGRESQL|MYSQL|MARIADB)(_|$)")
-
-
-@dataclass(frozen=True)
-class Database:
-    """The database service: kind, image version and credentials."""
-
-    kind: str  # postgres, mysql
-    version: str
-    user: str = "django"
-    password: str = "django"
-    name: str = "django"
-    environment: tuple[tuple[str, str], ...] = ()
-    mounts: tuple[str, ...] = ()
-    #: GeoDjango's PostGIS backend: the image must carry the PostGIS extension
-    postgis: bool = False
-    #: ``mysql`` when the project's compose file runs MySQL itself (``mysql:8.0.32``);
-    #: MariaDB otherwise
-    flavor: str = "mariadb"
-
-    @property
-    def image(self) -> str:
-        """``postgres:16`` / ``postgis/postgis:16-3.4`` / ``mariadb:11``."""
-        if self.kind == "postgres":
-            return (
-                f"postgis/postgis:{self.version}-3.4"
-                if self.postgis
-                else f"postgres:{self.version}"
-            )
-        return f"{self.flavor}:{self.version}"
-
-    @property
-    def port(self) -> int:
-        """5432 or 3306."""
-        return 5432 if self.kind == "postgres" else 3306
-
-    def url(self, scheme: str | None = None) -> str:
-        """``postgres://django:django@db:5432/django``."""
-        scheme = scheme or ("postgres" if self.kind == "postgres" else "mysql")
-        return f"{scheme}://{self.user}:{self.password}@db:{self.port}/{self.name}"
 
 
 @dataclass
@@ -100,6 +67,9 @@ class ServicePlan:
     data_volume: bool = False
     #: directories (from manage.py's) the settings' SQLite files need and the checkout lacks
     make_dirs: tuple[str, ...] = ()
+    #: what the settings reach at a fixed localhost (``db``, ``redis``): see
+    #: :mod:`dockdjango.detection.database_service`
+    on_localhost: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -121,14 +91,18 @@ def plan_services(
     chosen: tuple[str, ...] | None = None,
 ) -> ServicePlan:
     """Decide the services (``chosen`` replaces the detection) and wire the environment."""
-    deps = set(dependencies)
-    plan = ServicePlan()
+    deps, plan = set(dependencies), ServicePlan()
     given = {**dotenv, **hints.environment}
     kind = _database_kind(deps, scan, given) if chosen is None else _chosen_db(chosen)
+    drivers = POSTGRES_DRIVERS if kind == "postgres" else MYSQL_DRIVERS
+    switch = sqlite_switch(kind, scan, given) if chosen is None and not deps & drivers else None
+    if switch is not None:
+        kind, (name, value, note) = "sqlite", switch
+        plan.environment[name] = value
+        plan.notes.append(note)
     if kind in ("postgres", "mysql"):
         database = replace(_database(kind, hints), postgis=scan.postgis)
         plan.database = _wire_database(plan, database, scan, given, hints.hosts)
-        drivers = POSTGRES_DRIVERS if kind == "postgres" else MYSQL_DRIVERS
         if not deps & drivers:
             example = "psycopg[binary]" if kind == "postgres" else "mysqlclient"
             plan.notes.append(
@@ -137,14 +111,8 @@ def plan_services(
             )
     else:
         _place_sqlite(plan, scan, given, app_dir)
-    redis = wants_redis(deps, scan) if chosen is None else "redis" in chosen
-    if redis:
-        service = hints.service("redis")
-        plan.redis = (service.version if service else None) or DEFAULT_VERSIONS["redis"]
-        wired = redis_variables(scan, given)
-        plan.environment.update(wired)
-        if wired:
-            plan.notes.append(f"redis wired through {', '.join(wired)} (read by the settings)")
+    if wants_redis(deps, scan) if chosen is None else "redis" in chosen:
+        _plan_redis(plan, scan, hints, given)
     celery = "celery" in deps if chosen is None else "celery" in chosen
     if celery:
         module = find_celery_app(app_dir)
@@ -170,6 +138,19 @@ def plan_services(
             + ", ".join(sorted(hints.environment))
         )
     return plan
+
+
+def _plan_redis(
+    plan: ServicePlan, scan: SettingsScan, hints: ComposeHints, given: Mapping[str, str]
+) -> None:
+    service = hints.service("redis")
+    plan.redis = (service.version if service else None) or DEFAULT_VERSIONS["redis"]
+    wired = redis_variables(scan, given)
+    plan.environment.update(wired)
+    if wired:
+        plan.notes.append(f"redis wired through {', '.join(wired)} (read by the settings)")
+    elif redis_on_localhost(scan):
+        plan.notes.append(share_localhost(plan.on_localhost, "redis"))
 
 
 def _renamed_hosts(hints: ComposeHints, plan: ServicePlan) -> dict[str, str]:
@@ -219,7 +200,7 @@ def _engine_selected(scan: SettingsScan, values: Mapping[str, str]) -> str | Non
     ``DB_ENGINE`` defaulting to ``postgresql`` when ``values`` are the defaults)."""
     for name in scan.env_reads:
         upper = name.upper()
-        if not (upper.endswith(("_ENGINE", "_TYPE", "_BACKEND")) and _DB_TOKEN.search(upper)):
+        if not (upper.endswith(("_ENGINE", "_TYPE", "_BACKEND")) and DB_TOKEN.search(upper)):
             continue
         value = values.get(name)
         kind = engine_kind(value) if value else None
@@ -233,7 +214,7 @@ def _chosen_db(chosen: tuple[str, ...]) -> str | None:
 
 
 def _reads_db_vars(scan: SettingsScan) -> bool:
-    return any(_DB_TOKEN.search(name) or name.endswith("DATABASE_URL") for name in scan.env_reads)
+    return any(DB_TOKEN.search(name) or name.endswith("DATABASE_URL") for name in scan.env_reads)
 
 
 def _database(kind: str, hints: ComposeHints) -> Database:
@@ -309,10 +290,28 @@ def _wire_database(
         if part == "name" and default and not db.environment:
             db = replace(db, name=default)
         plan.environment[name] = _part_value(part, db, scan)
+        if part == "engine" and "." not in scan.env_defaults.get(name, "."):
+            # read as a suffix (f"django.db.backends.{DB_ENGINE}"), like its default
+            plan.environment[name] = plan.environment[name].rsplit(".", 1)[-1]
         wired.append(name)
     if wired:
         plan.notes.append(f"{db.kind} wired through {', '.join(wired)} (read by the settings)")
     elif not any(k in given for k in scan.env_reads):
+        db = _unwired(plan, db, scan)
+    return db
+
+
+def _unwired(plan: ServicePlan, db: Database, scan: SettingsScan) -> Database:
+    """The settings read no database address: they fix it, or ours must be named there."""
+    if database_on_localhost(scan):
+        db = literal_credentials(db, scan)
+        plan.notes.append(share_localhost(plan.on_localhost, "db", f"{db.user}@{db.name}"))
+    elif scan.database_literals.get("HOST") == "db":
+        db = literal_credentials(db, scan)  # their `db` is ours: as they would make it
+        plan.notes.append(
+            f"{db.kind} runs as service `db`, made as {db.user}@{db.name}, as the settings say"
+        )
+    else:
         plan.notes.append(
             f"the settings read no database address from the environment: {db.kind} runs "
             "as service `db`; make the settings' HOST `db` (or read it from a variable)"
@@ -323,7 +322,7 @@ def _wire_database(
 def _db_part(name: str) -> tuple[str, str] | None:
     """(part, prefix) of a database variable: ``KIWI_DB_HOST`` -> ("host", "KIWI_DB")."""
     upper = name.upper()
-    if not _DB_TOKEN.search(upper):
+    if not DB_TOKEN.search(upper):
         return None
     for part, suffixes in _PARTS:
         for suffix in suffixes:

@@ -8,7 +8,7 @@ Redis address (``REDIS_URL``, ``CELERY_BROKER_URL``, ``CACHE_URL``...) or name o
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from dockdjango.detection.django_settings.settings_scan import SettingsScan
@@ -74,3 +74,20 @@ def find_celery_app(app_dir: Path) -> str | None:
             rel = path.relative_to(app_dir).with_suffix("")
             return ".".join(rel.parts)
     return None
+
+
+def schedules_tasks(
+    app_dir: Path, celery_app: str, dependency_names: Iterable[str], settings_files: list[Path]
+) -> bool:
+    """True when the project runs Celery beat: django-celery-beat among its dependencies,
+    or a beat schedule in its Celery module (``celery_app``) or settings."""
+    if "django-celery-beat" in dependency_names:
+        return True
+    module = celery_app.replace(".", "/")
+    candidates = [app_dir / f"{module}.py", app_dir / module / "celery.py", *settings_files]
+    for path in candidates:
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if "beat_schedule" in text or "CELERY_BEAT_SCHEDULE" in text:
+                return True
+    return False

@@ -49,6 +49,9 @@ class SetupStep:
     where: str
     #: False when the project runs without it (an optional ``try: from .local import *``)
     required: bool = True
+    #: True when the code shows the need (the settings import the file, or only the
+    #: example sets SECRET_KEY), not only the docs: Django cannot start without it
+    shown_by_code: bool = False
 
     @property
     def command(self) -> str:
@@ -59,6 +62,19 @@ class SetupStep:
         """One line for the user."""
         need = "" if self.required else ", optional"
         return f"{self.command}  ({self.where}{need}; dockdjango does not make it)"
+
+    @property
+    def blocks(self) -> bool:
+        """True when Django cannot start until the copy is made (so ``up`` refuses)."""
+        return self.required and self.shown_by_code
+
+    def refusal(self) -> tuple[str, str]:
+        """(the one-line error, the hint) of ``up`` while the copy is not made."""
+        return (
+            f"{self.target} must be made first: {self.where} (a step of the project's own "
+            "setup; dockdjango does not make it)",
+            f"run `{self.command}` (and edit it as the project's docs say), then `dockdjango up`",
+        )
 
 
 def example_for(target: Path, root: Path) -> Path | None:
@@ -198,6 +214,7 @@ def _from_imports(root: Path, app_dir: Path, read: Iterable[Path]) -> Iterator[S
                     f"{path.relative_to(root).as_posix()} imports {name}"
                     + (" if it exists; only the example sets SECRET_KEY" if secret else ""),
                     required=not optional or secret,
+                    shown_by_code=True,
                 )
 
 

@@ -21,13 +21,15 @@ Readable and commented, and plain Compose: ``docker compose config`` accepts it 
 from __future__ import annotations
 
 import json
-import shlex
 from dataclasses import dataclass, field
 
 from dockdjango.detection.backing_services import Database
 from dockdjango.detection.detect import SourceProject
+from dockdjango.detection.django_settings.admin_url import admin_path as read_admin_path
 from dockdjango.detection.django_settings.dev_hosts import host_variables
-from dockdjango.detection.django_settings.urlconf import admin_mount, routes_root, urlconf_routes
+from dockdjango.detection.django_settings.sqlite_dirs import mkdir_first
+from dockdjango.detection.django_settings.urlconf import routes_root, urlconf_routes
+from dockdjango.detection.redis_wiring import schedules_tasks as runs_beat
 from dockdjango.images.dockerfile import APP_DIR, DEV_DATA_DIR
 
 __all__ = [
@@ -89,12 +91,15 @@ def compose_file(
         "services:",
         *_web(project, build, workdir, env, port),
     ]
+    owner = plan.on_localhost[0] if plan.on_localhost else None
     if plan.database is not None:
-        out += _database(plan.database)
+        out += _database(plan.database) + (_published(port) if owner == "db" else [])
     if plan.redis:
         out += [
             "  redis:",
             f"    image: redis:{plan.redis}",
+            *(_published(port) if owner == "redis" else []),
+            *(_namespace(project) if owner != "redis" and "redis" in plan.on_localhost else []),
             "    healthcheck:",
             '      test: ["CMD", "redis-cli", "ping"]',
             "      interval: 5s",
@@ -147,12 +152,11 @@ def _web(
             [
                 "sh",
                 "-c",
-                f"{_make_dirs(project.services.make_dirs)}python manage.py migrate "
+                f"{mkdir_first(project.services.make_dirs)}python manage.py migrate "
                 f"--noinput && exec python manage.py runserver 0.0.0.0:{port}",
             ]
         ),
-        "    ports:",
-        f'      - "127.0.0.1:${{WEB_PORT:-{port}}}:{port}"  # only this machine can reach it',
+        *(_namespace(project) or _published(port)),
     ]
     hosts = _host_values(project, env)
     if env or hosts:
@@ -179,9 +183,28 @@ def _web(
     urls = announced_urls(project)
     out += [
         "    x-dockdjango:  # what `dockdjango up` prints once the site answers",
-        "      urls: {" + ", ".join(f"{k}: {v}" for k, v in urls.items()) + "}",
+        "      urls: {" + ", ".join(f"{k}: {_scalar(v)}" for k, v in urls.items()) + "}",
     ]
     return out
+
+
+def _published(port: int) -> list[str]:
+    return [
+        "    ports:",
+        f'      - "127.0.0.1:${{WEB_PORT:-{port}}}:{port}"  # only this machine can reach it',
+    ]
+
+
+def _namespace(project: SourceProject) -> list[str]:
+    """``network_mode: service:db`` when the settings reach services at a fixed localhost
+    (see :mod:`dockdjango.detection.database_service`); [] otherwise."""
+    shared = project.services.on_localhost
+    if not shared:
+        return []
+    return [
+        f"    network_mode: service:{shared[0]}  # the settings reach "
+        f"{' and '.join(shared)} at localhost"
+    ]
 
 
 def _host_values(project: SourceProject, env: dict[str, str]) -> dict[str, str]:
@@ -207,6 +230,7 @@ def celery_services(
         "      target: dev",
         '    user: "${DOCKDJANGO_UID:-10001}:${DOCKDJANGO_GID:-10001}"',
         f"    working_dir: {workdir}",
+        *_namespace(project),
     ]
     tail = []
     if env:
@@ -246,25 +270,11 @@ BEAT_SCHEDULE = "/tmp/celerybeat-schedule"
 
 
 def schedules_tasks(project: SourceProject) -> bool:
-    """True when the project runs Celery beat: django-celery-beat among its dependencies,
-    or a beat schedule in its Celery module or settings."""
-    if "django-celery-beat" in project.dependency_names:
-        return True
+    """True when the project runs Celery beat (see :func:`redis_wiring.schedules_tasks`)."""
     app_dir = project.root / project.app_dir
-    module = (project.services.celery_app or "").replace(".", "/")
-    candidates = [app_dir / f"{module}.py", app_dir / module / "celery.py"]
-    candidates += [app_dir / rel for rel in project.settings_scan.files]
-    for path in candidates:
-        if path.is_file():
-            text = path.read_text(encoding="utf-8", errors="replace")
-            if "beat_schedule" in text or "CELERY_BEAT_SCHEDULE" in text:
-                return True
-    return False
-
-
-def _make_dirs(dirs: tuple[str, ...]) -> str:
-    """``mkdir -p`` of the directories the settings' SQLite files need (none: no text)."""
-    return f"mkdir -p {' '.join(shlex.quote(d) for d in dirs)} && " if dirs else ""
+    files = [app_dir / rel for rel in project.settings_scan.files]
+    celery_app = project.services.celery_app or ""
+    return runs_beat(app_dir, celery_app, project.dependency_names, files)
 
 
 def _depends(project: SourceProject) -> list[str]:
@@ -292,8 +302,11 @@ def _routes(project: SourceProject) -> list[tuple[str, str]] | None:
 
 
 def admin_path(project: SourceProject) -> str | None:
-    """Where the project mounts Django's admin (``/admin/``), read from its root URLconf."""
-    return admin_mount(_routes(project))
+    """Where the project mounts Django's admin (``/admin/``, ``/en/456-admin/``), read from
+    its root URLconf (see :mod:`dockdjango.detection.django_settings.admin_url`)."""
+    urlconf = project.settings_scan.values.get("ROOT_URLCONF")
+    app_dir, files = project.root / project.app_dir, project.settings_scan.files
+    return read_admin_path(app_dir, urlconf, files) if urlconf else None
 
 
 @dataclass(frozen=True)

@@ -125,12 +125,6 @@ _WRITES = {
 _NOT_YET = {
     "django-cms-quickstart": "under the hint's --generated-dockerfile its compose command "
     "(runserver on :80) is probed now, but its database is not migrated first: / answers 500",
-    "django-crm": "its site never answers (the CRM lives under /en/123/)",
-    "django-silk": "the site is a sandbox of a package that must be installed",
-    "evap": "the project itself is not installed (no package metadata)",
-    "kompass": "MariaDB and its settings copied from examples",
-    "peering-manager": "its runtime install step fails",
-    "taiga-back": "its settings do not reach the database dockdjango adds",
 }
 
 #: corpus projects proven after the first nine (issue 19), served or refused on one line
@@ -292,6 +286,51 @@ RECIPES: dict[str, Recipe] = {
             why="Python 3.10 exists nowhere here (its MySQL would be stood in for by MariaDB)",
         ),
         *_SERVED_OR_REFUSED_LATER,
+        Recipe(
+            "django-crm",
+            # / is not routed; the admin is under i18n_patterns and a settings prefix
+            paths=("/en/456-admin/",),
+            why="no compose file: zero-config, SQLite; the admin at /en/456-admin/ "
+            "(SECRET_ADMIN_PREFIX inside i18n_patterns), read from its URLconf",
+        ),
+        Recipe(
+            "django-silk",
+            why="no compose file: zero-config; the sandbox project/ with the silk package "
+            "installed, and SQLite through DB_ENGINE=sqlite3 (its README's first run; no "
+            "PostgreSQL driver is a dependency)",
+        ),
+        Recipe(
+            "evap",
+            # nix's setup makes evap/localsettings.py from its template; only it sets SECRET_KEY
+            refused="evap/localsettings.py must be made first",
+            why="its settings run without SECRET_KEY until its nix setup copies "
+            "evap/development/localsettings.template.py; PostgreSQL and Redis at a fixed "
+            "localhost are met by sharing db's network",
+        ),
+        Recipe(
+            "kompass",
+            readme_copies=_COPIES["kompass"],
+            paths=("/", "/de/kompass/"),
+            services=("mysql", "redis"),
+            why="no compose file at the root (docker/development/ has one): zero-config, "
+            "MariaDB (Debian's) made with the credentials its settings default to",
+        ),
+        Recipe(
+            "peering-manager",
+            readme_copies=_COPIES["peering-manager"],
+            services=("postgres",),
+            why="no compose file: zero-config from uv.lock (its requirements.txt is an export "
+            "that pins rpds-py twice); configuration.py's PostgreSQL at a fixed localhost "
+            "(devbox) met by sharing db's network",
+        ),
+        Recipe(
+            "taiga-back",
+            # the corpus trims images; a real checkout has the file (not dockdjango's doing)
+            refused="taiga/hooks/bitbucket/migrations/logo.png",
+            services=("postgres",),
+            why="PostgreSQL at a fixed 127.0.0.1 (taiga/taiga) is met by sharing db's "
+            "network and migrations run, until one opens a PNG the corpus copy trimmed",
+        ),
         *(
             Recipe(
                 name,

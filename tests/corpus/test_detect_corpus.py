@@ -141,8 +141,10 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "manage_py": "project/manage.py",
         "settings_module": "project.settings",
         "python": "3.13",
-        "services": ("postgres",),  # DB_ENGINE defaults to postgresql
-        "env": {"DB_HOST": "db", "DB_ENGINE": "django.db.backends.postgresql"},
+        # DB_ENGINE defaults to postgresql, and no driver is a dependency: its README's
+        # `export DB_ENGINE=sqlite3`, read as a suffix of django.db.backends.
+        "services": (),
+        "env": {"DB_ENGINE": "sqlite3", "DB_NAME": "/data/db.sqlite3"},
         # install_requires, and the README's requirements.txt (pillow for example_app)
         "names": {"django", "sqlparse", "gprof2dot", "pillow", "factory-boy"},
         "install": ("django-silk", ()),
@@ -245,7 +247,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "build": {"libpq-dev", "gcc"},
     },
     "peering-manager": {
-        "kind": "requirements",  # the pinned file its docs install, over uv.lock/poetry.lock
+        # its docs install requirements.txt, but here that is an export of uv.lock without
+        # markers (rpds-py pinned twice, unsatisfiable): the lock it came from wins
+        "kind": "uv",
         "settings_module": "peering_manager.settings",
         "python": "3.11",
         "services": ("postgres",),

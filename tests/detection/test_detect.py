@@ -89,6 +89,12 @@ def test_uv_lock_pins_and_skips_the_project_itself(tmp_path: Path) -> None:
     assert p.kind == "uv"
     assert p.requirements == ("six==1.16.0",)
     assert p.dependency_files == ("pyproject.toml", "uv.lock")
+    # a requirements.txt exported from the lock without its markers (one name pinned
+    # twice) does not outrank the lock it came from
+    (tmp_path / "requirements.txt").write_text("six==1.15.0\nsix==1.16.0\n")
+    p = detect(tmp_path)
+    assert p.kind == "uv" and p.requirements == ("six==1.16.0",)
+    assert "requirements.txt not used: uv.lock is this project's lock" in p.notes
 
 
 def test_poetry_lock_keeps_main_group_only(tmp_path: Path) -> None:

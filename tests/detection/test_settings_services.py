@@ -374,3 +374,104 @@ def test_a_database_without_its_driver_is_said(tmp_path: Path) -> None:
     assert any("no postgres driver is among the dependencies" in n for n in plan.notes)
     plan = plan_services(tmp_path, {"django", "psycopg"}, scan, hints, {})
     assert not any("driver" in n for n in plan.notes)
+
+
+def test_a_database_at_our_host_is_made_with_the_credentials_the_settings_give(
+    tmp_path: Path,
+) -> None:
+    """Settings that read a config file (not the environment) and fall back to defaults
+    naming host `db`: the database dockdjango adds is made with those defaults."""
+    write(
+        tmp_path,
+        {
+            "s.py": "def get_var(*keys, default=''):\n    return default\n"
+            "DATABASES = {'default': {'ENGINE': 'django.db.backends.mysql', "
+            "'NAME': get_var('database', 'database', default='club'), "
+            "'USER': get_var('database', 'user', default='clubber'), "
+            "'PASSWORD': get_var('database', 'password', default='secret'), "
+            "'HOST': get_var('database', 'host', default='db'), "
+            "'PORT': get_var('database', 'port', default=3306)}}\n",
+        },
+    )
+    scan = scan_settings(tmp_path, "s")
+    assert scan.database_literals == {
+        "NAME": "club",
+        "USER": "clubber",
+        "PASSWORD": "secret",
+        "HOST": "db",
+        "PORT": "3306",
+    }
+    plan = plan_services(tmp_path, {"mysqlclient"}, scan, read_compose_hints(tmp_path), {})
+    assert plan.database is not None and plan.on_localhost == []
+    assert (plan.database.user, plan.database.password, plan.database.name) == (
+        "clubber",
+        "secret",
+        "club",
+    )
+
+
+def test_an_engine_variable_read_as_a_suffix_is_set_as_one(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "s.py": "import os\nDB_ENGINE = os.environ.get('DB_ENGINE', 'postgresql')\n"
+            "DATABASES = {'default': {'ENGINE': f'django.db.backends.{DB_ENGINE}', "
+            "'HOST': os.environ.get('DB_HOST', '127.0.0.1')}}\n",
+        },
+    )
+    scan = scan_settings(tmp_path, "s")
+    plan = plan_services(tmp_path, {"psycopg2"}, scan, read_compose_hints(tmp_path), {})
+    assert plan.environment["DB_ENGINE"] == "postgresql"
+    assert plan.environment["DB_HOST"] == "db" and plan.on_localhost == []
+
+
+def test_an_engine_variable_picks_sqlite_when_no_driver_of_its_default_is_a_dependency(
+    tmp_path: Path,
+) -> None:
+    write(
+        tmp_path,
+        {
+            "s.py": "import os\nDB_ENGINE = os.environ.get('DB_ENGINE', 'postgresql')\n"
+            "DATABASES = {'default': {'ENGINE': f'django.db.backends.{DB_ENGINE}', "
+            "'NAME': os.environ.get('DB_NAME', 'postgres'), "
+            "'HOST': os.environ.get('DB_HOST', '127.0.0.1')}}\n",
+        },
+    )
+    scan = scan_settings(tmp_path, "s")
+    plan = plan_services(tmp_path, {"django"}, scan, read_compose_hints(tmp_path), {})
+    assert plan.database is None and plan.data_volume
+    assert plan.environment == {"DB_ENGINE": "sqlite3", "DB_NAME": "/data/db.sqlite3"}
+    assert any("no postgres driver" in n and "DB_ENGINE=sqlite3" in n for n in plan.notes)
+
+
+def test_a_database_entry_from_the_configuration_module_the_settings_import(
+    tmp_path: Path,
+) -> None:
+    """NetBox-style settings: a configuration module named by a variable's default, whose
+    DATABASE dict becomes the default entry; its literal localhost is met as written."""
+    write(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/configuration.py": "DATABASE = {'NAME': 'peers', 'USER': 'devbox', "
+            "'PASSWORD': 'devbox', 'HOST': 'localhost', 'PORT': ''}\n",
+            "proj/settings.py": "import importlib, os\n"
+            "config_path = os.getenv('PROJ_CONFIGURATION', 'proj.configuration')\n"
+            "try:\n    configuration = importlib.import_module(config_path)\n"
+            "except ModuleNotFoundError:\n    raise\n"
+            "DATABASE = configuration.DATABASE\n"
+            "configuration.DATABASE.update({'ENGINE': 'django.db.backends.postgresql'})\n"
+            "DATABASES = {'default': configuration.DATABASE}\n",
+        },
+    )
+    scan = scan_settings(tmp_path, "proj.settings")
+    assert scan.database_literals == {
+        "NAME": "peers",
+        "USER": "devbox",
+        "PASSWORD": "devbox",
+        "HOST": "localhost",
+        "PORT": "",
+    }
+    plan = plan_services(tmp_path, {"psycopg"}, scan, read_compose_hints(tmp_path), {})
+    assert plan.on_localhost == ["db"] and plan.database is not None
+    assert (plan.database.user, plan.database.name) == ("devbox", "peers")

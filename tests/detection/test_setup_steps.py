@@ -28,6 +28,8 @@ def test_a_cp_in_the_docs_after_a_cd_in_the_same_block(tree: Tree) -> None:
         }
     )
     assert steps(root) == [("cp docker/.env.example docker/.env", "docs/install.md:5", True)]
+    # the docs alone do not show Django cannot start without it: `up` goes on, and says it
+    assert not any(s.blocks for s in detect(root, environ={}).setup_steps)
     (root / "docker/.env").write_text("X=1\n")
     assert steps(root) == []  # made already: nothing to say
 
@@ -87,6 +89,12 @@ def test_an_optional_import_whose_example_holds_the_only_secret_key(tree: Tree) 
     ((command, where, required),) = steps(root)
     assert command == "cp proj/development/localsettings.template.py proj/localsettings.py"
     assert required and "only the example sets SECRET_KEY" in where
+    # Django cannot start without a SECRET_KEY: `up` refuses on one line, naming the copy
+    (step,) = detect(root, environ={}).setup_steps
+    message, hint = step.refusal()
+    assert step.blocks and "\n" not in message
+    assert message.startswith("proj/localsettings.py must be made first: proj/settings.py imports")
+    assert hint.startswith(f"run `{command}`")
 
 
 def test_an_example_settings_module_and_a_missing_env_file(tree: Tree) -> None:

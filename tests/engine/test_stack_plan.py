@@ -325,7 +325,7 @@ def test_late_errors_and_warnings_name_file_and_line(tmp_path):
 
     (tmp_path / "compose.yaml").write_text(
         "services:\n  web:\n    image: x\n    blkio_config: {weight: 300}\n"
-        "  side:\n    image: x\n    network_mode: service:web\n"
+        "  side:\n    image: x\n    network_mode: service:web\n    ports: ['8000']\n"
     )
     project = load_project([str(tmp_path / "compose.yaml")])
     file = project.config_files[0]
@@ -354,17 +354,34 @@ def test_engine_vanishing_mid_operation_is_engine_unavailable(tmp_path):
         stack.down()
 
 
-def test_unsupported_network_mode_is_a_clear_error():
+def test_network_mode_of_a_service_is_its_first_container_and_errors_are_clear():
     from dockdjango.errors import ServiceError
 
+    shared_spec = {"image": "x", "network_mode": "service:db"}
+    shared = Service(**shared_spec)
     project = Project(
         name="proj",
-        services={"db": Service(image="x"), "web": Service(image="x", network_mode="service:db")},
+        services={"db": Service(image="x"), "web": shared, "cache": shared},
     )
-    with pytest.raises(
-        ServiceError, match=r"services.web.network_mode: service:db is not supported"
-    ):
-        create_request(project, "web", 1, image="x", labels={})
+    request = create_request(project, "web", 1, image="x", labels={})
+    assert request.host_config["network_mode"] == "container:proj-db-1"
+    assert request.networks == {}
+    named = Project(
+        name="proj", services={"db": Service(image="x", container_name="pg"), "web": shared}
+    )
+    assert (
+        create_request(named, "web", 1, image="x", labels={}).host_config["network_mode"]
+        == "container:pg"
+    )
+    nowhere = Project(name="proj", services={"web": shared})
+    with pytest.raises(ServiceError, match=r"service:db names no service of this project"):
+        create_request(nowhere, "web", 1, image="x", labels={})
+    busy = load_dict(
+        {"services": {"db": {"image": "x"}, "web": {**shared_spec, "ports": ["8000"]}}},
+        project_name="proj",
+    )
+    with pytest.raises(ServiceError, match=r"its ports cannot be published here"):
+        create_request(busy, "web", 1, image="x", labels={})
     assert _spec({"image": "x", "network_mode": "host"}).host_config["network_mode"] == "host"
 
 

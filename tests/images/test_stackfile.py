@@ -116,3 +116,93 @@ def test_sqlite_files_in_directories_the_checkout_lacks_are_made_before_migrate(
     assert made.services.make_dirs == ()
     command = yaml.safe_load(compose_file(made).text)["services"]["web"]["command"]
     assert command[2].startswith("python manage.py migrate")
+
+
+LOCALHOST_SETTINGS = {
+    "requirements.txt": "Django>=5.2,<5.3\npsycopg[binary]>=3.1\nredis>=5\n",
+    "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",
+    "proj/__init__.py": "",
+    "proj/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', "
+    "'NAME': 'shop', 'USER': 'shopper', 'PASSWORD': 'secret', 'HOST': '127.0.0.1'}}\n"
+    "CACHES = {'default': {'BACKEND': 'django.core.cache.backends.redis.RedisCache', "
+    "'LOCATION': 'redis://localhost:6379/0'}}\n",
+}
+
+
+def test_settings_that_fix_localhost_share_the_database_network(tmp_path: Path) -> None:
+    """Settings written for a developer's machine (a literal localhost database and Redis,
+    no variable) are met as written: web and redis live in db's network namespace, db is
+    made with the settings' credentials, and db publishes web's port, which the printed
+    URL follows."""
+    from dockdjango.api.stack.links import announced
+    from dockdjango.compose import load_dict
+
+    project = detect(write(tmp_path / "shop", LOCALHOST_SETTINGS))
+    assert project.services.on_localhost == ["db", "redis"]
+    assert any("shopper@shop" in n for n in project.services.notes)
+    data = yaml.safe_load(compose_file(project).text)
+    web, db, redis = (data["services"][k] for k in ("web", "db", "redis"))
+    assert web["network_mode"] == redis["network_mode"] == "service:db"
+    assert "ports" not in web and "ports" not in redis
+    assert db["ports"] == ["127.0.0.1:${WEB_PORT:-8000}:8000"]
+    assert db["environment"] == {
+        "POSTGRES_DB": "shop",
+        "POSTGRES_USER": "shopper",
+        "POSTGRES_PASSWORD": "secret",
+    }
+    stack = load_dict(data, project_name="shop", environ={"WEB_PORT": "8123"})
+    links = announced(stack, lambda service, port: f"{service}:{port}")
+    assert [link.url for link in links] == ["db:8000/"]
+
+
+def test_settings_that_read_the_database_host_are_not_shared(tmp_path: Path) -> None:
+    files = dict(LOCALHOST_SETTINGS)
+    files["proj/settings.py"] = (
+        "import os\nDATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', "
+        "'NAME': 'shop', 'HOST': os.environ.get('DB_HOST', 'localhost')}}\n"
+    )
+    project = detect(write(tmp_path / "shop", files))
+    assert project.services.on_localhost == []
+    web = yaml.safe_load(compose_file(project).text)["services"]["web"]
+    assert "network_mode" not in web and web["ports"]
+
+
+def test_an_admin_under_a_settings_prefix_and_i18n_patterns(tmp_path: Path) -> None:
+    """``path(settings.SECRET_ADMIN_PREFIX, admin.site.urls)`` inside ``i18n_patterns``:
+    the admin announced is where it answers, the default language first."""
+    files = {
+        "requirements.txt": "Django>=5.2,<5.3\n",
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'crm.settings')\n",
+        "crm/__init__.py": "",
+        "crm/settings.py": "ROOT_URLCONF = 'crm.urls'\nLANGUAGE_CODE = 'en'\n"
+        "SECRET_ADMIN_PREFIX = '456-admin/'\nif False:\n    LANGUAGE_CODE = 'de'\n",
+        "crm/urls.py": "from django.conf import settings\nfrom django.contrib import admin\n"
+        "from django.conf.urls.i18n import i18n_patterns\nfrom django.urls import path\n"
+        "urlpatterns = [path('favicon.ico', None)]\n"
+        "urlpatterns += i18n_patterns(path(settings.SECRET_ADMIN_PREFIX, admin.site.urls))\n",
+    }
+    root = write(tmp_path / "crm", files)
+    assert admin_path(detect(root)) == "/en/456-admin/"
+    unprefixed = files["crm/urls.py"].replace(
+        "admin.site.urls))", "admin.site.urls), prefix_default_language=False)"
+    )
+    (root / "crm/urls.py").write_text(unprefixed)
+    assert admin_path(detect(root)) == "/456-admin/"
+    (root / "crm/urls.py").write_text(unprefixed.replace("settings.SECRET_ADMIN_PREFIX", "x()"))
+    assert admin_path(detect(root)) is None  # unreadable: nothing announced, not a guess
+    # re_path's optional slash is a path; the link stays a string in the compose file
+    (root / "crm/urls.py").write_text(
+        files["crm/urls.py"]
+        .replace("path(settings.SECRET_ADMIN_PREFIX", "re_path(r'^kompass/?'")
+        .replace("import path", "import path, re_path")
+    )
+    project = detect(root)
+    assert admin_path(project) == "/en/kompass/"
+    web = yaml.safe_load(compose_file(project).text)["services"]["web"]
+    assert web["x-dockdjango"]["urls"] == {"admin": "/en/kompass/"}  # / is not routed
+    (root / "crm/urls.py").write_text(
+        files["crm/urls.py"]
+        .replace("path(settings.SECRET_ADMIN_PREFIX", "re_path(r'^(?P<site>[a-z]+)/admin/'")
+        .replace("import path", "import path, re_path")
+    )
+    assert admin_path(detect(root)) is None

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 #: (exit 3: no manage.py or no python there, so nothing was run)
 _NOT_THERE = 3
 _GUESSED_MIGRATE = (
-    'p=$(command -v python || command -v python3) && [ -f manage.py ] || '
+    "p=$(command -v python || command -v python3) && [ -f manage.py ] || "
     '{ echo "no manage.py (or python) in $PWD" >&2; exit 3; }; '
     'exec "$p" manage.py migrate --noinput'
 )

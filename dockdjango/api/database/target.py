@@ -196,4 +196,3 @@ def manage_py(service: Service) -> list[str]:
             python = before if re.search(r"(^|/)python[0-9.]*$", before) else "python"
             return [python, word]
     return ["python", "manage.py"]
-

@@ -3,7 +3,8 @@
 A service announces them with a compose extension (Compose ignores ``x-`` keys)::
 
     x-dockdjango:
-      port: 8000            # container port; default: the first in its `ports:`
+      port: 8000            # container port; default: the first in its `ports:` (or in
+                            # the `ports:` of the service whose network it shares)
       urls: {site: /, API: /api/, admin: /admin/}
       note: "create a user: dockdjango exec web python manage.py createsuperuser"
 
@@ -40,10 +41,15 @@ def announced(project: Project, url: Callable[[str, int], str]) -> list[Link]:
         urls = ext.get("urls") if isinstance(ext, Mapping) else None
         if not urls:
             continue
-        target = ext.get("port") or (service.ports[0].target if service.ports else None)
+        mode = service.network_mode or ""
+        owner = mode.partition(":")[2] if mode.startswith("service:") else name
+        ports = project.services[owner].ports if owner in project.services else []
+        target = ext.get("port") or (ports[0].target if ports else None)
         if target is None:
             continue
-        base = url(name, int(target))
+        # a service in another's network namespace (network_mode: service:db) is published
+        # by that service
+        base = url(owner, int(target))
         for label, path in urls.items():
             out.append(Link(name, str(label), base + "/" + str(path).lstrip("/")))
         if ext.get("note"):

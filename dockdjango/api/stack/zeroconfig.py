@@ -134,9 +134,15 @@ def detect_for_stack(
             hint="run this in a Django project, create compose.yaml, or pass one with -f",
         )
     env = dict(os.environ if environ is None else environ)
-    return detect_project(
+    project = detect_project(
         base, overrides=overrides, environ=env, client=client, offline=offline, create=True
     )
+    blocking = next((step for step in project.setup_steps if step.blocks), None)
+    if blocking is not None:
+        # a start that can only crash-loop helps nobody: the step comes first
+        message, hint = blocking.refusal()
+        raise DockdjangoError(f"{base.resolve()}: {message}", hint=hint)
+    return project
 
 
 def detect_only(root: str | Path = ".", *, overrides: Overrides | None = None) -> SourceProject:

@@ -3,7 +3,8 @@
 Sources are tried in this order, the first found winning (each choice is said):
 
 1. a requirements file named explicitly (``--requirements``, ``[tool.dockdjango]``);
-2. ``requirements.txt`` at the root;
+2. ``requirements.txt`` at the root, unless ``uv.lock`` locks the project (then it is
+   read as the lock's export, which drops markers: the lock wins);
 3. a lock: ``uv.lock`` (with the project's own entry in it, so a stub is not taken),
    ``poetry.lock``, ``Pipfile.lock``;
 4. a ``Pipfile`` without lock;
@@ -107,9 +108,13 @@ def find_dependencies(
 def _first_source(
     root: Path, target: Target, pyproject: dict[str, Any], groups: tuple[str, ...]
 ) -> Dependencies:
-    if (root / "requirements.txt").is_file():
-        return _requirements(root, root / "requirements.txt", target, "requirements.txt")
     notes: list[str] = []
+    if (root / "requirements.txt").is_file():
+        if not _uv_project(root, pyproject):
+            return _requirements(root, root / "requirements.txt", target, "requirements.txt")
+        # an export of the lock at best (markers dropped, one name pinned twice): the lock
+        # is what uv itself installs from
+        notes.append("requirements.txt not used: uv.lock is this project's lock")
     lock = _from_lock(root, target, pyproject, groups, notes)
     if lock is not None:
         lock.resolved.notes[:0] = notes
@@ -216,6 +221,13 @@ def _from_lock(
             source="Pipfile.lock",
         )
     return None
+
+
+def _uv_project(root: Path, pyproject: dict[str, Any]) -> bool:
+    """True when ``uv.lock`` locks this project (its own entry is in it)."""
+    if "project" not in pyproject or not (root / "uv.lock").is_file():
+        return False
+    return any(_uv_root(p) for p in toml_file(root / "uv.lock").get("package", []))
 
 
 def _uv_root(pkg: Any) -> bool:

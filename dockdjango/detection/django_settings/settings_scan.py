@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dockdjango.detection.django_settings.database_entry import default_entry
 from dockdjango.detection.django_settings.env_reads import dotted, env_reads, fstring_head, literal
 from dockdjango.detection.django_settings.pysource import parsed
 from dockdjango.detection.django_settings.settings_classes import (
@@ -82,6 +83,9 @@ class SettingsScan:
     urls: list[str] = field(default_factory=list)
     values: dict[str, str] = field(default_factory=dict)
     postgis: bool = False
+    #: the literal strings of the default database's entry (HOST, PORT, NAME, USER,
+    #: PASSWORD) in the last unconditional DATABASES assignment
+    database_literals: dict[str, str] = field(default_factory=dict)
 
     def reads(self, name: str) -> bool:
         """True when the settings read environment variable ``name``."""
@@ -168,11 +172,11 @@ class _Scanner:
             for child in _children(stmt, self._active):
                 self._statement(child, path, package, lists, conditional=True)
         elif isinstance(stmt, ast.Assign | ast.AnnAssign):
-            self._assignment(stmt, conditional)
+            self._assignment(stmt, conditional, path)
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             self._split_settings(stmt.value, path, package, lists)
 
-    def _assignment(self, stmt: ast.Assign | ast.AnnAssign, conditional: bool) -> None:
+    def _assignment(self, stmt: ast.Assign | ast.AnnAssign, conditional: bool, path: Path) -> None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         names = [_target_name(t) for t in targets]
         value = stmt.value
@@ -187,6 +191,7 @@ class _Scanner:
                 kind = self._database_kind(value)
                 if not conditional:
                     self.scan.final_engine = kind or ""
+                    self.scan.database_literals = default_entry(value, path, self.app_dir)
 
     def _database_kind(self, value: ast.AST) -> str | None:
         for node in ast.walk(value):

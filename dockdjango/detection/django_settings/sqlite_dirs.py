@@ -12,6 +12,7 @@ open database file". The path expressions are evaluated without running the sett
 from __future__ import annotations
 
 import ast
+import shlex
 from pathlib import Path
 
 from dockdjango.detection.django_settings.env_reads import dotted, literal
@@ -57,6 +58,11 @@ def made_dirs_note(dirs: tuple[str, ...]) -> str:
         f"SQLite files in {where} which the checkout lacks (the project's own init makes "
         f"it): the web command runs `mkdir -p {' '.join(dirs)}` before migrate"
     )
+
+
+def mkdir_first(dirs: tuple[str, ...]) -> str:
+    """``mkdir -p DIRS && `` for a shell command that makes them first (none: no text)."""
+    return f"mkdir -p {' '.join(shlex.quote(d) for d in dirs)} && " if dirs else ""
 
 
 class _Evaluator:

@@ -2,7 +2,8 @@
 
 Every ``path``/``re_path``/``url`` call the module makes is a route; comments and
 docstrings, which name examples (``startproject``'s ``path('', views.home)``), are not.
-What dockdjango asks of them: whether ``/`` is routed, and where the admin is mounted.
+What dockdjango asks of them: whether ``/`` is routed (where the admin is mounted:
+:mod:`dockdjango.detection.django_settings.admin_url`).
 """
 
 from __future__ import annotations
@@ -39,15 +40,6 @@ def urlconf_routes(app_dir: Path, urlconf: str | None) -> list[tuple[str, str]] 
         if name in ("path", "re_path", "url") and isinstance(route, ast.Constant):
             out.append((str(route.value), ast.unparse(node.args[1])))
     return out
-
-
-def admin_mount(routes: list[tuple[str, str]] | None) -> str | None:
-    """Where Django's admin is mounted (``/admin/``), if it is."""
-    for route, target in routes or []:
-        if "admin.site.urls" in target:
-            inner = route.strip("^$").strip("/")
-            return "/" + inner + ("/" if inner else "")
-    return None
 
 
 def routes_root(routes: list[tuple[str, str]] | None) -> bool | None:

@@ -94,7 +94,7 @@ def create_request(
     }
     networks = _networks(project, service, name)
     # network_mode "" is the engine's default network (bridge), as Compose passes it on
-    host["network_mode"] = next(iter(networks)) if networks else svc.network_mode
+    host["network_mode"] = next(iter(networks)) if networks else _network_mode(project, svc)
     return CreateRequest(
         name=name,
         create={k: v for k, v in create.items() if v is not None},
@@ -106,14 +106,35 @@ def create_request(
 
 def check_supported(project: Project, service: str) -> None:
     """Raise for settings we cannot honour at all (rather than fail halfway through ``up``)."""
-    network_mode = project.services[service].network_mode or ""
-    if network_mode.startswith("service:"):
-        where = project.where(f"services.{service}.network_mode")
+    svc = project.services[service]
+    network_mode = svc.network_mode or ""
+    owner = network_mode.partition(":")[2] if network_mode.startswith("service:") else ""
+    where = project.where(f"services.{service}.network_mode")
+    if owner and owner not in project.services:
         raise ServiceError(
             service,
-            f"{where}: {network_mode} is not supported by dockdjango yet",
-            hint="join a shared network instead (networks:), or use docker compose for this stack",
+            f"{where}: {network_mode} names no service of this project",
+            hint=f"name one of: {', '.join(sorted(project.services))}",
         )
+    if owner and svc.ports:
+        # the engine refuses to publish ports on a container that has no network of its own
+        raise ServiceError(
+            service,
+            f"{where}: {network_mode} shares {owner}'s network, so its ports cannot be "
+            "published here",
+            hint=f"move its ports: to services.{owner}",
+        )
+
+
+def _network_mode(project: Project, svc: Service) -> str | None:
+    """``service:db`` is the engine's ``container:<db's first container>``, as Compose
+    passes it (the owner is created first: network_mode implies depends_on)."""
+    mode = svc.network_mode
+    if mode is None or not mode.startswith("service:"):
+        return mode
+    owner = mode.partition(":")[2]
+    named = project.services[owner].container_name
+    return "container:" + (named or container_name(project.name, owner, 1))
 
 
 def _unsupported(project: Project, service: str) -> list[str]:
