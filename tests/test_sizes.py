@@ -23,12 +23,7 @@ FUNCTION_LINES = 60
 #: by another branch in flux are split once that branch has landed, so the two changes
 #: do not collide (see the report of issue 21).
 PENDING: dict[str, str] = {
-    "api/images/project_images.py": "build failures (issue 20, branch truth) change it",
-    "api/images/project_images.py:build_project": "issue 20 (truth) changes it",
-    "api/images/imageprep.py:prepare": "issue 20 (truth) changes it",
-    "api/deploy.py:deploy_swarm": "issue 20 (truth, swarm reachability) changes it",
     "cli/stack_commands.py": "up's output (issue 20, truth) changes it",
-    "engine/builds/buildkit.py:build_image": "build failures (issue 20, truth) change it",
     "engine/up/converge.py:up": "parallel create (issue 22, speed) changes it",
     "engine/up/converge.py:make_plan": "parallel create (issue 22, speed) changes it",
     "engine/project/lifecycle.py:down": "down from labels (issue 22, speed) changes it",

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from dockdjango.cluster.swarm import SwarmPlan
     from dockdjango.compose import Project
     from dockdjango.engine.progress import OnProgress
-    from dockdjango.engine.swarm.swarm_apply import Removed
+    from dockdjango.engine.swarm.swarm_apply import Removed, SwarmNode
     from dockdjango.engine.swarm.swarm_watch import Convergence
 
 
@@ -123,9 +123,8 @@ def deploy_swarm(
     machine's kernel and it has no IPVS (the mesh could not publish anything there).
     """
     from dockdjango.engine.failures import engine_errors
-    from dockdjango.engine.progress import Event, ignore
+    from dockdjango.engine.progress import ignore
     from dockdjango.engine.swarm import swarm_apply as engine
-    from dockdjango.engine.swarm.swarm_watch import wait_service
 
     report = on_progress or ignore
     started = time.monotonic()
@@ -140,45 +139,9 @@ def deploy_swarm(
         ids = engine.apply_objects(client, plan)
         engine.apply_networks(client, plan, report)
         deadline = started + timeout
-        service_ids: dict[str, str] = {}
-        applied: dict[str, float] = {}
-        for wave in plan.waves:
-            for key in wave:
-                for need in plan.waits_for(key):
-                    svc = plan.services[need.dependency]
-                    wait_service(
-                        client,
-                        service_ids[need.dependency],
-                        need.dependency,
-                        condition=need.condition,
-                        healthcheck=svc.healthcheck,
-                        deadline=deadline,
-                        on_progress=report,
-                    )
-                service = plan.services[key]
-                spec = engine.service_spec(service, images[key], ids)
-                if node.nodes > 1 and images[key].startswith("sha256:"):
-                    _pin_to_this_node(spec, node.node_id)
-                applied[key] = time.monotonic()
-                service_ids[key], action = engine.apply_service(client, spec)
-                report(Event("service", key, action, service.name))
-                result.services.append(
-                    ServiceDeploy(key, service.name, action, service.image, images[key])
-                )
+        applied = _apply_services(client, plan, node, images, ids, result, deadline, report)
         if wait:
-            for deployed in result.services:
-                svc = plan.services[deployed.service]
-                condition = "service_completed_successfully" if svc.job else "service_healthy"
-                deployed.convergence = wait_service(
-                    client,
-                    service_ids[deployed.service],
-                    deployed.service,
-                    condition=condition,
-                    healthcheck=svc.healthcheck,
-                    deadline=deadline,
-                    on_progress=report,
-                    since=applied[deployed.service],
-                )
+            _wait_converged(client, plan, result, applied, deadline, report)
             result.answering = check_published(client, plan)
     result.seconds = round(time.monotonic() - started, 2)
     return result
@@ -190,6 +153,91 @@ NO_MESH = (
     "is published in host mode on its task's node and services find each other by DNS "
     "round-robin (what --no-routing-mesh does)"
 )
+
+
+def _apply_services(
+    client: docker.DockerClient,
+    plan: SwarmPlan,
+    node: SwarmNode,
+    images: dict[str, str],
+    ids: dict[str, dict[str, str]],
+    result: DeployResult,
+    deadline: float,
+    report: OnProgress,
+) -> dict[str, tuple[str, float]]:
+    """Create or update the services wave by wave, each once what it depends on is ready;
+    service -> (its swarm id, when it was applied). Each lands in ``result.services``."""
+    from dockdjango.engine.progress import Event
+    from dockdjango.engine.swarm import swarm_apply as engine
+
+    applied: dict[str, tuple[str, float]] = {}
+    for wave in plan.waves:
+        for key in wave:
+            _wait_for_dependencies(client, plan, key, applied, deadline, report)
+            service = plan.services[key]
+            spec = engine.service_spec(service, images[key], ids)
+            if node.nodes > 1 and images[key].startswith("sha256:"):
+                _pin_to_this_node(spec, node.node_id)
+            when = time.monotonic()
+            service_id, action = engine.apply_service(client, spec)
+            applied[key] = (service_id, when)
+            report(Event("service", key, action, service.name))
+            result.services.append(
+                ServiceDeploy(key, service.name, action, service.image, images[key])
+            )
+    return applied
+
+
+def _wait_for_dependencies(
+    client: docker.DockerClient,
+    plan: SwarmPlan,
+    key: str,
+    applied: dict[str, tuple[str, float]],
+    deadline: float,
+    report: OnProgress,
+) -> None:
+    """Wait until every service ``key`` depends on meets its ``depends_on`` condition."""
+    from dockdjango.engine.swarm.swarm_watch import wait_service
+
+    for need in plan.waits_for(key):
+        svc = plan.services[need.dependency]
+        wait_service(
+            client,
+            applied[need.dependency][0],
+            need.dependency,
+            condition=need.condition,
+            healthcheck=svc.healthcheck,
+            deadline=deadline,
+            on_progress=report,
+        )
+
+
+def _wait_converged(
+    client: docker.DockerClient,
+    plan: SwarmPlan,
+    result: DeployResult,
+    applied: dict[str, tuple[str, float]],
+    deadline: float,
+    report: OnProgress,
+) -> None:
+    """Wait until every deployed service converged (tasks running and healthy, or its job
+    complete), keeping each one's convergence in ``result``."""
+    from dockdjango.engine.swarm.swarm_watch import wait_service
+
+    for deployed in result.services:
+        svc = plan.services[deployed.service]
+        condition = "service_completed_successfully" if svc.job else "service_healthy"
+        service_id, since = applied[deployed.service]
+        deployed.convergence = wait_service(
+            client,
+            service_id,
+            deployed.service,
+            condition=condition,
+            healthcheck=svc.healthcheck,
+            deadline=deadline,
+            on_progress=report,
+            since=since,
+        )
 
 
 def _plan_here(client: docker.DockerClient, project: Project, routing_mesh: bool) -> SwarmPlan:

@@ -162,7 +162,7 @@ def run_dockerfile(args: argparse.Namespace) -> int:
     """Print (or write) the Dockerfile and .dockerignore."""
     import sys
 
-    from dockdjango.api.images.project_images import (
+    from dockdjango.api.images.project_files import (
         generate_dockerignore,
         prepare,
         write_project_files,

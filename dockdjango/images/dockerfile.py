@@ -261,7 +261,8 @@ def _dev_stage(project: SourceProject, port: int, shape: _Shape, source: list[st
 
 #: The dev target's reloader: Django's runserver uses watchman when ``pywatchman`` imports
 #: and the ``watchman`` binary answers, and then sees an edit at once rather than at its
-#: next once-a-second poll. Debian packages both; the module is linked into the virtualenv
+#: next once-a-second poll. Debian packages both (bookworm; trixie and sid dropped watchman:
+#: there the reloader polls, as the build output says); the module is linked into the virtualenv
 #: (a Python that cannot load its C part uses its pure-Python one). The package lists and
 #: archives are cache mounts, so a dependency change that re-runs this step downloads
 #: nothing again.
@@ -272,10 +273,13 @@ WATCHMAN = [
     "    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \\",
     "    rm -f /etc/apt/apt.conf.d/docker-clean \\",
     "    && apt-get update \\",
-    "    && apt-get install -y --no-install-recommends watchman python3-pywatchman \\",
-    f"    && for d in {VENV}/lib/python3*/site-packages; do \\",
-    '         if [ -d "$d" ]; then ln -sf /usr/lib/python3/dist-packages/pywatchman "$d/"; fi; \\',
-    "       done",
+    "    && if apt-cache show watchman >/dev/null 2>&1; then \\",
+    "         apt-get install -y --no-install-recommends watchman python3-pywatchman \\",
+    f"         && for d in {VENV}/lib/python3*/site-packages; do \\",
+    '              if [ -d "$d" ]; then \\',
+    '                ln -sf /usr/lib/python3/dist-packages/pywatchman "$d/"; fi; \\',
+    "            done; \\",
+    "       else echo 'watchman is not packaged in this Debian suite: runserver polls'; fi",
 ]
 
 #: Before runserver starts, watchman watches the source and the virtualenv. Django's

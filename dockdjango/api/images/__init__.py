@@ -1,11 +1,13 @@
 """Images from a project directory: detect it, write its files, explain the cache, build.
 
 ``project_images`` holds the calls (`build_project`, `explain_project`,
-`write_project_files`, `detect_project`); ``imageprep`` prepares a build (which Dockerfile,
-which context, which files to add); ``detect_here`` detects with the Pythons this machine
-can really give; ``base_image`` makes or finds the base image and ``basecheck`` checks
-that a project's own Dockerfile can have the images it starts from. Modules here import
-the top of ``api`` and the floors below, never the other ``api`` rooms.
+`write_project_files`, `detect_project`); ``project_build`` runs one build of a prepared
+project on BuildKit and ``project_files`` writes the generated files into a project;
+``imageprep`` prepares a build (which Dockerfile, which context, which files to add);
+``detect_here`` detects with the Pythons this machine can really give; ``base_image`` makes
+or finds the base image and ``basecheck`` checks that a project's own Dockerfile can have
+the images it starts from. Modules here import the top of ``api`` and the floors below,
+never the other ``api`` rooms.
 ``from dockdjango.api.images import build_project`` is the public path (re-exported here).
 """
 

@@ -128,67 +128,139 @@ def prepare(
     root = Path(path)
     if not root.is_dir():
         raise DockdjangoError(f"{root}: not a directory", hint="pass the project's directory")
+    ignore = _ignore_rules(root)
+    name = dockerfile or "Dockerfile"
+    if not generate and (root / name).is_file():
+        chosen = _own_dockerfile(root, name, ignore, options, offline, python, overrides)
+    elif dockerfile is not None and not generate:
+        raise DockdjangoError(f"{root / name}: no such Dockerfile")
+    else:
+        chosen = _generated_dockerfile(
+            root, options, client, offline, create_base, python, overrides
+        )
+    text, extras, project = chosen.text, chosen.extras, chosen.project
+    wrote = _derived_requirements(root, project, extras, write_requirements, log)
+    if chosen.generated and project is not None:
+        _add_mounted_files(root, text, ignore, extras)
+    where, generated = chosen.path_in_context, chosen.generated
+    bundle, ca_image = _ca_mount(ca_bundle, text, where, extras)
+    prepared = Prepared(root, text, where, generated, ignore, extras, project, chosen.options)
+    prepared.ca = bundle
+    prepared.ca_image = ca_image
+    prepared.notes = chosen.notes
+    prepared.written = wrote
+    if is_offline(offline) and f"ARG {OFFLINE_ARG}" in text:
+        prepared.buildargs[OFFLINE_ARG] = "1"
+    return prepared
+
+
+@dataclass
+class _Chosen:
+    """The Dockerfile a build uses, and what comes with it."""
+
+    text: str
+    path_in_context: str
+    generated: bool
+    options: DockerfileOptions
+    project: SourceProject | None = None
+    #: Files added to the context (the Dockerfile itself, when it must travel there).
+    extras: dict[str, bytes] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _ignore_rules(root: Path) -> DockerIgnore:
+    """The project's .dockerignore, or the one dockdjango would write."""
     ignore_file = root / ".dockerignore"
-    ignore = DockerIgnore(
+    return DockerIgnore(
         ignore_file.read_text(encoding="utf-8")
         if ignore_file.is_file()
         else generate_dockerignore()
     )
-    name = dockerfile or "Dockerfile"
-    project: SourceProject | None = None
-    opts = options or DockerfileOptions()
-    extras: dict[str, bytes] = {}
-    notes: list[str] = []
-    if not generate and (root / name).is_file():
-        text = (root / name).read_text(encoding="utf-8")
-        generated = False
-        path_in_context = name
-        if DERIVED_REQUIREMENTS in text:
-            # a Dockerfile dockdjango wrote: keep its file current
-            project = detect(root, python=python, overrides=overrides)
-        frontend = syntax_directive(text)
-        if frontend is not None and is_offline(offline):
-            text = without_syntax_directive(text)
-            path_in_context = GENERATED_DOCKERFILE
-            notes.append(
-                f"{name}: `# syntax={frontend}` needs a registry (offline): building with the "
-                "engine's built-in Dockerfile frontend instead"
-            )
-        # BuildKit reads the Dockerfile from the context tar, so it travels even when the
-        # project's .dockerignore leaves it out.
-        if path_in_context != name or ignore.ignored(name):
-            extras[path_in_context] = text.encode()
-    elif dockerfile is not None and not generate:
-        raise DockdjangoError(f"{root / name}: no such Dockerfile")
-    else:
-        from dockdjango.api.images.detect_here import detect_project as detect_with_offers
 
-        project = detect_with_offers(
-            root,
-            python=python,
-            overrides=overrides,
-            client=client,
-            offline=offline,
-            create=create_base,
+
+def _own_dockerfile(
+    root: Path,
+    name: str,
+    ignore: DockerIgnore,
+    options: DockerfileOptions | None,
+    offline: bool | None,
+    python: str | None,
+    overrides: Overrides | None,
+) -> _Chosen:
+    """The project's own Dockerfile, used as it is (its ``# syntax=`` line dropped when
+    offline, which it says)."""
+    from dockdjango.api.images.base_image import is_offline
+
+    text = (root / name).read_text(encoding="utf-8")
+    chosen = _Chosen(text, name, False, options or DockerfileOptions())
+    if DERIVED_REQUIREMENTS in text:
+        # a Dockerfile dockdjango wrote: keep its file current
+        chosen.project = detect(root, python=python, overrides=overrides)
+    frontend = syntax_directive(text)
+    if frontend is not None and is_offline(offline):
+        chosen.text = text = without_syntax_directive(text)
+        chosen.path_in_context = GENERATED_DOCKERFILE
+        chosen.notes.append(
+            f"{name}: `# syntax={frontend}` needs a registry (offline): building with the "
+            "engine's built-in Dockerfile frontend instead"
         )
-        if options is None or not options.base_image:
-            base = resolve_base_image(project, client, offline=offline, create=create_base)
-            opts = replace(opts, base_image=base)
-        if opts.uv_image is None:
-            from dockdjango.api.images.base_image import uv_image_for
+    # BuildKit reads the Dockerfile from the context tar, so it travels even when the
+    # project's .dockerignore leaves it out.
+    if chosen.path_in_context != name or ignore.ignored(name):
+        chosen.extras[chosen.path_in_context] = text.encode()
+    return chosen
 
-            uv = uv_image_for(opts.base_image, client, offline=offline, create=create_base)
-            opts = replace(opts, uv_image=uv)
-        text = generate_dockerfile(project, opts)
-        generated = True
-        path_in_context = GENERATED_DOCKERFILE
-        extras[GENERATED_DOCKERFILE] = text.encode()
+
+def _generated_dockerfile(
+    root: Path,
+    options: DockerfileOptions | None,
+    client: docker.DockerClient | None,
+    offline: bool | None,
+    create_base: bool,
+    python: str | None,
+    overrides: Overrides | None,
+) -> _Chosen:
+    """A Dockerfile generated from what detection finds, on the base and uv images it
+    names (made or pulled only with ``create_base``)."""
+    from dockdjango.api.images.detect_here import detect_project as detect_with_offers
+
+    project = detect_with_offers(
+        root,
+        python=python,
+        overrides=overrides,
+        client=client,
+        offline=offline,
+        create=create_base,
+    )
+    opts = options or DockerfileOptions()
+    if options is None or not options.base_image:
+        base = resolve_base_image(project, client, offline=offline, create=create_base)
+        opts = replace(opts, base_image=base)
+    if opts.uv_image is None:
+        from dockdjango.api.images.base_image import uv_image_for
+
+        uv = uv_image_for(opts.base_image, client, offline=offline, create=create_base)
+        opts = replace(opts, uv_image=uv)
+    text = generate_dockerfile(project, opts)
+    extras = {GENERATED_DOCKERFILE: text.encode()}
+    return _Chosen(text, GENERATED_DOCKERFILE, True, opts, project, extras)
+
+
+def _derived_requirements(
+    root: Path,
+    project: SourceProject | None,
+    extras: dict[str, bytes],
+    write: bool,
+    log: Log | None,
+) -> list[Path]:
+    """Bring the derived requirements files of a lock/pyproject project up to date: written
+    into the project with ``write`` (returned), else only added to the context."""
     wrote: list[Path] = []
     for name, data in (derived_files(project) if project is not None else {}).items():
         target = root / name
         if (target.read_bytes() if target.is_file() else None) == data:
             continue
-        if write_requirements:
+        if write:
             target.write_bytes(data)
             wrote.append(target)
             if log:
@@ -196,12 +268,24 @@ def prepare(
                 log(f"wrote {target} (from {sources}; the Dockerfile installs it)")
         else:
             extras[name] = data
-    if generated and project is not None:
-        # BuildKit sees the context the project's own .dockerignore leaves: what the
-        # generated file mounts travels even where that file leaves it out
-        for name in mounted_files(text):
-            if ignore.ignored(name) and (root / name).is_file() and name not in extras:
-                extras[name] = (root / name).read_bytes()
+    return wrote
+
+
+def _add_mounted_files(
+    root: Path, text: str, ignore: DockerIgnore, extras: dict[str, bytes]
+) -> None:
+    """Add to the context what a generated Dockerfile mounts and the project's own
+    .dockerignore leaves out (BuildKit sees the context that file leaves)."""
+    for name in mounted_files(text):
+        if ignore.ignored(name) and (root / name).is_file() and name not in extras:
+            extras[name] = (root / name).read_bytes()
+
+
+def _ca_mount(
+    ca_bundle: str | Path | None, text: str, path_in_context: str, extras: dict[str, bytes]
+) -> tuple[bytes | None, str | None]:
+    """(the host's CA bundle, the image it is mounted from), the image only when the
+    Dockerfile has the ``dockdjango-ca`` cache mount."""
     ca = find_ca_bundle(ca_bundle)
     bundle = ca.read_bytes() if ca is not None else None
     ca_image = None
@@ -210,14 +294,7 @@ def prepare(
         # ``text`` stays what the project has or gets written.
         ca_image = bundle_image(bundle)
         extras[path_in_context] = with_bundle_mount(text, ca_image).encode()
-    prepared = Prepared(root, text, path_in_context, generated, ignore, extras, project, opts)
-    prepared.ca = bundle
-    prepared.ca_image = ca_image
-    prepared.notes = notes
-    prepared.written = wrote
-    if is_offline(offline) and f"ARG {OFFLINE_ARG}" in text:
-        prepared.buildargs[OFFLINE_ARG] = "1"
-    return prepared
+    return bundle, ca_image
 
 
 def context_credentials(prepared: Prepared) -> list[str]:

@@ -281,7 +281,7 @@ def init_project(
 
     stack_file = compose_file(project, dockerfile=dockerfile if own else None)
     _write(target, stack_file.text, result, force=True)
-    from dockdjango.api.images.project_images import keep_mounted_files
+    from dockdjango.api.images.project_files import keep_mounted_files
     from dockdjango.images.dockerfile import derived_files
 
     made = prepared.project

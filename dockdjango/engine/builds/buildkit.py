@@ -160,6 +160,38 @@ def build_image(
     params = _params(dockerfile, tag, buildargs, labels, target, nocache, cache_only)
     buildah = describe_engine(client).builder == "buildah"
     steps: BuildStream | ClassicStream = (ClassicStream if buildah else BuildStream)(on_event)
+    _send_build(client, context, params, steps, buildah)
+    api = client.api
+    steps.flush()
+    image_id = steps.image_id
+    if buildah and cache_only and image_id:
+        # buildah ignores the cache-only output and writes an untagged image: drop it
+        api.remove_image(image_id, noprune=False)
+        image_id = ""
+    if not image_id and not cache_only:
+        raise BuildError("the build ended without producing an image")
+    size = int(api.inspect_image(image_id).get("Size", 0)) if image_id else 0
+    return BuildResult(
+        image_id=image_id,
+        tag=tag,
+        steps=steps.order,
+        seconds=round(time.monotonic() - started, 3),
+        size=size,
+    )
+
+
+def _send_build(
+    client: docker.DockerClient,
+    context: bytes,
+    params: dict[str, object],
+    steps: BuildStream | ClassicStream,
+    buildah: bool,
+) -> None:
+    """Post the build and feed its progress stream to ``steps`` until the build ends.
+
+    Closing the stream (always, also on Ctrl-C) cancels a build still running; buildah's
+    working containers of a build that made no image are removed.
+    """
     before = working_containers(client) if buildah else set()
     api = client.api
     response = None
@@ -189,22 +221,6 @@ def build_image(
             response.close()
         if buildah and not steps.image_id:
             remove_build_leftovers(client, before)
-    steps.flush()
-    image_id = steps.image_id
-    if buildah and cache_only and image_id:
-        # buildah ignores the cache-only output and writes an untagged image: drop it
-        api.remove_image(image_id, noprune=False)
-        image_id = ""
-    if not image_id and not cache_only:
-        raise BuildError("the build ended without producing an image")
-    size = int(api.inspect_image(image_id).get("Size", 0)) if image_id else 0
-    return BuildResult(
-        image_id=image_id,
-        tag=tag,
-        steps=steps.order,
-        seconds=round(time.monotonic() - started, 3),
-        size=size,
-    )
 
 
 def _params(
