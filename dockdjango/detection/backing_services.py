@@ -33,6 +33,7 @@ from dockdjango.detection.database_service import (
     sqlite_switch,
 )
 from dockdjango.detection.django_settings.settings_scan import SettingsScan, engine_kind
+from dockdjango.detection.django_settings.sqlite_dirs import made_dirs_note, missing_sqlite_dirs
 from dockdjango.detection.redis_wiring import (
     find_celery_app,
     redis_variables,
@@ -64,6 +65,8 @@ class ServicePlan:
     environment: dict[str, str] = field(default_factory=dict)
     #: named volume mounted at DATA_DIR for SQLite/data files, when a variable places them
     data_volume: bool = False
+    #: directories (from manage.py's) the settings' SQLite files need and the checkout lacks
+    make_dirs: tuple[str, ...] = ()
     #: what the settings reach at a fixed localhost (``db``, ``redis``): see
     #: :mod:`dockdjango.detection.database_service`
     on_localhost: list[str] = field(default_factory=list)
@@ -107,7 +110,7 @@ def plan_services(
                 f"Django cannot connect until one is added ({example})"
             )
     else:
-        _place_sqlite(plan, scan, given)
+        _place_sqlite(plan, scan, given, app_dir)
     if wants_redis(deps, scan) if chosen is None else "redis" in chosen:
         _plan_redis(plan, scan, hints, given)
     celery = "celery" in deps if chosen is None else "celery" in chosen
@@ -362,7 +365,9 @@ def _engine(kind: str, scan: SettingsScan) -> str:
     return "django.db.backends.mysql"
 
 
-def _place_sqlite(plan: ServicePlan, scan: SettingsScan, given: Mapping[str, str]) -> None:
+def _place_sqlite(
+    plan: ServicePlan, scan: SettingsScan, given: Mapping[str, str], app_dir: Path
+) -> None:
     for name in scan.env_reads:
         if name in given:
             continue
@@ -386,3 +391,5 @@ def _place_sqlite(plan: ServicePlan, scan: SettingsScan, given: Mapping[str, str
             "SQLite: the settings fix the database file's path (no variable places it): it "
             "stays where they put it, not in a named volume"
         )
+        plan.make_dirs = missing_sqlite_dirs(app_dir, scan.files)
+        plan.notes += [made_dirs_note(plan.make_dirs)] if plan.make_dirs else []

@@ -194,6 +194,12 @@ def _fits(spec: SpecifierSet, minor: str) -> bool:
     return any(v in spec for v in (f"{minor}.0", f"{minor}.99")) or minor in spec
 
 
+def _exact_patch(text: str | None) -> str | None:
+    """``3.11.4`` for a requires-python that pins one patch release (``==3.11.4``)."""
+    m = re.fullmatch(r"\s*===?\s*(\d+\.\d+\.\d+)\s*", text or "")
+    return m.group(1) if m else None
+
+
 def _django_oldest(request: PythonRequest) -> str | None:
     """The oldest Python the project's Django installs on (its own requires-python)."""
     series = django_series(request.django or "")
@@ -235,6 +241,17 @@ def _nothing_fits(
             f"Python {broken} or newer; the Pythons available here are {available}",
             hint="upgrade the project to a supported Django (2.2 LTS or newer), or build "
             f"where a registry serves python:{high}-slim",
+        )
+    patch = _exact_patch(request.hard)
+    if patch and minor_of(patch) in offers:
+        minor = minor_of(patch)
+        return DockdjangoError(
+            f"requires-python {request.hard} ({request.hard_source}) pins the patch release "
+            f"{patch}; the {minor} here is Debian {offers[str(minor)]}'s, another patch "
+            f"release (available: {available})",
+            hint=f"relax it to =={minor}.* in {str(request.hard_source).split()[0]} (patch "
+            f"releases of {minor} are compatible), or build where a registry serves "
+            f"python:{patch}-slim",
         )
     return DockdjangoError(
         f"requires-python {request.hard} ({request.hard_source}): no Python available here "

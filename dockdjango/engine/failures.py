@@ -94,3 +94,21 @@ def translate_errors(function: F) -> F:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "no details"
+
+
+#: an outside host a program failed to reach (requests/urllib3, curl, socket errors)
+_UNREACHED_HOST = re.compile(
+    r"HTTPS?ConnectionPool\(host='([^']+)'|Failed to resolve '([^']+)'"
+    r"|Could not resolve host: ([\w.-]+)|getaddrinfo failed for ([\w.-]+)"
+)
+
+
+def unreachable_host(lines: list[str]) -> str | None:
+    """The outside host (a dotted name, not an address nor a service of the stack) a
+    crashed program's last output says it could not connect to; None when it says none."""
+    for line in reversed(lines[-40:]):
+        for match in _UNREACHED_HOST.finditer(line):
+            host = next(g for g in match.groups() if g)
+            if "." in host and not re.fullmatch(r"[\d.]+", host) and host != "localhost":
+                return host
+    return None

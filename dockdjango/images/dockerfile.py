@@ -343,10 +343,18 @@ def dev_command(port: int = 8000, manage_py: str = "manage.py") -> list[str]:
 
 def _healthcheck(port: int) -> str:
     # The base image has python3 but no curl. Any answer below 500 means the server is up
-    # (a 400 for an unlisted Host or a 404 at / still proves it serves requests).
+    # (a 400 for an unlisted Host or a 404 at / still proves it serves requests). A compose
+    # file's own command may serve elsewhere (`runserver 0.0.0.0:80`): when nothing listens
+    # on the port and exactly one other TCP port listens on every address in the container
+    # (Docker's DNS listens on 127.0.0.11 in it, and is no server of the project), that one
+    # is asked.
     probe = (
-        "import http.client as h, sys; "
-        f"c = h.HTTPConnection('127.0.0.1', {port}, timeout=4); "
+        "import http.client as h, os, sys; "
+        "A = [r.split()[1].split(':') for f in ('/proc/net/tcp', '/proc/net/tcp6') "
+        "if os.path.exists(f) for r in open(f).read().splitlines()[1:] if r.split()[3] == '0A']; "
+        "W = {int(b, 16) for a, b in A if not a.strip('0')}; "
+        f"p = {port} if {port} in {{int(b, 16) for a, b in A}} or len(W) != 1 else W.pop(); "
+        "c = h.HTTPConnection('127.0.0.1', p, timeout=4); "
         "c.request('GET', '/'); sys.exit(c.getresponse().status >= 500)"
     )
     return (

@@ -75,7 +75,7 @@ def explain_install_failure(
         _unsatisfiable,
         _stale_lock,
         _not_found,
-        _git_fetch,
+        _url_fetch,
         _source_build,
     ):
         found = reader(failure)
@@ -159,15 +159,29 @@ def _not_found(f: _Failure) -> InstallFailure | None:
     )
 
 
-def _git_fetch(f: _Failure) -> InstallFailure | None:
-    m = re.search(r"Failed to (?:download and )?build `([^`]+ @ git\+([^`]+))`", f.text)
-    if not m or not re.search(r"Git operation failed|fatal: unable to access", f.text):
+#: what a fetch that never reached its host says (uv's causes, git's fatal lines)
+_UNREACHED = (
+    r"Git operation failed|fatal: unable to access|error resolving DNS|dns error|"
+    r"failed to lookup address|error sending request|Could not resolve host|"
+    r"Connection refused|timed out"
+)
+
+
+def _url_fetch(f: _Failure) -> InstallFailure | None:
+    """A ``name @ git+URL`` or ``name @ https://...`` requirement whose host the build
+    cannot reach: that host, not a source build, is what failed."""
+    m = re.search(
+        r"Failed to (?:download and build|download|build) `([^`]+ @ (git\+)?(https?://[^`]+))`",
+        f.text,
+    )
+    if not m or not re.search(_UNREACHED, f.text):
         return None
-    host = urlsplit(m.group(2)).hostname or m.group(2)
-    causes = re.findall(r"^\s*(?:cause: |fatal: )(.+)$", f.text, re.M)
-    why = causes[-1].strip() if causes else "the git fetch failed"
+    host = urlsplit(m.group(3)).hostname or m.group(3)
+    causes = re.findall(r"^\s*(?:cause: |fatal: |[├╰]─▶ )(.+)$", f.text, re.M)
+    why = causes[-1].strip() if causes else "the fetch failed"
+    how = "installed from a Git URL" if m.group(2) else f"downloaded from a URL on {host}"
     return InstallFailure(
-        f"{f.where} failed: {m.group(1).split(' @ ')[0]} is installed from a Git URL and "
+        f"{f.where} failed: {m.group(1).split(' @ ')[0]} is {how} and "
         f"{host} could not be fetched from the build ({why})",
         f"make {host} reachable from builds (a proxy, as for PyPI), or install a release "
         "of it from PyPI instead",

@@ -27,6 +27,7 @@ from dockdjango.detection.backing_services import Database
 from dockdjango.detection.detect import SourceProject
 from dockdjango.detection.django_settings.admin_url import admin_path as read_admin_path
 from dockdjango.detection.django_settings.dev_hosts import host_variables
+from dockdjango.detection.django_settings.sqlite_dirs import mkdir_first
 from dockdjango.detection.django_settings.urlconf import routes_root, urlconf_routes
 from dockdjango.detection.redis_wiring import schedules_tasks as runs_beat
 from dockdjango.images.dockerfile import APP_DIR, DEV_DATA_DIR
@@ -151,8 +152,8 @@ def _web(
             [
                 "sh",
                 "-c",
-                f"python manage.py migrate --noinput && exec python manage.py "
-                f"runserver 0.0.0.0:{port}",
+                f"{mkdir_first(project.services.make_dirs)}python manage.py migrate "
+                f"--noinput && exec python manage.py runserver 0.0.0.0:{port}",
             ]
         ),
         *(_namespace(project) or _published(port)),

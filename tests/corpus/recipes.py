@@ -123,18 +123,82 @@ _WRITES = {
 
 #: the projects whose way up is not proven yet, and what stops them (issue 19's classes)
 _NOT_YET = {
-    "django-cms-quickstart": "its site never answers (class 3 and the healthcheck)",
-    "django-oscar": "the site is a sandbox of a package that must be installed",
-    "doccano": "`python: not found` in its backend/ layout",
-    "grafana-oncall": "its compose file runs grafana/oncall, which no registry here serves",
-    "linkding": "its compose file runs sissbruecker/linkding, which no registry here serves",
-    "mathesar": "its compose file runs mathesar/mathesar, which no registry here serves",
-    "penn-courses": "`python: not found` in its backend/ layout",
-    "penn-mobile": "`python: not found` in its backend/ layout",
-    "ralph": "no manage.py: not detected as a Django project",
-    "richie": "Elasticsearch, which no registry here serves and Debian does not package",
-    "tubearchivist": "Elasticsearch, which no registry here serves and Debian does not package",
+    "django-cms-quickstart": "under the hint's --generated-dockerfile its compose command "
+    "(runserver on :80) is probed now, but its database is not migrated first: / answers 500",
 }
+
+#: corpus projects proven after the first nine (issue 19), served or refused on one line
+_SERVED_OR_REFUSED_LATER = (
+    Recipe(
+        "linkding",
+        readme_copies=_COPIES["linkding"],
+        why="its compose file runs sissbruecker/linkding (no `build:`): the hint names "
+        "`up --generated`; uv.lock used as the lock; data/ (its SQLite) made before migrate",
+        venv_cannot="the project requires Python >=3.13",
+    ),
+    Recipe(
+        "django-oscar",
+        why="no compose file: zero-config; the sandbox/ site imports oscar, the package the "
+        "repository builds, installed with its [test] extra; SQLite in the data volume",
+    ),
+    Recipe(
+        "ralph",
+        readme_copies=_COPIES["ralph"],
+        refused="no manage.py: this project runs Django through the console script dev_ralph",
+        why="no manage.py (Django runs through a console script); Django 2.0 pins for "
+        "Python 3.6 behind it",
+    ),
+    Recipe(
+        "tubearchivist",
+        # its compose file runs bbilly1/tubearchivist (no `build:`): the hint names
+        # `up --generated`, whose install then needs github.com
+        refused="bgutil-ytdlp-pot-provider is installed from a Git URL and github.com could "
+        "not be fetched",
+        why="backend/requirements.txt installs a plugin from github.com, which builds here "
+        "cannot reach; it also needs Elasticsearch (bbilly1/tubearchivist-es), which no "
+        "registry here serves and Debian does not package",
+    ),
+    Recipe(
+        "grafana-oncall",
+        readme_writes=_WRITES["grafana-oncall"],
+        # its compose file runs grafana/oncall (no `build:`): the hint names
+        # `up --generated`, whose install downloads fcm-django from github.com
+        needs_host="github.com",
+        why="engine/requirements.txt downloads fcm-django from a github.com archive URL",
+    ),
+    Recipe(
+        "penn-courses",
+        refused="requires-python ==3.11.4 (backend/pyproject.toml requires-python) pins the "
+        "patch release 3.11.4",
+        why="requires-python ==3.11.4 and uv.lock for it; the 3.11 here is Debian "
+        "bookworm's 3.11.2",
+    ),
+    Recipe(
+        "penn-mobile",
+        refused="it contacts platform.pennlabs.org as it starts, which cannot be reached",
+        why="its identity app fetches keys from platform.pennlabs.org as Django starts "
+        "(backend/Pipfile.lock installed from backend/)",
+    ),
+    Recipe(
+        "doccano",
+        readme_copies=_COPIES["doccano"],
+        why="no compose file at the root: zero-config from backend/ (pyproject.toml + "
+        "poetry.lock beside manage.py); / needs the front end built, the admin answers",
+    ),
+    Recipe(
+        "mathesar",
+        readme_copies=_COPIES["mathesar"],
+        services=("postgres",),
+        why="its compose file runs mathesar/mathesar (no `build:`): the hint names "
+        "`up --generated`; its PostgreSQL stood in for by Debian's",
+    ),
+    Recipe(
+        "richie",
+        readme_copies=_COPIES["richie"],
+        why="its compose file runs Elasticsearch 7.14, which nothing here provides: the hint "
+        "names `up --generated`, whose sandbox answers without it",
+    ),
+)
 
 RECIPES: dict[str, Recipe] = {
     r.name: r
@@ -221,6 +285,7 @@ RECIPES: dict[str, Recipe] = {
             refused="requires-python >=3.10.16,<3.11",
             why="Python 3.10 exists nowhere here (its MySQL would be stood in for by MariaDB)",
         ),
+        *_SERVED_OR_REFUSED_LATER,
         Recipe(
             "django-crm",
             # / is not routed; the admin is under i18n_patterns and a settings prefix

@@ -69,3 +69,19 @@ def test_django_bounds() -> None:
         choose_python(PythonRequest(django="1.11.29", django_source="requirements.txt"))
     assert str(info.value).startswith("this project is too old to run here: Django 1.11.29")
     assert "cannot start on Python 3.10 or newer" in str(info.value)
+
+
+def test_a_pinned_patch_release_of_a_minor_on_offer_is_refused_with_the_fix() -> None:
+    """``==3.11.4`` where only Debian's 3.11 exists: one line naming the pin, and the fix
+    (relax it to the minor, or a registry's exact image), never a --python that uv would
+    refuse against the same pin."""
+    with pytest.raises(DockdjangoError) as info:
+        choose_python(PythonRequest(hard="==3.11.4", hard_source="backend/pyproject.toml x"))
+    assert "pins the patch release 3.11.4; the 3.11 here is Debian bookworm's" in str(info.value)
+    assert info.value.hint is not None
+    assert "==3.11.* in backend/pyproject.toml" in info.value.hint
+    assert "python:3.11.4-slim" in info.value.hint
+    assert "\n" not in str(info.value)
+    # a patch pin of a minor nothing here has keeps the general refusal
+    with pytest.raises(DockdjangoError, match="no Python available here satisfies it"):
+        choose_python(PythonRequest(hard="==3.12.4", hard_source="pyproject.toml"))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -271,24 +269,48 @@ def _probe(port: int) -> list[str]:
     return [sys.executable, *words[1:]]
 
 
+def _in_own_network(script: str) -> subprocess.CompletedProcess[str]:
+    """``script`` (Python) in a network namespace of its own, as a container has."""
+    return subprocess.run(
+        ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$0" -c "$1"', sys.executable,
+         script],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def _probe_in_namespace(listen: list[tuple[str, int]], status: int) -> int:
+    """The generated probe's exit code (image port 8000) in a network namespace where
+    servers answering ``status`` listen on ``listen``."""
+    if _in_own_network("pass").returncode != 0:
+        pytest.skip("no network namespaces here (unshare -n)")
+    probe = _probe(8000)[2]
+    script = (
+        "import http.server, subprocess, sys, threading\n"
+        "class H(http.server.BaseHTTPRequestHandler):\n"
+        "    def do_GET(self):\n"
+        f"        self.send_response({status}); self.end_headers()\n"
+        "    def log_message(self, *a): pass\n"
+        f"for address in {listen!r}:\n"
+        "    s = http.server.HTTPServer(address, H)\n"
+        "    threading.Thread(target=s.serve_forever, daemon=True).start()\n"
+        f"sys.exit(subprocess.run([sys.executable, '-c', {probe!r}]).returncode)\n"
+    )
+    return _in_own_network(script).returncode
+
+
 def test_healthcheck_probe_is_healthy_below_500_and_not_when_down() -> None:
-    codes = iter([404, 503])
+    assert _probe_in_namespace([("127.0.0.1", 8000)], 404) == 0  # 404: up
+    assert _probe_in_namespace([("127.0.0.1", 8000)], 503) == 1  # 503: unhealthy
+    assert _probe_in_namespace([], 200) == 1  # nothing listens
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            self.send_response(next(codes))
-            self.end_headers()
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        assert subprocess.run(_probe(port), timeout=10).returncode == 0  # 404: up
-        assert subprocess.run(_probe(port), timeout=10).returncode == 1  # 503: unhealthy
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert subprocess.run(_probe(port), timeout=10, capture_output=True).returncode != 0
+def test_healthcheck_probe_finds_the_one_port_a_compose_command_serves_on() -> None:
+    """A compose file's own command serving on another port (``runserver 0.0.0.0:80``)
+    than the image's: the probe asks the one port that listens on every address (not
+    Docker's DNS on 127.0.0.11); with two, neither; the image's port first when it listens."""
+    dns = ("127.0.0.11", 53053)
+    assert _probe_in_namespace([dns, ("0.0.0.0", 8080)], 302) == 0
+    assert _probe_in_namespace([dns, ("0.0.0.0", 8080), ("0.0.0.0", 8081)], 302) == 1
+    assert _probe_in_namespace([("127.0.0.1", 8000), ("0.0.0.0", 8080)], 200) == 0

@@ -104,6 +104,32 @@ def test_a_git_dependency_whose_host_cannot_be_reached() -> None:
     assert "make github.com reachable from builds" in found.hint
 
 
+def test_a_url_dependency_whose_host_cannot_be_reached() -> None:
+    """A ``name @ https://.../archive.tar.gz`` requirement (no Git) behind a host the build
+    cannot resolve: the host is named, not a source build that "needs what its output
+    says"."""
+    url = "https://github.com/grafana/fcm-django/archive/refs/tags/v1.0.12r1.tar.gz"
+    output = [
+        f"  × Failed to download and build `fcm-django @ {url}#sha256=7ec7`",
+        f"  ├─▶ Failed to fetch: `{url}#sha256=7ec7`",
+        "  ├─▶ Request failed after 3 retries",
+        f"  ├─▶ error sending request for url ({url})",
+        "  ├─▶ client error (Connect)",
+        "  ╰─▶ error resolving DNS",
+    ]
+    found = explain_install_failure(output, requirements="engine/requirements.txt")
+    assert found is not None
+    assert found.message == (
+        "installing engine/requirements.txt failed: fcm-django is downloaded from a URL on "
+        "github.com and github.com could not be fetched from the build (error resolving DNS)"
+    )
+    assert "make github.com reachable from builds" in found.hint
+    # the same lines with a cause that is not the network stay a source build's failure
+    built = [output[0], "  ╰─▶ The build backend returned an error"]
+    other = explain_install_failure(built, requirements="engine/requirements.txt")
+    assert other is not None and "was built from source" in other.message
+
+
 def test_a_missing_header_or_library_is_named() -> None:
     """Class 2: when a source build still fails, the message names what it lacked."""
     head = [

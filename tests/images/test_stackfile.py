@@ -84,6 +84,40 @@ def test_an_explicit_python_travels_with_the_generated_build(tmp_path: Path) -> 
     assert generated_python({"x-dockdjango": {"dockerfile": "generated"}}) is None
 
 
+SQLITE_IN_A_DIRECTORY = {
+    "requirements.txt": "Django>=5.2,<5.3\n",
+    "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_.settings')\n",
+    "site_/__init__.py": "",
+    "site_/settings/__init__.py": "from .base import *\n",
+    "site_/settings/base.py": "import os\nfrom pathlib import Path\n"
+    "BASE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))\n"
+    "ROOT = Path(__file__).resolve().parents[2]\n"
+    "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3',\n"
+    "    'NAME': os.path.join(BASE_DIR, 'data', 'db.sqlite3')}}\n"
+    "TASKS = {'filename': str(ROOT / 'var' / 'queue' / 'tasks.sqlite3')}\n"
+    "ELSEWHERE = Path('/srv/outside.sqlite3')\n",
+}
+
+
+def test_sqlite_files_in_directories_the_checkout_lacks_are_made_before_migrate(
+    tmp_path: Path,
+) -> None:
+    """The class of projects whose own init makes ``data/`` (a Makefile, an entrypoint):
+    Git keeps no empty directory, so migrate would fail "unable to open database file"."""
+    root = write(tmp_path / "bookmarks", SQLITE_IN_A_DIRECTORY)
+    project = detect(root)
+    assert project.services.make_dirs == ("data", "var/queue")
+    assert any("mkdir -p data var/queue`" in note for note in project.assumptions)
+    command = yaml.safe_load(compose_file(project).text)["services"]["web"]["command"]
+    assert command[2].startswith("mkdir -p data var/queue && python manage.py migrate")
+    (root / "data").mkdir()
+    (root / "var" / "queue").mkdir(parents=True)
+    made = detect(root)
+    assert made.services.make_dirs == ()
+    command = yaml.safe_load(compose_file(made).text)["services"]["web"]["command"]
+    assert command[2].startswith("python manage.py migrate")
+
+
 LOCALHOST_SETTINGS = {
     "requirements.txt": "Django>=5.2,<5.3\npsycopg[binary]>=3.1\nredis>=5\n",
     "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n",

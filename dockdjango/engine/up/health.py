@@ -14,6 +14,7 @@ from typing import Any
 import docker
 from docker.errors import NotFound
 
+from dockdjango.engine.failures import unreachable_host
 from dockdjango.engine.probes import Probes
 from dockdjango.errors import ServiceError
 
@@ -187,6 +188,15 @@ def _failed(
     # errors go to stderr, and a crashing program's stdout is often flushed after them
     errors = [line for line in last_logs(client, container, stdout=False) if line.strip()]
     last = errors[-1] if errors else next((ln for ln in reversed(logs) if ln.strip()), "")
+    outside = unreachable_host(errors or logs)
+    if outside:
+        # a site that calls an outside service as it starts, from a machine that cannot
+        # reach it: that host is the cause, not the project's code nor dockdjango's wiring
+        message += f": it contacts {outside} as it starts, which cannot be reached from here"
+        hint = hint or (
+            f"make {outside} reachable from containers (a proxy), or configure the project "
+            f"not to call it at start; see its output with: dockdjango logs {service}"
+        )
     host = next((ln for ln in reversed(errors) if DISALLOWED_HOST in ln), None)
     if host is not None:
         # Django refused the Host the check (and a browser) sends: that line, not the
