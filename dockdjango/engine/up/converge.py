@@ -92,14 +92,13 @@ def up(
     stand_in: StandInProvider | None = None,
     dry_run: bool = False,
 ) -> UpResult:
-    """Bring ``project`` up; see the module docstring. Raises ServiceError naming the service.
-
+    """Bring ``project`` up (see the module docstring); ServiceError names the service.
     ``before_start(service, container id, name)`` is called just before each container
     starts (an attached ``up`` attaches there). ``stand_in`` offers an image for a service
     whose own cannot be had (see :func:`~dockdjango.engine.up.resources.resolve_image`);
     ``timeout`` counts from after the images are there, as Compose's ``--wait-timeout``.
-    With ``dry_run`` nothing is changed: the result lists what would be done (``stand_in``
-    must then be one that builds nothing, too)."""
+    With ``dry_run`` nothing changes: the result lists what would be done (and
+    ``stand_in`` must build nothing)."""
     started_at = time.monotonic()
     policy = FORCE if force_recreate else NEVER if no_recreate else DIVERGED
     planned: list[Event] = []
