@@ -23,7 +23,6 @@ FUNCTION_LINES = 60
 #: by another branch in flux are split once that branch has landed, so the two changes
 #: do not collide (see the report of issue 21).
 PENDING: dict[str, str] = {
-    "cli/stack_commands.py": "up's output (issue 20, truth) changes it",
 }
 
 

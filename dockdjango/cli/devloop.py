@@ -204,6 +204,26 @@ def run_watch(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_up(stack: Any, result: Any, *, waited: bool) -> None:
+    """What a detached ``up`` did, where its ports are, and each announced URL once it
+    answered (a server without a health check gets a while when ``up`` waited)."""
+    from dockdjango.cli.project_options import public_port_warnings
+
+    if not result.changed:
+        print(f"{stack.name}: nothing to do, {len(result.services)} service(s) already up to date")
+    else:
+        for service, (what, why) in sorted(result.services.items()):
+            print(f"{service}: {what}" + (f" ({why})" if why and why != "new" else ""))
+    rows = stack.ps()
+    for row in rows:
+        if row.ports_text() and any(host for _, host, _, _ in row.ports):
+            print(f"  {row.service}  {row.ports_text()}")
+    for line in public_port_warnings(rows):
+        print(line, file=sys.stderr)
+    remote_port_notes(stack, rows)  # a remote engine's ports are its host's (engbench)
+    print_links(stack, rows, wait=15.0 if waited else 0)
+
+
 COMMANDS = (
     Command(
         "run",

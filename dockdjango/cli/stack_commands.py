@@ -11,18 +11,26 @@ import signal
 import sys
 from typing import Any
 
-from dockdjango.cli.devloop import print_links, remote_port_notes, run_port
+from dockdjango.cli.devloop import print_up, remote_port_notes, run_port
 from dockdjango.cli.init import override_options
 from dockdjango.cli.project_options import (
     find_stack,
     planned_port_warnings,
-    public_port_warnings,
     resolve_to_run,
     up_options,
 )
 from dockdjango.cli.signals import raise_terminated
 from dockdjango.cli.stack_progress import Progress
-from dockdjango.cli.table import Command, Option, option, project_options, verbose_option
+from dockdjango.cli.table import (
+    Command,
+    Option,
+    index_option,
+    option,
+    port_target,
+    project_options,
+    stop_timeout_option,
+    verbose_option,
+)
 
 
 def run_up(args: argparse.Namespace) -> int:
@@ -70,26 +78,8 @@ def run_up(args: argparse.Namespace) -> int:
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
-    _print_up(stack, result, waited=args.wait is not False)
+    print_up(stack, result, waited=args.wait is not False)
     return 0
-
-
-def _print_up(stack: Any, result: Any, *, waited: bool) -> None:
-    """What a detached ``up`` did, where its ports are, and each announced URL once it
-    answered (a server without a health check gets a while when ``up`` waited)."""
-    if not result.changed:
-        print(f"{stack.name}: nothing to do, {len(result.services)} service(s) already up to date")
-    else:
-        for service, (what, why) in sorted(result.services.items()):
-            print(f"{service}: {what}" + (f" ({why})" if why and why != "new" else ""))
-    rows = stack.ps()
-    for row in rows:
-        if row.ports_text() and any(host for _, host, _, _ in row.ports):
-            print(f"  {row.service}  {row.ports_text()}")
-    for line in public_port_warnings(rows):
-        print(line, file=sys.stderr)
-    remote_port_notes(stack, rows)  # a remote engine's ports are its host's (engbench)
-    print_links(stack, rows, wait=15.0 if waited else 0)
 
 
 def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -117,18 +107,6 @@ def run_down(args: argparse.Namespace) -> int:
     )
     print(f"{stack.name}: removed {counts}{kept}")
     return 0
-
-
-def _port_target(text: str) -> tuple[int, str]:
-    """``8000`` or ``53/udp`` as (port, protocol); anything else is a usage error."""
-    number, _, protocol = text.partition("/")
-    if not number.isascii() or not number.isdigit() or not 1 <= int(number) <= 65535:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a container port: write PORT or PORT/PROTOCOL, e.g. 8000 or 53/udp"
-        )
-    if protocol.lower() not in ("", "tcp", "udp", "sctp"):
-        raise argparse.ArgumentTypeError(f"{text!r}: the protocol is tcp, udp or sctp")
-    return int(number), protocol.lower() or "tcp"
 
 
 def run_ps(args: argparse.Namespace) -> int:
@@ -215,21 +193,6 @@ def run_restart(args: argparse.Namespace) -> int:
 
 def _services(what: str) -> Option:
     return option("services", nargs="*", help=what)
-
-
-def _index() -> Option:
-    return option("--index", type=int, default=1, help="which container of the service (default 1)")
-
-
-def _stop_timeout() -> Option:
-    return option(
-        "-t",
-        "--timeout",
-        type=int,
-        default=None,
-        metavar="SECONDS",
-        help="seconds to wait before killing (default: each service's stop_grace_period)",
-    )
 
 
 COMMANDS = (
@@ -371,7 +334,7 @@ COMMANDS = (
                 metavar="KEY=VAL",
                 help="set an environment variable",
             ),
-            _index(),
+            index_option(),
             option("service", help="service name"),
             option("command", nargs=argparse.REMAINDER, help="command and its arguments"),
         ),
@@ -388,9 +351,9 @@ COMMANDS = (
             *project_options(),
             option("service", help="service name"),
             option(
-                "target", type=_port_target, help="container port, optionally with /udp or /sctp"
+                "target", type=port_target, help="container port, optionally with /udp or /sctp"
             ),
-            _index(),
+            index_option(),
             option(
                 "--forward",
                 action="store_true",
@@ -408,7 +371,7 @@ COMMANDS = (
         "stop",
         "stop containers without removing them",
         run_stop,
-        options=(*project_options(), _services("only these services"), _stop_timeout()),
+        options=(*project_options(), _services("only these services"), stop_timeout_option()),
         examples=("dockdjango stop", "dockdjango stop web"),
     ),
     Command(
@@ -422,7 +385,7 @@ COMMANDS = (
         "restart",
         "stop then start containers",
         run_restart,
-        options=(*project_options(), _services("only these services"), _stop_timeout()),
+        options=(*project_options(), _services("only these services"), stop_timeout_option()),
         examples=("dockdjango restart", "dockdjango restart web"),
     ),
 )

@@ -249,3 +249,32 @@ def old_spelling(flag: str, dest: str) -> Option:
 def json_option(what: str = "the result") -> Option:
     """The one ``--json`` flag: machine-readable output on stdout instead of a table."""
     return option("--json", action="store_true", help=JSON_HELP.format(what=what))
+
+
+def port_target(text: str) -> tuple[int, str]:
+    """``8000`` or ``53/udp`` as (port, protocol); anything else is a usage error."""
+    number, _, protocol = text.partition("/")
+    if not number.isascii() or not number.isdigit() or not 1 <= int(number) <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a container port: write PORT or PORT/PROTOCOL, e.g. 8000 or 53/udp"
+        )
+    if protocol.lower() not in ("", "tcp", "udp", "sctp"):
+        raise argparse.ArgumentTypeError(f"{text!r}: the protocol is tcp, udp or sctp")
+    return int(number), protocol.lower() or "tcp"
+
+
+def index_option() -> Option:
+    """``--index``: which container of a scaled service."""
+    return option("--index", type=int, default=1, help="which container of the service (default 1)")
+
+
+def stop_timeout_option() -> Option:
+    """``-t/--timeout`` of stop and restart."""
+    return option(
+        "-t",
+        "--timeout",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="seconds to wait before killing (default: each service's stop_grace_period)",
+    )

@@ -257,7 +257,10 @@ RECIPES: dict[str, Recipe] = {
             # setuptools<70 its Django 3.2 calls for), but the project's own
             # graphapi/common.py imports collections.Iterable, gone since Python 3.10; it asks
             # for 3.9 (.python-version) and the Pythons here are 3.11, 3.13, 3.14
-            refused="ImportError: cannot import name 'Iterable' from 'collections'",
+            # its compose file joins the external network openstates-network, which the
+            # project's other repositories create: `up` stops there, as Compose does, naming
+            # `docker network create`; past it, the code needs Python 3.9 (see above)
+            refused="network openstates-network is declared external but does not exist",
             why="its compose file joins an external network and builds FROM python:3.9",
         ),
         Recipe(
