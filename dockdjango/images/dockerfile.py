@@ -282,9 +282,9 @@ WATCHMAN = [
     "       else echo 'watchman is not packaged in this Debian suite: runserver polls'; fi",
 ]
 
-#: Before runserver starts, watchman watches the source and the virtualenv. Django's
-#: reloader asks watchman for a change only after watching every directory its modules
-#: come from, and watching the virtualenv is a crawl of it (seconds on a cold start); the
+#: Before runserver starts, watchman watches the source, the virtualenv and the standard
+#: library. Django's reloader asks watchman for a change only after watching every
+#: directory its modules come from, and each is a crawl (seconds on a cold start); the
 #: server answers before that, so an edit made as soon as the site answers was lost. With
 #: the crawl done first, the reloader is ready about when the server is, as with Django's
 #: own once-a-second scan. Other commands (a shell, tests) start as they are.
@@ -299,7 +299,8 @@ WATCHMAN_FIRST = [
             # a stop while watchman crawls ends the shell (PID 1 ignores untrapped signals)
             "trap 'exit 130' INT TERM; "
             'case "$*" in *runserver*) for d in "$PWD" '
-            + f"{VENV}/lib/python3*/site-packages; do "
+            + f"{VENV}/lib/python3*/site-packages /usr/lib/python3.* "
+            + "/usr/lib/python3/dist-packages; do "
             + 'watchman watch-project "$d" >/dev/null 2>&1; done;; esac; exec "$@"',
             "dev",
         ]
