@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from dockdjango.engine.podman import is_podman
 from dockdjango.engine.probes import run_probe
 from dockdjango.engine.testing.containers import RunningContainer
 from dockdjango.errors import EngineError, ServiceError
@@ -112,8 +113,12 @@ class Healthy:
                 f"{container.spec.image} has no healthcheck to wait for",
                 hint="wait for a log line, a port or HTTP instead, or add a HEALTHCHECK",
             )
-        if health.get("Status") in ("healthy", "unhealthy"):  # the engine's verdict first
-            return health.get("Status") == "healthy"
+        if health.get("Status") == "healthy":  # the engine's verdict first
+            return True
+        if health.get("Status") == "unhealthy" and not is_podman(container.client):
+            return False  # the engine checks again by itself: a later pass turns it healthy
+        # Podman without systemd runs a check only when asked (each probe below asks it),
+        # so an early failure that made it unhealthy is only undone by asking again
         probe = run_probe(container.client, inspect)
         return probe is not None and probe.passed
 
