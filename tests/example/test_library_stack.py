@@ -195,3 +195,32 @@ def _eventually(check, timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("the running server did not pick up the edit")
         time.sleep(0.3)
+
+
+def test_up_says_when_the_reloader_never_watches(engine, tmp_path) -> None:
+    """A dev server whose log says it reloads with watchman but that never subscribes:
+    ``up --wait`` returns within its bound and warns that an edit may be missed."""
+    tag = f"ddtest-reload-{uuid.uuid4().hex[:8]}:latest"
+    build_example_image(engine, tag, target="dev")
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(
+        "services:\n"
+        "  web:\n"
+        f"    image: {tag}\n"
+        "    command: [sh, -c, 'echo Watching for file changes with WatchmanReloader;"
+        " exec sleep 300']\n"
+        "    healthcheck: {disable: true}\n"
+        "    init: true\n"
+    )
+    stack = Stack.load(compose, project_name=f"ddtest-{uuid.uuid4().hex[:8]}", client=engine)
+    events = []
+    try:
+        started = time.monotonic()
+        stack.up(wait=True, timeout=3, on_progress=events.append)
+        took = time.monotonic() - started
+        warned = [e for e in events if e.action == "warning" and e.name == "web"]
+        assert warned and "reloader was not watching" in warned[0].detail, events
+        assert 2.5 < took < 30, took
+    finally:
+        stack.down()
+        engine.api.remove_image(tag, force=True)

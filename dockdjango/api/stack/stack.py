@@ -175,7 +175,9 @@ class Stack(StackLoaders, StackCommands, StackInspection):
         before_start: BeforeStart | None = None,
         dry_run: bool = False,
     ) -> UpResult:
-        """Create/start what is missing or changed; with ``wait``, return once all are healthy.
+        """Create/start what is missing or changed; with ``wait``, return once all are healthy
+        (and a started ``runserver``'s watchman reloader watches the source: see
+        :mod:`dockdjango.api.stack.reloader`).
 
         ``services`` limits ``up`` to those services and what they depend on.
         ``before_start(service, container_id, name)`` is called as each container is about
@@ -187,7 +189,7 @@ class Stack(StackLoaders, StackCommands, StackInspection):
         from dockdjango.engine.up import converge
 
         progress = self._progress(on_progress)
-        return converge.up(
+        result = converge.up(
             self.client,
             self.project.with_selected_services(services) if services else self.project,
             wait=wait,
@@ -202,6 +204,13 @@ class Stack(StackLoaders, StackCommands, StackInspection):
             stand_in=self.stand_ins(dry_run),
             dry_run=dry_run,
         )
+        if wait and not dry_run:
+            from dockdjango.api.stack.reloader import wait_watching
+
+            started = [s for s, (op, _) in result.services.items() if op != "unchanged"]
+            if started:
+                wait_watching(self.client, self.name, started, min(timeout, 15.0), progress)
+        return result
 
     def plan(
         self,

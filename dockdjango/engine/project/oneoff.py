@@ -80,7 +80,7 @@ def run_once(
         raise
     finally:
         try:
-            container.remove(force=True)
+            container.remove(force=True, v=True)
         except APIError:
             pass
 

@@ -60,7 +60,7 @@ def read_service_file(
             return _archive_file(client, created["Id"], path)
         finally:
             try:
-                client.api.remove_container(created["Id"], force=True)
+                client.api.remove_container(created["Id"], force=True, v=True)
             except (APIError, NotFound):
                 pass
     return None
