@@ -85,6 +85,38 @@ def test_a_failing_service_shows_its_last_log_lines(
     assert projects_left(engine, pytester.path) == []
 
 
+def test_a_failing_build_shows_the_failing_steps_last_lines(
+    pytester: pytest.Pytester, engine, base_image
+) -> None:
+    """A session stack whose image fails to build: each test using it errors with the
+    failing step and its last output lines, on one screen, no traceback, nothing left."""
+    pytester.makefile(
+        "",
+        Dockerfile=f"FROM {BASE}\n"
+        "RUN echo compiling-4f2 && echo missing-header-9c1 >&2 && exit 3\n",
+    )
+    compose = web_compose().replace(f"    image: {BASE}\n", "    build: .\n")
+    pytester.makefile(".yaml", compose=compose)
+    pytester.makeini("[pytest]\ndockdjango_compose_file = compose.yaml\n")
+    pytester.makepyfile(
+        """
+        def test_a(dockdjango_stack):
+            pass
+
+        def test_b(dockdjango_stack):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=2)
+    out = result.stdout.str()
+    assert "output lines of the failing step" in out, out
+    assert "missing-header-9c1" in out and "compiling-4f2" in out, out
+    assert "step [2/2]" in out and "exit code: 3" in out, out
+    assert "Traceback" not in out
+    assert projects_left(engine, pytester.path) == []
+
+
 def test_reuse_keeps_the_stack_and_recreates_it_only_when_the_config_changes(
     pytester: pytest.Pytester, engine, base_image, project_cleanup
 ) -> None:
