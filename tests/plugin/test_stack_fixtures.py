@@ -37,6 +37,16 @@ def test_second(dockdjango_stack):
 """
 
 
+# Two tests sharing the session stack: a failure to bring it up errors both, each on its own.
+TWO_TESTS = """
+def test_a(dockdjango_stack):
+    pass
+
+def test_b(dockdjango_stack):
+    pass
+"""
+
+
 def read(pytester: pytest.Pytester, name: str) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted(pytester.path.glob(f"{name}-*.json"))]
 
@@ -67,15 +77,7 @@ def test_a_failing_service_shows_its_last_log_lines(
     failing = '["sh", "-c", "echo booting; echo db-password-missing-4e1 >&2; exit 4"]'
     pytester.makefile(".yaml", compose=web_compose(command=failing))
     pytester.makeini("[pytest]\ndockdjango_compose_file = compose.yaml\n")
-    pytester.makepyfile(
-        """
-        def test_a(dockdjango_stack):
-            pass
-
-        def test_b(dockdjango_stack):
-            pass
-        """
-    )
+    pytester.makepyfile(TWO_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(errors=2)
     out = result.stdout.str()
@@ -98,15 +100,7 @@ def test_a_failing_build_shows_the_failing_steps_last_lines(
     compose = web_compose().replace(f"    image: {BASE}\n", "    build: .\n")
     pytester.makefile(".yaml", compose=compose)
     pytester.makeini("[pytest]\ndockdjango_compose_file = compose.yaml\n")
-    pytester.makepyfile(
-        """
-        def test_a(dockdjango_stack):
-            pass
-
-        def test_b(dockdjango_stack):
-            pass
-        """
-    )
+    pytester.makepyfile(TWO_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(errors=2)
     out = result.stdout.str()
