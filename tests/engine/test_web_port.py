@@ -68,3 +68,36 @@ def test_the_port_the_project_container_has_is_kept(engine, unique_name, base_im
         assert line is not None and f"keeps 127.0.0.1:{published}" in line
     finally:
         container.remove(force=True)
+
+
+def test_a_port_taken_while_images_were_built_is_chosen_again(
+    engine, unique_name, base_image, held
+) -> None:
+    """The port was free when the project was loaded, and another program (this test)
+    took it before the container was created: `up` publishes on the next free one and
+    says so; a second `up` keeps the container where it is."""
+    from dockdjango.api.stack.stack import Stack
+    from dockdjango.api.stack.webport import ChosenPort
+
+    web = {
+        "image": base_image,
+        "command": ["sleep", "60"],
+        "init": True,
+        "ports": [f"127.0.0.1:{held}:8000"],
+    }
+    stack = Stack({"name": unique_name, "services": {"web": web}}, client=engine)
+    stack.chosen_port = ChosenPort("web", 8000, held)  # as zero-config chose it
+    events: list = []
+    try:
+        stack.up(wait=False, on_progress=events.append)
+        host, port = stack.port("web", 8000)
+        assert host == "127.0.0.1" and port > held
+        said = [e.detail for e in events if e.action == "warning" and "taken" in e.detail]
+        assert said == [
+            f"127.0.0.1:{held} was taken while the images were built: web publishes on "
+            f"127.0.0.1:{port} instead (set WEB_PORT to choose)"
+        ]
+        again = stack.up(wait=False)
+        assert again.services["web"][0] != "recreated" and stack.port("web", 8000)[1] == port
+    finally:
+        stack.down(volumes=True)
