@@ -11,6 +11,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+from django_projects import startproject
 
 from dockdjango.api.stack.webport import choose_web_port
 
@@ -101,3 +102,18 @@ def test_a_port_taken_while_images_were_built_is_chosen_again(
         assert again.services["web"][0] != "recreated" and stack.port("web", 8000)[1] == port
     finally:
         stack.down(volumes=True)
+
+
+def test_zero_config_checks_again_only_the_port_it_chose(engine, tmp_path) -> None:
+    """A detected stack carries the port dockdjango chose into `up`; one the user chose
+    (WEB_PORT) is never moved."""
+    from dockdjango.api.stack.webport import ChosenPort
+    from dockdjango.api.stack.zeroconfig import detected_stack
+
+    root = startproject(tmp_path / "site")
+    chosen = detected_stack(root, environ={}, client=engine, offline=True)
+    port = chosen.project.services["web"].ports[0].published
+    assert chosen.chosen_port == ChosenPort("web", 8000, int(str(port)))
+    given = detected_stack(root, environ={"WEB_PORT": "8123"}, client=engine, offline=True)
+    assert given.chosen_port is None
+    assert given.project.services["web"].ports[0].published == "8123"
