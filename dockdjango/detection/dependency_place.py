@@ -19,7 +19,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from dockdjango.detection.dependencies.declared import Dependencies, find_dependencies, toml_file
+from dockdjango.detection.dependencies.declared import (
+    Dependencies,
+    add_dev_file,
+    find_dependencies,
+    toml_file,
+)
 from dockdjango.detection.dependencies.groups import Resolved
 from dockdjango.detection.dependencies.manifests import resolve_pep621, setup_py_requirements
 from dockdjango.detection.dependencies.markers import Target
@@ -66,7 +71,7 @@ def read_dependencies(
             groups=given.groups,
         )
     if where == "." and install is not None:
-        return _package_manifest(root, target, pyproject, install)
+        return _package_manifest(root, target, pyproject, install, given.dev_requirements)
     found = find_dependencies(root / where, target, pyproject=pyproject, groups=given.groups)
     if found.kind == "requirements" and found.requirements_file:
         # read from the root, so a root requirements-dev.txt (-r backend/requirements.txt)
@@ -104,9 +109,14 @@ def _rebased(deps: Dependencies, where: str) -> Dependencies:
 
 
 def _package_manifest(
-    root: Path, target: Target, pyproject: dict[str, Any], install: ProjectInstall
+    root: Path,
+    target: Target,
+    pyproject: dict[str, Any],
+    install: ProjectInstall,
+    chosen_dev: str | None,
 ) -> Dependencies:
-    """The package's own dependencies with the chosen extras, plus a root requirements.txt."""
+    """The package's own dependencies with the chosen extras, plus a root requirements.txt
+    (and, for the dev target, a dev requirements file)."""
     files: list[str] = []
     if install.manifest == "pyproject.toml":
         project = dict(pyproject.get("project") or {})
@@ -132,7 +142,9 @@ def _package_manifest(
         resolved.runtime += extra
         files += [f.relative_to(root.resolve()).as_posix() for f in read_file.files]
         source += " and requirements.txt"
-    return Dependencies(kind, tuple(dict.fromkeys(files)), resolved=resolved, source=source)
+    deps = Dependencies(kind, tuple(dict.fromkeys(files)), resolved=resolved, source=source)
+    add_dev_file(root, deps, target, chosen_dev)
+    return deps
 
 
 def dependency_notes(deps: Dependencies, where: str, manage_py: str | None) -> list[str]:

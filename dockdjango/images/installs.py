@@ -76,9 +76,11 @@ def derived_files(project: SourceProject) -> dict[str, bytes]:
         "# installs this file. `dockdjango build` rewrites it when that changes; commit it.",
     ]
     out = {}
+    # a dev requirements file of the project's own is installed as it is (see install_dev)
+    dev = () if project.dev_requirements_file else project.dev_requirements
     for name, lines in (
         (DERIVED_REQUIREMENTS, project.requirements),
-        (DERIVED_DEV_REQUIREMENTS, project.dev_requirements),
+        (DERIVED_DEV_REQUIREMENTS, dev),
     ):
         if lines:
             out[name] = ("\n".join(header + list(lines)) + "\n").encode()

@@ -55,6 +55,10 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "kiwitcms": {
         "kind": "setup.py",
         "dependency_files": ("setup.py", "requirements/tarballs.txt", "requirements/base.txt"),
+        # its devel settings need factory_boy, listed only in devel.txt's -r chain
+        "dev_requirements_file": "requirements/devel.txt",
+        "dev_names": {"factory_boy", "sphinx", "black"},
+        "says": "requirements/devel.txt installed in the dev target only",
         "settings_module": "tcms.settings.devel",
         "python": "3.13",  # Django 6.0 needs >= 3.12
         "services": (),  # the devel settings switch to SQLite
@@ -276,6 +280,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "taiga-back": {
         "kind": "requirements",
         "settings_module": "settings.common",
+        "dev_requirements_file": "requirements-devel.txt",
         "python": "3.11",  # .python-version 3.10 is not on offer
         "services": ("postgres",),
         "names": {"django", "psycopg2", "celery"},

@@ -15,14 +15,23 @@ from dockdjango.cli.output import answer_lines
 
 
 class _Site(http.server.BaseHTTPRequestHandler):
-    """``/<status>`` answers that status; ``/flaky`` 500 once, then 200."""
+    """``/<status>`` answers that status; ``/flaky`` 500 once, then 200; ``/to/<status>``
+    redirects to ``/<status>``, ``/away`` to another server, ``/self`` to itself."""
 
     calls: dict[str, int] = {}
+    _MOVED = {"/away": "http://192.0.2.1/", "/self": "/self"}
 
     def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
         seen = self.calls[self.path] = self.calls.get(self.path, 0) + 1
-        status = (500 if seen == 1 else 200) if self.path == "/flaky" else int(self.path[1:])
-        self.send_response(status)
+        moved = self._MOVED.get(self.path) or (
+            self.path[3:] if self.path.startswith("/to/") else None
+        )
+        if moved is not None:
+            self.send_response(302)
+            self.send_header("Location", moved)
+        else:
+            flaky = self.path == "/flaky"
+            self.send_response((500 if seen == 1 else 200) if flaky else int(self.path[1:]))
         self.end_headers()
 
     def log_message(self, *args: object) -> None:
@@ -88,3 +97,18 @@ def test_djangos_400_quotes_its_line_and_names_the_host_to_add() -> None:
         Answer(link("http://127.0.0.1:1/"), 502), ["Traceback", "KeyError: 'x'", "done"]
     )
     assert failing.detail == "KeyError: 'x'" and "dockdjango logs web" in failing.hint
+
+
+def test_a_redirect_to_the_same_server_is_judged_by_its_target(site: str) -> None:
+    """Django's `/` redirecting to a login page that answers 500 is not a site to print;
+    one that leads to a page answering 200 is."""
+    bad, good = ask(link(f"{site}/to/500"), settle=0.2, poll=0.1), ask(link(f"{site}/to/200"))
+    assert (bad.status, bad.via, bad.ok) == (500, "/500", False)
+    assert bad.line() == f"site {site}/to/500 redirects to /500, which answers 500"
+    assert (good.status, good.via, good.ok) == (200, "/200", True)
+
+
+def test_a_redirect_elsewhere_or_to_itself_is_an_answer_as_it_is(site: str) -> None:
+    for path in ("/away", "/self"):
+        answer = ask(link(f"{site}{path}"))
+        assert (answer.status, answer.via, answer.ok) == (302, "", True), path

@@ -8,7 +8,9 @@ A service announces them with a compose extension (Compose ignores ``x-`` keys):
       urls: {site: /, API: /api/, admin: /admin/}
       note: "create a user: dockdjango exec web python manage.py createsuperuser"
 
-A URL is printed only when a GET on it answered 2xx or 3xx (:func:`ask`); otherwise
+A URL is printed only when a GET on it answered 2xx or 3xx (:func:`ask`; a redirect to
+the same server is followed once and its target judged instead: Django's ``/`` often only
+redirects to a login page, which may answer 500); otherwise
 ``up`` says what it got and what to do (:func:`explained`: for Django's 400, the
 ``Invalid HTTP_HOST header`` line the service logged and the host to add to
 ``ALLOWED_HOSTS``).
@@ -67,6 +69,8 @@ class Answer:
     #: ``no answer (connection refused)``, ``Invalid HTTP_HOST header: ...``; "" when good
     detail: str = ""
     hint: str = ""
+    #: the path the URL redirected to, when ``status`` is that page's (see :func:`get_status`)
+    via: str = ""
 
     @property
     def ok(self) -> bool:
@@ -77,13 +81,38 @@ class Answer:
         """``site http://127.0.0.1:8000/ answers 400: Invalid HTTP_HOST header ... -- add
         127.0.0.1 to ALLOWED_HOSTS ...`` (what ``up`` prints instead of the URL)."""
         got = f"answers {self.status}" if self.status is not None else "does not answer"
+        got = f"redirects to {self.via}, which {got}" if self.via else got
         text = f"{self.link.label} {self.link.url} {got}"
         text += f": {self.detail}" if self.detail else ""
         return text + (f" -- {self.hint}" if self.hint else "")
 
 
-def get_status(url: str, timeout: float = 5.0) -> tuple[int | None, str]:
-    """One GET (redirects not followed): (status, "") or (None, why there was no answer)."""
+#: The redirects a browser follows with a GET.
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def get_status(url: str, timeout: float = 5.0) -> tuple[int | None, str, str]:
+    """(status, "", "") or (None, why there was no answer, ""); a redirect to the same
+    scheme, host and port is followed once, and then the third item is the path it led to
+    (whose status it is). A redirect elsewhere is an answer as it is."""
+    from urllib.parse import urljoin, urlsplit
+
+    status, why, location = _get(url, timeout)
+    if status not in _REDIRECTS or not location:
+        return status, why, ""
+    target = urljoin(url, location)
+    here, there = urlsplit(url), urlsplit(target)
+    if (here.scheme, here.netloc) != (there.scheme, there.netloc):
+        return status, why, ""
+    path = there.path + (f"?{there.query}" if there.query else "")
+    if path == here.path:
+        return status, why, ""  # a redirect to itself (a cookie check...): as it is
+    followed, why, _ = _get(target, timeout)
+    return followed, why, path
+
+
+def _get(url: str, timeout: float) -> tuple[int | None, str, str]:
+    """One GET, no redirect followed: (status, "", Location) or (None, why, "")."""
     import http.client
     from urllib.parse import urlsplit
 
@@ -91,12 +120,12 @@ def get_status(url: str, timeout: float = 5.0) -> tuple[int | None, str]:
     kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     conn = kind(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
     try:
-        conn.request("GET", parts.path or "/")
+        conn.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
         response = conn.getresponse()
         response.read()
-        return response.status, ""
+        return response.status, "", response.getheader("Location") or ""
     except (OSError, http.client.HTTPException) as exc:
-        return None, str(exc) or type(exc).__name__
+        return None, str(exc) or type(exc).__name__, ""
     finally:
         conn.close()
 
@@ -110,17 +139,17 @@ def ask(link: Link, *, wait: float = 0.0, settle: float = 5.0, poll: float = 0.5
     start = time.monotonic()
     first_bad: float | None = None
     while True:
-        status, why = get_status(link.url)
+        status, why, via = get_status(link.url)
         now = time.monotonic()
         if status is not None and 200 <= status < 400:
-            return Answer(link, status)
+            return Answer(link, status, via=via)
         if status is not None and first_bad is None:
             first_bad = now
         limit = (first_bad + settle) if first_bad is not None else (start + wait)
         if now + poll > limit:
             if status is None:
-                return Answer(link, None, f"no answer ({why})", _NO_ANSWER_HINT)
-            return Answer(link, status)
+                return Answer(link, None, f"no answer ({why})", _NO_ANSWER_HINT, via)
+            return Answer(link, status, via=via)
         time.sleep(poll)
 
 

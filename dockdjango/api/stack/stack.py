@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from dockdjango.api.database import StackDatabase
     from dockdjango.api.stack.attached import AttachedUp
     from dockdjango.api.stack.stack_run import RunResult
+    from dockdjango.api.stack.webport import ChosenPort
     from dockdjango.compose import Project
     from dockdjango.compose.develop_watch import WatchRule
     from dockdjango.engine.up.apply import BeforeStart
@@ -111,6 +112,8 @@ class Stack(StackLoaders, StackCommands, StackInspection):
             )
         #: True for a stack known only by name (:meth:`existing`): no file, no services
         self.file_less = False
+        #: a host port dockdjango chose (zero-config), checked again once images are built
+        self.chosen_port: ChosenPort | None = None
         self._client = client
         self._lock = threading.Lock()
         self.on_progress = on_progress
@@ -143,7 +146,7 @@ class Stack(StackLoaders, StackCommands, StackInspection):
             client=self._client,
             on_progress=self.on_progress,
         )
-        chosen.file_less = self.file_less
+        chosen.file_less, chosen.chosen_port = self.file_less, self.chosen_port
         return chosen
 
     def config_hashes(self, *services: str) -> dict[str, str]:
@@ -186,6 +189,7 @@ class Stack(StackLoaders, StackCommands, StackInspection):
         """
         if force_recreate and no_recreate:
             raise DockdjangoError("force_recreate and no_recreate cannot be used together")
+        from dockdjango.api.stack.webport import late_port
         from dockdjango.engine.up import converge
 
         progress = self._progress(on_progress)
@@ -203,6 +207,7 @@ class Stack(StackLoaders, StackCommands, StackInspection):
             before_start=before_start,
             stand_in=self.stand_ins(dry_run),
             dry_run=dry_run,
+            images_ready=None if dry_run else late_port(self.chosen_port, self.client, progress),
         )
         if wait and not dry_run:
             from dockdjango.api.stack.reloader import wait_watching
@@ -308,13 +313,8 @@ class Stack(StackLoaders, StackCommands, StackInspection):
         self, *services: str, timeout: int | None = None, on_progress: OnProgress | None = None
     ) -> None:
         """Stop, then start."""
-        lifecycle.restart(
-            self.client,
-            self.name,
-            self._named(services),
-            timeout=timeout,
-            on_progress=self._progress(on_progress),
-        )
+        named, progress = self._named(services), self._progress(on_progress)
+        lifecycle.restart(self.client, self.name, named, timeout=timeout, on_progress=progress)
 
     # -- the dev loop: one-off containers, watch ----------------------------------------
 
@@ -388,10 +388,7 @@ def down_project(
     """Remove every container and network of project ``name`` (volumes too if asked),
     found by Compose's labels — no compose file needed. For clearing what a killed run
     left behind."""
+    progress = on_progress or ignore
     return lifecycle.down(
-        client or connect(),
-        name,
-        services=None,
-        volumes=volumes,
-        on_progress=on_progress or ignore,
+        client or connect(), name, services=None, volumes=volumes, on_progress=progress
     )

@@ -180,6 +180,7 @@ def detected_stack(
     ``web`` publishes on 8000, or the next free port when another program holds it (unless
     ``WEB_PORT`` says where); ``on_note`` hears that line."""
     from dockdjango.api.stack.stack import Stack
+    from dockdjango.api.stack.webport import ChosenPort
     from dockdjango.compose import load_dict, locate
 
     base = Path(root).resolve()
@@ -196,7 +197,10 @@ def detected_stack(
     if port is not None:
         located = located.with_variables({"WEB_PORT": port})
     loaded = load_dict(data, project_name=project_name, located=located)
-    return Stack(loaded, client=client)
+    stack = Stack(loaded, client=client)
+    if port is not None:
+        stack.chosen_port = ChosenPort("web", 8000, int(port))
+    return stack
 
 
 def _choose_web_port(

@@ -8,10 +8,16 @@ Sources are tried in this order, the first found winning (each choice is said):
 3. a lock: ``uv.lock`` (with the project's own entry in it, so a stub is not taken),
    ``poetry.lock``, ``Pipfile.lock``;
 4. a ``Pipfile`` without lock;
-5. other ``requirements*.txt`` at the root (production-like names first);
+5. other ``requirements*.txt`` at the root with production-like names;
 6. ``pyproject.toml``'s ``[project.dependencies]`` or ``[tool.poetry.dependencies]``;
 7. ``setup.py`` / ``setup.cfg``;
-8. a ``requirements/`` folder (``production.txt``, ``prod.txt``, ``base.txt``...).
+8. the other ``requirements*.txt`` at the root (``requirements-dev.txt`` alone);
+9. a ``requirements/`` folder (``production.txt``, ``prod.txt``, ``base.txt``...).
+
+The dev target also installs the first conventional dev requirements file found
+(``requirements-dev.txt``, ``requirements/devel.txt``...: :data:`DEV_FILES`, with its
+``-r``/``-c`` chain) unless the source has dev groups of its own: requirements files, and
+setup.py, setup.cfg or pyproject.toml projects whose dev tools are listed only there.
 
 A requirements file is installed by pip itself (it evaluates markers and follows ``-r``);
 everything else becomes a list of pinned lines dockdjango writes out.
@@ -47,15 +53,22 @@ from dockdjango.detection.dependencies.uvlock import resolve_uv_lock
 from dockdjango.errors import DockdjangoError
 
 _MAIN_IN_DIR = ("production.txt", "prod.txt", "base.txt", "common.txt", "main.txt")
-_DEV_FILES = (
+#: Where projects conventionally list what a developer installs on top, in this order.
+DEV_FILES = (
     "requirements-dev.txt",
     "requirements_dev.txt",
     "dev-requirements.txt",
     "requirements-development.txt",
+    "requirements-devel.txt",
     "requirements/development.txt",
     "requirements/dev.txt",
+    "requirements/devel.txt",
     "requirements/local.txt",
 )
+#: Sources whose dev target may come from a dev requirements file (the others are locks
+#: and manifests with dev groups of their own).
+_DEV_FILE_KINDS = ("requirements", "setup.py", "pyproject")
+_LOCAL_PATH = re.compile(r"^(?:(?:-e|--editable)\s*=?\s*)?(?:\.|/|file:)")
 
 
 @dataclass
@@ -100,8 +113,7 @@ def find_dependencies(
         deps = _requirements(root, root / chosen, target, f"{chosen} (as chosen)")
     else:
         deps = _first_source(root, target, pyproject, groups)
-    if deps.kind == "requirements":
-        _add_dev_file(root, deps, target, chosen_dev)
+    add_dev_file(root, deps, target, chosen_dev)
     return deps
 
 
@@ -129,15 +141,13 @@ def _first_source(
         )
     others = sorted(p.name for p in root.glob("requirements*.txt") if p.is_file())
     prod = [n for n in others if not re.search(r"dev|test|lint|doc|local", n)]
-    if prod or others:
-        name = (prod or others)[0]
-        return _requirements(root, root / name, target, name)
-    found = _from_pyproject(root, target, pyproject, groups)
+    if prod:
+        return _requirements(root, root / prod[0], target, prod[0])
+    found = _from_pyproject(root, target, pyproject, groups) or _from_setup(root, target)
     if found is not None:
-        return found
-    found = _from_setup(root, target)
-    if found is not None:
-        return found
+        return found  # its requirements-dev.txt, if any, is for the dev target
+    if others:
+        return _requirements(root, root / others[0], target, others[0])
     for name in _MAIN_IN_DIR:
         path = root / "requirements" / name
         if path.is_file():
@@ -158,13 +168,26 @@ def _requirements(root: Path, path: Path, target: Target, source: str) -> Depend
     )
 
 
-def _add_dev_file(root: Path, deps: Dependencies, target: Target, chosen: str | None) -> None:
-    candidates = [chosen] if chosen else list(_DEV_FILES)
+def add_dev_file(root: Path, deps: Dependencies, target: Target, chosen: str | None) -> None:
+    """Give ``deps`` the dev requirements file ``chosen`` names, else the first of
+    :data:`DEV_FILES` found, when its source has no dev groups of its own (said in its
+    notes). A file installing a local path (``-e .``) is passed over, said: the install
+    step sees only the dependency files, and the project is installed on its own."""
+    if deps.kind not in _DEV_FILE_KINDS or deps.resolved.dev_groups:
+        return
+    candidates = [chosen] if chosen else list(DEV_FILES)
     for name in candidates:
         path = root / name
         if not path.is_file() or name == deps.requirements_file:
             continue
         read = read_requirements(path, root=root)
+        local = next((r for r in read.lines if _LOCAL_PATH.match(r.text)), None)
+        if local is not None:
+            deps.resolved.notes.append(
+                f"{name} not installed in the dev target: {local.where} installs the local "
+                f"path `{local.text}`, which the dependency install cannot see"
+            )
+            continue
         files = tuple(_relative(root, f, path) for f in read.files)
         deps.dev_requirements_file = files[0]
         deps.dev_files = tuple(sorted(set(files)))  # all of them: the dev stage mounts them

@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import docker
@@ -59,12 +60,19 @@ from dockdjango.engine.up.resources import (
     resolve_image,
 )
 
+#: Called once a project's images are built or pulled, just before its containers are
+#: planned and created: returns the project to create them from (the same, or with a
+#: setting that could only be chosen late -- a host port free now, not before the build).
+ImagesReady = Callable[[Project], Project]
+
 
 @dataclass
 class Plan:
     """What ``up`` will do: per service, its actions and image; the stack's networks and
     volumes (file key -> engine id or name); and the orphans found."""
 
+    #: the project the actions are for (as ``images_ready`` left it)
+    project: Project
     actions: dict[str, list[Action]]
     images: dict[str, str]
     network_ids: dict[str, str]
@@ -91,14 +99,16 @@ def up(
     before_start: BeforeStart | None = None,
     stand_in: StandInProvider | None = None,
     dry_run: bool = False,
+    images_ready: ImagesReady | None = None,
 ) -> UpResult:
     """Bring ``project`` up (see the module docstring); ServiceError names the service.
     ``before_start(service, container id, name)`` is called just before each container
-    starts (an attached ``up`` attaches there). ``stand_in`` offers an image for a service
-    whose own cannot be had (see :func:`~dockdjango.engine.up.resources.resolve_image`);
-    ``timeout`` counts from after the images are there, as Compose's ``--wait-timeout``.
-    With ``dry_run`` nothing changes: the result lists what would be done (and
-    ``stand_in`` must build nothing)."""
+    starts (an attached ``up`` attaches there); ``stand_in`` offers an image for a service
+    whose own cannot be had (:func:`~dockdjango.engine.up.resources.resolve_image`);
+    ``images_ready`` may change the project once its images are there (see
+    :data:`ImagesReady`). ``timeout`` counts from then, as Compose's ``--wait-timeout``.
+    With ``dry_run`` nothing changes (``stand_in`` builds nothing, ``images_ready`` is not
+    called): the result lists what would be done."""
     started_at = time.monotonic()
     policy = FORCE if force_recreate else NEVER if no_recreate else DIVERGED
     planned: list[Event] = []
@@ -117,18 +127,15 @@ def up(
         builder=builder,
         stand_in=stand_in,
         dry_run=dry_run,
+        images_ready=images_ready,
     )
     if dry_run:
-        for event in planned_containers(project, plan):
+        for event in planned_containers(plan.project, plan):
             report(event)
-        return UpResult(
-            services={s: _summary(acts, dry_run=True) for s, acts in plan.actions.items()},
-            orphans=plan.orphans,
-            seconds=round(time.monotonic() - started_at, 3),
-            dry_run=True,
-            planned=planned,
-        )
-    run = _run_of(client, project, plan, on_progress, timeout, cancel, before_start)
+        services = {s: _summary(acts, dry_run=True) for s, acts in plan.actions.items()}
+        seconds = round(time.monotonic() - started_at, 3)
+        return UpResult(services, plan.orphans, seconds, dry_run=True, planned=planned)
+    run = _run_of(client, plan.project, plan, on_progress, timeout, cancel, before_start)
     _apply(run, plan, wait)
     return UpResult(
         services={service: _summary(acts) for service, acts in plan.actions.items()},
@@ -192,6 +199,7 @@ def make_plan(
     builder: Builder | None,
     stand_in: StandInProvider | None = None,
     dry_run: bool = False,
+    images_ready: ImagesReady | None = None,
 ) -> Plan:
     """The plan step: check, repair recreates an earlier ``up`` left halfway, handle
     orphans, ensure networks/volumes/images, decide actions. With ``dry_run`` every
@@ -225,8 +233,10 @@ def make_plan(
         for s in project.services
     }
     _warn_slow_stops(client, project, images, on_progress)
+    if images_ready is not None and not dry_run:
+        project = images_ready(project)
     actions = _actions(project, state, images, network_ids, volume_names, policy)
-    return Plan(actions, images, network_ids, volume_names, orphans, run_refs)
+    return Plan(project, actions, images, network_ids, volume_names, orphans, run_refs)
 
 
 def _actions(
