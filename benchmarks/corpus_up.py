@@ -91,7 +91,9 @@ def _compose_up(
     command = [str(COMPOSE), *(a for f in files for a in ("-f", f)), "-p", project]
     started = time.monotonic()
     proc = subprocess.run(
-        [*command, "up", "-d", "--wait"],
+        # bounded as dockdjango's own up is: the generated healthcheck's long start
+        # period would otherwise keep Compose waiting on a site that answers 500
+        [*command, "up", "-d", "--wait", "--wait-timeout", "1800"],
         cwd=root,
         env={**os.environ, **env},
         capture_output=True,
