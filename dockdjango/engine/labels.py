@@ -163,3 +163,22 @@ def volume_labels(
 def project_filter(project: str) -> dict[str, list[str]]:
     """An engine list filter selecting one project's objects."""
     return {"label": [f"{PROJECT}={project}"]}
+
+
+def service_containers(summaries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The service containers among a project's summaries (one-off ``run`` ones left out)."""
+    return [c for c in summaries if (c.get("Labels") or {}).get(ONEOFF, "False") != "True"]
+
+
+def number(container: dict[str, Any]) -> int:
+    """A container's ``container-number`` label (0 when missing)."""
+    try:
+        return int((container.get("Labels") or {}).get(CONTAINER_NUMBER, "0"))
+    except ValueError:
+        return 0
+
+
+def short_name(container: dict[str, Any]) -> str:
+    """``/proj-web-1`` -> ``proj-web-1``."""
+    names = container.get("Names") or [""]
+    return str(names[0]).lstrip("/")
