@@ -9,8 +9,10 @@ imports are cut, never raised to make a test pass).
 
 The commands that work from the containers' labels (``ps``, ``logs``, ``port``,
 ``exec``, ``stop``, ``start``, ``restart``, ``down``) read the compose file but build no
-typed models (no pydantic); ``version`` reads no file; ``up`` with nothing to change
-builds models but detects no Django project and generates no Dockerfile.
+typed models (no pydantic), and those that only read (``ps``, ``logs``, ``port``,
+``version``) do not import the Docker SDK when the engine is Docker on a local socket
+(``dockdjango.engine.socket_client`` asks it); ``version`` reads no file; ``up`` with
+nothing to change builds models but detects no Django project and generates no Dockerfile.
 Third-party packages the Docker SDK itself imports are the SDK's business (with the ssh
 extra installed it imports paramiko, cryptography and invoke in every process).
 """
@@ -147,6 +149,23 @@ def stack_dir(engine, base_image, tmp_path_factory):
     down(engine, name, volumes=True)
 
 
+#: never for a command that only reads containers on a local Docker engine (the socket
+#: client answers): the Docker SDK and what it stands on
+NO_SDK = ("docker", "requests", "urllib3")
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("args", [("ps",), ("logs",), ("port", "web", "8000")], ids=lambda a: a[0])
+def test_reading_commands_need_no_sdk(stack_dir, args) -> None:
+    from dockdjango.engine.socket_client import open_local
+
+    if open_local() is None:
+        pytest.skip("the engine is not Docker on a local socket: the SDK's path answers")
+    modules = imported(stack_dir, *args)
+    # 70 for every label command when the SDK answered them all
+    assert over_budget(modules, FROM_LABELS + NO_SDK, most=55) == []
+
+
 @pytest.mark.engine
 @pytest.mark.parametrize(
     "args",
@@ -187,6 +206,10 @@ def test_version_reads_no_file(stack_dir) -> None:
     # (not yaml: with the ssh extra installed, the Docker SDK imports paramiko, whose
     # invoke brings a YAML library of its own)
     never = ("pydantic", "rich", "dockdjango.compose", "dockdjango.api.stack")
+    from dockdjango.engine.socket_client import open_local
+
+    if open_local() is not None:  # Docker on a local socket: the socket client asks it
+        never += NO_SDK
     assert over_budget(imported(stack_dir, "version"), never, most=20) == []
 
 
