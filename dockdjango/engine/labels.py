@@ -8,7 +8,6 @@ on the same file recreates nothing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -94,6 +93,8 @@ def config_digests(hashed_config: Mapping[str, Any]) -> dict[str, str]:
     The digest is of the value's canonical JSON (sorted keys, compact), so it changes
     exactly when the setting does and tells nothing else about it.
     """
+    import hashlib  # here: the commands that only read labels never hash (3 ms of start-up)
+
     out = {}
     for key, value in hashed_config.items():
         text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)

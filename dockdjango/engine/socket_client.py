@@ -2,7 +2,7 @@
 
 ``ps``, ``logs``, ``port`` and ``version`` make one to three GET requests; importing the
 Docker SDK (and requests, urllib3) costs several times what they do. This client speaks
-HTTP/1.1 over ``AF_UNIX`` with the standard library and JSON, and only where its answer
+HTTP/1.1 over ``AF_UNIX`` (``unix_http``) and JSON, and only where its answer
 is the SDK's: Docker (not Podman) on a unix socket named by ``DOCKER_HOST`` or the default
 one, with no docker CLI context selected. Anywhere else -- ``tcp://``, ``ssh://``, a
 context, Podman, a socket that does not answer -- :func:`open_local` returns None and the
@@ -12,10 +12,8 @@ they are. It imports nothing from ``docker`` (``tests/cli/test_import_budget.py`
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import socket
 import struct
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -28,6 +26,7 @@ from dockdjango.engine.address import (
     engine_info,
     lower_api_version,
 )
+from dockdjango.engine.unix_http import Closed, Response, UnixHTTP
 from dockdjango.errors import EngineError, EngineUnavailable
 
 #: The Docker SDK's ``DEFAULT_DOCKER_API_VERSION`` and ``MINIMUM_DOCKER_API_VERSION``:
@@ -36,28 +35,10 @@ SDK_API_VERSION = "1.45"
 SDK_MINIMUM_API_VERSION = "1.24"
 
 #: what a kept-alive connection the engine has closed meanwhile raises on reuse
-_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+_STALE = (Closed, BrokenPipeError, ConnectionResetError)
 
 #: A multiplexed log frame's header: stream (1 stdout, 2 stderr), 3 zero bytes, length.
 _FRAME = struct.Struct(">BxxxL")
-
-
-class _UnixConnection(http.client.HTTPConnection):
-    """An HTTP connection whose transport is a unix socket."""
-
-    def __init__(self, path: str, timeout: float | None) -> None:
-        super().__init__("localhost", timeout=timeout)
-        self._path = path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        try:
-            sock.connect(self._path)
-        except OSError:
-            sock.close()
-            raise
-        self.sock = sock
 
 
 def local_socket(environ: Mapping[str, str] = os.environ) -> str | None:
@@ -94,88 +75,71 @@ class SocketEngine:
         self.path = path
         self.info = info
         self._prefix = f"/v{api}"
-        self._timeout = timeout
-        self._conn: _UnixConnection | None = None
+        #: kept alive between requests (the ping's, when :func:`open_local` made it)
+        self.connection = UnixHTTP(path, timeout)
 
-    def _request(
-        self, path: str, params: Mapping[str, Any] | None = None, *, conn: _UnixConnection | None
-    ) -> http.client.HTTPResponse:
-        """GET ``path`` (under the negotiated API version); raise EngineError on a refusal."""
+    def _answer(self, path: str, params: Mapping[str, Any] | None, conn: UnixHTTP) -> Response:
+        """GET ``path`` (under the negotiated API version) on ``conn``; a kept connection
+        the engine closed meanwhile is opened again, once. Raises EngineError on a refusal."""
         query = f"?{urlencode(params)}" if params else ""
-        kept = conn is None
         for attempt in (1, 2):
-            if kept:
-                if self._conn is None:
-                    self._conn = _UnixConnection(self.path, self._timeout)
-                conn = self._conn
-            assert conn is not None
             try:
-                conn.request("GET", f"{self._prefix}{path}{query}", headers={"Host": "docker"})
-                response = conn.getresponse()
+                response = conn.get(f"{self._prefix}{path}{query}")
                 break
-            except (OSError, http.client.HTTPException) as exc:
+            except OSError as exc:
                 conn.close()
-                if kept and attempt == 1 and isinstance(exc, _STALE):
-                    self._conn = None  # the engine closed the kept connection: a new one
-                    continue
-                reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-                raise EngineUnavailable(self.info.address, reason.lower()) from None
+                if attempt == 2 or conn is not self.connection or not isinstance(exc, _STALE):
+                    raise self._unavailable(exc) from None
         if response.status >= 400:
             body = response.read()
             raise EngineError(f"the engine refused: {_message(body, response.reason)}")
         return response
 
-    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        """The JSON answer to ``GET path``."""
-        return json.loads(self._request(path, params, conn=None).read() or b"null")
+    def _unavailable(self, exc: OSError) -> EngineUnavailable:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return EngineUnavailable(self.info.address, reason.lower())
+
+    def _read(self, path: str, params: Mapping[str, Any] | None = None) -> bytes:
+        """The whole body of the answer to ``GET path``, on the kept connection."""
+        try:
+            response = self._answer(path, params, self.connection)
+            body = response.read()
+        except OSError as exc:
+            self.connection.close()
+            raise self._unavailable(exc) from None
+        if not response.reusable:
+            self.connection.close()
+        return body
 
     def containers(self, filters: Mapping[str, list[str]]) -> list[dict[str, Any]]:
         """Every container (running or not) matching ``filters``, as ``GET /containers/json``
         summarises them (what the SDK's ``api.containers(all=True)`` returns)."""
-        found = self.get_json("/containers/json", {"all": 1, "filters": json.dumps(filters)})
-        return list(found or [])
-
-    def version(self) -> dict[str, Any]:
-        """``GET /version``: the engine's own account of its versions."""
-        return dict(self.get_json("/version"))
+        body = self._read("/containers/json", {"all": 1, "filters": json.dumps(filters)})
+        return list(json.loads(body or b"null") or [])
 
     def logs(self, container: str, tail: int | str = "all") -> bytes:
         """A container's output so far, stdout and stderr as the engine interleaved them,
         every line stamped (what the SDK's ``api.logs(timestamps=True)`` returns)."""
-        path = f"/containers/{quote(container)}/logs"
-        response = self._request(path, _log_params(tail, False), conn=None)
-        return b"".join(log_payloads(iter([response.read()])))
+        body = self._read(f"/containers/{quote(container)}/logs", _log_params(tail, False))
+        return b"".join(log_payloads(iter([body])))
 
     def follow_logs(self, container: str, tail: int | str = "all") -> Iterator[bytes]:
         """A container's output as it arrives (stamped), until the container stops; on a
         connection of its own, so several containers can be followed at once."""
-        conn = _UnixConnection(self.path, timeout=None)  # a followed stream may be quiet for long
+        conn = UnixHTTP(self.path, timeout=None)  # a followed stream may be quiet for long
         try:
-            response = self._request(
-                f"/containers/{quote(container)}/logs", _log_params(tail, True), conn=conn
-            )
-            yield from log_payloads(_chunks(response))
+            path = f"/containers/{quote(container)}/logs"
+            yield from log_payloads(self._answer(path, _log_params(tail, True), conn).chunks())
         finally:
             conn.close()
 
     def close(self) -> None:
         """Close the kept connection (a later request opens another)."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self.connection.close()
 
 
 def _log_params(tail: int | str, follow: bool) -> dict[str, Any]:
     return {"stdout": 1, "stderr": 1, "timestamps": 1, "follow": int(follow), "tail": tail}
-
-
-def _chunks(response: http.client.HTTPResponse) -> Iterator[bytes]:
-    """What a streamed answer holds, as soon as each piece arrives."""
-    while True:
-        chunk = response.read1(65536)
-        if not chunk:
-            return
-        yield chunk
 
 
 def log_payloads(chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -224,20 +188,18 @@ def open_local(environ: Mapping[str, str] = os.environ) -> SocketEngine | None:
     path = local_socket(environ)
     if path is None:
         return None
-    conn = _UnixConnection(path, timeout=120)
+    conn = UnixHTTP(path, timeout=120)
     try:
-        conn.request("GET", "/_ping", headers={"Host": "docker"})
-        response = conn.getresponse()
+        response = conn.get("/_ping")
         response.read()
     except OSError:
         conn.close()
         return None  # the SDK's path says why, in its words
-    headers = {k.lower(): v for k, v in response.getheaders()}
-    info = engine_info(headers, f"unix://{path}", environ.get(LOCATION_VAR))
+    info = engine_info(response.headers, f"unix://{path}", environ.get(LOCATION_VAR))
     if response.status != 200 or info.kind != "docker":
         conn.close()
         return None
-    offered = headers.get("api-version") or SDK_MINIMUM_API_VERSION
+    offered = response.headers.get("api-version") or SDK_MINIMUM_API_VERSION
     engine = SocketEngine(path, info, lower_api_version(offered, SDK_API_VERSION))
-    engine._conn = conn  # the ping's connection is kept alive for what follows
+    engine.connection = conn  # the ping's connection is kept alive for what follows
     return engine
