@@ -217,3 +217,20 @@ def test_version_reads_no_file(stack_dir) -> None:
 def test_down_last(stack_dir) -> None:
     # after the others (the module's tests run in order): down removes the stack
     assert over_budget(imported(stack_dir, "down"), FROM_LABELS, most=70) == []
+
+
+def test_the_top_level_help_needs_no_command_s_options(capsys) -> None:
+    # `--help` builds only the list of commands; it must print what the full parser does
+    from dockdjango.cli import main
+
+    for argv in (["--help"], ["-f", "x.yaml", "-h"], ["--version"]):
+        printed = []
+        for parser in (build_parser(), build_parser(listing=True)):
+            with pytest.raises(SystemExit) as done:
+                parser.parse_args(argv)
+            assert done.value.code == 0
+            printed.append(capsys.readouterr().out)
+        assert printed[0] == printed[1]
+        assert "port" in printed[1] if argv != ["--version"] else printed[1].startswith("dock")
+    assert main([]) == 2  # no command: the same help, and the usage error's exit code
+    assert "  port " in capsys.readouterr().out
