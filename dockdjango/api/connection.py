@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from dockdjango import __version__
+from dockdjango.api.local_engine import Versions
 from dockdjango.engine.client import (
     DockerClient,
     EngineInfo,
@@ -27,21 +26,6 @@ __all__ = [
     "prediction_note",
     "versions",
 ]
-
-
-@dataclass(frozen=True)
-class Versions:
-    """dockdjango's, the Docker SDK's and (when one answers) the engine's versions.
-
-    ``engine`` and ``api`` are "" and ``unreachable`` says why when no engine answers."""
-
-    dockdjango: str
-    sdk: str
-    engine: str = ""
-    api: str = ""
-    unreachable: EngineUnavailable | None = None
-    #: which engine answered (Docker or Podman, where, local or remote)
-    info: EngineInfo | None = None
 
 
 def versions() -> Versions:

@@ -19,6 +19,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from dockdjango.cli.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, sigterm_unwinds
 from dockdjango.cli.table import (
@@ -82,9 +83,11 @@ exit codes: 0 ok, 1 error (explained on one line), 2 usage error, 130 interrupte
 143 terminated (SIGTERM)"""
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+def build_parser(command: str | None = None, *, listing: bool = False) -> argparse.ArgumentParser:
     """The argument parser, with every command module registered; with ``command`` (a
-    command's name), only the module that defines it."""
+    command's name), only the module that defines it; with ``listing``, every command by
+    name and help only (what the top-level ``--help`` shows: building every command's
+    options took most of its time), so it parses no command line."""
     parser = argparse.ArgumentParser(
         prog="dockdjango",
         description="A reproducible Docker dev environment for Django projects.",
@@ -98,7 +101,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     add_global_options(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub: Any = parser.add_subparsers(dest="command", metavar="COMMAND")
+    if listing:
+        sub = _Listing(sub)
     home = COMMAND_HOMES.get(command or "")
     for name in (home,) if home else COMMAND_MODULES:
         module = importlib.import_module(name)
@@ -107,6 +112,32 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         else:
             module.register(sub)
     return parser
+
+
+class _Listing:
+    """Stands in for the sub-parsers while only the list of commands is wanted: each
+    command is added by name and help, and what its module then does to its parser
+    (options, defaults, sub-commands) is absorbed by an :class:`_Absorbed`."""
+
+    def __init__(self, sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+        self._sub = sub
+
+    def add_parser(self, name: str, **settings: Any) -> _Absorbed:
+        self._sub.add_parser(name, help=settings.get("help"), add_help=False)
+        return _Absorbed()
+
+
+class _Absorbed:
+    """Takes any call and gives itself back: a command's parser while only listing."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: self
+
+
+def _listing_only(argv: Sequence[str]) -> bool:
+    """Whether a command line with no command can only print the top-level help or the
+    version (and so needs no command's options)."""
+    return "--" not in argv and (not argv or any(a in ("-h", "--help", "--version") for a in argv))
 
 
 class _Version(argparse.Action):
@@ -126,7 +157,9 @@ class _Version(argparse.Action):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code. Errors are printed on one line, never raised."""
-    parser = build_parser(command_of(sys.argv[1:] if argv is None else argv))
+    words = sys.argv[1:] if argv is None else list(argv)
+    command = command_of(words)
+    parser = build_parser(command, listing=command is None and _listing_only(words))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

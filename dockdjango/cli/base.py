@@ -35,9 +35,13 @@ def run_base(args: argparse.Namespace) -> int:
 
 def run_version(args: argparse.Namespace) -> int:
     """Print versions; the engine line says so when no engine answers."""
-    from dockdjango.api.connection import versions
+    from dockdjango.api.local_engine import local_versions
 
-    found = versions()
+    found = local_versions()
+    if found is None:  # not Docker on this machine's socket (or none answers): the SDK asks
+        from dockdjango.api.connection import versions
+
+        found = versions()
     print(f"dockdjango {found.dockdjango}")
     print(f"docker SDK {found.sdk}")
     if found.unreachable is not None:

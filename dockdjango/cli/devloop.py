@@ -301,19 +301,25 @@ def run_port(args: argparse.Namespace) -> int:
     """Where the engine bound the port, as Compose prints it: ``127.0.0.1:49153``, or
     ``0.0.0.0:8000`` for a port published on all interfaces. With ``--forward`` on a
     remote engine reached over ssh: the local end of a forward, held until Ctrl-C."""
-    from dockdjango.api.stack.remote_ports import forwarding, where_ports_are
-    from dockdjango.api.stack.stack import host_port
-    from dockdjango.cli.project_options import find_stack
+    from dockdjango.api.local_engine import LocalProject, host_port
+    from dockdjango.cli.project_options import find_reader, find_stack
 
     target, protocol = args.target
+    if not args.forward:
+        reader = find_reader(args)
+        ip, port = reader.published(args.service, target, protocol, args.index)[0]
+        print(host_port(ip, port))
+        if not isinstance(reader, LocalProject):  # (on this machine's socket: ports are here)
+            from dockdjango.api.stack.remote_ports import where_ports_are
+
+            remote = where_ports_are(reader, None, args.service)
+            for line in remote.lines() if remote else []:
+                note(line)
+        return 0
+    from dockdjango.api.stack.remote_ports import forwarding
+
     stack = find_stack(args)
     ip, port = stack.published(args.service, target, protocol, args.index)[0]
-    if not args.forward:
-        print(host_port(ip, port))
-        remote = where_ports_are(stack, None, args.service)
-        for line in remote.lines() if remote else []:
-            note(line)
-        return 0
     if protocol != "tcp":
         from dockdjango.errors import DockdjangoError
 
@@ -347,6 +353,8 @@ def _until_interrupted() -> None:
 def remote_port_notes(stack: Any, rows: list[Any]) -> None:
     """On a remote engine whose ports are not forwarded here: where they are, and how to
     reach them (nothing on a local engine)."""
+    if getattr(stack, "engine_is_local", False):
+        return  # read on this machine's socket: its ports are here
     from dockdjango.api.stack.remote_ports import where_ports_are
 
     remote = where_ports_are(stack, rows)

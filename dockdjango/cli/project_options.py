@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from dockdjango.api.compose_project import ProjectOptions
+    from dockdjango.api.local_engine import LocalProject
     from dockdjango.api.stack.stack import ContainerStatus, Stack
 
 
@@ -72,6 +73,16 @@ def find_stack(
     if options.zero_config:
         return _detected(args, options)
     return Stack.from_options(options, need_file=need_file, typed=need_file)
+
+
+def find_reader(args: argparse.Namespace) -> Stack | LocalProject:
+    """For the commands that only read the containers (``ps``, ``logs``, ``port``): the
+    project on the local engine, read without the Docker SDK where that gives the SDK's
+    answer, else :func:`find_stack`'s stack (same rows, same lines)."""
+    from dockdjango.api.local_engine import local_project
+
+    options = resolve(args)
+    return local_project(options) or find_stack(args, options=options)
 
 
 def _detected(args: argparse.Namespace, options: ProjectOptions) -> Stack:

@@ -14,6 +14,7 @@ from typing import Any
 from dockdjango.cli.devloop import print_up, remote_port_notes, run_port
 from dockdjango.cli.init import override_options
 from dockdjango.cli.project_options import (
+    find_reader,
     find_stack,
     planned_port_warnings,
     resolve_to_run,
@@ -115,7 +116,7 @@ def run_ps(args: argparse.Namespace) -> int:
 
     from dockdjango.cli.output import print_json, print_table
 
-    stack = find_stack(args)
+    stack = find_reader(args)
     rows = stack.ps(*args.services)
     if args.json:
         print_json([asdict(r) | {"ports": r.ports_text()} for r in rows])
@@ -139,7 +140,7 @@ def run_ps(args: argparse.Namespace) -> int:
 
 def run_logs(args: argparse.Namespace) -> int:
     """Print (or follow) merged, prefixed output."""
-    stack = find_stack(args)
+    stack = find_reader(args)
     width = max(
         (len(r.name.removeprefix(f"{stack.name}-")) for r in stack.ps(*args.services)), default=0
     )

@@ -68,6 +68,11 @@ def engine_location(address: str, override: str | None = None) -> tuple[bool, st
     return False, f"{address} is a local socket"
 
 
+def lower_api_version(one: str, other: str) -> str:
+    """The lower of two Engine API versions (``1.41``)."""
+    return min(one, other, key=lambda v: tuple(int(p) for p in v.split(".") if p.isdigit()))
+
+
 def _loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback

@@ -25,6 +25,7 @@ from dockdjango.engine.address import (
     EngineInfo,
     engine_address,
     engine_info,
+    lower_api_version,
 )
 from dockdjango.engine.failures import translate_errors
 from dockdjango.errors import EngineUnavailable
@@ -58,7 +59,7 @@ def connect(timeout: int = 120) -> docker.DockerClient:
         probe = _client(address, MINIMUM_DOCKER_API_VERSION, timeout)
         response = _ping(probe)
         offered = response.headers.get("API-Version") or MINIMUM_DOCKER_API_VERSION
-        client = _client(address, _lower(offered, DEFAULT_DOCKER_API_VERSION), timeout)
+        client = _client(address, lower_api_version(offered, DEFAULT_DOCKER_API_VERSION), timeout)
         _keep(client, response.headers, address)
     except DockerException as exc:
         raise EngineUnavailable(address, _reason(exc)) from None
@@ -72,11 +73,6 @@ def _client(address: str, version: str, timeout: int) -> docker.DockerClient:
     if os.environ.get("DOCKER_HOST"):
         return docker.from_env(version=version, timeout=timeout)
     return docker.DockerClient(base_url=address, version=version, timeout=timeout)
-
-
-def _lower(one: str, other: str) -> str:
-    """The lower of two API versions (``1.41``)."""
-    return min(one, other, key=lambda v: tuple(int(p) for p in v.split(".") if p.isdigit()))
 
 
 def describe_engine(client: docker.DockerClient) -> EngineInfo:

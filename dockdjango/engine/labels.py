@@ -8,7 +8,6 @@ on the same file recreates nothing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -94,6 +93,8 @@ def config_digests(hashed_config: Mapping[str, Any]) -> dict[str, str]:
     The digest is of the value's canonical JSON (sorted keys, compact), so it changes
     exactly when the setting does and tells nothing else about it.
     """
+    import hashlib  # here: the commands that only read labels never hash (3 ms of start-up)
+
     out = {}
     for key, value in hashed_config.items():
         text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
@@ -163,3 +164,22 @@ def volume_labels(
 def project_filter(project: str) -> dict[str, list[str]]:
     """An engine list filter selecting one project's objects."""
     return {"label": [f"{PROJECT}={project}"]}
+
+
+def service_containers(summaries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The service containers among a project's summaries (one-off ``run`` ones left out)."""
+    return [c for c in summaries if (c.get("Labels") or {}).get(ONEOFF, "False") != "True"]
+
+
+def number(container: dict[str, Any]) -> int:
+    """A container's ``container-number`` label (0 when missing)."""
+    try:
+        return int((container.get("Labels") or {}).get(CONTAINER_NUMBER, "0"))
+    except ValueError:
+        return 0
+
+
+def short_name(container: dict[str, Any]) -> str:
+    """``/proj-web-1`` -> ``proj-web-1``."""
+    names = container.get("Names") or [""]
+    return str(names[0]).lstrip("/")

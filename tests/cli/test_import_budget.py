@@ -9,8 +9,10 @@ imports are cut, never raised to make a test pass).
 
 The commands that work from the containers' labels (``ps``, ``logs``, ``port``,
 ``exec``, ``stop``, ``start``, ``restart``, ``down``) read the compose file but build no
-typed models (no pydantic); ``version`` reads no file; ``up`` with nothing to change
-builds models but detects no Django project and generates no Dockerfile.
+typed models (no pydantic), and those that only read (``ps``, ``logs``, ``port``,
+``version``) do not import the Docker SDK when the engine is Docker on a local socket
+(``dockdjango.engine.socket_client`` asks it); ``version`` reads no file; ``up`` with
+nothing to change builds models but detects no Django project and generates no Dockerfile.
 Third-party packages the Docker SDK itself imports are the SDK's business (with the ssh
 extra installed it imports paramiko, cryptography and invoke in every process).
 """
@@ -147,6 +149,23 @@ def stack_dir(engine, base_image, tmp_path_factory):
     down(engine, name, volumes=True)
 
 
+#: never for a command that only reads containers on a local Docker engine (the socket
+#: client answers): the Docker SDK and what it stands on
+NO_SDK = ("docker", "requests", "urllib3")
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("args", [("ps",), ("logs",), ("port", "web", "8000")], ids=lambda a: a[0])
+def test_reading_commands_need_no_sdk(stack_dir, args) -> None:
+    from dockdjango.engine.socket_client import open_local
+
+    if open_local() is None:
+        pytest.skip("the engine is not Docker on a local socket: the SDK's path answers")
+    modules = imported(stack_dir, *args)
+    # 70 for every label command when the SDK answered them all
+    assert over_budget(modules, FROM_LABELS + NO_SDK, most=55) == []
+
+
 @pytest.mark.engine
 @pytest.mark.parametrize(
     "args",
@@ -187,6 +206,10 @@ def test_version_reads_no_file(stack_dir) -> None:
     # (not yaml: with the ssh extra installed, the Docker SDK imports paramiko, whose
     # invoke brings a YAML library of its own)
     never = ("pydantic", "rich", "dockdjango.compose", "dockdjango.api.stack")
+    from dockdjango.engine.socket_client import open_local
+
+    if open_local() is not None:  # Docker on a local socket: the socket client asks it
+        never += NO_SDK
     assert over_budget(imported(stack_dir, "version"), never, most=20) == []
 
 
@@ -194,3 +217,20 @@ def test_version_reads_no_file(stack_dir) -> None:
 def test_down_last(stack_dir) -> None:
     # after the others (the module's tests run in order): down removes the stack
     assert over_budget(imported(stack_dir, "down"), FROM_LABELS, most=70) == []
+
+
+def test_the_top_level_help_needs_no_command_s_options(capsys) -> None:
+    # `--help` builds only the list of commands; it must print what the full parser does
+    from dockdjango.cli import main
+
+    for argv in (["--help"], ["-f", "x.yaml", "-h"], ["--version"]):
+        printed = []
+        for parser in (build_parser(), build_parser(listing=True)):
+            with pytest.raises(SystemExit) as done:
+                parser.parse_args(argv)
+            assert done.value.code == 0
+            printed.append(capsys.readouterr().out)
+        assert printed[0] == printed[1]
+        assert "port" in printed[1] if argv != ["--version"] else printed[1].startswith("dock")
+    assert main([]) == 2  # no command: the same help, and the usage error's exit code
+    assert "  port " in capsys.readouterr().out

@@ -29,9 +29,9 @@ from dockdjango.compose.loader.pipeline import Resolved
 from dockdjango.engine.client import connect
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.project import lifecycle
-from dockdjango.engine.project.kill import kill
-from dockdjango.engine.project.lifecycle import ContainerStatus, DownResult, host_port
-from dockdjango.engine.project.logs import LogLine
+from dockdjango.engine.project.lifecycle import DownResult
+from dockdjango.engine.project.log_lines import LogLine
+from dockdjango.engine.project.status import ContainerStatus, host_port
 from dockdjango.engine.up.outcome import UpResult
 from dockdjango.errors import DockdjangoError, SpecError
 
@@ -210,10 +210,10 @@ class Stack(StackLoaders, StackCommands, StackInspection):
             images_ready=None if dry_run else late_port(self.chosen_port, self.client, progress),
         )
         if wait and not dry_run:
-            from dockdjango.api.stack.reloader import wait_watching
-
             started = [s for s, (op, _) in result.services.items() if op != "unchanged"]
             if started:
+                from dockdjango.api.stack.reloader import wait_watching
+
                 wait_watching(self.client, self.name, started, min(timeout, 15.0), progress)
         return result
 
@@ -295,6 +295,8 @@ class Stack(StackLoaders, StackCommands, StackInspection):
         self, *services: str, signal: str = "SIGKILL", on_progress: OnProgress | None = None
     ) -> list[str]:
         """Send ``signal`` to the running containers (all, or those of ``services``)."""
+        from dockdjango.engine.project.kill import kill  # only this command needs it
+
         return kill(
             self.client,
             self.name,

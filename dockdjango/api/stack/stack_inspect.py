@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING
 
 from dockdjango.api.stack.links import Answer, Link, announced, check_links
 from dockdjango.engine.project import lifecycle
-from dockdjango.engine.project.lifecycle import ContainerStatus
-from dockdjango.engine.project.logs import LogLine, iter_logs
-from dockdjango.errors import DockdjangoError
+from dockdjango.engine.project.log_lines import LogLine
+from dockdjango.engine.project.status import ContainerStatus, checked_services
 
 if TYPE_CHECKING:
     import docker
@@ -52,14 +51,7 @@ class StackInspection:
             known = {r.service for r in lifecycle.ps(self.client, self.name)}
         else:
             known = set(self.service_names(every=True))  # no models built for this
-        unknown = [s for s in services if s not in known]
-        if unknown:
-            there = ", ".join(sorted(known)) or "none"
-            raise DockdjangoError(
-                f"no such service: {unknown[0]} (the services of {self.name}: {there})",
-                hint="name one of those, or none for every service",
-            )
-        return list(services)
+        return checked_services(services, known, self.name)
 
     def ps(self, *services: str) -> list[ContainerStatus]:
         """Containers with state, health and published ports."""
@@ -110,5 +102,7 @@ class StackInspection:
     ) -> list[LogLine] | Iterator[LogLine]:
         """Output of the containers, merged; with ``follow`` an iterator of new lines, until
         the containers stop (or the caller stops iterating)."""
+        from dockdjango.engine.project.logs import iter_logs  # (the SDK's path only)
+
         lines = iter_logs(self.client, self.name, self._named(services), tail=tail, follow=follow)
         return lines if follow else list(lines)

@@ -9,9 +9,10 @@ from docker.errors import APIError, NotFound
 
 from dockdjango.engine import labels as L
 from dockdjango.engine.failures import translate_errors
+from dockdjango.engine.labels import short_name
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.stop import each
-from dockdjango.engine.up.observe import project_containers, short_name
+from dockdjango.engine.up.observe import project_containers
 
 
 @translate_errors

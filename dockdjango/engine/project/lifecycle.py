@@ -17,71 +17,24 @@ from docker.errors import APIError, NotFound
 
 from dockdjango.engine import labels as L
 from dockdjango.engine.failures import explain_start_error, translate_errors
+from dockdjango.engine.labels import number, short_name
 from dockdjango.engine.podman import is_podman, podman_health
 from dockdjango.engine.progress import Event, OnProgress, ignore
+from dockdjango.engine.project.status import (
+    ALL_INTERFACES,
+    ContainerStatus,
+    bindings_of,
+    status_rows,
+)
 from dockdjango.engine.stop import remove_containers, stop_containers
 from dockdjango.engine.up.observe import (
     Observed,
     anonymous_mounts,
     depends_on,
-    number,
     observe,
     project_containers,
-    short_name,
 )
 from dockdjango.errors import EngineError, ServiceError
-
-
-@dataclass
-class ContainerStatus:
-    """One row of ``ps``."""
-
-    name: str
-    service: str
-    number: int
-    state: str  # created | running | exited | ...
-    health: str  # healthy | unhealthy | starting | "" (no healthcheck)
-    exit_code: int
-    status: str  # the engine's words: "Up 3 seconds (healthy)"
-    image: str
-    ports: list[tuple[str, int, int, str]] = field(
-        default_factory=list
-    )  # host ip, host port, target, proto
-
-    def ports_text(self) -> str:
-        """``127.0.0.1:8000->8000/tcp, 9000/tcp``."""
-        parts = []
-        for ip, host, target, proto in self.ports:
-            parts.append(f"{ip}:{host}->{target}/{proto}" if host else f"{target}/{proto}")
-        return ", ".join(parts)
-
-    def bindings(self, target: int, protocol: str = "tcp") -> list[tuple[str, int]]:
-        """Where the engine published ``target``: (host ip as bound, host port), IPv4
-        first (``[("0.0.0.0", 18557), ("::", 18557)]`` for ``"18557:8000"``)."""
-        return [
-            (ip, host)
-            for ip, host, tgt, proto in self.ports
-            if tgt == target and proto == protocol and host
-        ]
-
-    def on_all_interfaces(self) -> list[tuple[int, str, list[str]]]:
-        """The ports published on every interface of the machine, which other machines
-        can reach: (target, protocol, ["0.0.0.0:18557", "[::]:18557"])."""
-        found: dict[tuple[int, str], list[str]] = {}
-        for ip, host, target, proto in self.ports:
-            if host and ip in ALL_INTERFACES:
-                found.setdefault((target, proto), []).append(host_port(ip, host))
-        return [(target, proto, where) for (target, proto), where in found.items()]
-
-
-#: the host addresses that mean "every interface of the machine"
-ALL_INTERFACES = ("", "0.0.0.0", "::")
-
-
-def host_port(ip: str, port: int) -> str:
-    """``0.0.0.0:18557``, ``[::]:18557``: an address as the engine bound it."""
-    ip = ip or "0.0.0.0"
-    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
 
 @dataclass
@@ -265,51 +218,8 @@ def ps(
     client: docker.DockerClient, project: str, services: Iterable[str] | None = None
 ) -> list[ContainerStatus]:
     """The project's containers with state, health and published ports, by service."""
-    chosen = None if services is None else set(services)
-    rows = []
     podman = podman_health(client, L.project_filter(project)) if is_podman(client) else {}
-    for c in project_containers(client, project):
-        labels = c.get("Labels") or {}
-        service = labels.get(L.SERVICE, "")
-        if chosen is not None and service not in chosen:
-            continue
-        status_text = str(c.get("Status") or "")
-        health = podman.get(str(c.get("Id")), "")
-        for word in ("healthy", "unhealthy", "starting"):
-            if f"({word})" in status_text or f"(health: {word})" in status_text:
-                health = word
-        exit_code = 0
-        if c.get("State") == "exited" and "Exited (" in status_text:
-            try:
-                exit_code = int(status_text.split("Exited (", 1)[1].split(")", 1)[0])
-            except ValueError:
-                exit_code = 0
-        ports = sorted(
-            {
-                (
-                    str(p.get("IP", "")),
-                    int(p.get("PublicPort") or 0),
-                    int(p["PrivatePort"]),
-                    str(p.get("Type", "tcp")),
-                )
-                for p in c.get("Ports") or []
-            },
-            key=lambda p: (p[2], p[3], p[0]),
-        )
-        rows.append(
-            ContainerStatus(
-                name=short_name(c),
-                service=service,
-                number=number(c),
-                state=str(c.get("State", "")),
-                health=health,
-                exit_code=exit_code,
-                status=status_text,
-                image=str(c.get("Image", "")),
-                ports=ports,
-            )
-        )
-    return sorted(rows, key=lambda r: (r.service, r.number))
+    return status_rows(project_containers(client, project), services, podman)
 
 
 @translate_errors
@@ -339,20 +249,7 @@ def published(
 ) -> list[tuple[str, int]]:
     """Every (host ip, host port) where container ``index`` of ``service`` publishes
     ``target``, as the engine bound it (``0.0.0.0`` and ``::`` for all interfaces)."""
-    for row in ps(client, project, [service]):
-        if row.number != index:
-            continue
-        found = row.bindings(target, protocol)
-        if found:
-            return found
-        raise ServiceError(
-            service,
-            f"service {service} does not publish port {target}/{protocol}",
-            hint=f"add it to services.{service}.ports",
-        )
-    raise ServiceError(
-        service, f"service {service} has no running container {index}", hint="run: dockdjango up"
-    )
+    return bindings_of(ps(client, project, [service]), service, target, protocol, index)
 
 
 @translate_errors

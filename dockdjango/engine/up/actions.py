@@ -14,7 +14,7 @@ from typing import Any
 
 from dockdjango.compose.models import DependsOn
 from dockdjango.engine import labels as L
-from dockdjango.engine.up.observe import number
+from dockdjango.engine.labels import number
 
 #: recreate policies, as Compose names them
 DIVERGED, FORCE, NEVER = "diverged", "force", "never"

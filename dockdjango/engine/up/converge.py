@@ -35,6 +35,7 @@ from dockdjango.compose.faststop import slow_stop
 from dockdjango.compose.project import Project
 from dockdjango.engine.failures import translate_errors
 from dockdjango.engine.image_store import inspect_image
+from dockdjango.engine.labels import short_name
 from dockdjango.engine.probes import Probes
 from dockdjango.engine.progress import Event, OnProgress, ignore
 from dockdjango.engine.stop import remove_containers, stop_containers
@@ -49,7 +50,7 @@ from dockdjango.engine.up.actions import (
 from dockdjango.engine.up.apply import BeforeStart, Run, apply, stop_started
 from dockdjango.engine.up.create_request import check_supported, create_request
 from dockdjango.engine.up.health import Cancelled, wait_for
-from dockdjango.engine.up.observe import Observed, observe, short_name
+from dockdjango.engine.up.observe import Observed, observe
 from dockdjango.engine.up.outcome import UpResult
 from dockdjango.engine.up.replace import recover
 from dockdjango.engine.up.resources import (

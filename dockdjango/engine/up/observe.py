@@ -10,6 +10,7 @@ import docker
 from dockdjango.engine import labels as L
 from dockdjango.engine.failures import translate_errors
 from dockdjango.engine.image_store import image_id
+from dockdjango.engine.labels import number
 from dockdjango.engine.podman import network_ids_of
 
 if TYPE_CHECKING:
@@ -32,8 +33,7 @@ class Observed:
 @translate_errors
 def project_containers(client: docker.DockerClient, project: str) -> list[dict[str, Any]]:
     """The project's service containers (one-off ``run`` containers excluded), summaries."""
-    found = client.api.containers(all=True, filters=L.project_filter(project))
-    return [c for c in found if (c.get("Labels") or {}).get(L.ONEOFF, "False") != "True"]
+    return L.service_containers(client.api.containers(all=True, filters=L.project_filter(project)))
 
 
 @translate_errors
@@ -84,20 +84,6 @@ def is_current(client: docker.DockerClient, project: Project) -> bool:
             if labels.get(L.CONFIG_HASH) != service_hash(svc) or labels.get(L.IMAGE) != image:
                 return False
     return True
-
-
-def number(container: dict[str, Any]) -> int:
-    """A container's ``container-number`` label (0 when missing)."""
-    try:
-        return int((container.get("Labels") or {}).get(L.CONTAINER_NUMBER, "0"))
-    except ValueError:
-        return 0
-
-
-def short_name(container: dict[str, Any]) -> str:
-    """``/proj-web-1`` -> ``proj-web-1``."""
-    names = container.get("Names") or [""]
-    return str(names[0]).lstrip("/")
 
 
 def depends_on(container: dict[str, Any]) -> set[str]:

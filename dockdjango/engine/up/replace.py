@@ -30,8 +30,9 @@ import docker
 from docker.errors import APIError, NotFound
 
 from dockdjango.engine import labels as L
+from dockdjango.engine.labels import short_name
 from dockdjango.engine.progress import Event, OnProgress
-from dockdjango.engine.up.observe import Observed, short_name
+from dockdjango.engine.up.observe import Observed
 
 _TEMPORARY = re.compile(r"^([0-9a-f]{12})_(.+)$")
 

@@ -1,0 +1,142 @@
+"""The Docker engine on this machine's socket, read without the Docker SDK: what a
+project's containers are doing (``ps``, published ports, logs) and the versions.
+
+Importing the SDK costs a quick command several times its engine work, so the commands a
+person types all day read through :mod:`dockdjango.engine.socket_client` where it gives
+the SDK's answer (Docker on a local unix socket) and return None elsewhere, where the
+caller takes :class:`~dockdjango.api.stack.Stack` (or :func:`~dockdjango.api.connection.
+versions`) instead. Rows, ports and lines are the same objects either way.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dockdjango import __version__
+from dockdjango.engine import labels as L
+from dockdjango.engine.project.log_lines import (
+    LogLine,
+    followed_lines,
+    log_targets,
+    merged_lines,
+)
+from dockdjango.engine.project.status import (
+    ContainerStatus,
+    bindings_of,
+    checked_services,
+    host_port,
+    status_rows,
+)
+from dockdjango.engine.socket_client import SocketEngine, open_local
+
+if TYPE_CHECKING:
+    from dockdjango.api.compose_project import ProjectOptions
+    from dockdjango.engine.address import EngineInfo
+    from dockdjango.errors import EngineUnavailable
+
+__all__ = [
+    "LocalProject",
+    "Versions",
+    "checked_services",
+    "host_port",
+    "local_project",
+    "local_versions",
+]
+
+
+@dataclass(frozen=True)
+class Versions:
+    """dockdjango's, the Docker SDK's and (when one answers) the engine's versions.
+
+    ``engine`` and ``api`` are "" and ``unreachable`` says why when no engine answers."""
+
+    dockdjango: str
+    sdk: str
+    engine: str = ""
+    api: str = ""
+    unreachable: EngineUnavailable | None = None
+    #: which engine answered (Docker or Podman, where, local or remote)
+    info: EngineInfo | None = None
+
+
+def local_versions() -> Versions | None:
+    """The versions ``dockdjango version`` prints, from the local engine's ``/_ping`` (as
+    the SDK's client reads them) and the SDK's installed metadata; None where the SDK
+    must ask (another engine, or none answering: it says why)."""
+    from importlib.metadata import version
+
+    engine = open_local()
+    if engine is None:
+        return None
+    engine.close()
+    info = engine.info
+    return Versions(__version__, version("docker"), info.version, info.api, info=info)
+
+
+class LocalProject:
+    """A project's containers on the local engine, by Compose's labels: ``ps``,
+    ``published`` and ``logs`` as a :class:`~dockdjango.api.stack.Stack` gives them."""
+
+    #: the engine is on this machine: its ports are reached here, nothing to forward
+    engine_is_local = True
+
+    def __init__(self, engine: SocketEngine, name: str, services: Iterable[str] | None) -> None:
+        self._engine = engine
+        self.name = name
+        #: the file's services (every profile); None for a project known only by name
+        self._services = None if services is None else sorted(services)
+
+    def _named(self, services: Sequence[str]) -> list[str] | None:
+        known = self._services
+        if known is None and services:  # known by name only: the services it has containers of
+            known = [r.service for r in self.ps()]
+        return checked_services(services, known or [], self.name)
+
+    def _containers(self) -> list[dict[str, Any]]:
+        return L.service_containers(self._engine.containers(L.project_filter(self.name)))
+
+    def ps(self, *services: str) -> list[ContainerStatus]:
+        """Containers with state, health and published ports."""
+        return status_rows(self._containers(), self._named(services))
+
+    def published(
+        self, service: str, target: int, protocol: str = "tcp", index: int = 1
+    ) -> list[tuple[str, int]]:
+        """Where the engine bound ``target`` of ``service`` (see ``Stack.published``)."""
+        rows = status_rows(self._containers(), [service])
+        return bindings_of(rows, service, int(target), protocol, index)
+
+    def logs(
+        self, *services: str, tail: int | None = None, follow: bool = False
+    ) -> list[LogLine] | Iterator[LogLine]:
+        """Output of the containers, merged; with ``follow`` an iterator of new lines,
+        until the containers stop (or the caller stops iterating)."""
+        containers = log_targets(self._containers(), self._named(services))
+        tail_arg: Any = "all" if tail is None else int(tail)
+        engine = self._engine
+        if follow:
+            return followed_lines(
+                self.name,
+                containers,
+                tail_arg,
+                threading.Event(),
+                lambda c, tail: engine.follow_logs(str(c["Id"]), tail),
+            )
+        return merged_lines(self.name, containers, tail_arg, lambda c, t: engine.logs(c["Id"], t))
+
+
+def local_project(options: ProjectOptions) -> LocalProject | None:
+    """The project ``options`` name, on the local engine without the SDK; None for a
+    zero-config project (detection decides its name) or where the SDK must answer."""
+    if options.zero_config:
+        return None
+    if options.project_name and not options.located.files:
+        name, services = options.project_name, None  # known by name only (`down -p NAME`)
+    else:
+        resolved = options.resolved()  # the file is checked first, as Stack checks it
+        name, services = resolved.name, set(resolved.all_service_names)
+    engine = open_local()
+    return None if engine is None else LocalProject(engine, name, services)
