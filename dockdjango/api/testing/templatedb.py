@@ -12,7 +12,8 @@ template and no run migrates at all.
 
 The template is built under a file lock (xdist workers wait for the first), under a
 ``__building`` name renamed when complete: a failed or killed migration never leaves a
-template that looks whole. A data migration that imports code outside the migration
+template that looks whole -- which is why a worker that finds the template copies it
+without taking the lock. A data migration that imports code outside the migration
 files is not part of the hash: ``--create-db`` rebuilds the template.
 
 Needs Django set up (the caller is a test process) and a PostgreSQL default database.
