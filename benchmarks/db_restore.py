@@ -18,6 +18,11 @@ and as the command a person types (interpreter start-up and imports included). E
 restore is checked: the rows the experiment changed are back. Snapshot times (``db
 snapshot`` vs ``pg_dump -Fc``) are printed too. Medians, and pg_restore's time divided by
 dockdjango's.
+
+The copy a restore without a ready copy makes is also timed alone, in each round, with
+both of PostgreSQL 15's strategies (``CREATE DATABASE ... TEMPLATE <snapshot> STRATEGY
+FILE_COPY`` / ``WAL_LOG``, psql's own timing, the copy dropped after): the one dockdjango
+uses for large databases is the faster one here.
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ VACUUM (ANALYZE, PARALLEL 0) items;
 EXPERIMENT = "UPDATE items SET name = name || 'x' WHERE id % 600 = 0"
 CHANGED = "SELECT count(*) FROM items WHERE id % 600 = 0 AND name LIKE '%x'"
 VARIANTS = ("dockdjango (ready copy)", "dockdjango (copy)", "pg_dump + pg_restore")
+STRATEGIES = ("FILE_COPY", "WAL_LOG")
 
 
 def main() -> int:
@@ -112,6 +118,19 @@ def cli(work: Path, *args: str) -> float:
     return time.perf_counter() - started
 
 
+def copy_alone(stack, strategy: str) -> float:  # noqa: ANN001
+    """Seconds the server takes to copy the snapshot ``nospare`` with ``strategy``."""
+    from dockdjango.api.database.catalog import snapshot_db
+
+    copy = f'CREATE DATABASE dd_bench_copy TEMPLATE "{snapshot_db("app", "nospare")}"'
+    argv = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-U", "app", "-d", "postgres",
+            "-c", "\\timing on", "-c", f"{copy} STRATEGY {strategy}"]  # fmt: skip
+    done = stack.exec("db", argv)
+    assert done.exit_code == 0, done.output
+    psql(stack, "DROP DATABASE dd_bench_copy", "postgres")
+    return float(done.stdout.split("Time: ")[-1].split(" ms")[0]) / 1000
+
+
 def wait_for_spare(stack, timeout: float = 300) -> None:  # noqa: ANN001
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -133,7 +152,10 @@ def measure(stack, work: Path, args: argparse.Namespace) -> int:  # noqa: ANN001
     snap["pg_dump -Fc"] = sh(stack, "pg_dump -Fc -U app -d app -f /tmp/app.dump")
     api: dict[str, list[float]] = {v: [] for v in VARIANTS}
     typed: dict[str, list[float]] = {v: [] for v in VARIANTS[:2]}
+    copies: dict[str, list[float]] = {s: [] for s in STRATEGIES}
     for _ in range(args.rounds):
+        for strategy in STRATEGIES:
+            copies[strategy].append(copy_alone(stack, strategy))
         for variant in VARIANTS:
             psql(stack, EXPERIMENT)
             if variant == VARIANTS[0]:
@@ -159,6 +181,9 @@ def measure(stack, work: Path, args: argparse.Namespace) -> int:  # noqa: ANN001
             )  # fmt: skip
             assert psql(stack, CHANGED) == "0"
     report(snap, api, typed, size, load)
+    print(f"the copy alone, median of {args.rounds} (load average {os.getloadavg()[0]:.1f} "
+          "at the end): " + ", ".join(f"{k} {statistics.median(v):.2f} s {sorted(v)}"
+                                      for k, v in copies.items()))  # fmt: skip
     return 0
 
 

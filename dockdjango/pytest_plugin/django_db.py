@@ -26,7 +26,7 @@ from dockdjango.errors import SpecError
 from dockdjango.pytest_plugin.fixtures import _or_fail
 
 if TYPE_CHECKING:  # annotations only: the plugin imports this module in every run
-    from dockdjango.api.testing import PostgresServer, TestSession
+    from dockdjango.api.testing import TestSession
     from dockdjango.pytest_plugin.session_stack import SessionStack
     from dockdjango.pytest_plugin.session_state import SessionState
 
@@ -52,15 +52,16 @@ def database_settings(stack: SessionStack, service: str) -> dict[str, Any]:
     }
 
 
-def server_settings(server: PostgresServer) -> dict[str, Any]:
-    """Django ``DATABASES`` entries for a server the ``postgres`` fixture started."""
+def server_settings(server: dict[str, Any]) -> dict[str, Any]:
+    """Django ``DATABASES`` entries for a server the ``postgres`` fixture started (its
+    :func:`~dockdjango.pytest_plugin.session_state.server_fields`)."""
     return {
         "ENGINE": "django.db.backends.postgresql",
-        "NAME": server.dbname,
-        "USER": server.user,
-        "PASSWORD": server.password,
-        "HOST": server.host,
-        "PORT": str(server.port),
+        "NAME": server["dbname"],
+        "USER": server["user"],
+        "PASSWORD": server["password"],
+        "HOST": server["host"],
+        "PORT": str(server["port"]),
     }
 
 
@@ -86,18 +87,23 @@ def point_default_database(values: dict[str, Any]) -> None:
     from django.db import connections
 
     db = settings.DATABASES["default"]
-    if _postgres_family(db.get("ENGINE")):
-        values = {**values, "ENGINE": db["ENGINE"]}  # PostGIS stays PostGIS
-    moved = db.get("ENGINE") != values.get("ENGINE")
-    db.update(values)
+    moved = not _postgres_family(db.get("ENGINE"))
+    db.update({**values, **as_postgres(db)})
     if moved:
         db["OPTIONS"] = {}  # SQLite's timeout, MySQL's charset/init_command: psycopg refuses them
-        db["TEST"] = moved_test_settings(db.get("TEST"))
     # Only a wrapper Django already made is dropped: asking for one would load a backend
     for conn in connections.all(initialized_only=True):
         if conn.alias == "default":
             conn.close()
             del connections["default"]
+
+
+def as_postgres(db: dict[str, Any]) -> dict[str, Any]:
+    """What changes in a database's settings on PostgreSQL: PostGIS stays PostGIS (its
+    ``ENGINE`` kept); another engine becomes Django's PostgreSQL, its test settings reset."""
+    if _postgres_family(db.get("ENGINE")):
+        return {"ENGINE": db["ENGINE"]}
+    return {"ENGINE": "django.db.backends.postgresql", "TEST": moved_test_settings(db.get("TEST"))}
 
 
 def _postgres_family(engine: object) -> bool:
@@ -114,8 +120,10 @@ def _dockdjango_django_database(request: pytest.FixtureRequest) -> dict[str, Any
     """
     state: SessionState = request.getfixturevalue("dockdjango_state")
     if not state.settings.compose_file and state.django_db_service == "postgres":
-        session: TestSession = request.getfixturevalue("dockdjango_session")
-        values = server_settings(_or_fail(lambda: state.django_postgres(session)))
+        def session() -> TestSession:
+            return request.getfixturevalue("dockdjango_session")  # type: ignore[no-any-return]
+
+        values = server_settings(_or_fail(lambda: state.django_server(session)))
     else:
         stack: SessionStack = request.getfixturevalue("dockdjango_stack")
         values = database_settings(stack, state.django_db_service)
@@ -187,17 +195,39 @@ def _clone_default(
     state: SessionState, createdb: bool, keepdb: bool, serialized: set[str]
 ) -> tuple[Any, str, bool]:
     """The default test database, a copy of the template (built once, under a lock);
-    what ``teardown_databases`` needs to drop it: (connection, old name, destroy)."""
+    what ``teardown_databases`` needs to drop it: (connection, old name, destroy).
+
+    The schema key is the one the xdist controller computed for every worker, else (no
+    xdist, or a controller without Django) computed here."""
     from django.db import connections
 
-    from dockdjango.api.testing.templatedb import clone_test_database, ensure_template, schema_key
+    from dockdjango.api.testing.templatedb import schema_key, test_database_from_template
 
     connection = connections["default"]
     marker = state.shared_dir / f"template-rebuilt-{state.session_id}"
-    template, _built = ensure_template(
-        connection, schema_key(), rebuild_once=marker if createdb else None
+    _template, old_name = test_database_from_template(
+        connection,
+        state.schema_key or schema_key(),
+        keepdb=keepdb,
+        rebuild_once=marker if createdb else None,
     )
-    old_name = clone_test_database(connection, template, keepdb=keepdb)
     if "default" in serialized:
         connection._test_serialized_contents = connection.creation.serialize_db_to_string()
     return connection, old_name, True
+
+
+def controller_schema_key() -> str:
+    """In the xdist controller: the schema key the workers' default database will have
+    once pointed at PostgreSQL; "" when Django is not set up here (workers compute it)."""
+    try:
+        from django.apps import apps
+        from django.conf import settings
+
+        if not (settings.configured and apps.ready):
+            return ""
+        from dockdjango.api.testing.templatedb import schema_key
+
+        db = settings.DATABASES["default"]
+        return schema_key(db={**db, **as_postgres(db)})
+    except Exception:  # the workers compute it, and report what is wrong, themselves
+        return ""

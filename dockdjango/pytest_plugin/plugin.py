@@ -53,7 +53,8 @@ def pytest_configure(config: pytest.Config) -> None:
     state = SessionState.from_config(config)
     config.stash[STATE] = state
     if config.pluginmanager.hasplugin("xdist"):
-        config.pluginmanager.register(XdistHooks(state), "dockdjango-xdist")
+        hooks = XdistHooks(state, django_db.controller_schema_key)
+        config.pluginmanager.register(hooks, "dockdjango-xdist")
     if state.django_db_service and not config.pluginmanager.hasplugin("django"):
         raise pytest.UsageError(
             f"dockdjango_django_db = {state.django_db_service} needs pytest-django "

@@ -8,16 +8,19 @@ their containers as one session and share one stack (see
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from dockdjango.api.locks import file_lock
 from dockdjango.api.testing import new_session_id
 from dockdjango.errors import DockdjangoError, SpecError
 from dockdjango.pytest_plugin.options import Settings
@@ -31,6 +34,8 @@ if TYPE_CHECKING:
 
 #: What a worker writes when it started the run's shared PostgreSQL (the controller removes it)
 SHARED_SERVER = "postgres-server.json"
+#: Where the first xdist worker writes the address of pytest-django's server for the others
+DJANGO_SERVER = "django-postgres.json"
 
 
 @dataclass
@@ -42,6 +47,8 @@ class SessionState:
     owner_pid: int
     shared_dir: Path
     worker: str = ""  # "" in the controller / a run without xdist, else "gw0", "gw1" ...
+    #: The test schema's key, computed once by the xdist controller ("" when it did not)
+    schema_key: str = ""
     _client: Any = None
     _stack: SessionStack | None = None
     _pruned: bool = False
@@ -66,6 +73,7 @@ class SessionState:
                 owner_pid=int(workerinput["dockdjango_owner"]),
                 shared_dir=Path(workerinput["dockdjango_dir"]),
                 worker=str(workerinput.get("workerid", "")),
+                schema_key=str(workerinput.get("dockdjango_schema_key", "")),
             )
         session_id = new_session_id()
         shared = Path(tempfile.gettempdir()) / f"dockdjango-{session_id}"
@@ -122,6 +130,23 @@ class SessionState:
         self.shared_dir.mkdir(parents=True, exist_ok=True)
         return shared_postgres(session, image, self.shared_dir, timeout=self.settings.timeout)
 
+    def django_server(self, session_of: Callable[[], TestSession]) -> dict[str, Any]:
+        """Where pytest-django's server (:meth:`django_postgres`) listens and how to log in.
+
+        The first xdist worker finds or starts it and records this in the run's shared
+        directory; the others read the record and never ask Docker (a client, a prune and
+        a container look-up each cost a worker 0.4-0.7 s on a busy machine)."""
+        if not self.worker:
+            return server_fields(self.django_postgres(session_of()))
+        record = self.shared_dir / DJANGO_SERVER
+        self.shared_dir.mkdir(parents=True, exist_ok=True)
+        with file_lock(self.shared_dir / f"{DJANGO_SERVER}.lock"):
+            if record.is_file():
+                return dict(json.loads(record.read_text()))
+            fields = server_fields(self.django_postgres(session_of()))
+            record.write_text(json.dumps(fields))
+        return fields
+
     def stack(self, session: TestSession) -> SessionStack:
         """The session's stack, up and healthy; shared with the other xdist workers."""
         if self._stack is None:
@@ -177,6 +202,17 @@ class SessionState:
             shutil.rmtree(self.shared_dir, ignore_errors=True)
 
 
+def server_fields(server: PostgresServer) -> dict[str, Any]:
+    """A server's address and credentials (what a record hands to other workers)."""
+    return {
+        "host": server.host,
+        "port": server.port,
+        "user": server.user,
+        "password": server.password,
+        "dbname": server.dbname,
+    }
+
+
 def _stack_recorded(shared_dir: Path) -> bool:
     """Whether a worker recorded a shared stack (read only when there is a record)."""
     if not (shared_dir / "stack.json").is_file():
@@ -187,12 +223,19 @@ def _stack_recorded(shared_dir: Path) -> bool:
 
 
 class XdistHooks:
-    """Hands every worker the controller's session id, pid and shared directory."""
+    """Hands every worker the controller's session id, pid and shared directory, and with
+    ``dockdjango_django_db`` the test schema's key (computed once, not by every worker)."""
 
-    def __init__(self, state: SessionState) -> None:
+    def __init__(self, state: SessionState, schema_key: Callable[[], str]) -> None:
         self.state = state
+        self._compute_key = schema_key
+        self._schema_key: str | None = None
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput["dockdjango_session"] = self.state.session_id
         node.workerinput["dockdjango_owner"] = str(self.state.owner_pid)
         node.workerinput["dockdjango_dir"] = str(self.state.shared_dir)
+        if self.state.django_db_service:
+            if self._schema_key is None:
+                self._schema_key = self._compute_key()
+            node.workerinput["dockdjango_schema_key"] = self._schema_key

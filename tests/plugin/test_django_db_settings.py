@@ -49,10 +49,14 @@ def moved(default: dict[str, object], *, ask_backend: bool = True) -> dict[str, 
         django.setup()
         from django.db import connections
         connections.settings  # Django fills TEST's keys in here, before any fixture
+        from dockdjango.api.testing.templatedb import schema_key
+        from dockdjango.pytest_plugin.django_db import controller_schema_key
         from dockdjango.pytest_plugin.django_db import point_default_database
+        handed = controller_schema_key()  # the xdist controller's, before any move
         point_default_database({STACK!r})
         db = settings.DATABASES["default"]
-        seen = {{"engine": db["ENGINE"], "options": db["OPTIONS"], "test": db["TEST"]}}
+        seen = {{"engine": db["ENGINE"], "options": db["OPTIONS"], "test": db["TEST"],
+                 "keys": [handed, schema_key()]}}
         if {ask_backend!r}:
             seen["test_name"] = connections["default"].creation._get_test_db_name()
         print(json.dumps(seen))
@@ -62,7 +66,11 @@ def moved(default: dict[str, object], *, ask_backend: bool = True) -> dict[str, 
         [sys.executable, "-c", script], capture_output=True, text=True, env=inner_env(), timeout=60
     )
     assert proc.returncode == 0, proc.stderr
-    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+    seen = dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+    handed, worker = seen.pop("keys")
+    # the key the controller hands its workers is the one a run without xdist computes
+    assert handed and handed == worker
+    return seen
 
 
 def test_a_sqlite_default_gets_postgresqls_test_database_name() -> None:
@@ -113,3 +121,41 @@ def test_postgis_stays_postgis_and_keeps_its_test_settings() -> None:
     assert seen["engine"] == "django.contrib.gis.db.backends.postgis"
     test = seen["test"]
     assert isinstance(test, dict) and test["NAME"] == "maps_test"
+
+
+KEY_SCRIPT = """
+import sys, django
+from django.conf import settings
+sys.path.insert(0, sys.argv[1])
+settings.configure(DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "x"}},
+                   INSTALLED_APPS=["django.contrib.contenttypes", "notes"])
+django.setup()
+from dockdjango.pytest_plugin.django_db import controller_schema_key
+print(controller_schema_key())
+"""
+
+
+def test_the_schema_key_follows_the_migration_files_without_importing_them(tmp_path) -> None:
+    migrations = tmp_path / "notes" / "migrations"
+    migrations.mkdir(parents=True)
+    (tmp_path / "notes" / "__init__.py").write_text("")
+    (tmp_path / "notes" / "models.py").write_text("")
+    (migrations / "__init__.py").write_text("")
+    # importing it would fail: the key reads the file, Django's loader would import it
+    (migrations / "0001_initial.py").write_text("raise RuntimeError('imported')\n")
+
+    def key() -> str:
+        proc = subprocess.run(
+            [sys.executable, "-c", KEY_SCRIPT, str(tmp_path)],
+            capture_output=True, text=True, env=inner_env(), timeout=60,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.strip()
+
+    first = key()
+    assert len(first) == 64 and key() == first
+    (migrations / "0002_more.py").write_text("# a new migration\n")
+    second = key()
+    assert second != first
+    (migrations / "0002_more.py").write_text("# the same migration, edited\n")
+    assert key() not in (first, second)

@@ -12,7 +12,8 @@ template and no run migrates at all.
 
 The template is built under a file lock (xdist workers wait for the first), under a
 ``__building`` name renamed when complete: a failed or killed migration never leaves a
-template that looks whole. A data migration that imports code outside the migration
+template that looks whole -- which is why a worker that finds the template copies it
+without taking the lock. A data migration that imports code outside the migration
 files is not part of the hash: ``--create-db`` rebuilds the template.
 
 Needs Django set up (the caller is a test process) and a PostgreSQL default database.
@@ -21,9 +22,10 @@ Needs Django set up (the caller is a test process) and a PostgreSQL default data
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +37,17 @@ PREFIX = "dockdjango_tpl_"
 KEEP = 3
 
 
-def schema_key(alias: str = "default") -> str:
-    """A hash of what decides the schema ``migrate`` makes for database ``alias``."""
-    import django
-    from django.apps import apps
-    from django.conf import settings
-    from django.db.migrations.loader import MigrationLoader
+def schema_key(alias: str = "default", db: dict[str, Any] | None = None) -> str:
+    """A hash of what decides the schema ``migrate`` makes for database ``alias`` (its
+    settings, or ``db``: the settings it will have once pointed at the test server).
 
-    db = settings.DATABASES[alias]
+    Migration files are hashed as files, never imported: importing Oscar's 161 took a
+    worker 1.3 s, and the xdist controller computes the key once for every worker.
+    """
+    import django
+    from django.conf import settings
+
+    db = settings.DATABASES[alias] if db is None else db
     test = db.get("TEST") or {}
     digest = hashlib.sha256()
     for part in (
@@ -53,14 +58,36 @@ def schema_key(alias: str = "default") -> str:
         ",".join(settings.INSTALLED_APPS),
     ):
         digest.update(part.encode() + b"\0")
-    loader = MigrationLoader(None, ignore_no_migrations=True)
-    for (app, name), migration in sorted(loader.disk_migrations.items()):
-        digest.update(f"{app}.{name}\0".encode() + _source(type(migration).__module__))
-    for label in sorted(loader.unmigrated_apps):  # made by syncdb from their models
-        config = apps.get_app_config(label) if label in apps.app_configs else None
-        module = getattr(config, "models_module", None)
-        digest.update(label.encode() + _source(getattr(module, "__name__", "")))
+    for name, source in _schema_sources():
+        digest.update(name.encode() + b"\0" + source)
     return digest.hexdigest()
+
+
+def _schema_sources() -> Iterator[tuple[str, bytes]]:
+    """Each app's migration files (name, bytes); for an app without migrations, which
+    ``migrate`` makes from its models, its models module."""
+    from django.apps import apps
+    from django.db.migrations.loader import MigrationLoader
+
+    for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
+        module, _explicit = MigrationLoader.migrations_module(config.label)
+        directory = _package_dir(module) if module else None
+        if directory is None:
+            models = getattr(config, "models_module", None)
+            yield config.label, _source(getattr(models, "__name__", ""))
+            continue
+        for path in sorted(directory.glob("*.py")):
+            yield f"{config.label}.{path.stem}", path.read_bytes()
+
+
+def _package_dir(module: str) -> Path | None:
+    """The directory of package ``module``, found without running it; None if there is none."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):  # its parent package is missing
+        return None
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    return Path(locations[0]) if locations else None
 
 
 def _source(module: str) -> bytes:
@@ -139,28 +166,54 @@ def _build(connection: Any, name: str, key: str) -> None:
         )
 
 
-def clone_test_database(connection: Any, template: str, *, keepdb: bool = False) -> str:
-    """Make ``connection``'s test database (``test_<name>``, ``test_<name>_gw0`` under xdist)
-    a copy of ``template`` and point the connection at it, as ``create_test_db`` would;
-    the name it had before (for ``destroy_test_db``). With ``keepdb``, a test database
-    already copied from the same template is kept."""
+def test_database_from_template(
+    connection: Any,
+    key: str,
+    *,
+    keepdb: bool = False,
+    rebuild_once: Path | None = None,
+    say: Callable[[str], None] | None = None,
+) -> tuple[str, str]:
+    """``connection``'s test database made a copy of the template for schema ``key``
+    (built first if missing, see :func:`ensure_template`); the template's name and the
+    name the connection had before (for ``destroy_test_db``).
+
+    One connection to the server does the look-up and the copy: a template that exists is
+    copied without waiting for the lock, which only guards building one.
+    """
+    name = template_name(key)
+    with connection._nodb_cursor() as cursor:
+        if rebuild_once is not None or not _exists(cursor, name):
+            ensure_template(connection, key, rebuild_once=rebuild_once, say=say)
+        _copy_template(cursor, name, connection.creation._get_test_db_name(), keepdb)
+    return name, _point_at(connection, connection.creation._get_test_db_name())
+
+
+def _copy_template(cursor: Any, template: str, test_name: str, keepdb: bool) -> None:
+    """``CREATE DATABASE test_name TEMPLATE template``, unless ``keepdb`` and it is one."""
+    note = f"made from {template}"
+    cursor.execute(
+        "SELECT current_setting('server_version_num')::int, (SELECT "
+        "shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s), "
+        "EXISTS (SELECT 1 FROM pg_database WHERE datname = %s)",
+        [test_name, test_name],
+    )
+    version, made_from, found = cursor.fetchone()
+    if keepdb and made_from == note:
+        return
+    if found:
+        _drop(cursor, test_name)
+    # PostgreSQL 15's default, named: a migrated schema is small (see docs/database.md)
+    strategy = " STRATEGY WAL_LOG" if version >= 150000 else ""
+    cursor.execute(f'CREATE DATABASE "{test_name}" TEMPLATE "{template}"{strategy}')
+    cursor.execute(f"COMMENT ON DATABASE \"{test_name}\" IS '{note}'")
+
+
+def _point_at(connection: Any, test_name: str) -> str:
+    """Point ``connection`` (and the settings) at ``test_name`` and connect; the old name."""
     from django.conf import settings
 
     old_name = connection.settings_dict["NAME"]
-    test_name = connection.creation._get_test_db_name()
-    note = f"made from {template}"
-    with connection._nodb_cursor() as cursor:
-        cursor.execute(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-            [test_name],
-        )
-        found = cursor.fetchone()
-        if not (keepdb and found and found[0] == note):
-            if found:
-                _drop(cursor, test_name)
-            strategy = " STRATEGY WAL_LOG" if connection.pg_version >= 150000 else ""
-            cursor.execute(f'CREATE DATABASE "{test_name}" TEMPLATE "{template}"{strategy}')
-            cursor.execute(f"COMMENT ON DATABASE \"{test_name}\" IS '{note}'")
     connection.close()
     settings.DATABASES[connection.alias]["NAME"] = test_name
     connection.settings_dict["NAME"] = test_name
