@@ -24,6 +24,7 @@ import pytest
 
 from dockdjango.errors import SpecError
 from dockdjango.pytest_plugin.fixtures import _or_fail
+from dockdjango.pytest_plugin.options import DISK_FULL, tmpfs_full
 
 if TYPE_CHECKING:  # annotations only: the plugin imports this module in every run
     from dockdjango.api.testing import TestSession
@@ -205,12 +206,18 @@ def _clone_default(
 
     connection = connections["default"]
     marker = state.shared_dir / f"template-rebuilt-{state.session_id}"
-    _template, old_name = test_database_from_template(
-        connection,
-        state.schema_key or schema_key(),
-        keepdb=keepdb,
-        rebuild_once=marker if createdb else None,
-    )
+    try:
+        _template, old_name = test_database_from_template(
+            connection,
+            state.schema_key or schema_key(),
+            keepdb=keepdb,
+            rebuild_once=marker if createdb else None,
+        )
+    except Exception as exc:  # a full tmpfs: name the setting, not PostgreSQL's file path
+        tmpfs = state.settings.postgres_tmpfs
+        if tmpfs is None or DISK_FULL not in str(exc) or state.settings.compose_file:
+            raise
+        pytest.fail(f"dockdjango: {tmpfs_full(tmpfs)} ({_first(exc)})", pytrace=False)
     if "default" in serialized:
         connection._test_serialized_contents = connection.creation.serialize_db_to_string()
     return connection, old_name, True
@@ -231,3 +238,8 @@ def controller_schema_key() -> str:
         return schema_key(db={**db, **as_postgres(db)})
     except Exception:  # the workers compute it, and report what is wrong, themselves
         return ""
+
+
+def _first(exc: BaseException) -> str:
+    """The first line of an error's message."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ class Settings:
     services: tuple[str, ...] = ()
     django_db_service: str = ""
     postgres_image: str = ""
+    postgres_tmpfs: str | None = "1g"
     reuse: bool = False
     prune: bool = True
     timeout: float = 120.0
@@ -42,11 +44,43 @@ class Settings:
             services=tuple(_words(config.getini("dockdjango_services"))),
             django_db_service=str(config.getini("dockdjango_django_db") or "").strip(),
             postgres_image=str(config.getini("dockdjango_postgres_image") or "").strip(),
+            postgres_tmpfs=tmpfs_size(
+                getattr(opt, "dockdjango_postgres_tmpfs", None)
+                or str(config.getini("dockdjango_postgres_tmpfs") or "")
+            ),
             reuse=bool(getattr(opt, "dockdjango_reuse", False)),
             prune=bool(getattr(opt, "dockdjango_prune", True)),
             timeout=float(config.getini("dockdjango_timeout") or 120),
             rootdir=str(config.rootpath),
         )
+
+
+def tmpfs_size(value: str) -> str | None:
+    """``dockdjango_postgres_tmpfs``: a size (``1g``, ``512m``; empty: 1g) or off (None)."""
+    text = value.strip().lower()
+    if text in ("false", "off", "no", "0"):
+        return None
+    if not text:
+        return "1g"
+    if not re.fullmatch(r"[1-9][0-9]*[kmg]?", text):
+        raise pytest.UsageError(
+            f"dockdjango_postgres_tmpfs = {value!r}: expected a size such as 1g or 512m, "
+            "or false to keep the test server's data on disk"
+        )
+    return text
+
+
+def tmpfs_full(size: str) -> str:
+    """What to say when the test server's tmpfs is full (PostgreSQL: No space left on device)."""
+    return (
+        f"the postgres test server's data directory (a {size} tmpfs) is full: raise "
+        "dockdjango_postgres_tmpfs (e.g. = 4g, or --dockdjango-postgres-tmpfs=4g) "
+        "or set it to false to keep the data on disk"
+    )
+
+
+#: How PostgreSQL (and the OS) says a file system is full.
+DISK_FULL = "No space left on device"
 
 
 def _words(value: object) -> list[str]:
@@ -94,6 +128,19 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini(
         "dockdjango_postgres_image",
         "image of the postgres fixture (default: dockdjango's PostgreSQL image)",
+        default="",
+    )
+    group.addoption(
+        "--dockdjango-postgres-tmpfs",
+        dest="dockdjango_postgres_tmpfs",
+        metavar="SIZE|false",
+        help="the postgres server's data directory on a tmpfs of SIZE (default 1g), or false "
+        "to keep it on disk (overrides the dockdjango_postgres_tmpfs ini key)",
+    )
+    parser.addini(
+        "dockdjango_postgres_tmpfs",
+        "size of the tmpfs holding the postgres server's data directory (default 1g), "
+        "or false to keep it on disk",
         default="",
     )
     parser.addini(

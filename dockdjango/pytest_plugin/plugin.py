@@ -23,7 +23,7 @@ from dockdjango.pytest_plugin.fixtures import (
     service_address,
     service_url,
 )
-from dockdjango.pytest_plugin.options import add_options
+from dockdjango.pytest_plugin.options import DISK_FULL, add_options, tmpfs_full
 from dockdjango.pytest_plugin.session_state import SessionState, XdistHooks
 
 #: The hooks and fixtures pytest collects from this module.
@@ -55,6 +55,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("xdist"):
         hooks = XdistHooks(state, django_db.controller_schema_key)
         config.pluginmanager.register(hooks, "dockdjango-xdist")
+    if state.settings.postgres_tmpfs is not None:
+        config.pluginmanager.register(
+            TmpfsFullNote(state, state.settings.postgres_tmpfs), "dockdjango-tmpfs-full"
+        )
     if state.django_db_service and not config.pluginmanager.hasplugin("django"):
         raise pytest.UsageError(
             f"dockdjango_django_db = {state.django_db_service} needs pytest-django "
@@ -63,6 +67,24 @@ def pytest_configure(config: pytest.Config) -> None:
     if state.django_db_service:
         # Registered now, after pytest-django, so this fixture overrides pytest-django's.
         config.pluginmanager.register(django_db, "dockdjango-django-db")
+
+
+class TmpfsFullNote:
+    """A test that filled the test server's tmpfs fails with PostgreSQL's "No space left on
+    device"; this says once, at the end, which setting to raise (xdist: in the controller,
+    which receives every worker's reports)."""
+
+    def __init__(self, state: SessionState, size: str) -> None:
+        self.state = state
+        self.note = f"a test failed with '{DISK_FULL}': if it wrote to the postgres server, " + (
+            tmpfs_full(size)
+        )
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Note a failure saying the disk is full."""
+        if report.failed and self.note not in self.state.warnings:
+            if DISK_FULL in str(report.longrepr):
+                self.state.warnings.append(self.note)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

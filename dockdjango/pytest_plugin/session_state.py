@@ -115,7 +115,11 @@ class SessionState:
 
         image = postgres_image(session.client, self.settings.postgres_image or None)
         return start_postgres(
-            session, image, reuse=self.settings.reuse, timeout=self.settings.timeout
+            session,
+            image,
+            reuse=self.settings.reuse,
+            timeout=self.settings.timeout,
+            tmpfs_size=self.settings.postgres_tmpfs,
         )
 
     def django_postgres(self, session: TestSession) -> PostgresServer:
@@ -128,7 +132,13 @@ class SessionState:
 
         image = postgres_image(session.client, self.settings.postgres_image or None)
         self.shared_dir.mkdir(parents=True, exist_ok=True)
-        return shared_postgres(session, image, self.shared_dir, timeout=self.settings.timeout)
+        return shared_postgres(
+            session,
+            image,
+            self.shared_dir,
+            timeout=self.settings.timeout,
+            tmpfs_size=self.settings.postgres_tmpfs,
+        )
 
     def django_server(self, session_of: Callable[[], TestSession]) -> dict[str, Any]:
         """Where pytest-django's server (:meth:`django_postgres`) listens and how to log in.

@@ -181,3 +181,35 @@ def test_a_failed_build_reports_its_steps_last_lines() -> None:
     assert lines[1] == "  last 20 output lines of the failing step:"
     assert lines[2:22] == [f"    | out {i}" for i in range(11, 31)]
     assert lines[-1] == "hint: fix the instruction, or the files it reads"
+
+
+def test_the_postgres_tmpfs_setting_is_a_size_or_off() -> None:
+    from dockdjango.pytest_plugin.options import tmpfs_size
+
+    assert tmpfs_size("") == "1g"
+    assert tmpfs_size(" 2G ") == "2g" and tmpfs_size("512m") == "512m"
+    assert [tmpfs_size(v) for v in ("false", "off", "no", "0")] == [None] * 4
+    with pytest.raises(pytest.UsageError, match="dockdjango_postgres_tmpfs = '1 GB'"):
+        tmpfs_size("1 GB")
+
+
+def test_without_a_prepared_image_the_tmpfs_is_the_images_data_directory() -> None:
+    from dockdjango.api.testing.testpostgres import TMPFS_POSTGRES, server_run
+
+    env = {"POSTGRES_USER": "u"}
+    fresh = server_run(None, "postgres:16", env, prepared=False, tmpfs_size="256m")  # type: ignore[arg-type]
+    assert fresh["tmpfs"] == {"/var/lib/postgresql/data": "rw,size=256m"}
+    assert fresh["command"][-2:] == list(TMPFS_POSTGRES)
+    on_disk = server_run(None, "postgres:16", env, prepared=True, tmpfs_size=None)  # type: ignore[arg-type]
+    assert "tmpfs" not in on_disk and on_disk["env"]["PGDATA"] == "/var/lib/dockdjango-pgdata"
+
+
+def test_a_bad_postgres_tmpfs_value_is_a_one_line_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_it():\n    pass\n")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--dockdjango-postgres-tmpfs=lots"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*dockdjango_postgres_tmpfs = 'lots': expected a size such as 1g*"]
+    )

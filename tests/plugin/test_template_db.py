@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from dockdjango.api.testing.testpostgres import PREPARED_PGDATA, TMPFS_PGDATA
+
 pytestmark = pytest.mark.engine
 
 SETTINGS = """
@@ -81,9 +83,10 @@ def seen(root: Path) -> list[dict[str, str]]:
     return found
 
 
-def test_workers_clone_a_template_migrated_once_per_schema(
+def notes_project(
     pytester: pytest.Pytester, engine, pg_image, unique_name, cleanup_images, monkeypatch
-) -> None:
+) -> Path:
+    """The notes project, its test server on a tag of its own; the migration log's path."""
     # a tag of our own: the kept server's reuse key holds the image, so no other run's is used
     engine.api.tag(pg_image, unique_name, "pg")
     cleanup_images.append(f"{unique_name}:pg")
@@ -102,6 +105,13 @@ def test_workers_clone_a_template_migrated_once_per_schema(
         "[pytest]\nDJANGO_SETTINGS_MODULE = settings\n"
         f"dockdjango_django_db = postgres\ndockdjango_postgres_image = {unique_name}:pg\n"
     )
+    return log
+
+
+def test_workers_clone_a_template_migrated_once_per_schema(
+    pytester: pytest.Pytester, engine, pg_image, unique_name, cleanup_images, monkeypatch
+) -> None:
+    log = notes_project(pytester, engine, pg_image, unique_name, cleanup_images, monkeypatch)
     args = ["-p", "no:cacheprovider", "-n", "2"]
 
     def run(*extra: str) -> list[dict[str, str]]:
@@ -139,6 +149,55 @@ def test_workers_clone_a_template_migrated_once_per_schema(
         changed = run("--dockdjango-reuse")
         assert {s["made_from"] for s in changed} != {template}  # a new schema, a new template
         assert migrations_run() == 3
+    finally:
+        for cid in servers:
+            for found in engine.api.containers(all=True, filters={"id": cid}):
+                engine.api.remove_container(found["Id"], force=True, v=True)
+
+
+def test_kept_server_on_tmpfs_restarted_rebuilds_its_template_and_opt_out_keeps_disk(
+    pytester: pytest.Pytester, engine, pg_image, unique_name, cleanup_images, monkeypatch
+) -> None:
+    log = notes_project(pytester, engine, pg_image, unique_name, cleanup_images, monkeypatch)
+    args = ["-p", "no:cacheprovider", "-n", "2", "--dockdjango-reuse"]
+
+    def run(*extra: str) -> str:
+        pytester.runpytest_subprocess(*args, *extra).assert_outcomes(passed=4)
+        found = seen(pytester.path)
+        assert len({s["db"] for s in found}) == 2  # each worker a database of its own
+        (server,) = {s["server"] for s in found}
+        servers.add(server)
+        return server
+
+    def migrations_run() -> int:
+        return len(log.read_text().split())
+
+    def data_mount(server: str) -> tuple[dict[str, str], str, str]:
+        info = engine.api.inspect_container(server)
+        env = dict(e.split("=", 1) for e in info["Config"]["Env"])
+        found = engine.api.exec_create(server, ["sh", "-c", 'stat -f -c %T "$PGDATA"'])
+        fs_type = engine.api.exec_start(found["Id"]).decode().strip()
+        return info["HostConfig"].get("Tmpfs") or {}, env["PGDATA"], fs_type
+
+    servers: set[str] = set()
+    try:
+        server = run()
+        tmpfs, pgdata, fs_type = data_mount(server)
+        assert pgdata == TMPFS_PGDATA and tmpfs == {TMPFS_PGDATA: "rw,size=1g"}
+        assert fs_type == "tmpfs"
+        assert migrations_run() == 1
+
+        # A restart empties the tmpfs: the template is gone and the next run rebuilds it.
+        engine.api.restart(server, timeout=5)
+        assert run() == server
+        assert migrations_run() == 2
+        assert run() == server and migrations_run() == 2  # and then keeps it
+
+        on_disk = run("-o", "dockdjango_postgres_tmpfs=false")
+        assert on_disk != server  # another configuration, another kept server
+        tmpfs, pgdata, fs_type = data_mount(on_disk)
+        assert tmpfs == {} and pgdata == PREPARED_PGDATA and fs_type != "tmpfs"
+        assert run("--dockdjango-postgres-tmpfs=false") == on_disk  # the option says the same
     finally:
         for cid in servers:
             for found in engine.api.containers(all=True, filters={"id": cid}):
