@@ -20,7 +20,9 @@ settings for speed (fsync off):
   server for the run, the schema migrated once into a template, each worker's database a
   copy of it;
 - ``dockdjango, kept server``: the same with ``--dockdjango-reuse`` after a run that
-  kept the server and its template: no migration at all.
+  kept the server and its template: no migration at all;
+- ``dockdjango, kept, on disk``: the same with ``dockdjango_postgres_tmpfs = false``: the
+  server's data directory in the container's overlay filesystem instead of on tmpfs.
 
 Reported: the session (median), each worker's ``django_db_setup`` (the median of the
 workers' medians: a worker's test database ready, and the slowest worker of any run),
@@ -231,6 +233,7 @@ def measure(python: Path, work: Path, image: str, server: dict[str, str], args) 
                    "DATABASE_USER": "test", "DATABASE_PASSWORD": "test",
                    "DATABASE_HOST": "127.0.0.1", "DATABASE_PORT": server["port"]}  # fmt: skip
     ours = ["-o", "dockdjango_django_db=postgres", "-o", f"dockdjango_postgres_image={image}"]
+    on_disk = ["-o", "dockdjango_postgres_tmpfs=false"]
     variants = {
         "pytest-django": lambda: session(python, work, {**plain, **default_env}, *n),
         "testcontainers": lambda: session(python, work, plain, *n, "-p", "bench_tc"),
@@ -238,8 +241,13 @@ def measure(python: Path, work: Path, image: str, server: dict[str, str], args) 
         "dockdjango, kept server": lambda: session(
             python, work, plain, *n, *ours, "--dockdjango-reuse"
         ),
+        # the same with the server's data in the container's filesystem, not on tmpfs
+        "dockdjango, kept, on disk": lambda: session(
+            python, work, plain, *n, *ours, *on_disk, "--dockdjango-reuse"
+        ),
     }
     session(python, work, plain, *n, *ours, "--dockdjango-reuse")  # keeps server + template
+    session(python, work, plain, *n, *ours, *on_disk, "--dockdjango-reuse")
     results: dict[str, list[tuple[float, list[float]]]] = {k: [] for k in variants}
     loads = [os.getloadavg()[0]]  # the 1-minute average, after each session
     for _ in range(args.runs):
