@@ -203,8 +203,11 @@ def _copy_template(cursor: Any, template: str, test_name: str, keepdb: bool) -> 
         return
     if found:
         _drop(cursor, test_name)
-    # PostgreSQL 15's default, named: a migrated schema is small (see docs/database.md)
-    strategy = " STRATEGY WAL_LOG" if version >= 150000 else ""
+    # FILE_COPY, not PostgreSQL 15's default WAL_LOG (which also writes every page it
+    # copies to the WAL): a test server has fsync off, so the checkpoint FILE_COPY asks for
+    # is cheap; a schema of 2,200 relation files on tmpfs copied in 0.07-0.12 s with it,
+    # 0.16-0.25 s with WAL_LOG (four at once: 0.25-0.44 s against 0.41-0.80 s).
+    strategy = " STRATEGY FILE_COPY" if version >= 150000 else ""
     cursor.execute(f'CREATE DATABASE "{test_name}" TEMPLATE "{template}"{strategy}')
     cursor.execute(f"COMMENT ON DATABASE \"{test_name}\" IS '{note}'")
 
