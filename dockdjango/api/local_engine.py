@@ -148,6 +148,20 @@ class LocalProject:
         progress = on_progress or ignore
         teardown.stop(self._engine, self.name, named, timeout=timeout, on_progress=progress)
 
+    def start(self, *services: str, on_progress: OnProgress | None = None) -> None:
+        """Start existing, stopped containers, what others depend on first."""
+        from dockdjango.engine import stop as teardown
+
+        named = self._named(services)
+        teardown.start(self._engine, self.name, named, on_progress=on_progress or ignore)
+
+    def restart(
+        self, *services: str, timeout: int | None = None, on_progress: OnProgress | None = None
+    ) -> None:
+        """Stop, then start."""
+        self.stop(*services, timeout=timeout, on_progress=on_progress)
+        self.start(*services, on_progress=on_progress)
+
     def down(
         self,
         *,

@@ -188,14 +188,14 @@ def run_stop(args: argparse.Namespace) -> int:
 def run_start(args: argparse.Namespace) -> int:
     """Start stopped containers, dependencies first."""
     with Progress() as progress:
-        find_stack(args).start(*args.services, on_progress=progress)
+        find_reader(args).start(*args.services, on_progress=progress)
     return 0
 
 
 def run_restart(args: argparse.Namespace) -> int:
     """Stop then start."""
     with Progress() as progress:
-        find_stack(args).restart(*args.services, timeout=args.timeout, on_progress=progress)
+        find_reader(args).restart(*args.services, timeout=args.timeout, on_progress=progress)
     return 0
 
 

@@ -179,6 +179,11 @@ class SocketEngine:
             raise self._refused(why)
         return True
 
+    def start_container(self, container: str) -> str | None:
+        """Start it (already running counts as done): None, else the engine's explanation."""
+        status, why = self._send("POST", f"/containers/{quote(container)}/start", None, 120)
+        return (why or "no details") if status >= 400 else None
+
     def networks(self, filters: Mapping[str, list[str]]) -> list[dict[str, Any]]:
         """Every network matching ``filters``."""
         return list(json.loads(self._read("/networks", {"filters": json.dumps(filters)})) or [])

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from dockdjango.engine import labels as L
 from dockdjango.engine.progress import Event, OnProgress, ignore
-from dockdjango.errors import EngineError
+from dockdjango.errors import EngineError, start_refusal
 
 if TYPE_CHECKING:
     import docker
@@ -41,6 +41,10 @@ class Operations(Protocol):
 
     def remove_container(self, container: str, volumes: bool) -> bool:
         """Remove it by force (``volumes``: its anonymous volumes too); False when gone."""
+        ...
+
+    def start_container(self, container: str) -> str | None:
+        """Start it (already running counts as done): None, else the engine's explanation."""
         ...
 
     def networks(self, filters: Mapping[str, list[str]]) -> list[dict[str, Any]]:
@@ -167,6 +171,29 @@ def stop(
     """Stop containers (all, or those of ``services``), dependents first."""
     for group in stop_order(project_containers(ops, project), services):
         stop_each(ops, group, on_progress, timeout=timeout)
+
+
+def start(
+    ops: Operations,
+    project: str,
+    services: Iterable[str] | None = None,
+    *,
+    on_progress: OnProgress = ignore,
+) -> None:
+    """Start existing containers, what others depend on first."""
+    containers = project_containers(ops, project)
+    if not containers:
+        raise EngineError(
+            f"project {project} has no containers", hint="create them with: dockdjango up"
+        )
+    for group in reversed(stop_order(containers, services)):
+        for c in group:
+            if c.get("State") == "running":
+                continue
+            refused = ops.start_container(c["Id"])
+            if refused is not None:
+                raise start_refusal((c.get("Labels") or {}).get(L.SERVICE, ""), refused)
+            on_progress(Event("container", L.short_name(c), "started"))
 
 
 def _left_for_down(
@@ -299,6 +326,17 @@ class SdkOperations:
             if exc.status_code != 409 or "already in progress" not in str(exc):
                 raise
         return True
+
+    def start_container(self, container: str) -> str | None:
+        """See the protocol."""
+        from docker.errors import APIError
+
+        try:
+            self.api.start(container)
+        except APIError as exc:
+            text = str(exc.explanation or exc)
+            return text if text.strip() else type(exc).__name__
+        return None
 
     def networks(self, filters: Mapping[str, list[str]]) -> list[dict[str, Any]]:
         """See the protocol."""

@@ -187,7 +187,7 @@ def test_commands_from_labels_build_no_models(stack_dir, args) -> None:
 
 
 @pytest.mark.engine
-def test_stop_and_down_need_no_sdk(engine, base_image, tmp_path) -> None:
+def test_stop_start_restart_and_down_need_no_sdk(engine, base_image, tmp_path) -> None:
     from dockdjango.engine.project.lifecycle import down
     from dockdjango.engine.socket_client import open_local
 
@@ -207,8 +207,8 @@ def test_stop_and_down_need_no_sdk(engine, base_image, tmp_path) -> None:
             timeout=300,
         )
         assert up.returncode == 0, up.stderr
-        # one module more than the reading commands: what stop and down decide
-        for command in ("stop", "down"):
+        # one module more than the reading commands: what stop, start and down decide
+        for command in ("stop", "start", "restart", "down"):
             modules = imported(tmp_path, command)
             assert over_budget(modules, FROM_LABELS + NO_SDK, most=56) == [], command
         assert engine.api.containers(all=True, filters={"label": f"{PROJECT_LABEL}={name}"}) == []

@@ -146,3 +146,31 @@ def test_gone_and_in_use_are_taken_alike(engine, two_stacks) -> None:
     assert "active endpoints" in str(ops[1].remove_network(net))
     assert ops[1].remove_volume(vol) == ops[0].remove_volume(vol)
     assert "in use" in str(ops[1].remove_volume(vol))
+
+
+def test_start_and_restart_do_what_the_sdk_path_does(two_stacks) -> None:
+    from dockdjango.errors import DockdjangoError
+
+    sdk, local = two_stacks
+    for stack in (sdk, local):
+        stack.stop()
+    said: dict[str, list] = {sdk.name: [], local.name: []}
+    for stack in (sdk, local):
+        stack.start("web", "db", on_progress=said[stack.name].append)
+        stack.restart("web", on_progress=said[stack.name].append)
+    expected = [
+        ("container", "P-db-1", "started", ""),  # what others depend on first
+        ("container", "P-web-1", "started", ""),
+        ("container", "P-web-1", "stopped", ""),
+        ("container", "P-web-1", "started", ""),
+    ]
+    for stack in (sdk, local):
+        assert recorded(stack.name, said[stack.name]) == expected
+    assert [(r.service, r.state) for r in local.ps()] == [(r.service, r.state) for r in sdk.ps()]
+    for call in (lambda s: s.start("ghost"), lambda s: s.restart("ghost")):
+        with pytest.raises(DockdjangoError) as by_sdk:
+            call(sdk)
+        with pytest.raises(DockdjangoError) as ours:
+            call(local)
+        theirs = str(by_sdk.value).replace(sdk.name, "P")
+        assert str(ours.value).replace(local.name, "P") == theirs

@@ -11,14 +11,13 @@ from collections.abc import Iterable
 from typing import Any
 
 import docker
-from docker.errors import APIError
 
 from dockdjango.engine import labels as L
 from dockdjango.engine import stop as teardown
-from dockdjango.engine.failures import explain_start_error, translate_errors
-from dockdjango.engine.labels import number, short_name
+from dockdjango.engine.failures import translate_errors
+from dockdjango.engine.labels import number
 from dockdjango.engine.podman import is_podman, podman_health
-from dockdjango.engine.progress import Event, OnProgress, ignore
+from dockdjango.engine.progress import OnProgress, ignore
 from dockdjango.engine.project.status import (
     ALL_INTERFACES,
     ContainerStatus,
@@ -27,7 +26,7 @@ from dockdjango.engine.project.status import (
 )
 from dockdjango.engine.stop import DownResult, SdkOperations
 from dockdjango.engine.up.observe import Observed, observe, project_containers
-from dockdjango.errors import EngineError, ServiceError
+from dockdjango.errors import ServiceError
 
 __all__ = ["DownResult", "container_id", "down", "port", "ps", "published", "restart", "start"]
 __all__ += ["stop", "stop_order"]
@@ -93,21 +92,7 @@ def start(
     on_progress: OnProgress = ignore,
 ) -> None:
     """Start existing containers, what others depend on first."""
-    state = observe(client, project)
-    if not state.containers:
-        raise EngineError(
-            f"project {project} has no containers", hint="create them with: dockdjango up"
-        )
-    for group in reversed(stop_order(state, services)):
-        for c in group:
-            if c.get("State") == "running":
-                continue
-            service = (c.get("Labels") or {}).get(L.SERVICE, "")
-            try:
-                client.api.start(c["Id"])
-            except APIError as exc:
-                raise explain_start_error(service, exc) from None
-            on_progress(Event("container", short_name(c), "started"))
+    teardown.start(SdkOperations(client), project, services, on_progress=on_progress)
 
 
 @translate_errors
