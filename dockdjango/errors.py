@@ -7,6 +7,10 @@ traceback.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from typing import Any
+
 
 class DockdjangoError(Exception):
     """Base of every error dockdjango raises on purpose."""
@@ -95,3 +99,31 @@ class ServiceError(EngineError):
         self.service = service
         self.logs = logs or []
         super().__init__(message, hint=hint)
+
+
+#: a port another program listens on, or another container has
+_LISTEN = re.compile(
+    r"listen (?:tcp|udp)[46]? (\[?[0-9a-fA-F.:]*\]?):(\d+): bind: address already in use"
+)
+_ALLOCATED = re.compile(r"Bind for (\[?[0-9a-fA-F.:]*\]?):(\d+) failed: port is already allocated")
+
+
+def start_refusal(
+    service: str, text: str, origin: Callable[[str], Any] | None = None
+) -> ServiceError:
+    """A :class:`ServiceError` for a container the engine would not start, from its
+    explanation; ``origin`` (the project's) says where a conflicting port was written."""
+    for pattern, who in ((_LISTEN, "by another program"), (_ALLOCATED, "by another container")):
+        m = pattern.search(text)
+        if m:
+            host = m.group(1) or "0.0.0.0"
+            path = f"services.{service}.ports"
+            where = origin(path) if origin is not None else None
+            written = f"; {path} is at {where.file}:{where.line}" if where else ""
+            return ServiceError(
+                service,
+                f"port {host}:{m.group(2)} is already in use ({who}) — free it or change {path}",
+                hint=f"find the owner with: ss -ltnp 'sport = :{m.group(2)}'{written}",
+            )
+    first = text.strip().splitlines()[0] if text.strip() else "no details"
+    return ServiceError(service, f"service {service} could not start: {first}")

@@ -1,5 +1,5 @@
-"""The Docker engine on this machine's socket, read without the Docker SDK: what a
-project's containers are doing (``ps``, published ports, logs) and the versions.
+"""The Docker engine on this machine's socket, without the Docker SDK: what a project's
+containers are doing (``ps``, published ports, logs), the versions, and ``stop``/``down``.
 
 Importing the SDK costs a quick command several times its engine work, so the commands a
 person types all day read through :mod:`dockdjango.engine.socket_client` where it gives
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from dockdjango import __version__
 from dockdjango.engine import labels as L
+from dockdjango.engine.progress import OnProgress, ignore
 from dockdjango.engine.project.log_lines import (
     LogLine,
     followed_lines,
@@ -35,6 +36,7 @@ from dockdjango.engine.socket_client import SocketEngine, open_local
 if TYPE_CHECKING:
     from dockdjango.api.compose_project import ProjectOptions
     from dockdjango.engine.address import EngineInfo
+    from dockdjango.engine.stop import DownResult
     from dockdjango.errors import EngineUnavailable
 
 __all__ = [
@@ -78,16 +80,25 @@ def local_versions() -> Versions | None:
 
 class LocalProject:
     """A project's containers on the local engine, by Compose's labels: ``ps``,
-    ``published`` and ``logs`` as a :class:`~dockdjango.api.stack.Stack` gives them."""
+    ``published``, ``logs``, ``stop`` and ``down`` as a :class:`~dockdjango.api.stack.Stack`
+    does them."""
 
     #: the engine is on this machine: its ports are reached here, nothing to forward
     engine_is_local = True
 
-    def __init__(self, engine: SocketEngine, name: str, services: Iterable[str] | None) -> None:
+    def __init__(
+        self,
+        engine: SocketEngine,
+        name: str,
+        services: Iterable[str] | None,
+        active: Iterable[str] | None = None,
+    ) -> None:
         self._engine = engine
         self.name = name
         #: the file's services (every profile); None for a project known only by name
         self._services = None if services is None else sorted(services)
+        #: the services of this run (its profiles'); None for a project known only by name
+        self._active = None if services is None else list(active or ())
 
     def _named(self, services: Sequence[str]) -> list[str] | None:
         known = self._services
@@ -127,6 +138,50 @@ class LocalProject:
             )
         return merged_lines(self.name, containers, tail_arg, lambda c, t: engine.logs(c["Id"], t))
 
+    def stop(
+        self, *services: str, timeout: int | None = None, on_progress: OnProgress | None = None
+    ) -> None:
+        """Stop containers (all, or those of ``services``), dependents first."""
+        from dockdjango.engine import stop as teardown  # only stop and down need it
+
+        named = self._named(services)
+        progress = on_progress or ignore
+        teardown.stop(self._engine, self.name, named, timeout=timeout, on_progress=progress)
+
+    def start(self, *services: str, on_progress: OnProgress | None = None) -> None:
+        """Start existing, stopped containers, what others depend on first."""
+        from dockdjango.engine import stop as teardown
+
+        named = self._named(services)
+        teardown.start(self._engine, self.name, named, on_progress=on_progress or ignore)
+
+    def restart(
+        self, *services: str, timeout: int | None = None, on_progress: OnProgress | None = None
+    ) -> None:
+        """Stop, then start."""
+        self.stop(*services, timeout=timeout, on_progress=on_progress)
+        self.start(*services, on_progress=on_progress)
+
+    def down(
+        self,
+        *,
+        volumes: bool = False,
+        remove_orphans: bool = False,
+        on_progress: OnProgress | None = None,
+    ) -> DownResult:
+        """Stop and remove containers and networks, as ``Stack.down`` does."""
+        from dockdjango.engine import stop as teardown
+
+        return teardown.down(
+            self._engine,
+            self.name,
+            services=self._active,
+            known=self._services,
+            volumes=volumes,
+            remove_orphans=remove_orphans,
+            on_progress=on_progress or ignore,
+        )
+
 
 def local_project(options: ProjectOptions) -> LocalProject | None:
     """The project ``options`` name, on the local engine without the SDK; None for a
@@ -134,9 +189,10 @@ def local_project(options: ProjectOptions) -> LocalProject | None:
     if options.zero_config:
         return None
     if options.project_name and not options.located.files:
-        name, services = options.project_name, None  # known by name only (`down -p NAME`)
+        name, services, active = options.project_name, None, None  # `down -p NAME`
     else:
         resolved = options.resolved()  # the file is checked first, as Stack checks it
         name, services = resolved.name, set(resolved.all_service_names)
+        active = resolved.service_names
     engine = open_local()
-    return None if engine is None else LocalProject(engine, name, services)
+    return None if engine is None else LocalProject(engine, name, services, active)

@@ -76,9 +76,10 @@ def find_stack(
 
 
 def find_reader(args: argparse.Namespace) -> Stack | LocalProject:
-    """For the commands that only read the containers (``ps``, ``logs``, ``port``): the
-    project on the local engine, read without the Docker SDK where that gives the SDK's
-    answer, else :func:`find_stack`'s stack (same rows, same lines)."""
+    """For the commands that work from the containers alone (``ps``, ``logs``, ``port``,
+    ``stop``, ``down`` without ``-v``): the project on the local engine, reached without
+    the Docker SDK where that gives the SDK's answer, else :func:`find_stack`'s stack (same
+    rows, same lines, same removals)."""
     from dockdjango.api.local_engine import local_project
 
     options = resolve(args)

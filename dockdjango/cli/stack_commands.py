@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dockdjango.cli.devloop import print_up, remote_port_notes, run_port
 from dockdjango.cli.init import override_options
@@ -32,6 +32,10 @@ from dockdjango.cli.table import (
     stop_timeout_option,
     verbose_option,
 )
+
+if TYPE_CHECKING:
+    from dockdjango.api.local_engine import LocalProject
+    from dockdjango.api.stack.stack import Stack
 
 
 def run_up(args: argparse.Namespace) -> int:
@@ -92,11 +96,14 @@ def _plan_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_down(args: argparse.Namespace) -> int:
     """Remove the stack; say what was removed and what was kept."""
-    stack = find_stack(args)
+    stack: Stack | LocalProject
     if args.volumes:
         from dockdjango.cli.db_commands import before_down
 
+        stack = find_stack(args)
         before_down(stack)  # names the database snapshots the volume takes with it
+    else:
+        stack = find_reader(args)
     with Progress() as progress:
         result = stack.down(
             volumes=args.volumes, remove_orphans=args.remove_orphans, on_progress=progress
@@ -174,21 +181,21 @@ def run_exec(args: argparse.Namespace) -> int:
 def run_stop(args: argparse.Namespace) -> int:
     """Stop containers, dependents first."""
     with Progress() as progress:
-        find_stack(args).stop(*args.services, timeout=args.timeout, on_progress=progress)
+        find_reader(args).stop(*args.services, timeout=args.timeout, on_progress=progress)
     return 0
 
 
 def run_start(args: argparse.Namespace) -> int:
     """Start stopped containers, dependencies first."""
     with Progress() as progress:
-        find_stack(args).start(*args.services, on_progress=progress)
+        find_reader(args).start(*args.services, on_progress=progress)
     return 0
 
 
 def run_restart(args: argparse.Namespace) -> int:
     """Stop then start."""
     with Progress() as progress:
-        find_stack(args).restart(*args.services, timeout=args.timeout, on_progress=progress)
+        find_reader(args).restart(*args.services, timeout=args.timeout, on_progress=progress)
     return 0
 
 

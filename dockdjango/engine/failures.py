@@ -21,15 +21,10 @@ from docker.errors import APIError, DockerException
 from requests.exceptions import ConnectionError as RequestsConnectionError
 
 from dockdjango.engine.address import engine_address
-from dockdjango.errors import EngineError, EngineUnavailable, ServiceError
+from dockdjango.errors import EngineError, EngineUnavailable, ServiceError, start_refusal
 
 if TYPE_CHECKING:
     from dockdjango.compose.project import Project
-
-_LISTEN = re.compile(
-    r"listen (?:tcp|udp)[46]? (\[?[0-9a-fA-F.:]*\]?):(\d+): bind: address already in use"
-)
-_ALLOCATED = re.compile(r"Bind for (\[?[0-9a-fA-F.:]*\]?):(\d+) failed: port is already allocated")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,20 +37,8 @@ def explain_start_error(
     With the ``project``, the hint of a port conflict also says where the port was written
     (``compose.yaml:9``)."""
     text = str(exc.explanation or exc)
-    for pattern, who in ((_LISTEN, "by another program"), (_ALLOCATED, "by another container")):
-        m = pattern.search(text)
-        if m:
-            host = m.group(1) or "0.0.0.0"
-            path = f"services.{service}.ports"
-            origin = project.origin(path) if project is not None else None
-            written = f"; {path} is at {origin.file}:{origin.line}" if origin else ""
-            return ServiceError(
-                service,
-                f"port {host}:{m.group(2)} is already in use ({who}) — free it or change {path}",
-                hint=f"find the owner with: ss -ltnp 'sport = :{m.group(2)}'{written}",
-            )
-    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    return ServiceError(service, f"service {service} could not start: {first}")
+    text = text if text.strip() else type(exc).__name__
+    return start_refusal(service, text, project.origin if project is not None else None)
 
 
 @contextmanager

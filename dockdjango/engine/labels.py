@@ -183,3 +183,25 @@ def short_name(container: dict[str, Any]) -> str:
     """``/proj-web-1`` -> ``proj-web-1``."""
     names = container.get("Names") or [""]
     return str(names[0]).lstrip("/")
+
+
+def depends_on(container: dict[str, Any]) -> set[str]:
+    """The services a container was created to depend on (from Compose's label)."""
+    raw = (container.get("Labels") or {}).get(DEPENDS_ON, "")
+    return {part.split(":", 1)[0] for part in raw.split(",") if part}
+
+
+def anonymous_mounts(container: dict[str, Any]) -> list[tuple[str, str]]:
+    """(volume name, mount point) of the anonymous volumes a container mounts.
+
+    Anonymous volumes have no name of their own: the engine calls them by a 64-hex id.
+    """
+    out = []
+    for m in container.get("Mounts") or []:
+        name = str(m.get("Name") or "")
+        if m.get("Type") == "volume" and len(name) == 64 and all(c in _HEX for c in name):
+            out.append((name, str(m.get("Destination") or "")))
+    return out
+
+
+_HEX = frozenset("0123456789abcdef")

@@ -1,6 +1,8 @@
-"""A small Engine API client over the local unix socket, for the commands that only read.
+"""A small Engine API client over the local unix socket, for the commands that read the
+containers and those that stop and remove them.
 
-``ps``, ``logs``, ``port`` and ``version`` make one to three GET requests; importing the
+``ps``, ``logs``, ``port`` and ``version`` make one to three GET requests (``stop`` and
+``down`` a POST or DELETE per container, network and volume besides); importing the
 Docker SDK (and requests, urllib3) costs several times what they do. This client speaks
 HTTP/1.1 over ``AF_UNIX`` (``unix_http``) and JSON, and only where its answer
 is the SDK's: Docker (not Podman) on a unix socket named by ``DOCKER_HOST`` or the default
@@ -133,6 +135,72 @@ class SocketEngine:
         finally:
             conn.close()
 
+    # -- stopping and removing (the teardown module's Operations) ---------------------
+
+    def _send(
+        self, method: str, path: str, params: Mapping[str, Any] | None, timeout: float | None
+    ) -> tuple[int, str]:
+        """``method path`` on a connection of its own (several run at once): the status
+        and, for a refusal, the engine's explanation."""
+        conn = UnixHTTP(self.path, timeout)
+        query = f"?{urlencode(params)}" if params else ""
+        try:
+            response = conn.request(method, f"{self._prefix}{path}{query}")
+            body = response.read()
+        except OSError as exc:
+            raise self._unavailable(exc) from None
+        finally:
+            conn.close()
+        return response.status, (_explanation(body) if response.status >= 400 else "")
+
+    @staticmethod
+    def _refused(explanation: str) -> EngineError:
+        lines = explanation.strip().splitlines()
+        return EngineError(f"the engine refused: {lines[0] if lines else 'no details'}")
+
+    def stop_container(self, container: str, timeout: int | None) -> bool:
+        """Stop it (already stopping or stopped counts as done); False when it is gone.
+        No read timeout: the engine ends the stop by the container's grace period."""
+        params = None if timeout is None else {"t": timeout}
+        status, why = self._send("POST", f"/containers/{quote(container)}/stop", params, None)
+        if status == 404:
+            return False
+        if status >= 400 and status != 409:
+            raise self._refused(why)
+        return True
+
+    def remove_container(self, container: str, volumes: bool) -> bool:
+        """Remove it by force (``volumes``: its anonymous volumes too); False when gone."""
+        params = {"v": int(volumes), "link": 0, "force": 1}
+        status, why = self._send("DELETE", f"/containers/{quote(container)}", params, 120)
+        if status == 404:
+            return False
+        if status >= 400 and not (status == 409 and "already in progress" in why):
+            raise self._refused(why)
+        return True
+
+    def start_container(self, container: str) -> str | None:
+        """Start it (already running counts as done): None, else the engine's explanation."""
+        status, why = self._send("POST", f"/containers/{quote(container)}/start", None, 120)
+        return (why or "no details") if status >= 400 else None
+
+    def networks(self, filters: Mapping[str, list[str]]) -> list[dict[str, Any]]:
+        """Every network matching ``filters``."""
+        return list(json.loads(self._read("/networks", {"filters": json.dumps(filters)})) or [])
+
+    def remove_network(self, network: str) -> str | None:
+        """Remove it: None when removed, "" when gone, else the engine's explanation."""
+        return _removed(*self._send("DELETE", f"/networks/{quote(network)}", None, 120))
+
+    def volumes(self, filters: Mapping[str, list[str]]) -> list[dict[str, Any]]:
+        """Every volume matching ``filters``."""
+        answer = json.loads(self._read("/volumes", {"filters": json.dumps(filters)})) or {}
+        return list(answer.get("Volumes") or [])
+
+    def remove_volume(self, name: str) -> str | None:
+        """Remove it: None when removed, "" when gone, else the engine's explanation."""
+        return _removed(*self._send("DELETE", f"/volumes/{quote(name)}", None, 120))
+
     def close(self) -> None:
         """Close the kept connection (a later request opens another)."""
         self.connection.close()
@@ -169,6 +237,18 @@ def log_payloads(chunks: Iterator[bytes]) -> Iterator[bytes]:
             buffer = buffer[_FRAME.size + size :]
     if buffer and not framed:
         yield buffer
+
+
+def _removed(status: int, explanation: str) -> str | None:
+    return "" if status == 404 else (explanation or "no details") if status >= 400 else None
+
+
+def _explanation(body: bytes) -> str:
+    """The engine's whole ``{"message": ...}`` (the SDK's ``APIError.explanation``)."""
+    try:
+        return str(json.loads(body).get("message") or "")
+    except (ValueError, AttributeError):
+        return body.decode("utf-8", "replace")
 
 
 def _message(body: bytes, reason: str) -> str:

@@ -30,6 +30,7 @@ import pytest
 from dockdjango.cli import COMMAND_HOMES, COMMAND_MODULES, build_parser, command_of
 
 IMAGE = "dockdjango/python:3.11-bookworm"
+PROJECT_LABEL = "com.docker.compose.project"
 
 # Runs the real entry point in a fresh interpreter, then prints the modules it imported.
 PROBE = """
@@ -183,6 +184,36 @@ def test_reading_commands_need_no_sdk(stack_dir, args) -> None:
 def test_commands_from_labels_build_no_models(stack_dir, args) -> None:
     modules = imported(stack_dir, *args)
     assert over_budget(modules, FROM_LABELS, most=70) == []
+
+
+@pytest.mark.engine
+def test_stop_start_restart_and_down_need_no_sdk(engine, base_image, tmp_path) -> None:
+    from dockdjango.engine.project.lifecycle import down
+    from dockdjango.engine.socket_client import open_local
+
+    if open_local() is None:
+        pytest.skip("the engine is not Docker on a local socket: the SDK's path answers")
+    name = f"ddtest-budget-down-{os.getpid()}"
+    (tmp_path / "compose.yaml").write_text(
+        f"name: {name}\nservices:\n  web:\n    image: {IMAGE}\n    init: true\n"
+        '    command: ["sleep", "100000"]\n'
+    )
+    try:
+        up = subprocess.run(
+            [sys.executable, "-m", "dockdjango", "up", "-d"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert up.returncode == 0, up.stderr
+        # one module more than the reading commands: what stop, start and down decide
+        for command in ("stop", "start", "restart", "down"):
+            modules = imported(tmp_path, command)
+            assert over_budget(modules, FROM_LABELS + NO_SDK, most=56) == [], command
+        assert engine.api.containers(all=True, filters={"label": f"{PROJECT_LABEL}={name}"}) == []
+    finally:
+        down(engine, name, volumes=True)
 
 
 @pytest.mark.engine

@@ -28,7 +28,7 @@ from dockdjango.compose.project import Project
 from dockdjango.engine import labels as L
 from dockdjango.engine.client import describe_engine
 from dockdjango.engine.failures import explain_start_error
-from dockdjango.engine.labels import short_name
+from dockdjango.engine.labels import anonymous_mounts, short_name
 from dockdjango.engine.podman import create_for
 from dockdjango.engine.probes import Probes
 from dockdjango.engine.progress import Event, OnProgress, ignore
@@ -36,7 +36,6 @@ from dockdjango.engine.stop import remove_containers, stop_containers
 from dockdjango.engine.up.actions import Action
 from dockdjango.engine.up.create_request import create_request
 from dockdjango.engine.up.health import Cancelled, condition_met, wait_for
-from dockdjango.engine.up.observe import anonymous_mounts
 from dockdjango.engine.up.replace import replacement_labels, temporary_name
 from dockdjango.engine.up.seed import Seed, copy_in, split_binds
 from dockdjango.errors import ServiceError

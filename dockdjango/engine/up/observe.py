@@ -10,8 +10,8 @@ import docker
 from dockdjango.engine import labels as L
 from dockdjango.engine.failures import translate_errors
 from dockdjango.engine.image_store import image_id
-from dockdjango.engine.labels import number
 from dockdjango.engine.podman import network_ids_of
+from dockdjango.engine.stop import by_service
 
 if TYPE_CHECKING:
     from dockdjango.compose.project import Project
@@ -40,12 +40,7 @@ def project_containers(client: docker.DockerClient, project: str) -> list[dict[s
 def observe(client: docker.DockerClient, project: str, *, resources: bool = False) -> Observed:
     """The project's containers as the engine has them now; with ``resources`` its
     networks and volumes too (two more engine calls, which ``up``/``down`` do not need)."""
-    state = Observed()
-    for c in network_ids_of(client, project_containers(client, project)):
-        service = (c.get("Labels") or {}).get(L.SERVICE, "")
-        state.containers.setdefault(service, []).append(c)
-    for group in state.containers.values():
-        group.sort(key=number)
+    state = Observed(by_service(network_ids_of(client, project_containers(client, project))))
     if not resources:
         return state
     for net in client.api.networks(filters=L.project_filter(project)):
@@ -84,25 +79,3 @@ def is_current(client: docker.DockerClient, project: Project) -> bool:
             if labels.get(L.CONFIG_HASH) != service_hash(svc) or labels.get(L.IMAGE) != image:
                 return False
     return True
-
-
-def depends_on(container: dict[str, Any]) -> set[str]:
-    """The services a container was created to depend on (from Compose's label)."""
-    raw = (container.get("Labels") or {}).get(L.DEPENDS_ON, "")
-    return {part.split(":", 1)[0] for part in raw.split(",") if part}
-
-
-def anonymous_mounts(container: dict[str, Any]) -> list[tuple[str, str]]:
-    """(volume name, mount point) of the anonymous volumes a container mounts.
-
-    Anonymous volumes have no name of their own: the engine calls them by a 64-hex id.
-    """
-    out = []
-    for m in container.get("Mounts") or []:
-        name = str(m.get("Name") or "")
-        if m.get("Type") == "volume" and len(name) == 64 and all(c in _HEX for c in name):
-            out.append((name, str(m.get("Destination") or "")))
-    return out
-
-
-_HEX = frozenset("0123456789abcdef")
