@@ -101,8 +101,15 @@ def assert_prediction_holds(explained, result) -> None:
 
 
 def run(engine, image: str, *cmd: str) -> str:
-    out = engine.containers.run(image, list(cmd), remove=True, stdout=True, stderr=True)
-    return out.decode().strip()
+    """The command's output in a container of ``image``. Started detached and waited for
+    with a bound: Podman 4.3 can leave an attached run's stream open after an auto-removed
+    container has exited, which would hang the run for good."""
+    container = engine.containers.run(image, list(cmd), detach=True)
+    try:
+        container.wait(timeout=120)
+        return container.logs(stdout=True, stderr=True).decode().strip()
+    finally:
+        container.remove(force=True, v=True)
 
 
 def test_cache_facts_and_explain_match_buildkit(sample: Builds, engine) -> None:
