@@ -462,8 +462,32 @@ def up_as_typed(
     if hint is not None:
         followed = tuple(w for w in hint.group(1).split() if w not in _HARNESS)
         first_error = next((ln for ln in up.stderr.splitlines() if ln.startswith("error:")), "")
+        _KEPT_ANONYMOUS.setdefault(project, set()).update(_anonymous_volumes(project))
         up = dockdjango([*base, *followed], root, env=env, timeout=timeout + 600)
     return UserPath(up, followed, first_error, time.monotonic() - started)
+
+
+#: project -> anonymous volumes its first ``up``'s containers had. The hint's ``up``
+#: recreates them with another configuration; as with Compose, a recreate keeps an
+#: anonymous volume the replacement does not mount (never lost data), and ``down -v`` no
+#: longer sees it: :func:`remove_project` removes these.
+_KEPT_ANONYMOUS: dict[str, set[str]] = {}
+
+
+def _anonymous_volumes(project: str) -> set[str]:
+    """The anonymous volumes the project's containers mount now."""
+    from dockdjango.engine.labels import anonymous_mounts
+
+    label = f"label=com.docker.compose.project={project}"
+    ran = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", label], capture_output=True, text=True, timeout=120
+    )
+    if not ran.stdout.split():
+        return set()
+    inspected = subprocess.run(
+        ["docker", "inspect", *ran.stdout.split()], capture_output=True, text=True, timeout=120
+    )
+    return {name for c in json.loads(inspected.stdout or "[]") for name, _ in anonymous_mounts(c)}
 
 
 def project_flags(followed: tuple[str, ...]) -> list[str]:
@@ -520,6 +544,9 @@ def remove_project(root: Path, project: str, followed: tuple[str, ...] = ()) -> 
         names = ids(kind, "ls", "-q", "--filter", label)
         if names:
             subprocess.run(["docker", kind, "rm", *names], capture_output=True, timeout=300)
+    kept = sorted(_KEPT_ANONYMOUS.pop(project, set()))
+    if kept:
+        subprocess.run(["docker", "volume", "rm", *kept], capture_output=True, timeout=300)
     images = ids("images", "-q", "--filter", f"reference={project}-*")
     if images:
         subprocess.run(["docker", "rmi", "-f", *images], capture_output=True, timeout=300)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+import docker
 import pytest
 
 from dockdjango.engine import stop as teardown
@@ -51,18 +52,34 @@ def two_stacks(engine, base_image, tmp_path):
     (tmp_path / "compose.yaml").write_text(COMPOSE)
     names = [f"ddtest-{uuid.uuid4().hex[:10]}" for _ in range(2)]
     pairs = []
+    # a plain `down` (as a test makes) keeps the containers' anonymous volumes, as
+    # Compose's does: remembered here to be removed at the end
+    anonymous: list[str] = []
     try:
         for name in names:
             options = ProjectOptions.resolve(
                 [str(tmp_path / "compose.yaml")], project_name=name, profiles=["x"]
             )
             Stack.from_options(options, typed=False).up(wait=False)
+            anonymous += [
+                m["Name"]
+                for c in engine.api.containers(
+                    all=True, filters={"label": [f"com.docker.compose.project={name}"]}
+                )
+                for m in engine.api.inspect_container(c["Id"])["Mounts"]
+                if m["Type"] == "volume" and m["Destination"] == "/anon"
+            ]
             plain = ProjectOptions.resolve([str(tmp_path / "compose.yaml")], project_name=name)
             pairs.append((Stack.from_options(plain, typed=False), local_project(plain)))
         yield pairs[0][0], pairs[1][1]
     finally:
         for name in names:
             down_project(name, volumes=True)
+        for volume in anonymous:
+            try:
+                engine.api.remove_volume(volume)
+            except docker.errors.NotFound:
+                pass
 
 
 def left(engine, name: str) -> dict[str, list[str]]:

@@ -58,14 +58,20 @@ def _compose(image: str) -> str:
 
 def _read_volume(engine, volume: str, path: str) -> tuple[str, str]:
     """(text of ``path``, its owner uid) inside ``volume``, read by a throw-away container."""
-    out = engine.containers.run(
+    reader = engine.containers.run(
         "dockdjango/postgres:15-bookworm",
         ["sh", "-c", f"cat /v/{path}; echo; stat -c %u /v/{path}"],
         entrypoint=[],
         volumes={volume: {"bind": "/v", "mode": "ro"}},
         labels={TEST_LABEL: volume},
-        remove=True,
+        detach=True,
     )
+    try:
+        reader.wait(timeout=120)
+        out = reader.logs(stdout=True, stderr=False)
+    finally:
+        # with the anonymous volume the image's VOLUME gave it
+        reader.remove(force=True, v=True)
     text, _, owner = out.decode().strip().rpartition("\n")
     return text.strip(), owner.strip()
 
@@ -113,7 +119,7 @@ def test_a_stand_in_of_another_major_version_refuses_the_volume(engine, tmp_path
             assert ran.wait(timeout=120)["StatusCode"] == 1
             assert "holds data of PostgreSQL 17, and this is PostgreSQL 15" in ran.logs().decode()
         finally:
-            ran.remove(force=True)
+            ran.remove(force=True, v=True)
         assert _read_volume(engine, volume, "PG_VERSION") == before
     finally:
         _cli(tmp_path, unique_name, "down", "-v")
