@@ -19,7 +19,7 @@ import pytest
 from dockdjango.api.stack.zeroconfig import describe, detect_only
 from dockdjango.images.stackfile import compose_file
 
-from .recipes import Recipe, dockdjango, first_answer, free_port
+from .recipes import Recipe, dockdjango, first_answer, free_port, remove_project
 
 OWNER = 4321  # a uid and gid nobody on this machine has
 
@@ -96,7 +96,7 @@ def test_files_django_makes_in_the_checkout_belong_to_its_owner(tmp_path: Path) 
         for created in [root / "notes", *(root / "notes").rglob("*")]:
             assert created.stat().st_uid == OWNER, created
     finally:
-        dockdjango(["-p", project, "down", "-v"], root, timeout=600)
+        remove_project(root, project)  # down -v, and the image built for it
 
 
 def monorepo(dest: Path) -> Path:
@@ -158,4 +158,4 @@ def test_up_serves_a_monorepo_whose_settings_package_names_no_default(tmp_path: 
         path, status = first_answer(Recipe("monorepo", paths=("/admin/login/",)), port)
         assert status == 200, (path, status)
     finally:
-        dockdjango(["-p", project, "down", "-v"], root, timeout=600)
+        remove_project(root, project)  # down -v, and the image built for it
