@@ -58,10 +58,9 @@ def wait_watching(
         logs = iter_logs(client, stack, [row.service], tail=200)
         if not any(WATCHING in line.text for line in logs):
             continue
-        try:
-            container = lifecycle.container_id(client, stack, row.service, row.number)
+        try:  # the row's name is the container's: no second look-up
             code, _, _ = run_captured(
-                client, container, ["sh", "-c", _GATE, "gate", str(max(1, int(seconds * 10)))]
+                client, row.name, ["sh", "-c", _GATE, "gate", str(max(1, int(seconds * 10)))]
             )
         except DockdjangoError:
             continue  # gone meanwhile: the caller's checks say so
